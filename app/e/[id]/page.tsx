@@ -1,0 +1,21 @@
+import type { Metadata } from 'next';
+import { notFound } from 'next/navigation';
+import { SpectatorView } from '../../../components/SpectatorView';
+import { pageData } from '../../../server/page-data';
+
+export const dynamic = 'force-dynamic';
+
+type Props = { params: Promise<{ id: string }> };
+
+export async function generateMetadata({ params }: Props): Promise<Metadata> {
+  const event = pageData().getEvent((await params).id);
+  return { title: event ? event.name : 'No such event' };
+}
+
+export default async function SpectatorPage({ params }: Props) {
+  const { id } = await params;
+  const data = pageData();
+  const event = data.getEvent(id);
+  if (!event) notFound();
+  return <SpectatorView event={event} config={data.clientConfig} />;
+}

@@ -1,0 +1,20 @@
+import type { Metadata } from 'next';
+import { notFound } from 'next/navigation';
+import { RunnerView } from '../../../../components/RunnerView';
+import { pageData } from '../../../../server/page-data';
+
+export const dynamic = 'force-dynamic';
+
+type Props = { params: Promise<{ id: string }> };
+
+export async function generateMetadata({ params }: Props): Promise<Metadata> {
+  const event = pageData().getEvent((await params).id);
+  return { title: event ? `Run: ${event.name}` : 'No such event' };
+}
+
+export default async function RunnerPage({ params }: Props) {
+  const { id } = await params;
+  const event = pageData().getEvent(id);
+  if (!event) notFound();
+  return <RunnerView event={event} />;
+}

@@ -1,0 +1,57 @@
+import Link from 'next/link';
+import { CreateEventForm } from '../components/CreateEventForm';
+import { pageData } from '../server/page-data';
+
+export const dynamic = 'force-dynamic';
+
+export default function Home() {
+  const events = pageData().listEvents();
+  return (
+    <>
+      <header className="topbar">
+        <Link href="/" className="brand">
+          Track<span>side</span>
+        </Link>
+      </header>
+      <main className="landing">
+        <section className="hero">
+          <h1>Live tracking for your run</h1>
+          <p>
+            Runners share their position from a phone browser; friends and family watch every runner move on a live map,
+            see how everyone feels, and send cheers.
+          </p>
+        </section>
+        <section className="panel" aria-labelledby="events-heading">
+          <h2 id="events-heading">Events</h2>
+          {events.length === 0 ? (
+            <p className="muted">No events yet: create the first one below.</p>
+          ) : (
+            <ul className="event-list">
+              {events.map((e) => (
+                <li key={e.id}>
+                  <span className="name">{e.name}</span>
+                  <span className="muted small">
+                    {e.status === 'finished' ? 'finished · ' : ''}
+                    {e.runners} runner{e.runners === 1 ? '' : 's'}, {e.active} active
+                  </span>
+                  <Link className="btn" href={`/e/${e.id}`}>
+                    Watch
+                  </Link>
+                  {e.status === 'live' && (
+                    <Link className="btn primary" href={`/e/${e.id}/run`}>
+                      Run
+                    </Link>
+                  )}
+                </li>
+              ))}
+            </ul>
+          )}
+        </section>
+        <section className="panel" aria-labelledby="create-heading">
+          <h2 id="create-heading">Create an event</h2>
+          <CreateEventForm />
+        </section>
+      </main>
+    </>
+  );
+}

@@ -1,0 +1,75 @@
+'use client';
+
+import { type FormEvent, useEffect, useState } from 'react';
+import type { RunnerView } from '../lib/event-view';
+import { LIMITS } from '../lib/protocol';
+
+export type CheerStatus = { state: 'idle' } | { state: 'sending' } | { state: 'sent' } | { state: 'failed'; message: string };
+
+const FROM_KEY = 'trackside:cheer-from';
+
+export function CheerForm({
+  runner,
+  status,
+  onSend,
+}: {
+  runner: RunnerView | null;
+  status: CheerStatus;
+  onSend: (text: string, from: string) => void;
+}) {
+  const [text, setText] = useState('');
+  const [from, setFrom] = useState('');
+  useEffect(() => setFrom(localStorage.getItem(FROM_KEY) ?? ''), []);
+  useEffect(() => {
+    if (status.state === 'sent') setText('');
+  }, [status.state]);
+
+  if (!runner) {
+    return (
+      <section className="panel">
+        <h2>Cheer</h2>
+        <p className="muted">Pick a runner on the map or in the list to follow them and send a cheer.</p>
+      </section>
+    );
+  }
+
+  function submit(e: FormEvent) {
+    e.preventDefault();
+    if (!text.trim()) return;
+    localStorage.setItem(FROM_KEY, from.trim());
+    onSend(text, from);
+  }
+
+  return (
+    <section className="panel" aria-labelledby="cheer-heading">
+      <h2 id="cheer-heading">Cheer for {runner.name}</h2>
+      <form className="cheer-form" onSubmit={submit}>
+        <input
+          aria-label="Your cheer"
+          placeholder={`Go ${runner.name}! You've got this!`}
+          value={text}
+          maxLength={LIMITS.cheerMax}
+          onChange={(e) => setText(e.target.value)}
+        />
+        <div className="row">
+          <input
+            aria-label="Your name"
+            placeholder="Your name (optional)"
+            value={from}
+            maxLength={LIMITS.nameMax}
+            onChange={(e) => setFrom(e.target.value)}
+          />
+          <button className="btn primary" type="submit" disabled={!text.trim() || status.state === 'sending'}>
+            Cheer
+          </button>
+        </div>
+        {status.state === 'sent' && <p className="cheer-sent">Sent! {runner.name} sees it on their phone.</p>}
+        {status.state === 'failed' && (
+          <p className="form-error" role="alert">
+            {status.message}
+          </p>
+        )}
+      </form>
+    </section>
+  );
+}

@@ -1,0 +1,112 @@
+'use client';
+
+import dynamic from 'next/dynamic';
+import Link from 'next/link';
+import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'react';
+import { emptyEventView, reduceEventView } from '../lib/event-view';
+import { type ConnectionState, LiveSocket } from '../lib/live-socket';
+import type { EventInfo, ServerMessage } from '../lib/protocol';
+import { liveUrl } from '../lib/ws-url';
+import type { ClientConfig } from '../server/page-data';
+import { CheerForm, type CheerStatus } from './CheerForm';
+import { ConnectionBadge } from './ConnectionBadge';
+import { HappinessPanel } from './HappinessPanel';
+import { JoinQr } from './JoinQr';
+import { RunnerList } from './RunnerList';
+
+const LiveMap = dynamic(() => import('./LiveMap'), {
+  ssr: false,
+  loading: () => (
+    <div className="map-wrap">
+      <div className="map-empty">
+        <p>Loading map…</p>
+      </div>
+    </div>
+  ),
+});
+
+export function SpectatorView({ event, config }: { event: EventInfo; config: ClientConfig }) {
+  const [view, dispatch] = useReducer(
+    (state: typeof emptyEventView, msg: ServerMessage) => reduceEventView(state, msg),
+    emptyEventView,
+  );
+  const [conn, setConn] = useState<{ state: ConnectionState; retryInMs: number | null }>({
+    state: 'connecting',
+    retryInMs: null,
+  });
+  const [selected, setSelected] = useState<string | null>(null);
+  const [cheer, setCheer] = useState<CheerStatus>({ state: 'idle' });
+  const socket = useRef<LiveSocket | null>(null);
+
+  useEffect(() => {
+    const live: LiveSocket = new LiveSocket({
+      url: liveUrl(),
+      onOpen: () => live.send({ type: 'subscribe', event: event.id }),
+      onMessage: (msg) => {
+        if (msg.type === 'cheered') setCheer({ state: 'sent' });
+        else if (msg.type === 'error' && msg.ref === 'cheer') setCheer({ state: 'failed', message: msg.message });
+        else dispatch(msg);
+      },
+      onState: (state, detail) => setConn({ state, retryInMs: detail.retryInMs ?? null }),
+    });
+    socket.current = live;
+    const online = () => live.reconnectNow();
+    window.addEventListener('online', online);
+    return () => {
+      window.removeEventListener('online', online);
+      live.close();
+      socket.current = null;
+    };
+  }, [event.id]);
+
+  const runners = useMemo(() => view.order.flatMap((id) => (view.runners[id] ? [view.runners[id]] : [])), [view]);
+  const selectedRunner = selected ? (view.runners[selected] ?? null) : null;
+  const select = useCallback((id: string | null) => {
+    setSelected(id);
+    setCheer({ state: 'idle' });
+  }, []);
+
+  const sendCheer = (text: string, from: string) => {
+    if (!selected) return;
+    const sent = socket.current?.send({
+      type: 'cheer',
+      event: event.id,
+      runnerId: selected,
+      text,
+      ...(from.trim() ? { from } : {}),
+    });
+    setCheer(sent ? { state: 'sending' } : { state: 'failed', message: 'Not connected: the cheer was not sent. Try again in a moment.' });
+  };
+
+  const info = view.event ?? event;
+  return (
+    <div className="spectator">
+      <header className="topbar">
+        <Link href="/" className="brand">
+          Track<span>side</span>
+        </Link>
+        <h1>{info.name}</h1>
+        <div className="links">
+          <ConnectionBadge state={conn.state} retryInMs={conn.retryInMs} />
+          {info.status === 'live' && <JoinQr path={`/e/${event.id}/run`} />}
+        </div>
+      </header>
+      {info.status === 'finished' && <div className="finished-banner">This event has finished. The map shows where everyone went.</div>}
+      <main className="spectator-main">
+        <LiveMap
+          runners={runners}
+          generation={view.generation}
+          followId={selected}
+          onSelect={select}
+          tileUrl={config.tileUrl}
+          tileAttribution={config.tileAttribution}
+        />
+        <aside className="sidebar">
+          <RunnerList runners={runners} clockOffset={view.clockOffset} selected={selected} onSelect={select} />
+          <CheerForm runner={selectedRunner} status={cheer} onSend={sendCheer} />
+          <HappinessPanel samples={view.happiness} />
+        </aside>
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,116 @@
+/** A WebSocket that reconnects by itself and speaks the Trackside protocol. Works in browsers and Node. */
+import { backoffMs } from './backoff';
+import type { ClientMessage, ServerMessage } from './protocol';
+
+export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed';
+
+/** The subset of the WebSocket API used here; the browser's and the `ws` package's both fit. */
+export interface SocketLike {
+  readonly readyState: number;
+  onopen: ((ev: unknown) => void) | null;
+  onclose: ((ev: { code: number; reason: string }) => void) | null;
+  onerror: ((ev: unknown) => void) | null;
+  onmessage: ((ev: { data: unknown }) => void) | null;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+}
+export type SocketFactory = (url: string) => SocketLike;
+
+export interface LiveSocketOptions {
+  url: string;
+  /** Called on every (re)connection, before queued user sends; say who you are here. */
+  onOpen?: () => void;
+  onMessage: (msg: ServerMessage) => void;
+  onState?: (state: ConnectionState, detail: { attempt: number; retryInMs?: number; code?: number }) => void;
+  createSocket?: SocketFactory;
+}
+
+const OPEN = 1;
+
+export class LiveSocket {
+  private socket: SocketLike | null = null;
+  private attempt = 0;
+  private retryTimer: ReturnType<typeof setTimeout> | null = null;
+  private closed = false;
+  state: ConnectionState = 'connecting';
+
+  constructor(private readonly opts: LiveSocketOptions) {
+    this.connect();
+  }
+
+  get isOpen(): boolean {
+    return this.socket?.readyState === OPEN;
+  }
+
+  /** Send if connected; returns false when the message could not be sent now. */
+  send(msg: ClientMessage): boolean {
+    if (!this.socket || this.socket.readyState !== OPEN) return false;
+    this.socket.send(JSON.stringify(msg));
+    return true;
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.socket?.close(1000, 'bye');
+    this.setState('closed', {});
+  }
+
+  /** Drop the current connection and reconnect at once (e.g. when the browser says it is online again). */
+  reconnectNow(): void {
+    if (this.closed) return;
+    if (this.retryTimer) {
+      clearTimeout(this.retryTimer);
+      this.retryTimer = null;
+      this.connect();
+    }
+  }
+
+  private setState(state: ConnectionState, detail: { retryInMs?: number; code?: number }): void {
+    this.state = state;
+    this.opts.onState?.(state, { attempt: this.attempt, ...detail });
+  }
+
+  private connect(): void {
+    this.retryTimer = null;
+    this.setState(this.attempt === 0 ? 'connecting' : 'reconnecting', {});
+    const create = this.opts.createSocket ?? ((url: string) => new WebSocket(url) as unknown as SocketLike);
+    let socket: SocketLike;
+    try {
+      socket = create(this.opts.url);
+    } catch {
+      this.scheduleRetry();
+      return;
+    }
+    this.socket = socket;
+    socket.onopen = () => {
+      this.setState('open', {});
+      this.opts.onOpen?.();
+    };
+    socket.onmessage = (ev) => {
+      if (typeof ev.data !== 'string') return;
+      let msg: ServerMessage;
+      try {
+        msg = JSON.parse(ev.data) as ServerMessage;
+      } catch {
+        return;
+      }
+      if (msg.type === 'hello') this.attempt = 0;
+      this.opts.onMessage(msg);
+    };
+    socket.onerror = () => {};
+    socket.onclose = (ev) => {
+      if (this.socket !== socket) return;
+      this.socket = null;
+      if (this.closed) return;
+      this.scheduleRetry(ev.code);
+    };
+  }
+
+  private scheduleRetry(code?: number): void {
+    const delay = backoffMs(this.attempt);
+    this.attempt++;
+    this.setState('reconnecting', { retryInMs: delay, code });
+    this.retryTimer = setTimeout(() => this.connect(), delay);
+  }
+}

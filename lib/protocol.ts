@@ -1,0 +1,267 @@
+/**
+ * The Trackside wire protocol, shared by the server and the browser.
+ * Every frame is one JSON object with a `type`. docs/protocol.md describes it for third-party clients;
+ * keep the two in step.
+ */
+import { z } from 'zod';
+
+export const PROTOCOL_VERSION = 1;
+export const WS_PATH = '/ws';
+
+export const LIMITS = {
+  /** Largest text frame the server reads; larger frames close the socket with CloseCode.TooBig. */
+  maxFrameBytes: 16 * 1024,
+  nameMax: 40,
+  eventNameMax: 60,
+  cheerMax: 140,
+  /** A fix may be stamped at most this far ahead of the server clock (phone clocks drift). */
+  maxFutureMs: 5 * 60_000,
+  /** Positions older than this are refused: the outbox never holds points that long. */
+  maxPastMs: 7 * 24 * 3600_000,
+  moodMin: 0,
+  moodMax: 10,
+} as const;
+
+/** Close codes the server uses; 1000–1015 are the standard ones, 4000+ are Trackside's. */
+export const CloseCode = {
+  Normal: 1000,
+  GoingAway: 1001,
+  Policy: 1008,
+  TooBig: 1009,
+  Internal: 1011,
+} as const;
+export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
+
+/** Reasons the server refuses a frame; sent in `error.code`. */
+export const ErrorCode = {
+  BadJson: 'bad_json',
+  BadMessage: 'bad_message',
+  UnknownType: 'unknown_type',
+  NoSuchEvent: 'no_such_event',
+  EventFinished: 'event_finished',
+  NoSuchRunner: 'no_such_runner',
+  BadToken: 'bad_token',
+  NotJoined: 'not_joined',
+  BadPosition: 'bad_position',
+  BinaryFrame: 'binary_frame',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+// ---------- shared field schemas ----------
+
+/** Strip control characters and surrounding white space: names and cheers are shown to other people. */
+export function cleanText(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u200b-\u200f\u202a-\u202e\u2066-\u2069]/g, '').trim();
+}
+
+const text = (max: number) =>
+  z
+    .string()
+    .max(max * 4)
+    .transform(cleanText)
+    .pipe(z.string().min(1, 'must not be empty').max(max, `at most ${max} characters`));
+
+export const EventIdSchema = z.string().regex(/^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/, 'not an event id');
+export const RunnerIdSchema = z.string().regex(/^[A-Za-z0-9_-]{6,32}$/, 'not a runner id');
+export const TokenSchema = z.string().regex(/^[A-Za-z0-9_-]{16,128}$/, 'not a token');
+export const ColorSchema = z.string().regex(/^#[0-9a-fA-F]{6}$/, 'colour must look like #1a2b3c');
+export const RunnerNameSchema = text(LIMITS.nameMax);
+export const EventNameSchema = text(LIMITS.eventNameMax);
+export const CheerTextSchema = text(LIMITS.cheerMax);
+
+const finite = z.number().finite();
+export const TimestampSchema = z.number().int().min(0).max(8.64e15);
+
+// ---------- client → server ----------
+
+export const JoinMsg = z.object({
+  type: z.literal('join'),
+  event: EventIdSchema,
+  name: RunnerNameSchema,
+  color: ColorSchema,
+});
+export const ResumeMsg = z.object({
+  type: z.literal('resume'),
+  event: EventIdSchema,
+  runnerId: RunnerIdSchema,
+  token: TokenSchema,
+  name: RunnerNameSchema.optional(),
+  color: ColorSchema.optional(),
+});
+export const PositionMsg = z.object({
+  type: z.literal('pos'),
+  /** Per-runner sequence number, starting at 1, one per fix. */
+  seq: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER),
+  lat: finite.min(-90).max(90),
+  lon: finite.min(-180).max(180),
+  /** Time of the fix, ms since the epoch. */
+  t: TimestampSchema,
+  /** Horizontal accuracy, metres. */
+  acc: finite.min(0).max(100_000),
+  /** Altitude, metres above the WGS84 ellipsoid. */
+  alt: finite.min(-1000).max(10_000).nullish(),
+  /** Speed, m/s. */
+  spd: finite.min(0).max(200).nullish(),
+  /** Heading, degrees clockwise from true north. */
+  hdg: finite.min(0).max(360).nullish(),
+});
+export const MoodMsg = z.object({
+  type: z.literal('mood'),
+  value: z.number().int().min(LIMITS.moodMin).max(LIMITS.moodMax),
+});
+export const StopMsg = z.object({ type: z.literal('stop') });
+export const SubscribeMsg = z.object({ type: z.literal('subscribe'), event: EventIdSchema });
+export const UnsubscribeMsg = z.object({ type: z.literal('unsubscribe'), event: EventIdSchema });
+export const CheerMsg = z.object({
+  type: z.literal('cheer'),
+  event: EventIdSchema,
+  runnerId: RunnerIdSchema,
+  text: CheerTextSchema,
+  from: RunnerNameSchema.optional(),
+});
+
+export const ClientMessageSchema = z.discriminatedUnion('type', [
+  JoinMsg,
+  ResumeMsg,
+  PositionMsg,
+  MoodMsg,
+  StopMsg,
+  SubscribeMsg,
+  UnsubscribeMsg,
+  CheerMsg,
+]);
+export type ClientMessage = z.infer<typeof ClientMessageSchema>;
+export type ClientMessageType = ClientMessage['type'];
+export type PositionMessage = z.infer<typeof PositionMsg>;
+
+export const CLIENT_MESSAGE_TYPES: readonly ClientMessageType[] = [
+  'join',
+  'resume',
+  'pos',
+  'mood',
+  'stop',
+  'subscribe',
+  'unsubscribe',
+  'cheer',
+];
+
+// ---------- server → client ----------
+
+export type RunnerStatus = 'active' | 'idle' | 'offline' | 'stopped';
+export type EventStatus = 'live' | 'finished';
+
+/** One point of a trail: [lat, lon, t]. Arrays keep update frames small. */
+export type TrackPoint = [lat: number, lon: number, t: number];
+
+export interface EventInfo {
+  id: string;
+  name: string;
+  createdAt: number;
+  status: EventStatus;
+}
+
+export interface RunnerInfo {
+  id: string;
+  name: string;
+  color: string;
+  status: RunnerStatus;
+  /** Time of the latest fix, ms since the epoch; null before the first. */
+  lastSeen: number | null;
+  /** Accuracy of the latest fix, metres. */
+  acc: number | null;
+  mood: number | null;
+}
+
+export interface RunnerSnapshot extends RunnerInfo {
+  track: TrackPoint[];
+}
+
+export interface HappinessSample {
+  t: number;
+  /** Mean latest happiness of the runners active in the window; null when none reported. */
+  mean: number | null;
+  count: number;
+}
+
+export interface Cheer {
+  from: string;
+  text: string;
+  t: number;
+}
+
+export type ServerMessage =
+  | { type: 'hello'; v: number; now: number }
+  | {
+      type: 'joined';
+      event: string;
+      runnerId: string;
+      /** Present only when the runner is new: keep it, it is never sent again. */
+      token?: string;
+      name: string;
+      color: string;
+      /** Highest sequence number the server holds for this runner, 0 if none. */
+      lastSeq: number;
+      cheers: Cheer[];
+    }
+  | { type: 'ack'; seq: number }
+  | {
+      type: 'snapshot';
+      event: EventInfo;
+      runners: RunnerSnapshot[];
+      happiness: HappinessSample[];
+      now: number;
+    }
+  | {
+      type: 'update';
+      event: string;
+      now: number;
+      /** Runners whose name, colour, status, accuracy or mood changed since the last update, or who are new. */
+      runners: RunnerInfo[];
+      /** New trail points per runner id, in order: append them. */
+      points: Record<string, TrackPoint[]>;
+      /** Whole trails that replace what the client holds (a point arrived out of order). */
+      tracks?: Record<string, TrackPoint[]>;
+    }
+  | { type: 'happiness'; event: string; sample: HappinessSample }
+  | { type: 'cheer'; cheer: Cheer }
+  | { type: 'cheered'; runnerId: string }
+  | { type: 'event'; event: EventInfo }
+  | { type: 'error'; code: ErrorCode; message: string; ref?: string };
+
+export type ServerMessageType = ServerMessage['type'];
+
+/** Parse a text frame into a client message, or explain why not. */
+export function parseClientFrame(
+  data: string,
+): { ok: true; msg: ClientMessage } | { ok: false; code: ErrorCode; message: string; ref?: string } {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(data);
+  } catch {
+    return { ok: false, code: ErrorCode.BadJson, message: 'Frame is not valid JSON.' };
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    return { ok: false, code: ErrorCode.BadMessage, message: 'Frame must be a JSON object with a "type".' };
+  }
+  const type = (raw as { type?: unknown }).type;
+  if (typeof type !== 'string' || !(CLIENT_MESSAGE_TYPES as readonly string[]).includes(type)) {
+    return {
+      ok: false,
+      code: ErrorCode.UnknownType,
+      message: `Unknown message type; expected one of ${CLIENT_MESSAGE_TYPES.join(', ')}.`,
+    };
+  }
+  const parsed = ClientMessageSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue?.path.join('.') || 'message';
+    return {
+      ok: false,
+      code: type === 'pos' ? ErrorCode.BadPosition : ErrorCode.BadMessage,
+      message: `Invalid ${type}: ${where} ${issue?.message ?? 'is invalid'}.`,
+      ref: type,
+    };
+  }
+  return { ok: true, msg: parsed.data };
+}

@@ -1,0 +1,184 @@
+/**
+ * A runner's side of the protocol: identity, outbox and live socket together. The runner page and the
+ * simulator both use it, so the simulator exercises exactly what phones do.
+ */
+import { type ConnectionState, LiveSocket, type SocketFactory } from './live-socket';
+import { type Fix, type KeyValueStorage, Outbox } from './outbox';
+import { type Cheer, ErrorCode, type ServerMessage } from './protocol';
+
+export interface RunnerIdentity {
+  runnerId: string;
+  token: string;
+}
+
+export interface RunnerSessionState {
+  connection: ConnectionState;
+  retryInMs: number | null;
+  runnerId: string | null;
+  joined: boolean;
+  /** Fixes taken (each numbered once). */
+  sent: number;
+  /** Highest sequence number the server acknowledged. */
+  acked: number;
+  /** Fixes waiting for an acknowledgement. */
+  pending: number;
+  cheers: Cheer[];
+  /** A refusal the runner should read. */
+  problem: string | null;
+}
+
+export interface RunnerSessionOptions {
+  url: string;
+  event: string;
+  name: string;
+  color: string;
+  storage: KeyValueStorage;
+  createSocket?: SocketFactory;
+  onChange?: (state: RunnerSessionState) => void;
+}
+
+const identityKey = (event: string) => `trackside:${event}:runner`;
+
+export function loadIdentity(storage: KeyValueStorage, event: string): RunnerIdentity | null {
+  try {
+    const raw = storage.getItem(identityKey(event));
+    const id = raw ? (JSON.parse(raw) as RunnerIdentity) : null;
+    return id && typeof id.runnerId === 'string' && typeof id.token === 'string' ? id : null;
+  } catch {
+    return null;
+  }
+}
+
+export class RunnerSession {
+  private readonly socket: LiveSocket;
+  private readonly outbox: Outbox;
+  private identity: RunnerIdentity | null;
+  private mood: number | null = null;
+  private name: string;
+  private color: string;
+  private state: RunnerSessionState;
+
+  constructor(private readonly opts: RunnerSessionOptions) {
+    this.name = opts.name;
+    this.color = opts.color;
+    this.identity = loadIdentity(opts.storage, opts.event);
+    this.outbox = new Outbox(opts.storage, `trackside:${opts.event}:outbox`);
+    this.state = {
+      connection: 'connecting',
+      retryInMs: null,
+      runnerId: this.identity?.runnerId ?? null,
+      joined: false,
+      sent: this.outbox.issued,
+      acked: this.outbox.acked,
+      pending: this.outbox.pending.length,
+      cheers: [],
+      problem: null,
+    };
+    this.socket = new LiveSocket({
+      url: opts.url,
+      createSocket: opts.createSocket,
+      onOpen: () => this.introduce(),
+      onMessage: (msg) => this.onMessage(msg),
+      onState: (connection, detail) => {
+        this.update({ connection, retryInMs: detail.retryInMs ?? null, ...(connection === 'open' ? {} : { joined: false }) });
+      },
+    });
+  }
+
+  get snapshot(): RunnerSessionState {
+    return this.state;
+  }
+
+  record(fix: Fix): void {
+    const msg = this.outbox.add(fix);
+    if (this.state.joined) this.socket.send(msg);
+    this.syncCounts();
+  }
+
+  setMood(value: number): void {
+    this.mood = value;
+    if (this.state.joined) this.socket.send({ type: 'mood', value });
+  }
+
+  setProfile(name: string, color: string): void {
+    this.name = name;
+    this.color = color;
+    if (this.state.joined && this.identity) this.sendResume();
+  }
+
+  /** Tell spectators the runner stopped on purpose, then hang up. */
+  stop(): void {
+    if (this.state.joined) this.socket.send({ type: 'stop' });
+  }
+
+  reconnectNow(): void {
+    this.socket.reconnectNow();
+  }
+
+  close(): void {
+    this.socket.close();
+  }
+
+  private introduce(): void {
+    if (this.identity) this.sendResume();
+    else this.socket.send({ type: 'join', event: this.opts.event, name: this.name, color: this.color });
+  }
+
+  private sendResume(): void {
+    if (!this.identity) return;
+    this.socket.send({
+      type: 'resume',
+      event: this.opts.event,
+      runnerId: this.identity.runnerId,
+      token: this.identity.token,
+      name: this.name,
+      color: this.color,
+    });
+  }
+
+  private onMessage(msg: ServerMessage): void {
+    switch (msg.type) {
+      case 'joined': {
+        if (msg.token) {
+          this.identity = { runnerId: msg.runnerId, token: msg.token };
+          this.opts.storage.setItem(identityKey(this.opts.event), JSON.stringify(this.identity));
+          this.outbox.restart();
+        }
+        this.outbox.ack(msg.lastSeq);
+        this.update({ joined: true, runnerId: msg.runnerId, cheers: msg.cheers, problem: null });
+        for (const p of this.outbox.pending) this.socket.send(p);
+        if (this.mood !== null) this.socket.send({ type: 'mood', value: this.mood });
+        this.syncCounts();
+        break;
+      }
+      case 'ack':
+        this.outbox.ack(msg.seq);
+        this.syncCounts();
+        break;
+      case 'cheer':
+        this.update({ cheers: [...this.state.cheers, msg.cheer].slice(-20) });
+        break;
+      case 'error':
+        if (msg.code === ErrorCode.BadToken && msg.ref === 'resume') {
+          // The server no longer knows this runner (its data was reset): join as a new one.
+          this.identity = null;
+          this.opts.storage.removeItem(identityKey(this.opts.event));
+          this.introduce();
+        } else if (msg.code === ErrorCode.EventFinished || msg.code === ErrorCode.NoSuchEvent) {
+          this.update({ problem: msg.message });
+        }
+        break;
+      default:
+        break;
+    }
+  }
+
+  private syncCounts(): void {
+    this.update({ sent: this.outbox.issued, acked: this.outbox.acked, pending: this.outbox.pending.length });
+  }
+
+  private update(patch: Partial<RunnerSessionState>): void {
+    this.state = { ...this.state, ...patch };
+    this.opts.onChange?.(this.state);
+  }
+}

@@ -1,0 +1,82 @@
+/** The JSON HTTP API under /api. */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { EventNameSchema } from '../lib/protocol';
+import type { Core } from './core';
+
+const MAX_BODY_BYTES = 4096;
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  const json = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'cache-control': 'no-store',
+    'content-length': Buffer.byteLength(json),
+  });
+  res.end(json);
+}
+
+const fail = (res: ServerResponse, status: number, code: string, message: string) =>
+  send(res, status, { error: { code, message } });
+
+function readJson(req: IncomingMessage): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    let size = 0;
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        reject(new RangeError('too_large'));
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => {
+      try {
+        resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+      } catch {
+        reject(new SyntaxError('bad_json'));
+      }
+    });
+    req.on('error', reject);
+  });
+}
+
+/** Answers requests under /api; returns false for any other path. */
+export function handleApi(core: Core, req: IncomingMessage, res: ServerResponse, pathname: string): boolean {
+  if (!pathname.startsWith('/api/')) return false;
+  void route(core, req, res, pathname).catch(() => fail(res, 500, 'internal', 'Something went wrong.'));
+  return true;
+}
+
+async function route(core: Core, req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> {
+  if (pathname === '/api/health') {
+    return send(res, 200, { ok: true, ...core.stats() });
+  }
+  if (pathname === '/api/events') {
+    if (req.method === 'GET') return send(res, 200, { events: core.hub.listEvents() });
+    if (req.method === 'POST') {
+      let body: unknown;
+      try {
+        body = await readJson(req);
+      } catch (err) {
+        return err instanceof RangeError
+          ? fail(res, 413, 'too_large', `Request body must be at most ${MAX_BODY_BYTES} bytes.`)
+          : fail(res, 400, 'bad_json', 'Request body must be JSON like {"name": "Sunday 10k"}.');
+      }
+      const name = EventNameSchema.safeParse((body as { name?: unknown } | null)?.name);
+      if (!name.success) {
+        return fail(res, 400, 'bad_name', `Event name ${name.error.issues[0]?.message ?? 'is invalid'}.`);
+      }
+      return send(res, 201, { event: core.createEvent(name.data) });
+    }
+    res.setHeader('allow', 'GET, POST');
+    return fail(res, 405, 'method_not_allowed', 'Use GET or POST.');
+  }
+  const match = /^\/api\/events\/([^/]+)$/.exec(pathname);
+  if (match && req.method === 'GET') {
+    const event = core.hub.getEvent(decodeURIComponent(match[1]!));
+    return event ? send(res, 200, { event }) : fail(res, 404, 'no_such_event', 'There is no such event.');
+  }
+  return fail(res, 404, 'not_found', 'No such API endpoint.');
+}

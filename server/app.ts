@@ -1,0 +1,131 @@
+/**
+ * Assembles a running Trackside: storage, core, WebSocket and HTTP API on one HTTP(S) server, and the
+ * demo. Pages are served by the Next handlers passed in; tests start it without them.
+ */
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import type { Duplex } from 'node:stream';
+import { CloseCode, WS_PATH } from '../lib/protocol';
+import { handleApi } from './api';
+import type { Config } from './config';
+import { Core, type CoreOptions } from './core';
+import { log } from './log';
+import { providePageData } from './page-data';
+import { startSimulation, type Simulation } from './simulator';
+import { SqliteStore } from './sqlite-store';
+import type { Store } from './store';
+import { loadTls } from './tls';
+import { createWsTransport } from './ws-transport';
+
+export const DEMO_EVENT = { id: 'demo', name: 'Demo run: Central Park loop' } as const;
+
+export interface PageHandlers {
+  handle: (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
+  upgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => Promise<void> | void;
+}
+
+export interface Trackside {
+  core: Core;
+  server: Server;
+  /** Base URL on loopback, e.g. http://127.0.0.1:3000 */
+  url: string;
+  wsUrl: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  config: Config;
+  pages?: PageHandlers;
+  store?: Store;
+  hubTimings?: CoreOptions['hubTimings'];
+  heartbeatMs?: number;
+}
+
+export async function startTrackside({ config, pages, store, hubTimings, heartbeatMs }: StartOptions): Promise<Trackside> {
+  const db = store ?? new SqliteStore(join(config.dataDir, 'trackside.db'));
+  const core = new Core({
+    store: db,
+    tickMs: config.tickMs,
+    happinessIntervalMs: config.happinessIntervalMs,
+    hubTimings,
+  });
+  const ws = createWsTransport(core, { heartbeatMs });
+  providePageData({
+    listEvents: () => core.hub.listEvents(),
+    getEvent: (id) => core.hub.getEvent(id),
+    clientConfig: { tileUrl: config.tileUrl, tileAttribution: config.tileAttribution },
+  });
+
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
+    const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (handleApi(core, req, res, pathname)) return;
+    if (pages) {
+      void Promise.resolve(pages.handle(req, res)).catch((err: unknown) => {
+        log('error', 'page_failed', { path: pathname, error: String(err) });
+        if (!res.headersSent) res.writeHead(500).end('Internal error');
+      });
+      return;
+    }
+    res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found');
+  };
+  const tls = await loadTls(config);
+  const server = tls ? createHttpsServer({ cert: tls.cert, key: tls.key }, onRequest) : createHttpServer(onRequest);
+
+  // Next adds its own upgrade listener once it serves a page; it leaves paths that are not its routes alone,
+  // so /ws must never be a page route.
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (pathname === WS_PATH) ws.handleUpgrade(req, socket, head);
+    else if (pages) void pages.upgrade(req, socket, head);
+    else socket.destroy();
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  core.start();
+
+  const port = (server.address() as AddressInfo).port;
+  const scheme = tls ? 'https' : 'http';
+  const url = `${scheme}://127.0.0.1:${port}`;
+  const wsUrl = `${tls ? 'wss' : 'ws'}://127.0.0.1:${port}${WS_PATH}`;
+
+  let demo: Simulation | null = null;
+  if (config.demo) {
+    core.ensureEvent(DEMO_EVENT.id, DEMO_EVENT.name);
+    demo = startSimulation({
+      url: wsUrl,
+      event: DEMO_EVENT.id,
+      runners: config.demoRunners,
+      stateFile: join(config.dataDir, 'demo-runners.json'),
+      insecure: true,
+    });
+  }
+
+  let closing: Promise<void> | null = null;
+  return {
+    core,
+    server,
+    url,
+    wsUrl,
+    port,
+    close() {
+      closing ??= (async () => {
+        demo?.stop();
+        await ws.close(CloseCode.GoingAway, 'server shutting down');
+        core.stop();
+        server.closeAllConnections?.();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        db.close();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,91 @@
+/** Configuration from environment variables (and `--https`), validated once at start-up. */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+const flag = z
+  .enum(['0', '1', 'true', 'false', 'yes', 'no', 'on', 'off'], { message: 'must be 1 or 0' })
+  .transform((v) => ['1', 'true', 'yes', 'on'].includes(v));
+const ms = (min: number, max: number) =>
+  z.coerce.number({ message: 'must be a number of milliseconds' }).int('must be a whole number').min(min).max(max);
+
+const Schema = z
+  .object({
+    PORT: z.coerce.number({ message: 'must be a port number' }).int().min(0).max(65535).default(3000),
+    HOST: z.string().min(1).default('0.0.0.0'),
+    DATA_DIR: z.string().min(1).default('./data'),
+    TILE_URL: z
+      .string()
+      .refine((u) => /^(https?:)?\/\//.test(u) || u.startsWith('/'), 'must be an http(s) URL or a path')
+      .refine((u) => ['{z}', '{x}', '{y}'].every((p) => u.includes(p)), 'must contain {z}, {x} and {y}')
+      .default('https://tile.openstreetmap.org/{z}/{x}/{y}.png'),
+    TILE_ATTRIBUTION: z
+      .string()
+      .default('&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'),
+    DEMO: flag.default(true),
+    DEMO_RUNNERS: z.coerce.number().int().min(0).max(1000).default(5),
+    HAPPINESS_INTERVAL_MS: ms(100, 3_600_000).default(5000),
+    TICK_MS: ms(10, 5000).default(150),
+    HTTPS: z.enum(['self-signed', '0', ''], { message: 'must be "self-signed" (or use TLS_CERT and TLS_KEY)' }).optional(),
+    TLS_CERT: z.string().optional(),
+    TLS_KEY: z.string().optional(),
+    NODE_ENV: z.string().optional(),
+  })
+  .superRefine((c, ctx) => {
+    if (!!c.TLS_CERT !== !!c.TLS_KEY) {
+      ctx.addIssue({ code: 'custom', path: ['TLS_CERT'], message: 'TLS_CERT and TLS_KEY must be given together' });
+    }
+    for (const key of ['TLS_CERT', 'TLS_KEY'] as const) {
+      const file = c[key];
+      if (file && !existsSync(file)) ctx.addIssue({ code: 'custom', path: [key], message: `file not found: ${file}` });
+    }
+  });
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  tileUrl: string;
+  tileAttribution: string;
+  demo: boolean;
+  demoRunners: number;
+  happinessIntervalMs: number;
+  tickMs: number;
+  dev: boolean;
+  tls: { kind: 'files'; cert: string; key: string } | { kind: 'self-signed' } | null;
+}
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: NodeJS.ProcessEnv, argv: readonly string[] = []): Config {
+  const source = { ...env };
+  for (const key of Object.keys(source)) if (source[key] === '') delete source[key];
+  if (argv.includes('--https')) source.HTTPS = 'self-signed';
+  const parsed = Schema.safeParse(source);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => {
+      const key = String(i.path[0] ?? 'config');
+      return `  ${key}=${JSON.stringify(env[key] ?? '')}: ${i.message}`;
+    });
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}\nSee the configuration table in README.md.`);
+  }
+  const c = parsed.data;
+  return {
+    port: c.PORT,
+    host: c.HOST,
+    dataDir: resolve(c.DATA_DIR),
+    tileUrl: c.TILE_URL,
+    tileAttribution: c.TILE_ATTRIBUTION,
+    demo: c.DEMO,
+    demoRunners: c.DEMO_RUNNERS,
+    happinessIntervalMs: c.HAPPINESS_INTERVAL_MS,
+    tickMs: c.TICK_MS,
+    dev: c.NODE_ENV !== 'production',
+    tls:
+      c.TLS_CERT && c.TLS_KEY
+        ? { kind: 'files', cert: c.TLS_CERT, key: c.TLS_KEY }
+        : c.HTTPS === 'self-signed'
+          ? { kind: 'self-signed' }
+          : null,
+  };
+}

@@ -1,0 +1,181 @@
+/**
+ * Wires the hub to storage, clocks and peers. Transports hand it frames from peers; it validates them,
+ * asks the hub, writes what the hub wants kept in batches, and only then sends what had to wait for the write.
+ */
+import { type ClientMessage, ErrorCode, parseClientFrame, type ServerMessage } from '../lib/protocol';
+import { cryptoCredentials } from './credentials';
+import { type Broadcast, type ConnId, DEFAULT_HUB_TIMINGS, type Effects, Hub, type Send } from './hub';
+import { log } from './log';
+import type { Store, StoreOp } from './store';
+
+/** The least a transport must offer for one connected client. */
+export interface Peer {
+  send(data: Buffer | string): void;
+  close(code: number, reason: string): void;
+  /** Bytes queued but not yet written to the network. */
+  readonly bufferedAmount: number;
+}
+
+export interface CoreOptions {
+  store: Store;
+  tickMs: number;
+  happinessIntervalMs: number;
+  now?: () => number;
+  hubTimings?: Partial<typeof DEFAULT_HUB_TIMINGS>;
+  /** Past this many queued bytes a peer misses live updates and gets a fresh snapshot when it drains. */
+  maxBufferedBytes?: number;
+}
+
+interface PeerState {
+  peer: Peer;
+  /** Skipped broadcasts while its buffer was full: resynchronise before sending more. */
+  stale: boolean;
+}
+
+export class Core {
+  readonly hub: Hub;
+  private readonly store: Store;
+  private readonly peers = new Map<ConnId, PeerState>();
+  private nextId = 1;
+  private pendingOps: StoreOp[] = [];
+  private pendingSends: Send[] = [];
+  private flushQueued = false;
+  private timers: NodeJS.Timeout[] = [];
+  private readonly maxBuffered: number;
+
+  constructor(private readonly opts: CoreOptions) {
+    this.store = opts.store;
+    this.maxBuffered = opts.maxBufferedBytes ?? 1024 * 1024;
+    this.hub = new Hub({
+      now: opts.now ?? Date.now,
+      credentials: cryptoCredentials,
+      ...DEFAULT_HUB_TIMINGS,
+      ...opts.hubTimings,
+    });
+    this.hub.restore(this.store.load());
+  }
+
+  start(): void {
+    this.timers.push(setInterval(() => this.tick(), this.opts.tickMs));
+    this.timers.push(setInterval(() => this.sampleHappiness(), this.opts.happinessIntervalMs));
+  }
+
+  attach(peer: Peer): ConnId {
+    const id = this.nextId++;
+    this.peers.set(id, { peer, stale: false });
+    this.apply(this.hub.connect(id));
+    return id;
+  }
+
+  detach(id: ConnId): void {
+    this.peers.delete(id);
+    this.hub.disconnect(id);
+  }
+
+  receiveFrame(id: ConnId, data: string): void {
+    const parsed = parseClientFrame(data);
+    if (!parsed.ok) {
+      this.sendTo(id, { type: 'error', code: parsed.code, message: parsed.message, ...(parsed.ref ? { ref: parsed.ref } : {}) });
+      return;
+    }
+    this.receive(id, parsed.msg);
+  }
+
+  receive(id: ConnId, msg: ClientMessage): void {
+    this.apply(this.hub.receive(id, msg));
+  }
+
+  refuseBinary(id: ConnId): void {
+    this.sendTo(id, { type: 'error', code: ErrorCode.BinaryFrame, message: 'Frames must be JSON text, not binary.' });
+  }
+
+  createEvent(name: string) {
+    const { event, store } = this.hub.createEvent(name);
+    this.writeNow(store);
+    return event;
+  }
+
+  ensureEvent(id: string, name: string) {
+    const { event, store } = this.hub.ensureEvent(id, name);
+    this.writeNow(store);
+    return event;
+  }
+
+  stats() {
+    return { ...this.hub.stats(), peers: this.peers.size };
+  }
+
+  apply(effects: Effects): void {
+    for (const s of effects.send) this.sendTo(s.to, s.msg);
+    if (effects.store.length === 0 && effects.afterStore.length === 0) return;
+    this.pendingOps.push(...effects.store);
+    this.pendingSends.push(...effects.afterStore);
+    if (!this.flushQueued) {
+      this.flushQueued = true;
+      // Everything that arrives in the same turn of the event loop shares one transaction.
+      setImmediate(() => this.flush());
+    }
+  }
+
+  /** Make pending writes durable, then send what waited for them. */
+  flush(): void {
+    this.flushQueued = false;
+    const ops = this.pendingOps;
+    const sends = this.pendingSends;
+    this.pendingOps = [];
+    this.pendingSends = [];
+    try {
+      this.store.write(ops);
+    } catch (err) {
+      // Nothing is acknowledged that was not written: the runner's outbox will send these again.
+      log('error', 'store_write_failed', { error: String(err), ops: ops.length });
+      return;
+    }
+    for (const s of sends) this.sendTo(s.to, s.msg);
+  }
+
+  tick(): void {
+    for (const b of this.hub.tick()) this.broadcast(b);
+  }
+
+  sampleHappiness(): void {
+    const { broadcast, store } = this.hub.sampleHappiness();
+    this.apply({ send: [], store, afterStore: [] });
+    for (const b of broadcast) this.broadcast(b);
+  }
+
+  private writeNow(ops: StoreOp[]): void {
+    this.pendingOps.push(...ops);
+    this.flush();
+  }
+
+  private sendTo(id: ConnId, msg: ServerMessage): void {
+    this.peers.get(id)?.peer.send(JSON.stringify(msg));
+  }
+
+  /** Serialise once; every subscriber gets the same bytes. */
+  private broadcast(b: Broadcast): void {
+    const bytes = Buffer.from(JSON.stringify(b.msg));
+    for (const id of b.to) {
+      const state = this.peers.get(id);
+      if (!state) continue;
+      if (state.peer.bufferedAmount > this.maxBuffered) {
+        state.stale = true;
+        continue;
+      }
+      if (state.stale) {
+        state.stale = false;
+        for (const s of this.hub.resync(id)) state.peer.send(JSON.stringify(s));
+        continue;
+      }
+      state.peer.send(bytes);
+    }
+  }
+
+  /** Stop timers and write what is pending. */
+  stop(): void {
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    this.flush();
+  }
+}

@@ -1,0 +1,579 @@
+/**
+ * The hub: all live state of all events, and the rules that change it.
+ * It never touches a socket, a file or a timer: callers hand it messages and read back what to send
+ * to whom and what to store. Time comes from the injected clock, so tests drive it by hand.
+ */
+import {
+  type Cheer,
+  type ClientMessage,
+  ErrorCode,
+  type EventInfo,
+  type HappinessSample,
+  LIMITS,
+  type PositionMessage,
+  type RunnerInfo,
+  type RunnerSnapshot,
+  type RunnerStatus,
+  type ServerMessage,
+  type TrackPoint,
+} from '../lib/protocol';
+import type { Credentials } from './credentials';
+import type { RestoredState, StoreOp } from './store';
+
+export type ConnId = number;
+
+export interface HubOptions {
+  now: () => number;
+  credentials: Credentials;
+  /** A runner with no fix for this long is shown idle. */
+  idleAfterMs: number;
+  /** A runner with no fix for this long is shown offline. */
+  offlineAfterMs: number;
+  /** Happiness counts runners whose latest fix or mood is younger than this. */
+  activeWindowMs: number;
+}
+
+export const DEFAULT_HUB_TIMINGS = {
+  idleAfterMs: 30_000,
+  offlineAfterMs: 5 * 60_000,
+  activeWindowMs: 5 * 60_000,
+} as const;
+
+/** One message for one connection. */
+export interface Send {
+  to: ConnId;
+  msg: ServerMessage;
+}
+
+/** One message for many connections: serialise it once. */
+export interface Broadcast {
+  to: ConnId[];
+  msg: ServerMessage;
+}
+
+export interface Effects {
+  /** Send now. */
+  send: Send[];
+  /** Write, then send `afterStore` once the write is durable. */
+  store: StoreOp[];
+  afterStore: Send[];
+}
+
+interface Runner {
+  id: string;
+  event: string;
+  name: string;
+  color: string;
+  tokenHash: string;
+  joinedAt: number;
+  stopped: boolean;
+  status: RunnerStatus;
+  lastSeen: number | null;
+  acc: number | null;
+  mood: number | null;
+  moodAt: number | null;
+  track: TrackPoint[];
+  /** Sequence number of each track point, same order as `track`. */
+  seqs: number[];
+  /** Highest n such that 1..n are all held. */
+  contiguousSeq: number;
+  /** Held sequence numbers above `contiguousSeq`. */
+  aheadSeqs: Set<number>;
+  cheers: Cheer[];
+  conns: Set<ConnId>;
+}
+
+interface LiveEvent {
+  info: EventInfo;
+  runners: Map<string, Runner>;
+  subscribers: Set<ConnId>;
+  happiness: HappinessSample[];
+  /** Points added since the last tick, per runner. */
+  pendingPoints: Map<string, TrackPoint[]>;
+  /** Runners whose whole trail must be resent (a point arrived out of order). */
+  retrace: Set<string>;
+  dirty: Set<string>;
+}
+
+interface Conn {
+  runner: Runner | null;
+  subscriptions: Set<string>;
+}
+
+const CHEERS_KEPT = 20;
+const HAPPINESS_KEPT = 24 * 720; // a day of 5 s samples
+
+export function slugify(name: string): string {
+  const slug = name
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 48)
+    .replace(/-+$/g, '');
+  return slug || 'event';
+}
+
+const none = (): Effects => ({ send: [], store: [], afterStore: [] });
+const error = (to: ConnId, code: ErrorCode, message: string, ref?: string): Effects => ({
+  send: [{ to, msg: { type: 'error', code, message, ...(ref ? { ref } : {}) } }],
+  store: [],
+  afterStore: [],
+});
+
+export class Hub {
+  private readonly events = new Map<string, LiveEvent>();
+  private readonly conns = new Map<ConnId, Conn>();
+
+  constructor(private readonly opts: HubOptions) {}
+
+  // ---------- events ----------
+
+  createEvent(name: string): { event: EventInfo; store: StoreOp[] } {
+    const base = slugify(name);
+    let id = base;
+    for (let n = 2; this.events.has(id); n++) id = `${base}-${n}`;
+    return this.addEvent({ id, name, createdAt: this.opts.now(), status: 'live' });
+  }
+
+  /** Create an event with a fixed id unless it exists (the demo). */
+  ensureEvent(id: string, name: string): { event: EventInfo; store: StoreOp[] } {
+    const existing = this.events.get(id);
+    if (existing) return { event: existing.info, store: [] };
+    return this.addEvent({ id, name, createdAt: this.opts.now(), status: 'live' });
+  }
+
+  private addEvent(info: EventInfo): { event: EventInfo; store: StoreOp[] } {
+    this.events.set(info.id, this.newLiveEvent(info));
+    return { event: info, store: [{ op: 'event', event: info }] };
+  }
+
+  private newLiveEvent(info: EventInfo): LiveEvent {
+    return {
+      info,
+      runners: new Map(),
+      subscribers: new Set(),
+      happiness: [],
+      pendingPoints: new Map(),
+      retrace: new Set(),
+      dirty: new Set(),
+    };
+  }
+
+  getEvent(id: string): EventInfo | undefined {
+    return this.events.get(id)?.info;
+  }
+
+  listEvents(): Array<EventInfo & { runners: number; active: number }> {
+    return [...this.events.values()]
+      .map((e) => ({
+        ...e.info,
+        runners: e.runners.size,
+        active: [...e.runners.values()].filter((r) => r.status === 'active').length,
+      }))
+      .sort((a, b) => b.createdAt - a.createdAt);
+  }
+
+  /** Load what the store kept, before any connection. */
+  restore(state: RestoredState): void {
+    for (const info of state.events) this.events.set(info.id, this.newLiveEvent(info));
+    for (const r of state.runners) {
+      const ev = this.events.get(r.event);
+      if (!ev) continue;
+      const runner: Runner = {
+        id: r.id,
+        event: r.event,
+        name: r.name,
+        color: r.color,
+        tokenHash: r.tokenHash,
+        joinedAt: r.joinedAt,
+        stopped: r.stopped,
+        status: 'offline',
+        lastSeen: null,
+        acc: null,
+        mood: r.mood,
+        moodAt: r.moodAt,
+        track: [],
+        seqs: [],
+        contiguousSeq: 0,
+        aheadSeqs: new Set(),
+        cheers: r.cheers.slice(-CHEERS_KEPT),
+        conns: new Set(),
+      };
+      for (const p of r.positions) this.insertPoint(runner, p.seq, [p.lat, p.lon, p.t], p.acc);
+      runner.status = this.statusOf(runner, this.opts.now());
+      ev.runners.set(runner.id, runner);
+    }
+    for (const s of state.samples) this.events.get(s.event)?.happiness.push(s.sample);
+  }
+
+  // ---------- connections ----------
+
+  connect(id: ConnId): Effects {
+    this.conns.set(id, { runner: null, subscriptions: new Set() });
+    return { ...none(), send: [{ to: id, msg: { type: 'hello', v: 1, now: this.opts.now() } }] };
+  }
+
+  disconnect(id: ConnId): void {
+    const conn = this.conns.get(id);
+    if (!conn) return;
+    for (const eventId of conn.subscriptions) this.events.get(eventId)?.subscribers.delete(id);
+    conn.runner?.conns.delete(id);
+    this.conns.delete(id);
+  }
+
+  /** Live connection and subscription counts, for health checks and leak tests. */
+  stats(): { connections: number; subscriptions: number; events: number; runners: number } {
+    let subscriptions = 0;
+    let runners = 0;
+    for (const e of this.events.values()) {
+      subscriptions += e.subscribers.size;
+      runners += e.runners.size;
+    }
+    return { connections: this.conns.size, subscriptions, events: this.events.size, runners };
+  }
+
+  receive(connId: ConnId, msg: ClientMessage): Effects {
+    const conn = this.conns.get(connId);
+    if (!conn) return none();
+    switch (msg.type) {
+      case 'join':
+        return this.join(connId, conn, msg.event, msg.name, msg.color);
+      case 'resume':
+        return this.resume(connId, conn, msg);
+      case 'pos':
+        return this.position(connId, conn, msg);
+      case 'mood':
+        return this.setMood(connId, conn, msg.value);
+      case 'stop':
+        return this.stop(connId, conn);
+      case 'subscribe':
+        return this.subscribe(connId, conn, msg.event);
+      case 'unsubscribe':
+        this.events.get(msg.event)?.subscribers.delete(connId);
+        conn.subscriptions.delete(msg.event);
+        return none();
+      case 'cheer':
+        return this.cheer(connId, msg.event, msg.runnerId, msg.text, msg.from);
+    }
+  }
+
+  private liveEvent(connId: ConnId, eventId: string): LiveEvent | Effects {
+    const ev = this.events.get(eventId);
+    if (!ev) return error(connId, ErrorCode.NoSuchEvent, `There is no event "${eventId}".`);
+    return ev;
+  }
+
+  private join(connId: ConnId, conn: Conn, eventId: string, name: string, color: string): Effects {
+    const ev = this.liveEvent(connId, eventId);
+    if (!('info' in ev)) return ev;
+    if (ev.info.status === 'finished') {
+      return error(connId, ErrorCode.EventFinished, 'This event has finished; it no longer takes runners.', 'join');
+    }
+    const { credentials } = this.opts;
+    let id = credentials.newRunnerId();
+    while (ev.runners.has(id)) id = credentials.newRunnerId();
+    const token = credentials.newToken();
+    const now = this.opts.now();
+    const runner: Runner = {
+      id,
+      event: eventId,
+      name,
+      color,
+      tokenHash: credentials.hash(token),
+      joinedAt: now,
+      stopped: false,
+      status: 'active',
+      lastSeen: null,
+      acc: null,
+      mood: null,
+      moodAt: null,
+      track: [],
+      seqs: [],
+      contiguousSeq: 0,
+      aheadSeqs: new Set(),
+      cheers: [],
+      conns: new Set(),
+    };
+    ev.runners.set(id, runner);
+    ev.dirty.add(id);
+    this.bind(connId, conn, runner);
+    return {
+      send: [],
+      store: [{ op: 'runner', runner: this.record(runner) }],
+      afterStore: [{ to: connId, msg: this.joinedMsg(runner, token) }],
+    };
+  }
+
+  private resume(connId: ConnId, conn: Conn, msg: Extract<ClientMessage, { type: 'resume' }>): Effects {
+    const ev = this.liveEvent(connId, msg.event);
+    if (!('info' in ev)) return ev;
+    const runner = ev.runners.get(msg.runnerId);
+    // One answer for an unknown id and a wrong token, so ids cannot be probed.
+    if (!runner || !this.opts.credentials.verify(msg.token, runner.tokenHash)) {
+      return error(connId, ErrorCode.BadToken, 'Unknown runner or wrong token: join again as a new runner.', 'resume');
+    }
+    const store: StoreOp[] = [];
+    if ((msg.name && msg.name !== runner.name) || (msg.color && msg.color !== runner.color)) {
+      runner.name = msg.name ?? runner.name;
+      runner.color = msg.color ?? runner.color;
+      ev.dirty.add(runner.id);
+      store.push({ op: 'runner', runner: this.record(runner) });
+    }
+    this.bind(connId, conn, runner);
+    return { send: [{ to: connId, msg: this.joinedMsg(runner) }], store, afterStore: [] };
+  }
+
+  private bind(connId: ConnId, conn: Conn, runner: Runner): void {
+    conn.runner?.conns.delete(connId);
+    conn.runner = runner;
+    runner.conns.add(connId);
+  }
+
+  private joinedMsg(runner: Runner, token?: string): ServerMessage {
+    return {
+      type: 'joined',
+      event: runner.event,
+      runnerId: runner.id,
+      ...(token ? { token } : {}),
+      name: runner.name,
+      color: runner.color,
+      lastSeq: runner.contiguousSeq,
+      cheers: runner.cheers,
+    };
+  }
+
+  private position(connId: ConnId, conn: Conn, msg: PositionMessage): Effects {
+    const runner = conn.runner;
+    if (!runner) return error(connId, ErrorCode.NotJoined, 'Join or resume as a runner before sending positions.', 'pos');
+    const ev = this.events.get(runner.event);
+    if (!ev) return none();
+    if (ev.info.status === 'finished') {
+      return error(connId, ErrorCode.EventFinished, 'This event has finished; positions are no longer taken.', 'pos');
+    }
+    const now = this.opts.now();
+    if (msg.t > now + LIMITS.maxFutureMs) {
+      return error(connId, ErrorCode.BadPosition, 'Fix time is in the future: check the phone clock.', 'pos');
+    }
+    if (msg.t < now - LIMITS.maxPastMs) {
+      return error(connId, ErrorCode.BadPosition, 'Fix is too old to be taken.', 'pos');
+    }
+    const ack: Send = { to: connId, msg: { type: 'ack', seq: 0 } };
+    const effects: Effects = { send: [], store: [], afterStore: [ack] };
+    if (msg.seq > runner.contiguousSeq && !runner.aheadSeqs.has(msg.seq)) {
+      const point: TrackPoint = [msg.lat, msg.lon, msg.t];
+      const appended = this.insertPoint(runner, msg.seq, point, msg.acc);
+      if (appended) {
+        const pending = ev.pendingPoints.get(runner.id);
+        if (pending) pending.push(point);
+        else ev.pendingPoints.set(runner.id, [point]);
+      } else {
+        ev.retrace.add(runner.id);
+      }
+      if (runner.stopped) runner.stopped = false;
+      this.refreshStatus(ev, runner, now);
+      ev.dirty.add(runner.id);
+      effects.store.push({
+        op: 'position',
+        event: runner.event,
+        runnerId: runner.id,
+        seq: msg.seq,
+        lat: msg.lat,
+        lon: msg.lon,
+        t: msg.t,
+        acc: msg.acc,
+        alt: msg.alt ?? null,
+        spd: msg.spd ?? null,
+        hdg: msg.hdg ?? null,
+      });
+    }
+    // Duplicates are acknowledged again: the first ack may have been lost with the connection.
+    (ack.msg as { seq: number }).seq = runner.contiguousSeq;
+    return effects;
+  }
+
+  /** Insert a fix in sequence order; returns whether it went at the end of the trail. */
+  private insertPoint(runner: Runner, seq: number, point: TrackPoint, acc: number): boolean {
+    let i = runner.seqs.length;
+    while (i > 0 && runner.seqs[i - 1]! > seq) i--;
+    const atEnd = i === runner.seqs.length;
+    runner.seqs.splice(i, 0, seq);
+    runner.track.splice(i, 0, point);
+    if (seq === runner.contiguousSeq + 1) {
+      runner.contiguousSeq = seq;
+      while (runner.aheadSeqs.delete(runner.contiguousSeq + 1)) runner.contiguousSeq++;
+    } else {
+      runner.aheadSeqs.add(seq);
+    }
+    if (atEnd) {
+      runner.lastSeen = point[2];
+      runner.acc = acc;
+    }
+    return atEnd;
+  }
+
+  private setMood(connId: ConnId, conn: Conn, value: number): Effects {
+    const runner = conn.runner;
+    if (!runner) return error(connId, ErrorCode.NotJoined, 'Join or resume as a runner before sending happiness.', 'mood');
+    const ev = this.events.get(runner.event);
+    if (!ev) return none();
+    const now = this.opts.now();
+    runner.mood = value;
+    runner.moodAt = now;
+    ev.dirty.add(runner.id);
+    return { send: [], store: [{ op: 'mood', runnerId: runner.id, event: runner.event, value, t: now }], afterStore: [] };
+  }
+
+  private stop(connId: ConnId, conn: Conn): Effects {
+    const runner = conn.runner;
+    if (!runner) return error(connId, ErrorCode.NotJoined, 'Join or resume as a runner before stopping.', 'stop');
+    const ev = this.events.get(runner.event);
+    if (!ev || runner.stopped) return none();
+    runner.stopped = true;
+    runner.status = 'stopped';
+    ev.dirty.add(runner.id);
+    return { send: [], store: [{ op: 'runner', runner: this.record(runner) }], afterStore: [] };
+  }
+
+  private subscribe(connId: ConnId, conn: Conn, eventId: string): Effects {
+    const ev = this.liveEvent(connId, eventId);
+    if (!('info' in ev)) return ev;
+    ev.subscribers.add(connId);
+    conn.subscriptions.add(eventId);
+    return { ...none(), send: [{ to: connId, msg: this.snapshot(ev) }] };
+  }
+
+  /** Fresh snapshots of everything a connection follows, for one that missed updates. */
+  resync(connId: ConnId): ServerMessage[] {
+    const conn = this.conns.get(connId);
+    if (!conn) return [];
+    return [...conn.subscriptions].flatMap((id) => {
+      const ev = this.events.get(id);
+      return ev ? [this.snapshot(ev)] : [];
+    });
+  }
+
+  private snapshot(ev: LiveEvent): ServerMessage {
+    const runners: RunnerSnapshot[] = [...ev.runners.values()].map((r) => ({
+      ...this.info(r),
+      track: r.track.slice(),
+    }));
+    return { type: 'snapshot', event: ev.info, runners, happiness: ev.happiness.slice(), now: this.opts.now() };
+  }
+
+  private cheer(connId: ConnId, eventId: string, runnerId: string, text: string, from?: string): Effects {
+    const ev = this.liveEvent(connId, eventId);
+    if (!('info' in ev)) return ev;
+    const runner = ev.runners.get(runnerId);
+    if (!runner) return error(connId, ErrorCode.NoSuchRunner, 'That runner is not in this event.', 'cheer');
+    const cheer: Cheer = { from: from ?? 'A spectator', text, t: this.opts.now() };
+    runner.cheers.push(cheer);
+    if (runner.cheers.length > CHEERS_KEPT) runner.cheers.shift();
+    return {
+      send: [...runner.conns].map((to) => ({ to, msg: { type: 'cheer', cheer } }) as Send),
+      store: [{ op: 'cheer', event: eventId, runnerId, cheer }],
+      afterStore: [{ to: connId, msg: { type: 'cheered', runnerId } }],
+    };
+  }
+
+  // ---------- time ----------
+
+  /** Coalesce everything since the last tick into one update frame per event. */
+  tick(): Broadcast[] {
+    const now = this.opts.now();
+    const out: Broadcast[] = [];
+    for (const ev of this.events.values()) {
+      for (const r of ev.runners.values()) this.refreshStatus(ev, r, now);
+      if (ev.dirty.size === 0 && ev.pendingPoints.size === 0 && ev.retrace.size === 0) continue;
+      if (ev.subscribers.size > 0) {
+        const points: Record<string, TrackPoint[]> = {};
+        for (const [id, pts] of ev.pendingPoints) if (!ev.retrace.has(id)) points[id] = pts;
+        const tracks: Record<string, TrackPoint[]> = {};
+        for (const id of ev.retrace) {
+          const r = ev.runners.get(id);
+          if (r) tracks[id] = r.track.slice();
+        }
+        const runners = [...ev.dirty].flatMap((id) => {
+          const r = ev.runners.get(id);
+          return r ? [this.info(r)] : [];
+        });
+        out.push({
+          to: [...ev.subscribers],
+          msg: {
+            type: 'update',
+            event: ev.info.id,
+            now,
+            runners,
+            points,
+            ...(ev.retrace.size ? { tracks } : {}),
+          },
+        });
+      }
+      ev.dirty.clear();
+      ev.pendingPoints.clear();
+      ev.retrace.clear();
+    }
+    return out;
+  }
+
+  /** One happiness sample per live event: the mean latest mood of recently active runners. */
+  sampleHappiness(): { broadcast: Broadcast[]; store: StoreOp[] } {
+    const now = this.opts.now();
+    const broadcast: Broadcast[] = [];
+    const store: StoreOp[] = [];
+    for (const ev of this.events.values()) {
+      if (ev.info.status !== 'live') continue;
+      let sum = 0;
+      let count = 0;
+      for (const r of ev.runners.values()) {
+        if (r.mood === null || r.stopped) continue;
+        const lastActive = Math.max(r.lastSeen ?? 0, r.moodAt ?? 0, r.joinedAt);
+        if (now - lastActive > this.opts.activeWindowMs) continue;
+        sum += r.mood;
+        count++;
+      }
+      const sample: HappinessSample = { t: now, mean: count ? Math.round((sum / count) * 100) / 100 : null, count };
+      ev.happiness.push(sample);
+      if (ev.happiness.length > HAPPINESS_KEPT) ev.happiness.shift();
+      store.push({ op: 'sample', event: ev.info.id, sample });
+      if (ev.subscribers.size) {
+        broadcast.push({ to: [...ev.subscribers], msg: { type: 'happiness', event: ev.info.id, sample } });
+      }
+    }
+    return { broadcast, store };
+  }
+
+  private statusOf(r: Runner, now: number): RunnerStatus {
+    if (r.stopped) return 'stopped';
+    const last = r.lastSeen ?? r.joinedAt;
+    const age = now - last;
+    if (age >= this.opts.offlineAfterMs) return 'offline';
+    if (age >= this.opts.idleAfterMs) return 'idle';
+    return 'active';
+  }
+
+  private refreshStatus(ev: LiveEvent, r: Runner, now: number): void {
+    const status = this.statusOf(r, now);
+    if (status !== r.status) {
+      r.status = status;
+      ev.dirty.add(r.id);
+    }
+  }
+
+  private info(r: Runner): RunnerInfo {
+    return { id: r.id, name: r.name, color: r.color, status: r.status, lastSeen: r.lastSeen, acc: r.acc, mood: r.mood };
+  }
+
+  private record(r: Runner) {
+    return {
+      id: r.id,
+      event: r.event,
+      name: r.name,
+      color: r.color,
+      tokenHash: r.tokenHash,
+      joinedAt: r.joinedAt,
+      stopped: r.stopped,
+    };
+  }
+}

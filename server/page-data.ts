@@ -1,0 +1,29 @@
+/**
+ * What the Next pages read from the running server. Next bundles pages apart from server.ts, so a module
+ * imported by both would exist twice; the one live source is kept on globalThis under a registered symbol.
+ */
+import type { EventInfo } from '../lib/protocol';
+
+export interface ClientConfig {
+  tileUrl: string;
+  tileAttribution: string;
+}
+
+export interface PageData {
+  listEvents(): Array<EventInfo & { runners: number; active: number }>;
+  getEvent(id: string): EventInfo | undefined;
+  clientConfig: ClientConfig;
+}
+
+const KEY = Symbol.for('trackside.page-data');
+type Holder = { [KEY]?: PageData };
+
+export function providePageData(data: PageData): void {
+  (globalThis as Holder)[KEY] = data;
+}
+
+export function pageData(): PageData {
+  const data = (globalThis as Holder)[KEY];
+  if (!data) throw new Error('Trackside pages must be served by server.ts (npm run dev / npm start).');
+  return data;
+}

@@ -1,0 +1,173 @@
+/** The embedded default store: one SQLite file under DATA_DIR. */
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { EventStatus } from '../lib/protocol';
+import type { RestoredRunner, RestoredState, Store, StoreOp } from './store';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS events (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  status TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS runners (
+  event TEXT NOT NULL,
+  id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  color TEXT NOT NULL,
+  token_hash TEXT NOT NULL,
+  joined_at INTEGER NOT NULL,
+  stopped INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (event, id)
+);
+CREATE TABLE IF NOT EXISTS positions (
+  event TEXT NOT NULL,
+  runner TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  lat REAL NOT NULL,
+  lon REAL NOT NULL,
+  t INTEGER NOT NULL,
+  acc REAL NOT NULL,
+  alt REAL,
+  spd REAL,
+  hdg REAL,
+  PRIMARY KEY (event, runner, seq)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS moods (
+  event TEXT NOT NULL,
+  runner TEXT NOT NULL,
+  value INTEGER NOT NULL,
+  t INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS moods_by_runner ON moods (event, runner, t);
+CREATE TABLE IF NOT EXISTS samples (
+  event TEXT NOT NULL,
+  t INTEGER NOT NULL,
+  mean REAL,
+  count INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS samples_by_event ON samples (event, t);
+CREATE TABLE IF NOT EXISTS cheers (
+  event TEXT NOT NULL,
+  runner TEXT NOT NULL,
+  sender TEXT NOT NULL,
+  text TEXT NOT NULL,
+  t INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS cheers_by_runner ON cheers (event, runner, t);
+`;
+
+export class SqliteStore implements Store {
+  private readonly db: Database.Database;
+  private readonly applyBatch: (ops: readonly StoreOp[]) => void;
+
+  constructor(file: string) {
+    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    // FULL: a commit is on disk before the runner is acknowledged, even if the machine loses power.
+    this.db.pragma('synchronous = FULL');
+    this.db.exec(SCHEMA);
+
+    const putEvent = this.db.prepare(
+      `INSERT INTO events (id, name, created_at, status) VALUES (@id, @name, @createdAt, @status)
+       ON CONFLICT (id) DO UPDATE SET name = excluded.name, status = excluded.status`,
+    );
+    const putRunner = this.db.prepare(
+      `INSERT INTO runners (event, id, name, color, token_hash, joined_at, stopped)
+       VALUES (@event, @id, @name, @color, @tokenHash, @joinedAt, @stopped)
+       ON CONFLICT (event, id) DO UPDATE SET name = excluded.name, color = excluded.color, stopped = excluded.stopped`,
+    );
+    const putPosition = this.db.prepare(
+      `INSERT OR IGNORE INTO positions (event, runner, seq, lat, lon, t, acc, alt, spd, hdg)
+       VALUES (@event, @runnerId, @seq, @lat, @lon, @t, @acc, @alt, @spd, @hdg)`,
+    );
+    const putMood = this.db.prepare(`INSERT INTO moods (event, runner, value, t) VALUES (@event, @runnerId, @value, @t)`);
+    const putSample = this.db.prepare(`INSERT INTO samples (event, t, mean, count) VALUES (?, ?, ?, ?)`);
+    const putCheer = this.db.prepare(`INSERT INTO cheers (event, runner, sender, text, t) VALUES (?, ?, ?, ?, ?)`);
+
+    this.applyBatch = this.db.transaction((ops: readonly StoreOp[]) => {
+      for (const op of ops) {
+        switch (op.op) {
+          case 'event':
+            putEvent.run(op.event);
+            break;
+          case 'runner':
+            putRunner.run({ ...op.runner, stopped: op.runner.stopped ? 1 : 0 });
+            break;
+          case 'position':
+            putPosition.run(op);
+            break;
+          case 'mood':
+            putMood.run(op);
+            break;
+          case 'sample':
+            putSample.run(op.event, op.sample.t, op.sample.mean, op.sample.count);
+            break;
+          case 'cheer':
+            putCheer.run(op.event, op.runnerId, op.cheer.from, op.cheer.text, op.cheer.t);
+            break;
+        }
+      }
+    });
+  }
+
+  write(ops: readonly StoreOp[]): void {
+    if (ops.length) this.applyBatch(ops);
+  }
+
+  load(): RestoredState {
+    const events = this.db
+      .prepare(`SELECT id, name, created_at AS createdAt, status FROM events ORDER BY created_at`)
+      .all() as Array<{ id: string; name: string; createdAt: number; status: EventStatus }>;
+    const runnerRows = this.db
+      .prepare(
+        `SELECT event, id, name, color, token_hash AS tokenHash, joined_at AS joinedAt, stopped FROM runners ORDER BY joined_at`,
+      )
+      .all() as Array<Omit<RestoredRunner, 'stopped' | 'mood' | 'moodAt' | 'cheers' | 'positions'> & { stopped: number }>;
+    const positions = this.db.prepare(
+      `SELECT seq, lat, lon, t, acc, alt, spd, hdg FROM positions WHERE event = ? AND runner = ? ORDER BY seq`,
+    );
+    const lastMood = this.db.prepare(
+      `SELECT value, t FROM moods WHERE event = ? AND runner = ? ORDER BY t DESC, rowid DESC LIMIT 1`,
+    );
+    const cheers = this.db.prepare(
+      `SELECT sender AS "from", text, t FROM (
+         SELECT sender, text, t, rowid FROM cheers WHERE event = ? AND runner = ? ORDER BY t DESC, rowid DESC LIMIT 20
+       ) ORDER BY t, rowid`,
+    );
+    const runners: RestoredRunner[] = runnerRows.map((r) => {
+      const mood = lastMood.get(r.event, r.id) as { value: number; t: number } | undefined;
+      return {
+        ...r,
+        stopped: r.stopped === 1,
+        mood: mood?.value ?? null,
+        moodAt: mood?.t ?? null,
+        cheers: cheers.all(r.event, r.id) as RestoredRunner['cheers'],
+        positions: positions.all(r.event, r.id) as RestoredRunner['positions'],
+      };
+    });
+    const samples = (
+      this.db.prepare(`SELECT event, t, mean, count FROM samples ORDER BY t`).all() as Array<{
+        event: string;
+        t: number;
+        mean: number | null;
+        count: number;
+      }>
+    ).map(({ event, ...sample }) => ({ event, sample }));
+    return { events, runners, samples };
+  }
+
+  countPositions(event?: string): number {
+    const row = event
+      ? this.db.prepare(`SELECT COUNT(*) AS n FROM positions WHERE event = ?`).get(event)
+      : this.db.prepare(`SELECT COUNT(*) AS n FROM positions`).get();
+    return (row as { n: number }).n;
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * What the hub asks to keep, and the interface every storage engine implements.
+ * `write` must make a whole batch durable before it returns: acknowledgements wait for it.
+ */
+import type { Cheer, EventInfo, HappinessSample } from '../lib/protocol';
+
+export interface RunnerRecord {
+  id: string;
+  event: string;
+  name: string;
+  color: string;
+  tokenHash: string;
+  joinedAt: number;
+  stopped: boolean;
+}
+
+export interface StoredPosition {
+  seq: number;
+  lat: number;
+  lon: number;
+  t: number;
+  acc: number;
+  alt: number | null;
+  spd: number | null;
+  hdg: number | null;
+}
+
+export type StoreOp =
+  | { op: 'event'; event: EventInfo }
+  | { op: 'runner'; runner: RunnerRecord }
+  | ({ op: 'position'; event: string; runnerId: string } & StoredPosition)
+  | { op: 'mood'; event: string; runnerId: string; value: number; t: number }
+  | { op: 'sample'; event: string; sample: HappinessSample }
+  | { op: 'cheer'; event: string; runnerId: string; cheer: Cheer };
+
+export interface RestoredRunner extends RunnerRecord {
+  mood: number | null;
+  moodAt: number | null;
+  cheers: Cheer[];
+  positions: StoredPosition[];
+}
+
+export interface RestoredState {
+  events: EventInfo[];
+  runners: RestoredRunner[];
+  samples: Array<{ event: string; sample: HappinessSample }>;
+}
+
+export interface Store {
+  load(): RestoredState;
+  /** Apply all ops atomically and durably; writing a (runner, seq) that exists already is a no-op. */
+  write(ops: readonly StoreOp[]): void;
+  /** Number of stored positions, for checks and tests. */
+  countPositions(event?: string): number;
+  close(): void;
+}
