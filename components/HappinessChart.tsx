@@ -4,6 +4,8 @@ import { useEffect, useRef } from 'react';
 import uPlot from 'uplot';
 import type { HappinessSample } from '../lib/protocol';
 
+const clock = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
+
 /** The event's mean happiness over time. The chart is created once and fed new data in place. */
 export default function HappinessChart({ samples }: { samples: HappinessSample[] }) {
   const box = useRef<HTMLDivElement>(null);
@@ -19,7 +21,12 @@ export default function HappinessChart({ samples }: { samples: HappinessSample[]
       cursor: { drag: { x: false, y: false } },
       scales: { x: { time: true }, y: { range: [0, 10] } },
       axes: [
-        { stroke: '#5b6b78', grid: { stroke: '#eef2f5' }, ticks: { stroke: '#dfe5ea' } },
+        {
+          stroke: '#5b6b78',
+          grid: { stroke: '#eef2f5' },
+          ticks: { stroke: '#dfe5ea' },
+          values: (_u, splits) => splits.map((s) => clock.format(new Date(s * 1000))),
+        },
         { stroke: '#5b6b78', grid: { stroke: '#eef2f5' }, ticks: { stroke: '#dfe5ea' }, size: 32, splits: () => [0, 2, 4, 6, 8, 10] },
       ],
       series: [

@@ -24,14 +24,12 @@ function readJson(req: IncomingMessage): Promise<unknown> {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new RangeError('too_large'));
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
+      // Past the limit, drain a little so the client can read the 413; past that, hang up.
+      if (size > MAX_BODY_BYTES * 256) req.destroy();
+      else if (size <= MAX_BODY_BYTES) chunks.push(chunk);
     });
     req.on('end', () => {
+      if (size > MAX_BODY_BYTES) return reject(new RangeError('too_large'));
       try {
         resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
       } catch {

@@ -119,7 +119,8 @@ export function startSimulation(opts: SimulationOptions): Simulation {
       const speed = 1000 / (r.basePace * (1 + r.drift));
       r.distance += speed * intervalS;
       const { point, heading } = walker.at(r.distance);
-      const [lat, lon] = offsetM(point[0], point[1], (random() - 0.5) * 6, (random() - 0.5) * 6);
+      // A metre or two of GPS scatter, as a phone in open sky shows.
+      const [lat, lon] = offsetM(point[0], point[1], (random() - 0.5) * 2, (random() - 0.5) * 2);
       r.session.record({
         lat,
         lon,

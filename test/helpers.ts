@@ -1,0 +1,134 @@
+/** Test helpers: a real Trackside on loopback, and a WebSocket client that waits for messages. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { WebSocket } from 'ws';
+import type { ClientMessage, ServerMessage } from '../lib/protocol';
+import { startTrackside, type StartOptions, type Trackside } from '../server/app';
+import { loadConfig } from '../server/config';
+
+process.env.LOG_LEVEL = 'silent';
+
+export interface TestServer extends Trackside {
+  dataDir: string;
+  /** Close the server and delete its data. */
+  dispose(): Promise<void>;
+}
+
+export async function startTestServer(
+  env: Record<string, string> = {},
+  extra: Omit<StartOptions, 'config'> = {},
+  dataDir = mkdtempSync(join(tmpdir(), 'trackside-test-')),
+): Promise<TestServer> {
+  const config = loadConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DEMO: '0',
+    DATA_DIR: dataDir,
+    TICK_MS: '20',
+    HAPPINESS_INTERVAL_MS: '100000',
+    NODE_ENV: 'production',
+    ...env,
+  });
+  const app = await startTrackside({ config, ...extra });
+  return {
+    ...app,
+    dataDir,
+    async dispose() {
+      await app.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+type Of<T extends ServerMessage['type']> = Extract<ServerMessage, { type: T }>;
+
+export class TestClient {
+  readonly ws: WebSocket;
+  readonly received: ServerMessage[] = [];
+  private waiters: Array<() => void> = [];
+  closed: { code: number; reason: string } | null = null;
+
+  private constructor(url: string, headers?: Record<string, string>) {
+    this.ws = new WebSocket(url, { headers });
+    this.ws.on('message', (data) => {
+      this.received.push(JSON.parse(data.toString()) as ServerMessage);
+      this.wake();
+    });
+    this.ws.on('close', (code, reason) => {
+      this.closed = { code, reason: reason.toString() };
+      this.wake();
+    });
+    this.ws.on('error', () => {});
+  }
+
+  static async connect(url: string, headers?: Record<string, string>): Promise<TestClient> {
+    const c = new TestClient(url, headers);
+    await c.next('hello');
+    return c;
+  }
+
+  private wake() {
+    const w = this.waiters;
+    this.waiters = [];
+    for (const f of w) f();
+  }
+
+  send(msg: ClientMessage | Record<string, unknown>): void {
+    this.ws.send(JSON.stringify(msg));
+  }
+
+  sendRaw(data: string | Buffer, binary = false): void {
+    this.ws.send(data, { binary });
+  }
+
+  /** Wait for a message matching `pred`, consuming messages before it. */
+  async until<T extends ServerMessage>(pred: (m: ServerMessage) => m is T, timeoutMs?: number): Promise<T>;
+  async until(pred: (m: ServerMessage) => boolean, timeoutMs?: number): Promise<ServerMessage>;
+  async until(pred: (m: ServerMessage) => boolean, timeoutMs = 5000): Promise<ServerMessage> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const i = this.received.findIndex(pred);
+      if (i >= 0) return this.received.splice(0, i + 1)[i]!;
+      if (this.closed) throw new Error(`socket closed (${this.closed.code}) while waiting`);
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`timed out; have: ${JSON.stringify(this.received).slice(0, 500)}`);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, left);
+        this.waiters.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+  }
+
+  next<T extends ServerMessage['type']>(type: T, timeoutMs?: number): Promise<Of<T>> {
+    return this.until((m): m is Of<T> => m.type === type, timeoutMs);
+  }
+
+  async waitClose(timeoutMs = 5000): Promise<{ code: number; reason: string }> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.closed) {
+      if (Date.now() > deadline) throw new Error('socket did not close');
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    return this.closed;
+  }
+
+  close(): void {
+    this.ws.close();
+  }
+}
+
+/** Join `event` as a new runner; returns the client and its credentials. */
+export async function joinAsRunner(url: string, event: string, name = 'Ada', color = '#123456') {
+  const c = await TestClient.connect(url);
+  c.send({ type: 'join', event, name, color });
+  const joined = await c.next('joined');
+  return { client: c, runnerId: joined.runnerId, token: joined.token! };
+}
+
+export function fix(seq: number, t: number, i = seq) {
+  return { type: 'pos' as const, seq, lat: 51.5 + i * 0.0001, lon: -0.12 + i * 0.0001, t, acc: 5 };
+}
