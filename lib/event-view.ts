@@ -97,10 +97,6 @@ export function reduceEventView(state: EventView, msg: ServerMessage, localNow =
       if (!state.event || msg.event !== state.event.id) return state;
       return { ...state, happiness: [...state.happiness, msg.sample] };
     }
-    case 'event': {
-      if (!state.event || msg.event.id !== state.event.id) return state;
-      return { ...state, event: msg.event };
-    }
     default:
       return state;
   }

@@ -49,6 +49,6 @@ export function formatPace(secPerKm: number | null): string {
 
 /** "850 m" below a kilometre, "12.34 km" above. */
 export function formatDistance(metres: number): string {
-  if (metres < 1000) return `${Math.round(metres)} m`;
+  if (Math.round(metres) < 1000) return `${Math.round(metres)} m`;
   return `${(metres / 1000).toFixed(2)} km`;
 }

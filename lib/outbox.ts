@@ -18,8 +18,11 @@ interface Saved {
   pending: PositionMessage[];
 }
 
-/** Oldest points are dropped past this, so a phone offline for hours cannot fill its storage. */
-const MAX_PENDING = 20_000;
+/**
+ * Past this many unsent fixes (over five hours at one a second) new fixes are not taken: dropping old
+ * ones instead would leave a hole in the sequence that the server waits on for ever.
+ */
+export const MAX_PENDING = 20_000;
 
 export class Outbox {
   private state: Saved;
@@ -53,10 +56,11 @@ export class Outbox {
     return this.state.nextSeq - 1;
   }
 
-  add(fix: Fix): PositionMessage {
+  /** Number a fix and keep it until acknowledged; null when the outbox is full. */
+  add(fix: Fix): PositionMessage | null {
+    if (this.state.pending.length >= MAX_PENDING) return null;
     const msg: PositionMessage = { type: 'pos', seq: this.state.nextSeq++, ...fix };
     this.state.pending.push(msg);
-    if (this.state.pending.length > MAX_PENDING) this.state.pending.shift();
     this.save();
     return msg;
   }

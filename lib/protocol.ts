@@ -26,8 +26,8 @@ export const LIMITS = {
 export const CloseCode = {
   Normal: 1000,
   GoingAway: 1001,
-  Policy: 1008,
   TooBig: 1009,
+  /** The server could not make data durable; reconnect and resend what is unacknowledged. */
   Internal: 1011,
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
@@ -226,15 +226,24 @@ export type ServerMessage =
   | { type: 'happiness'; event: string; sample: HappinessSample }
   | { type: 'cheer'; cheer: Cheer }
   | { type: 'cheered'; runnerId: string }
-  | { type: 'event'; event: EventInfo }
-  | { type: 'error'; code: ErrorCode; message: string; ref?: string };
+  | {
+      type: 'error';
+      code: ErrorCode;
+      message: string;
+      /** Type of the client message refused, when known. */
+      ref?: string;
+      /** Sequence number of a refused fix: the server will not ask for it again. */
+      seq?: number;
+    };
 
 export type ServerMessageType = ServerMessage['type'];
 
 /** Parse a text frame into a client message, or explain why not. */
 export function parseClientFrame(
   data: string,
-): { ok: true; msg: ClientMessage } | { ok: false; code: ErrorCode; message: string; ref?: string } {
+):
+  | { ok: true; msg: ClientMessage }
+  | { ok: false; code: ErrorCode; message: string; ref?: string; seq?: number } {
   let raw: unknown;
   try {
     raw = JSON.parse(data);
@@ -256,11 +265,15 @@ export function parseClientFrame(
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const where = issue?.path.join('.') || 'message';
+    // A refused fix still settles its sequence number, so later ones can be acknowledged past it.
+    const seq = (raw as { seq?: unknown }).seq;
+    const settles = type === 'pos' && Number.isSafeInteger(seq) && (seq as number) >= 1;
     return {
       ok: false,
       code: type === 'pos' ? ErrorCode.BadPosition : ErrorCode.BadMessage,
       message: `Invalid ${type}: ${where} ${issue?.message ?? 'is invalid'}.`,
       ref: type,
+      ...(settles ? { seq: seq as number } : {}),
     };
   }
   return { ok: true, msg: parsed.data };

@@ -91,7 +91,7 @@ export class RunnerSession {
 
   record(fix: Fix): void {
     const msg = this.outbox.add(fix);
-    if (this.state.joined) this.socket.send(msg);
+    if (msg && this.state.joined) this.socket.send(msg);
     this.syncCounts();
   }
 
@@ -106,7 +106,7 @@ export class RunnerSession {
     if (this.state.joined && this.identity) this.sendResume();
   }
 
-  /** Tell spectators the runner stopped on purpose, then hang up. */
+  /** Tell spectators the runner stopped on purpose; the connection stays for cheers and unsent points. */
   stop(): void {
     if (this.state.joined) this.socket.send({ type: 'stop' });
   }

@@ -62,7 +62,9 @@ async function route(core: Core, req: IncomingMessage, res: ServerResponse, path
           ? fail(res, 413, 'too_large', `Request body must be at most ${MAX_BODY_BYTES} bytes.`)
           : fail(res, 400, 'bad_json', 'Request body must be JSON like {"name": "Sunday 10k"}.');
       }
-      const name = EventNameSchema.safeParse((body as { name?: unknown } | null)?.name);
+      const raw = (body as { name?: unknown } | null)?.name;
+      if (typeof raw !== 'string') return fail(res, 400, 'bad_name', 'Give the event a name: {"name": "Sunday 10k"}.');
+      const name = EventNameSchema.safeParse(raw);
       if (!name.success) {
         return fail(res, 400, 'bad_name', `Event name ${name.error.issues[0]?.message ?? 'is invalid'}.`);
       }
@@ -71,9 +73,13 @@ async function route(core: Core, req: IncomingMessage, res: ServerResponse, path
     res.setHeader('allow', 'GET, POST');
     return fail(res, 405, 'method_not_allowed', 'Use GET or POST.');
   }
-  const match = /^\/api\/events\/([^/]+)$/.exec(pathname);
-  if (match && req.method === 'GET') {
-    const event = core.hub.getEvent(decodeURIComponent(match[1]!));
+  const match = /^\/api\/events\/([a-z0-9-]+)$/.exec(pathname);
+  if (match) {
+    if (req.method !== 'GET') {
+      res.setHeader('allow', 'GET');
+      return fail(res, 405, 'method_not_allowed', 'Use GET.');
+    }
+    const event = core.hub.getEvent(match[1]!);
     return event ? send(res, 200, { event }) : fail(res, 404, 'no_such_event', 'There is no such event.');
   }
   return fail(res, 404, 'not_found', 'No such API endpoint.');

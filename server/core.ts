@@ -75,7 +75,8 @@ export class Core {
   receiveFrame(id: ConnId, data: string): void {
     const parsed = parseClientFrame(data);
     if (!parsed.ok) {
-      this.sendTo(id, { type: 'error', code: parsed.code, message: parsed.message, ...(parsed.ref ? { ref: parsed.ref } : {}) });
+      if (parsed.ref === 'pos') this.apply(this.hub.refusePosition(id, parsed.seq, parsed.message));
+      else this.sendTo(id, { type: 'error', code: parsed.code, message: parsed.message, ...(parsed.ref ? { ref: parsed.ref } : {}) });
       return;
     }
     this.receive(id, parsed.msg);

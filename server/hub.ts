@@ -11,6 +11,7 @@ import {
   type HappinessSample,
   LIMITS,
   type PositionMessage,
+  PROTOCOL_VERSION,
   type RunnerInfo,
   type RunnerSnapshot,
   type RunnerStatus,
@@ -68,7 +69,10 @@ interface Runner {
   joinedAt: number;
   stopped: boolean;
   status: RunnerStatus;
+  /** Fix time of the latest point (the phone's clock). */
   lastSeen: number | null;
+  /** Server time the latest point arrived: status is judged by this, not by the phone's clock. */
+  lastHeard: number;
   acc: number | null;
   mood: number | null;
   moodAt: number | null;
@@ -77,7 +81,7 @@ interface Runner {
   seqs: number[];
   /** Highest n such that 1..n are all held. */
   contiguousSeq: number;
-  /** Held sequence numbers above `contiguousSeq`. */
+  /** Settled sequence numbers (stored, or refused for good) above `contiguousSeq`. */
   aheadSeqs: Set<number>;
   cheers: Cheer[];
   conns: Set<ConnId>;
@@ -191,6 +195,7 @@ export class Hub {
         stopped: r.stopped,
         status: 'offline',
         lastSeen: null,
+        lastHeard: r.joinedAt,
         acc: null,
         mood: r.mood,
         moodAt: r.moodAt,
@@ -202,17 +207,21 @@ export class Hub {
         conns: new Set(),
       };
       for (const p of r.positions) this.insertPoint(runner, p.seq, [p.lat, p.lon, p.t], p.acc);
+      for (const seq of r.skipped) this.settle(runner, seq);
+      // Without a record of arrival times, the last fix time is the best guess of when it was heard.
+      runner.lastHeard = Math.max(runner.joinedAt, runner.lastSeen ?? 0);
       runner.status = this.statusOf(runner, this.opts.now());
       ev.runners.set(runner.id, runner);
     }
     for (const s of state.samples) this.events.get(s.event)?.happiness.push(s.sample);
+    for (const ev of this.events.values()) ev.happiness.splice(0, Math.max(0, ev.happiness.length - HAPPINESS_KEPT));
   }
 
   // ---------- connections ----------
 
   connect(id: ConnId): Effects {
     this.conns.set(id, { runner: null, subscriptions: new Set() });
-    return { ...none(), send: [{ to: id, msg: { type: 'hello', v: 1, now: this.opts.now() } }] };
+    return { ...none(), send: [{ to: id, msg: { type: 'hello', v: PROTOCOL_VERSION, now: this.opts.now() } }] };
   }
 
   disconnect(id: ConnId): void {
@@ -259,14 +268,14 @@ export class Hub {
     }
   }
 
-  private liveEvent(connId: ConnId, eventId: string): LiveEvent | Effects {
+  private liveEvent(connId: ConnId, eventId: string, ref: string): LiveEvent | Effects {
     const ev = this.events.get(eventId);
-    if (!ev) return error(connId, ErrorCode.NoSuchEvent, `There is no event "${eventId}".`);
+    if (!ev) return error(connId, ErrorCode.NoSuchEvent, `There is no event "${eventId}".`, ref);
     return ev;
   }
 
   private join(connId: ConnId, conn: Conn, eventId: string, name: string, color: string): Effects {
-    const ev = this.liveEvent(connId, eventId);
+    const ev = this.liveEvent(connId, eventId, 'join');
     if (!('info' in ev)) return ev;
     if (ev.info.status === 'finished') {
       return error(connId, ErrorCode.EventFinished, 'This event has finished; it no longer takes runners.', 'join');
@@ -286,6 +295,7 @@ export class Hub {
       stopped: false,
       status: 'active',
       lastSeen: null,
+      lastHeard: now,
       acc: null,
       mood: null,
       moodAt: null,
@@ -307,7 +317,7 @@ export class Hub {
   }
 
   private resume(connId: ConnId, conn: Conn, msg: Extract<ClientMessage, { type: 'resume' }>): Effects {
-    const ev = this.liveEvent(connId, msg.event);
+    const ev = this.liveEvent(connId, msg.event, 'resume');
     if (!('info' in ev)) return ev;
     const runner = ev.runners.get(msg.runnerId);
     // One answer for an unknown id and a wrong token, so ids cannot be probed.
@@ -354,10 +364,10 @@ export class Hub {
     }
     const now = this.opts.now();
     if (msg.t > now + LIMITS.maxFutureMs) {
-      return error(connId, ErrorCode.BadPosition, 'Fix time is in the future: check the phone clock.', 'pos');
+      return this.refusePosition(connId, msg.seq, 'Fix time is more than 5 minutes in the future: set the phone clock automatically.');
     }
     if (msg.t < now - LIMITS.maxPastMs) {
-      return error(connId, ErrorCode.BadPosition, 'Fix is too old to be taken.', 'pos');
+      return this.refusePosition(connId, msg.seq, 'Fix is more than 7 days old and is not taken.');
     }
     const ack: Send = { to: connId, msg: { type: 'ack', seq: 0 } };
     const effects: Effects = { send: [], store: [], afterStore: [ack] };
@@ -371,7 +381,11 @@ export class Hub {
       } else {
         ev.retrace.add(runner.id);
       }
-      if (runner.stopped) runner.stopped = false;
+      runner.lastHeard = now;
+      if (runner.stopped) {
+        runner.stopped = false;
+        effects.store.push({ op: 'runner', runner: this.record(runner) });
+      }
       this.refreshStatus(ev, runner, now);
       ev.dirty.add(runner.id);
       effects.store.push({
@@ -393,6 +407,35 @@ export class Hub {
     return effects;
   }
 
+  /**
+   * Refuse a fix for good. Its sequence number is settled (and stored as such), so the acknowledgement
+   * can move past it and the runner's outbox drops it instead of resending it for ever.
+   */
+  refusePosition(connId: ConnId, seq: number | undefined, message: string): Effects {
+    const runner = this.conns.get(connId)?.runner;
+    const refusal: Send = { to: connId, msg: { type: 'error', code: ErrorCode.BadPosition, message, ref: 'pos' } };
+    if (!runner || seq === undefined) return { send: [refusal], store: [], afterStore: [] };
+    (refusal.msg as { seq?: number }).seq = seq;
+    const effects: Effects = { send: [refusal], store: [], afterStore: [] };
+    if (seq > runner.contiguousSeq && !runner.aheadSeqs.has(seq)) {
+      this.settle(runner, seq);
+      effects.store.push({ op: 'skip', event: runner.event, runnerId: runner.id, seq });
+    }
+    effects.afterStore.push({ to: connId, msg: { type: 'ack', seq: runner.contiguousSeq } });
+    return effects;
+  }
+
+  /** Mark a sequence number as dealt with and advance the contiguous mark. */
+  private settle(runner: Runner, seq: number): void {
+    if (seq <= runner.contiguousSeq) return;
+    if (seq === runner.contiguousSeq + 1) {
+      runner.contiguousSeq = seq;
+      while (runner.aheadSeqs.delete(runner.contiguousSeq + 1)) runner.contiguousSeq++;
+    } else {
+      runner.aheadSeqs.add(seq);
+    }
+  }
+
   /** Insert a fix in sequence order; returns whether it went at the end of the trail. */
   private insertPoint(runner: Runner, seq: number, point: TrackPoint, acc: number): boolean {
     let i = runner.seqs.length;
@@ -400,12 +443,7 @@ export class Hub {
     const atEnd = i === runner.seqs.length;
     runner.seqs.splice(i, 0, seq);
     runner.track.splice(i, 0, point);
-    if (seq === runner.contiguousSeq + 1) {
-      runner.contiguousSeq = seq;
-      while (runner.aheadSeqs.delete(runner.contiguousSeq + 1)) runner.contiguousSeq++;
-    } else {
-      runner.aheadSeqs.add(seq);
-    }
+    this.settle(runner, seq);
     if (atEnd) {
       runner.lastSeen = point[2];
       runner.acc = acc;
@@ -437,7 +475,7 @@ export class Hub {
   }
 
   private subscribe(connId: ConnId, conn: Conn, eventId: string): Effects {
-    const ev = this.liveEvent(connId, eventId);
+    const ev = this.liveEvent(connId, eventId, 'subscribe');
     if (!('info' in ev)) return ev;
     ev.subscribers.add(connId);
     conn.subscriptions.add(eventId);
@@ -455,15 +493,16 @@ export class Hub {
   }
 
   private snapshot(ev: LiveEvent): ServerMessage {
-    const runners: RunnerSnapshot[] = [...ev.runners.values()].map((r) => ({
-      ...this.info(r),
-      track: r.track.slice(),
-    }));
+    // Points waiting for the next tick are left out: that update will bring them.
+    const runners: RunnerSnapshot[] = [...ev.runners.values()].map((r) => {
+      const pending = ev.retrace.has(r.id) ? 0 : (ev.pendingPoints.get(r.id)?.length ?? 0);
+      return { ...this.info(r), track: r.track.slice(0, r.track.length - pending) };
+    });
     return { type: 'snapshot', event: ev.info, runners, happiness: ev.happiness.slice(), now: this.opts.now() };
   }
 
   private cheer(connId: ConnId, eventId: string, runnerId: string, text: string, from?: string): Effects {
-    const ev = this.liveEvent(connId, eventId);
+    const ev = this.liveEvent(connId, eventId, 'cheer');
     if (!('info' in ev)) return ev;
     const runner = ev.runners.get(runnerId);
     if (!runner) return error(connId, ErrorCode.NoSuchRunner, 'That runner is not in this event.', 'cheer');
@@ -528,8 +567,8 @@ export class Hub {
       let count = 0;
       for (const r of ev.runners.values()) {
         if (r.mood === null || r.stopped) continue;
-        const lastActive = Math.max(r.lastSeen ?? 0, r.moodAt ?? 0, r.joinedAt);
-        if (now - lastActive > this.opts.activeWindowMs) continue;
+        const lastActive = Math.max(r.lastHeard, r.moodAt ?? 0);
+        if (now - lastActive >= this.opts.activeWindowMs) continue;
         sum += r.mood;
         count++;
       }
@@ -546,8 +585,7 @@ export class Hub {
 
   private statusOf(r: Runner, now: number): RunnerStatus {
     if (r.stopped) return 'stopped';
-    const last = r.lastSeen ?? r.joinedAt;
-    const age = now - last;
+    const age = now - r.lastHeard;
     if (age >= this.opts.offlineAfterMs) return 'offline';
     if (age >= this.opts.idleAfterMs) return 'idle';
     return 'active';

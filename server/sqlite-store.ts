@@ -35,6 +35,12 @@ CREATE TABLE IF NOT EXISTS positions (
   hdg REAL,
   PRIMARY KEY (event, runner, seq)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS skipped_seqs (
+  event TEXT NOT NULL,
+  runner TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  PRIMARY KEY (event, runner, seq)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS moods (
   event TEXT NOT NULL,
   runner TEXT NOT NULL,
@@ -84,6 +90,7 @@ export class SqliteStore implements Store {
       `INSERT OR IGNORE INTO positions (event, runner, seq, lat, lon, t, acc, alt, spd, hdg)
        VALUES (@event, @runnerId, @seq, @lat, @lon, @t, @acc, @alt, @spd, @hdg)`,
     );
+    const putSkip = this.db.prepare(`INSERT OR IGNORE INTO skipped_seqs (event, runner, seq) VALUES (?, ?, ?)`);
     const putMood = this.db.prepare(`INSERT INTO moods (event, runner, value, t) VALUES (@event, @runnerId, @value, @t)`);
     const putSample = this.db.prepare(`INSERT INTO samples (event, t, mean, count) VALUES (?, ?, ?, ?)`);
     const putCheer = this.db.prepare(`INSERT INTO cheers (event, runner, sender, text, t) VALUES (?, ?, ?, ?, ?)`);
@@ -99,6 +106,9 @@ export class SqliteStore implements Store {
             break;
           case 'position':
             putPosition.run(op);
+            break;
+          case 'skip':
+            putSkip.run(op.event, op.runnerId, op.seq);
             break;
           case 'mood':
             putMood.run(op);
@@ -126,10 +136,13 @@ export class SqliteStore implements Store {
       .prepare(
         `SELECT event, id, name, color, token_hash AS tokenHash, joined_at AS joinedAt, stopped FROM runners ORDER BY joined_at`,
       )
-      .all() as Array<Omit<RestoredRunner, 'stopped' | 'mood' | 'moodAt' | 'cheers' | 'positions'> & { stopped: number }>;
+      .all() as Array<
+      Omit<RestoredRunner, 'stopped' | 'mood' | 'moodAt' | 'cheers' | 'positions' | 'skipped'> & { stopped: number }
+    >;
     const positions = this.db.prepare(
       `SELECT seq, lat, lon, t, acc, alt, spd, hdg FROM positions WHERE event = ? AND runner = ? ORDER BY seq`,
     );
+    const skipped = this.db.prepare(`SELECT seq FROM skipped_seqs WHERE event = ? AND runner = ? ORDER BY seq`).pluck();
     const lastMood = this.db.prepare(
       `SELECT value, t FROM moods WHERE event = ? AND runner = ? ORDER BY t DESC, rowid DESC LIMIT 1`,
     );
@@ -147,6 +160,7 @@ export class SqliteStore implements Store {
         moodAt: mood?.t ?? null,
         cheers: cheers.all(r.event, r.id) as RestoredRunner['cheers'],
         positions: positions.all(r.event, r.id) as RestoredRunner['positions'],
+        skipped: skipped.all(r.event, r.id) as number[],
       };
     });
     const samples = (

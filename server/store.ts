@@ -29,6 +29,8 @@ export type StoreOp =
   | { op: 'event'; event: EventInfo }
   | { op: 'runner'; runner: RunnerRecord }
   | ({ op: 'position'; event: string; runnerId: string } & StoredPosition)
+  /** A sequence number refused for good: it counts as settled when acknowledging. */
+  | { op: 'skip'; event: string; runnerId: string; seq: number }
   | { op: 'mood'; event: string; runnerId: string; value: number; t: number }
   | { op: 'sample'; event: string; sample: HappinessSample }
   | { op: 'cheer'; event: string; runnerId: string; cheer: Cheer };
@@ -38,6 +40,7 @@ export interface RestoredRunner extends RunnerRecord {
   moodAt: number | null;
   cheers: Cheer[];
   positions: StoredPosition[];
+  skipped: number[];
 }
 
 export interface RestoredState {

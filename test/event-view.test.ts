@@ -200,14 +200,6 @@ describe('reduceEventView: other messages', () => {
     assert.equal(after, before);
   });
 
-  test('an event message for the shown event updates its info; one for another event is ignored', () => {
-    const before = afterSnapshot();
-    const finished = reduceEventView(before, { type: 'event', event: { ...EVENT, status: 'finished' } }, T);
-    assert.equal(finished.event!.status, 'finished');
-    const other = reduceEventView(before, { type: 'event', event: { ...EVENT, id: 'other' } }, T);
-    assert.equal(other, before);
-  });
-
   test('messages that are not about the event leave the view unchanged', () => {
     const before = afterSnapshot();
     for (const msg of [

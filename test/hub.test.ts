@@ -112,7 +112,7 @@ function replay(ops: readonly StoreOp[]): RestoredState {
           key(op.runner.event, op.runner.id),
           prev
             ? { ...prev, name: op.runner.name, color: op.runner.color, stopped: op.runner.stopped }
-            : { ...op.runner, mood: null, moodAt: null, cheers: [], positions: [] },
+            : { ...op.runner, mood: null, moodAt: null, cheers: [], positions: [], skipped: [] },
         );
         break;
       }
@@ -133,6 +133,9 @@ function replay(ops: readonly StoreOp[]): RestoredState {
         }
         break;
       }
+      case 'skip':
+        runners.get(key(op.event, op.runnerId))!.skipped.push(op.seq);
+        break;
       case 'sample':
         samples.push({ event: op.event, sample: op.sample });
         break;
@@ -358,6 +361,7 @@ describe('joining and resuming', () => {
     );
     assert.deepEqual(hub.tick(), [], 'nothing changed for spectators');
     send(hub, 2, pos(1));
+    hub.tick();
     const snap = subscribe(hub, 10, eventId);
     const byId = Object.fromEntries(snap.runners.map((r) => [r.id, r]));
     assert.equal(byId[ada.runnerId]!.name, 'Ada');
@@ -403,6 +407,7 @@ describe('positions', () => {
     const again = send(hub, 1, pos(1));
     assert.equal(again.ack, 2);
     assert.deepEqual(again.stored, []);
+    hub.tick();
     const snap = subscribe(hub, 9, eventId);
     assert.equal(snap.runners[0]!.track.length, 2, 'the trail holds each seq once');
   });
@@ -437,17 +442,51 @@ describe('positions', () => {
     assert.deepEqual(subscribe(hub, 10, eventId).runners[0]!.track, ps.map(point));
   });
 
-  test('a fix stamped further ahead than the allowed clock drift is refused', () => {
+  /** A refused fix: an error naming its seq, the seq stored as settled, and an ack that moves past it. */
+  function assertSettledRefusal(fx: Effects, conn: ConnId, seq: number, ack: number) {
+    const err = single(fx.send, conn, 'error');
+    assert.equal(err.code, ErrorCode.BadPosition);
+    assert.equal(err.ref, 'pos');
+    assert.equal(err.seq, seq);
+    assert.deepEqual(
+      fx.store.map((o) => o.op),
+      ['skip'],
+      'nothing but the settled seq is stored',
+    );
+    assert.equal(single(fx.afterStore, conn, 'ack').seq, ack);
+  }
+
+  test('a fix stamped further ahead than the allowed clock drift is refused, and later fixes are still acknowledged', () => {
     const { hub, eventId } = setup();
     join(hub, 1, eventId);
-    assertError(hub.receive(1, pos(1, now + LIMITS.maxFutureMs + 1)), 1, ErrorCode.BadPosition, 'pos');
-    assert.equal(send(hub, 1, pos(1, now + LIMITS.maxFutureMs)).ack, 1, 'drift up to the limit is tolerated');
+    assertSettledRefusal(hub.receive(1, pos(1, now + LIMITS.maxFutureMs + 1)), 1, 1, 1);
+    assert.equal(send(hub, 1, pos(2, now + LIMITS.maxFutureMs)).ack, 2, 'drift up to the limit is tolerated');
+    hub.tick();
+    assert.equal(subscribe(hub, 9, eventId).runners[0]!.track.length, 1, 'the refused fix is not on the trail');
+  });
+
+  test('a refused fix sent again is refused again without a second store', () => {
+    const { hub, eventId } = setup();
+    join(hub, 1, eventId);
+    const early = pos(1, T0 + LIMITS.maxFutureMs + 60_000);
+    assertSettledRefusal(hub.receive(1, early), 1, 1, 1);
+    const again = hub.receive(1, early);
+    assert.equal(single(again.send, 1, 'error').code, ErrorCode.BadPosition);
+    assert.deepEqual(again.store, []);
   });
 
   test('a fix older than the outbox can hold is refused', () => {
     const { hub, eventId } = setup();
     join(hub, 1, eventId);
-    assertError(hub.receive(1, pos(1, now - LIMITS.maxPastMs - 1)), 1, ErrorCode.BadPosition, 'pos');
+    assertSettledRefusal(hub.receive(1, pos(1, now - LIMITS.maxPastMs - 1)), 1, 1, 1);
+  });
+
+  test('a refusal that settles a gap lets the ack jump past it', () => {
+    const { hub, eventId } = setup();
+    join(hub, 1, eventId);
+    assert.equal(send(hub, 1, pos(1)).ack, 1);
+    assert.equal(send(hub, 1, pos(3)).ack, 1);
+    assertSettledRefusal(hub.receive(1, pos(2, now + LIMITS.maxFutureMs + 1)), 1, 2, 3);
   });
 
   test('each runner has its own sequence numbers', () => {
@@ -736,9 +775,9 @@ describe('happiness', () => {
     join(hub, 2, eventId, 'Bo');
     hub.receive(1, { type: 'mood', value: 2 });
     hub.receive(2, { type: 'mood', value: 9 });
-    now = T0 + activeWindowMs;
+    now = T0 + activeWindowMs - 1;
     send(hub, 2, pos(1));
-    assert.deepEqual(sampleFor(hub, eventId), { t: now, mean: 5.5, count: 2 }, 'exactly at the window both count');
+    assert.deepEqual(sampleFor(hub, eventId), { t: now, mean: 5.5, count: 2 }, 'within the window both count');
     now = T0 + activeWindowMs + 1;
     assert.deepEqual(sampleFor(hub, eventId), { t: now, mean: 9, count: 1 }, "Ada's mood is too old; Bo's fix keeps him in");
     now += activeWindowMs;
@@ -951,6 +990,7 @@ describe('restore', () => {
             spd: null,
             hdg: null,
           })),
+          skipped: [],
           ...extra,
         },
       ],

@@ -1,7 +1,7 @@
 /** Unit: the runner's persistent outbox of numbered fixes. */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { type Fix, MemoryStorage, Outbox } from '../lib/outbox';
+import { type Fix, MAX_PENDING, MemoryStorage, Outbox } from '../lib/outbox';
 
 const KEY = 'trackside:sunday-10k:outbox';
 const T = 1_700_000_000_000;
@@ -17,7 +17,7 @@ describe('Outbox', () => {
     assert.equal(box.acked, 0);
     const msgs = [box.add(fix(1)), box.add(fix(2)), box.add(fix(3))];
     assert.deepEqual(
-      msgs.map((m) => m.seq),
+      msgs.map((m) => m?.seq),
       [1, 2, 3],
     );
     assert.equal(box.issued, 3);
@@ -50,7 +50,7 @@ describe('Outbox', () => {
       reloaded.pending.map((p) => p.seq),
       [1, 2],
     );
-    assert.equal(reloaded.add(fix(3)).seq, 3);
+    assert.equal(reloaded.add(fix(3))?.seq, 3);
   });
 
   test('an acknowledgement drops every point up to and including its seq', () => {
@@ -64,7 +64,7 @@ describe('Outbox', () => {
     );
     box.ack(5);
     assert.equal(box.pending.length, 0);
-    assert.equal(box.add(fix(6)).seq, 6, 'acknowledging does not reset the numbering');
+    assert.equal(box.add(fix(6))?.seq, 6, 'acknowledging does not reset the numbering');
   });
 
   test('an older acknowledgement arriving late does not lower the acknowledged seq', () => {
@@ -90,7 +90,7 @@ describe('Outbox', () => {
       reloaded.pending.map((p) => p.seq),
       [3, 4],
     );
-    assert.equal(reloaded.add(fix(5)).seq, 5);
+    assert.equal(reloaded.add(fix(5))?.seq, 5);
   });
 
   test('an acknowledgement beyond what was issued moves the numbering past it', () => {
@@ -99,7 +99,7 @@ describe('Outbox', () => {
     box.ack(7);
     assert.equal(box.acked, 7);
     assert.equal(box.issued, 7);
-    assert.equal(box.add(fix(1)).seq, 8);
+    assert.equal(box.add(fix(1))?.seq, 8);
   });
 
   test('restart renumbers the unsent points from 1 and forgets acknowledgements', () => {
@@ -118,7 +118,7 @@ describe('Outbox', () => {
       [fix(3).t, fix(4).t, fix(5).t],
       'the same fixes, in the same order',
     );
-    assert.equal(box.add(fix(6)).seq, 4);
+    assert.equal(box.add(fix(6))?.seq, 4);
     const reloaded = new Outbox(storage, KEY);
     assert.deepEqual(
       reloaded.pending.map((p) => p.seq),
@@ -132,7 +132,7 @@ describe('Outbox', () => {
     box.ack(1);
     box.restart();
     assert.equal(box.issued, 0);
-    assert.equal(box.add(fix(2)).seq, 1);
+    assert.equal(box.add(fix(2))?.seq, 1);
   });
 
   test('corrupt stored JSON is ignored and replaced on the next save', () => {
@@ -141,7 +141,7 @@ describe('Outbox', () => {
     const box = new Outbox(storage, KEY);
     assert.equal(box.issued, 0);
     assert.equal(box.pending.length, 0);
-    assert.equal(box.add(fix(1)).seq, 1);
+    assert.equal(box.add(fix(1))?.seq, 1);
     const reloaded = new Outbox(storage, KEY);
     assert.equal(reloaded.issued, 1);
   });
@@ -162,7 +162,7 @@ describe('Outbox', () => {
     const b = new Outbox(storage, 'b');
     a.add(fix(1));
     a.add(fix(2));
-    assert.equal(b.add(fix(1)).seq, 1);
+    assert.equal(b.add(fix(1))?.seq, 1);
   });
 
   test('clear forgets everything, in memory and in storage', () => {
@@ -173,7 +173,7 @@ describe('Outbox', () => {
     assert.equal(box.issued, 0);
     assert.equal(box.pending.length, 0);
     assert.equal(storage.getItem(KEY), null);
-    assert.equal(new Outbox(storage, KEY).add(fix(1)).seq, 1);
+    assert.equal(new Outbox(storage, KEY).add(fix(1))?.seq, 1);
   });
 
   test('a storage that refuses writes does not lose points held in memory', () => {
@@ -200,4 +200,18 @@ describe('MemoryStorage', () => {
     s.removeItem('k');
     assert.equal(s.getItem('k'), null);
   });
+});
+
+test('a full outbox refuses new fixes instead of dropping old ones, so no sequence number is skipped', () => {
+  const storage = new MemoryStorage();
+  const box = new Outbox(storage, 'full');
+  // Fill it quickly by writing the saved state directly, as a long offline spell would have left it.
+  const pending = Array.from({ length: MAX_PENDING }, (_, i) => ({ type: 'pos' as const, seq: i + 1, lat: 0, lon: 0, t: i, acc: 5 }));
+  storage.setItem('full', JSON.stringify({ nextSeq: MAX_PENDING + 1, acked: 0, pending }));
+  const full = new Outbox(storage, 'full');
+  assert.equal(full.add({ lat: 1, lon: 1, t: 1, acc: 5 }), null);
+  assert.equal(full.pending[0]!.seq, 1, 'the oldest fix is kept');
+  full.ack(10);
+  assert.equal(full.add({ lat: 1, lon: 1, t: 1, acc: 5 })?.seq, MAX_PENDING + 1);
+  assert.equal(box.issued, 0);
 });

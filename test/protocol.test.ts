@@ -266,3 +266,11 @@ describe('cleanText', () => {
     assert.equal(cleanText('Go Ada, go!'), 'Go Ada, go!');
   });
 });
+
+test('a refused position names its sequence number so the server can settle it', () => {
+  const bad = parseClientFrame(JSON.stringify({ type: 'pos', seq: 7, lat: 91, lon: 0, t: 1, acc: 1 }));
+  assert.equal(bad.ok, false);
+  assert.equal(!bad.ok && bad.seq, 7);
+  const noSeq = parseClientFrame(JSON.stringify({ type: 'pos', seq: 'x', lat: 0, lon: 0, t: 1, acc: 1 }));
+  assert.equal(!noSeq.ok && noSeq.seq, undefined);
+});

@@ -70,6 +70,20 @@ describe('live path over real sockets', () => {
     c.close();
   });
 
+  test('a refused fix is answered with its seq and later fixes are still acknowledged past it', async () => {
+    const { client } = await joinAsRunner(srv.wsUrl, eventId, 'Gap');
+    const now = Date.now();
+    client.send(fix(1, now));
+    assert.equal((await client.next('ack')).seq, 1);
+    client.send({ ...fix(2, now + 1), lat: 91 });
+    const err = await client.next('error');
+    assert.deepEqual([err.code, err.ref, err.seq], [ErrorCode.BadPosition, 'pos', 2]);
+    assert.equal((await client.next('ack')).seq, 2);
+    client.send(fix(3, now + 2));
+    assert.equal((await client.next('ack')).seq, 3);
+    client.close();
+  });
+
   test('positions before joining are refused', async () => {
     const c = await TestClient.connect(srv.wsUrl);
     c.send(fix(1, Date.now()));
@@ -134,6 +148,10 @@ describe('live path over real sockets', () => {
     const huge = await fetch(`${srv.url}/api/events`, { method: 'POST', body: JSON.stringify({ name: 'x'.repeat(10_000) }) });
     assert.equal(huge.status, 413);
     assert.equal((await fetch(`${srv.url}/api/events/nope`)).status, 404);
+    assert.equal((await fetch(`${srv.url}/api/events/%E0`)).status, 404);
+    assert.equal((await fetch(`${srv.url}/api/events/${event.id}`, { method: 'DELETE' })).status, 405);
+    const nameless = await fetch(`${srv.url}/api/events`, { method: 'POST', body: '{}' });
+    assert.match(((await nameless.json()) as { error: { message: string } }).error.message, /Give the event a name/);
   });
 });
 
