@@ -5,6 +5,7 @@ import uPlot from 'uplot';
 import type { HappinessSample } from '../lib/protocol';
 
 const clock = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
+const clockWithSeconds = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
 
 /** The event's mean happiness over time. The chart is created once and fed new data in place. */
 export default function HappinessChart({ samples }: { samples: HappinessSample[] }) {
@@ -25,7 +26,11 @@ export default function HappinessChart({ samples }: { samples: HappinessSample[]
           stroke: '#5b6b78',
           grid: { stroke: '#eef2f5' },
           ticks: { stroke: '#dfe5ea' },
-          values: (_u, splits) => splits.map((s) => clock.format(new Date(s * 1000))),
+          // Seconds only while the ticks are less than a minute apart.
+          values: (_u, splits) => {
+            const fine = splits.length > 1 && splits[1]! - splits[0]! < 60;
+            return splits.map((s) => (fine ? clockWithSeconds : clock).format(new Date(s * 1000)));
+          },
         },
         { stroke: '#5b6b78', grid: { stroke: '#eef2f5' }, ticks: { stroke: '#dfe5ea' }, size: 32, splits: () => [0, 2, 4, 6, 8, 10] },
       ],

@@ -9,6 +9,8 @@ export interface RunnerView extends RunnerInfo {
   track: TrackPoint[];
   /** Metres along the trail. */
   distance: number;
+  /** Index of the last trail point counted into `distance`. */
+  anchor: number;
 }
 
 export interface EventView {
@@ -32,36 +34,52 @@ export const emptyEventView: EventView = {
   generation: 0,
 };
 
-export function trackDistance(track: readonly TrackPoint[], from = 1): number {
-  let d = 0;
-  for (let i = Math.max(1, from); i < track.length; i++) {
-    const a = track[i - 1]!;
-    const b = track[i]!;
-    d += distanceM(a[0], a[1], b[0], b[1]);
+/**
+ * A phone standing still reports positions scattered over a few metres; summing every hop would make
+ * a resting runner cover ground. A move counts only once it is this far from the last counted point.
+ */
+export const MIN_STEP_M = 5;
+
+/** Carry a trail's distance on from its last counted point (`anchor`) to its end. */
+export function extendDistance(
+  track: readonly TrackPoint[],
+  from: { anchor: number; distance: number },
+): { anchor: number; distance: number } {
+  let { anchor, distance } = from;
+  const start = track[anchor];
+  if (!start) return { anchor: 0, distance: 0 };
+  let [lat, lon] = start;
+  for (let i = anchor + 1; i < track.length; i++) {
+    const p = track[i]!;
+    const step = distanceM(lat, lon, p[0], p[1]);
+    if (step < MIN_STEP_M) continue;
+    distance += step;
+    anchor = i;
+    [lat, lon] = p;
   }
-  return d;
+  return { anchor, distance };
+}
+
+export function trackDistance(track: readonly TrackPoint[]): number {
+  return extendDistance(track, { anchor: 0, distance: 0 }).distance;
 }
 
 /** Pace over the last `windowMs` of a trail, s/km; null when too little is known. */
 export function recentPace(track: readonly TrackPoint[], windowMs = 60_000): number | null {
   if (track.length < 2) return null;
   const end = track[track.length - 1]!;
-  let i = track.length - 1;
-  let d = 0;
-  while (i > 0 && end[2] - track[i - 1]![2] <= windowMs) {
-    const a = track[i - 1]!;
-    const b = track[i]!;
-    d += distanceM(a[0], a[1], b[0], b[1]);
-    i--;
-  }
-  return paceSecPerKm(d, (end[2] - track[i]![2]) / 1000);
+  let first = track.length - 1;
+  while (first > 0 && end[2] - track[first - 1]![2] <= windowMs) first--;
+  const window = track.slice(first);
+  const { anchor, distance } = extendDistance(window, { anchor: 0, distance: 0 });
+  return paceSecPerKm(distance, (window[anchor]![2] - window[0]![2]) / 1000);
 }
 
 export function reduceEventView(state: EventView, msg: ServerMessage, localNow = Date.now()): EventView {
   switch (msg.type) {
     case 'snapshot': {
       const runners: Record<string, RunnerView> = {};
-      for (const r of msg.runners) runners[r.id] = { ...r, distance: trackDistance(r.track) };
+      for (const r of msg.runners) runners[r.id] = { ...r, ...extendDistance(r.track, { anchor: 0, distance: 0 }) };
       return {
         event: msg.event,
         runners,
@@ -78,18 +96,18 @@ export function reduceEventView(state: EventView, msg: ServerMessage, localNow =
       for (const info of msg.runners) {
         const prev = runners[info.id];
         if (!prev) order.push(info.id);
-        runners[info.id] = { ...(prev ?? { track: [], distance: 0 }), ...info };
+        runners[info.id] = { ...(prev ?? { track: [], distance: 0, anchor: 0 }), ...info };
       }
       for (const [id, points] of Object.entries(msg.points)) {
         const prev = runners[id];
         if (!prev || points.length === 0) continue;
         const track = prev.track.concat(points);
-        runners[id] = { ...prev, track, distance: prev.distance + trackDistance(track, prev.track.length) };
+        runners[id] = { ...prev, track, ...extendDistance(track, prev) };
       }
       for (const [id, track] of Object.entries(msg.tracks ?? {})) {
         const prev = runners[id];
         // A replaced trail is a new array: views redraw it whole.
-        if (prev) runners[id] = { ...prev, track, distance: trackDistance(track) };
+        if (prev) runners[id] = { ...prev, track, ...extendDistance(track, { anchor: 0, distance: 0 }) };
       }
       return { ...state, runners, order, clockOffset: msg.now - localNow };
     }

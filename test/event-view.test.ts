@@ -1,7 +1,15 @@
 /** Unit: the spectator's reducer over server messages. */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { emptyEventView, type EventView, recentPace, reduceEventView, trackDistance } from '../lib/event-view';
+import {
+  emptyEventView,
+  type EventView,
+  extendDistance,
+  MIN_STEP_M,
+  recentPace,
+  reduceEventView,
+  trackDistance,
+} from '../lib/event-view';
 import { distanceM } from '../lib/geo';
 import type { EventInfo, RunnerInfo, RunnerSnapshot, ServerMessage, TrackPoint } from '../lib/protocol';
 
@@ -218,11 +226,29 @@ describe('trackDistance', () => {
     assert.equal(trackDistance([pt(0)]), 0);
   });
 
-  test('sums the legs, and from an index counts the legs ending at or after it', () => {
+  test('sums the legs, and carrying on from an anchor gives the same total', () => {
     const track = [pt(0), pt(1), pt(3), pt(6)];
     near(trackDistance(track), pathLength(track));
-    near(trackDistance(track, 2), pathLength([pt(1), pt(3), pt(6)]));
-    near(trackDistance(track, 0), trackDistance(track));
+    const part = extendDistance(track.slice(0, 2), { anchor: 0, distance: 0 });
+    near(extendDistance(track, part).distance, pathLength(track));
+  });
+
+  test('GPS scatter around a runner standing still adds no distance', () => {
+    // A few metres of scatter around one spot, for two minutes.
+    const scatter = [0, 2, -1.5, 3, -2, 1, -3, 2.5, 0.5, -1].map((m, i): TrackPoint => [
+      51.5 + m / 111_195,
+      -0.12 + ((i % 3) - 1) / 69_000,
+      T + i * 12_000,
+    ]);
+    assert.equal(trackDistance(scatter), 0);
+    assert.equal(recentPace(scatter), null);
+  });
+
+  test('small steps count once they add up to a real move', () => {
+    // 1 m hops northwards: every fifth one clears the scatter threshold.
+    const hops: TrackPoint[] = Array.from({ length: 21 }, (_, i) => [51.5 + i / 111_195, -0.12, T + i * 1000]);
+    near(trackDistance(hops), 20, 0.05);
+    assert.ok(MIN_STEP_M <= 5);
   });
 });
 
@@ -237,7 +263,7 @@ describe('recentPace', () => {
   test('only the window counts: an earlier fast stretch does not change a slow recent pace', () => {
     const fast: TrackPoint[] = Array.from({ length: 10 }, (_, i) => [51.5 + i * 0.001, -0.12, T + i * 10_000]);
     const last = fast[fast.length - 1]!;
-    const slow: TrackPoint[] = Array.from({ length: 7 }, (_, i) => [last[0] + (i + 1) * 0.00001, -0.12, last[2] + (i + 1) * 10_000]);
+    const slow: TrackPoint[] = Array.from({ length: 7 }, (_, i) => [last[0] + (i + 1) * 0.00006, -0.12, last[2] + (i + 1) * 10_000]);
     const pace = recentPace([...fast, ...slow], 60_000)!;
     const window = slow.slice(-7);
     const expected = 60 / (pathLength(window) / 1000);
