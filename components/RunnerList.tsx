@@ -1,6 +1,7 @@
 'use client';
 
-import { type RunnerView, recentPace } from '../lib/event-view';
+import type { RunnerView } from '../lib/event-view';
+import { recentPace } from '../lib/track';
 import { formatDistance, formatPace } from '../lib/geo';
 import { ago, useNow } from './useNow';
 

@@ -2,8 +2,8 @@
  * The spectator's picture of one event, built from server messages by a pure reducer.
  * Trails only grow between snapshots, so views can draw the new tail instead of the whole trail.
  */
-import { distanceM, paceSecPerKm } from './geo';
 import type { EventInfo, HappinessSample, RunnerInfo, ServerMessage, TrackPoint } from './protocol';
+import { extendDistance } from './track';
 
 export interface RunnerView extends RunnerInfo {
   track: TrackPoint[];
@@ -34,52 +34,12 @@ export const emptyEventView: EventView = {
   generation: 0,
 };
 
-/**
- * A phone standing still reports positions scattered over a few metres; summing every hop would make
- * a resting runner cover ground. A move counts only once it is this far from the last counted point.
- */
-export const MIN_STEP_M = 5;
-
-/** Carry a trail's distance on from its last counted point (`anchor`) to its end. */
-export function extendDistance(
-  track: readonly TrackPoint[],
-  from: { anchor: number; distance: number },
-): { anchor: number; distance: number } {
-  let { anchor, distance } = from;
-  const start = track[anchor];
-  if (!start) return { anchor: 0, distance: 0 };
-  let [lat, lon] = start;
-  for (let i = anchor + 1; i < track.length; i++) {
-    const p = track[i]!;
-    const step = distanceM(lat, lon, p[0], p[1]);
-    if (step < MIN_STEP_M) continue;
-    distance += step;
-    anchor = i;
-    [lat, lon] = p;
-  }
-  return { anchor, distance };
-}
-
-export function trackDistance(track: readonly TrackPoint[]): number {
-  return extendDistance(track, { anchor: 0, distance: 0 }).distance;
-}
-
-/** Pace over the last `windowMs` of a trail, s/km; null when too little is known. */
-export function recentPace(track: readonly TrackPoint[], windowMs = 60_000): number | null {
-  if (track.length < 2) return null;
-  const end = track[track.length - 1]!;
-  let first = track.length - 1;
-  while (first > 0 && end[2] - track[first - 1]![2] <= windowMs) first--;
-  const window = track.slice(first);
-  const { anchor, distance } = extendDistance(window, { anchor: 0, distance: 0 });
-  return paceSecPerKm(distance, (window[anchor]![2] - window[0]![2]) / 1000);
-}
-
 export function reduceEventView(state: EventView, msg: ServerMessage, localNow = Date.now()): EventView {
   switch (msg.type) {
     case 'snapshot': {
       const runners: Record<string, RunnerView> = {};
-      for (const r of msg.runners) runners[r.id] = { ...r, ...extendDistance(r.track, { anchor: 0, distance: 0 }) };
+      // The server measured the full trail; the snapshot's may be simplified.
+      for (const r of msg.runners) runners[r.id] = { ...r, anchor: Math.max(0, r.track.length - 1) };
       return {
         event: msg.event,
         runners,

@@ -20,6 +20,8 @@ export const LIMITS = {
   maxPastMs: 7 * 24 * 3600_000,
   moodMin: 0,
   moodMax: 10,
+  /** Longest trail a snapshot carries per runner; longer ones are simplified (the full track stays stored). */
+  snapshotMaxPoints: 2000,
 } as const;
 
 /** Close codes the server uses; 1000–1015 are the standard ones, 4000+ are Trackside's. */
@@ -174,7 +176,10 @@ export interface RunnerInfo {
 }
 
 export interface RunnerSnapshot extends RunnerInfo {
+  /** The trail so far; long trails are simplified to at most SNAPSHOT_MAX_POINTS for display. */
   track: TrackPoint[];
+  /** Metres covered along the full stored trail. */
+  distance: number;
 }
 
 export interface HappinessSample {

@@ -18,6 +18,8 @@ import {
   type ServerMessage,
   type TrackPoint,
 } from '../lib/protocol';
+import { simplifyTrack } from '../lib/simplify';
+import { trackDistance } from '../lib/track';
 import type { Credentials } from './credentials';
 import type { RestoredState, StoreOp } from './store';
 
@@ -496,7 +498,12 @@ export class Hub {
     // Points waiting for the next tick are left out: that update will bring them.
     const runners: RunnerSnapshot[] = [...ev.runners.values()].map((r) => {
       const pending = ev.retrace.has(r.id) ? 0 : (ev.pendingPoints.get(r.id)?.length ?? 0);
-      return { ...this.info(r), track: r.track.slice(0, r.track.length - pending) };
+      const track = r.track.slice(0, r.track.length - pending);
+      return {
+        ...this.info(r),
+        track: simplifyTrack(track, LIMITS.snapshotMaxPoints),
+        distance: trackDistance(track),
+      };
     });
     return { type: 'snapshot', event: ev.info, runners, happiness: ev.happiness.slice(), now: this.opts.now() };
   }

@@ -1,15 +1,8 @@
 /** Unit: the spectator's reducer over server messages. */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import {
-  emptyEventView,
-  type EventView,
-  extendDistance,
-  MIN_STEP_M,
-  recentPace,
-  reduceEventView,
-  trackDistance,
-} from '../lib/event-view';
+import { emptyEventView, type EventView, reduceEventView } from '../lib/event-view';
+import { extendDistance, MIN_STEP_M, recentPace, trackDistance } from '../lib/track';
 import { distanceM } from '../lib/geo';
 import type { EventInfo, RunnerInfo, RunnerSnapshot, ServerMessage, TrackPoint } from '../lib/protocol';
 
@@ -26,7 +19,7 @@ function info(id: string, patch: Partial<RunnerInfo> = {}): RunnerInfo {
 }
 
 function runner(id: string, track: TrackPoint[], patch: Partial<RunnerInfo> = {}): RunnerSnapshot {
-  return { ...info(id, patch), track };
+  return { ...info(id, patch), track, distance: trackDistance(track) };
 }
 
 function snapshot(runners: RunnerSnapshot[], extra: Partial<Extract<ServerMessage, { type: 'snapshot' }>> = {}): ServerMessage {

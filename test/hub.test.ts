@@ -1,5 +1,6 @@
 /** Unit: the hub's rules, driven by hand with a fake clock. No sockets, no files, no timers. */
 import assert from 'node:assert/strict';
+import { trackDistance } from '../lib/track';
 import { beforeEach, describe, test } from 'node:test';
 import {
   type ClientMessage,
@@ -603,7 +604,24 @@ describe('tick and snapshots', () => {
       acc: 5,
       mood: 7,
       track: ps.map(point),
+      distance: trackDistance(ps.map(point)),
     });
+  });
+
+  test('a long trail reaches a new subscriber simplified to the snapshot budget, with its full distance', () => {
+    const { hub, eventId } = setup();
+    join(hub, 1, eventId);
+    const n = LIMITS.snapshotMaxPoints * 2;
+    // A zigzag, so every point matters to the shape and the budget is what limits it.
+    for (let seq = 1; seq <= n; seq++) {
+      send(hub, 1, { type: 'pos', seq, lat: 51.5 + seq * 0.0001, lon: -0.12 + (seq % 2) * 0.0002, t: T0 - n + seq, acc: 5 });
+    }
+    hub.tick();
+    const [r] = subscribe(hub, 9, eventId).runners;
+    assert.equal(r!.track.length, LIMITS.snapshotMaxPoints);
+    assert.equal(r!.track.at(-1)![0], 51.5 + n * 0.0001, 'the latest point is kept');
+    const full = Array.from({ length: n }, (_, i): [number, number, number] => [51.5 + (i + 1) * 0.0001, -0.12 + ((i + 1) % 2) * 0.0002, T0 - n + i + 1]);
+    assert.ok(Math.abs(r!.distance - trackDistance(full)) < 1e-6, 'distance is measured on the full trail');
   });
 
   test('subscribing to an event that does not exist is refused', () => {
