@@ -157,14 +157,11 @@ export function RunnerView({ event }: { event: EventInfo }) {
     } catch {
       // Storage blocked (private mode): the page still works, without memory across reloads.
     }
-    const online = () => sessionRef.current?.reconnectNow();
     const visible = () => {
       if (document.visibilityState === 'visible' && watchId.current !== null) void keepAwake();
     };
-    window.addEventListener('online', online);
     document.addEventListener('visibilitychange', visible);
     return () => {
-      window.removeEventListener('online', online);
       document.removeEventListener('visibilitychange', visible);
       if (watchId.current !== null) navigator.geolocation.clearWatch(watchId.current);
       sessionRef.current?.close();

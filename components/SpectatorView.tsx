@@ -50,10 +50,7 @@ export function SpectatorView({ event, config }: { event: EventInfo; config: Cli
       onState: (state, detail) => setConn({ state, retryInMs: detail.retryInMs ?? null }),
     });
     socket.current = live;
-    const online = () => live.reconnectNow();
-    window.addEventListener('online', online);
     return () => {
-      window.removeEventListener('online', online);
       live.close();
       socket.current = null;
     };
@@ -105,6 +102,17 @@ export function SpectatorView({ event, config }: { event: EventInfo; config: Cli
           <RunnerList runners={runners} clockOffset={view.clockOffset} selected={selected} onSelect={select} />
           <CheerForm runner={selectedRunner} status={cheer} onSend={sendCheer} />
           <HappinessPanel samples={view.happiness} />
+          <section className="panel downloads" aria-labelledby="downloads-heading">
+            <h2 id="downloads-heading">Download</h2>
+            <a href={`/api/events/${event.id}/export.json`} download>
+              Whole event (JSON)
+            </a>
+            {selectedRunner && (
+              <a href={`/api/events/${event.id}/runners/${selectedRunner.id}/track.gpx`} download>
+                {selectedRunner.name}&apos;s track (GPX)
+              </a>
+            )}
+          </section>
         </aside>
       </main>
     </div>

@@ -34,8 +34,27 @@ export class LiveSocket {
   private closed = false;
   state: ConnectionState = 'connecting';
 
+  private readonly unwatch: () => void;
+
   constructor(private readonly opts: LiveSocketOptions) {
+    this.unwatch = this.watchNetwork();
     this.connect();
+  }
+
+  /**
+   * In a browser, follow what it knows of the network: a socket open when the network went away can hang
+   * for minutes before it fails, and after an outage nobody should wait for the backoff timer.
+   */
+  private watchNetwork(): () => void {
+    if (typeof window === 'undefined') return () => {};
+    const offline = () => this.dropConnection();
+    const online = () => this.reconnectNow();
+    window.addEventListener('offline', offline);
+    window.addEventListener('online', online);
+    return () => {
+      window.removeEventListener('offline', offline);
+      window.removeEventListener('online', online);
+    };
   }
 
   get isOpen(): boolean {
@@ -51,12 +70,23 @@ export class LiveSocket {
 
   close(): void {
     this.closed = true;
+    this.unwatch();
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.socket?.close(1000, 'bye');
     this.setState('closed', {});
   }
 
-  /** Drop the current connection and reconnect at once (e.g. when the browser says it is online again). */
+  /** Give up on the current connection and retry on the usual schedule. */
+  dropConnection(): void {
+    const socket = this.socket;
+    if (!socket || this.closed) return;
+    this.socket = null;
+    socket.onclose = null;
+    socket.close();
+    this.scheduleRetry();
+  }
+
+  /** Skip the wait before the next attempt. */
   reconnectNow(): void {
     if (this.closed) return;
     if (this.retryTimer) {

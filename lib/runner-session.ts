@@ -111,10 +111,6 @@ export class RunnerSession {
     if (this.state.joined) this.socket.send({ type: 'stop' });
   }
 
-  reconnectNow(): void {
-    this.socket.reconnectNow();
-  }
-
   close(): void {
     this.socket.close();
   }

@@ -2,6 +2,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { EventNameSchema } from '../lib/protocol';
 import type { Core } from './core';
+import { toGpx } from './gpx';
+import { slugify } from './hub';
 
 const MAX_BODY_BYTES = 4096;
 
@@ -13,6 +15,16 @@ function send(res: ServerResponse, status: number, body: unknown): void {
     'content-length': Buffer.byteLength(json),
   });
   res.end(json);
+}
+
+function download(res: ServerResponse, filename: string, type: string, body: string): void {
+  res.writeHead(200, {
+    'content-type': `${type}; charset=utf-8`,
+    'content-disposition': `attachment; filename="${filename}"`,
+    'cache-control': 'no-store',
+    'content-length': Buffer.byteLength(body),
+  });
+  res.end(body);
 }
 
 const fail = (res: ServerResponse, status: number, code: string, message: string) =>
@@ -73,14 +85,28 @@ async function route(core: Core, req: IncomingMessage, res: ServerResponse, path
     res.setHeader('allow', 'GET, POST');
     return fail(res, 405, 'method_not_allowed', 'Use GET or POST.');
   }
-  const match = /^\/api\/events\/([a-z0-9-]+)$/.exec(pathname);
+  const match = /^\/api\/events\/([a-z0-9-]+)(?:\/(export\.json)|\/runners\/([A-Za-z0-9_-]+)\/(track\.gpx))?$/.exec(pathname);
   if (match) {
+    const [, eventId, exportJson, runnerId, gpx] = match as unknown as [string, string, string?, string?, string?];
     if (req.method !== 'GET') {
       res.setHeader('allow', 'GET');
       return fail(res, 405, 'method_not_allowed', 'Use GET.');
     }
-    const event = core.hub.getEvent(match[1]!);
-    return event ? send(res, 200, { event }) : fail(res, 404, 'no_such_event', 'There is no such event.');
+    const event = core.hub.getEvent(eventId);
+    if (!event) return fail(res, 404, 'no_such_event', 'There is no such event.');
+    if (exportJson) {
+      core.flush();
+      return download(res, `${event.id}.json`, 'application/json', JSON.stringify(core.storage.exportEvent(event.id), null, 1));
+    }
+    if (runnerId && gpx) {
+      const name = core.hub.runnerName(event.id, runnerId);
+      if (!name) return fail(res, 404, 'no_such_runner', 'That runner is not in this event.');
+      core.flush();
+      const positions = core.storage.track(event.id, runnerId);
+      const body = toGpx({ event, runner: { id: runnerId, name }, positions });
+      return download(res, `${event.id}-${slugify(name)}.gpx`, 'application/gpx+xml', body);
+    }
+    return send(res, 200, { event });
   }
   return fail(res, 404, 'not_found', 'No such API endpoint.');
 }

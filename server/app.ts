@@ -91,6 +91,12 @@ export async function startTrackside({ config, pages, store, hubTimings, heartbe
     });
   });
   core.start();
+  let retention: NodeJS.Timeout | null = null;
+  if (config.retentionMs > 0) {
+    core.purgeInactive(config.retentionMs);
+    retention = setInterval(() => core.purgeInactive(config.retentionMs), 3600_000);
+    retention.unref();
+  }
 
   const port = (server.address() as AddressInfo).port;
   const scheme = tls ? 'https' : 'http';
@@ -119,6 +125,7 @@ export async function startTrackside({ config, pages, store, hubTimings, heartbe
     close() {
       closing ??= (async () => {
         demo?.stop();
+        if (retention) clearInterval(retention);
         await ws.close(CloseCode.GoingAway, 'server shutting down');
         core.stop();
         server.closeAllConnections?.();

@@ -26,6 +26,7 @@ const Schema = z
     DEMO_RUNNERS: z.coerce.number().int().min(0).max(1000).default(5),
     HAPPINESS_INTERVAL_MS: ms(100, 3_600_000).default(5000),
     TICK_MS: ms(10, 5000).default(150),
+    RETENTION_DAYS: z.coerce.number({ message: 'must be a number of days' }).min(0).max(36_500).default(0),
     HTTPS: z.enum(['self-signed', '0', ''], { message: 'must be "self-signed" (or use TLS_CERT and TLS_KEY)' }).optional(),
     TLS_CERT: z.string().optional(),
     TLS_KEY: z.string().optional(),
@@ -51,6 +52,8 @@ export interface Config {
   demoRunners: number;
   happinessIntervalMs: number;
   tickMs: number;
+  /** Events inactive this long are deleted; 0 keeps everything. */
+  retentionMs: number;
   dev: boolean;
   tls: { kind: 'files'; cert: string; key: string } | { kind: 'self-signed' } | null;
 }
@@ -80,6 +83,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, argv: readonly string[] = [])
     demoRunners: c.DEMO_RUNNERS,
     happinessIntervalMs: c.HAPPINESS_INTERVAL_MS,
     tickMs: c.TICK_MS,
+    retentionMs: c.RETENTION_DAYS * 24 * 3600_000,
     dev: c.NODE_ENV !== 'production',
     tls:
       c.TLS_CERT && c.TLS_KEY

@@ -102,6 +102,22 @@ export class Core {
     return event;
   }
 
+  /** Delete events inactive for longer than `retentionMs`; returns their ids. */
+  purgeInactive(retentionMs: number): string[] {
+    this.flush();
+    const ids = this.store.inactiveEvents((this.opts.now ?? Date.now)() - retentionMs);
+    for (const id of ids) {
+      this.hub.removeEvent(id);
+      this.store.deleteEvent(id);
+    }
+    if (ids.length) log('info', 'events_purged', { events: ids });
+    return ids;
+  }
+
+  get storage(): Store {
+    return this.store;
+  }
+
   stats() {
     return { ...this.hub.stats(), peers: this.peers.size };
   }

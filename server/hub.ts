@@ -167,6 +167,25 @@ export class Hub {
     };
   }
 
+  /** Forget an event (retention): its subscribers simply receive nothing more. */
+  removeEvent(id: string): void {
+    const ev = this.events.get(id);
+    if (!ev) return;
+    for (const connId of ev.subscribers) this.conns.get(connId)?.subscriptions.delete(id);
+    for (const r of ev.runners.values()) {
+      for (const connId of r.conns) {
+        const conn = this.conns.get(connId);
+        if (conn?.runner === r) conn.runner = null;
+      }
+    }
+    this.events.delete(id);
+  }
+
+  /** A runner's public name, for file names and exports. */
+  runnerName(eventId: string, runnerId: string): string | undefined {
+    return this.events.get(eventId)?.runners.get(runnerId)?.name;
+  }
+
   getEvent(id: string): EventInfo | undefined {
     return this.events.get(id)?.info;
   }

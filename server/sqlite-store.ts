@@ -3,7 +3,8 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { EventStatus } from '../lib/protocol';
-import type { RestoredRunner, RestoredState, Store, StoreOp } from './store';
+import type { Cheer, HappinessSample } from '../lib/protocol';
+import type { EventExport, RestoredRunner, RestoredState, Store, StoredPosition, StoreOp } from './store';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS events (
@@ -172,6 +173,57 @@ export class SqliteStore implements Store {
       }>
     ).map(({ event, ...sample }) => ({ event, sample }));
     return { events, runners, samples };
+  }
+
+  track(event: string, runnerId: string): StoredPosition[] {
+    return this.db
+      .prepare(`SELECT seq, lat, lon, t, acc, alt, spd, hdg FROM positions WHERE event = ? AND runner = ? ORDER BY seq`)
+      .all(event, runnerId) as StoredPosition[];
+  }
+
+  exportEvent(event: string): EventExport | null {
+    const info = this.db
+      .prepare(`SELECT id, name, created_at AS createdAt, status FROM events WHERE id = ?`)
+      .get(event) as EventExport['event'] | undefined;
+    if (!info) return null;
+    const runners = this.db
+      .prepare(`SELECT id, name, color, joined_at AS joinedAt FROM runners WHERE event = ? ORDER BY joined_at`)
+      .all(event) as Array<{ id: string; name: string; color: string; joinedAt: number }>;
+    const moods = this.db.prepare(`SELECT value, t FROM moods WHERE event = ? AND runner = ? ORDER BY t, rowid`);
+    const cheers = this.db.prepare(`SELECT sender AS "from", text, t FROM cheers WHERE event = ? AND runner = ? ORDER BY t, rowid`);
+    return {
+      event: info,
+      runners: runners.map((r) => ({
+        ...r,
+        positions: this.track(event, r.id),
+        moods: moods.all(event, r.id) as Array<{ value: number; t: number }>,
+        cheers: cheers.all(event, r.id) as Cheer[],
+      })),
+      happiness: this.db
+        .prepare(`SELECT t, mean, count FROM samples WHERE event = ? ORDER BY t`)
+        .all(event) as HappinessSample[],
+    };
+  }
+
+  inactiveEvents(before: number): string[] {
+    return this.db
+      .prepare(
+        `SELECT id FROM events e WHERE created_at < @before
+           AND NOT EXISTS (SELECT 1 FROM positions p WHERE p.event = e.id AND p.t >= @before)
+           AND NOT EXISTS (SELECT 1 FROM moods m WHERE m.event = e.id AND m.t >= @before)
+           AND NOT EXISTS (SELECT 1 FROM cheers c WHERE c.event = e.id AND c.t >= @before)`,
+      )
+      .pluck()
+      .all({ before }) as string[];
+  }
+
+  deleteEvent(event: string): void {
+    this.db.transaction(() => {
+      for (const table of ['positions', 'skipped_seqs', 'moods', 'samples', 'cheers', 'runners']) {
+        this.db.prepare(`DELETE FROM ${table} WHERE event = ?`).run(event);
+      }
+      this.db.prepare(`DELETE FROM events WHERE id = ?`).run(event);
+    })();
   }
 
   countPositions(event?: string): number {

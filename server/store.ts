@@ -49,8 +49,29 @@ export interface RestoredState {
   samples: Array<{ event: string; sample: HappinessSample }>;
 }
 
+/** Everything kept about one event, for the JSON download. */
+export interface EventExport {
+  event: EventInfo;
+  runners: Array<{
+    id: string;
+    name: string;
+    color: string;
+    joinedAt: number;
+    positions: StoredPosition[];
+    moods: Array<{ value: number; t: number }>;
+    cheers: Cheer[];
+  }>;
+  happiness: HappinessSample[];
+}
+
 export interface Store {
   load(): RestoredState;
+  /** A runner's full stored track in sequence order. */
+  track(event: string, runnerId: string): StoredPosition[];
+  exportEvent(event: string): EventExport | null;
+  /** Ids of events with no position, mood or cheer since `before` and created before it. */
+  inactiveEvents(before: number): string[];
+  deleteEvent(event: string): void;
   /** Apply all ops atomically and durably; writing a (runner, seq) that exists already is a no-op. */
   write(ops: readonly StoreOp[]): void;
   /** Number of stored positions, for checks and tests. */

@@ -1,0 +1,71 @@
+/**
+ * A runner's track as a GPX 1.1 document (https://www.topografix.com/GPX/1/1/gpx.xsd).
+ * Pure: the caller fetches the positions and serves the string.
+ */
+import type { StoredPosition } from './store';
+
+export interface GpxInput {
+  event: { id: string; name: string };
+  runner: { id: string; name: string };
+  positions: StoredPosition[];
+  creator?: string;
+}
+
+// Anything outside XML 1.0's Char production (control characters, lone surrogates, U+FFFE/FFFF)
+// makes the whole file unparseable, and an escape cannot save it: &#1; is just as illegal.
+const NOT_XML_CHAR = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
+
+const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
+
+/** Safe both as element text and inside a double-quoted attribute. */
+function xmlText(value: string): string {
+  return value.replace(NOT_XML_CHAR, '').replace(/[&<>"']/g, (c) => ENTITIES[c]);
+}
+
+/** Fixed-point, because xsd:decimal has no exponent form and String(1e-7) is "1e-7". */
+function decimal(value: number, digits: number): string {
+  const s = value.toFixed(digits).replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, '');
+  return s === '-0' ? '0' : s;
+}
+
+/** GPX longitude is [-180, 180): the antimeridian is written as -180, also when rounding reaches it. */
+function longitude(lon: number): string {
+  const rounded = Number(lon.toFixed(7));
+  return decimal(rounded >= 180 ? rounded - 360 : rounded, 7);
+}
+
+// One corrupt row must not make the whole download fail validation (or toISOString throw).
+function representable(p: StoredPosition): boolean {
+  return (
+    Number.isFinite(p.lat) && Math.abs(p.lat) <= 90 &&
+    Number.isFinite(p.lon) && Math.abs(p.lon) <= 180 &&
+    Number.isFinite(p.t) && !Number.isNaN(new Date(p.t).getTime())
+  );
+}
+
+function trackPoint(p: StoredPosition): string {
+  // wptType is a sequence: ele must come before time. Speed and heading have no place in GPX 1.1
+  // outside <extensions>, so they are left out rather than written as invalid elements.
+  const ele = p.alt !== null && Number.isFinite(p.alt) ? `<ele>${decimal(p.alt, 2)}</ele>` : '';
+  return `      <trkpt lat="${decimal(p.lat, 7)}" lon="${longitude(p.lon)}">${ele}<time>${new Date(p.t).toISOString()}</time></trkpt>`;
+}
+
+export function toGpx({ event, runner, positions, creator = 'Trackside' }: GpxInput): string {
+  const points = positions.filter(representable).sort((a, b) => a.seq - b.seq);
+  const start = points.length > 0 ? `<time>${new Date(points[0].t).toISOString()}</time>` : '';
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<gpx version="1.1" creator="${xmlText(creator)}" xmlns="http://www.topografix.com/GPX/1/1"` +
+      ' xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"' +
+      ' xsi:schemaLocation="http://www.topografix.com/GPX/1/1 http://www.topografix.com/GPX/1/1/gpx.xsd">',
+    `  <metadata><name>${xmlText(`${runner.name} — ${event.name}`)}</name>${start}</metadata>`,
+    '  <trk>',
+    `    <name>${xmlText(runner.name)}</name>`,
+    '    <trkseg>',
+    ...points.map(trackPoint),
+    '    </trkseg>',
+    '  </trk>',
+    '</gpx>',
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,88 @@
+/** Downloads and retention, over real HTTP against a real SQLite file. */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { EventExport } from '../server/store';
+import { schemaErrors } from './gpx-schema';
+import { fix, joinAsRunner, startTestServer } from './helpers';
+
+test("a runner's track downloads as GPX 1.1 that validates against the official schema", async () => {
+  const srv = await startTestServer();
+  try {
+    const eventId = srv.core.createEvent('Export run').id;
+    const { client, runnerId } = await joinAsRunner(srv.wsUrl, eventId, 'Zoë & "Friends"');
+    const t0 = Date.now() - 60_000;
+    for (let seq = 1; seq <= 5; seq++) client.send({ ...fix(seq, t0 + seq * 1000), alt: seq === 3 ? null : 20 + seq });
+    while ((await client.next('ack')).seq < 5);
+
+    const res = await fetch(`${srv.url}/api/events/${eventId}/runners/${runnerId}/track.gpx`);
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('content-type') ?? '', /application\/gpx\+xml/);
+    assert.match(res.headers.get('content-disposition') ?? '', /attachment; filename="export-run-zoe-friends\.gpx"/);
+    const gpx = await res.text();
+    assert.deepEqual(await schemaErrors(gpx), []);
+    assert.equal(gpx.match(/<trkpt /g)?.length, 5);
+    assert.equal(gpx.match(/<ele>/g)?.length, 4, 'elevation where known');
+    assert.ok(gpx.includes(`<time>${new Date(t0 + 1000).toISOString()}</time>`));
+
+    assert.equal((await fetch(`${srv.url}/api/events/${eventId}/runners/nobody00/track.gpx`)).status, 404);
+    assert.equal((await fetch(`${srv.url}/api/events/nope/runners/${runnerId}/track.gpx`)).status, 404);
+    client.close();
+  } finally {
+    await srv.dispose();
+  }
+});
+
+test('the whole event downloads as JSON with every runner, point, mood, cheer and sample', async () => {
+  const srv = await startTestServer({ HAPPINESS_INTERVAL_MS: '100' });
+  try {
+    const eventId = srv.core.createEvent('JSON run').id;
+    const a = await joinAsRunner(srv.wsUrl, eventId, 'A');
+    const t0 = Date.now() - 60_000;
+    for (let seq = 1; seq <= 3; seq++) a.client.send(fix(seq, t0 + seq));
+    a.client.send({ type: 'mood', value: 8 });
+    while ((await a.client.next('ack')).seq < 3);
+    a.client.send({ type: 'cheer', event: eventId, runnerId: a.runnerId, text: 'Self-belief!' });
+    await a.client.next('cheer');
+    await a.client.next('cheered');
+    await new Promise((r) => setTimeout(r, 250));
+
+    const res = await fetch(`${srv.url}/api/events/${eventId}/export.json`);
+    assert.equal(res.status, 200);
+    const body = (await res.json()) as EventExport;
+    assert.equal(body.event.id, eventId);
+    assert.equal(body.runners.length, 1);
+    assert.deepEqual(
+      body.runners[0]!.positions.map((p) => p.seq),
+      [1, 2, 3],
+    );
+    assert.deepEqual(body.runners[0]!.moods.map((m) => m.value), [8]);
+    assert.equal(body.runners[0]!.cheers[0]!.text, 'Self-belief!');
+    assert.ok(body.happiness.length >= 1);
+    assert.ok(!JSON.stringify(body).includes('token'), 'no secrets in exports');
+    a.client.close();
+  } finally {
+    await srv.dispose();
+  }
+});
+
+test('retention deletes events inactive for longer than the setting, and keeps active ones', async () => {
+  const srv = await startTestServer();
+  try {
+    const old = srv.core.createEvent('Old run').id;
+    const live = srv.core.createEvent('Live run').id;
+    const { client } = await joinAsRunner(srv.wsUrl, live, 'Now');
+    // A fix stamped a minute ahead (phones drift) stands for activity after the cut-off used below.
+    client.send(fix(1, Date.now() + 60_000));
+    await client.next('ack');
+    assert.deepEqual(srv.core.purgeInactive(3600_000), [], 'nothing is an hour old yet');
+    // A negative retention puts the cut-off 30 s ahead: the old event has nothing after it, the live one has.
+    assert.deepEqual(srv.core.purgeInactive(-30_000), [old]);
+    assert.equal(srv.core.hub.getEvent(old), undefined);
+    assert.equal(srv.core.storage.exportEvent(old), null);
+    assert.equal(srv.core.storage.countPositions(live), 1);
+    assert.equal((await fetch(`${srv.url}/api/events/${old}`)).status, 404);
+    client.close();
+  } finally {
+    await srv.dispose();
+  }
+});
