@@ -20,9 +20,9 @@ export function CreateEventForm() {
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ name }),
       });
-      const body = (await res.json()) as { event?: { id: string }; error?: { message: string } };
-      if (!res.ok || !body.event) throw new Error(body.error?.message ?? `The server answered ${res.status}.`);
-      router.push(`/e/${body.event.id}`);
+      const body = (await res.json()) as { event?: { id: string }; organiserToken?: string; error?: { message: string } };
+      if (!res.ok || !body.event || !body.organiserToken) throw new Error(body.error?.message ?? `The server answered ${res.status}.`);
+      router.push(`/e/${body.event.id}/organise#token=${body.organiserToken}`);
     } catch (err) {
       setError(err instanceof Error ? err.message : 'Could not create the event: check your connection and try again.');
       setBusy(false);

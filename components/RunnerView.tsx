@@ -69,6 +69,7 @@ export function RunnerView({ event }: { event: EventInfo }) {
   const [problem, setProblem] = useState<GpsProblem>(null);
   const [formError, setFormError] = useState<string | null>(null);
   const [mood, setMood] = useState<number | null>(null);
+  const [deleted, setDeleted] = useState(false);
   const now = useNow();
 
   const sessionRef = useRef<RunnerSession | null>(null);
@@ -177,6 +178,7 @@ export function RunnerView({ event }: { event: EventInfo }) {
       return;
     }
     setFormError(null);
+    setDeleted(false);
     localStorage.setItem(PROFILE_KEY, JSON.stringify({ name: clean, color }));
     const s = openSession(clean, color);
     s.setProfile(clean, color);
@@ -189,6 +191,32 @@ export function RunnerView({ event }: { event: EventInfo }) {
   function stop() {
     stopWatching();
     sessionRef.current?.stop();
+  }
+
+  // The server ended this runner's sharing (event finished, runner removed): stop using GPS too.
+  useEffect(() => {
+    if (session?.problem && watchId.current !== null) stopWatching();
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [session?.problem]);
+
+  async function deleteTrack() {
+    const identity = loadIdentity(localStorage, event.id);
+    if (!identity || !window.confirm('Delete your track from this event? Spectators will no longer see you.')) return;
+    const res = await fetch(`/api/events/${event.id}/runners/${identity.runnerId}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${identity.token}` },
+    }).catch(() => null);
+    if (!res || (res.status !== 204 && res.status !== 403)) {
+      setFormError('Could not delete your track: check your connection and try again.');
+      return;
+    }
+    stopWatching();
+    sessionRef.current?.forget();
+    sessionRef.current?.close();
+    sessionRef.current = null;
+    setSession(null);
+    setGps({ acc: null, lastFix: null });
+    setDeleted(true);
   }
 
   function changeMood(value: number) {
@@ -221,9 +249,15 @@ export function RunnerView({ event }: { event: EventInfo }) {
           </div>
         )}
         {session?.problem && (
-          <div className="alert" role="alert">
-            <strong>The server refused</strong>
+          <div className="alert" role="alert" data-testid="server-problem">
+            <strong>Sharing has stopped</strong>
             {session.problem}
+          </div>
+        )}
+        {deleted && (
+          <div className="alert info" role="status">
+            <strong>Your track was deleted</strong>
+            Spectators no longer see you. Tap Start sharing to join again as a new runner.
           </div>
         )}
 
@@ -338,6 +372,12 @@ export function RunnerView({ event }: { event: EventInfo }) {
             </ul>
           )}
         </section>
+
+        {session?.runnerId && !sharing && (
+          <button className="btn danger" type="button" onClick={() => void deleteTrack()}>
+            Delete my track
+          </button>
+        )}
 
         <p className="small muted">
           Keep this page open while you run; the screen stays on where the phone allows it.{' '}

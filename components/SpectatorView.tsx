@@ -5,7 +5,7 @@ import Link from 'next/link';
 import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'react';
 import { emptyEventView, reduceEventView } from '../lib/event-view';
 import { type ConnectionState, LiveSocket } from '../lib/live-socket';
-import type { EventInfo, ServerMessage } from '../lib/protocol';
+import { ErrorCode, type EventInfo, type ServerMessage } from '../lib/protocol';
 import { liveUrl } from '../lib/ws-url';
 import type { ClientConfig } from '../server/page-data';
 import { CheerForm, type CheerStatus } from './CheerForm';
@@ -13,6 +13,7 @@ import { ConnectionBadge } from './ConnectionBadge';
 import { HappinessPanel } from './HappinessPanel';
 import { JoinQr } from './JoinQr';
 import { RunnerList } from './RunnerList';
+import { ViewCodeForm } from './ViewCodeForm';
 
 const LiveMap = dynamic(() => import('./LiveMap'), {
   ssr: false,
@@ -36,16 +37,29 @@ export function SpectatorView({ event, config }: { event: EventInfo; config: Cli
   });
   const [selected, setSelected] = useState<string | null>(null);
   const [cheer, setCheer] = useState<CheerStatus>({ state: 'idle' });
+  const [lock, setLock] = useState<'required' | 'wrong' | null>(null);
   const socket = useRef<LiveSocket | null>(null);
+  const code = useRef<string | null>(null);
+  const codeKey = `trackside:${event.id}:code`;
 
   useEffect(() => {
+    code.current = sessionStorage.getItem(codeKey);
+    const subscribe = () => live.send({ type: 'subscribe', event: event.id, ...(code.current ? { code: code.current } : {}) });
     const live: LiveSocket = new LiveSocket({
       url: liveUrl(),
-      onOpen: () => live.send({ type: 'subscribe', event: event.id }),
+      onOpen: subscribe,
       onMessage: (msg) => {
         if (msg.type === 'cheered') setCheer({ state: 'sent' });
         else if (msg.type === 'error' && msg.ref === 'cheer') setCheer({ state: 'failed', message: msg.message });
-        else dispatch(msg);
+        else if (msg.type === 'error' && (msg.code === ErrorCode.ViewCodeRequired || msg.code === ErrorCode.BadViewCode)) {
+          setLock(msg.code === ErrorCode.BadViewCode ? 'wrong' : 'required');
+        } else {
+          if (msg.type === 'snapshot') {
+            setLock(null);
+            if (code.current) sessionStorage.setItem(codeKey, code.current);
+          }
+          dispatch(msg);
+        }
       },
       onState: (state, detail) => setConn({ state, retryInMs: detail.retryInMs ?? null }),
     });
@@ -75,6 +89,12 @@ export function SpectatorView({ event, config }: { event: EventInfo; config: Cli
     setCheer(sent ? { state: 'sending' } : { state: 'failed', message: 'Not connected: the cheer was not sent. Try again in a moment.' });
   };
 
+  const unlock = (entered: string) => {
+    code.current = entered;
+    socket.current?.send({ type: 'subscribe', event: event.id, code: entered });
+  };
+  const codeQuery = view.event?.protected && code.current ? `?code=${encodeURIComponent(code.current)}` : '';
+
   const info = view.event ?? event;
   return (
     <div className="spectator">
@@ -89,6 +109,7 @@ export function SpectatorView({ event, config }: { event: EventInfo; config: Cli
         </div>
       </header>
       {info.status === 'finished' && <div className="finished-banner">This event has finished. The map shows where everyone went.</div>}
+      {lock && <ViewCodeForm wrong={lock === 'wrong'} onSubmit={unlock} />}
       <main className="spectator-main">
         <LiveMap
           runners={runners}
@@ -104,11 +125,11 @@ export function SpectatorView({ event, config }: { event: EventInfo; config: Cli
           <HappinessPanel samples={view.happiness} />
           <section className="panel downloads" aria-labelledby="downloads-heading">
             <h2 id="downloads-heading">Download</h2>
-            <a href={`/api/events/${event.id}/export.json`} download>
+            <a href={`/api/events/${event.id}/export.json${codeQuery}`} download>
               Whole event (JSON)
             </a>
             {selectedRunner && (
-              <a href={`/api/events/${event.id}/runners/${selectedRunner.id}/track.gpx`} download>
+              <a href={`/api/events/${event.id}/runners/${selectedRunner.id}/track.gpx${codeQuery}`} download>
                 {selectedRunner.name}&apos;s track (GPX)
               </a>
             )}

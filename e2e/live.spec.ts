@@ -159,8 +159,10 @@ test('the landing page creates an event and opens it', async ({ page }) => {
   await page.goto('/');
   await page.getByLabel('Event name').fill('Harbour Half');
   await page.getByRole('button', { name: 'Create event' }).click();
-  await expect(page).toHaveURL(/\/e\/harbour-half(-\d+)?$/);
-  await expect(page.getByRole('heading', { name: 'Harbour Half' })).toBeVisible();
+  // The creator lands on the organiser page, its token moved from the link into this device's storage.
+  await expect(page).toHaveURL(/\/e\/harbour-half(-\d+)?\/organise$/);
+  await expect(page.getByRole('heading', { name: 'Organise: Harbour Half' })).toBeVisible();
+  await expect(page.getByRole('img', { name: 'QR code: the runner link' })).toBeVisible();
   await page.goto('/');
   await expect(page.locator('.event-list')).toContainText('Harbour Half');
 });

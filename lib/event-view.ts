@@ -69,7 +69,13 @@ export function reduceEventView(state: EventView, msg: ServerMessage, localNow =
         // A replaced trail is a new array: views redraw it whole.
         if (prev) runners[id] = { ...prev, track, ...extendDistance(track, { anchor: 0, distance: 0 }) };
       }
-      return { ...state, runners, order, clockOffset: msg.now - localNow };
+      for (const id of msg.removed ?? []) delete runners[id];
+      const kept = msg.removed?.length ? order.filter((id) => runners[id]) : order;
+      return { ...state, runners, order: kept, clockOffset: msg.now - localNow };
+    }
+    case 'event': {
+      if (!state.event || msg.event.id !== state.event.id) return state;
+      return { ...state, event: msg.event };
     }
     case 'happiness': {
       if (!state.event || msg.event !== state.event.id) return state;

@@ -22,12 +22,21 @@ export const LIMITS = {
   moodMax: 10,
   /** Longest trail a snapshot carries per runner; longer ones are simplified (the full track stays stored). */
   snapshotMaxPoints: 2000,
+  viewCodeMin: 4,
+  viewCodeMax: 64,
+  /** Per-connection message budget: a bucket of `rateBurst` frames refilled at `ratePerSecond`. */
+  rateBurst: 300,
+  ratePerSecond: 100,
+  /** Frames refused for rate in a row before the connection is closed with CloseCode.Policy. */
+  rateStrikes: 200,
 } as const;
 
 /** Close codes the server uses; 1000–1015 are the standard ones, 4000+ are Trackside's. */
 export const CloseCode = {
   Normal: 1000,
   GoingAway: 1001,
+  /** Flooding past the rate budget. */
+  Policy: 1008,
   TooBig: 1009,
   /** The server could not make data durable; reconnect and resend what is unacknowledged. */
   Internal: 1011,
@@ -46,6 +55,10 @@ export const ErrorCode = {
   NotJoined: 'not_joined',
   BadPosition: 'bad_position',
   BinaryFrame: 'binary_frame',
+  ViewCodeRequired: 'view_code_required',
+  BadViewCode: 'bad_view_code',
+  RunnerRemoved: 'runner_removed',
+  RateLimited: 'rate_limited',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -113,7 +126,16 @@ export const MoodMsg = z.object({
   value: z.number().int().min(LIMITS.moodMin).max(LIMITS.moodMax),
 });
 export const StopMsg = z.object({ type: z.literal('stop') });
-export const SubscribeMsg = z.object({ type: z.literal('subscribe'), event: EventIdSchema });
+export const ViewCodeSchema = z
+  .string()
+  .min(LIMITS.viewCodeMin, `view code must have at least ${LIMITS.viewCodeMin} characters`)
+  .max(LIMITS.viewCodeMax);
+export const SubscribeMsg = z.object({
+  type: z.literal('subscribe'),
+  event: EventIdSchema,
+  /** Required for events protected with a view code. */
+  code: z.string().max(LIMITS.viewCodeMax).optional(),
+});
 export const UnsubscribeMsg = z.object({ type: z.literal('unsubscribe'), event: EventIdSchema });
 export const CheerMsg = z.object({
   type: z.literal('cheer'),
@@ -161,6 +183,8 @@ export interface EventInfo {
   name: string;
   createdAt: number;
   status: EventStatus;
+  /** Spectators need the view code. */
+  protected: boolean;
 }
 
 export interface RunnerInfo {
@@ -227,7 +251,10 @@ export type ServerMessage =
       points: Record<string, TrackPoint[]>;
       /** Whole trails that replace what the client holds (a point arrived out of order). */
       tracks?: Record<string, TrackPoint[]>;
+      /** Runners the organiser removed or who deleted their track: drop them. */
+      removed?: string[];
     }
+  | { type: 'event'; event: EventInfo }
   | { type: 'happiness'; event: string; sample: HappinessSample }
   | { type: 'cheer'; cheer: Cheer }
   | { type: 'cheered'; runnerId: string }

@@ -39,6 +39,9 @@ export interface RunnerSessionOptions {
 
 const identityKey = (event: string) => `trackside:${event}:runner`;
 
+/** Unsent fixes go out at most this many a second, inside the server's message budget. */
+const RESEND_PER_SECOND = 80;
+
 export function loadIdentity(storage: KeyValueStorage, event: string): RunnerIdentity | null {
   try {
     const raw = storage.getItem(identityKey(event));
@@ -57,6 +60,9 @@ export class RunnerSession {
   private name: string;
   private color: string;
   private state: RunnerSessionState;
+  /** Highest sequence number sent on the current connection. */
+  private sentUpTo = 0;
+  private flushTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(private readonly opts: RunnerSessionOptions) {
     this.name = opts.name;
@@ -80,6 +86,7 @@ export class RunnerSession {
       onOpen: () => this.introduce(),
       onMessage: (msg) => this.onMessage(msg),
       onState: (connection, detail) => {
+        if (connection !== 'open') this.stopFlushing();
         this.update({ connection, retryInMs: detail.retryInMs ?? null, ...(connection === 'open' ? {} : { joined: false }) });
       },
     });
@@ -91,7 +98,8 @@ export class RunnerSession {
 
   record(fix: Fix): void {
     const msg = this.outbox.add(fix);
-    if (msg && this.state.joined) this.socket.send(msg);
+    // Straight out when nothing older is waiting; otherwise the paced resend gets to it in order.
+    if (msg && this.state.joined && msg.seq === this.sentUpTo + 1 && this.socket.send(msg)) this.sentUpTo = msg.seq;
     this.syncCounts();
   }
 
@@ -112,7 +120,30 @@ export class RunnerSession {
   }
 
   close(): void {
+    this.stopFlushing();
     this.socket.close();
+  }
+
+  /** Send waiting fixes in sequence order, a second's budget at a time. */
+  private flush(): void {
+    this.flushTimer = null;
+    if (!this.state.joined) return;
+    let sent = 0;
+    for (const p of this.outbox.pending) {
+      if (p.seq <= this.sentUpTo) continue;
+      if (sent === RESEND_PER_SECOND) {
+        this.flushTimer = setTimeout(() => this.flush(), 1000);
+        return;
+      }
+      if (!this.socket.send(p)) return;
+      this.sentUpTo = p.seq;
+      sent++;
+    }
+  }
+
+  private stopFlushing(): void {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = null;
   }
 
   private introduce(): void {
@@ -141,10 +172,16 @@ export class RunnerSession {
           this.outbox.restart();
         }
         this.outbox.ack(msg.lastSeq);
+        this.sentUpTo = msg.lastSeq;
         this.update({ joined: true, runnerId: msg.runnerId, cheers: msg.cheers, problem: null });
-        for (const p of this.outbox.pending) this.socket.send(p);
         if (this.mood !== null) this.socket.send({ type: 'mood', value: this.mood });
+        this.stopFlushing();
+        this.flush();
         this.syncCounts();
+        break;
+      }
+      case 'event': {
+        if (msg.event.status === 'finished') this.update({ problem: 'The organiser has ended this event: sharing has stopped. Thank you for running!' });
         break;
       }
       case 'ack':
@@ -160,6 +197,15 @@ export class RunnerSession {
           this.identity = null;
           this.opts.storage.removeItem(identityKey(this.opts.event));
           this.introduce();
+        } else if (msg.code === ErrorCode.RunnerRemoved) {
+          this.forget();
+          this.update({ joined: false, runnerId: null, problem: msg.message });
+          this.close();
+        } else if (msg.code === ErrorCode.RateLimited) {
+          // Something was dropped unread: start again from what the server holds, a little later.
+          this.sentUpTo = this.outbox.acked;
+          this.stopFlushing();
+          this.flushTimer = setTimeout(() => this.flush(), 2000);
         } else if (msg.code === ErrorCode.EventFinished || msg.code === ErrorCode.NoSuchEvent) {
           this.update({ problem: msg.message });
         }
@@ -167,6 +213,14 @@ export class RunnerSession {
       default:
         break;
     }
+  }
+
+  /** Drop this device's identity and unsent fixes for the event. */
+  forget(): void {
+    this.identity = null;
+    this.opts.storage.removeItem(identityKey(this.opts.event));
+    this.outbox.clear();
+    this.syncCounts();
   }
 
   private syncCounts(): void {

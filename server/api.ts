@@ -1,34 +1,52 @@
-/** The JSON HTTP API under /api. */
+/**
+ * The JSON HTTP API under /api. Reading public events is open to any origin (CORS *); protected events
+ * need their view code; changes need the organiser's (or, for their own track, the runner's) token.
+ */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { EventNameSchema } from '../lib/protocol';
+import { EventNameSchema, type EventInfo, ViewCodeSchema } from '../lib/protocol';
 import type { Core } from './core';
 import { toGpx } from './gpx';
 import { slugify } from './hub';
+import { clientAddress } from './net-policy';
+import { KeyedBuckets } from './token-bucket';
 
 const MAX_BODY_BYTES = 4096;
 
-function send(res: ServerResponse, status: number, body: unknown): void {
+interface Ctx {
+  core: Core;
+  req: IncomingMessage;
+  res: ServerResponse;
+  url: URL;
+  trustProxy: boolean;
+}
+
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const json = JSON.stringify(body);
   res.writeHead(status, {
     'content-type': 'application/json; charset=utf-8',
     'cache-control': 'no-store',
-    'content-length': Buffer.byteLength(json),
+    'content-length': String(Buffer.byteLength(json)),
+    ...headers,
   });
   res.end(json);
 }
 
-function download(res: ServerResponse, filename: string, type: string, body: string): void {
+function download(res: ServerResponse, filename: string, type: string, body: string, headers: Record<string, string>): void {
   res.writeHead(200, {
     'content-type': `${type}; charset=utf-8`,
     'content-disposition': `attachment; filename="${filename}"`,
     'cache-control': 'no-store',
-    'content-length': Buffer.byteLength(body),
+    'content-length': String(Buffer.byteLength(body)),
+    ...headers,
   });
   res.end(body);
 }
 
-const fail = (res: ServerResponse, status: number, code: string, message: string) =>
-  send(res, status, { error: { code, message } });
+const fail = (res: ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}) =>
+  send(res, status, { error: { code, message } }, headers);
+
+/** Open to any origin: only for what anyone may read anyway. */
+const OPEN_CORS = { 'access-control-allow-origin': '*' };
 
 function readJson(req: IncomingMessage): Promise<unknown> {
   return new Promise((resolve, reject) => {
@@ -52,61 +70,168 @@ function readJson(req: IncomingMessage): Promise<unknown> {
   });
 }
 
-/** Answers requests under /api; returns false for any other path. */
-export function handleApi(core: Core, req: IncomingMessage, res: ServerResponse, pathname: string): boolean {
-  if (!pathname.startsWith('/api/')) return false;
-  void route(core, req, res, pathname).catch(() => fail(res, 500, 'internal', 'Something went wrong.'));
+async function body(ctx: Ctx): Promise<{ ok: true; value: unknown } | { ok: false }> {
+  try {
+    return { ok: true, value: await readJson(ctx.req) };
+  } catch (err) {
+    if (err instanceof RangeError) fail(ctx.res, 413, 'too_large', `Request body must be at most ${MAX_BODY_BYTES} bytes.`);
+    else fail(ctx.res, 400, 'bad_json', 'Request body must be JSON.');
+    return { ok: false };
+  }
+}
+
+function bearer(req: IncomingMessage): string | null {
+  const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
+  return m ? m[1]! : null;
+}
+
+// Creating events needs no account, so keep one address from filling the disk with them.
+const creations = new KeyedBuckets(20, 20 / 3600);
+
+export function handleApi(
+  core: Core,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  { trustProxy = false } = {},
+): boolean {
+  if (!url.pathname.startsWith('/api/')) return false;
+  void route({ core, req, res, url, trustProxy }).catch(() => {
+    if (!res.headersSent) fail(res, 500, 'internal', 'Something went wrong.');
+  });
   return true;
 }
 
-async function route(core: Core, req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> {
-  if (pathname === '/api/health') {
-    return send(res, 200, { ok: true, ...core.stats() });
+async function route(ctx: Ctx): Promise<void> {
+  const { core, req, res, url } = ctx;
+  const path = url.pathname;
+
+  if (req.method === 'OPTIONS') {
+    // Only reads are offered across origins; anything else is same-origin.
+    res.writeHead(204, {
+      ...OPEN_CORS,
+      'access-control-allow-methods': 'GET',
+      'access-control-allow-headers': 'x-view-code',
+      'access-control-max-age': '86400',
+    });
+    return void res.end();
   }
-  if (pathname === '/api/events') {
-    if (req.method === 'GET') return send(res, 200, { events: core.hub.listEvents() });
-    if (req.method === 'POST') {
-      let body: unknown;
-      try {
-        body = await readJson(req);
-      } catch (err) {
-        return err instanceof RangeError
-          ? fail(res, 413, 'too_large', `Request body must be at most ${MAX_BODY_BYTES} bytes.`)
-          : fail(res, 400, 'bad_json', 'Request body must be JSON like {"name": "Sunday 10k"}.');
-      }
-      const raw = (body as { name?: unknown } | null)?.name;
-      if (typeof raw !== 'string') return fail(res, 400, 'bad_name', 'Give the event a name: {"name": "Sunday 10k"}.');
-      const name = EventNameSchema.safeParse(raw);
-      if (!name.success) {
-        return fail(res, 400, 'bad_name', `Event name ${name.error.issues[0]?.message ?? 'is invalid'}.`);
-      }
-      return send(res, 201, { event: core.createEvent(name.data) });
-    }
-    res.setHeader('allow', 'GET, POST');
-    return fail(res, 405, 'method_not_allowed', 'Use GET or POST.');
+
+  if (path === '/api/health') return send(res, 200, { ok: true, ...core.stats() }, OPEN_CORS);
+
+  if (path === '/api/events') {
+    if (req.method === 'GET') return send(res, 200, { events: core.hub.listEvents() }, OPEN_CORS);
+    if (req.method === 'POST') return createEvent(ctx);
+    return fail(res, 405, 'method_not_allowed', 'Use GET or POST.', { allow: 'GET, POST' });
   }
-  const match = /^\/api\/events\/([a-z0-9-]+)(?:\/(export\.json)|\/runners\/([A-Za-z0-9_-]+)\/(track\.gpx))?$/.exec(pathname);
-  if (match) {
-    const [, eventId, exportJson, runnerId, gpx] = match as unknown as [string, string, string?, string?, string?];
-    if (req.method !== 'GET') {
-      res.setHeader('allow', 'GET');
-      return fail(res, 405, 'method_not_allowed', 'Use GET.');
+
+  const m = /^\/api\/events\/([a-z0-9-]+)(\/.*)?$/.exec(path);
+  if (!m) return fail(res, 404, 'not_found', 'No such API endpoint.');
+  const event = core.hub.getEvent(m[1]!);
+  if (!event) return fail(res, 404, 'no_such_event', 'There is no such event.');
+  const rest = m[2] ?? '';
+
+  if (rest === '') return void (only(ctx, 'GET') && readable(ctx, event, (cors) => send(res, 200, { event, runners: core.hub.runnerSummaries(event.id) }, cors)));
+  if (rest === '/export.json') {
+    if (only(ctx, 'GET')) {
+      readable(ctx, event, (cors) => {
+        core.flush();
+        download(res, `${event.id}.json`, 'application/json', JSON.stringify(core.storage.exportEvent(event.id), null, 1), cors);
+      });
     }
-    const event = core.hub.getEvent(eventId);
-    if (!event) return fail(res, 404, 'no_such_event', 'There is no such event.');
-    if (exportJson) {
-      core.flush();
-      return download(res, `${event.id}.json`, 'application/json', JSON.stringify(core.storage.exportEvent(event.id), null, 1));
+    return;
+  }
+  if (rest === '/finish') {
+    if (!only(ctx, 'POST') || !isOrganiser(ctx, event)) return;
+    core.change(core.hub.finishEvent(event.id));
+    return send(res, 200, { event: core.hub.getEvent(event.id) });
+  }
+  if (rest === '/view-code') return only(ctx, 'PUT') && isOrganiser(ctx, event) ? setViewCode(ctx, event) : undefined;
+
+  const runner = /^\/runners\/([A-Za-z0-9_-]+)(\/track\.gpx)?$/.exec(rest);
+  if (runner) {
+    const runnerId = runner[1]!;
+    const name = core.hub.runnerName(event.id, runnerId);
+    if (runner[2]) {
+      if (only(ctx, 'GET')) {
+        readable(ctx, event, (cors) => {
+          if (!name) return fail(res, 404, 'no_such_runner', 'That runner is not in this event.');
+          core.flush();
+          const gpx = toGpx({ event, runner: { id: runnerId, name }, positions: core.storage.track(event.id, runnerId) });
+          download(res, `${event.id}-${slugify(name)}.gpx`, 'application/gpx+xml', gpx, cors);
+        });
+      }
+      return;
     }
-    if (runnerId && gpx) {
-      const name = core.hub.runnerName(event.id, runnerId);
-      if (!name) return fail(res, 404, 'no_such_runner', 'That runner is not in this event.');
-      core.flush();
-      const positions = core.storage.track(event.id, runnerId);
-      const body = toGpx({ event, runner: { id: runnerId, name }, positions });
-      return download(res, `${event.id}-${slugify(name)}.gpx`, 'application/gpx+xml', body);
+    if (req.method !== 'DELETE') return fail(res, 405, 'method_not_allowed', 'Use DELETE.', { allow: 'DELETE' });
+    const token = bearer(req);
+    if (!token) return unauthorised(res, 'Send the organiser token, or your runner token, as "Authorization: Bearer …".');
+    // The same refusal for an unknown runner and a wrong token, so ids cannot be probed.
+    if (!core.hub.verifyOrganiser(event.id, token) && !core.hub.verifyRunner(event.id, runnerId, token)) {
+      return fail(res, 403, 'forbidden', 'That token may not remove this runner.');
     }
-    return send(res, 200, { event });
+    core.change(core.hub.removeRunner(event.id, runnerId));
+    return void res.writeHead(204).end();
   }
   return fail(res, 404, 'not_found', 'No such API endpoint.');
+}
+
+function only(ctx: Ctx, method: string): boolean {
+  if (ctx.req.method === method) return true;
+  fail(ctx.res, 405, 'method_not_allowed', `Use ${method}.`, { allow: method });
+  return false;
+}
+
+const unauthorised = (res: ServerResponse, message: string) =>
+  fail(res, 401, 'unauthorised', message, { 'www-authenticate': 'Bearer' });
+
+/** Public events are readable by anyone, from anywhere; protected ones with the code or as organiser. */
+function readable(ctx: Ctx, event: EventInfo, then: (cors: Record<string, string>) => void): void {
+  if (!event.protected) return then(OPEN_CORS);
+  const code = ctx.url.searchParams.get('code') ?? (ctx.req.headers['x-view-code'] as string | undefined);
+  const token = bearer(ctx.req);
+  if (ctx.core.hub.verifyViewCode(event.id, code ?? undefined) || (token && ctx.core.hub.verifyOrganiser(event.id, token))) {
+    return then({});
+  }
+  fail(ctx.res, 403, code ? 'bad_view_code' : 'view_code_required', code ? 'That view code is not right.' : 'This event is protected: send its view code as ?code=… or X-View-Code.');
+}
+
+/** Whether the request carries this event's organiser token; answers the refusal when not. */
+function isOrganiser(ctx: Ctx, event: EventInfo): boolean {
+  const token = bearer(ctx.req);
+  if (!token) unauthorised(ctx.res, 'Send the organiser token as "Authorization: Bearer …".');
+  else if (!ctx.core.hub.verifyOrganiser(event.id, token)) fail(ctx.res, 403, 'forbidden', 'That is not the organiser token of this event.');
+  else return true;
+  return false;
+}
+
+async function createEvent(ctx: Ctx): Promise<void> {
+  const { core, req, res } = ctx;
+  if (!creations.take(clientAddress(req, ctx.trustProxy))) {
+    return fail(res, 429, 'rate_limited', 'Too many events created from this address: try again later.', { 'retry-after': '600' });
+  }
+  const parsed = await body(ctx);
+  if (!parsed.ok) return;
+  const raw = (parsed.value as { name?: unknown } | null)?.name;
+  if (typeof raw !== 'string') return fail(res, 400, 'bad_name', 'Give the event a name: {"name": "Sunday 10k"}.');
+  const name = EventNameSchema.safeParse(raw);
+  if (!name.success) return fail(res, 400, 'bad_name', `Event name ${name.error.issues[0]?.message ?? 'is invalid'}.`);
+  const { event, organiserToken } = core.createEvent(name.data);
+  send(res, 201, {
+    event,
+    organiserToken,
+    links: { spectator: `/e/${event.id}`, runner: `/e/${event.id}/run`, organiser: `/e/${event.id}/organise#token=${organiserToken}` },
+  });
+}
+
+async function setViewCode(ctx: Ctx, event: EventInfo): Promise<void> {
+  const parsed = await body(ctx);
+  if (!parsed.ok) return;
+  const raw = (parsed.value as { code?: unknown } | null)?.code;
+  if (raw !== null) {
+    const code = ViewCodeSchema.safeParse(raw);
+    if (!code.success) return fail(ctx.res, 400, 'bad_view_code', `The ${code.error.issues[0]?.message ?? 'view code is invalid'}; send {"code": null} to lift it.`);
+  }
+  ctx.core.change(ctx.core.hub.setViewCode(event.id, raw as string | null));
+  send(ctx.res, 200, { event: ctx.core.hub.getEvent(event.id) });
 }

@@ -13,6 +13,7 @@ import type { Config } from './config';
 import { Core, type CoreOptions } from './core';
 import { log } from './log';
 import { providePageData } from './page-data';
+import { newNonce, pageHeaders } from './security-headers';
 import { startSimulation, type Simulation } from './simulator';
 import { SqliteStore } from './sqlite-store';
 import type { Store } from './store';
@@ -50,9 +51,15 @@ export async function startTrackside({ config, pages, store, hubTimings, heartbe
     store: db,
     tickMs: config.tickMs,
     happinessIntervalMs: config.happinessIntervalMs,
+    archiveAfterMs: config.archiveAfterMs,
     hubTimings,
   });
-  const ws = createWsTransport(core, { heartbeatMs });
+  const ws = createWsTransport(core, {
+    heartbeatMs,
+    allowedOrigins: config.allowedOrigins,
+    maxConnectionsPerIp: config.maxConnectionsPerIp,
+    trustProxy: config.trustProxy,
+  });
   providePageData({
     listEvents: () => core.hub.listEvents(),
     getEvent: (id) => core.hub.getEvent(id),
@@ -60,9 +67,21 @@ export async function startTrackside({ config, pages, store, hubTimings, heartbe
   });
 
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
-    const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
-    if (handleApi(core, req, res, pathname)) return;
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://localhost');
+    } catch {
+      res.writeHead(400).end('Bad request');
+      return;
+    }
+    const pathname = url.pathname;
+    if (handleApi(core, req, res, url, { trustProxy: config.trustProxy })) return;
     if (pages) {
+      const nonce = newNonce();
+      const headers = pageHeaders({ tileUrl: config.tileUrl, nonce, dev: config.dev, tls: !!tls });
+      for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+      // Next reads the nonce from the request's policy and puts it on every script it writes.
+      req.headers['content-security-policy'] = headers['content-security-policy'];
       void Promise.resolve(pages.handle(req, res)).catch((err: unknown) => {
         log('error', 'page_failed', { path: pathname, error: String(err) });
         if (!res.headersSent) res.writeHead(500).end('Internal error');

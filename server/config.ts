@@ -26,6 +26,14 @@ const Schema = z
     DEMO_RUNNERS: z.coerce.number().int().min(0).max(1000).default(5),
     HAPPINESS_INTERVAL_MS: ms(100, 3_600_000).default(5000),
     TICK_MS: ms(10, 5000).default(150),
+    ARCHIVE_AFTER_HOURS: z.coerce.number({ message: 'must be a number of hours' }).min(0).max(87_600).default(24),
+    ALLOWED_ORIGINS: z
+      .string()
+      .transform((s) => s.split(',').map((o) => o.trim()).filter(Boolean))
+      .pipe(z.array(z.string().regex(/^(\*|https?:\/\/[^/\s]+)$/, 'must be origins like https://example.org, comma-separated')))
+      .optional(),
+    MAX_CONNECTIONS_PER_IP: z.coerce.number({ message: 'must be a whole number' }).int().min(1).max(1_000_000).default(256),
+    TRUST_PROXY: flag.default(false),
     RETENTION_DAYS: z.coerce.number({ message: 'must be a number of days' }).min(0).max(36_500).default(0),
     HTTPS: z.enum(['self-signed', '0', ''], { message: 'must be "self-signed" (or use TLS_CERT and TLS_KEY)' }).optional(),
     TLS_CERT: z.string().optional(),
@@ -54,6 +62,13 @@ export interface Config {
   tickMs: number;
   /** Events inactive this long are deleted; 0 keeps everything. */
   retentionMs: number;
+  /** Live events with no activity this long are finished; 0 never. */
+  archiveAfterMs: number;
+  /** Origins allowed to open the WebSocket; null means this server's own origin only. */
+  allowedOrigins: string[] | null;
+  maxConnectionsPerIp: number;
+  /** Take the client address from X-Forwarded-For (behind a reverse proxy). */
+  trustProxy: boolean;
   dev: boolean;
   tls: { kind: 'files'; cert: string; key: string } | { kind: 'self-signed' } | null;
 }
@@ -84,6 +99,10 @@ export function loadConfig(env: NodeJS.ProcessEnv, argv: readonly string[] = [])
     happinessIntervalMs: c.HAPPINESS_INTERVAL_MS,
     tickMs: c.TICK_MS,
     retentionMs: c.RETENTION_DAYS * 24 * 3600_000,
+    archiveAfterMs: c.ARCHIVE_AFTER_HOURS * 3600_000,
+    allowedOrigins: c.ALLOWED_ORIGINS ?? null,
+    maxConnectionsPerIp: c.MAX_CONNECTIONS_PER_IP,
+    trustProxy: c.TRUST_PROXY,
     dev: c.NODE_ENV !== 'production',
     tls:
       c.TLS_CERT && c.TLS_KEY

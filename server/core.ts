@@ -22,6 +22,8 @@ export interface CoreOptions {
   happinessIntervalMs: number;
   now?: () => number;
   hubTimings?: Partial<typeof DEFAULT_HUB_TIMINGS>;
+  /** Live events with no activity this long are finished; 0 never. */
+  archiveAfterMs?: number;
   /** Past this many queued bytes a peer misses live updates and gets a fresh snapshot when it drains. */
   maxBufferedBytes?: number;
 }
@@ -58,6 +60,10 @@ export class Core {
   start(): void {
     this.timers.push(setInterval(() => this.tick(), this.opts.tickMs));
     this.timers.push(setInterval(() => this.sampleHappiness(), this.opts.happinessIntervalMs));
+    const archiveAfter = this.opts.archiveAfterMs ?? 0;
+    if (archiveAfter > 0) {
+      this.timers.push(setInterval(() => this.apply(this.hub.archiveInactive(archiveAfter)), Math.min(60_000, archiveAfter)));
+    }
   }
 
   attach(peer: Peer): ConnId {
@@ -86,14 +92,20 @@ export class Core {
     this.apply(this.hub.receive(id, msg));
   }
 
-  refuseBinary(id: ConnId): void {
-    this.sendTo(id, { type: 'error', code: ErrorCode.BinaryFrame, message: 'Frames must be JSON text, not binary.' });
+  refuse(id: ConnId, code: ErrorCode, message: string): void {
+    this.sendTo(id, { type: 'error', code, message });
   }
 
   createEvent(name: string) {
-    const { event, store } = this.hub.createEvent(name);
+    const { event, organiserToken, store } = this.hub.createEvent(name);
     this.writeNow(store);
-    return event;
+    return { event, organiserToken };
+  }
+
+  /** Apply an organiser's or owner's change and make it durable before answering. */
+  change(effects: Effects): void {
+    this.apply(effects);
+    this.flush();
   }
 
   ensureEvent(id: string, name: string) {
@@ -124,6 +136,7 @@ export class Core {
 
   apply(effects: Effects): void {
     for (const s of effects.send) this.sendTo(s.to, s.msg);
+    for (const b of effects.broadcast ?? []) this.broadcast(b);
     if (effects.store.length === 0 && effects.afterStore.length === 0) return;
     this.pendingOps.push(...effects.store);
     this.pendingSends.push(...effects.afterStore);

@@ -60,6 +60,8 @@ export interface Effects {
   /** Write, then send `afterStore` once the write is durable. */
   store: StoreOp[];
   afterStore: Send[];
+  /** One message for many connections, sent now. */
+  broadcast?: Broadcast[];
 }
 
 interface Runner {
@@ -91,6 +93,11 @@ interface Runner {
 
 interface LiveEvent {
   info: EventInfo;
+  /** Hash of the organiser token; empty when nobody may organise (the demo). */
+  organiserHash: string;
+  viewCodeHash: string | null;
+  /** Runners removed since the last tick. */
+  removed: Set<string>;
   runners: Map<string, Runner>;
   subscribers: Set<ConnId>;
   happiness: HappinessSample[];
@@ -136,28 +143,43 @@ export class Hub {
 
   // ---------- events ----------
 
-  createEvent(name: string): { event: EventInfo; store: StoreOp[] } {
+  /** A new event; the organiser token is returned here only, and kept as a hash. */
+  createEvent(name: string): { event: EventInfo; organiserToken: string; store: StoreOp[] } {
     const base = slugify(name);
     let id = base;
     for (let n = 2; this.events.has(id); n++) id = `${base}-${n}`;
-    return this.addEvent({ id, name, createdAt: this.opts.now(), status: 'live' });
+    const organiserToken = this.opts.credentials.newToken();
+    const ev = this.addEvent(
+      { id, name, createdAt: this.opts.now(), status: 'live', protected: false },
+      this.opts.credentials.hash(organiserToken),
+    );
+    return { event: ev.info, organiserToken, store: [this.eventRecord(ev)] };
   }
 
-  /** Create an event with a fixed id unless it exists (the demo). */
+  /** Create an event with a fixed id unless it exists, with no organiser (the demo). */
   ensureEvent(id: string, name: string): { event: EventInfo; store: StoreOp[] } {
     const existing = this.events.get(id);
     if (existing) return { event: existing.info, store: [] };
-    return this.addEvent({ id, name, createdAt: this.opts.now(), status: 'live' });
+    const ev = this.addEvent({ id, name, createdAt: this.opts.now(), status: 'live', protected: false }, '');
+    return { event: ev.info, store: [this.eventRecord(ev)] };
   }
 
-  private addEvent(info: EventInfo): { event: EventInfo; store: StoreOp[] } {
-    this.events.set(info.id, this.newLiveEvent(info));
-    return { event: info, store: [{ op: 'event', event: info }] };
+  private addEvent(info: EventInfo, organiserHash: string, viewCodeHash: string | null = null): LiveEvent {
+    const ev = this.newLiveEvent({ ...info, protected: viewCodeHash !== null }, organiserHash, viewCodeHash);
+    this.events.set(info.id, ev);
+    return ev;
   }
 
-  private newLiveEvent(info: EventInfo): LiveEvent {
+  private eventRecord(ev: LiveEvent): StoreOp {
+    return { op: 'event', event: ev.info, organiserHash: ev.organiserHash, viewCodeHash: ev.viewCodeHash };
+  }
+
+  private newLiveEvent(info: EventInfo, organiserHash: string, viewCodeHash: string | null): LiveEvent {
     return {
       info,
+      organiserHash,
+      viewCodeHash,
+      removed: new Set(),
       runners: new Map(),
       subscribers: new Set(),
       happiness: [],
@@ -181,6 +203,104 @@ export class Hub {
     this.events.delete(id);
   }
 
+  // ---------- organiser and owner rights ----------
+
+  verifyOrganiser(eventId: string, token: string): boolean {
+    const ev = this.events.get(eventId);
+    return !!ev && ev.organiserHash !== '' && this.opts.credentials.verify(token, ev.organiserHash);
+  }
+
+  verifyRunner(eventId: string, runnerId: string, token: string): boolean {
+    const r = this.events.get(eventId)?.runners.get(runnerId);
+    return !!r && this.opts.credentials.verify(token, r.tokenHash);
+  }
+
+  verifyViewCode(eventId: string, code: string | undefined): boolean {
+    const ev = this.events.get(eventId);
+    if (!ev) return false;
+    return ev.viewCodeHash === null || (!!code && this.opts.credentials.verify(code, ev.viewCodeHash));
+  }
+
+  /** End an event: sharing stops, everyone is told, the map stays viewable. */
+  finishEvent(eventId: string): Effects {
+    const ev = this.events.get(eventId);
+    if (!ev || ev.info.status === 'finished') return none();
+    ev.info = { ...ev.info, status: 'finished' };
+    return { ...none(), store: [this.eventRecord(ev)], broadcast: [this.eventNews(ev)] };
+  }
+
+  /** Protect an event with a view code (null lifts it). Spectators without the code are dropped. */
+  setViewCode(eventId: string, code: string | null): Effects {
+    const ev = this.events.get(eventId);
+    if (!ev) return none();
+    ev.viewCodeHash = code === null ? null : this.opts.credentials.hash(code);
+    ev.info = { ...ev.info, protected: code !== null };
+    const effects: Effects = { ...none(), store: [this.eventRecord(ev)] };
+    if (code !== null) {
+      for (const connId of ev.subscribers) {
+        this.conns.get(connId)?.subscriptions.delete(eventId);
+        effects.send.push({
+          to: connId,
+          msg: { type: 'error', code: ErrorCode.ViewCodeRequired, message: 'This event is now protected: enter its view code.', ref: 'subscribe' },
+        });
+      }
+      ev.subscribers.clear();
+    }
+    effects.broadcast = [this.eventNews(ev)];
+    return effects;
+  }
+
+  /** Remove a runner and every trace of them (organiser's decision, or the runner's own). */
+  removeRunner(eventId: string, runnerId: string): Effects {
+    const ev = this.events.get(eventId);
+    const runner = ev?.runners.get(runnerId);
+    if (!ev || !runner) return none();
+    ev.runners.delete(runnerId);
+    ev.pendingPoints.delete(runnerId);
+    ev.retrace.delete(runnerId);
+    ev.dirty.delete(runnerId);
+    ev.removed.add(runnerId);
+    const effects: Effects = { ...none(), store: [{ op: 'deleteRunner', event: eventId, runnerId }] };
+    for (const connId of runner.conns) {
+      const conn = this.conns.get(connId);
+      if (conn?.runner === runner) conn.runner = null;
+      effects.send.push({
+        to: connId,
+        msg: { type: 'error', code: ErrorCode.RunnerRemoved, message: 'This runner and their track were removed from the event.' },
+      });
+    }
+    return effects;
+  }
+
+  /** Finish live events with no fix, mood or join for `afterMs`. */
+  archiveInactive(afterMs: number): Effects {
+    const now = this.opts.now();
+    const out: Effects = { ...none(), broadcast: [] };
+    for (const ev of this.events.values()) {
+      if (ev.info.status !== 'live') continue;
+      let last = ev.info.createdAt;
+      for (const r of ev.runners.values()) last = Math.max(last, r.lastHeard, r.moodAt ?? 0);
+      if (now - last < afterMs) continue;
+      const fx = this.finishEvent(ev.info.id);
+      out.store.push(...fx.store);
+      out.broadcast!.push(...(fx.broadcast ?? []));
+    }
+    return out;
+  }
+
+  /** Event news goes to spectators and to the runners' own connections. */
+  private eventNews(ev: LiveEvent): Broadcast {
+    const to = new Set(ev.subscribers);
+    for (const r of ev.runners.values()) for (const c of r.conns) to.add(c);
+    return { to: [...to], msg: { type: 'event', event: ev.info } };
+  }
+
+  /** Runner summaries for the organiser. */
+  runnerSummaries(eventId: string): Array<RunnerInfo & { points: number }> {
+    const ev = this.events.get(eventId);
+    return ev ? [...ev.runners.values()].map((r) => ({ ...this.info(r), points: r.track.length })) : [];
+  }
+
   /** A runner's public name, for file names and exports. */
   runnerName(eventId: string, runnerId: string): string | undefined {
     return this.events.get(eventId)?.runners.get(runnerId)?.name;
@@ -202,7 +322,7 @@ export class Hub {
 
   /** Load what the store kept, before any connection. */
   restore(state: RestoredState): void {
-    for (const info of state.events) this.events.set(info.id, this.newLiveEvent(info));
+    for (const e of state.events) this.addEvent(e.event, e.organiserHash, e.viewCodeHash);
     for (const r of state.runners) {
       const ev = this.events.get(r.event);
       if (!ev) continue;
@@ -279,7 +399,7 @@ export class Hub {
       case 'stop':
         return this.stop(connId, conn);
       case 'subscribe':
-        return this.subscribe(connId, conn, msg.event);
+        return this.subscribe(connId, conn, msg.event, msg.code);
       case 'unsubscribe':
         this.events.get(msg.event)?.subscribers.delete(connId);
         conn.subscriptions.delete(msg.event);
@@ -381,7 +501,7 @@ export class Hub {
     const ev = this.events.get(runner.event);
     if (!ev) return none();
     if (ev.info.status === 'finished') {
-      return error(connId, ErrorCode.EventFinished, 'This event has finished; positions are no longer taken.', 'pos');
+      return this.refusePosition(connId, msg.seq, 'This event has finished; positions are no longer taken.', ErrorCode.EventFinished);
     }
     const now = this.opts.now();
     if (msg.t > now + LIMITS.maxFutureMs) {
@@ -432,9 +552,9 @@ export class Hub {
    * Refuse a fix for good. Its sequence number is settled (and stored as such), so the acknowledgement
    * can move past it and the runner's outbox drops it instead of resending it for ever.
    */
-  refusePosition(connId: ConnId, seq: number | undefined, message: string): Effects {
+  refusePosition(connId: ConnId, seq: number | undefined, message: string, code: ErrorCode = ErrorCode.BadPosition): Effects {
     const runner = this.conns.get(connId)?.runner;
-    const refusal: Send = { to: connId, msg: { type: 'error', code: ErrorCode.BadPosition, message, ref: 'pos' } };
+    const refusal: Send = { to: connId, msg: { type: 'error', code, message, ref: 'pos' } };
     if (!runner || seq === undefined) return { send: [refusal], store: [], afterStore: [] };
     (refusal.msg as { seq?: number }).seq = seq;
     const effects: Effects = { send: [refusal], store: [], afterStore: [] };
@@ -495,9 +615,15 @@ export class Hub {
     return { send: [], store: [{ op: 'runner', runner: this.record(runner) }], afterStore: [] };
   }
 
-  private subscribe(connId: ConnId, conn: Conn, eventId: string): Effects {
+  private subscribe(connId: ConnId, conn: Conn, eventId: string, code?: string): Effects {
     const ev = this.liveEvent(connId, eventId, 'subscribe');
     if (!('info' in ev)) return ev;
+    if (ev.viewCodeHash !== null) {
+      if (!code) return error(connId, ErrorCode.ViewCodeRequired, 'This event is protected: enter its view code.', 'subscribe');
+      if (!this.opts.credentials.verify(code, ev.viewCodeHash)) {
+        return error(connId, ErrorCode.BadViewCode, 'That view code is not right: check it with the organiser.', 'subscribe');
+      }
+    }
     ev.subscribers.add(connId);
     conn.subscriptions.add(eventId);
     return { ...none(), send: [{ to: connId, msg: this.snapshot(ev) }] };
@@ -530,6 +656,9 @@ export class Hub {
   private cheer(connId: ConnId, eventId: string, runnerId: string, text: string, from?: string): Effects {
     const ev = this.liveEvent(connId, eventId, 'cheer');
     if (!('info' in ev)) return ev;
+    if (ev.viewCodeHash !== null && !this.conns.get(connId)?.subscriptions.has(eventId)) {
+      return error(connId, ErrorCode.ViewCodeRequired, 'This event is protected: enter its view code to cheer.', 'cheer');
+    }
     const runner = ev.runners.get(runnerId);
     if (!runner) return error(connId, ErrorCode.NoSuchRunner, 'That runner is not in this event.', 'cheer');
     const cheer: Cheer = { from: from ?? 'A spectator', text, t: this.opts.now() };
@@ -550,7 +679,7 @@ export class Hub {
     const out: Broadcast[] = [];
     for (const ev of this.events.values()) {
       for (const r of ev.runners.values()) this.refreshStatus(ev, r, now);
-      if (ev.dirty.size === 0 && ev.pendingPoints.size === 0 && ev.retrace.size === 0) continue;
+      if (ev.dirty.size === 0 && ev.pendingPoints.size === 0 && ev.retrace.size === 0 && ev.removed.size === 0) continue;
       if (ev.subscribers.size > 0) {
         const points: Record<string, TrackPoint[]> = {};
         for (const [id, pts] of ev.pendingPoints) if (!ev.retrace.has(id)) points[id] = pts;
@@ -572,12 +701,14 @@ export class Hub {
             runners,
             points,
             ...(ev.retrace.size ? { tracks } : {}),
+            ...(ev.removed.size ? { removed: [...ev.removed] } : {}),
           },
         });
       }
       ev.dirty.clear();
       ev.pendingPoints.clear();
       ev.retrace.clear();
+      ev.removed.clear();
     }
     return out;
   }

@@ -11,7 +11,9 @@ CREATE TABLE IF NOT EXISTS events (
   id TEXT PRIMARY KEY,
   name TEXT NOT NULL,
   created_at INTEGER NOT NULL,
-  status TEXT NOT NULL
+  status TEXT NOT NULL,
+  organiser_hash TEXT NOT NULL DEFAULT '',
+  view_code_hash TEXT
 );
 CREATE TABLE IF NOT EXISTS runners (
   event TEXT NOT NULL,
@@ -79,9 +81,15 @@ export class SqliteStore implements Store {
     this.db.exec(SCHEMA);
 
     const putEvent = this.db.prepare(
-      `INSERT INTO events (id, name, created_at, status) VALUES (@id, @name, @createdAt, @status)
-       ON CONFLICT (id) DO UPDATE SET name = excluded.name, status = excluded.status`,
+      `INSERT INTO events (id, name, created_at, status, organiser_hash, view_code_hash)
+       VALUES (@id, @name, @createdAt, @status, @organiserHash, @viewCodeHash)
+       ON CONFLICT (id) DO UPDATE SET name = excluded.name, status = excluded.status,
+         organiser_hash = excluded.organiser_hash, view_code_hash = excluded.view_code_hash`,
     );
+    const deleteRunner = ['positions', 'skipped_seqs', 'moods', 'cheers'].map((table) =>
+      this.db.prepare(`DELETE FROM ${table} WHERE event = ? AND runner = ?`),
+    );
+    deleteRunner.push(this.db.prepare(`DELETE FROM runners WHERE event = ? AND id = ?`));
     const putRunner = this.db.prepare(
       `INSERT INTO runners (event, id, name, color, token_hash, joined_at, stopped)
        VALUES (@event, @id, @name, @color, @tokenHash, @joinedAt, @stopped)
@@ -100,7 +108,17 @@ export class SqliteStore implements Store {
       for (const op of ops) {
         switch (op.op) {
           case 'event':
-            putEvent.run(op.event);
+            putEvent.run({
+              id: op.event.id,
+              name: op.event.name,
+              createdAt: op.event.createdAt,
+              status: op.event.status,
+              organiserHash: op.organiserHash,
+              viewCodeHash: op.viewCodeHash,
+            });
+            break;
+          case 'deleteRunner':
+            for (const stmt of deleteRunner) stmt.run(op.event, op.runnerId);
             break;
           case 'runner':
             putRunner.run({ ...op.runner, stopped: op.runner.stopped ? 1 : 0 });
@@ -130,9 +148,18 @@ export class SqliteStore implements Store {
   }
 
   load(): RestoredState {
-    const events = this.db
-      .prepare(`SELECT id, name, created_at AS createdAt, status FROM events ORDER BY created_at`)
-      .all() as Array<{ id: string; name: string; createdAt: number; status: EventStatus }>;
+    const events = (
+      this.db
+        .prepare(
+          `SELECT id, name, created_at AS createdAt, status, organiser_hash AS organiserHash, view_code_hash AS viewCodeHash
+           FROM events ORDER BY created_at`,
+        )
+        .all() as Array<{ id: string; name: string; createdAt: number; status: EventStatus; organiserHash: string; viewCodeHash: string | null }>
+    ).map(({ organiserHash, viewCodeHash, ...info }) => ({
+      event: { ...info, protected: viewCodeHash !== null },
+      organiserHash,
+      viewCodeHash,
+    }));
     const runnerRows = this.db
       .prepare(
         `SELECT event, id, name, color, token_hash AS tokenHash, joined_at AS joinedAt, stopped FROM runners ORDER BY joined_at`,
@@ -182,10 +209,11 @@ export class SqliteStore implements Store {
   }
 
   exportEvent(event: string): EventExport | null {
-    const info = this.db
-      .prepare(`SELECT id, name, created_at AS createdAt, status FROM events WHERE id = ?`)
-      .get(event) as EventExport['event'] | undefined;
-    if (!info) return null;
+    const row = this.db
+      .prepare(`SELECT id, name, created_at AS createdAt, status, view_code_hash IS NOT NULL AS protected FROM events WHERE id = ?`)
+      .get(event) as (Omit<EventExport['event'], 'protected'> & { protected: number }) | undefined;
+    if (!row) return null;
+    const info = { ...row, protected: row.protected === 1 };
     const runners = this.db
       .prepare(`SELECT id, name, color, joined_at AS joinedAt FROM runners WHERE event = ? ORDER BY joined_at`)
       .all(event) as Array<{ id: string; name: string; color: string; joinedAt: number }>;

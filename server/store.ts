@@ -26,7 +26,8 @@ export interface StoredPosition {
 }
 
 export type StoreOp =
-  | { op: 'event'; event: EventInfo }
+  | { op: 'event'; event: EventInfo; organiserHash: string; viewCodeHash: string | null }
+  | { op: 'deleteRunner'; event: string; runnerId: string }
   | { op: 'runner'; runner: RunnerRecord }
   | ({ op: 'position'; event: string; runnerId: string } & StoredPosition)
   /** A sequence number refused for good: it counts as settled when acknowledging. */
@@ -43,8 +44,14 @@ export interface RestoredRunner extends RunnerRecord {
   skipped: number[];
 }
 
+export interface RestoredEvent {
+  event: EventInfo;
+  organiserHash: string;
+  viewCodeHash: string | null;
+}
+
 export interface RestoredState {
-  events: EventInfo[];
+  events: RestoredEvent[];
   runners: RestoredRunner[];
   samples: Array<{ event: string; sample: HappinessSample }>;
 }

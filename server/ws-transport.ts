@@ -1,9 +1,14 @@
-/** WebSocket transport: frames in and out of the core, heartbeats, size limits and close codes. */
+/**
+ * WebSocket transport: who may connect (origin, connections per address), frames in and out of the core,
+ * a message budget per connection, heartbeats, size limits and close codes.
+ */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { CloseCode, LIMITS } from '../lib/protocol';
+import { CloseCode, ErrorCode, LIMITS } from '../lib/protocol';
 import type { Core } from './core';
+import { clientAddress, ConnectionLimiter, originAllowed } from './net-policy';
+import { TokenBucket } from './token-bucket';
 
 export interface WsTransport {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
@@ -12,15 +17,28 @@ export interface WsTransport {
   readonly clients: number;
 }
 
-export function createWsTransport(core: Core, { heartbeatMs = 30_000 } = {}): WsTransport {
+export interface WsTransportOptions {
+  heartbeatMs?: number;
+  allowedOrigins?: string[] | null;
+  maxConnectionsPerIp?: number;
+  trustProxy?: boolean;
+}
+
+function refuse(socket: Duplex, status: string, message: string): void {
+  socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n${message}\n`);
+}
+
+export function createWsTransport(core: Core, opts: WsTransportOptions = {}): WsTransport {
+  const { heartbeatMs = 30_000, allowedOrigins = null, maxConnectionsPerIp = 256, trustProxy = false } = opts;
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: LIMITS.maxFrameBytes,
     perMessageDeflate: false,
   });
+  const limiter = new ConnectionLimiter(maxConnectionsPerIp);
   const alive = new WeakMap<WebSocket, boolean>();
 
-  wss.on('connection', (ws) => {
+  function connected(ws: WebSocket, address: string): void {
     alive.set(ws, true);
     const id = core.attach({
       send: (data) => ws.send(data, { binary: false }),
@@ -29,15 +47,27 @@ export function createWsTransport(core: Core, { heartbeatMs = 30_000 } = {}): Ws
         return ws.bufferedAmount;
       },
     });
+    const budget = new TokenBucket(LIMITS.rateBurst, LIMITS.ratePerSecond);
+    let strikes = 0;
     ws.on('pong', () => alive.set(ws, true));
     ws.on('message', (data, isBinary) => {
-      if (isBinary) core.refuseBinary(id);
+      if (!budget.take()) {
+        // Refused frames are not even parsed; a sender that keeps going is cut off.
+        if (++strikes >= LIMITS.rateStrikes) ws.close(CloseCode.Policy, 'message rate exceeded');
+        else core.refuse(id, ErrorCode.RateLimited, `Too many messages: at most ${LIMITS.ratePerSecond} a second.`);
+        return;
+      }
+      strikes = 0;
+      if (isBinary) core.refuse(id, ErrorCode.BinaryFrame, 'Frames must be JSON text, not binary.');
       else core.receiveFrame(id, data.toString());
     });
-    ws.on('close', () => core.detach(id));
+    ws.on('close', () => {
+      limiter.close(address);
+      core.detach(id);
+    });
     // 'close' always follows 'error' (oversized frames close with 1009 by themselves).
     ws.on('error', () => {});
-  });
+  }
 
   // A phone that lost its network never sends a close: find it by its missing pong.
   const heartbeat = setInterval(() => {
@@ -54,7 +84,18 @@ export function createWsTransport(core: Core, { heartbeatMs = 30_000 } = {}): Ws
 
   return {
     handleUpgrade(req, socket, head) {
-      wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+      if (!originAllowed(req, allowedOrigins)) return refuse(socket, '403 Forbidden', 'This origin may not connect.');
+      const address = clientAddress(req, trustProxy);
+      if (!limiter.open(address)) return refuse(socket, '429 Too Many Requests', 'Too many connections from this address.');
+      socket.once('close', () => {
+        // An upgrade that failed before 'connection' must not hold its slot.
+        if (!upgraded) limiter.close(address);
+      });
+      let upgraded = false;
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        upgraded = true;
+        connected(ws, address);
+      });
     },
     async close(code = CloseCode.GoingAway, reason = 'server shutting down') {
       clearInterval(heartbeat);

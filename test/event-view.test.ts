@@ -7,7 +7,7 @@ import { distanceM } from '../lib/geo';
 import type { EventInfo, RunnerInfo, RunnerSnapshot, ServerMessage, TrackPoint } from '../lib/protocol';
 
 const T = 1_700_000_000_000;
-const EVENT: EventInfo = { id: 'sunday-10k', name: 'Sunday 10k', createdAt: T - 3600_000, status: 'live' };
+const EVENT: EventInfo = { id: 'sunday-10k', name: 'Sunday 10k', createdAt: T - 3600_000, status: 'live', protected: false };
 
 /** A point `i` steps north of the start, 0.0001° (~11.1 m) each, one every 10 s. */
 function pt(i: number): TrackPoint {
@@ -278,5 +278,21 @@ describe('recentPace', () => {
     ];
     assert.equal(recentPace(standing), null);
     assert.equal(recentPace([pt(0), [51.6, -0.12, T + 120_000]], 60_000), null);
+  });
+});
+
+describe('reduceEventView: organiser changes', () => {
+  test('a removed runner disappears from the view and the order', () => {
+    const before = afterSnapshot([runner('ada', [pt(0)]), runner('bo', [pt(1)])]);
+    const after = reduceEventView(before, update({}, [], { removed: ['ada'] }), T);
+    assert.deepEqual(after.order, ['bo']);
+    assert.equal(after.runners.ada, undefined);
+  });
+
+  test('an event message for the shown event updates its status; one for another event is ignored', () => {
+    const before = afterSnapshot();
+    const finished = reduceEventView(before, { type: 'event', event: { ...EVENT, status: 'finished' } }, T);
+    assert.equal(finished.event!.status, 'finished');
+    assert.equal(reduceEventView(before, { type: 'event', event: { ...EVENT, id: 'other' } }, T), before);
   });
 });

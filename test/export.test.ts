@@ -8,7 +8,7 @@ import { fix, joinAsRunner, startTestServer } from './helpers';
 test("a runner's track downloads as GPX 1.1 that validates against the official schema", async () => {
   const srv = await startTestServer();
   try {
-    const eventId = srv.core.createEvent('Export run').id;
+    const eventId = srv.core.createEvent('Export run').event.id;
     const { client, runnerId } = await joinAsRunner(srv.wsUrl, eventId, 'Zoë & "Friends"');
     const t0 = Date.now() - 60_000;
     for (let seq = 1; seq <= 5; seq++) client.send({ ...fix(seq, t0 + seq * 1000), alt: seq === 3 ? null : 20 + seq });
@@ -35,7 +35,7 @@ test("a runner's track downloads as GPX 1.1 that validates against the official 
 test('the whole event downloads as JSON with every runner, point, mood, cheer and sample', async () => {
   const srv = await startTestServer({ HAPPINESS_INTERVAL_MS: '100' });
   try {
-    const eventId = srv.core.createEvent('JSON run').id;
+    const eventId = srv.core.createEvent('JSON run').event.id;
     const a = await joinAsRunner(srv.wsUrl, eventId, 'A');
     const t0 = Date.now() - 60_000;
     for (let seq = 1; seq <= 3; seq++) a.client.send(fix(seq, t0 + seq));
@@ -68,8 +68,8 @@ test('the whole event downloads as JSON with every runner, point, mood, cheer an
 test('retention deletes events inactive for longer than the setting, and keeps active ones', async () => {
   const srv = await startTestServer();
   try {
-    const old = srv.core.createEvent('Old run').id;
-    const live = srv.core.createEvent('Live run').id;
+    const old = srv.core.createEvent('Old run').event.id;
+    const live = srv.core.createEvent('Live run').event.id;
     const { client } = await joinAsRunner(srv.wsUrl, live, 'Now');
     // A fix stamped a minute ahead (phones drift) stands for activity after the cut-off used below.
     client.send(fix(1, Date.now() + 60_000));

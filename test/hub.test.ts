@@ -105,7 +105,10 @@ function replay(ops: readonly StoreOp[]): RestoredState {
   for (const op of ops) {
     switch (op.op) {
       case 'event':
-        events.set(op.event.id, { ...op.event });
+        events.set(op.event.id, { event: { ...op.event }, organiserHash: op.organiserHash, viewCodeHash: op.viewCodeHash });
+        break;
+      case 'deleteRunner':
+        runners.delete(key(op.event, op.runnerId));
         break;
       case 'runner': {
         const prev = runners.get(key(op.runner.event, op.runner.id));
@@ -192,9 +195,9 @@ describe('events', () => {
 
   test('creating an event asks to store it, live, stamped with the clock', () => {
     const hub = newHub();
-    const { event, store } = hub.createEvent('Sunday 10k');
-    assert.deepEqual(event, { id: 'sunday-10k', name: 'Sunday 10k', createdAt: T0, status: 'live' });
-    assert.deepEqual(store, [{ op: 'event', event }]);
+    const { event, organiserToken, store } = hub.createEvent('Sunday 10k');
+    assert.deepEqual(event, { id: 'sunday-10k', name: 'Sunday 10k', createdAt: T0, status: 'live', protected: false });
+    assert.deepEqual(store, [{ op: 'event', event, organiserHash: cryptoCredentials.hash(organiserToken), viewCodeHash: null }]);
     assert.deepEqual(hub.getEvent('sunday-10k'), event);
   });
 
@@ -985,7 +988,13 @@ describe('restore', () => {
 
   function state(positions: number[], extra: Partial<RestoredRunner> = {}): RestoredState {
     return {
-      events: [{ id: 'sunday-10k', name: 'Sunday 10k', createdAt: T0 - 3600_000, status: 'live' }],
+      events: [
+        {
+          event: { id: 'sunday-10k', name: 'Sunday 10k', createdAt: T0 - 3600_000, status: 'live', protected: false },
+          organiserHash: '',
+          viewCodeHash: null,
+        },
+      ],
       runners: [
         {
           id: 'runner01',
@@ -1096,7 +1105,7 @@ describe('restore', () => {
   test('a finished event takes no new runners and no positions, and is not sampled for happiness', () => {
     const hub = newHub();
     const s = state([1]);
-    s.events[0]!.status = 'finished';
+    s.events[0]!.event.status = 'finished';
     hub.restore(s);
     hub.connect(1);
     assertError(
@@ -1106,7 +1115,11 @@ describe('restore', () => {
       'join',
     );
     resume(hub, 2);
-    assertError(hub.receive(2, pos(2)), 2, ErrorCode.EventFinished, 'pos');
+    // Refused for good: its seq is settled, so the phone's outbox lets go of it.
+    const refused = hub.receive(2, pos(2));
+    assert.equal(single(refused.send, 2, 'error').code, ErrorCode.EventFinished);
+    assert.deepEqual(refused.store.map((o) => o.op), ['skip']);
+    assert.equal(single(refused.afterStore, 2, 'ack').seq, 2);
     assert.deepEqual(hub.sampleHappiness(), { broadcast: [], store: [] });
     assert.equal(subscribe(hub, 9, 'sunday-10k').event.status, 'finished', 'spectators can still watch it');
   });

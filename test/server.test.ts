@@ -11,7 +11,7 @@ describe('live path over real sockets', () => {
 
   before(async () => {
     srv = await startTestServer();
-    eventId = srv.core.createEvent('Sunday 10k').id;
+    eventId = srv.core.createEvent('Sunday 10k').event.id;
   });
   after(() => srv.dispose());
 
@@ -159,7 +159,7 @@ describe('happiness', () => {
   test('samples reach subscribers every interval, and a late spectator gets the history', async () => {
     const srv = await startTestServer({ HAPPINESS_INTERVAL_MS: '100' });
     try {
-      const eventId = srv.core.createEvent('Mood run').id;
+      const eventId = srv.core.createEvent('Mood run').event.id;
       const early = await TestClient.connect(srv.wsUrl);
       early.send({ type: 'subscribe', event: eventId });
       await early.next('snapshot');
@@ -190,7 +190,7 @@ describe('happiness', () => {
 describe('storage and shutdown', () => {
   test('closing the server closes sockets with 1001; a restart on the same data keeps every acknowledged point', async () => {
     const srv = await startTestServer();
-    const eventId = srv.core.createEvent('Restart run').id;
+    const eventId = srv.core.createEvent('Restart run').event.id;
     const { client, runnerId, token } = await joinAsRunner(srv.wsUrl, eventId);
     const t0 = Date.now();
     for (let seq = 1; seq <= 20; seq++) client.send(fix(seq, t0 + seq));
@@ -223,7 +223,7 @@ describe('storage and shutdown', () => {
 describe('simulator', () => {
   test('simulated runners join over the public protocol and spectators see them move', async () => {
     const srv = await startTestServer();
-    const eventId = srv.core.createEvent('Sim').id;
+    const eventId = srv.core.createEvent('Sim').event.id;
     const sim = startSimulation({ url: srv.wsUrl, event: eventId, runners: 4, intervalMs: 50 });
     try {
       const spectator = await TestClient.connect(srv.wsUrl);

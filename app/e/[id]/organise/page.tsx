@@ -1,0 +1,20 @@
+import type { Metadata } from 'next';
+import { notFound } from 'next/navigation';
+import { OrganiserView } from '../../../../components/OrganiserView';
+import { pageData } from '../../../../server/page-data';
+
+export const dynamic = 'force-dynamic';
+
+type Props = { params: Promise<{ id: string }> };
+
+export async function generateMetadata({ params }: Props): Promise<Metadata> {
+  const event = pageData().getEvent((await params).id);
+  return { title: event ? `Organise: ${event.name}` : 'No such event', robots: { index: false } };
+}
+
+export default async function OrganisePage({ params }: Props) {
+  const { id } = await params;
+  const event = pageData().getEvent(id);
+  if (!event) notFound();
+  return <OrganiserView event={event} />;
+}

@@ -1,0 +1,23 @@
+'use client';
+
+import QRCode from 'qrcode';
+import { useEffect, useState } from 'react';
+
+/** A QR code of a link on this site (absolute URL of `path`), so a phone opens it without typing. */
+export function QrCode({ path, label }: { path: string; label: string }) {
+  const [image, setImage] = useState<string | null>(null);
+  const [url, setUrl] = useState('');
+  useEffect(() => {
+    const full = new URL(path, window.location.href).toString();
+    setUrl(full);
+    QRCode.toDataURL(full, { margin: 1, width: 360, errorCorrectionLevel: 'M' })
+      .then(setImage)
+      .catch(() => setImage(null));
+  }, [path]);
+  return (
+    <figure className="qr">
+      {image && <img src={image} alt={`QR code: ${label}`} />}
+      <figcaption className="small muted">{url}</figcaption>
+    </figure>
+  );
+}

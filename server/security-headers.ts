@@ -1,0 +1,41 @@
+/** Security headers for pages: a nonce-based content security policy that still lets the map load its tiles. */
+import { randomBytes } from 'node:crypto';
+
+/** The CSP source for the tile server: its origin, with a {s} subdomain placeholder as a wildcard. */
+export function tileSource(tileUrl: string): string {
+  if (tileUrl.startsWith('/') && !tileUrl.startsWith('//')) return "'self'";
+  const m = /^(https?:)?\/\/([^/?#]+)/.exec(tileUrl);
+  if (!m) return "'self'";
+  const scheme = m[1] ?? 'https:';
+  return `${scheme}//${m[2]!.replace(/\{[a-z]+\}/g, '*')}`;
+}
+
+export function newNonce(): string {
+  return randomBytes(16).toString('base64');
+}
+
+export function pageHeaders(opts: { tileUrl: string; nonce: string; dev: boolean; tls: boolean }): Record<string, string> {
+  const csp = [
+    "default-src 'self'",
+    // Next marks its own scripts with the nonce; 'strict-dynamic' lets them load the page's chunks.
+    `script-src 'self' 'nonce-${opts.nonce}' 'strict-dynamic'${opts.dev ? " 'unsafe-eval'" : ''}`,
+    // Leaflet positions every marker and tile with inline styles.
+    "style-src 'self' 'unsafe-inline'",
+    `img-src 'self' data: blob: ${tileSource(opts.tileUrl)}`,
+    "connect-src 'self' ws: wss:",
+    "font-src 'self'",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+  return {
+    'content-security-policy': csp,
+    'x-content-type-options': 'nosniff',
+    // Tile servers such as OpenStreetMap's require a Referer; send the origin only.
+    'referrer-policy': 'strict-origin-when-cross-origin',
+    'permissions-policy': 'geolocation=(self), camera=(), microphone=()',
+    'x-frame-options': 'DENY',
+    ...(opts.tls ? { 'strict-transport-security': 'max-age=15552000' } : {}),
+  };
+}
