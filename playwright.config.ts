@@ -51,6 +51,7 @@ export default defineConfig({
       DEMO: '0',
       TICK_MS: '100',
       HAPPINESS_INTERVAL_MS: '1000',
+      EVENTS_PER_HOUR_PER_IP: '1000',
       // Tiles are unreachable on test machines; the specs also block every request that leaves loopback.
       TILE_URL: 'https://tile.openstreetmap.org/{z}/{x}/{y}.png',
       LOG_LEVEL: 'silent',

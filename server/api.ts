@@ -8,16 +8,21 @@ import type { Core } from './core';
 import { toGpx } from './gpx';
 import { slugify } from './hub';
 import { clientAddress } from './net-policy';
-import { KeyedBuckets } from './token-bucket';
+import type { KeyedBuckets } from './token-bucket';
 
 const MAX_BODY_BYTES = 4096;
 
-interface Ctx {
+export interface ApiOptions {
+  trustProxy: boolean;
+  /** Event creations allowed per address: creating needs no account, so one address must not fill the disk. */
+  creations: KeyedBuckets;
+}
+
+interface Ctx extends ApiOptions {
   core: Core;
   req: IncomingMessage;
   res: ServerResponse;
   url: URL;
-  trustProxy: boolean;
 }
 
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -85,18 +90,9 @@ function bearer(req: IncomingMessage): string | null {
   return m ? m[1]! : null;
 }
 
-// Creating events needs no account, so keep one address from filling the disk with them.
-const creations = new KeyedBuckets(20, 20 / 3600);
-
-export function handleApi(
-  core: Core,
-  req: IncomingMessage,
-  res: ServerResponse,
-  url: URL,
-  { trustProxy = false } = {},
-): boolean {
+export function handleApi(core: Core, req: IncomingMessage, res: ServerResponse, url: URL, opts: ApiOptions): boolean {
   if (!url.pathname.startsWith('/api/')) return false;
-  void route({ core, req, res, url, trustProxy }).catch(() => {
+  void route({ core, req, res, url, ...opts }).catch(() => {
     if (!res.headersSent) fail(res, 500, 'internal', 'Something went wrong.');
   });
   return true;
@@ -207,7 +203,7 @@ function isOrganiser(ctx: Ctx, event: EventInfo): boolean {
 
 async function createEvent(ctx: Ctx): Promise<void> {
   const { core, req, res } = ctx;
-  if (!creations.take(clientAddress(req, ctx.trustProxy))) {
+  if (!ctx.creations.take(clientAddress(req, ctx.trustProxy))) {
     return fail(res, 429, 'rate_limited', 'Too many events created from this address: try again later.', { 'retry-after': '600' });
   }
   const parsed = await body(ctx);

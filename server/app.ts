@@ -14,6 +14,7 @@ import { Core, type CoreOptions } from './core';
 import { log } from './log';
 import { providePageData } from './page-data';
 import { newNonce, pageHeaders } from './security-headers';
+import { KeyedBuckets } from './token-bucket';
 import { startSimulation, type Simulation } from './simulator';
 import { SqliteStore } from './sqlite-store';
 import type { Store } from './store';
@@ -66,6 +67,10 @@ export async function startTrackside({ config, pages, store, hubTimings, heartbe
     clientConfig: { tileUrl: config.tileUrl, tileAttribution: config.tileAttribution },
   });
 
+  const apiOptions = {
+    trustProxy: config.trustProxy,
+    creations: new KeyedBuckets(config.eventsPerHourPerIp, config.eventsPerHourPerIp / 3600),
+  };
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     let url: URL;
     try {
@@ -75,7 +80,7 @@ export async function startTrackside({ config, pages, store, hubTimings, heartbe
       return;
     }
     const pathname = url.pathname;
-    if (handleApi(core, req, res, url, { trustProxy: config.trustProxy })) return;
+    if (handleApi(core, req, res, url, apiOptions)) return;
     if (pages) {
       const nonce = newNonce();
       const headers = pageHeaders({ tileUrl: config.tileUrl, nonce, dev: config.dev, tls: !!tls });

@@ -34,6 +34,7 @@ const Schema = z
       .optional(),
     MAX_CONNECTIONS_PER_IP: z.coerce.number({ message: 'must be a whole number' }).int().min(1).max(1_000_000).default(256),
     TRUST_PROXY: flag.default(false),
+    EVENTS_PER_HOUR_PER_IP: z.coerce.number({ message: 'must be a whole number' }).int().min(1).max(1_000_000).default(20),
     RETENTION_DAYS: z.coerce.number({ message: 'must be a number of days' }).min(0).max(36_500).default(0),
     HTTPS: z.enum(['self-signed', '0', ''], { message: 'must be "self-signed" (or use TLS_CERT and TLS_KEY)' }).optional(),
     TLS_CERT: z.string().optional(),
@@ -69,6 +70,7 @@ export interface Config {
   maxConnectionsPerIp: number;
   /** Take the client address from X-Forwarded-For (behind a reverse proxy). */
   trustProxy: boolean;
+  eventsPerHourPerIp: number;
   dev: boolean;
   tls: { kind: 'files'; cert: string; key: string } | { kind: 'self-signed' } | null;
 }
@@ -103,6 +105,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, argv: readonly string[] = [])
     allowedOrigins: c.ALLOWED_ORIGINS ?? null,
     maxConnectionsPerIp: c.MAX_CONNECTIONS_PER_IP,
     trustProxy: c.TRUST_PROXY,
+    eventsPerHourPerIp: c.EVENTS_PER_HOUR_PER_IP,
     dev: c.NODE_ENV !== 'production',
     tls:
       c.TLS_CERT && c.TLS_KEY
