@@ -22,6 +22,8 @@ export const LIMITS = {
   moodMax: 10,
   /** Longest trail a snapshot carries per runner; longer ones are simplified (the full track stays stored). */
   snapshotMaxPoints: 2000,
+  /** Runners one subscription may follow by id. */
+  followMax: 100,
   viewCodeMin: 4,
   viewCodeMax: 64,
   /** Per-connection message budget: a bucket of `rateBurst` frames refilled at `ratePerSecond`. */
@@ -135,6 +137,8 @@ export const SubscribeMsg = z.object({
   event: EventIdSchema,
   /** Required for events protected with a view code. */
   code: z.string().max(LIMITS.viewCodeMax).optional(),
+  /** Follow only these runners; without it, the whole event. */
+  runners: z.array(RunnerIdSchema).min(1).max(LIMITS.followMax).optional(),
 });
 export const UnsubscribeMsg = z.object({ type: z.literal('unsubscribe'), event: EventIdSchema });
 export const CheerMsg = z.object({

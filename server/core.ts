@@ -8,9 +8,17 @@ import { type Broadcast, type ConnId, DEFAULT_HUB_TIMINGS, type Effects, Hub, ty
 import { log } from './log';
 import type { Store, StoreOp } from './store';
 
+/** One serialised message shared by many peers; a transport may cache its own framing of it here. */
+export interface SharedFrame {
+  readonly bytes: Buffer;
+  framed?: Buffer;
+}
+
 /** The least a transport must offer for one connected client. */
 export interface Peer {
   send(data: Buffer | string): void;
+  /** Send bytes that many peers receive alike, framing them at most once for all. */
+  sendShared(frame: SharedFrame): void;
   close(code: number, reason: string): void;
   /** Bytes queued but not yet written to the network. */
   readonly bufferedAmount: number;
@@ -185,7 +193,7 @@ export class Core {
 
   /** Serialise once; every subscriber gets the same bytes. */
   private broadcast(b: Broadcast): void {
-    const bytes = Buffer.from(JSON.stringify(b.msg));
+    const frame: SharedFrame = { bytes: Buffer.from(JSON.stringify(b.msg)) };
     for (const id of b.to) {
       const state = this.peers.get(id);
       if (!state) continue;
@@ -198,7 +206,7 @@ export class Core {
         for (const s of this.hub.resync(id)) state.peer.send(JSON.stringify(s));
         continue;
       }
-      state.peer.send(bytes);
+      state.peer.sendShared(frame);
     }
   }
 

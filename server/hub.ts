@@ -100,6 +100,8 @@ interface LiveEvent {
   removed: Set<string>;
   runners: Map<string, Runner>;
   subscribers: Set<ConnId>;
+  /** Subscribers that follow chosen runners only, with a key shared by identical choices. */
+  follows: Map<ConnId, { key: string; ids: Set<string> }>;
   happiness: HappinessSample[];
   /** Points added since the last tick, per runner. */
   pendingPoints: Map<string, TrackPoint[]>;
@@ -182,6 +184,7 @@ export class Hub {
       removed: new Set(),
       runners: new Map(),
       subscribers: new Set(),
+      follows: new Map(),
       happiness: [],
       pendingPoints: new Map(),
       retrace: new Set(),
@@ -245,6 +248,7 @@ export class Hub {
         });
       }
       ev.subscribers.clear();
+      ev.follows.clear();
     }
     effects.broadcast = [this.eventNews(ev)];
     return effects;
@@ -368,7 +372,11 @@ export class Hub {
   disconnect(id: ConnId): void {
     const conn = this.conns.get(id);
     if (!conn) return;
-    for (const eventId of conn.subscriptions) this.events.get(eventId)?.subscribers.delete(id);
+    for (const eventId of conn.subscriptions) {
+      const ev = this.events.get(eventId);
+      ev?.subscribers.delete(id);
+      ev?.follows.delete(id);
+    }
     conn.runner?.conns.delete(id);
     this.conns.delete(id);
   }
@@ -399,9 +407,10 @@ export class Hub {
       case 'stop':
         return this.stop(connId, conn);
       case 'subscribe':
-        return this.subscribe(connId, conn, msg.event, msg.code);
+        return this.subscribe(connId, conn, msg.event, msg.code, msg.runners);
       case 'unsubscribe':
         this.events.get(msg.event)?.subscribers.delete(connId);
+        this.events.get(msg.event)?.follows.delete(connId);
         conn.subscriptions.delete(msg.event);
         return none();
       case 'cheer':
@@ -615,7 +624,7 @@ export class Hub {
     return { send: [], store: [{ op: 'runner', runner: this.record(runner) }], afterStore: [] };
   }
 
-  private subscribe(connId: ConnId, conn: Conn, eventId: string, code?: string): Effects {
+  private subscribe(connId: ConnId, conn: Conn, eventId: string, code?: string, runners?: string[]): Effects {
     const ev = this.liveEvent(connId, eventId, 'subscribe');
     if (!('info' in ev)) return ev;
     if (ev.viewCodeHash !== null) {
@@ -626,7 +635,13 @@ export class Hub {
     }
     ev.subscribers.add(connId);
     conn.subscriptions.add(eventId);
-    return { ...none(), send: [{ to: connId, msg: this.snapshot(ev) }] };
+    if (runners) {
+      const ids = new Set(runners);
+      ev.follows.set(connId, { key: [...ids].sort().join(','), ids });
+    } else {
+      ev.follows.delete(connId);
+    }
+    return { ...none(), send: [{ to: connId, msg: this.snapshot(ev, ev.follows.get(connId)?.ids) }] };
   }
 
   /** Fresh snapshots of everything a connection follows, for one that missed updates. */
@@ -635,13 +650,14 @@ export class Hub {
     if (!conn) return [];
     return [...conn.subscriptions].flatMap((id) => {
       const ev = this.events.get(id);
-      return ev ? [this.snapshot(ev)] : [];
+      return ev ? [this.snapshot(ev, ev.follows.get(connId)?.ids)] : [];
     });
   }
 
-  private snapshot(ev: LiveEvent): ServerMessage {
+  private snapshot(ev: LiveEvent, only?: Set<string>): ServerMessage {
+    const chosen = only ? [...ev.runners.values()].filter((r) => only.has(r.id)) : [...ev.runners.values()];
     // Points waiting for the next tick are left out: that update will bring them.
-    const runners: RunnerSnapshot[] = [...ev.runners.values()].map((r) => {
+    const runners: RunnerSnapshot[] = chosen.map((r) => {
       const pending = ev.retrace.has(r.id) ? 0 : (ev.pendingPoints.get(r.id)?.length ?? 0);
       const track = r.track.slice(0, r.track.length - pending);
       return {
@@ -680,35 +696,65 @@ export class Hub {
     for (const ev of this.events.values()) {
       for (const r of ev.runners.values()) this.refreshStatus(ev, r, now);
       if (ev.dirty.size === 0 && ev.pendingPoints.size === 0 && ev.retrace.size === 0 && ev.removed.size === 0) continue;
-      if (ev.subscribers.size > 0) {
-        const points: Record<string, TrackPoint[]> = {};
-        for (const [id, pts] of ev.pendingPoints) if (!ev.retrace.has(id)) points[id] = pts;
-        const tracks: Record<string, TrackPoint[]> = {};
-        for (const id of ev.retrace) {
-          const r = ev.runners.get(id);
-          if (r) tracks[id] = r.track.slice();
-        }
-        const runners = [...ev.dirty].flatMap((id) => {
-          const r = ev.runners.get(id);
-          return r ? [this.info(r)] : [];
-        });
-        out.push({
-          to: [...ev.subscribers],
-          msg: {
-            type: 'update',
-            event: ev.info.id,
-            now,
-            runners,
-            points,
-            ...(ev.retrace.size ? { tracks } : {}),
-            ...(ev.removed.size ? { removed: [...ev.removed] } : {}),
-          },
-        });
-      }
+      if (ev.subscribers.size > 0) out.push(...this.updates(ev, now));
       ev.dirty.clear();
       ev.pendingPoints.clear();
       ev.retrace.clear();
       ev.removed.clear();
+    }
+    return out;
+  }
+
+  /**
+   * This tick's update for an event: one frame for everyone who follows the whole event, and one per
+   * distinct choice of runners (serialised once each, however many share it).
+   */
+  private updates(ev: LiveEvent, now: number): Broadcast[] {
+    const points: Record<string, TrackPoint[]> = {};
+    for (const [id, pts] of ev.pendingPoints) if (!ev.retrace.has(id)) points[id] = pts;
+    const tracks: Record<string, TrackPoint[]> = {};
+    for (const id of ev.retrace) {
+      const r = ev.runners.get(id);
+      if (r) tracks[id] = r.track.slice();
+    }
+    const runners = [...ev.dirty].flatMap((id) => {
+      const r = ev.runners.get(id);
+      return r ? [this.info(r)] : [];
+    });
+    const removed = [...ev.removed];
+    const frame = (only?: Set<string>): ServerMessage | null => {
+      const keep = (id: string) => !only || only.has(id);
+      const pick = <T>(rec: Record<string, T>) => (only ? Object.fromEntries(Object.entries(rec).filter(([id]) => keep(id))) : rec);
+      const msg = {
+        type: 'update' as const,
+        event: ev.info.id,
+        now,
+        runners: only ? runners.filter((r) => keep(r.id)) : runners,
+        points: pick(points),
+        ...(ev.retrace.size ? { tracks: pick(tracks) } : {}),
+        ...(removed.length ? { removed: removed.filter(keep) } : {}),
+      };
+      const empty =
+        msg.runners.length === 0 &&
+        Object.keys(msg.points).length === 0 &&
+        Object.keys(msg.tracks ?? {}).length === 0 &&
+        (msg.removed?.length ?? 0) === 0;
+      return only && empty ? null : msg;
+    };
+
+    const whole: ConnId[] = [];
+    const groups = new Map<string, { ids: Set<string>; to: ConnId[] }>();
+    for (const connId of ev.subscribers) {
+      const f = ev.follows.get(connId);
+      if (!f) whole.push(connId);
+      else if (groups.has(f.key)) groups.get(f.key)!.to.push(connId);
+      else groups.set(f.key, { ids: f.ids, to: [connId] });
+    }
+    const out: Broadcast[] = [];
+    if (whole.length) out.push({ to: whole, msg: frame()! });
+    for (const g of groups.values()) {
+      const msg = frame(g.ids);
+      if (msg) out.push({ to: g.to, msg });
     }
     return out;
   }

@@ -4,7 +4,9 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type WebSocket } from 'ws';
+import type { Socket } from 'node:net';
+import * as wsLib from 'ws';
+import { WebSocket, WebSocketServer } from 'ws';
 import { CloseCode, ErrorCode, LIMITS } from '../lib/protocol';
 import type { Core } from './core';
 import { clientAddress, ConnectionLimiter, originAllowed } from './net-policy';
@@ -22,6 +24,12 @@ export interface WsTransportOptions {
   allowedOrigins?: string[] | null;
   maxConnectionsPerIp?: number;
   trustProxy?: boolean;
+}
+
+/** `Sender.frame` is public in ws but missing from its type definitions. */
+const sender = (wsLib as unknown as { Sender: SenderStatics }).Sender;
+interface SenderStatics {
+  frame(data: Buffer, options: { fin: boolean; rsv1: boolean; opcode: number; mask: boolean; readOnly: boolean }): Buffer[];
 }
 
 function refuse(socket: Duplex, status: string, message: string): void {
@@ -42,6 +50,15 @@ export function createWsTransport(core: Core, opts: WsTransportOptions = {}): Ws
     alive.set(ws, true);
     const id = core.attach({
       send: (data) => ws.send(data, { binary: false }),
+      sendShared(frame) {
+        if (ws.readyState !== WebSocket.OPEN) return;
+        // Frame once for every subscriber, then write the same buffer to each socket. Safe beside
+        // ws.send: without compression ws writes each frame whole and synchronously too.
+        frame.framed ??= Buffer.concat(
+          sender.frame(frame.bytes, { fin: true, rsv1: false, opcode: 1, mask: false, readOnly: true }),
+        );
+        (ws as unknown as { _socket: Socket })._socket.write(frame.framed);
+      },
       close: (code, reason) => ws.close(code, reason),
       get bufferedAmount() {
         return ws.bufferedAmount;

@@ -1152,3 +1152,61 @@ describe('restore', () => {
     assert.equal(joined.lastSeq, 4);
   });
 });
+
+describe('following chosen runners', () => {
+  test('a follower of one runner gets only that runner, in its snapshot and its updates', () => {
+    const { hub, eventId } = setup();
+    const ada = join(hub, 1, eventId, 'Ada');
+    const bo = join(hub, 2, eventId, 'Bo');
+    send(hub, 1, pos(1));
+    send(hub, 2, pos(1));
+    hub.tick();
+    hub.connect(7);
+    const snap = single(hub.receive(7, { type: 'subscribe', event: eventId, runners: [ada.runnerId] }).send, 7, 'snapshot');
+    assert.deepEqual(
+      snap.runners.map((r) => r.id),
+      [ada.runnerId],
+    );
+    subscribe(hub, 8, eventId);
+    send(hub, 1, pos(2));
+    send(hub, 2, pos(2));
+    const out = hub.tick();
+    const toFollower = out.filter((b) => b.to.includes(7));
+    assert.equal(toFollower.length, 1);
+    const u = toFollower[0]!.msg as Msg<'update'>;
+    assert.deepEqual(Object.keys(u.points), [ada.runnerId]);
+    assert.ok(u.runners.every((r) => r.id === ada.runnerId));
+    const whole = out.find((b) => b.to.includes(8))!.msg as Msg<'update'>;
+    assert.deepEqual(Object.keys(whole.points).sort(), [ada.runnerId, bo.runnerId].sort());
+  });
+
+  test('followers of the same runners share one frame; nothing is sent when their runners are quiet', () => {
+    const { hub, eventId } = setup();
+    const ada = join(hub, 1, eventId, 'Ada');
+    join(hub, 2, eventId, 'Bo');
+    hub.tick();
+    for (const c of [7, 8]) {
+      hub.connect(c);
+      hub.receive(c, { type: 'subscribe', event: eventId, runners: [ada.runnerId] });
+    }
+    send(hub, 1, pos(1));
+    const shared = hub.tick().filter((b) => b.to.includes(7));
+    assert.deepEqual(shared[0]!.to.sort(), [7, 8]);
+    send(hub, 2, pos(1));
+    assert.deepEqual(
+      hub.tick().filter((b) => b.to.includes(7)),
+      [],
+    );
+  });
+
+  test('subscribing again for the whole event lifts the choice', () => {
+    const { hub, eventId } = setup();
+    const ada = join(hub, 1, eventId, 'Ada');
+    join(hub, 2, eventId, 'Bo');
+    hub.connect(7);
+    hub.receive(7, { type: 'subscribe', event: eventId, runners: [ada.runnerId] });
+    const snap = single(hub.receive(7, { type: 'subscribe', event: eventId }).send, 7, 'snapshot');
+    assert.equal(snap.runners.length, 2);
+    assert.equal(hub.stats().subscriptions, 1);
+  });
+});
