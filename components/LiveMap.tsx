@@ -16,7 +16,14 @@ export interface LiveMapProps {
   tileAttribution: string;
 }
 
+/** Above this many runners names show on hover only: hundreds of labels would hide the map. */
+const LABELS_UP_TO = 60;
+
 interface Drawn {
+  /** The runner object last drawn: the reducer replaces only runners that changed. */
+  runner: RunnerView | null;
+  labelled: boolean | null;
+  followed: boolean;
   marker: L.CircleMarker;
   trail: L.Polyline;
   label: HTMLSpanElement;
@@ -69,9 +76,12 @@ function RunnerLayers({
     }
 
     const present = new Set<string>();
+    const permanentLabels = runners.length <= LABELS_UP_TO;
     for (const r of runners) {
       present.add(r.id);
       let d = drawn.get(r.id);
+      const followed = r.id === followId;
+      if (d && d.runner === r && d.labelled === permanentLabels && d.followed === followed) continue;
       if (!d) {
         const label = document.createElement('span');
         const trail = L.polyline([], { color: r.color, weight: 4, opacity: 0.7, interactive: false, className: 'trail' });
@@ -85,22 +95,27 @@ function RunnerLayers({
           fillColor: r.color,
           fillOpacity: 1,
         });
-        marker.bindTooltip(label, { permanent: true, direction: 'right', offset: [10, 0], className: 'runner-label' });
         marker.on('click', () => select.current(r.id));
-        d = { marker, trail, label, lastDrawn: undefined, drawn: 0, onMap: false };
+        d = { runner: null, labelled: null, followed, marker, trail, label, lastDrawn: undefined, drawn: 0, onMap: false };
         drawn.set(r.id, d);
       }
+      if (d.labelled !== permanentLabels) {
+        d.marker.unbindTooltip();
+        d.marker.bindTooltip(d.label, { permanent: permanentLabels, direction: 'right', offset: [10, 0], className: 'runner-label' });
+        d.labelled = permanentLabels;
+      }
+      d.runner = r;
+      d.followed = followed;
       // Names are text, never HTML.
       if (d.label.textContent !== r.name) d.label.textContent = r.name;
-      const tooltip = d.marker.getTooltip()?.getElement();
-      tooltip?.style.setProperty('--c', r.color);
-      tooltip?.classList.toggle('followed', r.id === followId);
-      tooltip?.setAttribute('data-runner', r.id);
 
       const appended = d.drawn > 0 && r.track.length >= d.drawn && r.track[d.drawn - 1] === d.lastDrawn;
-      if (appended) {
-        for (let i = d.drawn; i < r.track.length; i++) d.trail.addLatLng(latLng(r.track[i]!));
-      } else if (r.track.length !== d.drawn || r.track[d.drawn - 1] !== d.lastDrawn) {
+      if (appended && r.track.length > d.drawn) {
+        // One redraw for all the new points, not one each.
+        const ll = d.trail.getLatLngs() as L.LatLng[];
+        for (let i = d.drawn; i < r.track.length; i++) ll.push(L.latLng(latLng(r.track[i]!)));
+        d.trail.setLatLngs(ll);
+      } else if (!appended && (r.track.length !== d.drawn || r.track[d.drawn - 1] !== d.lastDrawn)) {
         d.trail.setLatLngs(r.track.map(latLng));
       }
       d.drawn = r.track.length;
@@ -115,6 +130,10 @@ function RunnerLayers({
           d.onMap = true;
         }
       }
+      const tooltip = d.marker.getTooltip()?.getElement();
+      tooltip?.style.setProperty('--c', r.color);
+      tooltip?.classList.toggle('followed', followed);
+      tooltip?.setAttribute('data-runner', r.id);
       d.marker.setStyle({ fillColor: r.color, fillOpacity: r.status === 'active' ? 1 : 0.45 });
       d.trail.setStyle({ color: r.color, opacity: r.status === 'active' ? 0.75 : 0.4 });
     }

@@ -27,10 +27,24 @@ const LiveMap = dynamic(() => import('./LiveMap'), {
 });
 
 export function SpectatorView({ event, config }: { event: EventInfo; config: ClientConfig }) {
-  const [view, dispatch] = useReducer(
-    (state: typeof emptyEventView, msg: ServerMessage) => reduceEventView(state, msg),
+  // Messages are applied in batches, once per animation frame, however fast they arrive.
+  const [view, dispatchBatch] = useReducer(
+    (state: typeof emptyEventView, batch: ServerMessage[]) => batch.reduce((s, m) => reduceEventView(s, m), state),
     emptyEventView,
   );
+  const queue = useRef<ServerMessage[]>([]);
+  const dispatch = useCallback((msg: ServerMessage) => {
+    queue.current.push(msg);
+    if (queue.current.length > 1) return;
+    const flush = () => {
+      const batch = queue.current;
+      queue.current = [];
+      dispatchBatch(batch);
+    };
+    // Hidden tabs get no animation frames: apply twice a second so the queue stays short.
+    if (document.hidden) setTimeout(flush, 500);
+    else requestAnimationFrame(flush);
+  }, []);
   const [conn, setConn] = useState<{ state: ConnectionState; retryInMs: number | null }>({
     state: 'connecting',
     retryInMs: null,
@@ -68,7 +82,7 @@ export function SpectatorView({ event, config }: { event: EventInfo; config: Cli
       live.close();
       socket.current = null;
     };
-  }, [event.id]);
+  }, [event.id, codeKey, dispatch]);
 
   const runners = useMemo(() => view.order.flatMap((id) => (view.runners[id] ? [view.runners[id]] : [])), [view]);
   const selectedRunner = selected ? (view.runners[selected] ?? null) : null;
