@@ -21,7 +21,7 @@ import {
 import { simplifyTrack } from '../lib/simplify';
 import { trackDistance } from '../lib/track';
 import type { Credentials } from './credentials';
-import type { RestoredState, StoreOp } from './store';
+import type { RestoredState, StoredPosition, StoreOp } from './store';
 
 export type ConnId = number;
 
@@ -70,6 +70,12 @@ interface Runner {
   name: string;
   color: string;
   tokenHash: string;
+  /** Hash of the key the runner's tracking app sends; null when none is issued. */
+  deviceKeyHash: string | null;
+  /** Highest sequence number given to an app fix. */
+  ingestSeq: number;
+  /** Fix times of app fixes held: apps resend after a failure and have no sequence numbers. */
+  ingestTimes: Set<number>;
   joinedAt: number;
   stopped: boolean;
   status: RunnerStatus;
@@ -116,6 +122,8 @@ interface Conn {
 }
 
 const CHEERS_KEPT = 20;
+/** App fixes are numbered from here, far above any browser's sequence. */
+export const INGEST_SEQ_BASE = 2 ** 50;
 const HAPPINESS_KEPT = 24 * 720; // a day of 5 s samples
 
 export function slugify(name: string): string {
@@ -140,6 +148,7 @@ const error = (to: ConnId, code: ErrorCode, message: string, ref?: string): Effe
 export class Hub {
   private readonly events = new Map<string, LiveEvent>();
   private readonly conns = new Map<ConnId, Conn>();
+  private readonly deviceKeys = new Map<string, Runner>();
 
   constructor(private readonly opts: HubOptions) {}
 
@@ -336,6 +345,9 @@ export class Hub {
         name: r.name,
         color: r.color,
         tokenHash: r.tokenHash,
+        deviceKeyHash: r.deviceKeyHash,
+        ingestSeq: 0,
+        ingestTimes: new Set(),
         joinedAt: r.joinedAt,
         stopped: r.stopped,
         status: 'offline',
@@ -351,7 +363,11 @@ export class Hub {
         cheers: r.cheers.slice(-CHEERS_KEPT),
         conns: new Set(),
       };
-      for (const p of r.positions) this.insertPoint(runner, p.seq, [p.lat, p.lon, p.t], p.acc);
+      for (const p of r.positions) {
+        this.insertPoint(runner, p.seq, [p.lat, p.lon, p.t], p.acc);
+        if (p.seq <= INGEST_SEQ_BASE) this.settle(runner, p.seq);
+      }
+      if (runner.deviceKeyHash) this.deviceKeys.set(runner.deviceKeyHash, runner);
       for (const seq of r.skipped) this.settle(runner, seq);
       // Without a record of arrival times, the last fix time is the best guess of when it was heard.
       runner.lastHeard = Math.max(runner.joinedAt, runner.lastSeen ?? 0);
@@ -441,6 +457,9 @@ export class Hub {
       name,
       color,
       tokenHash: credentials.hash(token),
+      deviceKeyHash: null,
+      ingestSeq: 0,
+      ingestTimes: new Set(),
       joinedAt: now,
       stopped: false,
       status: 'active',
@@ -522,26 +541,8 @@ export class Hub {
     const ack: Send = { to: connId, msg: { type: 'ack', seq: 0 } };
     const effects: Effects = { send: [], store: [], afterStore: [ack] };
     if (msg.seq > runner.contiguousSeq && !runner.aheadSeqs.has(msg.seq)) {
-      const point: TrackPoint = [msg.lat, msg.lon, msg.t];
-      const appended = this.insertPoint(runner, msg.seq, point, msg.acc);
-      if (appended) {
-        const pending = ev.pendingPoints.get(runner.id);
-        if (pending) pending.push(point);
-        else ev.pendingPoints.set(runner.id, [point]);
-      } else {
-        ev.retrace.add(runner.id);
-      }
-      runner.lastHeard = now;
-      if (runner.stopped) {
-        runner.stopped = false;
-        effects.store.push({ op: 'runner', runner: this.record(runner) });
-      }
-      this.refreshStatus(ev, runner, now);
-      ev.dirty.add(runner.id);
-      effects.store.push({
-        op: 'position',
-        event: runner.event,
-        runnerId: runner.id,
+      this.settle(runner, msg.seq);
+      this.accept(ev, runner, effects, {
         seq: msg.seq,
         lat: msg.lat,
         lon: msg.lon,
@@ -550,11 +551,83 @@ export class Hub {
         alt: msg.alt ?? null,
         spd: msg.spd ?? null,
         hdg: msg.hdg ?? null,
+        bat: null,
       });
     }
     // Duplicates are acknowledged again: the first ack may have been lost with the connection.
     (ack.msg as { seq: number }).seq = runner.contiguousSeq;
     return effects;
+  }
+
+  /** Put a new fix on a runner's trail, tell spectators at the next tick, and ask to store it. */
+  private accept(ev: LiveEvent, runner: Runner, effects: Effects, p: StoredPosition): void {
+    const now = this.opts.now();
+    const point: TrackPoint = [p.lat, p.lon, p.t];
+    if (this.insertPoint(runner, p.seq, point, p.acc)) {
+      const pending = ev.pendingPoints.get(runner.id);
+      if (pending) pending.push(point);
+      else ev.pendingPoints.set(runner.id, [point]);
+    } else {
+      ev.retrace.add(runner.id);
+    }
+    runner.lastHeard = now;
+    if (runner.stopped) {
+      runner.stopped = false;
+      effects.store.push({ op: 'runner', runner: this.record(runner) });
+    }
+    this.refreshStatus(ev, runner, now);
+    ev.dirty.add(runner.id);
+    effects.store.push({ op: 'position', event: runner.event, runnerId: runner.id, ...p });
+  }
+
+  /**
+   * A fix from a tracking app (OsmAnd, Traccar Client, OwnTracks) for the runner its device key belongs to.
+   * Apps have no sequence numbers: the server numbers these above INGEST_SEQ_BASE, apart from the
+   * browser's, and takes a fix with the same time as one already held as a resend.
+   */
+  ingest(eventId: string, runnerId: string, fix: Omit<StoredPosition, 'seq'>): { ok: true; effects: Effects } | { ok: false; reason: string } {
+    const ev = this.events.get(eventId);
+    const runner = ev?.runners.get(runnerId);
+    if (!ev || !runner) return { ok: false, reason: 'unknown runner' };
+    if (ev.info.status === 'finished') return { ok: false, reason: 'event finished' };
+    const now = this.opts.now();
+    if (fix.t > now + LIMITS.maxFutureMs) return { ok: false, reason: 'fix time is in the future' };
+    if (fix.t < now - LIMITS.maxPastMs) return { ok: false, reason: 'fix is too old' };
+    const effects = none();
+    if (runner.ingestTimes.has(fix.t)) return { ok: true, effects };
+    runner.ingestTimes.add(fix.t);
+    runner.ingestSeq = Math.max(runner.ingestSeq, INGEST_SEQ_BASE) + 1;
+    this.accept(ev, runner, effects, { ...fix, seq: runner.ingestSeq });
+    return { ok: true, effects };
+  }
+
+  /** A new device key for a runner's tracking app; the old one stops working. Returned here only. */
+  issueDeviceKey(eventId: string, runnerId: string): { key: string; store: StoreOp[] } | null {
+    const runner = this.events.get(eventId)?.runners.get(runnerId);
+    if (!runner) return null;
+    if (runner.deviceKeyHash) this.deviceKeys.delete(runner.deviceKeyHash);
+    const key = this.opts.credentials.newToken();
+    runner.deviceKeyHash = this.opts.credentials.hash(key);
+    this.deviceKeys.set(runner.deviceKeyHash, runner);
+    return { key, store: [{ op: 'runner', runner: this.record(runner) }] };
+  }
+
+  revokeDeviceKey(eventId: string, runnerId: string): StoreOp[] {
+    const runner = this.events.get(eventId)?.runners.get(runnerId);
+    if (!runner?.deviceKeyHash) return [];
+    this.deviceKeys.delete(runner.deviceKeyHash);
+    runner.deviceKeyHash = null;
+    return [{ op: 'runner', runner: this.record(runner) }];
+  }
+
+  /** Whose device key this is; keys are looked up by hash, never kept in the clear. */
+  runnerByDeviceKey(key: string): { eventId: string; runnerId: string; hasKey: true } | null {
+    const runner = this.deviceKeys.get(this.opts.credentials.hash(key));
+    return runner ? { eventId: runner.event, runnerId: runner.id, hasKey: true } : null;
+  }
+
+  hasDeviceKey(eventId: string, runnerId: string): boolean {
+    return !!this.events.get(eventId)?.runners.get(runnerId)?.deviceKeyHash;
   }
 
   /**
@@ -586,14 +659,21 @@ export class Hub {
     }
   }
 
-  /** Insert a fix in sequence order; returns whether it went at the end of the trail. */
+  /**
+   * Insert a fix in time order (sequence order between equal times): browser and app fixes of one runner
+   * then interleave as they were taken. Returns whether it went at the end of the trail.
+   */
   private insertPoint(runner: Runner, seq: number, point: TrackPoint, acc: number): boolean {
-    let i = runner.seqs.length;
-    while (i > 0 && runner.seqs[i - 1]! > seq) i--;
-    const atEnd = i === runner.seqs.length;
-    runner.seqs.splice(i, 0, seq);
-    runner.track.splice(i, 0, point);
-    this.settle(runner, seq);
+    const { track, seqs } = runner;
+    let i = seqs.length;
+    while (i > 0 && (track[i - 1]![2] > point[2] || (track[i - 1]![2] === point[2] && seqs[i - 1]! > seq))) i--;
+    const atEnd = i === seqs.length;
+    seqs.splice(i, 0, seq);
+    track.splice(i, 0, point);
+    if (seq > INGEST_SEQ_BASE) {
+      runner.ingestSeq = Math.max(runner.ingestSeq, seq);
+      runner.ingestTimes.add(point[2]);
+    }
     if (atEnd) {
       runner.lastSeen = point[2];
       runner.acc = acc;
@@ -813,6 +893,7 @@ export class Hub {
       name: r.name,
       color: r.color,
       tokenHash: r.tokenHash,
+      deviceKeyHash: r.deviceKeyHash,
       joinedAt: r.joinedAt,
       stopped: r.stopped,
     };

@@ -21,6 +21,7 @@ CREATE TABLE IF NOT EXISTS runners (
   name TEXT NOT NULL,
   color TEXT NOT NULL,
   token_hash TEXT NOT NULL,
+  device_key_hash TEXT,
   joined_at INTEGER NOT NULL,
   stopped INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (event, id)
@@ -36,6 +37,7 @@ CREATE TABLE IF NOT EXISTS positions (
   alt REAL,
   spd REAL,
   hdg REAL,
+  bat REAL,
   PRIMARY KEY (event, runner, seq)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS skipped_seqs (
@@ -79,6 +81,7 @@ export class SqliteStore implements Store {
     // FULL: a commit is on disk before the runner is acknowledged, even if the machine loses power.
     this.db.pragma('synchronous = FULL');
     this.db.exec(SCHEMA);
+    this.migrate();
 
     const putEvent = this.db.prepare(
       `INSERT INTO events (id, name, created_at, status, organiser_hash, view_code_hash)
@@ -91,13 +94,14 @@ export class SqliteStore implements Store {
     );
     deleteRunner.push(this.db.prepare(`DELETE FROM runners WHERE event = ? AND id = ?`));
     const putRunner = this.db.prepare(
-      `INSERT INTO runners (event, id, name, color, token_hash, joined_at, stopped)
-       VALUES (@event, @id, @name, @color, @tokenHash, @joinedAt, @stopped)
-       ON CONFLICT (event, id) DO UPDATE SET name = excluded.name, color = excluded.color, stopped = excluded.stopped`,
+      `INSERT INTO runners (event, id, name, color, token_hash, device_key_hash, joined_at, stopped)
+       VALUES (@event, @id, @name, @color, @tokenHash, @deviceKeyHash, @joinedAt, @stopped)
+       ON CONFLICT (event, id) DO UPDATE SET name = excluded.name, color = excluded.color, stopped = excluded.stopped,
+         device_key_hash = excluded.device_key_hash`,
     );
     const putPosition = this.db.prepare(
-      `INSERT OR IGNORE INTO positions (event, runner, seq, lat, lon, t, acc, alt, spd, hdg)
-       VALUES (@event, @runnerId, @seq, @lat, @lon, @t, @acc, @alt, @spd, @hdg)`,
+      `INSERT OR IGNORE INTO positions (event, runner, seq, lat, lon, t, acc, alt, spd, hdg, bat)
+       VALUES (@event, @runnerId, @seq, @lat, @lon, @t, @acc, @alt, @spd, @hdg, @bat)`,
     );
     const putSkip = this.db.prepare(`INSERT OR IGNORE INTO skipped_seqs (event, runner, seq) VALUES (?, ?, ?)`);
     const putMood = this.db.prepare(`INSERT INTO moods (event, runner, value, t) VALUES (@event, @runnerId, @value, @t)`);
@@ -143,6 +147,20 @@ export class SqliteStore implements Store {
     });
   }
 
+  /** Columns added since the first schema, for databases made by earlier versions. */
+  private migrate(): void {
+    const added: Array<[table: string, column: string, type: string]> = [
+      ['events', 'organiser_hash', "TEXT NOT NULL DEFAULT ''"],
+      ['events', 'view_code_hash', 'TEXT'],
+      ['runners', 'device_key_hash', 'TEXT'],
+      ['positions', 'bat', 'REAL'],
+    ];
+    for (const [table, column, type] of added) {
+      const has = (this.db.prepare(`PRAGMA table_info(${table})`).all() as Array<{ name: string }>).some((c) => c.name === column);
+      if (!has) this.db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);
+    }
+  }
+
   write(ops: readonly StoreOp[]): void {
     if (ops.length) this.applyBatch(ops);
   }
@@ -162,13 +180,14 @@ export class SqliteStore implements Store {
     }));
     const runnerRows = this.db
       .prepare(
-        `SELECT event, id, name, color, token_hash AS tokenHash, joined_at AS joinedAt, stopped FROM runners ORDER BY joined_at`,
+        `SELECT event, id, name, color, token_hash AS tokenHash, device_key_hash AS deviceKeyHash, joined_at AS joinedAt, stopped
+         FROM runners ORDER BY joined_at`,
       )
       .all() as Array<
       Omit<RestoredRunner, 'stopped' | 'mood' | 'moodAt' | 'cheers' | 'positions' | 'skipped'> & { stopped: number }
     >;
     const positions = this.db.prepare(
-      `SELECT seq, lat, lon, t, acc, alt, spd, hdg FROM positions WHERE event = ? AND runner = ? ORDER BY seq`,
+      `SELECT seq, lat, lon, t, acc, alt, spd, hdg, bat FROM positions WHERE event = ? AND runner = ? ORDER BY seq`,
     );
     const skipped = this.db.prepare(`SELECT seq FROM skipped_seqs WHERE event = ? AND runner = ? ORDER BY seq`).pluck();
     const lastMood = this.db.prepare(
@@ -204,7 +223,7 @@ export class SqliteStore implements Store {
 
   track(event: string, runnerId: string): StoredPosition[] {
     return this.db
-      .prepare(`SELECT seq, lat, lon, t, acc, alt, spd, hdg FROM positions WHERE event = ? AND runner = ? ORDER BY seq`)
+      .prepare(`SELECT seq, lat, lon, t, acc, alt, spd, hdg, bat FROM positions WHERE event = ? AND runner = ? ORDER BY t, seq`)
       .all(event, runnerId) as StoredPosition[];
   }
 

@@ -10,6 +10,7 @@ export interface RunnerRecord {
   name: string;
   color: string;
   tokenHash: string;
+  deviceKeyHash: string | null;
   joinedAt: number;
   stopped: boolean;
 }
@@ -23,6 +24,8 @@ export interface StoredPosition {
   alt: number | null;
   spd: number | null;
   hdg: number | null;
+  /** Phone battery, percent, where the app reports it. */
+  bat: number | null;
 }
 
 export type StoreOp =

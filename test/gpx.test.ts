@@ -35,6 +35,7 @@ function position(seq: number, over: Partial<StoredPosition> = {}): StoredPositi
     alt: 35 + seq,
     spd: 3.1,
     hdg: 90,
+    bat: null,
     ...over,
   };
 }

@@ -390,7 +390,7 @@ describe('positions', () => {
     const { ack, stored } = send(hub, 1, p);
     assert.equal(ack, 1);
     assert.deepEqual(stored, [
-      { op: 'position', event: eventId, runnerId, seq: 1, lat: p.lat, lon: p.lon, t: p.t, acc: 5, alt: 20, spd: 3, hdg: null },
+      { op: 'position', event: eventId, runnerId, seq: 1, lat: p.lat, lon: p.lon, t: p.t, acc: 5, alt: 20, spd: 3, hdg: null, bat: null },
     ]);
   });
 
@@ -1002,6 +1002,7 @@ describe('restore', () => {
           name: 'Ada',
           color: '#123456',
           tokenHash: cryptoCredentials.hash(token),
+          deviceKeyHash: null,
           joinedAt: T0 - 3600_000,
           stopped: false,
           mood: 6,
@@ -1016,6 +1017,7 @@ describe('restore', () => {
             alt: null,
             spd: null,
             hdg: null,
+            bat: null,
           })),
           skipped: [],
           ...extra,
