@@ -1,18 +1,33 @@
 'use client';
 
-import type { ConnectionState } from '../lib/live-socket';
+import type { ConnectionState, Transport } from '../lib/live-socket';
 
-export function ConnectionBadge({ state, retryInMs }: { state: ConnectionState; retryInMs: number | null }) {
+export function ConnectionBadge({
+  state,
+  retryInMs,
+  transport = 'websocket',
+}: {
+  state: ConnectionState;
+  retryInMs: number | null;
+  transport?: Transport;
+}) {
   const [tone, text] =
     state === 'open'
-      ? ['ok', 'Live']
+      ? ['ok', transport === 'sse' ? 'Live (fallback: SSE)' : 'Live']
       : state === 'connecting'
         ? ['warn', 'Connecting…']
         : state === 'reconnecting'
           ? ['bad', retryInMs ? `Offline · retrying in ${Math.ceil(retryInMs / 1000)} s` : 'Reconnecting…']
           : ['bad', 'Disconnected'];
   return (
-    <span className={`pill ${tone}`} role="status" data-testid="connection" data-state={state}>
+    <span
+      className={`pill ${tone}`}
+      role="status"
+      data-testid="connection"
+      data-state={state}
+      data-transport={transport}
+      title={transport === 'sse' ? 'WebSocket is blocked on this network: using Server-Sent Events instead.' : undefined}
+    >
       {text}
     </span>
   );

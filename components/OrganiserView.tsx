@@ -4,6 +4,7 @@ import Link from 'next/link';
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
 import { type EventInfo, LIMITS, type RunnerInfo } from '../lib/protocol';
 import { QrCode } from './QrCode';
+import { ShareLinks } from './ShareLinks';
 import { ago, useNow } from './useNow';
 
 type Summary = RunnerInfo & { points: number };
@@ -132,6 +133,8 @@ export function OrganiserView({ event: initial }: { event: EventInfo }) {
             <code>{`${origin}/e/${event.id}/organise#token=…`}</code> from the link you received.
           </p>
         </section>
+
+        <ShareLinks eventId={event.id} runners={runners} call={(path, init) => call(path, token, init)} />
 
         <section className="panel">
           <h2>View code</h2>

@@ -7,6 +7,7 @@ import { type EventInfo, LIMITS } from '../lib/protocol';
 import { loadIdentity, RunnerSession, type RunnerSessionState } from '../lib/runner-session';
 import { liveUrl } from '../lib/ws-url';
 import { ConnectionBadge } from './ConnectionBadge';
+import { TrackerApps } from './TrackerApps';
 import { ago, useNow } from './useNow';
 
 const COLORS = ['#e6194b', '#f58231', '#ffb000', '#3cb44b', '#008080', '#4363d8', '#911eb4', '#f032e6'];
@@ -236,7 +237,7 @@ export function RunnerView({ event }: { event: EventInfo }) {
         </Link>
         <h1>{event.name}</h1>
         {session ? (
-          <ConnectionBadge state={session.connection} retryInMs={session.retryInMs} />
+          <ConnectionBadge state={session.connection} retryInMs={session.retryInMs} transport={session.transport} />
         ) : (
           <span className="pill">Not sharing</span>
         )}
@@ -372,6 +373,8 @@ export function RunnerView({ event }: { event: EventInfo }) {
             </ul>
           )}
         </section>
+
+        <TrackerApps eventId={event.id} runnerId={session?.runnerId ?? null} name={name} />
 
         {session?.runnerId && !sharing && (
           <button className="btn danger" type="button" onClick={() => void deleteTrack()}>

@@ -4,7 +4,7 @@ import dynamic from 'next/dynamic';
 import Link from 'next/link';
 import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'react';
 import { emptyEventView, reduceEventView } from '../lib/event-view';
-import { type ConnectionState, LiveSocket } from '../lib/live-socket';
+import { type ConnectionState, LiveSocket, type Transport } from '../lib/live-socket';
 import { ErrorCode, type EventInfo, type ServerMessage } from '../lib/protocol';
 import { liveUrl } from '../lib/ws-url';
 import type { ClientConfig } from '../server/page-data';
@@ -26,7 +26,7 @@ const LiveMap = dynamic(() => import('./LiveMap'), {
   ),
 });
 
-export function SpectatorView({ event, config }: { event: EventInfo; config: ClientConfig }) {
+export function SpectatorView({ event, config, share }: { event: EventInfo; config: ClientConfig; share?: string }) {
   // Messages are applied in batches, once per animation frame, however fast they arrive.
   const [view, dispatchBatch] = useReducer(
     (state: typeof emptyEventView, batch: ServerMessage[]) => batch.reduce((s, m) => reduceEventView(s, m), state),
@@ -45,27 +45,37 @@ export function SpectatorView({ event, config }: { event: EventInfo; config: Cli
     if (document.hidden) setTimeout(flush, 500);
     else requestAnimationFrame(flush);
   }, []);
-  const [conn, setConn] = useState<{ state: ConnectionState; retryInMs: number | null }>({
+  const [conn, setConn] = useState<{ state: ConnectionState; retryInMs: number | null; transport: Transport }>({
     state: 'connecting',
     retryInMs: null,
+    transport: 'websocket',
   });
   const [selected, setSelected] = useState<string | null>(null);
   const [cheer, setCheer] = useState<CheerStatus>({ state: 'idle' });
   const [lock, setLock] = useState<'required' | 'wrong' | null>(null);
+  const [gone, setGone] = useState<string | null>(null);
   const socket = useRef<LiveSocket | null>(null);
   const code = useRef<string | null>(null);
   const codeKey = `trackside:${event.id}:code`;
 
   useEffect(() => {
     code.current = sessionStorage.getItem(codeKey);
-    const subscribe = () => live.send({ type: 'subscribe', event: event.id, ...(code.current ? { code: code.current } : {}) });
+    const subscribe = () =>
+      live.send({ type: 'subscribe', event: event.id, ...(share ? { share } : code.current ? { code: code.current } : {}) });
     const live: LiveSocket = new LiveSocket({
       url: liveUrl(),
       onOpen: subscribe,
       onMessage: (msg) => {
         if (msg.type === 'cheered') setCheer({ state: 'sent' });
         else if (msg.type === 'error' && msg.ref === 'cheer') setCheer({ state: 'failed', message: msg.message });
-        else if (msg.type === 'error' && (msg.code === ErrorCode.ViewCodeRequired || msg.code === ErrorCode.BadViewCode)) {
+        else if (
+          msg.type === 'error' &&
+          (msg.code === ErrorCode.LinkRevoked || msg.code === ErrorCode.LinkExpired || msg.code === ErrorCode.NoSuchLink)
+        ) {
+          // Nothing more will come through this link: stop trying.
+          setGone(msg.message);
+          live.close();
+        } else if (msg.type === 'error' && (msg.code === ErrorCode.ViewCodeRequired || msg.code === ErrorCode.BadViewCode)) {
           setLock(msg.code === ErrorCode.BadViewCode ? 'wrong' : 'required');
         } else {
           if (msg.type === 'snapshot') {
@@ -75,14 +85,14 @@ export function SpectatorView({ event, config }: { event: EventInfo; config: Cli
           dispatch(msg);
         }
       },
-      onState: (state, detail) => setConn({ state, retryInMs: detail.retryInMs ?? null }),
+      onState: (state, detail) => setConn({ state, retryInMs: detail.retryInMs ?? null, transport: detail.transport }),
     });
     socket.current = live;
     return () => {
       live.close();
       socket.current = null;
     };
-  }, [event.id, codeKey, dispatch]);
+  }, [event.id, codeKey, dispatch, share]);
 
   const runners = useMemo(() => view.order.flatMap((id) => (view.runners[id] ? [view.runners[id]] : [])), [view]);
   const selectedRunner = selected ? (view.runners[selected] ?? null) : null;
@@ -107,7 +117,19 @@ export function SpectatorView({ event, config }: { event: EventInfo; config: Cli
     code.current = entered;
     socket.current?.send({ type: 'subscribe', event: event.id, code: entered });
   };
-  const codeQuery = view.event?.protected && code.current ? `?code=${encodeURIComponent(code.current)}` : '';
+  const codeQuery = share
+    ? `?share=${share}`
+    : view.event?.protected && code.current
+      ? `?code=${encodeURIComponent(code.current)}`
+      : '';
+  if (gone) {
+    return (
+      <main className="not-found" data-testid="link-gone">
+        <h1>This link no longer works</h1>
+        <p className="muted">{gone} Ask the organiser for a new one.</p>
+      </main>
+    );
+  }
 
   const info = view.event ?? event;
   return (
@@ -118,8 +140,8 @@ export function SpectatorView({ event, config }: { event: EventInfo; config: Cli
         </Link>
         <h1>{info.name}</h1>
         <div className="links">
-          <ConnectionBadge state={conn.state} retryInMs={conn.retryInMs} />
-          {info.status === 'live' && <JoinQr path={`/e/${event.id}/run`} />}
+          <ConnectionBadge state={conn.state} retryInMs={conn.retryInMs} transport={conn.transport} />
+          {info.status === 'live' && !share && <JoinQr path={`/e/${event.id}/run`} />}
         </div>
       </header>
       {info.status === 'finished' && <div className="finished-banner">This event has finished. The map shows where everyone went.</div>}

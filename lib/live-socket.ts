@@ -1,8 +1,10 @@
 /** A WebSocket that reconnects by itself and speaks the Trackside protocol. Works in browsers and Node. */
 import { backoffMs } from './backoff';
 import type { ClientMessage, ServerMessage } from './protocol';
+import { SseSocket } from './sse-socket';
 
 export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed';
+export type Transport = 'websocket' | 'sse';
 
 /** The subset of the WebSocket API used here; the browser's and the `ws` package's both fit. */
 export interface SocketLike {
@@ -21,9 +23,17 @@ export interface LiveSocketOptions {
   /** Called on every (re)connection, before queued user sends; say who you are here. */
   onOpen?: () => void;
   onMessage: (msg: ServerMessage) => void;
-  onState?: (state: ConnectionState, detail: { attempt: number; retryInMs?: number; code?: number }) => void;
+  onState?: (state: ConnectionState, detail: { attempt: number; retryInMs?: number; code?: number; transport: Transport }) => void;
   createSocket?: SocketFactory;
+  /**
+   * Used instead of WebSocket once it has failed to open twice in a row (a network that blocks it).
+   * In browsers it defaults to Server-Sent Events with HTTP posts.
+   */
+  createFallback?: SocketFactory;
 }
+
+/** WebSocket attempts that never opened before the fallback is tried. */
+const FALLBACK_AFTER = 2;
 
 const OPEN = 1;
 
@@ -32,6 +42,8 @@ export class LiveSocket {
   private attempt = 0;
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private closed = false;
+  private failedOpens = 0;
+  transport: Transport = 'websocket';
   state: ConnectionState = 'connecting';
 
   private readonly unwatch: () => void;
@@ -98,13 +110,21 @@ export class LiveSocket {
 
   private setState(state: ConnectionState, detail: { retryInMs?: number; code?: number }): void {
     this.state = state;
-    this.opts.onState?.(state, { attempt: this.attempt, ...detail });
+    this.opts.onState?.(state, { attempt: this.attempt, transport: this.transport, ...detail });
+  }
+
+  private fallback(): SocketFactory | null {
+    if (this.opts.createFallback) return this.opts.createFallback;
+    if (typeof EventSource === 'undefined') return null;
+    return (url) => new SseSocket(url.replace(/^ws/, 'http').replace(/\/ws$/, ''));
   }
 
   private connect(): void {
     this.retryTimer = null;
     this.setState(this.attempt === 0 ? 'connecting' : 'reconnecting', {});
-    const create = this.opts.createSocket ?? ((url: string) => new WebSocket(url) as unknown as SocketLike);
+    const fallback = this.failedOpens >= FALLBACK_AFTER ? this.fallback() : null;
+    this.transport = fallback ? 'sse' : 'websocket';
+    const create = fallback ?? this.opts.createSocket ?? ((url: string) => new WebSocket(url) as unknown as SocketLike);
     let socket: SocketLike;
     try {
       socket = create(this.opts.url);
@@ -113,7 +133,10 @@ export class LiveSocket {
       return;
     }
     this.socket = socket;
+    let opened = false;
     socket.onopen = () => {
+      opened = true;
+      if (this.transport === 'websocket') this.failedOpens = 0;
       this.setState('open', {});
       this.opts.onOpen?.();
     };
@@ -132,6 +155,11 @@ export class LiveSocket {
     socket.onclose = (ev) => {
       if (this.socket !== socket) return;
       this.socket = null;
+      // A socket that never opened while the device is online points at a network that blocks WebSocket.
+      // After the fallback drops, WebSocket gets one more try: the block may have been the server restarting.
+      const online = typeof navigator === 'undefined' || navigator.onLine !== false;
+      if (!opened && this.transport === 'websocket' && online) this.failedOpens++;
+      if (this.transport === 'sse') this.failedOpens = FALLBACK_AFTER - 1;
       if (this.closed) return;
       this.scheduleRetry(ev.code);
     };

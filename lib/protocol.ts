@@ -42,6 +42,8 @@ export const CloseCode = {
   TooBig: 1009,
   /** The server could not make data durable; reconnect and resend what is unacknowledged. */
   Internal: 1011,
+  /** The client stopped reading while asking for more; reconnect when able to keep up. */
+  TooSlow: 4008,
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
 
@@ -61,6 +63,9 @@ export const ErrorCode = {
   BadViewCode: 'bad_view_code',
   RunnerRemoved: 'runner_removed',
   RateLimited: 'rate_limited',
+  LinkRevoked: 'link_revoked',
+  LinkExpired: 'link_expired',
+  NoSuchLink: 'no_such_link',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -139,6 +144,8 @@ export const SubscribeMsg = z.object({
   code: z.string().max(LIMITS.viewCodeMax).optional(),
   /** Follow only these runners; without it, the whole event. */
   runners: z.array(RunnerIdSchema).min(1).max(LIMITS.followMax).optional(),
+  /** A share link's token: grants access (even to a protected event) and may limit the runners seen. */
+  share: z.string().regex(/^[A-Za-z0-9_-]{16,64}$/, 'not a share link').optional(),
 });
 export const UnsubscribeMsg = z.object({ type: z.literal('unsubscribe'), event: EventIdSchema });
 export const CheerMsg = z.object({
@@ -208,6 +215,26 @@ export interface RunnerSnapshot extends RunnerInfo {
   track: TrackPoint[];
   /** Metres covered along the full stored trail. */
   distance: number;
+}
+
+/** A spectator link made by the organiser; the token in its URL is the only key. */
+export interface ShareLink {
+  id: string;
+  token: string;
+  label: string;
+  /** Runner ids this link shows; null for all. */
+  runners: string[] | null;
+  createdAt: number;
+  expiresAt: number | null;
+  revokedAt: number | null;
+}
+
+export type ShareLinkState = 'active' | 'expired' | 'revoked';
+
+export function shareLinkState(link: Pick<ShareLink, 'expiresAt' | 'revokedAt'>, now: number): ShareLinkState {
+  if (link.revokedAt !== null) return 'revoked';
+  if (link.expiresAt !== null && now >= link.expiresAt) return 'expired';
+  return 'active';
 }
 
 export interface HappinessSample {

@@ -2,7 +2,7 @@
  * A runner's side of the protocol: identity, outbox and live socket together. The runner page and the
  * simulator both use it, so the simulator exercises exactly what phones do.
  */
-import { type ConnectionState, LiveSocket, type SocketFactory } from './live-socket';
+import { type ConnectionState, LiveSocket, type SocketFactory, type Transport } from './live-socket';
 import { type Fix, type KeyValueStorage, Outbox } from './outbox';
 import { type Cheer, ErrorCode, type ServerMessage } from './protocol';
 
@@ -13,6 +13,7 @@ export interface RunnerIdentity {
 
 export interface RunnerSessionState {
   connection: ConnectionState;
+  transport: Transport;
   retryInMs: number | null;
   runnerId: string | null;
   joined: boolean;
@@ -71,6 +72,7 @@ export class RunnerSession {
     this.outbox = new Outbox(opts.storage, `trackside:${opts.event}:outbox`);
     this.state = {
       connection: 'connecting',
+      transport: 'websocket',
       retryInMs: null,
       runnerId: this.identity?.runnerId ?? null,
       joined: false,
@@ -87,7 +89,12 @@ export class RunnerSession {
       onMessage: (msg) => this.onMessage(msg),
       onState: (connection, detail) => {
         if (connection !== 'open') this.stopFlushing();
-        this.update({ connection, retryInMs: detail.retryInMs ?? null, ...(connection === 'open' ? {} : { joined: false }) });
+        this.update({
+          connection,
+          transport: detail.transport,
+          retryInMs: detail.retryInMs ?? null,
+          ...(connection === 'open' ? {} : { joined: false }),
+        });
       },
     });
   }

@@ -3,7 +3,8 @@
  * need their view code; changes need the organiser's (or, for their own track, the runner's) token.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { EventNameSchema, type EventInfo, ViewCodeSchema } from '../lib/protocol';
+import { z } from 'zod';
+import { cleanText, EventNameSchema, type EventInfo, LIMITS, RunnerIdSchema, ViewCodeSchema } from '../lib/protocol';
 import type { Core } from './core';
 import { toGpx } from './gpx';
 import { slugify } from './hub';
@@ -127,15 +128,34 @@ async function route(ctx: Ctx): Promise<void> {
   if (!event) return fail(res, 404, 'no_such_event', 'There is no such event.');
   const rest = m[2] ?? '';
 
-  if (rest === '') return void (only(ctx, 'GET') && readable(ctx, event, (cors) => send(res, 200, { event, runners: core.hub.runnerSummaries(event.id) }, cors)));
-  if (rest === '/export.json') {
-    if (only(ctx, 'GET')) {
-      readable(ctx, event, (cors) => {
-        core.flush();
-        download(res, `${event.id}.json`, 'application/json', JSON.stringify(core.storage.exportEvent(event.id), null, 1), cors);
-      });
-    }
-    return;
+  // Reads: public, with the view code, as organiser, or through a share link (limited to its runners).
+  const reads: Record<string, (access: Access) => void> = {
+    '': (a) => send(res, 200, { event, runners: core.hub.runnerSummaries(event.id).filter((r) => a.sees(r.id)) }, a.cors),
+    '/snapshot': (a) => send(res, 200, core.hub.snapshotOf(event.id, a.only), a.cors),
+    '/happiness': (a) => send(res, 200, { samples: core.hub.happinessOf(event.id) }, a.cors),
+    '/export.json': (a) => {
+      core.flush();
+      const data = core.storage.exportEvent(event.id)!;
+      const body = JSON.stringify({ ...data, runners: data.runners.filter((r) => a.sees(r.id)) }, null, 1);
+      download(res, `${event.id}.json`, 'application/json', body, a.cors);
+    },
+  };
+  const read = reads[rest];
+  if (read) return void (only(ctx, 'GET') && readable(ctx, event, read));
+
+  if (rest === '/links') {
+    if (!isOrganiser(ctx, event)) return;
+    if (req.method === 'GET') return send(res, 200, { links: core.hub.listShareLinks(event.id) });
+    if (req.method === 'POST') return createLink(ctx, event);
+    return fail(res, 405, 'method_not_allowed', 'Use GET or POST.', { allow: 'GET, POST' });
+  }
+  const linkPath = /^\/links\/([A-Za-z0-9_-]+)$/.exec(rest);
+  if (linkPath) {
+    if (!only(ctx, 'DELETE') || !isOrganiser(ctx, event)) return;
+    const effects = core.hub.revokeShareLink(event.id, linkPath[1]!);
+    if (!effects) return fail(res, 404, 'no_such_link', 'There is no such link.');
+    core.change(effects);
+    return void res.writeHead(204).end();
   }
   if (rest === '/finish') {
     if (!only(ctx, 'POST') || !isOrganiser(ctx, event)) return;
@@ -144,22 +164,29 @@ async function route(ctx: Ctx): Promise<void> {
   }
   if (rest === '/view-code') return only(ctx, 'PUT') && isOrganiser(ctx, event) ? setViewCode(ctx, event) : undefined;
 
-  const runner = /^\/runners\/([A-Za-z0-9_-]+)(\/track\.gpx)?$/.exec(rest);
+  const keyPath = /^\/runners\/([A-Za-z0-9_-]+)\/device-key$/.exec(rest);
+  if (keyPath) return deviceKey(ctx, event, keyPath[1]!);
+
+  const runner = /^\/runners\/([A-Za-z0-9_-]+)(\/track\.gpx|\/track)?$/.exec(rest);
   if (runner) {
     const runnerId = runner[1]!;
-    const name = core.hub.runnerName(event.id, runnerId);
-    if (runner[2]) {
-      if (only(ctx, 'GET')) {
-        readable(ctx, event, (cors) => {
-          if (!name) return fail(res, 404, 'no_such_runner', 'That runner is not in this event.');
-          core.flush();
-          const gpx = toGpx({ event, runner: { id: runnerId, name }, positions: core.storage.track(event.id, runnerId) });
-          download(res, `${event.id}-${slugify(name)}.gpx`, 'application/gpx+xml', gpx, cors);
-        });
-      }
-      return;
+    const info = core.hub.runnerSummaries(event.id).find((r) => r.id === runnerId);
+    if (req.method === 'GET') {
+      return readable(ctx, event, (a) => {
+        if (!info || !a.sees(runnerId)) return fail(res, 404, 'no_such_runner', 'That runner is not in this event.');
+        core.flush();
+        const positions = core.storage.track(event.id, runnerId);
+        const { points, ...runnerInfo } = info;
+        if (runner[2] === '/track.gpx') {
+          const gpx = toGpx({ event, runner: { id: runnerId, name: info.name }, positions });
+          return download(res, `${event.id}-${slugify(info.name)}.gpx`, 'application/gpx+xml', gpx, a.cors);
+        }
+        if (runner[2] === '/track') return send(res, 200, { runner: runnerInfo, points: positions }, a.cors);
+        send(res, 200, { runner: runnerInfo, points, latest: positions[positions.length - 1] ?? null }, a.cors);
+      });
     }
-    if (req.method !== 'DELETE') return fail(res, 405, 'method_not_allowed', 'Use DELETE.', { allow: 'DELETE' });
+    if (runner[2]) return fail(res, 405, 'method_not_allowed', 'Use GET.', { allow: 'GET' });
+    if (req.method !== 'DELETE') return fail(res, 405, 'method_not_allowed', 'Use GET or DELETE.', { allow: 'GET, DELETE' });
     const token = bearer(req);
     if (!token) return unauthorised(res, 'Send the organiser token, or your runner token, as "Authorization: Bearer …".');
     // The same refusal for an unknown runner and a wrong token, so ids cannot be probed.
@@ -181,13 +208,38 @@ function only(ctx: Ctx, method: string): boolean {
 const unauthorised = (res: ServerResponse, message: string) =>
   fail(res, 401, 'unauthorised', message, { 'www-authenticate': 'Bearer' });
 
-/** Public events are readable by anyone, from anywhere; protected ones with the code or as organiser. */
-function readable(ctx: Ctx, event: EventInfo, then: (cors: Record<string, string>) => void): void {
-  if (!event.protected) return then(OPEN_CORS);
+interface Access {
+  cors: Record<string, string>;
+  /** Runners a share link limits the reader to; null for all. */
+  only: Set<string> | null;
+  sees(runnerId: string): boolean;
+}
+
+const access = (cors: Record<string, string>, only: Set<string> | null): Access => ({
+  cors,
+  only,
+  sees: (id) => !only || only.has(id),
+});
+
+/**
+ * Public events are readable by anyone, from anywhere; protected ones with the view code or as organiser.
+ * A share link (?share=…) opens either, limited to its runners; an expired or withdrawn one opens nothing.
+ */
+function readable(ctx: Ctx, event: EventInfo, then: (a: Access) => void): void {
+  const share = ctx.url.searchParams.get('share');
+  if (share) {
+    const found = ctx.core.hub.resolveShareLink(share);
+    if (!found || found.event.id !== event.id) return fail(ctx.res, 404, 'no_such_link', 'This share link does not exist.');
+    if (found.state !== 'active') {
+      return fail(ctx.res, 410, `link_${found.state}`, found.state === 'revoked' ? 'The organiser has withdrawn this link.' : 'This link has expired.');
+    }
+    return then(access(event.protected ? {} : OPEN_CORS, found.link.runners ? new Set(found.link.runners) : null));
+  }
+  if (!event.protected) return then(access(OPEN_CORS, null));
   const code = ctx.url.searchParams.get('code') ?? (ctx.req.headers['x-view-code'] as string | undefined);
   const token = bearer(ctx.req);
   if (ctx.core.hub.verifyViewCode(event.id, code ?? undefined) || (token && ctx.core.hub.verifyOrganiser(event.id, token))) {
-    return then({});
+    return then(access({}, null));
   }
   fail(ctx.res, 403, code ? 'bad_view_code' : 'view_code_required', code ? 'That view code is not right.' : 'This event is protected: send its view code as ?code=… or X-View-Code.');
 }
@@ -199,6 +251,52 @@ function isOrganiser(ctx: Ctx, event: EventInfo): boolean {
   else if (!ctx.core.hub.verifyOrganiser(event.id, token)) fail(ctx.res, 403, 'forbidden', 'That is not the organiser token of this event.');
   else return true;
   return false;
+}
+
+/**
+ * The runner's key for tracking apps: POST issues a new one (the old one stops working), DELETE revokes it.
+ * Only the runner (with their runner token) may do either.
+ */
+function deviceKey(ctx: Ctx, event: EventInfo, runnerId: string): void {
+  const { core, req, res } = ctx;
+  if (req.method !== 'POST' && req.method !== 'DELETE') {
+    return fail(res, 405, 'method_not_allowed', 'Use POST or DELETE.', { allow: 'POST, DELETE' });
+  }
+  const token = bearer(req);
+  if (!token) return unauthorised(res, 'Send your runner token as "Authorization: Bearer …".');
+  if (!core.hub.verifyRunner(event.id, runnerId, token)) return fail(res, 403, 'forbidden', 'That token may not manage this runner.');
+  if (req.method === 'DELETE') {
+    core.change({ send: [], store: core.hub.revokeDeviceKey(event.id, runnerId), afterStore: [] });
+    return void res.writeHead(204).end();
+  }
+  const issued = core.hub.issueDeviceKey(event.id, runnerId)!;
+  core.change({ send: [], store: issued.store, afterStore: [] });
+  send(res, 201, { key: issued.key });
+}
+
+const LinkRequest = z.object({
+  label: z.string().max(LIMITS.nameMax * 4).transform(cleanText).pipe(z.string().max(LIMITS.nameMax)).default(''),
+  runners: z.array(RunnerIdSchema).min(1).max(LIMITS.followMax).nullish(),
+  /** When the link stops working, ms since the epoch. */
+  expiresAt: z.number().int().positive().nullish(),
+});
+
+async function createLink(ctx: Ctx, event: EventInfo): Promise<void> {
+  const parsed = await body(ctx);
+  if (!parsed.ok) return;
+  const req = LinkRequest.safeParse(parsed.value);
+  if (!req.success) {
+    const issue = req.error.issues[0];
+    return fail(ctx.res, 400, 'bad_link', `Invalid link: ${issue?.path.join('.') || 'body'} ${issue?.message ?? 'is invalid'}.`);
+  }
+  const { label, runners, expiresAt } = req.data;
+  if (runners?.some((id) => !ctx.core.hub.runnerName(event.id, id))) {
+    return fail(ctx.res, 400, 'bad_link', 'Every runner of the link must be in this event.');
+  }
+  if (expiresAt != null && expiresAt <= Date.now()) return fail(ctx.res, 400, 'bad_link', 'The expiry time must be in the future.');
+  const made = ctx.core.hub.createShareLink(event.id, { label, runners: runners ?? null, expiresAt: expiresAt ?? null })!;
+  ctx.core.change({ send: [], store: made.store, afterStore: [] });
+  send(ctx.res, 201, { link: made.link, path: `/s/${made.link.token}` });
 }
 
 async function createEvent(ctx: Ctx): Promise<void> {

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { CloseCode, WS_PATH } from '../lib/protocol';
 import { handleApi } from './api';
+import { handleIngest } from './ingest/handler';
 import type { Config } from './config';
 import { Core, type CoreOptions } from './core';
 import { log } from './log';
@@ -19,6 +20,8 @@ import { startSimulation, type Simulation } from './simulator';
 import { SqliteStore } from './sqlite-store';
 import type { Store } from './store';
 import { loadTls } from './tls';
+import { ConnectionLimiter } from './net-policy';
+import { createSseTransport } from './sse-transport';
 import { createWsTransport } from './ws-transport';
 
 export const DEMO_EVENT = { id: 'demo', name: 'Demo run: Central Park loop' } as const;
@@ -55,15 +58,18 @@ export async function startTrackside({ config, pages, store, hubTimings, heartbe
     archiveAfterMs: config.archiveAfterMs,
     hubTimings,
   });
+  const limiter = new ConnectionLimiter(config.maxConnectionsPerIp);
   const ws = createWsTransport(core, {
     heartbeatMs,
     allowedOrigins: config.allowedOrigins,
-    maxConnectionsPerIp: config.maxConnectionsPerIp,
+    limiter,
     trustProxy: config.trustProxy,
   });
+  const sse = createSseTransport(core, { limiter, trustProxy: config.trustProxy, heartbeatMs });
   providePageData({
     listEvents: () => core.hub.listEvents(),
     getEvent: (id) => core.hub.getEvent(id),
+    resolveShareLink: (token) => core.hub.resolveShareLink(token),
     clientConfig: { tileUrl: config.tileUrl, tileAttribution: config.tileAttribution },
   });
 
@@ -80,6 +86,8 @@ export async function startTrackside({ config, pages, store, hubTimings, heartbe
       return;
     }
     const pathname = url.pathname;
+    if (sse.handle(req, res, url)) return;
+    if (handleIngest(core, req, res, url)) return;
     if (handleApi(core, req, res, url, apiOptions)) return;
     if (pages) {
       const nonce = newNonce();
@@ -150,6 +158,7 @@ export async function startTrackside({ config, pages, store, hubTimings, heartbe
       closing ??= (async () => {
         demo?.stop();
         if (retention) clearInterval(retention);
+        sse.close(CloseCode.GoingAway, 'server shutting down');
         await ws.close(CloseCode.GoingAway, 'server shutting down');
         core.stop();
         server.closeAllConnections?.();

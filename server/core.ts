@@ -2,7 +2,7 @@
  * Wires the hub to storage, clocks and peers. Transports hand it frames from peers; it validates them,
  * asks the hub, writes what the hub wants kept in batches, and only then sends what had to wait for the write.
  */
-import { type ClientMessage, ErrorCode, parseClientFrame, type ServerMessage } from '../lib/protocol';
+import { type ClientMessage, CloseCode, ErrorCode, parseClientFrame, type ServerMessage } from '../lib/protocol';
 import { cryptoCredentials } from './credentials';
 import { type Broadcast, type ConnId, DEFAULT_HUB_TIMINGS, type Effects, Hub, type Send } from './hub';
 import { log } from './log';
@@ -40,6 +40,8 @@ interface PeerState {
   peer: Peer;
   /** Skipped broadcasts while its buffer was full: resynchronise before sending more. */
   stale: boolean;
+  /** The tick in which it was last resynchronised: that tick's other updates are in its snapshots. */
+  resyncedTick: number;
 }
 
 export class Core {
@@ -76,7 +78,7 @@ export class Core {
 
   attach(peer: Peer): ConnId {
     const id = this.nextId++;
-    this.peers.set(id, { peer, stale: false });
+    this.peers.set(id, { peer, stale: false, resyncedTick: -1 });
     this.apply(this.hub.connect(id));
     return id;
   }
@@ -111,9 +113,9 @@ export class Core {
   }
 
   /** Apply an organiser's or owner's change and make it durable before answering. */
-  change(effects: Effects): void {
+  change(effects: Effects): boolean {
     this.apply(effects);
-    this.flush();
+    return this.flush();
   }
 
   ensureEvent(id: string, name: string) {
@@ -155,8 +157,8 @@ export class Core {
     }
   }
 
-  /** Make pending writes durable, then send what waited for them. */
-  flush(): void {
+  /** Make pending writes durable, then send what waited for them; false when the write failed. */
+  flush(): boolean {
     this.flushQueued = false;
     const ops = this.pendingOps;
     const sends = this.pendingSends;
@@ -167,12 +169,16 @@ export class Core {
     } catch (err) {
       // Nothing is acknowledged that was not written: the runner's outbox will send these again.
       log('error', 'store_write_failed', { error: String(err), ops: ops.length });
-      return;
+      return false;
     }
     for (const s of sends) this.sendTo(s.to, s.msg);
+    return true;
   }
 
+  private tickNo = 0;
+
   tick(): void {
+    this.tickNo++;
     for (const b of this.hub.tick()) this.broadcast(b);
   }
 
@@ -188,7 +194,21 @@ export class Core {
   }
 
   private sendTo(id: ConnId, msg: ServerMessage): void {
-    this.peers.get(id)?.peer.send(JSON.stringify(msg));
+    const state = this.peers.get(id);
+    if (!state) return;
+    if (state.peer.bufferedAmount > this.maxBuffered) {
+      // A peer that does not read gets no more snapshots until it catches up (it is resynchronised
+      // then), and is let go if it keeps asking for more while its backlog grows.
+      if (msg.type === 'snapshot') {
+        state.stale = true;
+        return;
+      }
+      if (state.peer.bufferedAmount > this.maxBuffered * 4) {
+        state.peer.close(CloseCode.TooSlow, 'not reading');
+        return;
+      }
+    }
+    state.peer.send(JSON.stringify(msg));
   }
 
   /** Serialise once; every subscriber gets the same bytes. */
@@ -201,8 +221,10 @@ export class Core {
         state.stale = true;
         continue;
       }
+      if (state.resyncedTick === this.tickNo) continue;
       if (state.stale) {
         state.stale = false;
+        state.resyncedTick = this.tickNo;
         for (const s of this.hub.resync(id)) state.peer.send(JSON.stringify(s));
         continue;
       }

@@ -16,6 +16,9 @@ import {
   type RunnerSnapshot,
   type RunnerStatus,
   type ServerMessage,
+  type ShareLink,
+  type ShareLinkState,
+  shareLinkState,
   type TrackPoint,
 } from '../lib/protocol';
 import { simplifyTrack } from '../lib/simplify';
@@ -108,6 +111,9 @@ interface LiveEvent {
   subscribers: Set<ConnId>;
   /** Subscribers that follow chosen runners only, with a key shared by identical choices. */
   follows: Map<ConnId, { key: string; ids: Set<string> }>;
+  links: Map<string, ShareLink>;
+  /** Subscribers that came in through a share link, by link id. */
+  viaLink: Map<ConnId, string>;
   happiness: HappinessSample[];
   /** Points added since the last tick, per runner. */
   pendingPoints: Map<string, TrackPoint[]>;
@@ -149,6 +155,8 @@ export class Hub {
   private readonly events = new Map<string, LiveEvent>();
   private readonly conns = new Map<ConnId, Conn>();
   private readonly deviceKeys = new Map<string, Runner>();
+  /** Share links by the token in their URL. */
+  private readonly linkTokens = new Map<string, { event: string; link: ShareLink }>();
 
   constructor(private readonly opts: HubOptions) {}
 
@@ -194,6 +202,8 @@ export class Hub {
       runners: new Map(),
       subscribers: new Set(),
       follows: new Map(),
+      links: new Map(),
+      viaLink: new Map(),
       happiness: [],
       pendingPoints: new Map(),
       retrace: new Set(),
@@ -308,6 +318,72 @@ export class Hub {
     return { to: [...to], msg: { type: 'event', event: ev.info } };
   }
 
+  // ---------- share links ----------
+
+  createShareLink(eventId: string, opts: { label: string; runners: string[] | null; expiresAt: number | null }): { link: ShareLink; store: StoreOp[] } | null {
+    const ev = this.events.get(eventId);
+    if (!ev) return null;
+    const link: ShareLink = {
+      id: this.opts.credentials.newRunnerId(),
+      token: this.opts.credentials.newToken(),
+      label: opts.label,
+      runners: opts.runners,
+      createdAt: this.opts.now(),
+      expiresAt: opts.expiresAt,
+      revokedAt: null,
+    };
+    ev.links.set(link.id, link);
+    this.linkTokens.set(link.token, { event: eventId, link });
+    return { link, store: [{ op: 'link', event: eventId, link }] };
+  }
+
+  listShareLinks(eventId: string): ShareLink[] {
+    return [...(this.events.get(eventId)?.links.values() ?? [])].sort((a, b) => b.createdAt - a.createdAt);
+  }
+
+  /** What a share link's token opens, and whether it still does. */
+  resolveShareLink(token: string): { event: EventInfo; link: ShareLink; state: ShareLinkState } | null {
+    const found = this.linkTokens.get(token);
+    const ev = found && this.events.get(found.event);
+    if (!found || !ev) return null;
+    return { event: ev.info, link: found.link, state: shareLinkState(found.link, this.opts.now()) };
+  }
+
+  /** Withdraw a link: whoever watches through it is told and receives nothing more. */
+  revokeShareLink(eventId: string, linkId: string): Effects | null {
+    const ev = this.events.get(eventId);
+    const link = ev?.links.get(linkId);
+    if (!ev || !link) return null;
+    if (link.revokedAt !== null) return none();
+    link.revokedAt = this.opts.now();
+    return { ...this.dropLinkSubscribers(ev, link.id, 'revoked'), store: [{ op: 'link', event: eventId, link }] };
+  }
+
+  private dropLinkSubscribers(ev: LiveEvent, linkId: string, state: ShareLinkState): Effects {
+    const effects = none();
+    for (const [connId, id] of ev.viaLink) {
+      if (id !== linkId) continue;
+      ev.viaLink.delete(connId);
+      ev.subscribers.delete(connId);
+      ev.follows.delete(connId);
+      this.conns.get(connId)?.subscriptions.delete(ev.info.id);
+      effects.send.push(...this.linkClosed(connId, state).send);
+    }
+    return effects;
+  }
+
+  /** The snapshot a subscriber would get, for the read API (without its `type`). */
+  snapshotOf(eventId: string, only: Set<string> | null): Omit<Extract<ServerMessage, { type: 'snapshot' }>, 'type'> | null {
+    const ev = this.events.get(eventId);
+    if (!ev) return null;
+    const { type: _type, ...snap } = this.snapshot(ev, only ?? undefined) as Extract<ServerMessage, { type: 'snapshot' }>;
+    return snap;
+  }
+
+  happinessOf(eventId: string): HappinessSample[] {
+    return this.events.get(eventId)?.happiness.slice() ?? [];
+  }
+
   /** Runner summaries for the organiser. */
   runnerSummaries(eventId: string): Array<RunnerInfo & { points: number }> {
     const ev = this.events.get(eventId);
@@ -375,6 +451,12 @@ export class Hub {
       ev.runners.set(runner.id, runner);
     }
     for (const s of state.samples) this.events.get(s.event)?.happiness.push(s.sample);
+    for (const { event, link } of state.links) {
+      const ev = this.events.get(event);
+      if (!ev) continue;
+      ev.links.set(link.id, link);
+      this.linkTokens.set(link.token, { event, link });
+    }
     for (const ev of this.events.values()) ev.happiness.splice(0, Math.max(0, ev.happiness.length - HAPPINESS_KEPT));
   }
 
@@ -392,6 +474,7 @@ export class Hub {
       const ev = this.events.get(eventId);
       ev?.subscribers.delete(id);
       ev?.follows.delete(id);
+      ev?.viaLink.delete(id);
     }
     conn.runner?.conns.delete(id);
     this.conns.delete(id);
@@ -423,10 +506,11 @@ export class Hub {
       case 'stop':
         return this.stop(connId, conn);
       case 'subscribe':
-        return this.subscribe(connId, conn, msg.event, msg.code, msg.runners);
+        return this.subscribe(connId, conn, msg.event, msg.code, msg.runners, msg.share);
       case 'unsubscribe':
         this.events.get(msg.event)?.subscribers.delete(connId);
         this.events.get(msg.event)?.follows.delete(connId);
+        this.events.get(msg.event)?.viaLink.delete(connId);
         conn.subscriptions.delete(msg.event);
         return none();
       case 'cheer':
@@ -704,17 +788,39 @@ export class Hub {
     return { send: [], store: [{ op: 'runner', runner: this.record(runner) }], afterStore: [] };
   }
 
-  private subscribe(connId: ConnId, conn: Conn, eventId: string, code?: string, runners?: string[]): Effects {
+  private subscribe(connId: ConnId, conn: Conn, eventId: string, code?: string, runners?: string[], share?: string): Effects {
     const ev = this.liveEvent(connId, eventId, 'subscribe');
     if (!('info' in ev)) return ev;
+    if (share !== undefined) {
+      const found = this.linkTokens.get(share);
+      if (!found || found.event !== eventId) return error(connId, ErrorCode.NoSuchLink, 'This share link does not exist.', 'subscribe');
+      const state = shareLinkState(found.link, this.opts.now());
+      if (state !== 'active') return this.linkClosed(connId, state);
+      const allowed = found.link.runners;
+      // The link's choice bounds any narrower choice of the spectator's.
+      const chosen = allowed ? (runners ? runners.filter((id) => allowed.includes(id)) : allowed) : runners;
+      ev.viaLink.set(connId, found.link.id);
+      return this.addSubscriber(ev, connId, conn, chosen);
+    }
+    ev.viaLink.delete(connId);
     if (ev.viewCodeHash !== null) {
       if (!code) return error(connId, ErrorCode.ViewCodeRequired, 'This event is protected: enter its view code.', 'subscribe');
       if (!this.opts.credentials.verify(code, ev.viewCodeHash)) {
         return error(connId, ErrorCode.BadViewCode, 'That view code is not right: check it with the organiser.', 'subscribe');
       }
     }
+    return this.addSubscriber(ev, connId, conn, runners);
+  }
+
+  private linkClosed(connId: ConnId, state: ShareLinkState): Effects {
+    return state === 'revoked'
+      ? error(connId, ErrorCode.LinkRevoked, 'The organiser has withdrawn this link.', 'subscribe')
+      : error(connId, ErrorCode.LinkExpired, 'This link has expired.', 'subscribe');
+  }
+
+  private addSubscriber(ev: LiveEvent, connId: ConnId, conn: Conn, runners?: string[]): Effects {
     ev.subscribers.add(connId);
-    conn.subscriptions.add(eventId);
+    conn.subscriptions.add(ev.info.id);
     if (runners) {
       const ids = new Set(runners);
       ev.follows.set(connId, { key: [...ids].sort().join(','), ids });
@@ -755,6 +861,8 @@ export class Hub {
     if (ev.viewCodeHash !== null && !this.conns.get(connId)?.subscriptions.has(eventId)) {
       return error(connId, ErrorCode.ViewCodeRequired, 'This event is protected: enter its view code to cheer.', 'cheer');
     }
+    const follow = ev.viaLink.has(connId) ? ev.follows.get(connId) : undefined;
+    if (follow && !follow.ids.has(runnerId)) return error(connId, ErrorCode.NoSuchRunner, 'That runner is not in this event.', 'cheer');
     const runner = ev.runners.get(runnerId);
     if (!runner) return error(connId, ErrorCode.NoSuchRunner, 'That runner is not in this event.', 'cheer');
     const cheer: Cheer = { from: from ?? 'A spectator', text, t: this.opts.now() };
@@ -775,6 +883,11 @@ export class Hub {
     const out: Broadcast[] = [];
     for (const ev of this.events.values()) {
       for (const r of ev.runners.values()) this.refreshStatus(ev, r, now);
+      // Drop spectators whose link has just expired, before this tick's update reaches them.
+      const lapsed = new Set([...ev.viaLink.values()].filter((id) => shareLinkState(ev.links.get(id)!, now) !== 'active'));
+      for (const linkId of lapsed) {
+        for (const s of this.dropLinkSubscribers(ev, linkId, 'expired').send) out.push({ to: [s.to], msg: s.msg });
+      }
       if (ev.dirty.size === 0 && ev.pendingPoints.size === 0 && ev.retrace.size === 0 && ev.removed.size === 0) continue;
       if (ev.subscribers.size > 0) out.push(...this.updates(ev, now));
       ev.dirty.clear();

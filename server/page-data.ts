@@ -2,7 +2,7 @@
  * What the Next pages read from the running server. Next bundles pages apart from server.ts, so a module
  * imported by both would exist twice; the one live source is kept on globalThis under a registered symbol.
  */
-import type { EventInfo } from '../lib/protocol';
+import type { EventInfo, ShareLink, ShareLinkState } from '../lib/protocol';
 
 export interface ClientConfig {
   tileUrl: string;
@@ -12,6 +12,7 @@ export interface ClientConfig {
 export interface PageData {
   listEvents(): Array<EventInfo & { runners: number; active: number }>;
   getEvent(id: string): EventInfo | undefined;
+  resolveShareLink(token: string): { event: EventInfo; link: ShareLink; state: ShareLinkState } | null;
   clientConfig: ClientConfig;
 }
 

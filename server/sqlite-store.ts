@@ -3,7 +3,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { EventStatus } from '../lib/protocol';
-import type { Cheer, HappinessSample } from '../lib/protocol';
+import type { Cheer, HappinessSample, ShareLink } from '../lib/protocol';
 import type { EventExport, RestoredRunner, RestoredState, Store, StoredPosition, StoreOp } from './store';
 
 const SCHEMA = `
@@ -46,6 +46,16 @@ CREATE TABLE IF NOT EXISTS skipped_seqs (
   seq INTEGER NOT NULL,
   PRIMARY KEY (event, runner, seq)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS share_links (
+  id TEXT PRIMARY KEY,
+  event TEXT NOT NULL,
+  token TEXT NOT NULL UNIQUE,
+  label TEXT NOT NULL,
+  runners TEXT,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER,
+  revoked_at INTEGER
+);
 CREATE TABLE IF NOT EXISTS moods (
   event TEXT NOT NULL,
   runner TEXT NOT NULL,
@@ -104,6 +114,12 @@ export class SqliteStore implements Store {
        VALUES (@event, @runnerId, @seq, @lat, @lon, @t, @acc, @alt, @spd, @hdg, @bat)`,
     );
     const putSkip = this.db.prepare(`INSERT OR IGNORE INTO skipped_seqs (event, runner, seq) VALUES (?, ?, ?)`);
+    // Link tokens are kept as they are: the organiser must be able to copy a link again later.
+    const putLink = this.db.prepare(
+      `INSERT INTO share_links (id, event, token, label, runners, created_at, expires_at, revoked_at)
+       VALUES (@id, @event, @token, @label, @runners, @createdAt, @expiresAt, @revokedAt)
+       ON CONFLICT (id) DO UPDATE SET revoked_at = excluded.revoked_at, expires_at = excluded.expires_at`,
+    );
     const putMood = this.db.prepare(`INSERT INTO moods (event, runner, value, t) VALUES (@event, @runnerId, @value, @t)`);
     const putSample = this.db.prepare(`INSERT INTO samples (event, t, mean, count) VALUES (?, ?, ?, ?)`);
     const putCheer = this.db.prepare(`INSERT INTO cheers (event, runner, sender, text, t) VALUES (?, ?, ?, ?, ?)`);
@@ -120,6 +136,9 @@ export class SqliteStore implements Store {
               organiserHash: op.organiserHash,
               viewCodeHash: op.viewCodeHash,
             });
+            break;
+          case 'link':
+            putLink.run({ ...op.link, event: op.event, runners: op.link.runners ? JSON.stringify(op.link.runners) : null });
             break;
           case 'deleteRunner':
             for (const stmt of deleteRunner) stmt.run(op.event, op.runnerId);
@@ -218,7 +237,15 @@ export class SqliteStore implements Store {
         count: number;
       }>
     ).map(({ event, ...sample }) => ({ event, sample }));
-    return { events, runners, samples };
+    const links = (
+      this.db
+        .prepare(
+          `SELECT id, event, token, label, runners, created_at AS createdAt, expires_at AS expiresAt, revoked_at AS revokedAt
+           FROM share_links ORDER BY created_at`,
+        )
+        .all() as Array<Omit<ShareLink, 'runners'> & { event: string; runners: string | null }>
+    ).map(({ event, runners, ...link }) => ({ event, link: { ...link, runners: runners ? (JSON.parse(runners) as string[]) : null } }));
+    return { events, runners, samples, links };
   }
 
   track(event: string, runnerId: string): StoredPosition[] {
@@ -266,7 +293,7 @@ export class SqliteStore implements Store {
 
   deleteEvent(event: string): void {
     this.db.transaction(() => {
-      for (const table of ['positions', 'skipped_seqs', 'moods', 'samples', 'cheers', 'runners']) {
+      for (const table of ['positions', 'skipped_seqs', 'moods', 'samples', 'cheers', 'runners', 'share_links']) {
         this.db.prepare(`DELETE FROM ${table} WHERE event = ?`).run(event);
       }
       this.db.prepare(`DELETE FROM events WHERE id = ?`).run(event);

@@ -2,7 +2,7 @@
  * What the hub asks to keep, and the interface every storage engine implements.
  * `write` must make a whole batch durable before it returns: acknowledgements wait for it.
  */
-import type { Cheer, EventInfo, HappinessSample } from '../lib/protocol';
+import type { Cheer, EventInfo, HappinessSample, ShareLink } from '../lib/protocol';
 
 export interface RunnerRecord {
   id: string;
@@ -31,6 +31,7 @@ export interface StoredPosition {
 export type StoreOp =
   | { op: 'event'; event: EventInfo; organiserHash: string; viewCodeHash: string | null }
   | { op: 'deleteRunner'; event: string; runnerId: string }
+  | { op: 'link'; event: string; link: ShareLink }
   | { op: 'runner'; runner: RunnerRecord }
   | ({ op: 'position'; event: string; runnerId: string } & StoredPosition)
   /** A sequence number refused for good: it counts as settled when acknowledging. */
@@ -57,6 +58,7 @@ export interface RestoredState {
   events: RestoredEvent[];
   runners: RestoredRunner[];
   samples: Array<{ event: string; sample: HappinessSample }>;
+  links: Array<{ event: string; link: ShareLink }>;
 }
 
 /** Everything kept about one event, for the JSON download. */

@@ -9,7 +9,7 @@ import * as wsLib from 'ws';
 import { WebSocket, WebSocketServer } from 'ws';
 import { CloseCode, ErrorCode, LIMITS } from '../lib/protocol';
 import type { Core } from './core';
-import { clientAddress, ConnectionLimiter, originAllowed } from './net-policy';
+import { clientAddress, type ConnectionLimiter, originAllowed } from './net-policy';
 import { TokenBucket } from './token-bucket';
 
 export interface WsTransport {
@@ -22,7 +22,8 @@ export interface WsTransport {
 export interface WsTransportOptions {
   heartbeatMs?: number;
   allowedOrigins?: string[] | null;
-  maxConnectionsPerIp?: number;
+  /** Shared with the other transports: the limit is per address, whatever the transport. */
+  limiter: ConnectionLimiter;
   trustProxy?: boolean;
 }
 
@@ -36,14 +37,13 @@ function refuse(socket: Duplex, status: string, message: string): void {
   socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n${message}\n`);
 }
 
-export function createWsTransport(core: Core, opts: WsTransportOptions = {}): WsTransport {
-  const { heartbeatMs = 30_000, allowedOrigins = null, maxConnectionsPerIp = 256, trustProxy = false } = opts;
+export function createWsTransport(core: Core, opts: WsTransportOptions): WsTransport {
+  const { heartbeatMs = 30_000, allowedOrigins = null, limiter, trustProxy = false } = opts;
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: LIMITS.maxFrameBytes,
     perMessageDeflate: false,
   });
-  const limiter = new ConnectionLimiter(maxConnectionsPerIp);
   const alive = new WeakMap<WebSocket, boolean>();
 
   function connected(ws: WebSocket, address: string): void {

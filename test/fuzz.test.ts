@@ -167,6 +167,18 @@ function makeGenerator(ctx: { eventId: string; honestRunnerId: () => string }) {
       data: J({ type: 'subscribe', event: ctx.eventId, code: 'c'.repeat(LIMITS.viewCodeMax + 1 + r.int(5000)) }),
       expect: ErrorCode.BadMessage,
     })],
+    [3, 'subscribe_follow_share', (r) =>
+      // The real event, but never a valid way in: malformed choices of runners, or a share token nobody issued.
+      r.pick<Omit<Frame, 'cat'>>([
+        { data: J({ type: 'subscribe', event: ctx.eventId, runners: r.pick([[], 'abc', [5], ['bad id!'], [null], {}]) }), expect: ErrorCode.BadMessage },
+        {
+          data: J({ type: 'subscribe', event: ctx.eventId, runners: Array.from({ length: LIMITS.followMax + 1 + r.int(50) }, () => randomRunnerId(r)) }),
+          expect: ErrorCode.BadMessage,
+        },
+        { data: J({ type: 'subscribe', event: ctx.eventId, share: r.pick(['short', 'x'.repeat(65), `${randomToken(r).slice(0, 20)}!`, 5, null]) }), expect: ErrorCode.BadMessage },
+        { data: J({ type: 'subscribe', event: ctx.eventId, share: r.str(16 + r.int(49), ID_CHARS), ...(r.chance(0.5) ? { runners: [ctx.honestRunnerId()] } : {}) }), expect: ErrorCode.NoSuchLink },
+        { data: J({ type: 'subscribe', event: unknownEvent(r), share: r.str(16 + r.int(49), ID_CHARS) }), expect: ErrorCode.NoSuchEvent },
+      ])],
     [3, 'cheer_unknown_event', (r) => ({
       data: J({ type: 'cheer', event: unknownEvent(r), runnerId: randomRunnerId(r), text: 'go!' }),
       expect: ErrorCode.NoSuchEvent,
@@ -227,7 +239,7 @@ function makeGenerator(ctx: { eventId: string; honestRunnerId: () => string }) {
         { data: `{"type":"subscribe","event":"${unknownEvent(r)}","__proto__":{"event":"${ctx.eventId}","polluted":1}}`, expect: ErrorCode.NoSuchEvent },
         { data: '{"constructor":{"prototype":{"polluted":true}},"type":"stop"}', expect: ErrorCode.NotJoined },
         { data: '{"type":"constructor","constructor":{"prototype":{"polluted":true}}}', expect: ErrorCode.UnknownType },
-        { data: `{"type":"join","event":"${ctx.eventId}","name":"x","color":"#123456","__proto__":{"name":" "},"constructor":1,"name ":"a"}`.replace('"name":"x"', '"name":"  "'), expect: ErrorCode.BadMessage },
+        { data: `{"type":"join","event":"${ctx.eventId}","name":"  ","color":"#123456","__proto__":{"name":"Mallory"},"constructor":1,"name ":"a"}`, expect: ErrorCode.BadMessage },
         { data: '{"type":"pos","__proto__":{"seq":1,"lat":1,"lon":1,"t":1,"acc":1}}', expect: ErrorCode.BadPosition },
         { data: '{"type":"__proto__","__proto__":null}', expect: ErrorCode.UnknownType },
       ])],

@@ -101,6 +101,7 @@ function replay(ops: readonly StoreOp[]): RestoredState {
   const events = new Map<string, RestoredState['events'][number]>();
   const runners = new Map<string, RestoredRunner>();
   const samples: RestoredState['samples'] = [];
+  const links: RestoredState['links'] = [];
   const key = (event: string, id: string) => `${event}/${id}`;
   for (const op of ops) {
     switch (op.op) {
@@ -137,6 +138,12 @@ function replay(ops: readonly StoreOp[]): RestoredState {
         }
         break;
       }
+      case 'link': {
+        const i = links.findIndex((l) => l.link.id === op.link.id);
+        if (i >= 0) links[i] = { event: op.event, link: { ...op.link } };
+        else links.push({ event: op.event, link: { ...op.link } });
+        break;
+      }
       case 'skip':
         runners.get(key(op.event, op.runnerId))!.skipped.push(op.seq);
         break;
@@ -150,7 +157,7 @@ function replay(ops: readonly StoreOp[]): RestoredState {
       }
     }
   }
-  return { events: [...events.values()], runners: [...runners.values()], samples };
+  return { events: [...events.values()], runners: [...runners.values()], samples, links };
 }
 
 beforeEach(() => {
@@ -1023,6 +1030,7 @@ describe('restore', () => {
           ...extra,
         },
       ],
+      links: [],
       samples: [
         { event: 'sunday-10k', sample: { t: T0 - 10_000, mean: 6, count: 1 } },
         { event: 'sunday-10k', sample: { t: T0 - 5_000, mean: 6, count: 1 } },

@@ -1,0 +1,158 @@
+'use client';
+
+import { type FormEvent, useCallback, useEffect, useState } from 'react';
+import { LIMITS, type RunnerInfo, type ShareLink, shareLinkState } from '../lib/protocol';
+
+const EXPIRY_CHOICES = [
+  { label: 'Never', hours: 0 },
+  { label: 'In 1 hour', hours: 1 },
+  { label: 'In 3 hours', hours: 3 },
+  { label: 'In 24 hours', hours: 24 },
+  { label: 'In a week', hours: 24 * 7 },
+];
+
+/** The organiser's spectator links: make one (all runners or some, expiring or not), copy, withdraw. */
+export function ShareLinks({
+  eventId,
+  runners,
+  call,
+}: {
+  eventId: string;
+  runners: RunnerInfo[];
+  call: (path: string, init?: RequestInit) => Promise<Response>;
+}) {
+  const [links, setLinks] = useState<ShareLink[]>([]);
+  const [label, setLabel] = useState('');
+  const [chosen, setChosen] = useState<Set<string>>(new Set());
+  const [hours, setHours] = useState(0);
+  const [error, setError] = useState<string | null>(null);
+  const [copied, setCopied] = useState<string | null>(null);
+
+  const refresh = useCallback(async () => {
+    const res = await call(`/api/events/${eventId}/links`);
+    setLinks(((await res.json()) as { links: ShareLink[] }).links);
+  }, [call, eventId]);
+
+  useEffect(() => {
+    refresh().catch(() => {});
+  }, [refresh]);
+
+  async function create(e: FormEvent) {
+    e.preventDefault();
+    setError(null);
+    try {
+      await call(`/api/events/${eventId}/links`, {
+        method: 'POST',
+        body: JSON.stringify({
+          label: label.trim(),
+          runners: chosen.size ? [...chosen] : null,
+          expiresAt: hours ? Date.now() + hours * 3600_000 : null,
+        }),
+      });
+      setLabel('');
+      setChosen(new Set());
+      await refresh();
+    } catch (err) {
+      setError(err instanceof Error ? err.message : 'Could not make the link.');
+    }
+  }
+
+  const url = (l: ShareLink) => `${window.location.origin}/s/${l.token}`;
+  const names = new Map(runners.map((r) => [r.id, r.name]));
+  const now = Date.now();
+
+  return (
+    <section className="panel" aria-labelledby="links-heading">
+      <h2 id="links-heading">Spectator links</h2>
+      <p className="muted">Links need no account. Limit one to some runners, let it expire, or withdraw it at any time.</p>
+      <form className="link-form" onSubmit={create}>
+        <input
+          aria-label="Link label"
+          placeholder="Label, e.g. Family of Ada"
+          value={label}
+          maxLength={LIMITS.nameMax}
+          onChange={(e) => setLabel(e.target.value)}
+        />
+        {runners.length > 0 && (
+          <fieldset className="link-runners">
+            <legend className="small muted">Only these runners (none ticked: everyone)</legend>
+            {runners.map((r) => (
+              <label key={r.id} className="small">
+                <input
+                  type="checkbox"
+                  checked={chosen.has(r.id)}
+                  onChange={(e) => {
+                    const next = new Set(chosen);
+                    if (e.target.checked) next.add(r.id);
+                    else next.delete(r.id);
+                    setChosen(next);
+                  }}
+                />{' '}
+                {r.name}
+              </label>
+            ))}
+          </fieldset>
+        )}
+        <label className="small">
+          Expires{' '}
+          <select aria-label="Expires" value={hours} onChange={(e) => setHours(Number(e.target.value))}>
+            {EXPIRY_CHOICES.map((c) => (
+              <option key={c.hours} value={c.hours}>
+                {c.label}
+              </option>
+            ))}
+          </select>
+        </label>
+        <button className="btn primary" type="submit">
+          Make link
+        </button>
+        {error && (
+          <p className="form-error" role="alert">
+            {error}
+          </p>
+        )}
+      </form>
+      {links.length > 0 && (
+        <ul className="link-list">
+          {links.map((l) => {
+            const state = shareLinkState(l, now);
+            return (
+              <li key={l.id} data-link={l.id} className={state}>
+                <div>
+                  <strong>{l.label || 'Untitled link'}</strong>{' '}
+                  <span className={`status ${state === 'active' ? 'active' : 'offline'}`}>{state}</span>
+                  <div className="small muted">
+                    {l.runners ? `Only ${l.runners.map((id) => names.get(id) ?? 'a removed runner').join(', ')}` : 'All runners'}
+                    {l.expiresAt ? ` · until ${new Date(l.expiresAt).toLocaleString()}` : ''}
+                  </div>
+                </div>
+                <div className="row-actions">
+                  <input readOnly aria-label="Link address" value={url(l)} onFocus={(e) => e.target.select()} />
+                  <button
+                    className="btn"
+                    type="button"
+                    onClick={() => {
+                      void navigator.clipboard?.writeText(url(l)).catch(() => {});
+                      setCopied(l.id);
+                    }}
+                  >
+                    {copied === l.id ? 'Copied' : 'Copy'}
+                  </button>
+                  {state === 'active' && (
+                    <button
+                      className="btn danger"
+                      type="button"
+                      onClick={() => void call(`/api/events/${eventId}/links/${l.id}`, { method: 'DELETE' }).then(refresh)}
+                    >
+                      Withdraw
+                    </button>
+                  )}
+                </div>
+              </li>
+            );
+          })}
+        </ul>
+      )}
+    </section>
+  );
+}

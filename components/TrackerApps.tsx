@@ -1,0 +1,154 @@
+'use client';
+
+import { useEffect, useState } from 'react';
+import { loadIdentity } from '../lib/runner-session';
+import { osmandTemplate, owntracksConfigLink, owntracksUrl, traccarServerUrl, traccarSetupLink } from '../server/ingest/paths';
+import { QrCode } from './QrCode';
+
+/** The key stays in this browser (which already holds the runner token) so the settings can be shown again. */
+const keyStore = (eventId: string) => `trackside:${eventId}:device-key`;
+
+function loadKey(eventId: string, runnerId: string): string | null {
+  try {
+    const saved = JSON.parse(localStorage.getItem(keyStore(eventId)) ?? 'null') as { runnerId?: string; key?: string } | null;
+    return saved?.runnerId === runnerId && typeof saved.key === 'string' ? saved.key : null;
+  } catch {
+    return null;
+  }
+}
+
+function Copy({ label, value }: { label: string; value: string }) {
+  const [copied, setCopied] = useState(false);
+  async function copy() {
+    try {
+      await navigator.clipboard.writeText(value);
+      setCopied(true);
+      setTimeout(() => setCopied(false), 1500);
+    } catch {
+      window.prompt(`Copy ${label}:`, value);
+    }
+  }
+  return (
+    <div className="copy-field" style={{ display: 'grid', gap: 4, margin: '8px 0' }}>
+      <span className="small muted">{label}</span>
+      <div className="copy-row" style={{ display: 'flex', gap: 8 }}>
+        <input readOnly value={value} aria-label={label} style={{ flex: 1, minWidth: 0, fontSize: '0.85rem' }} onFocus={(e) => e.currentTarget.select()} />
+        <button className="btn" type="button" onClick={() => void copy()}>
+          {copied ? 'Copied' : 'Copy'}
+        </button>
+      </div>
+    </div>
+  );
+}
+
+/**
+ * "Track with a phone app": the runner's device key for Traccar Client, OsmAnd or OwnTracks, and the exact
+ * settings for each. `runnerId` is the runner's id once they have joined (null before); the token comes from
+ * this browser's saved identity. `name` names the runner in OwnTracks.
+ */
+export function TrackerApps({ eventId, runnerId, name = '' }: { eventId: string; runnerId: string | null; name?: string }) {
+  const [origin, setOrigin] = useState('');
+  const [key, setKey] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [problem, setProblem] = useState<string | null>(null);
+
+  useEffect(() => {
+    setOrigin(window.location.origin);
+    setKey(runnerId ? loadKey(eventId, runnerId) : null);
+  }, [eventId, runnerId]);
+
+  async function change(method: 'POST' | 'DELETE') {
+    const identity = loadIdentity(localStorage, eventId);
+    if (!identity) return setProblem('Join the event on this page first.');
+    if (method === 'DELETE' && !window.confirm('Revoke the key? Apps using it stop being able to send your position.')) return;
+    setBusy(true);
+    setProblem(null);
+    const res = await fetch(`/api/events/${eventId}/runners/${identity.runnerId}/device-key`, {
+      method,
+      headers: { authorization: `Bearer ${identity.token}` },
+    }).catch(() => null);
+    setBusy(false);
+    if (!res || (method === 'POST' ? res.status !== 201 : res.status !== 204)) {
+      return setProblem('That did not work: check your connection and try again.');
+    }
+    if (method === 'POST') {
+      const { key: issued } = (await res.json()) as { key: string };
+      localStorage.setItem(keyStore(eventId), JSON.stringify({ runnerId: identity.runnerId, key: issued }));
+      setKey(issued);
+    } else {
+      localStorage.removeItem(keyStore(eventId));
+      setKey(null);
+    }
+  }
+
+  return (
+    <section className="panel tracker-apps" aria-labelledby="tracker-apps-heading">
+      <h2 id="tracker-apps-heading">Track with a phone app</h2>
+      {!runnerId ? (
+        <p className="muted small">Start sharing once on this page; then you can let Traccar Client, OsmAnd or OwnTracks send your position instead of (or as well as) this page.</p>
+      ) : (
+        <>
+          <p className="small">
+            Apps keep sending with the screen off. They use a <strong>device key</strong>: whoever has it can post positions as you, so keep it
+            to yourself, and revoke it when you are done.
+          </p>
+          {problem && (
+            <p className="form-error" role="alert">
+              {problem}
+            </p>
+          )}
+          <div className="actions" style={{ display: 'flex', gap: 8, flexWrap: 'wrap', margin: '8px 0' }}>
+            <button className="btn primary" type="button" disabled={busy} onClick={() => void change('POST')}>
+              {key ? 'Replace key' : 'Create device key'}
+            </button>
+            {key && (
+              <button className="btn danger" type="button" disabled={busy} onClick={() => void change('DELETE')}>
+                Revoke key
+              </button>
+            )}
+          </div>
+          {key && origin && (
+            <>
+              <Copy label="Device key" value={key} />
+
+              <details style={{ marginTop: 10 }}>
+                <summary style={{ cursor: 'pointer', fontWeight: 600 }}>Traccar Client (Android, iPhone)</summary>
+                <ol className="small">
+                  <li>Install Traccar Client and open Settings.</li>
+                  <li>Tap the QR-code button and scan this code; or type the two fields below.</li>
+                  <li>Set location accuracy to Highest, then switch tracking on.</li>
+                </ol>
+                <QrCode path={traccarSetupLink(origin, key)} label="Traccar Client settings" />
+                <Copy label="Server URL" value={traccarServerUrl(origin)} />
+                <Copy label="Device identifier" value={key} />
+              </details>
+
+              <details style={{ marginTop: 10 }}>
+                <summary style={{ cursor: 'pointer', fontWeight: 600 }}>OsmAnd</summary>
+                <ol className="small">
+                  <li>Plugins: turn on Trip recording.</li>
+                  <li>Trip recording settings → Online tracking: paste this as the web address (scan the code to get it onto the phone) and set the interval to 5–10 s.</li>
+                  <li>Turn Online tracking on and start recording a trip: OsmAnd sends only while it records.</li>
+                </ol>
+                <Copy label="Web address" value={osmandTemplate(origin, key)} />
+                <QrCode path={osmandTemplate(origin, key)} label="OsmAnd web address" />
+              </details>
+
+              <details style={{ marginTop: 10 }}>
+                <summary style={{ cursor: 'pointer', fontWeight: 600 }}>OwnTracks (Android, iPhone)</summary>
+                <ol className="small">
+                  <li>Install OwnTracks, then scan this code with the phone&apos;s camera and import the configuration it opens.</li>
+                  <li>Or by hand, in Settings → Connection: mode HTTP, the URL below, Authentication on, any username, the device key as password.</li>
+                  <li>Choose Move monitoring while you run.</li>
+                </ol>
+                <QrCode path={owntracksConfigLink(origin, key, name)} label="OwnTracks configuration" />
+                <Copy label="URL" value={owntracksUrl(origin)} />
+                <Copy label="Password" value={key} />
+              </details>
+            </>
+          )}
+        </>
+      )}
+    </section>
+  );
+}
