@@ -353,7 +353,7 @@ export function RunnerView({ event }: { event: EventInfo }) {
           />
           <div className="mood-scale">
             <span>0 · awful</span>
-            <span>{mood === null ? 'Move the slider to tell spectators' : MOOD_WORDS[mood]}</span>
+            <span>{mood === null ? 'Slide to tell spectators' : MOOD_WORDS[mood]}</span>
             <span>10 · flying</span>
           </div>
         </section>
