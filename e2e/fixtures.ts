@@ -1,5 +1,5 @@
 /** Shared fixtures: every context is cut off from the internet (as these machines are), tile requests counted. */
-import { type APIRequestContext, type BrowserContext, test as base, expect } from '@playwright/test';
+import { type APIRequestContext, type Browser, type BrowserContext, type Page, test as base, expect } from '@playwright/test';
 
 const LOCAL = /^(https?|wss?):\/\/(127\.0\.0\.1|localhost)(:\d+)?\//;
 
@@ -17,6 +17,24 @@ export async function createEvent(request: APIRequestContext, name: string): Pro
   const res = await request.post('/api/events', { data: { name } });
   expect(res.status()).toBe(201);
   return ((await res.json()) as { event: { id: string } }).event.id;
+}
+
+/** A phone-sized runner page, sharing from `at`, with its first fix acknowledged. */
+export async function sharingRunner(
+  browser: Browser,
+  baseURL: string,
+  eventId: string,
+  name: string,
+  at = { latitude: 40.7712, longitude: -73.9741, accuracy: 5 },
+): Promise<Page> {
+  const ctx = await browser.newContext({ baseURL, viewport: { width: 390, height: 844 }, geolocation: at, permissions: ['geolocation'] });
+  await offline(ctx, []);
+  const page = await ctx.newPage();
+  await page.goto(`/e/${eventId}/run`);
+  await page.getByLabel('Your name').fill(name);
+  await page.getByRole('button', { name: 'Start sharing' }).click();
+  await expect(page.getByTestId('acked')).toHaveText('1');
+  return page;
 }
 
 export const test = base.extend<{ blocked: string[] }>({

@@ -1,22 +1,6 @@
 /** The organiser's page and the rights it carries, driven through the real pages. */
-import type { Browser, Page } from '@playwright/test';
-import { expect, offline, test } from './fixtures';
-
-async function runnerPage(browser: Browser, baseURL: string, eventId: string, name: string): Promise<Page> {
-  const ctx = await browser.newContext({
-    baseURL,
-    viewport: { width: 390, height: 844 },
-    geolocation: { latitude: 40.7712, longitude: -73.9741, accuracy: 5 },
-    permissions: ['geolocation'],
-  });
-  await offline(ctx, []);
-  const page = await ctx.newPage();
-  await page.goto(`/e/${eventId}/run`);
-  await page.getByLabel('Your name').fill(name);
-  await page.getByRole('button', { name: 'Start sharing' }).click();
-  await expect(page.getByTestId('acked')).toHaveText('1');
-  return page;
-}
+import type { Page } from '@playwright/test';
+import { expect, offline, sharingRunner as runnerPage, test } from './fixtures';
 
 async function createViaLanding(page: Page, name: string): Promise<string> {
   await page.goto('/');

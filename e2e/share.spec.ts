@@ -1,6 +1,6 @@
 /** Share links and the fallback transport, through the real pages in Chromium. */
 import type { Browser, Page } from '@playwright/test';
-import { createEvent, expect, offline, test } from './fixtures';
+import { createEvent, expect, offline, sharingRunner, test } from './fixtures';
 
 const START = { latitude: 40.7712, longitude: -73.9741 };
 const step = (i: number, lane = 0) => ({
@@ -9,21 +9,8 @@ const step = (i: number, lane = 0) => ({
   accuracy: 5,
 });
 
-async function runner(browser: Browser, baseURL: string, eventId: string, name: string, lane: number): Promise<Page> {
-  const ctx = await browser.newContext({
-    baseURL,
-    viewport: { width: 390, height: 844 },
-    geolocation: step(0, lane),
-    permissions: ['geolocation'],
-  });
-  await offline(ctx, []);
-  const page = await ctx.newPage();
-  await page.goto(`/e/${eventId}/run`);
-  await page.getByLabel('Your name').fill(name);
-  await page.getByRole('button', { name: 'Start sharing' }).click();
-  await expect(page.getByTestId('acked')).toHaveText('1');
-  return page;
-}
+const runner = (browser: Browser, baseURL: string, eventId: string, name: string, lane: number) =>
+  sharingRunner(browser, baseURL, eventId, name, step(0, lane));
 
 async function organiser(page: Page, name: string): Promise<{ eventId: string; token: string }> {
   const res = await page.request.post('/api/events', { data: { name } });
