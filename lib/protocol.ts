@@ -29,7 +29,7 @@ export const LIMITS = {
   /** Per-connection message budget: a bucket of `rateBurst` frames refilled at `ratePerSecond`. */
   rateBurst: 300,
   ratePerSecond: 100,
-  /** Frames refused for rate in a row before the connection is closed with CloseCode.Policy. */
+  /** Frames refused for rate within about ten seconds before the connection is closed with CloseCode.Policy. */
   rateStrikes: 200,
 } as const;
 

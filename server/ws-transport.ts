@@ -65,16 +65,17 @@ export function createWsTransport(core: Core, opts: WsTransportOptions): WsTrans
       },
     });
     const budget = new TokenBucket(LIMITS.rateBurst, LIMITS.ratePerSecond);
-    let strikes = 0;
+    // Refusals are counted in a bucket too, so a sender that floods in bursts, with a frame let through
+    // now and then, is cut off all the same.
+    const strikes = new TokenBucket(LIMITS.rateStrikes, LIMITS.rateStrikes / 10);
     ws.on('pong', () => alive.set(ws, true));
     ws.on('message', (data, isBinary) => {
       if (!budget.take()) {
         // Refused frames are not even parsed; a sender that keeps going is cut off.
-        if (++strikes >= LIMITS.rateStrikes) ws.close(CloseCode.Policy, 'message rate exceeded');
+        if (!strikes.take()) ws.close(CloseCode.Policy, 'message rate exceeded');
         else core.refuse(id, ErrorCode.RateLimited, `Too many messages: at most ${LIMITS.ratePerSecond} a second.`);
         return;
       }
-      strikes = 0;
       if (isBinary) core.refuse(id, ErrorCode.BinaryFrame, 'Frames must be JSON text, not binary.');
       else core.receiveFrame(id, data.toString());
     });

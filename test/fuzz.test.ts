@@ -314,7 +314,7 @@ class HostileSocket {
   readonly ws: WebSocket;
   private readonly pending: Frame[] = [];
   private gotHello = false;
-  private rateLimitedTail = 0;
+  private rateLimitedTotal = 0;
   closed: number | null = null;
   private closingByUs = false;
   private readonly ready: Promise<void>;
@@ -361,7 +361,7 @@ class HostileSocket {
       return;
     }
     t.errors[msg.code] = (t.errors[msg.code] ?? 0) + 1;
-    this.rateLimitedTail = msg.code === ErrorCode.RateLimited ? this.rateLimitedTail + 1 : 0;
+    if (msg.code === ErrorCode.RateLimited) this.rateLimitedTotal++;
     if (msg.code !== frame.expect && msg.code !== ErrorCode.RateLimited && t.mismatches.length < 20) {
       const shown = typeof frame.data === 'string' ? frame.data.slice(0, 160) : `<${frame.data.length} bytes>`;
       t.mismatches.push(`${frame.cat}: expected ${frame.expect}, got ${msg.code} (${msg.message}) for ${shown}`);
@@ -378,9 +378,9 @@ class HostileSocket {
     if (code === CloseCode.TooBig) {
       if (first?.expect !== 'too_big') t.badCloses.push(`1009 while the first unanswered frame was ${first?.cat ?? 'none'}`);
     } else if (code === CloseCode.Policy) {
-      // The frame that makes `rateStrikes` refusals in a row closes the socket; the ones before it were refused.
-      if (first?.cat !== 'flood' || this.rateLimitedTail < LIMITS.rateStrikes - 1) {
-        t.badCloses.push(`1008 after ${this.rateLimitedTail} rate_limited in a row, first unanswered ${first?.cat ?? 'none'}`);
+      // The refusal past `rateStrikes` recent ones closes the socket; the ones before it were answered.
+      if (first?.cat !== 'flood' || this.rateLimitedTotal < LIMITS.rateStrikes) {
+        t.badCloses.push(`1008 after ${this.rateLimitedTotal} rate_limited, first unanswered ${first?.cat ?? 'none'}`);
       }
     } else if (this.gotHello) {
       t.badCloses.push(`unexpected close ${code} with ${this.pending.length} unanswered`);
