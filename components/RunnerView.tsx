@@ -124,6 +124,8 @@ export function RunnerView({ event }: { event: EventInfo }) {
         setProblem(null);
       },
       (err) => {
+        // A page being hidden or closed can hear errors too; they say nothing about the runner's wish to share.
+        if (document.visibilityState !== 'visible') return;
         setProblem(geoProblem(err));
         if (err.code === err.PERMISSION_DENIED) stopWatching();
       },
