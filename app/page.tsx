@@ -32,7 +32,7 @@ export default function Home() {
                   <span className="name">{e.name}</span>
                   <span className="muted small">
                     {e.status === 'finished' ? 'finished · ' : ''}
-                    {e.runners} runner{e.runners === 1 ? '' : 's'}, {e.active} active
+                    {e.runners === null ? 'protected' : `${e.runners} runner${e.runners === 1 ? '' : 's'}, ${e.active} active`}
                   </span>
                   <Link className="btn" href={`/e/${e.id}`}>
                     Watch

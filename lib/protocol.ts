@@ -22,6 +22,8 @@ export const LIMITS = {
   moodMax: 10,
   /** Longest trail a snapshot carries per runner; longer ones are simplified (the full track stays stored). */
   snapshotMaxPoints: 2000,
+  /** Highest sequence number a client may use; the server numbers tracking-app fixes above it. */
+  maxSeq: 2 ** 50 - 1,
   /** Runners one subscription may follow by id. */
   followMax: 100,
   viewCodeMin: 4,
@@ -114,7 +116,7 @@ export const ResumeMsg = z.object({
 export const PositionMsg = z.object({
   type: z.literal('pos'),
   /** Per-runner sequence number, starting at 1, one per fix. */
-  seq: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER),
+  seq: z.number().int().min(1).max(LIMITS.maxSeq),
   lat: finite.min(-90).max(90),
   lon: finite.min(-180).max(180),
   /** Time of the fix, ms since the epoch. */
@@ -211,7 +213,7 @@ export interface RunnerInfo {
 }
 
 export interface RunnerSnapshot extends RunnerInfo {
-  /** The trail so far; long trails are simplified to at most SNAPSHOT_MAX_POINTS for display. */
+  /** The trail so far; long trails are simplified to at most LIMITS.snapshotMaxPoints for display. */
   track: TrackPoint[];
   /** Metres covered along the full stored trail. */
   distance: number;

@@ -6,6 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { cleanText, EventNameSchema, type EventInfo, LIMITS, RunnerIdSchema, ViewCodeSchema } from '../lib/protocol';
 import type { Core } from './core';
+import type { Effects } from './hub';
 import { toGpx } from './gpx';
 import { slugify } from './hub';
 import { clientAddress } from './net-policy';
@@ -154,12 +155,12 @@ async function route(ctx: Ctx): Promise<void> {
     if (!only(ctx, 'DELETE') || !isOrganiser(ctx, event)) return;
     const effects = core.hub.revokeShareLink(event.id, linkPath[1]!);
     if (!effects) return fail(res, 404, 'no_such_link', 'There is no such link.');
-    core.change(effects);
+    if (!durable(ctx, effects)) return;
     return void res.writeHead(204).end();
   }
   if (rest === '/finish') {
     if (!only(ctx, 'POST') || !isOrganiser(ctx, event)) return;
-    core.change(core.hub.finishEvent(event.id));
+    if (!durable(ctx, core.hub.finishEvent(event.id))) return;
     return send(res, 200, { event: core.hub.getEvent(event.id) });
   }
   if (rest === '/view-code') return only(ctx, 'PUT') && isOrganiser(ctx, event) ? setViewCode(ctx, event) : undefined;
@@ -193,10 +194,17 @@ async function route(ctx: Ctx): Promise<void> {
     if (!core.hub.verifyOrganiser(event.id, token) && !core.hub.verifyRunner(event.id, runnerId, token)) {
       return fail(res, 403, 'forbidden', 'That token may not remove this runner.');
     }
-    core.change(core.hub.removeRunner(event.id, runnerId));
+    if (!durable(ctx, core.hub.removeRunner(event.id, runnerId))) return;
     return void res.writeHead(204).end();
   }
   return fail(res, 404, 'not_found', 'No such API endpoint.');
+}
+
+/** Apply a change and make it durable; answers 503 (and returns false) when storage failed. */
+function durable(ctx: Ctx, effects: Effects): boolean {
+  if (ctx.core.change(effects)) return true;
+  fail(ctx.res, 503, 'storage_unavailable', 'The change could not be saved: try again in a moment.', { 'retry-after': '5' });
+  return false;
 }
 
 function only(ctx: Ctx, method: string): boolean {
@@ -266,11 +274,11 @@ function deviceKey(ctx: Ctx, event: EventInfo, runnerId: string): void {
   if (!token) return unauthorised(res, 'Send your runner token as "Authorization: Bearer …".');
   if (!core.hub.verifyRunner(event.id, runnerId, token)) return fail(res, 403, 'forbidden', 'That token may not manage this runner.');
   if (req.method === 'DELETE') {
-    core.change({ send: [], store: core.hub.revokeDeviceKey(event.id, runnerId), afterStore: [] });
+    if (!durable(ctx, { send: [], store: core.hub.revokeDeviceKey(event.id, runnerId), afterStore: [] })) return;
     return void res.writeHead(204).end();
   }
   const issued = core.hub.issueDeviceKey(event.id, runnerId)!;
-  core.change({ send: [], store: issued.store, afterStore: [] });
+  if (!durable(ctx, { send: [], store: issued.store, afterStore: [] })) return;
   send(res, 201, { key: issued.key });
 }
 
@@ -295,7 +303,7 @@ async function createLink(ctx: Ctx, event: EventInfo): Promise<void> {
   }
   if (expiresAt != null && expiresAt <= Date.now()) return fail(ctx.res, 400, 'bad_link', 'The expiry time must be in the future.');
   const made = ctx.core.hub.createShareLink(event.id, { label, runners: runners ?? null, expiresAt: expiresAt ?? null })!;
-  ctx.core.change({ send: [], store: made.store, afterStore: [] });
+  if (!durable(ctx, { send: [], store: made.store, afterStore: [] })) return;
   send(ctx.res, 201, { link: made.link, path: `/s/${made.link.token}` });
 }
 
@@ -322,10 +330,11 @@ async function setViewCode(ctx: Ctx, event: EventInfo): Promise<void> {
   const parsed = await body(ctx);
   if (!parsed.ok) return;
   const raw = (parsed.value as { code?: unknown } | null)?.code;
+  if (raw === undefined) return fail(ctx.res, 400, 'bad_view_code', 'Send {"code": "…"} to set a view code, or {"code": null} to lift it.');
   if (raw !== null) {
     const code = ViewCodeSchema.safeParse(raw);
     if (!code.success) return fail(ctx.res, 400, 'bad_view_code', `The ${code.error.issues[0]?.message ?? 'view code is invalid'}; send {"code": null} to lift it.`);
   }
-  ctx.core.change(ctx.core.hub.setViewCode(event.id, raw as string | null));
+  if (!durable(ctx, ctx.core.hub.setViewCode(event.id, raw as string | null))) return;
   send(ctx.res, 200, { event: ctx.core.hub.getEvent(event.id) });
 }

@@ -57,6 +57,11 @@ export async function startTrackside({ config, pages, store, hubTimings, heartbe
     happinessIntervalMs: config.happinessIntervalMs,
     archiveAfterMs: config.archiveAfterMs,
     hubTimings,
+    onStoreFailure: () => {
+      // Fail-stop: nothing unwritten was acknowledged; after a restart clients resend it.
+      sse.close(CloseCode.Internal, 'storage failed');
+      void ws.close(CloseCode.Internal, 'storage failed').finally(() => process.exit(1));
+    },
   });
   const limiter = new ConnectionLimiter(config.maxConnectionsPerIp);
   const ws = createWsTransport(core, {
@@ -65,7 +70,7 @@ export async function startTrackside({ config, pages, store, hubTimings, heartbe
     limiter,
     trustProxy: config.trustProxy,
   });
-  const sse = createSseTransport(core, { limiter, trustProxy: config.trustProxy, heartbeatMs });
+  const sse = createSseTransport(core, { limiter, trustProxy: config.trustProxy, allowedOrigins: config.allowedOrigins, heartbeatMs });
   providePageData({
     listEvents: () => core.hub.listEvents(),
     getEvent: (id) => core.hub.getEvent(id),

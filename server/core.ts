@@ -32,6 +32,11 @@ export interface CoreOptions {
   hubTimings?: Partial<typeof DEFAULT_HUB_TIMINGS>;
   /** Live events with no activity this long are finished; 0 never. */
   archiveAfterMs?: number;
+  /**
+   * Called when a write fails. The hub already holds what could not be written, so the process should
+   * stop: restarting reloads only what is on disk, and clients resend everything unacknowledged.
+   */
+  onStoreFailure?: (err: unknown) => void;
   /** Past this many queued bytes a peer misses live updates and gets a fresh snapshot when it drains. */
   maxBufferedBytes?: number;
 }
@@ -169,6 +174,7 @@ export class Core {
     } catch (err) {
       // Nothing is acknowledged that was not written: the runner's outbox will send these again.
       log('error', 'store_write_failed', { error: String(err), ops: ops.length });
+      this.opts.onStoreFailure?.(err);
       return false;
     }
     for (const s of sends) this.sendTo(s.to, s.msg);
@@ -221,7 +227,8 @@ export class Core {
         state.stale = true;
         continue;
       }
-      if (state.resyncedTick === this.tickNo) continue;
+      // This tick's updates are already in the snapshots it was just sent; other news is not.
+      if (b.msg.type === 'update' && state.resyncedTick === this.tickNo) continue;
       if (state.stale) {
         state.stale = false;
         state.resyncedTick = this.tickNo;

@@ -51,7 +51,7 @@ function trackPoint(p: StoredPosition): string {
 }
 
 export function toGpx({ event, runner, positions, creator = 'Trackside' }: GpxInput): string {
-  const points = positions.filter(representable).sort((a, b) => a.seq - b.seq);
+  const points = positions.filter(representable).sort((a, b) => a.t - b.t || a.seq - b.seq);
   const start = points.length > 0 ? `<time>${new Date(points[0].t).toISOString()}</time>` : '';
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',

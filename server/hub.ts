@@ -129,7 +129,7 @@ interface Conn {
 
 const CHEERS_KEPT = 20;
 /** App fixes are numbered from here, far above any browser's sequence. */
-export const INGEST_SEQ_BASE = 2 ** 50;
+export const INGEST_SEQ_BASE = LIMITS.maxSeq + 1;
 const HAPPINESS_KEPT = 24 * 720; // a day of 5 s samples
 
 export function slugify(name: string): string {
@@ -259,15 +259,15 @@ export class Hub {
     ev.info = { ...ev.info, protected: code !== null };
     const effects: Effects = { ...none(), store: [this.eventRecord(ev)] };
     if (code !== null) {
-      for (const connId of ev.subscribers) {
-        this.conns.get(connId)?.subscriptions.delete(eventId);
+      // Whoever watches through a share link keeps watching: the link grants access on its own.
+      for (const connId of [...ev.subscribers]) {
+        if (ev.viaLink.has(connId)) continue;
+        this.unsubscribe(ev, connId, this.conns.get(connId));
         effects.send.push({
           to: connId,
           msg: { type: 'error', code: ErrorCode.ViewCodeRequired, message: 'This event is now protected: enter its view code.', ref: 'subscribe' },
         });
       }
-      ev.subscribers.clear();
-      ev.follows.clear();
     }
     effects.broadcast = [this.eventNews(ev)];
     return effects;
@@ -279,6 +279,7 @@ export class Hub {
     const runner = ev?.runners.get(runnerId);
     if (!ev || !runner) return none();
     ev.runners.delete(runnerId);
+    if (runner.deviceKeyHash) this.deviceKeys.delete(runner.deviceKeyHash);
     ev.pendingPoints.delete(runnerId);
     ev.retrace.delete(runnerId);
     ev.dirty.delete(runnerId);
@@ -399,12 +400,13 @@ export class Hub {
     return this.events.get(id)?.info;
   }
 
-  listEvents(): Array<EventInfo & { runners: number; active: number }> {
+  /** Every event, with runner counts for public ones only: a protected event shows no more than its name. */
+  listEvents(): Array<EventInfo & { runners: number | null; active: number | null }> {
     return [...this.events.values()]
       .map((e) => ({
         ...e.info,
-        runners: e.runners.size,
-        active: [...e.runners.values()].filter((r) => r.status === 'active').length,
+        runners: e.info.protected ? null : e.runners.size,
+        active: e.info.protected ? null : [...e.runners.values()].filter((r) => r.status === 'active').length,
       }))
       .sort((a, b) => b.createdAt - a.createdAt);
   }
@@ -791,6 +793,8 @@ export class Hub {
   private subscribe(connId: ConnId, conn: Conn, eventId: string, code?: string, runners?: string[], share?: string): Effects {
     const ev = this.liveEvent(connId, eventId, 'subscribe');
     if (!('info' in ev)) return ev;
+    // A new subscribe replaces the old one whatever its outcome: access is judged afresh every time.
+    this.unsubscribe(ev, connId, conn);
     if (share !== undefined) {
       const found = this.linkTokens.get(share);
       if (!found || found.event !== eventId) return error(connId, ErrorCode.NoSuchLink, 'This share link does not exist.', 'subscribe');
@@ -810,6 +814,13 @@ export class Hub {
       }
     }
     return this.addSubscriber(ev, connId, conn, runners);
+  }
+
+  private unsubscribe(ev: LiveEvent, connId: ConnId, conn: Conn | undefined): void {
+    ev.subscribers.delete(connId);
+    ev.follows.delete(connId);
+    ev.viaLink.delete(connId);
+    conn?.subscriptions.delete(ev.info.id);
   }
 
   private linkClosed(connId: ConnId, state: ShareLinkState): Effects {

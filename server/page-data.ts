@@ -10,7 +10,7 @@ export interface ClientConfig {
 }
 
 export interface PageData {
-  listEvents(): Array<EventInfo & { runners: number; active: number }>;
+  listEvents(): Array<EventInfo & { runners: number | null; active: number | null }>;
   getEvent(id: string): EventInfo | undefined;
   resolveShareLink(token: string): { event: EventInfo; link: ShareLink; state: ShareLinkState } | null;
   clientConfig: ClientConfig;

@@ -8,13 +8,15 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CloseCode, ErrorCode, LIMITS } from '../lib/protocol';
 import type { ConnId } from './hub';
 import type { Core, SharedFrame } from './core';
-import { clientAddress, type ConnectionLimiter } from './net-policy';
+import { clientAddress, type ConnectionLimiter, originAllowed } from './net-policy';
 import { TokenBucket } from './token-bucket';
 
 interface Stream {
   connId: ConnId;
   res: ServerResponse;
   budget: TokenBucket;
+  strikes: TokenBucket;
+  end(code: number, reason: string): void;
 }
 
 export interface SseTransport {
@@ -27,11 +29,20 @@ const sseFrames = new WeakMap<SharedFrame, Buffer>();
 
 export function createSseTransport(
   core: Core,
-  { limiter, trustProxy, heartbeatMs = 25_000 }: { limiter: ConnectionLimiter; trustProxy: boolean; heartbeatMs?: number },
+  {
+    limiter,
+    trustProxy,
+    allowedOrigins = null,
+    heartbeatMs = 25_000,
+  }: { limiter: ConnectionLimiter; trustProxy: boolean; allowedOrigins?: string[] | null; heartbeatMs?: number },
 ): SseTransport {
   const streams = new Map<string, Stream>();
 
   function open(req: IncomingMessage, res: ServerResponse): void {
+    if (!originAllowed(req, allowedOrigins)) {
+      res.writeHead(403, { 'content-type': 'text/plain' }).end('This origin may not connect.\n');
+      return;
+    }
     const address = clientAddress(req, trustProxy);
     if (!limiter.open(address)) {
       res.writeHead(429, { 'content-type': 'text/plain' }).end('Too many connections from this address.\n');
@@ -68,7 +79,13 @@ export function createSseTransport(
         return res.writableLength;
       },
     });
-    streams.set(id, { connId, res, budget: new TokenBucket(LIMITS.rateBurst, LIMITS.ratePerSecond) });
+    streams.set(id, {
+      connId,
+      res,
+      budget: new TokenBucket(LIMITS.rateBurst, LIMITS.ratePerSecond),
+      strikes: new TokenBucket(LIMITS.rateStrikes, LIMITS.rateStrikes / 10),
+      end,
+    });
     // Comments keep proxies from timing the stream out, and find dead clients by failed writes.
     const heartbeat = setInterval(() => res.write(': ping\n\n'), heartbeatMs);
     heartbeat.unref();
@@ -99,7 +116,9 @@ export function createSseTransport(
         return;
       }
       if (!stream.budget.take()) {
-        core.refuse(stream.connId, ErrorCode.RateLimited, `Too many messages: at most ${LIMITS.ratePerSecond} a second.`);
+        // As on WebSocket: refused, and cut off when it keeps flooding.
+        if (!stream.strikes.take()) stream.end(CloseCode.Policy, 'message rate exceeded');
+        else core.refuse(stream.connId, ErrorCode.RateLimited, `Too many messages: at most ${LIMITS.ratePerSecond} a second.`);
       } else {
         core.receiveFrame(stream.connId, Buffer.concat(chunks).toString('utf8'));
       }

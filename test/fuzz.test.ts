@@ -116,7 +116,7 @@ function makeGenerator(ctx: { eventId: string; honestRunnerId: () => string }) {
       const m: Record<string, unknown> = validFix(r);
       const field = r.pick(['seq', 'lat', 'lon', 't', 'acc', 'alt', 'spd', 'hdg', 'missing']);
       const bad: Record<string, unknown[]> = {
-        seq: [0, -1, 1.5, -0.5, '1', null, true, [], {}, 1e308, -1e308, Number.MAX_SAFE_INTEGER + 2],
+        seq: [0, -1, 1.5, -0.5, '1', null, true, [], {}, 1e308, -1e308, Number.MAX_SAFE_INTEGER + 2, LIMITS.maxSeq + 1],
         lat: [90.0001, -91, 1e308, -1e308, '51.5', null, [], true],
         lon: [180.5, -181, 1e308, -1e308, '0', null],
         t: [-1, 1.5, 8.64e15 + 1, 1e308, '2026-01-01', null],
@@ -145,7 +145,7 @@ function makeGenerator(ctx: { eventId: string; honestRunnerId: () => string }) {
       const m = validFix(r);
       // Valid in form (far future and far past included): the connection has not joined, so not_joined.
       m.t = r.pick([Date.now(), Date.now() + 365 * 24 * 3600_000, 8.64e15, 0, 1]);
-      if (r.chance(0.2)) m.seq = Number.MAX_SAFE_INTEGER;
+      if (r.chance(0.2)) m.seq = LIMITS.maxSeq;
       return { data: J(m), expect: ErrorCode.NotJoined };
     }],
     [2, 'mood_stop_not_joined', (r) =>

@@ -158,7 +158,9 @@ describe('parseClientFrame: refused frames', () => {
     refused({ ...validPos, seq: -1 }, ErrorCode.BadPosition);
     refused({ ...validPos, seq: 1.5 }, ErrorCode.BadPosition);
     refused({ ...validPos, seq: '1' }, ErrorCode.BadPosition);
-    accepted({ ...validPos, seq: Number.MAX_SAFE_INTEGER });
+    accepted({ ...validPos, seq: LIMITS.maxSeq });
+    // Above that the server numbers tracking-app fixes.
+    refused({ ...validPos, seq: LIMITS.maxSeq + 1 }, ErrorCode.BadPosition);
   });
 
   test('a timestamp must be a whole, non-negative number of milliseconds', () => {

@@ -168,6 +168,22 @@ describe('share links', () => {
       const open = await fetch(`${srv.url}/api/events/${event.id}?share=${link.token}`);
       assert.equal(open.status, 200);
       assert.equal(open.headers.get('access-control-allow-origin'), null, 'never open to other origins when protected');
+      // Subscribing again without the link is judged afresh: a wrong code leaves the viewer with nothing.
+      s.send({ type: 'subscribe', event: event.id, code: 'wrong-code' });
+      assert.equal((await s.next('error')).code, ErrorCode.BadViewCode);
+      ada.client.send(fix(2, Date.now()));
+      await ada.client.next('ack');
+      await new Promise((r) => setTimeout(r, 100));
+      assert.equal(s.received.filter((m) => m.type === 'update').length, 0);
+      // Setting a view code leaves link viewers watching: the link grants access by itself.
+      const viewer = await TestClient.connect(srv.wsUrl);
+      viewer.send({ type: 'subscribe', event: event.id, share: link.token });
+      await viewer.next('snapshot');
+      await fetch(`${srv.url}/api/events/${event.id}/view-code`, { method: 'PUT', headers: auth(organiserToken), body: '{"code":"other-code"}' });
+      bo.client.send({ ...fix(2, Date.now()), lat: 52 });
+      await viewer.until((m) => m.type === 'update' && !!m.points[bo.runnerId]);
+      assert.equal(viewer.received.filter((m) => m.type === 'error').length, 0);
+      viewer.close();
       const forged = await fetch(`${srv.url}/api/events/${event.id}/links`, { method: 'POST', headers: auth(ada.token), body: '{}' });
       assert.equal(forged.status, 403);
       const badRunner = await fetch(`${srv.url}/api/events/${event.id}/links`, {
