@@ -707,13 +707,9 @@ export class Hub {
   }
 
   /** Whose device key this is; keys are looked up by hash, never kept in the clear. */
-  runnerByDeviceKey(key: string): { eventId: string; runnerId: string; hasKey: true } | null {
+  runnerByDeviceKey(key: string): { eventId: string; runnerId: string } | null {
     const runner = this.deviceKeys.get(this.opts.credentials.hash(key));
-    return runner ? { eventId: runner.event, runnerId: runner.id, hasKey: true } : null;
-  }
-
-  hasDeviceKey(eventId: string, runnerId: string): boolean {
-    return !!this.events.get(eventId)?.runners.get(runnerId)?.deviceKeyHash;
+    return runner ? { eventId: runner.event, runnerId: runner.id } : null;
   }
 
   /**
