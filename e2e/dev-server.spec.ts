@@ -1,0 +1,52 @@
+/**
+ * `npm run dev`: Next attaches its own upgrade listener once it has served a page. The live endpoint
+ * must keep upgrading next to it, and hot reload's socket must keep working too.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect, offline, test } from './fixtures';
+
+const PORT = 3290;
+
+test('in development mode /ws still upgrades after pages were served, beside hot reload', async ({ browser }) => {
+  test.setTimeout(180_000);
+  const dataDir = mkdtempSync(join(tmpdir(), 'trackside-dev-'));
+  const server: ChildProcess = spawn(join(__dirname, '..', 'node_modules', '.bin', 'tsx'), ['server.ts'], {
+    cwd: join(__dirname, '..'),
+    env: { ...process.env, NODE_ENV: 'development', PORT: String(PORT), HOST: '127.0.0.1', DATA_DIR: dataDir, DEMO: '0', LOG_LEVEL: 'silent', NEXT_TELEMETRY_DISABLED: '1' },
+    stdio: 'ignore',
+  });
+  const context = await browser.newContext({ baseURL: `http://127.0.0.1:${PORT}` });
+  try {
+    await expect
+      .poll(() => fetch(`http://127.0.0.1:${PORT}/api/health`).then((r) => r.ok, () => false), { timeout: 60_000 })
+      .toBe(true);
+    await offline(context, []);
+    const page = await context.newPage();
+    const sockets: string[] = [];
+    page.on('websocket', (ws) => sockets.push(ws.url()));
+    await page.goto('/', { timeout: 120_000 });
+    await expect(page.getByRole('heading', { name: 'Live tracking for your run' })).toBeVisible({ timeout: 60_000 });
+    // Hot reload connected its own socket through Next's upgrade handling.
+    await expect.poll(() => sockets.some((u) => u.includes('/_next/')), { timeout: 60_000 }).toBe(true);
+    const hello = await page.evaluate(
+      () =>
+        new Promise<string>((resolve, reject) => {
+          const ws = new WebSocket(`ws://${location.host}/ws`);
+          ws.onmessage = (e) => {
+            resolve(String(e.data));
+            ws.close();
+          };
+          ws.onerror = () => reject(new Error('ws failed'));
+        }),
+    );
+    expect(JSON.parse(hello)).toMatchObject({ type: 'hello' });
+  } finally {
+    await context.close();
+    server.kill('SIGTERM');
+    await new Promise((r) => server.once('exit', r));
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
