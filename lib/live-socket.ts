@@ -69,10 +69,6 @@ export class LiveSocket {
     };
   }
 
-  get isOpen(): boolean {
-    return this.socket?.readyState === OPEN;
-  }
-
   /** Send if connected; returns false when the message could not be sent now. */
   send(msg: ClientMessage): boolean {
     if (!this.socket || this.socket.readyState !== OPEN) return false;

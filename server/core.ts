@@ -2,7 +2,7 @@
  * Wires the hub to storage, clocks and peers. Transports hand it frames from peers; it validates them,
  * asks the hub, writes what the hub wants kept in batches, and only then sends what had to wait for the write.
  */
-import { type ClientMessage, CloseCode, ErrorCode, parseClientFrame, type ServerMessage } from '../lib/protocol';
+import { CloseCode, ErrorCode, parseClientFrame, type ServerMessage } from '../lib/protocol';
 import { cryptoCredentials } from './credentials';
 import { type Broadcast, type ConnId, DEFAULT_HUB_TIMINGS, type Effects, Hub, type Send } from './hub';
 import { log } from './log';
@@ -100,11 +100,7 @@ export class Core {
       else this.sendTo(id, { type: 'error', code: parsed.code, message: parsed.message, ...(parsed.ref ? { ref: parsed.ref } : {}) });
       return;
     }
-    this.receive(id, parsed.msg);
-  }
-
-  receive(id: ConnId, msg: ClientMessage): void {
-    this.apply(this.hub.receive(id, msg));
+    this.apply(this.hub.receive(id, parsed.msg));
   }
 
   refuse(id: ConnId, code: ErrorCode, message: string): void {
