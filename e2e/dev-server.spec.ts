@@ -6,7 +6,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect, offline, test } from './fixtures';
+import { expect, liveHello, offline, test } from './fixtures';
 
 const PORT = 3290;
 
@@ -31,18 +31,7 @@ test('in development mode /ws still upgrades after pages were served, beside hot
     await expect(page.getByRole('heading', { name: 'Live tracking for your run' })).toBeVisible({ timeout: 60_000 });
     // Hot reload connected its own socket through Next's upgrade handling.
     await expect.poll(() => sockets.some((u) => u.includes('/_next/')), { timeout: 60_000 }).toBe(true);
-    const hello = await page.evaluate(
-      () =>
-        new Promise<string>((resolve, reject) => {
-          const ws = new WebSocket(`ws://${location.host}/ws`);
-          ws.onmessage = (e) => {
-            resolve(String(e.data));
-            ws.close();
-          };
-          ws.onerror = () => reject(new Error('ws failed'));
-        }),
-    );
-    expect(JSON.parse(hello)).toMatchObject({ type: 'hello' });
+    expect(await liveHello(page)).toMatchObject({ type: 'hello' });
   } finally {
     await context.close();
     server.kill('SIGTERM');

@@ -19,6 +19,22 @@ export async function createEvent(request: APIRequestContext, name: string): Pro
   return ((await res.json()) as { event: { id: string } }).event.id;
 }
 
+/** The first message the live endpoint sends to a WebSocket opened from `page`, parsed. */
+export async function liveHello(page: Page): Promise<unknown> {
+  const text = await page.evaluate(
+    () =>
+      new Promise<string>((resolve, reject) => {
+        const ws = new WebSocket(`ws://${location.host}/ws`);
+        ws.onmessage = (e) => {
+          resolve(String(e.data));
+          ws.close();
+        };
+        ws.onerror = () => reject(new Error('ws failed'));
+      }),
+  );
+  return JSON.parse(text);
+}
+
 /** A phone-sized runner page, sharing from `at`, with its first fix acknowledged. */
 export async function sharingRunner(
   browser: Browser,

@@ -2,7 +2,7 @@
  * The whole path in real Chromium: a runner page with mocked GPS, and a spectator page in another context.
  */
 import type { Browser, BrowserContext, Page } from '@playwright/test';
-import { createEvent, expect, offline, test } from './fixtures';
+import { createEvent, expect, liveHello, offline, test } from './fixtures';
 
 const START = { latitude: 40.7712, longitude: -73.9741 };
 /** A zigzag north-east: no point is on the line through its neighbours, so the drawn path keeps every one. */
@@ -169,18 +169,7 @@ test('the landing page creates an event and opens it', async ({ page }) => {
 
 test('the live endpoint still upgrades after pages have been served', async ({ page }) => {
   await page.goto('/');
-  const hello = await page.evaluate(
-    () =>
-      new Promise<string>((resolve, reject) => {
-        const ws = new WebSocket(`ws://${location.host}/ws`);
-        ws.onmessage = (e) => {
-          resolve(String(e.data));
-          ws.close();
-        };
-        ws.onerror = () => reject(new Error('ws failed'));
-      }),
-  );
-  expect(JSON.parse(hello)).toMatchObject({ type: 'hello', v: 1 });
+  expect(await liveHello(page)).toMatchObject({ type: 'hello', v: 1 });
 });
 
 test('a runner whose location is blocked is told what to do', async ({ browser, baseURL, page }) => {

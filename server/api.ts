@@ -171,7 +171,7 @@ async function route(ctx: Ctx): Promise<void> {
   const runner = /^\/runners\/([A-Za-z0-9_-]+)(\/track\.gpx|\/track)?$/.exec(rest);
   if (runner) {
     const runnerId = runner[1]!;
-    const info = core.hub.runnerSummaries(event.id).find((r) => r.id === runnerId);
+    const info = core.hub.runnerSummary(event.id, runnerId);
     if (req.method === 'GET') {
       return readable(ctx, event, (a) => {
         if (!info || !a.sees(runnerId)) return fail(res, 404, 'no_such_runner', 'That runner is not in this event.');

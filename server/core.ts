@@ -8,10 +8,11 @@ import { type Broadcast, type ConnId, DEFAULT_HUB_TIMINGS, type Effects, Hub, ty
 import { log } from './log';
 import type { Store, StoreOp } from './store';
 
-/** One serialised message shared by many peers; a transport may cache its own framing of it here. */
+/** One serialised message shared by many peers; each transport caches its own framing of it here. */
 export interface SharedFrame {
   readonly bytes: Buffer;
-  framed?: Buffer;
+  ws?: Buffer;
+  sse?: Buffer;
 }
 
 /** The least a transport must offer for one connected client. */

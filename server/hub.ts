@@ -385,10 +385,19 @@ export class Hub {
     return this.events.get(eventId)?.happiness.slice() ?? [];
   }
 
-  /** Runner summaries for the organiser. */
+  /** Runner summaries for the organiser and the read API. */
   runnerSummaries(eventId: string): Array<RunnerInfo & { points: number }> {
     const ev = this.events.get(eventId);
-    return ev ? [...ev.runners.values()].map((r) => ({ ...this.info(r), points: r.track.length })) : [];
+    return ev ? [...ev.runners.values()].map((r) => this.summary(r)) : [];
+  }
+
+  runnerSummary(eventId: string, runnerId: string): (RunnerInfo & { points: number }) | undefined {
+    const r = this.events.get(eventId)?.runners.get(runnerId);
+    return r && this.summary(r);
+  }
+
+  private summary(r: Runner): RunnerInfo & { points: number } {
+    return { ...this.info(r), points: r.track.length };
   }
 
   /** A runner's public name, for file names and exports. */
@@ -891,9 +900,11 @@ export class Hub {
     for (const ev of this.events.values()) {
       for (const r of ev.runners.values()) this.refreshStatus(ev, r, now);
       // Drop spectators whose link has just expired, before this tick's update reaches them.
-      const lapsed = new Set([...ev.viaLink.values()].filter((id) => shareLinkState(ev.links.get(id)!, now) !== 'active'));
-      for (const linkId of lapsed) {
-        for (const s of this.dropLinkSubscribers(ev, linkId, 'expired').send) out.push({ to: [s.to], msg: s.msg });
+      if (ev.viaLink.size) {
+        const lapsed = new Set([...ev.viaLink.values()].filter((id) => shareLinkState(ev.links.get(id)!, now) !== 'active'));
+        for (const linkId of lapsed) {
+          for (const s of this.dropLinkSubscribers(ev, linkId, 'expired').send) out.push({ to: [s.to], msg: s.msg });
+        }
       }
       if (ev.dirty.size === 0 && ev.pendingPoints.size === 0 && ev.retrace.size === 0 && ev.removed.size === 0) continue;
       if (ev.subscribers.size > 0) out.push(...this.updates(ev, now));

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CloseCode, ErrorCode, LIMITS } from '../lib/protocol';
 import type { ConnId } from './hub';
-import type { Core, SharedFrame } from './core';
+import type { Core } from './core';
 import { clientAddress, type ConnectionLimiter, originAllowed } from './net-policy';
 import { TokenBucket } from './token-bucket';
 
@@ -24,8 +24,6 @@ export interface SseTransport {
   handle(req: IncomingMessage, res: ServerResponse, url: URL): boolean;
   close(code: number, reason: string): void;
 }
-
-const sseFrames = new WeakMap<SharedFrame, Buffer>();
 
 export function createSseTransport(
   core: Core,
@@ -67,12 +65,8 @@ export function createSseTransport(
       // JSON.stringify never writes a raw line break, so one message is always one data line.
       send: (data) => void res.write(`data: ${data.toString()}\n\n`),
       sendShared(frame) {
-        let bytes = sseFrames.get(frame);
-        if (!bytes) {
-          bytes = Buffer.concat([Buffer.from('data: '), frame.bytes, Buffer.from('\n\n')]);
-          sseFrames.set(frame, bytes);
-        }
-        res.write(bytes);
+        frame.sse ??= Buffer.concat([Buffer.from('data: '), frame.bytes, Buffer.from('\n\n')]);
+        res.write(frame.sse);
       },
       close: end,
       get bufferedAmount() {

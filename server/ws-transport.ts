@@ -54,10 +54,10 @@ export function createWsTransport(core: Core, opts: WsTransportOptions): WsTrans
         if (ws.readyState !== WebSocket.OPEN) return;
         // Frame once for every subscriber, then write the same buffer to each socket. Safe beside
         // ws.send: without compression ws writes each frame whole and synchronously too.
-        frame.framed ??= Buffer.concat(
+        frame.ws ??= Buffer.concat(
           sender.frame(frame.bytes, { fin: true, rsv1: false, opcode: 1, mask: false, readOnly: true }),
         );
-        (ws as unknown as { _socket: Socket })._socket.write(frame.framed);
+        (ws as unknown as { _socket: Socket })._socket.write(frame.ws);
       },
       close: (code, reason) => ws.close(code, reason),
       get bufferedAmount() {
