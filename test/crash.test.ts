@@ -13,7 +13,7 @@ import { WebSocket } from 'ws';
 import type { SocketLike } from '../lib/live-socket';
 import { MemoryStorage } from '../lib/outbox';
 import { RunnerSession } from '../lib/runner-session';
-import { TestClient } from './helpers';
+import { freePort, TestClient } from './helpers';
 
 const ROOT = join(__dirname, '..');
 const RUNNERS = 10;
@@ -68,7 +68,7 @@ function stored(dataDir: string, event: string): Map<string, { count: number; di
 test('SIGKILL mid-run loses no acknowledged point; after a restart every point is stored once', async (t) => {
   assert.ok(existsSync(join(ROOT, '.next', 'BUILD_ID')), 'run `npm run build` first');
   const dataDir = mkdtempSync(join(tmpdir(), 'trackside-crash-'));
-  const port = 20_000 + Math.floor(Math.random() * 20_000);
+  const port = await freePort();
   let server = startServer(port, dataDir);
   const sessions: RunnerSession[] = [];
   try {

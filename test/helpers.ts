@@ -1,5 +1,6 @@
 /** Test helpers: a real Trackside on loopback, and a WebSocket client that waits for messages. */
 import { mkdtempSync, rmSync } from 'node:fs';
+import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WebSocket } from 'ws';
@@ -131,4 +132,16 @@ export async function joinAsRunner(url: string, event: string, name = 'Ada', col
 
 export function fix(seq: number, t: number, i = seq) {
   return { type: 'pos' as const, seq, lat: 51.5 + i * 0.0001, lon: -0.12 + i * 0.0001, t, acc: 5 };
+}
+
+/** A port nothing listens on right now, chosen by the system, for a server started in another process. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createNetServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
 }

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { WebSocket } from 'ws';
+import { freePort } from './helpers';
 
 const ROOT = join(__dirname, '..');
 const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
@@ -32,9 +33,6 @@ async function waitFor(check: () => boolean, timeoutMs: number, what: string) {
   }
 }
 
-function freePort(): number {
-  return 20_000 + Math.floor(Math.random() * 20_000);
-}
 
 describe('server.ts', () => {
   let dataDir: string;
@@ -58,7 +56,7 @@ describe('server.ts', () => {
   });
 
   test('SIGTERM closes live sockets with 1001 and exits 0 within 5 s', async () => {
-    const port = freePort();
+    const port = await freePort();
     const s = startServer({ PORT: String(port), DATA_DIR: join(dataDir, 'term') });
     children.push(s.child);
     await waitFor(() => s.output().includes('Trackside is running'), 60_000, 'the server to start');
@@ -73,7 +71,7 @@ describe('server.ts', () => {
   });
 
   test('--https serves pages and the live endpoint over TLS with a self-signed certificate', async () => {
-    const port = freePort();
+    const port = await freePort();
     const s = startServer({ PORT: String(port), DATA_DIR: join(dataDir, 'tls') }, ['--https']);
     children.push(s.child);
     await waitFor(() => s.output().includes('Trackside is running'), 60_000, 'the server to start');
