@@ -1,6 +1,6 @@
 import Link from 'next/link';
 import { CreateEventForm } from '../components/CreateEventForm';
-import { pageData } from '../server/page-data';
+import { pageData } from '../lib/page-data';
 
 export const dynamic = 'force-dynamic';
 

@@ -1,7 +1,7 @@
 'use client';
 
 import { type FormEvent, useEffect, useState } from 'react';
-import type { RunnerView } from '../lib/event-view';
+import type { RunnerView } from '../client/event-view';
 import { LIMITS } from '../lib/protocol';
 
 export type CheerStatus = { state: 'idle' } | { state: 'sending' } | { state: 'sent' } | { state: 'failed'; message: string };

@@ -1,6 +1,6 @@
 'use client';
 
-import type { ConnectionState, Transport } from '../lib/live-socket';
+import type { ConnectionState, Transport } from '../client/live-socket';
 
 export function ConnectionBadge({
   state,

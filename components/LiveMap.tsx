@@ -3,7 +3,7 @@
 import L from 'leaflet';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { MapContainer, ScaleControl, TileLayer, useMap } from 'react-leaflet';
-import type { RunnerView } from '../lib/event-view';
+import type { RunnerView } from '../client/event-view';
 import type { TrackPoint } from '../lib/protocol';
 
 export interface LiveMapProps {

@@ -1,7 +1,7 @@
 'use client';
 
 import { memo, useState } from 'react';
-import type { RunnerView } from '../lib/event-view';
+import type { RunnerView } from '../client/event-view';
 import { formatDistance, formatPace } from '../lib/geo';
 import { recentPace } from '../lib/track';
 import { ago, useNow } from './useNow';

@@ -2,10 +2,10 @@
 
 import Link from 'next/link';
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { Fix } from '../lib/outbox';
+import type { Fix } from '../client/outbox';
 import { type EventInfo, LIMITS } from '../lib/protocol';
-import { loadIdentity, RunnerSession, type RunnerSessionState } from '../lib/runner-session';
-import { liveUrl } from '../lib/ws-url';
+import { loadIdentity, RunnerSession, type RunnerSessionState } from '../client/runner-session';
+import { liveUrl } from '../client/ws-url';
 import { ConnectionBadge } from './ConnectionBadge';
 import { TrackerApps } from './TrackerApps';
 import { ago, useNow } from './useNow';

@@ -3,11 +3,11 @@
 import dynamic from 'next/dynamic';
 import Link from 'next/link';
 import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'react';
-import { emptyEventView, reduceEventView } from '../lib/event-view';
-import { type ConnectionState, LiveSocket, type Transport } from '../lib/live-socket';
+import { emptyEventView, reduceEventView } from '../client/event-view';
+import { type ConnectionState, LiveSocket, type Transport } from '../client/live-socket';
 import { ErrorCode, type EventInfo, type ServerMessage } from '../lib/protocol';
-import { liveUrl } from '../lib/ws-url';
-import type { ClientConfig } from '../server/page-data';
+import { liveUrl } from '../client/ws-url';
+import type { ClientConfig } from '../lib/page-data';
 import { CheerForm, type CheerStatus } from './CheerForm';
 import { ConnectionBadge } from './ConnectionBadge';
 import { HappinessPanel } from './HappinessPanel';

@@ -1,8 +1,8 @@
 'use client';
 
 import { useEffect, useState } from 'react';
-import { loadIdentity } from '../lib/runner-session';
-import { osmandTemplate, owntracksConfigLink, owntracksUrl, traccarServerUrl, traccarSetupLink } from '../server/ingest/paths';
+import { loadIdentity } from '../client/runner-session';
+import { osmandTemplate, owntracksConfigLink, owntracksUrl, traccarServerUrl, traccarSetupLink } from '../lib/ingest-urls';
 import { QrCode } from './QrCode';
 
 /** The key stays in this browser (which already holds the runner token) so the settings can be shown again. */

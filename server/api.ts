@@ -8,7 +8,7 @@ import { cleanText, EventNameSchema, type EventInfo, LIMITS, RunnerIdSchema, Vie
 import type { Core } from './core';
 import type { Effects } from './hub';
 import { toGpx } from './gpx';
-import { slugify } from './hub';
+import { slugify } from '../lib/slug';
 import { clientAddress } from './net-policy';
 import type { KeyedBuckets } from './token-bucket';
 

@@ -13,7 +13,7 @@ import { handleIngest } from './ingest/handler';
 import type { Config } from './config';
 import { Core, type CoreOptions } from './core';
 import { log } from './log';
-import { providePageData } from './page-data';
+import { providePageData } from '../lib/page-data';
 import { newNonce, pageHeaders } from './security-headers';
 import { KeyedBuckets } from './token-bucket';
 import { startSimulation, type Simulation } from './simulator';

@@ -23,6 +23,7 @@ import {
 } from '../lib/protocol';
 import { simplifyTrack } from '../lib/simplify';
 import { trackDistance } from '../lib/track';
+import { slugify } from '../lib/slug';
 import type { Credentials } from './credentials';
 import type { RestoredState, StoredPosition, StoreOp } from './store';
 
@@ -132,17 +133,6 @@ const CHEERS_KEPT = 20;
 export const INGEST_SEQ_BASE = LIMITS.maxSeq + 1;
 const HAPPINESS_KEPT = 24 * 720; // a day of 5 s samples
 
-export function slugify(name: string): string {
-  const slug = name
-    .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, 48)
-    .replace(/-+$/g, '');
-  return slug || 'event';
-}
 
 const none = (): Effects => ({ send: [], store: [], afterStore: [] });
 const error = (to: ConnId, code: ErrorCode, message: string, ref?: string): Effects => ({

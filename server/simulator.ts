@@ -5,9 +5,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { WebSocket } from 'ws';
 import { offsetM } from '../lib/geo';
-import type { SocketLike } from '../lib/live-socket';
-import { type KeyValueStorage, MemoryStorage } from '../lib/outbox';
-import { RunnerSession } from '../lib/runner-session';
+import type { SocketLike } from '../client/live-socket';
+import { type KeyValueStorage, MemoryStorage } from '../client/outbox';
+import { RunnerSession } from '../client/runner-session';
 import route from './routes/central-park.json';
 import { type LatLon, RouteWalker } from './route-walker';
 

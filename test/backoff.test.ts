@@ -1,7 +1,7 @@
 /** Unit: reconnect delays. Randomness is injected, so every expectation is exact. */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { backoffMs } from '../lib/backoff';
+import { backoffMs } from '../client/backoff';
 
 const fixed = (r: number) => () => r;
 

@@ -10,9 +10,9 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
 import { WebSocket } from 'ws';
-import type { SocketLike } from '../lib/live-socket';
-import { MemoryStorage } from '../lib/outbox';
-import { RunnerSession } from '../lib/runner-session';
+import type { SocketLike } from '../client/live-socket';
+import { MemoryStorage } from '../client/outbox';
+import { RunnerSession } from '../client/runner-session';
 import { freePort, TestClient } from './helpers';
 
 const ROOT = join(__dirname, '..');

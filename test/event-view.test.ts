@@ -1,7 +1,7 @@
 /** Unit: the spectator's reducer over server messages. */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { emptyEventView, type EventView, reduceEventView } from '../lib/event-view';
+import { emptyEventView, type EventView, reduceEventView } from '../client/event-view';
 import { extendDistance, MIN_STEP_M, recentPace, trackDistance } from '../lib/track';
 import { distanceM } from '../lib/geo';
 import type { EventInfo, RunnerInfo, RunnerSnapshot, ServerMessage, TrackPoint } from '../lib/protocol';

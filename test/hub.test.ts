@@ -15,7 +15,8 @@ import {
   type TrackPoint,
 } from '../lib/protocol';
 import { cryptoCredentials } from '../server/credentials';
-import { type Broadcast, type ConnId, DEFAULT_HUB_TIMINGS, type Effects, Hub, type Send, slugify } from '../server/hub';
+import { type Broadcast, type ConnId, DEFAULT_HUB_TIMINGS, type Effects, Hub, type Send } from '../server/hub';
+import { slugify } from '../lib/slug';
 import type { RestoredRunner, RestoredState, StoreOp } from '../server/store';
 
 const T0 = 1_700_000_000_000;

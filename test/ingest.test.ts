@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { after, before, describe, test } from 'node:test';
-import { osmandTemplate, owntracksConfigLink, traccarSetupLink } from '../server/ingest/paths';
+import { osmandTemplate, owntracksConfigLink, traccarSetupLink } from '../lib/ingest-urls';
 import type { StoredPosition } from '../server/store';
 import { joinAsRunner, startTestServer, TestClient, type TestServer } from './helpers';
 

@@ -1,7 +1,7 @@
 /** Unit: the runner's persistent outbox of numbered fixes. */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { type Fix, MAX_PENDING, MemoryStorage, Outbox } from '../lib/outbox';
+import { type Fix, MAX_PENDING, MemoryStorage, Outbox } from '../client/outbox';
 
 const KEY = 'trackside:sunday-10k:outbox';
 const T = 1_700_000_000_000;

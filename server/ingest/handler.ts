@@ -32,7 +32,7 @@ import { log } from '../log';
 import { type AppFix, checkFix } from './fix';
 import { type Decoded, decodeOsmAndJson, decodeOsmAndParams, type OsmAndDialect, OSMAND_APP_DIALECT, TRACCAR_DIALECT } from './osmand';
 import { basicPassword, decodeOwnTracks } from './owntracks';
-import { INGEST_PATHS } from './paths';
+import { INGEST_PATHS } from '../../lib/ingest-urls';
 
 export { INGEST_PATHS };
 

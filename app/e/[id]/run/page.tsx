@@ -1,7 +1,7 @@
 import type { Metadata } from 'next';
 import { notFound } from 'next/navigation';
 import { RunnerView } from '../../../../components/RunnerView';
-import { pageData } from '../../../../server/page-data';
+import { pageData } from '../../../../lib/page-data';
 
 export const dynamic = 'force-dynamic';
 

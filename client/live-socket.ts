@@ -1,6 +1,6 @@
 /** A WebSocket that reconnects by itself and speaks the Trackside protocol. Works in browsers and Node. */
 import { backoffMs } from './backoff';
-import type { ClientMessage, ServerMessage } from './protocol';
+import type { ClientMessage, ServerMessage } from '../lib/protocol';
 import { SseSocket } from './sse-socket';
 
 export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed';

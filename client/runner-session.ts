@@ -4,7 +4,7 @@
  */
 import { type ConnectionState, LiveSocket, type SocketFactory, type Transport } from './live-socket';
 import { type Fix, type KeyValueStorage, Outbox } from './outbox';
-import { type Cheer, ErrorCode, type ServerMessage } from './protocol';
+import { type Cheer, ErrorCode, type ServerMessage } from '../lib/protocol';
 
 export interface RunnerIdentity {
   runnerId: string;

@@ -2,8 +2,8 @@
  * The spectator's picture of one event, built from server messages by a pure reducer.
  * Trails only grow between snapshots, so views can draw the new tail instead of the whole trail.
  */
-import type { EventInfo, HappinessSample, RunnerInfo, ServerMessage, TrackPoint } from './protocol';
-import { extendDistance } from './track';
+import type { EventInfo, HappinessSample, RunnerInfo, ServerMessage, TrackPoint } from '../lib/protocol';
+import { extendDistance } from '../lib/track';
 
 export interface RunnerView extends RunnerInfo {
   track: TrackPoint[];

@@ -2,7 +2,7 @@
  * What the Next pages read from the running server. Next bundles pages apart from server.ts, so a module
  * imported by both would exist twice; the one live source is kept on globalThis under a registered symbol.
  */
-import type { EventInfo, ShareLink, ShareLinkState } from '../lib/protocol';
+import type { EventInfo, ShareLink, ShareLinkState } from './protocol';
 
 export interface ClientConfig {
   tileUrl: string;

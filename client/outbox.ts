@@ -2,7 +2,7 @@
  * The runner's outbox: every fix gets the next sequence number and stays here, in storage that survives
  * a reload, until the server acknowledges it. The server keeps each (runner, seq) once, so resending is safe.
  */
-import type { PositionMessage } from './protocol';
+import type { PositionMessage } from '../lib/protocol';
 
 export interface KeyValueStorage {
   getItem(key: string): string | null;
