@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 export const WS_PATH = '/ws';
 
 export const LIMITS = {
@@ -20,8 +20,14 @@ export const LIMITS = {
   maxPastMs: 7 * 24 * 3600_000,
   moodMin: 0,
   moodMax: 10,
-  /** Longest trail a snapshot carries per runner; longer ones are simplified (the full track stays stored). */
-  snapshotMaxPoints: 2000,
+  /**
+   * Trail points a snapshot carries for a whole event, shared among its runners (at most `trailMaxPoints`
+   * and at least `trailMinPoints` each): long or crowded trails are simplified for display, the full track
+   * stays stored and is read page by page from the track endpoint.
+   */
+  snapshotPoints: 150_000,
+  trailMaxPoints: 2000,
+  trailMinPoints: 16,
   /** Highest sequence number a client may use; the server numbers tracking-app fixes above it. */
   maxSeq: 2 ** 50 - 1,
   /** Runners one subscription may follow by id. */
@@ -68,6 +74,12 @@ export const ErrorCode = {
   LinkRevoked: 'link_revoked',
   LinkExpired: 'link_expired',
   NoSuchLink: 'no_such_link',
+  /** Nothing was kept: storage is failing or slow. Send it again later (retryAfterMs). */
+  StorageUnavailable: 'storage_unavailable',
+  /** Too many wrong view codes, links or tokens: wait retryAfterMs before trying again. */
+  TooManyAttempts: 'too_many_attempts',
+  /** This runner, address or event has stored as much as it may for now: send it again after retryAfterMs. */
+  QuotaExceeded: 'quota_exceeded',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -79,12 +91,30 @@ export function cleanText(s: string): string {
   return s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u200b-\u200f\u202a-\u202e\u2066-\u2069]/g, '').trim();
 }
 
+/**
+ * Characters that draw nothing, or nothing a reader can tell apart from a gap: format characters (soft
+ * hyphen, zero-width and byte-order marks, word joiners), separators, Hangul fillers, the blank Braille
+ * pattern, combining marks with nothing to combine with, and variation selectors.
+ */
+const BLANK = /[\p{Cf}\p{Z}\p{M}\u3164\u115F\u1160\uFFA0\u2800\u180E\u034F\uFE00-\uFE0F\u{E0100}-\u{E01EF}]/gu;
+
+/** Whether a text shows at least one letter, digit, punctuation mark or symbol. */
+export function hasVisibleText(s: string): boolean {
+  return s.replace(BLANK, '').length > 0;
+}
+
 const text = (max: number) =>
   z
     .string()
     .max(max * 4)
     .transform(cleanText)
-    .pipe(z.string().min(1, 'must not be empty').max(max, `at most ${max} characters`));
+    .pipe(
+      z
+        .string()
+        .min(1, 'must not be empty')
+        .max(max, `at most ${max} characters`)
+        .refine(hasVisibleText, 'must contain a visible letter, digit or symbol'),
+    );
 
 export const EventIdSchema = z.string().regex(/^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/, 'not an event id');
 export const RunnerIdSchema = z.string().regex(/^[A-Za-z0-9_-]{6,32}$/, 'not a runner id');
@@ -205,18 +235,24 @@ export interface RunnerInfo {
   name: string;
   color: string;
   status: RunnerStatus;
-  /** Time of the latest fix, ms since the epoch; null before the first. */
+  /** Time of the latest fix, ms since the epoch; null before the first. Updates move it on with their points. */
   lastSeen: number | null;
-  /** Accuracy of the latest fix, metres. */
-  acc: number | null;
   mood: number | null;
 }
 
 export interface RunnerSnapshot extends RunnerInfo {
-  /** The trail so far; long trails are simplified to at most LIMITS.snapshotMaxPoints for display. */
-  track: TrackPoint[];
-  /** Metres covered along the full stored trail. */
+  /**
+   * The trail so far for display, encoded (lib/polyline.ts: [lat, lon, t] to 1e-5 degrees and whole seconds).
+   * Long trails and crowded events are simplified to the snapshot's budget; the full track is read from
+   * GET /api/events/<id>/runners/<runner-id>/track.
+   */
+  trail: string;
+  /** The latest fix exactly as stored; null before the first. */
+  last: TrackPoint | null;
+  /** Metres covered, counted as fixes arrived in time order (jitter under 5 m left out). */
   distance: number;
+  /** Fixes stored for this runner. */
+  points: number;
 }
 
 /** A spectator link made by the organiser; the token in its URL is the only key. */
@@ -270,27 +306,44 @@ export type ServerMessage =
   | {
       type: 'snapshot';
       event: EventInfo;
+      /** Changes whenever the server rebuilt this event's live state: offsets of another epoch do not follow on. */
+      epoch: string;
+      /** Offset of the last update this snapshot includes; the next update that follows on has `prev` ≤ this. */
+      seq: number;
       runners: RunnerSnapshot[];
+      /** The event's happiness so far, thinned to at most a few hundred samples for a long event. */
       happiness: HappinessSample[];
       now: number;
     }
   | {
       type: 'update';
       event: string;
+      epoch: string;
+      /** This update's offset: one more than the event's previous update. */
+      seq: number;
+      /**
+       * Offset of the previous update that carried anything for this subscriber. If it is above the last
+       * offset the client holds, the client missed something: it should subscribe again for a snapshot.
+       */
+      prev: number;
       now: number;
-      /** Runners whose name, colour, status, accuracy or mood changed since the last update, or who are new. */
+      /** Runners whose name, colour, status or mood changed since the last update, or who are new. */
       runners: RunnerInfo[];
-      /** New trail points per runner id, in order: append them. */
+      /**
+       * New trail points per runner id. Insert each by its time (a late fix may belong before the latest);
+       * a point whose time the client already holds is one it has.
+       */
       points: Record<string, TrackPoint[]>;
-      /** Whole trails that replace what the client holds (a point arrived out of order). */
-      tracks?: Record<string, TrackPoint[]>;
+      /** Metres covered so far, for runners with new points. */
+      distance: Record<string, number>;
       /** Runners the organiser removed or who deleted their track: drop them. */
       removed?: string[];
     }
   | { type: 'event'; event: EventInfo }
   | { type: 'happiness'; event: string; sample: HappinessSample }
   | { type: 'cheer'; cheer: Cheer }
-  | { type: 'cheered'; runnerId: string }
+  /** The cheer was kept; `online` says whether the runner's phone is connected to see it now. */
+  | { type: 'cheered'; runnerId: string; online: boolean }
   | {
       type: 'error';
       code: ErrorCode;
@@ -299,6 +352,8 @@ export type ServerMessage =
       ref?: string;
       /** Sequence number of a refused fix: the server will not ask for it again. */
       seq?: number;
+      /** For storage_unavailable, too_many_attempts, quota_exceeded and rate_limited: when to try again. */
+      retryAfterMs?: number;
     };
 
 export type ServerMessageType = ServerMessage['type'];

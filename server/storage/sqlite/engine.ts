@@ -1,0 +1,411 @@
+/**
+ * The SQLite engine itself: synchronous, one connection, run inside a worker thread (./worker.ts) so that
+ * a slow or frozen disk stalls that thread and never the server's event loop. The writer connection
+ * migrates and appends; reader connections only query (WAL lets them read while the writer commits).
+ */
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Cheer, EventStatus, HappinessSample, ShareLink } from '../../../lib/protocol';
+import type {
+  Arrival,
+  EventRecord,
+  ReadQueries,
+  RoomRecord,
+  RoomRunner,
+  RunnerRecord,
+  StoredPosition,
+  TrackCursor,
+  WriteOp,
+} from '../store';
+import { migrate } from './migrate';
+
+type Row = Record<string, unknown>;
+
+/** Column order of a position in the packed form that crosses the thread boundary. */
+export const POSITION_COLUMNS = ['seq', 'lat', 'lon', 't', 'acc', 'alt', 'spd', 'hdg', 'bat'] as const;
+
+function eventRecord(r: Row): EventRecord {
+  const viewCodeHash = (r.view_code_hash as string | null) ?? null;
+  return {
+    info: {
+      id: r.id as string,
+      name: r.name as string,
+      createdAt: r.created_at as number,
+      status: r.status as EventStatus,
+      protected: viewCodeHash !== null,
+    },
+    organiserHash: r.organiser_hash as string,
+    viewCodeHash,
+    quotas: r.quotas ? (JSON.parse(r.quotas as string) as EventRecord['quotas']) : {},
+  };
+}
+
+function runnerRecord(r: Row): RunnerRecord {
+  return {
+    id: r.id as string,
+    event: r.event as string,
+    name: r.name as string,
+    color: r.color as string,
+    tokenHash: r.token_hash as string,
+    deviceKeyHash: (r.device_key_hash as string | null) ?? null,
+    joinedAt: r.joined_at as number,
+    stopped: r.stopped === 1,
+  };
+}
+
+function linkRecord(r: Row): ShareLink {
+  return {
+    id: r.id as string,
+    token: r.token as string,
+    label: r.label as string,
+    runners: r.runners ? (JSON.parse(r.runners as string) as string[]) : null,
+    createdAt: r.created_at as number,
+    expiresAt: (r.expires_at as number | null) ?? null,
+    revokedAt: (r.revoked_at as number | null) ?? null,
+  };
+}
+
+const POSITION_SELECT = 'SELECT seq, lat, lon, t, acc, alt, spd, hdg, bat FROM positions';
+
+export class SqliteEngine {
+  readonly db: Database.Database;
+  private nextArrival = 1;
+  private readonly statements = new Map<string, Database.Statement>();
+
+  constructor(file: string, role: 'write' | 'read') {
+    if (file !== ':memory:' && role === 'write') mkdirSync(dirname(file), { recursive: true });
+    this.db = new Database(file, { fileMustExist: role === 'read' });
+    if (role === 'write') {
+      this.db.pragma('journal_mode = WAL');
+      // FULL: a commit is on disk before anyone is acknowledged, even if the machine loses power.
+      this.db.pragma('synchronous = FULL');
+      migrate(this.db);
+      const max = this.db
+        .prepare('SELECT max(coalesce((SELECT max(arrival) FROM positions), 0), coalesce((SELECT max(arrival) FROM skipped_seqs), 0)) AS m')
+        .get() as { m: number };
+      this.nextArrival = max.m + 1;
+    } else {
+      this.db.pragma('query_only = ON');
+    }
+    // Keep this connection's page cache modest: the server's memory budget is for live rooms.
+    this.db.pragma('cache_size = -8000');
+  }
+
+  private stmt(sql: string): Database.Statement {
+    let s = this.statements.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.statements.set(sql, s);
+    }
+    return s;
+  }
+
+  // ---------- writes ----------
+
+  append(ops: readonly WriteOp[]): Array<number | null> {
+    const start = this.nextArrival;
+    try {
+      return this.db.transaction(() => this.applyOps(ops))();
+    } catch (err) {
+      this.nextArrival = start;
+      throw err;
+    }
+  }
+
+  private applyOps(ops: readonly WriteOp[]): Array<number | null> {
+    const arrivals: Array<number | null> = [];
+    const activity = new Map<string, number>();
+    const touch = (event: string, t: number) => activity.set(event, Math.max(activity.get(event) ?? 0, t));
+    for (const op of ops) {
+      let arrival: number | null = null;
+      switch (op.op) {
+        case 'event': {
+          const { info } = op.record;
+          this.stmt(
+            `INSERT INTO events (id, name, created_at, status, organiser_hash, view_code_hash, quotas)
+             VALUES (?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT (id) DO UPDATE SET name = excluded.name, status = excluded.status,
+               organiser_hash = excluded.organiser_hash, view_code_hash = excluded.view_code_hash, quotas = excluded.quotas`,
+          ).run(info.id, info.name, info.createdAt, info.status, op.record.organiserHash, op.record.viewCodeHash, JSON.stringify(op.record.quotas));
+          break;
+        }
+        case 'deleteEvent':
+          for (const table of ['positions', 'skipped_seqs', 'moods', 'samples', 'cheers', 'runners', 'share_links', 'checkpoints']) {
+            this.stmt(`DELETE FROM ${table} WHERE event = ?`).run(op.event);
+          }
+          this.stmt('DELETE FROM events WHERE id = ?').run(op.event);
+          break;
+        case 'runner': {
+          const r = op.runner;
+          this.stmt(
+            `INSERT INTO runners (event, id, name, color, token_hash, device_key_hash, joined_at, stopped)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT (event, id) DO UPDATE SET name = excluded.name, color = excluded.color, stopped = excluded.stopped,
+               device_key_hash = excluded.device_key_hash`,
+          ).run(r.event, r.id, r.name, r.color, r.tokenHash, r.deviceKeyHash, r.joinedAt, r.stopped ? 1 : 0);
+          break;
+        }
+        case 'deleteRunner':
+          for (const table of ['positions', 'skipped_seqs', 'moods', 'cheers', 'checkpoints']) {
+            this.stmt(`DELETE FROM ${table} WHERE event = ? AND runner = ?`).run(op.event, op.runnerId);
+          }
+          this.stmt('DELETE FROM runners WHERE event = ? AND id = ?').run(op.event, op.runnerId);
+          break;
+        case 'link': {
+          const l = op.link;
+          // Link tokens are kept as they are: the organiser must be able to copy a link again later.
+          this.stmt(
+            `INSERT INTO share_links (id, event, token, label, runners, created_at, expires_at, revoked_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT (id) DO UPDATE SET revoked_at = excluded.revoked_at, expires_at = excluded.expires_at`,
+          ).run(l.id, op.event, l.token, l.label, l.runners ? JSON.stringify(l.runners) : null, l.createdAt, l.expiresAt, l.revokedAt);
+          break;
+        }
+        case 'position': {
+          const p = op.pos;
+          const changes = this.stmt(
+            `INSERT OR IGNORE INTO positions (event, runner, seq, lat, lon, t, acc, alt, spd, hdg, bat, arrival)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          ).run(op.event, op.runnerId, p.seq, p.lat, p.lon, p.t, p.acc, p.alt, p.spd, p.hdg, p.bat, this.nextArrival).changes;
+          if (changes === 1) arrival = this.nextArrival++;
+          touch(op.event, p.t);
+          break;
+        }
+        case 'skip': {
+          const changes = this.stmt('INSERT OR IGNORE INTO skipped_seqs (event, runner, seq, arrival) VALUES (?, ?, ?, ?)').run(
+            op.event,
+            op.runnerId,
+            op.seq,
+            this.nextArrival,
+          ).changes;
+          if (changes === 1) arrival = this.nextArrival++;
+          break;
+        }
+        case 'mood':
+          this.stmt('INSERT INTO moods (event, runner, value, t) VALUES (?, ?, ?, ?)').run(op.event, op.runnerId, op.value, op.t);
+          touch(op.event, op.t);
+          break;
+        case 'sample':
+          this.stmt('INSERT INTO samples (event, t, mean, count) VALUES (?, ?, ?, ?)').run(op.event, op.sample.t, op.sample.mean, op.sample.count);
+          break;
+        case 'cheer':
+          this.stmt('INSERT INTO cheers (event, runner, sender, text, t) VALUES (?, ?, ?, ?, ?)').run(
+            op.event,
+            op.runnerId,
+            op.cheer.from,
+            op.cheer.text,
+            op.cheer.t,
+          );
+          touch(op.event, op.cheer.t);
+          break;
+        case 'checkpoint':
+          this.stmt(
+            `INSERT INTO checkpoints (event, runner, through, state) VALUES (?, ?, ?, ?)
+             ON CONFLICT (event, runner) DO UPDATE SET through = excluded.through, state = excluded.state`,
+          ).run(op.event, op.runnerId, op.through, op.state);
+          break;
+      }
+      arrivals.push(arrival);
+    }
+    for (const [event, t] of activity) {
+      this.stmt('UPDATE events SET last_activity = max(last_activity, ?) WHERE id = ?').run(t, event);
+    }
+    return arrivals;
+  }
+
+  // ---------- reads ----------
+
+  loadIndex(): Awaited<ReturnType<ReadQueries['loadIndex']>> {
+    const events = (this.stmt('SELECT * FROM events ORDER BY created_at').all() as Row[]).map(eventRecord);
+    const links = (this.stmt('SELECT * FROM share_links ORDER BY created_at').all() as Row[]).map((r) => ({
+      event: r.event as string,
+      link: linkRecord(r),
+    }));
+    return { events, links };
+  }
+
+  loadRoom(event: string, opts: { cheersKept: number; samplesKept: number }): RoomRecord | null {
+    const row = this.stmt('SELECT * FROM events WHERE id = ?').get(event) as Row | undefined;
+    if (!row) return null;
+    const moods = new Map<string, { value: number; t: number }>();
+    for (const m of this.stmt(
+      `SELECT runner, value, t FROM (
+         SELECT runner, value, t, row_number() OVER (PARTITION BY runner ORDER BY t DESC, rowid DESC) AS rn
+         FROM moods WHERE event = ?) WHERE rn = 1`,
+    ).all(event) as Array<{ runner: string; value: number; t: number }>) {
+      moods.set(m.runner, m);
+    }
+    const cheers = new Map<string, Cheer[]>();
+    for (const c of this.stmt(
+      `SELECT runner, sender, text, t FROM (
+         SELECT runner, sender, text, t, rowid AS r, row_number() OVER (PARTITION BY runner ORDER BY t DESC, rowid DESC) AS rn
+         FROM cheers WHERE event = ?) WHERE rn <= ? ORDER BY t, r`,
+    ).all(event, opts.cheersKept) as Array<{ runner: string; sender: string; text: string; t: number }>) {
+      const list = cheers.get(c.runner) ?? [];
+      list.push({ from: c.sender, text: c.text, t: c.t });
+      cheers.set(c.runner, list);
+    }
+    const checkpoints = new Map<string, { through: number; state: string }>();
+    for (const c of this.stmt('SELECT runner, through, state FROM checkpoints WHERE event = ?').all(event) as Array<{
+      runner: string;
+      through: number;
+      state: string;
+    }>) {
+      checkpoints.set(c.runner, { through: c.through, state: c.state });
+    }
+    const runners: RoomRunner[] = (this.stmt('SELECT * FROM runners WHERE event = ? ORDER BY joined_at, id').all(event) as Row[]).map((r) => {
+      const rec = runnerRecord(r);
+      const mood = moods.get(rec.id);
+      return {
+        ...rec,
+        mood: mood?.value ?? null,
+        moodAt: mood?.t ?? null,
+        cheers: cheers.get(rec.id) ?? [],
+        checkpoint: checkpoints.get(rec.id) ?? null,
+      };
+    });
+    const samples = (
+      this.stmt(`SELECT t, mean, count FROM (SELECT t, mean, count, rowid AS r FROM samples WHERE event = ? ORDER BY t DESC, rowid DESC LIMIT ?) ORDER BY t, r`).all(
+        event,
+        opts.samplesKept,
+      ) as HappinessSample[]
+    ).map((s) => ({ t: s.t, mean: s.mean, count: s.count }));
+    const links = (this.stmt('SELECT * FROM share_links WHERE event = ? ORDER BY created_at').all(event) as Row[]).map(linkRecord);
+    const max = this.stmt(
+      `SELECT max(coalesce((SELECT max(arrival) FROM positions WHERE event = ?), 0),
+                  coalesce((SELECT max(arrival) FROM skipped_seqs WHERE event = ?), 0)) AS m`,
+    ).get(event, event) as { m: number };
+    return { event: eventRecord(row), runners, links, samples, maxArrival: max.m };
+  }
+
+  replay(event: string, after: number, limit: number): Arrival[] {
+    const rows = this.stmt(
+      `SELECT 'position' AS kind, arrival, runner, seq, lat, lon, t, acc, alt, spd, hdg, bat FROM positions WHERE event = ? AND arrival > ?
+       UNION ALL
+       SELECT 'skip', arrival, runner, seq, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM skipped_seqs WHERE event = ? AND arrival > ?
+       ORDER BY arrival LIMIT ?`,
+    ).all(event, after, event, after, limit) as Row[];
+    return rows.map((r): Arrival =>
+      r.kind === 'skip'
+        ? { kind: 'skip', arrival: r.arrival as number, runnerId: r.runner as string, seq: r.seq as number }
+        : {
+            kind: 'position',
+            arrival: r.arrival as number,
+            runnerId: r.runner as string,
+            pos: {
+              seq: r.seq as number,
+              lat: r.lat as number,
+              lon: r.lon as number,
+              t: r.t as number,
+              acc: r.acc as number,
+              alt: r.alt as number | null,
+              spd: r.spd as number | null,
+              hdg: r.hdg as number | null,
+              bat: r.bat as number | null,
+            },
+          },
+    );
+  }
+
+  skipped(event: string, runnerId: string): number[] {
+    return this.stmt('SELECT seq FROM skipped_seqs WHERE event = ? AND runner = ? ORDER BY seq').pluck().all(event, runnerId) as number[];
+  }
+
+  runnerByDeviceKey(hash: string): { event: string; runnerId: string } | null {
+    const r = this.stmt('SELECT event, id FROM runners WHERE device_key_hash = ?').get(hash) as { event: string; id: string } | undefined;
+    return r ? { event: r.event, runnerId: r.id } : null;
+  }
+
+  /** A page of a track, packed as POSITION_COLUMNS per row with NaN for null: cheap to move between threads. */
+  trackPagePacked(
+    event: string,
+    runnerId: string,
+    after: TrackCursor | null,
+    limit: number,
+    range: { from?: number; to?: number } = {},
+  ): Float64Array {
+    const from = range.from ?? -8.64e15;
+    const to = range.to ?? 8.64e15;
+    const rows = (
+      after
+        ? this.stmt(`${POSITION_SELECT} WHERE event = ? AND runner = ? AND (t, seq) > (?, ?) AND t >= ? AND t <= ? ORDER BY t, seq LIMIT ?`)
+            .raw()
+            .all(event, runnerId, after.t, after.seq, from, to, limit)
+        : this.stmt(`${POSITION_SELECT} WHERE event = ? AND runner = ? AND t >= ? AND t <= ? ORDER BY t, seq LIMIT ?`)
+            .raw()
+            .all(event, runnerId, from, to, limit)
+    ) as Array<Array<number | null>>;
+    const width = POSITION_COLUMNS.length;
+    const out = new Float64Array(rows.length * width);
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i]!;
+      for (let j = 0; j < width; j++) out[i * width + j] = row[j] ?? NaN;
+    }
+    return out;
+  }
+
+  runners(event: string): RunnerRecord[] {
+    return (this.stmt('SELECT * FROM runners WHERE event = ? ORDER BY joined_at, id').all(event) as Row[]).map(runnerRecord);
+  }
+
+  moods(event: string, runnerId: string): Array<{ value: number; t: number }> {
+    return this.stmt('SELECT value, t FROM moods WHERE event = ? AND runner = ? ORDER BY t, rowid').all(event, runnerId) as Array<{
+      value: number;
+      t: number;
+    }>;
+  }
+
+  cheers(event: string, runnerId: string): Cheer[] {
+    return this.stmt('SELECT sender AS "from", text, t FROM cheers WHERE event = ? AND runner = ? ORDER BY t, rowid').all(
+      event,
+      runnerId,
+    ) as Cheer[];
+  }
+
+  samples(event: string, after: number, limit: number): HappinessSample[] {
+    return (this.stmt('SELECT t, mean, count FROM samples WHERE event = ? AND t > ? ORDER BY t, rowid LIMIT ?').all(event, after, limit) as HappinessSample[]).map(
+      (s) => ({ t: s.t, mean: s.mean, count: s.count }),
+    );
+  }
+
+  inactiveEvents(before: number, opts: { liveOnly?: boolean } = {}): string[] {
+    return this.stmt(
+      `SELECT id FROM events WHERE created_at < ? AND last_activity < ? ${opts.liveOnly ? "AND status = 'live'" : ''} ORDER BY created_at`,
+    )
+      .pluck()
+      .all(before, before) as string[];
+  }
+
+  countPositions(event?: string): number {
+    const row = event
+      ? this.stmt('SELECT COUNT(*) AS n FROM positions WHERE event = ?').get(event)
+      : this.stmt('SELECT COUNT(*) AS n FROM positions').get();
+    return (row as { n: number }).n;
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
+
+export function unpackPositions(packed: Float64Array): StoredPosition[] {
+  const width = POSITION_COLUMNS.length;
+  const out: StoredPosition[] = new Array(packed.length / width);
+  const orNull = (v: number) => (Number.isNaN(v) ? null : v);
+  for (let i = 0; i < out.length; i++) {
+    const o = i * width;
+    out[i] = {
+      seq: packed[o]!,
+      lat: packed[o + 1]!,
+      lon: packed[o + 2]!,
+      t: packed[o + 3]!,
+      acc: packed[o + 4]!,
+      alt: orNull(packed[o + 5]!),
+      spd: orNull(packed[o + 6]!),
+      hdg: orNull(packed[o + 7]!),
+      bat: orNull(packed[o + 8]!),
+    };
+  }
+  return out;
+}

@@ -1,0 +1,151 @@
+/**
+ * The embedded default store: one SQLite file under DATA_DIR, written by one worker thread and read by
+ * another, so that neither a long read nor a slow commit ever holds up the event loop.
+ */
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { Arrival, AppendResult, ReadQueries, RoomRecord, Store, StoredPosition, TrackCursor, WriteOp } from '../store';
+import { unpackPositions } from './engine';
+import type { WorkerCall, WorkerReply } from './worker';
+
+/** A storage call that failed; `code` is SQLite's (SQLITE_FULL, SQLITE_IOERR, SQLITE_READONLY, …) when known. */
+export class StorageError extends Error {
+  constructor(
+    message: string,
+    readonly code?: string,
+  ) {
+    super(message);
+    this.name = 'StorageError';
+  }
+}
+
+class Thread {
+  private nextId = 1;
+  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  private dead: Error | null = null;
+
+  private constructor(private readonly worker: Worker) {
+    worker.on('message', (reply: WorkerReply) => {
+      const p = this.pending.get(reply.id);
+      if (!p) return;
+      this.pending.delete(reply.id);
+      if (reply.ok) p.resolve(reply.value);
+      else p.reject(new StorageError(reply.message, reply.code));
+    });
+    const die = (err: Error) => {
+      this.dead ??= err;
+      for (const p of this.pending.values()) p.reject(this.dead);
+      this.pending.clear();
+    };
+    worker.on('error', die);
+    worker.on('exit', (code) => die(new StorageError(`storage thread stopped (exit ${code})`)));
+  }
+
+  static start(file: string, role: 'write' | 'read'): Promise<Thread> {
+    const worker = new Worker(join(__dirname, 'worker-entry.cjs'), { workerData: { file, role } });
+    return new Promise((resolve, reject) => {
+      worker.once('message', (m: { ready: boolean; message?: string }) => {
+        if (m.ready) resolve(new Thread(worker));
+        else reject(new StorageError(`cannot open ${file}: ${m.message}`));
+      });
+      worker.once('error', reject);
+    });
+  }
+
+  call<T>(method: string, ...args: unknown[]): Promise<T> {
+    if (this.dead) return Promise.reject(this.dead);
+    const id = this.nextId++;
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      this.worker.postMessage({ id, method, args } satisfies WorkerCall);
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.call('close').catch(() => {});
+    await this.worker.terminate();
+  }
+}
+
+export class SqliteStore implements Store {
+  readonly engine = 'sqlite';
+
+  private constructor(
+    private readonly writer: Thread,
+    private readonly reader: Thread,
+  ) {}
+
+  /** Open (creating and migrating as needed) the database file. */
+  static async open(file: string): Promise<SqliteStore> {
+    const writer = await Thread.start(file, 'write');
+    try {
+      return new SqliteStore(writer, await Thread.start(file, 'read'));
+    } catch (err) {
+      await writer.stop();
+      throw err;
+    }
+  }
+
+  async append(ops: readonly WriteOp[]): Promise<AppendResult> {
+    if (ops.length === 0) return { arrivals: [] };
+    return { arrivals: await this.writer.call<Array<number | null>>('append', ops) };
+  }
+
+  loadIndex(): ReturnType<ReadQueries['loadIndex']> {
+    return this.reader.call('loadIndex');
+  }
+
+  loadRoom(event: string, opts: { cheersKept: number; samplesKept: number }): Promise<RoomRecord | null> {
+    return this.reader.call('loadRoom', event, opts);
+  }
+
+  replay(event: string, after: number, limit: number): Promise<Arrival[]> {
+    return this.reader.call('replay', event, after, limit);
+  }
+
+  skipped(event: string, runnerId: string): Promise<number[]> {
+    return this.reader.call('skipped', event, runnerId);
+  }
+
+  runnerByDeviceKey(hash: string): Promise<{ event: string; runnerId: string } | null> {
+    return this.reader.call('runnerByDeviceKey', hash);
+  }
+
+  async trackPage(
+    event: string,
+    runnerId: string,
+    after: TrackCursor | null,
+    limit: number,
+    range?: { from?: number; to?: number },
+  ): Promise<StoredPosition[]> {
+    return unpackPositions(await this.reader.call<Float64Array>('trackPage', event, runnerId, after, limit, range));
+  }
+
+  runners(event: string): ReturnType<ReadQueries['runners']> {
+    return this.reader.call('runners', event);
+  }
+
+  moods(event: string, runnerId: string): ReturnType<ReadQueries['moods']> {
+    return this.reader.call('moods', event, runnerId);
+  }
+
+  cheers(event: string, runnerId: string): ReturnType<ReadQueries['cheers']> {
+    return this.reader.call('cheers', event, runnerId);
+  }
+
+  samples(event: string, after: number, limit: number): ReturnType<ReadQueries['samples']> {
+    return this.reader.call('samples', event, after, limit);
+  }
+
+  inactiveEvents(before: number, opts?: { liveOnly?: boolean }): Promise<string[]> {
+    return this.reader.call('inactiveEvents', before, opts);
+  }
+
+  countPositions(event?: string): Promise<number> {
+    return this.reader.call('countPositions', event);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.reader.stop(), this.writer.stop()]);
+  }
+}

@@ -1,0 +1,154 @@
+/**
+ * The storage contract every engine implements (SQLite by default, PostgreSQL for several instances), and
+ * what the live layer asks it to keep. Two halves:
+ *
+ * - the write log: `append` takes a batch of operations and resolves once all of it is durable, or rejects
+ *   with nothing of it kept. Acknowledgements and every other visible effect wait for it. Batches are
+ *   appended one after another; an engine may rely on that.
+ * - read queries: what a room needs to come back to life, and paged (keyset) reads of tracks and the rest
+ *   of an event, so that nothing ever reads a whole race into memory.
+ *
+ * Positions and refused sequence numbers get an `arrival` number when they are written: increasing in the
+ * order batches commit. A room's checkpoint says up to which arrival it is; after a restart the room is its
+ * checkpoint plus whatever arrived later (`replay`).
+ */
+import type { Cheer, EventInfo, HappinessSample, ShareLink } from '../../lib/protocol';
+
+/** Per-event limits the organiser may raise. */
+export interface EventQuotas {
+  /** Runners who may join. */
+  maxRunners: number;
+  /** Fixes one runner may store per hour (beyond a burst for an outbox that catches up). */
+  fixesPerRunnerPerHour: number;
+  /** Cheers the event takes per minute. */
+  cheersPerMinute: number;
+}
+
+export interface EventRecord {
+  info: EventInfo;
+  /** Hash of the organiser token; empty when nobody may organise (the demo). */
+  organiserHash: string;
+  /** Hash of the view code (scrypt), or null for a public event. */
+  viewCodeHash: string | null;
+  /** Limits the organiser changed; the rest are the server's defaults. */
+  quotas: Partial<EventQuotas>;
+}
+
+export interface RunnerRecord {
+  id: string;
+  event: string;
+  name: string;
+  color: string;
+  tokenHash: string;
+  /** Hash of the key the runner's tracking app sends; null when none is issued. */
+  deviceKeyHash: string | null;
+  joinedAt: number;
+  stopped: boolean;
+}
+
+export interface StoredPosition {
+  seq: number;
+  lat: number;
+  lon: number;
+  t: number;
+  acc: number;
+  alt: number | null;
+  spd: number | null;
+  hdg: number | null;
+  /** Phone battery, percent, where the app reports it. */
+  bat: number | null;
+}
+
+export type WriteOp =
+  | { op: 'event'; record: EventRecord }
+  | { op: 'deleteEvent'; event: string }
+  | { op: 'runner'; runner: RunnerRecord }
+  /** A runner and every trace of them: positions, skips, moods, cheers, checkpoint. */
+  | { op: 'deleteRunner'; event: string; runnerId: string }
+  | { op: 'link'; event: string; link: ShareLink }
+  /** Kept once per (event, runner, seq): writing one that exists already is a no-op (its arrival is null). */
+  | { op: 'position'; event: string; runnerId: string; pos: StoredPosition }
+  /** A sequence number refused for good: it counts as settled when acknowledging. Kept once too. */
+  | { op: 'skip'; event: string; runnerId: string; seq: number }
+  | { op: 'mood'; event: string; runnerId: string; value: number; t: number }
+  | { op: 'sample'; event: string; sample: HappinessSample }
+  | { op: 'cheer'; event: string; runnerId: string; cheer: Cheer }
+  /** A room's picture of one runner up to arrival `through` (opaque to the store), replacing the last one. */
+  | { op: 'checkpoint'; event: string; runnerId: string; through: number; state: string };
+
+export interface AppendResult {
+  /** One entry per op: the arrival of a position or skip that was new; null for a duplicate and any other op. */
+  arrivals: Array<number | null>;
+}
+
+export interface WriteLog {
+  append(ops: readonly WriteOp[]): Promise<AppendResult>;
+}
+
+export interface RoomRunner extends RunnerRecord {
+  mood: number | null;
+  moodAt: number | null;
+  /** The latest cheers, oldest first (at most `cheersKept`). */
+  cheers: Cheer[];
+  checkpoint: { through: number; state: string } | null;
+}
+
+/** What a room is hydrated from. */
+export interface RoomRecord {
+  event: EventRecord;
+  runners: RoomRunner[];
+  links: ShareLink[];
+  /** The latest happiness samples, oldest first (at most `samplesKept`). */
+  samples: HappinessSample[];
+  /** Highest arrival of any of this event's positions and skips; 0 when none. */
+  maxArrival: number;
+}
+
+/** A position or skip written after some arrival, for replay after a checkpoint. */
+export type Arrival =
+  | { kind: 'position'; arrival: number; runnerId: string; pos: StoredPosition }
+  | { kind: 'skip'; arrival: number; runnerId: string; seq: number };
+
+/** Where a page of a track ends: tracks are read in (t, seq) order. */
+export interface TrackCursor {
+  t: number;
+  seq: number;
+}
+
+export interface ReadQueries {
+  /** What routing needs at start-up: every event (without runners) and every share link. */
+  loadIndex(): Promise<{ events: EventRecord[]; links: Array<{ event: string; link: ShareLink }> }>;
+  loadRoom(event: string, opts: { cheersKept: number; samplesKept: number }): Promise<RoomRecord | null>;
+  /** This event's positions and skips with arrival above `after`, in arrival order, at most `limit`. */
+  replay(event: string, after: number, limit: number): Promise<Arrival[]>;
+  /** A runner's refused sequence numbers, ascending. */
+  skipped(event: string, runnerId: string): Promise<number[]>;
+  /** Whose device key this is (by hash), or null. */
+  runnerByDeviceKey(hash: string): Promise<{ event: string; runnerId: string } | null>;
+  /**
+   * A page of a runner's track in (t, seq) order, strictly after `after` (from the start when null), with
+   * `from` ≤ t ≤ `to` when given.
+   */
+  trackPage(
+    event: string,
+    runnerId: string,
+    after: TrackCursor | null,
+    limit: number,
+    range?: { from?: number; to?: number },
+  ): Promise<StoredPosition[]>;
+  /** Every runner of an event (no positions), in join order. */
+  runners(event: string): Promise<RunnerRecord[]>;
+  moods(event: string, runnerId: string): Promise<Array<{ value: number; t: number }>>;
+  cheers(event: string, runnerId: string): Promise<Cheer[]>;
+  /** A page of an event's happiness samples after time `after` (exclusive), oldest first. */
+  samples(event: string, after: number, limit: number): Promise<HappinessSample[]>;
+  /** Events created before `before` with no position, mood or cheer since; only live ones when asked. */
+  inactiveEvents(before: number, opts?: { liveOnly?: boolean }): Promise<string[]>;
+  countPositions(event?: string): Promise<number>;
+}
+
+export interface Store extends WriteLog, ReadQueries {
+  /** Which engine, for health reports: "sqlite" or "postgres". */
+  readonly engine: string;
+  close(): Promise<void>;
+}

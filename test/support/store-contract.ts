@@ -1,0 +1,282 @@
+/**
+ * The storage contract as tests: every engine (SQLite, PostgreSQL) runs this same suite against a fresh,
+ * empty store of its own.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { EventRecord, RunnerRecord, Store, StoredPosition, WriteOp } from '../../server/storage/store';
+
+const T0 = 1_700_000_000_000;
+
+function eventRecord(id: string, overrides: Partial<EventRecord['info']> = {}): EventRecord {
+  return {
+    info: { id, name: `Event ${id}`, createdAt: T0, status: 'live', protected: false, ...overrides },
+    organiserHash: 'org-hash',
+    viewCodeHash: null,
+    quotas: {},
+  };
+}
+
+function runner(event: string, id: string, overrides: Partial<RunnerRecord> = {}): RunnerRecord {
+  return { id, event, name: `Runner ${id}`, color: '#123456', tokenHash: `tok-${id}`, deviceKeyHash: null, joinedAt: T0, stopped: false, ...overrides };
+}
+
+function pos(seq: number, t = T0 + seq * 1000, extra: Partial<StoredPosition> = {}): StoredPosition {
+  return { seq, lat: 51.5 + seq * 1e-4, lon: -0.12, t, acc: 5, alt: null, spd: null, hdg: null, bat: null, ...extra };
+}
+
+const position = (event: string, runnerId: string, p: StoredPosition): WriteOp => ({ op: 'position', event, runnerId, pos: p });
+
+export function storeContract(engine: string, open: () => Promise<Store>): void {
+  describe(`storage contract: ${engine}`, () => {
+    let store: Store;
+    before(async () => {
+      store = await open();
+    });
+    after(async () => {
+      await store.close();
+    });
+
+    test('an empty store has no events', async () => {
+      const index = await store.loadIndex();
+      assert.deepEqual(index, { events: [], links: [] });
+      assert.equal(await store.loadRoom('nothing', { cheersKept: 20, samplesKept: 10 }), null);
+      assert.equal(await store.countPositions(), 0);
+    });
+
+    test('events are kept and updated in place; the index lists them with their share links', async () => {
+      const rec = eventRecord('index-a');
+      await store.append([{ op: 'event', record: rec }]);
+      const changed: EventRecord = {
+        ...rec,
+        info: { ...rec.info, name: 'Renamed', status: 'finished', protected: true, createdAt: T0 + 999 },
+        viewCodeHash: 'scrypt$x',
+        quotas: { maxRunners: 7 },
+      };
+      const link = { id: 'link1', token: 'tok'.repeat(8), label: 'Family', runners: ['r1'], createdAt: T0, expiresAt: null, revokedAt: null };
+      await store.append([
+        { op: 'event', record: changed },
+        { op: 'link', event: 'index-a', link },
+        { op: 'link', event: 'index-a', link: { ...link, revokedAt: T0 + 5 } },
+      ]);
+      const index = await store.loadIndex();
+      const got = index.events.find((e) => e.info.id === 'index-a')!;
+      assert.deepEqual(got, { ...changed, info: { ...changed.info, createdAt: T0 } }, 'createdAt never changes');
+      assert.deepEqual(index.links, [{ event: 'index-a', link: { ...link, revokedAt: T0 + 5 } }]);
+    });
+
+    test('positions get increasing arrivals; a repeated (runner, seq) is kept once and reports no arrival', async () => {
+      await store.append([{ op: 'event', record: eventRecord('arr') }, { op: 'runner', runner: runner('arr', 'r1') }]);
+      const first = await store.append([position('arr', 'r1', pos(1)), position('arr', 'r1', pos(2)), { op: 'skip', event: 'arr', runnerId: 'r1', seq: 3 }]);
+      assert.equal(first.arrivals.length, 3);
+      const [a1, a2, a3] = first.arrivals as number[];
+      assert.ok(a1! > 0 && a2! > a1! && a3! > a2!, `increasing: ${first.arrivals}`);
+      const again = await store.append([
+        position('arr', 'r1', pos(2, T0 + 77_000)),
+        { op: 'skip', event: 'arr', runnerId: 'r1', seq: 3 },
+        { op: 'mood', event: 'arr', runnerId: 'r1', value: 4, t: T0 },
+        position('arr', 'r1', pos(4)),
+      ]);
+      assert.equal(again.arrivals[0], null, 'duplicate position');
+      assert.equal(again.arrivals[1], null, 'duplicate skip');
+      assert.equal(again.arrivals[2], null, 'not a position');
+      assert.ok((again.arrivals[3] as number) > a3!);
+      assert.equal(await store.countPositions('arr'), 3);
+      const track = await store.trackPage('arr', 'r1', null, 100);
+      assert.deepEqual(track.map((p) => p.seq), [1, 2, 4]);
+      assert.equal(track[1]!.t, T0 + 2000, 'the first write of a seq is the one kept');
+      assert.deepEqual(await store.skipped('arr', 'r1'), [3]);
+    });
+
+    test('appends that are not awaited commit in the order they were made', async () => {
+      await store.append([{ op: 'event', record: eventRecord('order') }, { op: 'runner', runner: runner('order', 'r1') }]);
+      const results = await Promise.all(Array.from({ length: 10 }, (_, i) => store.append([position('order', 'r1', pos(i + 1))])));
+      const arrivals = results.map((r) => r.arrivals[0] as number);
+      assert.deepEqual(arrivals, [...arrivals].sort((a, b) => a - b));
+      const replayed = await store.replay('order', 0, 100);
+      assert.deepEqual(replayed.map((a) => a.arrival), arrivals);
+    });
+
+    test('a failing batch keeps nothing of itself and later batches carry on', async () => {
+      await store.append([{ op: 'event', record: eventRecord('atomic') }, { op: 'runner', runner: runner('atomic', 'r1') }]);
+      const bad = runner('atomic', 'r2', { name: null as unknown as string });
+      await assert.rejects(store.append([position('atomic', 'r1', pos(1)), { op: 'runner', runner: bad }]));
+      assert.equal(await store.countPositions('atomic'), 0);
+      const ok = await store.append([position('atomic', 'r1', pos(1))]);
+      assert.ok((ok.arrivals[0] as number) > 0);
+      assert.equal(await store.countPositions('atomic'), 1);
+    });
+
+    test('replay returns positions and skips after an arrival, in arrival order, page by page', async () => {
+      await store.append([{ op: 'event', record: eventRecord('replay') }, { op: 'runner', runner: runner('replay', 'a') }, { op: 'runner', runner: runner('replay', 'b') }]);
+      const ops: WriteOp[] = [];
+      for (let i = 1; i <= 30; i++) {
+        ops.push(position('replay', i % 2 ? 'a' : 'b', pos(i, T0 + (40 - i) * 1000, { alt: i, spd: 2.5, hdg: 90, bat: 50 })));
+        if (i % 10 === 0) ops.push({ op: 'skip', event: 'replay', runnerId: 'a', seq: 1000 + i });
+      }
+      const { arrivals } = await store.append(ops);
+      const mark = arrivals[10] as number;
+      const rest = await store.replay('replay', mark, 1000);
+      assert.deepEqual(rest.map((r) => r.arrival), (arrivals.slice(11) as number[]));
+      const skips = rest.filter((r) => r.kind === 'skip');
+      assert.deepEqual(skips.map((s) => (s.kind === 'skip' ? s.seq : 0)), [1020, 1030]);
+      const p = rest.find((r) => r.kind === 'position')!;
+      assert.equal(p.kind, 'position');
+      if (p.kind === 'position') {
+        assert.equal(p.pos.alt, p.pos.seq);
+        assert.equal(p.pos.bat, 50);
+      }
+      const page = await store.replay('replay', 0, 5);
+      assert.equal(page.length, 5);
+      assert.deepEqual(page.map((r) => r.arrival), arrivals.slice(0, 5));
+      assert.deepEqual(await store.replay('other-event', 0, 10), []);
+    });
+
+    test('tracks are read in time order page by page, with a cursor and a time range, whatever the order they arrived in', async () => {
+      await store.append([{ op: 'event', record: eventRecord('pages') }, { op: 'runner', runner: runner('pages', 'r') }]);
+      const n = 5000;
+      const ops: WriteOp[] = [];
+      // Sequence order and time order differ: fixes arrive shuffled, and two share a time.
+      for (let i = 0; i < n; i++) {
+        const seq = ((i * 7919) % n) + 1;
+        ops.push(position('pages', 'r', pos(seq, T0 + Math.floor(seq / 2) * 1000, { acc: seq % 13, alt: seq % 3 ? null : -12.5 })));
+      }
+      await store.append(ops);
+      const all: StoredPosition[] = [];
+      let cursor = null as { t: number; seq: number } | null;
+      for (;;) {
+        const page = await store.trackPage('pages', 'r', cursor, 777);
+        all.push(...page);
+        if (page.length < 777) break;
+        cursor = { t: page.at(-1)!.t, seq: page.at(-1)!.seq };
+      }
+      assert.equal(all.length, n);
+      for (let i = 1; i < all.length; i++) {
+        const a = all[i - 1]!;
+        const b = all[i]!;
+        assert.ok(a.t < b.t || (a.t === b.t && a.seq < b.seq), `order at ${i}`);
+      }
+      const p = all.find((x) => x.seq === 6)!;
+      assert.deepEqual(p, pos(6, T0 + 3000, { acc: 6, alt: -12.5 }));
+      assert.equal(all.find((x) => x.seq === 7)!.alt, null);
+      const ranged = await store.trackPage('pages', 'r', null, 10_000, { from: T0 + 100_000, to: T0 + 109_000 });
+      assert.equal(ranged.length, 20);
+      assert.ok(ranged.every((x) => x.t >= T0 + 100_000 && x.t <= T0 + 109_000));
+    });
+
+    test('a room record holds runners with their latest mood, latest cheers, checkpoint, links and latest samples', async () => {
+      const ev = 'room';
+      await store.append([
+        { op: 'event', record: eventRecord(ev) },
+        { op: 'runner', runner: runner(ev, 'r1', { joinedAt: T0 + 2 }) },
+        { op: 'runner', runner: runner(ev, 'r2', { joinedAt: T0 + 1, deviceKeyHash: 'dk-r2', stopped: true }) },
+      ]);
+      const ops: WriteOp[] = [];
+      for (let i = 0; i < 30; i++) ops.push({ op: 'cheer', event: ev, runnerId: 'r1', cheer: { from: `fan ${i}`, text: `go ${i}`, t: T0 + i } });
+      ops.push({ op: 'mood', event: ev, runnerId: 'r1', value: 3, t: T0 + 10 });
+      ops.push({ op: 'mood', event: ev, runnerId: 'r1', value: 8, t: T0 + 20 });
+      for (let i = 0; i < 15; i++) ops.push({ op: 'sample', event: ev, sample: { t: T0 + i * 5000, mean: i % 3 ? i / 2 : null, count: i } });
+      ops.push({ op: 'checkpoint', event: ev, runnerId: 'r2', through: 5, state: '{"a":1}' });
+      ops.push({ op: 'checkpoint', event: ev, runnerId: 'r2', through: 9, state: '{"a":2}' });
+      ops.push(position(ev, 'r2', pos(1)));
+      const { arrivals } = await store.append(ops);
+      const room = (await store.loadRoom(ev, { cheersKept: 20, samplesKept: 10 }))!;
+      assert.equal(room.event.info.id, ev);
+      assert.deepEqual(room.runners.map((r) => r.id), ['r2', 'r1'], 'join order');
+      const [r2, r1] = room.runners;
+      assert.equal(r1!.mood, 8);
+      assert.equal(r1!.moodAt, T0 + 20);
+      assert.equal(r1!.cheers.length, 20);
+      assert.deepEqual(r1!.cheers[0], { from: 'fan 10', text: 'go 10', t: T0 + 10 });
+      assert.deepEqual(r1!.cheers.at(-1), { from: 'fan 29', text: 'go 29', t: T0 + 29 });
+      assert.equal(r1!.checkpoint, null);
+      assert.equal(r2!.mood, null);
+      assert.deepEqual(r2!.cheers, []);
+      assert.deepEqual(r2!.checkpoint, { through: 9, state: '{"a":2}' });
+      assert.equal(r2!.stopped, true);
+      assert.equal(r2!.deviceKeyHash, 'dk-r2');
+      assert.equal(room.samples.length, 10);
+      assert.deepEqual(room.samples[0], { t: T0 + 5 * 5000, mean: 2.5, count: 5 });
+      assert.deepEqual(room.samples.at(-1), { t: T0 + 14 * 5000, mean: 7, count: 14 });
+      assert.equal(room.maxArrival, arrivals.at(-1));
+      assert.deepEqual(await store.runnerByDeviceKey('dk-r2'), { event: ev, runnerId: 'r2' });
+      assert.equal(await store.runnerByDeviceKey('dk-none'), null);
+      assert.deepEqual((await store.runners(ev)).map((r) => r.id), ['r2', 'r1']);
+      const moods = await store.moods(ev, 'r1');
+      assert.deepEqual(moods, [{ value: 3, t: T0 + 10 }, { value: 8, t: T0 + 20 }]);
+      assert.equal((await store.cheers(ev, 'r1')).length, 30);
+      const samples = await store.samples(ev, T0 + 4 * 5000, 3);
+      assert.deepEqual(samples.map((s) => s.count), [5, 6, 7]);
+    });
+
+    test('removing a runner removes every trace of them and nothing of anyone else', async () => {
+      const ev = 'remove';
+      await store.append([
+        { op: 'event', record: eventRecord(ev) },
+        { op: 'runner', runner: runner(ev, 'gone', { deviceKeyHash: 'dk-gone' }) },
+        { op: 'runner', runner: runner(ev, 'kept') },
+        position(ev, 'gone', pos(1)),
+        position(ev, 'kept', pos(1)),
+        { op: 'skip', event: ev, runnerId: 'gone', seq: 2 },
+        { op: 'mood', event: ev, runnerId: 'gone', value: 5, t: T0 },
+        { op: 'cheer', event: ev, runnerId: 'gone', cheer: { from: 'a', text: 'b', t: T0 } },
+        { op: 'checkpoint', event: ev, runnerId: 'gone', through: 1, state: '{}' },
+      ]);
+      await store.append([{ op: 'deleteRunner', event: ev, runnerId: 'gone' }]);
+      const room = (await store.loadRoom(ev, { cheersKept: 20, samplesKept: 10 }))!;
+      assert.deepEqual(room.runners.map((r) => r.id), ['kept']);
+      assert.equal(await store.countPositions(ev), 1);
+      assert.deepEqual(await store.skipped(ev, 'gone'), []);
+      assert.deepEqual(await store.moods(ev, 'gone'), []);
+      assert.deepEqual(await store.cheers(ev, 'gone'), []);
+      assert.equal(await store.runnerByDeviceKey('dk-gone'), null);
+      assert.ok((await store.replay(ev, 0, 100)).every((a) => a.runnerId === 'kept'));
+    });
+
+    test('inactive events are found by their latest fix, mood or cheer, and deleting an event removes all of it', async () => {
+      const old = eventRecord('inactive-old', { createdAt: T0 - 100_000 });
+      const busy = eventRecord('inactive-busy', { createdAt: T0 - 100_000 });
+      const done = eventRecord('inactive-done', { createdAt: T0 - 100_000, status: 'finished' });
+      await store.append([
+        { op: 'event', record: old },
+        { op: 'event', record: busy },
+        { op: 'event', record: done },
+        { op: 'runner', runner: runner('inactive-old', 'r') },
+        { op: 'runner', runner: runner('inactive-busy', 'r') },
+        position('inactive-old', 'r', pos(1, T0 - 90_000)),
+        { op: 'cheer', event: 'inactive-busy', runnerId: 'r', cheer: { from: 'x', text: 'y', t: T0 + 5 } },
+        { op: 'sample', event: 'inactive-old', sample: { t: T0 - 90_000, mean: null, count: 0 } },
+        { op: 'link', event: 'inactive-old', link: { id: 'l-old', token: 'k'.repeat(24), label: '', runners: null, createdAt: T0, expiresAt: null, revokedAt: null } },
+      ]);
+      const found = await store.inactiveEvents(T0);
+      assert.ok(found.includes('inactive-old') && found.includes('inactive-done') && !found.includes('inactive-busy'), String(found));
+      const live = await store.inactiveEvents(T0, { liveOnly: true });
+      assert.ok(live.includes('inactive-old') && !live.includes('inactive-done'));
+      assert.ok(!(await store.inactiveEvents(T0 - 95_000)).includes('inactive-old'), 'created after that time');
+      await store.append([{ op: 'deleteEvent', event: 'inactive-old' }]);
+      assert.equal(await store.loadRoom('inactive-old', { cheersKept: 20, samplesKept: 10 }), null);
+      assert.equal(await store.countPositions('inactive-old'), 0);
+      assert.deepEqual(await store.samples('inactive-old', 0, 10), []);
+      const index = await store.loadIndex();
+      assert.ok(!index.events.some((e) => e.info.id === 'inactive-old'));
+      assert.ok(!index.links.some((l) => l.event === 'inactive-old'));
+    });
+
+    test('stored values come back exactly: large sequence numbers, negative and fractional values, unicode text', async () => {
+      const ev = 'exact';
+      const bigSeq = 2 ** 50 + 1_700_000_123_456;
+      await store.append([
+        { op: 'event', record: { ...eventRecord(ev), info: { ...eventRecord(ev).info, name: 'Ünïcødé 東京 🏃' } } },
+        { op: 'runner', runner: runner(ev, 'r', { name: 'Zoë 🏃‍♀️' }) },
+        position(ev, 'r', { seq: bigSeq, lat: -33.856789123, lon: 151.215298765, t: T0 + 1, acc: 0.5, alt: -3.25, spd: 3.1, hdg: 359.9, bat: 12.5 }),
+        { op: 'cheer', event: ev, runnerId: 'r', cheer: { from: 'Ümit', text: 'Allez ! «vite» \'quotes\' "double" \\ back', t: T0 } },
+      ]);
+      const [p] = await store.trackPage(ev, 'r', null, 10);
+      assert.deepEqual(p, { seq: bigSeq, lat: -33.856789123, lon: 151.215298765, t: T0 + 1, acc: 0.5, alt: -3.25, spd: 3.1, hdg: 359.9, bat: 12.5 });
+      assert.equal((await store.cheers(ev, 'r'))[0]!.text, 'Allez ! «vite» \'quotes\' "double" \\ back');
+      const room = (await store.loadRoom(ev, { cheersKept: 20, samplesKept: 10 }))!;
+      assert.equal(room.event.info.name, 'Ünïcødé 東京 🏃');
+      assert.equal(room.runners[0]!.name, 'Zoë 🏃‍♀️');
+    });
+  });
+}
