@@ -1,29 +1,42 @@
 /**
- * The spectator's picture of one event, built from server messages by a pure reducer.
- * Trails only grow between snapshots, so views can draw the new tail instead of the whole trail.
+ * The spectator's picture of one event, built from server messages by a pure reducer. Trails come as
+ * encoded, thinned trails in the snapshot and grow point by point with updates; they stay bounded in the
+ * browser too, except the one runner whose full track was loaded (`detail`).
  */
+import { decodeTrail } from '../lib/polyline';
 import type { EventInfo, HappinessSample, RunnerInfo, ServerMessage, TrackPoint } from '../lib/protocol';
-import { extendDistance } from '../lib/track';
+import { LIMITS } from '../lib/protocol';
+import { simplifyTrack } from '../lib/simplify';
 
 export interface RunnerView extends RunnerInfo {
   track: TrackPoint[];
-  /** Metres along the trail. */
+  /** Metres covered, as the server counts it. */
   distance: number;
-  /** Index of the last trail point counted into `distance`. */
-  anchor: number;
+  /** Whether `track` is the runner's full stored track (loaded page by page) rather than a display trail. */
+  detailed?: boolean;
 }
 
 export interface EventView {
   event: EventInfo | null;
   runners: Record<string, RunnerView>;
-  /** Runner ids in the order they joined. */
+  /** Runner ids in the order they appeared. */
   order: string[];
   happiness: HappinessSample[];
   /** Server clock minus local clock, ms: "last seen" uses server time. */
   clockOffset: number;
   /** Bumped by every snapshot: views drop what they drew and start again. */
   generation: number;
+  /** Live state the picture follows on from: a gap in offsets, or another epoch, means something was missed. */
+  epoch: string | null;
+  seq: number;
+  /** Bumped when an update shows that something was missed: subscribe again for a fresh snapshot. */
+  resync: number;
 }
+
+/** Client-side actions beside server messages. */
+export type LocalAction =
+  /** A runner's full track, read from the track endpoint, replaces their display trail. */
+  { type: 'detail'; runnerId: string; track: TrackPoint[] };
 
 export const emptyEventView: EventView = {
   event: null,
@@ -32,14 +45,45 @@ export const emptyEventView: EventView = {
   happiness: [],
   clockOffset: 0,
   generation: 0,
+  epoch: null,
+  seq: 0,
+  resync: 0,
 };
 
-export function reduceEventView(state: EventView, msg: ServerMessage, localNow = Date.now()): EventView {
+/** Two fixes less than this apart are the same fix (snapshot trails keep whole seconds). */
+const SAME_FIX_MS = 1000;
+
+/** Insert by time; false when the track holds that fix already. */
+export function insertPoint(track: TrackPoint[], p: TrackPoint): boolean {
+  let i = track.length;
+  while (i > 0 && track[i - 1]![2] > p[2]) i--;
+  if (i > 0 && p[2] - track[i - 1]![2] < SAME_FIX_MS) return false;
+  if (i < track.length && track[i]![2] - p[2] < SAME_FIX_MS) return false;
+  if (i === track.length) track.push(p);
+  else track.splice(i, 0, p);
+  return true;
+}
+
+/** How many points a runner's display trail may hold here before it is thinned. */
+function trailCap(runners: number): number {
+  const share = Math.floor(LIMITS.snapshotPoints / Math.max(1, runners));
+  return 2 * Math.max(LIMITS.trailMinPoints, Math.min(LIMITS.trailMaxPoints, share));
+}
+
+export function reduceEventView(state: EventView, msg: ServerMessage | LocalAction, localNow = Date.now()): EventView {
   switch (msg.type) {
     case 'snapshot': {
       const runners: Record<string, RunnerView> = {};
-      // The server measured the full trail; the snapshot's may be simplified.
-      for (const r of msg.runners) runners[r.id] = { ...r, anchor: Math.max(0, r.track.length - 1) };
+      for (const { trail, last, points: _points, ...info } of msg.runners) {
+        const track = decodeTrail(trail);
+        // The trail keeps whole seconds; the latest fix comes exact.
+        if (last) {
+          const end = track[track.length - 1];
+          if (end && Math.abs(end[2] - last[2]) < SAME_FIX_MS) track[track.length - 1] = last;
+          else insertPoint(track, last);
+        }
+        runners[info.id] = { ...info, track };
+      }
       return {
         event: msg.event,
         runners,
@@ -47,31 +91,45 @@ export function reduceEventView(state: EventView, msg: ServerMessage, localNow =
         happiness: msg.happiness,
         clockOffset: msg.now - localNow,
         generation: state.generation + 1,
+        epoch: msg.epoch,
+        seq: msg.seq,
+        resync: state.resync,
       };
     }
     case 'update': {
       if (!state.event || msg.event !== state.event.id) return state;
+      if (msg.epoch !== state.epoch || msg.prev > state.seq) return { ...state, resync: state.resync + 1 };
+      if (msg.seq <= state.seq) return state;
       const runners = { ...state.runners };
       const order = state.order.slice();
       for (const info of msg.runners) {
         const prev = runners[info.id];
         if (!prev) order.push(info.id);
-        runners[info.id] = { ...(prev ?? { track: [], distance: 0, anchor: 0 }), ...info };
+        runners[info.id] = { ...(prev ?? { track: [], distance: 0 }), ...info };
       }
+      const cap = trailCap(order.length);
       for (const [id, points] of Object.entries(msg.points)) {
         const prev = runners[id];
         if (!prev || points.length === 0) continue;
-        const track = prev.track.concat(points);
-        runners[id] = { ...prev, track, ...extendDistance(track, prev) };
-      }
-      for (const [id, track] of Object.entries(msg.tracks ?? {})) {
-        const prev = runners[id];
-        // A replaced trail is a new array: views redraw it whole.
-        if (prev) runners[id] = { ...prev, track, ...extendDistance(track, { anchor: 0, distance: 0 }) };
+        let track = prev.track.slice();
+        let added = false;
+        for (const p of points) added = insertPoint(track, p) || added;
+        if (!added) continue;
+        if (!prev.detailed && track.length > cap) track = simplifyTrack(track, cap / 2);
+        const end = track[track.length - 1]!;
+        runners[id] = { ...prev, track, lastSeen: Math.max(prev.lastSeen ?? 0, end[2]), distance: msg.distance[id] ?? prev.distance };
       }
       for (const id of msg.removed ?? []) delete runners[id];
       const kept = msg.removed?.length ? order.filter((id) => runners[id]) : order;
-      return { ...state, runners, order: kept, clockOffset: msg.now - localNow };
+      return { ...state, runners, order: kept, clockOffset: msg.now - localNow, seq: msg.seq };
+    }
+    case 'detail': {
+      const prev = state.runners[msg.runnerId];
+      if (!prev) return state;
+      const track = msg.track.slice();
+      // Keep what arrived live while the pages were read.
+      for (const p of prev.track) if (p[2] > (track[track.length - 1]?.[2] ?? -Infinity)) insertPoint(track, p);
+      return { ...state, runners: { ...state.runners, [msg.runnerId]: { ...prev, track, detailed: true } } };
     }
     case 'event': {
       if (!state.event || msg.event.id !== state.event.id) return state;

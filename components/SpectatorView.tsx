@@ -3,7 +3,8 @@
 import dynamic from 'next/dynamic';
 import Link from 'next/link';
 import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'react';
-import { emptyEventView, reduceEventView } from '../client/event-view';
+import { emptyEventView, type LocalAction, reduceEventView } from '../client/event-view';
+import { loadFullTrack } from '../client/track-pages';
 import { type ConnectionState, LiveSocket, type Transport } from '../client/live-socket';
 import { ErrorCode, type EventInfo, type ServerMessage } from '../lib/protocol';
 import { liveUrl } from '../client/ws-url';
@@ -29,11 +30,11 @@ const LiveMap = dynamic(() => import('./LiveMap'), {
 export function SpectatorView({ event, config, share }: { event: EventInfo; config: ClientConfig; share?: string }) {
   // Messages are applied in batches, once per animation frame, however fast they arrive.
   const [view, dispatchBatch] = useReducer(
-    (state: typeof emptyEventView, batch: ServerMessage[]) => batch.reduce((s, m) => reduceEventView(s, m), state),
+    (state: typeof emptyEventView, batch: Array<ServerMessage | LocalAction>) => batch.reduce((s, m) => reduceEventView(s, m), state),
     emptyEventView,
   );
-  const queue = useRef<ServerMessage[]>([]);
-  const dispatch = useCallback((msg: ServerMessage) => {
+  const queue = useRef<Array<ServerMessage | LocalAction>>([]);
+  const dispatch = useCallback((msg: ServerMessage | LocalAction) => {
     queue.current.push(msg);
     if (queue.current.length > 1) return;
     const flush = () => {
@@ -93,6 +94,31 @@ export function SpectatorView({ event, config, share }: { event: EventInfo; conf
       socket.current = null;
     };
   }, [event.id, codeKey, dispatch, share]);
+
+  // An update showed a gap (or the server's live state was rebuilt): start again from a fresh snapshot.
+  useEffect(() => {
+    if (view.resync === 0) return;
+    socket.current?.send({ type: 'subscribe', event: event.id, ...(share ? { share } : code.current ? { code: code.current } : {}) });
+  }, [view.resync, event.id, share]);
+
+  // A followed runner's trail is drawn in full detail: their whole stored track, read page by page.
+  const detailFor = useRef<string | null>(null);
+  useEffect(() => {
+    if (!selected || detailFor.current === selected || !view.runners[selected]) return;
+    detailFor.current = selected;
+    const query = share ? { share } : code.current ? { code: code.current } : {};
+    const abort = new AbortController();
+    loadFullTrack(event.id, selected, query, abort.signal)
+      .then((track) => dispatch({ type: 'detail', runnerId: selected, track }))
+      .catch(() => {
+        detailFor.current = null;
+      });
+    return () => abort.abort();
+  }, [selected, view.runners, event.id, share, dispatch]);
+  useEffect(() => {
+    // A new snapshot replaces detailed trails with display trails: load again.
+    detailFor.current = null;
+  }, [view.generation]);
 
   const runners = useMemo(() => view.order.flatMap((id) => (view.runners[id] ? [view.runners[id]] : [])), [view]);
   const selectedRunner = selected ? (view.runners[selected] ?? null) : null;

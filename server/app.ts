@@ -1,28 +1,34 @@
 /**
- * Assembles a running Trackside: storage, core, WebSocket and HTTP API on one HTTP(S) server, and the
- * demo. Pages are served by the Next handlers passed in; tests start it without them.
+ * Assembles a running Trackside: storage, the live layer, WebSocket and Server-Sent Events, the HTTP API and
+ * tracking-app ingest on one HTTP(S) server, the jobs, and the demo. Pages are served by the Next handlers
+ * passed in; tests start it without them.
  */
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
-import { CloseCode, WS_PATH } from '../lib/protocol';
-import { handleApi } from './api';
-import { handleIngest } from './ingest/handler';
-import type { Config } from './config';
-import { Core, type CoreOptions } from './core';
-import { log } from './log';
 import { providePageData } from '../lib/page-data';
+import { CloseCode, WS_PATH } from '../lib/protocol';
+import type { Config } from './config';
+import type { RoomTimings } from './domain/event-room';
+import type { ApiContext } from './http/api/context';
+import { ExportGate } from './http/api/export-gate';
+import { apiRouter, notFound, preflight } from './http/api/routes';
+import { handleIngest } from './http/ingest/handler';
+import { archiveInactive } from './jobs/archive';
+import { purgeInactive } from './jobs/retention';
+import { Live } from './live/core';
+import { log } from './log';
 import { newNonce, pageHeaders } from './security-headers';
-import { KeyedBuckets } from './token-bucket';
 import { startSimulation, type Simulation } from './simulator';
-import { SqliteStore } from './sqlite-store';
-import type { Store } from './store';
+import { SqliteStore } from './storage/sqlite/sqlite-store';
+import type { Store } from './storage/store';
 import { loadTls } from './tls';
-import { ConnectionLimiter } from './net-policy';
-import { createSseTransport } from './sse-transport';
-import { createWsTransport } from './ws-transport';
+import { ConnectionLimiter } from './transport/admission';
+import { createSseTransport } from './transport/sse';
+import { KeyedBuckets } from './transport/token-bucket';
+import { createWsTransport } from './transport/ws';
 
 export const DEMO_EVENT = { id: 'demo', name: 'Demo run: Central Park loop' } as const;
 
@@ -32,7 +38,7 @@ export interface PageHandlers {
 }
 
 export interface Trackside {
-  core: Core;
+  live: Live;
   server: Server;
   /** Base URL on loopback, e.g. http://127.0.0.1:3000 */
   url: string;
@@ -44,44 +50,63 @@ export interface Trackside {
 export interface StartOptions {
   config: Config;
   pages?: PageHandlers;
+  /** A store to use instead of the configured one (tests inject faults this way). */
   store?: Store;
-  hubTimings?: CoreOptions['hubTimings'];
+  timings?: Partial<RoomTimings>;
   heartbeatMs?: number;
+  /** Loaded rooms nobody used for this long are released. */
+  roomIdleMs?: number;
 }
 
-export async function startTrackside({ config, pages, store, hubTimings, heartbeatMs }: StartOptions): Promise<Trackside> {
-  const db = store ?? new SqliteStore(join(config.dataDir, 'trackside.db'));
-  const core = new Core({
+export async function startTrackside({ config, pages, store, timings, heartbeatMs, roomIdleMs }: StartOptions): Promise<Trackside> {
+  const db = store ?? (await SqliteStore.open(join(config.dataDir, 'trackside.db')));
+  const live = new Live({
     store: db,
     tickMs: config.tickMs,
     happinessIntervalMs: config.happinessIntervalMs,
-    archiveAfterMs: config.archiveAfterMs,
-    hubTimings,
-    onStoreFailure: () => {
-      // Fail-stop: nothing unwritten was acknowledged; after a restart clients resend it.
-      sse.close(CloseCode.Internal, 'storage failed');
-      void ws.close(CloseCode.Internal, 'storage failed').finally(() => process.exit(1));
-    },
+    timings,
+    roomIdleMs,
+    joinsPerHourPerIp: config.runnersPerHourPerIp,
   });
+  await live.load();
+
+  let accepting = true;
   const limiter = new ConnectionLimiter(config.maxConnectionsPerIp);
-  const ws = createWsTransport(core, {
+  const ws = createWsTransport(live, {
     heartbeatMs,
     allowedOrigins: config.allowedOrigins,
     limiter,
     trustProxy: config.trustProxy,
+    accepting: () => accepting,
   });
-  const sse = createSseTransport(core, { limiter, trustProxy: config.trustProxy, allowedOrigins: config.allowedOrigins, heartbeatMs });
+  const sse = createSseTransport(live, {
+    limiter,
+    trustProxy: config.trustProxy,
+    allowedOrigins: config.allowedOrigins,
+    heartbeatMs,
+    accepting: () => accepting,
+  });
   providePageData({
-    listEvents: () => core.hub.listEvents(),
-    getEvent: (id) => core.hub.getEvent(id),
-    resolveShareLink: (token) => core.hub.resolveShareLink(token),
+    listEvents: () =>
+      live.index.list((id) => {
+        const room = live.rooms.peek(id);
+        if (!room) return null;
+        const seen = room.summaries(false);
+        return { runners: seen.length, active: seen.filter((r) => r.status === 'active').length };
+      }),
+    getEvent: (id) => live.index.info(id),
+    resolveShareLink: (token) => live.index.resolveLink(token),
     clientConfig: { tileUrl: config.tileUrl, tileAttribution: config.tileAttribution },
   });
 
-  const apiOptions = {
+  const api = apiRouter();
+  const apiContext: ApiContext = {
+    live,
     trustProxy: config.trustProxy,
     creations: new KeyedBuckets(config.eventsPerHourPerIp, config.eventsPerHourPerIp / 3600),
+    exports: new ExportGate(),
   };
+  const tls = await loadTls(config);
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     let url: URL;
     try {
@@ -90,10 +115,17 @@ export async function startTrackside({ config, pages, store, hubTimings, heartbe
       res.writeHead(400).end('Bad request');
       return;
     }
-    const pathname = url.pathname;
+    if (!accepting) {
+      res.writeHead(503, { 'content-type': 'text/plain', 'retry-after': '5', connection: 'close' }).end('The server is stopping: try again shortly.\n');
+      return;
+    }
     if (sse.handle(req, res, url)) return;
-    if (handleIngest(core, req, res, url)) return;
-    if (handleApi(core, req, res, url, apiOptions)) return;
+    if (handleIngest(live, req, res, url)) return;
+    if (url.pathname.startsWith('/api/')) {
+      if (req.method === 'OPTIONS') return preflight(res);
+      if (!api.handle(req, res, url, apiContext)) notFound(res);
+      return;
+    }
     if (pages) {
       const nonce = newNonce();
       const headers = pageHeaders({ tileUrl: config.tileUrl, nonce, dev: config.dev, tls: !!tls });
@@ -101,14 +133,13 @@ export async function startTrackside({ config, pages, store, hubTimings, heartbe
       // Next reads the nonce from the request's policy and puts it on every script it writes.
       req.headers['content-security-policy'] = headers['content-security-policy'];
       void Promise.resolve(pages.handle(req, res)).catch((err: unknown) => {
-        log('error', 'page_failed', { path: pathname, error: String(err) });
+        log('error', 'page_failed', { path: url.pathname, error: String(err) });
         if (!res.headersSent) res.writeHead(500).end('Internal error');
       });
       return;
     }
     res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found');
   };
-  const tls = await loadTls(config);
   const server = tls ? createHttpsServer({ cert: tls.cert, key: tls.key }, onRequest) : createHttpServer(onRequest);
 
   // Next adds its own upgrade listener once it serves a page; it leaves paths that are not its routes alone,
@@ -127,12 +158,11 @@ export async function startTrackside({ config, pages, store, hubTimings, heartbe
       resolve();
     });
   });
-  core.start();
-  let retention: NodeJS.Timeout | null = null;
+  live.start();
+  if (config.archiveAfterMs > 0) live.every(Math.min(60_000, config.archiveAfterMs), () => archiveInactive(live, config.archiveAfterMs));
   if (config.retentionMs > 0) {
-    core.purgeInactive(config.retentionMs);
-    retention = setInterval(() => core.purgeInactive(config.retentionMs), 3600_000);
-    retention.unref();
+    await purgeInactive(live, config.retentionMs);
+    live.every(3600_000, () => purgeInactive(live, config.retentionMs));
   }
 
   const port = (server.address() as AddressInfo).port;
@@ -142,7 +172,7 @@ export async function startTrackside({ config, pages, store, hubTimings, heartbe
 
   let demo: Simulation | null = null;
   if (config.demo) {
-    core.ensureEvent(DEMO_EVENT.id, DEMO_EVENT.name);
+    await live.ensureEvent(DEMO_EVENT.id, DEMO_EVENT.name);
     demo = startSimulation({
       url: wsUrl,
       event: DEMO_EVENT.id,
@@ -154,21 +184,21 @@ export async function startTrackside({ config, pages, store, hubTimings, heartbe
 
   let closing: Promise<void> | null = null;
   return {
-    core,
+    live,
     server,
     url,
     wsUrl,
     port,
     close() {
       closing ??= (async () => {
+        accepting = false;
         demo?.stop();
-        if (retention) clearInterval(retention);
         sse.close(CloseCode.GoingAway, 'server shutting down');
         await ws.close(CloseCode.GoingAway, 'server shutting down');
-        core.stop();
+        await live.stop();
         server.closeAllConnections?.();
         await new Promise<void>((resolve) => server.close(() => resolve()));
-        db.close();
+        await db.close();
       })();
       return closing;
     },

@@ -12,14 +12,24 @@ export class TokenBucket {
     this.last = now();
   }
 
-  /** Take one token; false when the bucket is empty. */
-  take(): boolean {
+  /** Take `n` tokens; false (taking none) when the bucket holds fewer. */
+  take(n = 1): boolean {
+    this.refill();
+    if (this.tokens < n) return false;
+    this.tokens -= n;
+    return true;
+  }
+
+  /** How long until `n` tokens are there, ms. */
+  waitMs(n = 1): number {
+    this.refill();
+    return this.tokens >= n ? 0 : Math.ceil(((n - this.tokens) / this.perSecond) * 1000);
+  }
+
+  private refill(): void {
     const t = this.now();
     this.tokens = Math.min(this.capacity, this.tokens + ((t - this.last) / 1000) * this.perSecond);
     this.last = t;
-    if (this.tokens < 1) return false;
-    this.tokens -= 1;
-    return true;
   }
 
   /** Full again: nothing to remember for this key. */
@@ -38,13 +48,21 @@ export class KeyedBuckets {
     private readonly now: () => number = Date.now,
   ) {}
 
-  take(key: string): boolean {
+  take(key: string, n = 1): boolean {
+    return this.bucket(key).take(n);
+  }
+
+  waitMs(key: string, n = 1): number {
+    return this.buckets.get(key)?.waitMs(n) ?? 0;
+  }
+
+  private bucket(key: string): TokenBucket {
     let bucket = this.buckets.get(key);
     if (!bucket) {
       if (this.buckets.size > 10_000) for (const [k, b] of this.buckets) if (b.idle) this.buckets.delete(k);
       bucket = new TokenBucket(this.capacity, this.perSecond, this.now);
       this.buckets.set(key, bucket);
     }
-    return bucket.take();
+    return bucket;
   }
 }

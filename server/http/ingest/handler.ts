@@ -8,8 +8,8 @@
  *   POST     /ingest/owntracks    OwnTracks in HTTP mode; the device key is the Basic-auth password.
  *
  * The device key (issued on the runner page, revocable) says whose fix it is. A fix goes through the same
- * checks, storage and fan-out as the browser's: the hub takes it, the core writes it, and only then is the
- * app answered 200. Every refusal stores nothing.
+ * checks, storage and fan-out as the browser's: the event's room takes it, it is made durable, and only then
+ * is the app answered 200. Every refusal stores nothing.
  *
  * Status codes. None of these apps gives up on a fix for any status: Traccar Client and the OsmAnd app
  * drop a fix only on 2xx and resend it otherwise, oldest first and nothing newer meanwhile (Traccar Client
@@ -27,14 +27,15 @@
  *                   finished; 405; 413.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Core } from '../core';
-import { log } from '../log';
+import { INGEST_PATHS } from '../../../lib/ingest-urls';
+import { cryptoCredentials } from '../../credentials';
+import type { Live } from '../../live/core';
+import { log } from '../../log';
+import { readBody } from '../body';
+import { HttpError } from '../errors';
 import { type AppFix, checkFix } from './fix';
 import { type Decoded, decodeOsmAndJson, decodeOsmAndParams, type OsmAndDialect, OSMAND_APP_DIALECT, TRACCAR_DIALECT } from './osmand';
 import { basicPassword, decodeOwnTracks } from './owntracks';
-import { INGEST_PATHS } from '../../lib/ingest-urls';
-
-export { INGEST_PATHS };
 
 /** Largest request body read; one fix in any of these formats is well under 2 KiB. */
 export const MAX_INGEST_BODY = 16 * 1024;
@@ -45,13 +46,13 @@ const MAX_KEY_LENGTH = 256;
 type App = 'osmand' | 'osmand-app' | 'owntracks';
 
 /** Serve the request if it is for a tracking-app endpoint; false when the path is not one. */
-export function handleIngest(core: Core, req: IncomingMessage, res: ServerResponse, url: URL): boolean {
+export function handleIngest(live: Live, req: IncomingMessage, res: ServerResponse, url: URL): boolean {
   const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
   if (path !== '/ingest' && !path.startsWith('/ingest/')) return false;
   let served: Promise<void>;
-  if (path === INGEST_PATHS.osmand) served = osmand(core, req, res, url, 'osmand', TRACCAR_DIALECT);
-  else if (path === INGEST_PATHS.osmandApp) served = osmand(core, req, res, url, 'osmand-app', OSMAND_APP_DIALECT);
-  else if (path === INGEST_PATHS.owntracks) served = owntracks(core, req, res);
+  if (path === INGEST_PATHS.osmand) served = osmand(live, req, res, url, 'osmand', TRACCAR_DIALECT);
+  else if (path === INGEST_PATHS.osmandApp) served = osmand(live, req, res, url, 'osmand-app', OSMAND_APP_DIALECT);
+  else if (path === INGEST_PATHS.owntracks) served = owntracks(live, req, res);
   else {
     text(res, 404, `No such endpoint. Tracking apps send to ${Object.values(INGEST_PATHS).join(', ')}.`);
     return true;
@@ -65,12 +66,12 @@ export function handleIngest(core: Core, req: IncomingMessage, res: ServerRespon
 
 // ---------- OsmAnd protocol (Traccar Client, OsmAnd) ----------
 
-async function osmand(core: Core, req: IncomingMessage, res: ServerResponse, url: URL, app: App, dialect: OsmAndDialect): Promise<void> {
+async function osmand(live: Live, req: IncomingMessage, res: ServerResponse, url: URL, app: App, dialect: OsmAndDialect): Promise<void> {
   if (req.method !== 'GET' && req.method !== 'POST') {
     return text(res, 405, 'Use GET or POST.', { allow: 'GET, POST' });
   }
-  const body = await readBody(req);
-  if (body === 'too_large') return refuse(res, app, 413, `the request body must be at most ${MAX_INGEST_BODY} bytes`);
+  const body = await body413(req, res, app);
+  if (!body) return;
 
   const queryKey = url.searchParams.get('id') || url.searchParams.get('deviceid') || null;
   const contentType = req.headers['content-type'] ?? '';
@@ -90,29 +91,29 @@ async function osmand(core: Core, req: IncomingMessage, res: ServerResponse, url
   }
 
   if (!decoded.key) return refuse(res, app, 400, 'no device key: send it as the id parameter (Traccar Client: "Device identifier")');
-  const owner = findOwner(core, decoded.key);
+  const owner = await findOwner(live, decoded.key);
   if (!owner) return refuse(res, app, 404, 'unknown device key: it was revoked or replaced; copy the current one from the runner page');
   if (!decoded.ok) return refuse(res, app, 400, decoded.message);
   // The device itself says this is no fix (valid=false): acknowledged, so it is not resent, and not stored.
   if (!decoded.valid) return ok(res, app);
   const checked = checkFix(decoded.fix);
   if (!checked.ok) return refuse(res, app, 400, checked.message);
-  const stored = store(core, owner, checked.fix);
+  const stored = await store(live, owner, checked.fix);
   if (stored === 'unknown') return refuse(res, app, 404, 'this device key belongs to no runner any more');
-  if (stored !== 'ok') return refuse(res, app, stored.status, stored.message);
+  if (stored !== 'ok') return refuse(res, app, stored.status, stored.message, stored.headers);
   ok(res, app);
 }
 
 // ---------- OwnTracks ----------
 
-async function owntracks(core: Core, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function owntracks(live: Live, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const app: App = 'owntracks';
   if (req.method !== 'POST') return text(res, 405, 'OwnTracks posts its messages: use POST.', { allow: 'POST' });
-  const body = await readBody(req);
-  if (body === 'too_large') return refuse(res, app, 413, `the request body must be at most ${MAX_INGEST_BODY} bytes`);
+  const body = await body413(req, res, app);
+  if (!body) return;
 
   const key = basicPassword(req.headers.authorization);
-  const owner = key ? findOwner(core, key) : null;
+  const owner = key ? await findOwner(live, key) : null;
   if (!owner) {
     return refuse(res, app, 401, key ? 'unknown device key: it was revoked or replaced' : 'send the device key as the password (Authentication on)', {
       'www-authenticate': 'Basic realm="Trackside", charset="UTF-8"',
@@ -129,32 +130,38 @@ async function owntracks(core: Core, req: IncomingMessage, res: ServerResponse):
   if (decoded.kind === 'other') return ok(res, app);
   const checked = checkFix(decoded.fix);
   if (!checked.ok) return refuse(res, app, 400, checked.message);
-  const stored = store(core, owner, checked.fix);
+  const stored = await store(live, owner, checked.fix);
   if (stored === 'unknown') {
     return refuse(res, app, 401, 'this device key belongs to no runner any more', { 'www-authenticate': 'Basic realm="Trackside", charset="UTF-8"' });
   }
-  if (stored !== 'ok') return refuse(res, app, stored.status, stored.message);
+  if (stored !== 'ok') return refuse(res, app, stored.status, stored.message, stored.headers);
   ok(res, app);
 }
 
 // ---------- shared ----------
 
-function findOwner(core: Core, key: string): { eventId: string; runnerId: string } | null {
-  if (key.length > MAX_KEY_LENGTH) return null;
-  return core.hub.runnerByDeviceKey(key);
+interface Owner {
+  event: string;
+  runnerId: string;
+  keyHash: string;
 }
 
-/** Hand the fix to the hub and make it durable (and fanned out) before the app hears 200. */
-function store(core: Core, owner: { eventId: string; runnerId: string }, fix: AppFix): 'ok' | 'unknown' | { status: number; message: string } {
-  const result = core.hub.ingest(owner.eventId, owner.runnerId, fix);
-  if (!result.ok) {
-    if (result.reason === 'unknown runner') return 'unknown';
-    if (result.reason === 'event finished') return { status: 403, message: 'this event has finished; positions are no longer taken' };
-    return { status: 400, message: result.reason };
-  }
-  // 5xx makes every app keep the fix and send it again later.
-  if (!core.change(result.effects)) return { status: 503, message: 'storage is unavailable; try again' };
-  return 'ok';
+async function findOwner(live: Live, key: string): Promise<Owner | null> {
+  if (key.length > MAX_KEY_LENGTH) return null;
+  const keyHash = cryptoCredentials.hash(key);
+  const found = await live.store.runnerByDeviceKey(keyHash);
+  return found ? { ...found, keyHash } : null;
+}
+
+/** Hand the fix to the event's room and make it durable (and fanned out) before the app hears 200. */
+async function store(live: Live, owner: Owner, fix: AppFix): Promise<'ok' | 'unknown' | { status: number; message: string; headers?: Record<string, string> }> {
+  const out = await live.run(owner.event, (room) => room.ingest(owner.runnerId, owner.keyHash, fix), null);
+  if (out.ok) return 'ok';
+  const r = out.refusal;
+  if (r.code === 'unknown_key' || r.code === 'no_such_event') return 'unknown';
+  // 5xx and 429 make every app keep the fix and send it again later.
+  const headers: Record<string, string> = r.retryAfterMs !== undefined ? { 'retry-after': String(Math.ceil(r.retryAfterMs / 1000)) } : {};
+  return { status: r.status, message: r.message, headers };
 }
 
 function ok(res: ServerResponse, app: App): void {
@@ -183,29 +190,15 @@ function text(res: ServerResponse, status: number, body: string, headers: Record
   res.end(body);
 }
 
-/** The request body, at most MAX_INGEST_BODY bytes. */
-function readBody(req: IncomingMessage): Promise<Buffer | 'too_large'> {
-  const declared = Number(req.headers['content-length']);
-  return new Promise((resolve, reject) => {
-    if (declared > MAX_INGEST_BODY) {
-      // Answer at once; read no more than a little so the client can see the 413, then hang up.
-      let drained = 0;
-      req.on('data', (chunk: Buffer) => {
-        drained += chunk.length;
-        if (drained > MAX_INGEST_BODY * 4) req.destroy();
-      });
-      req.on('error', () => {});
-      return resolve('too_large');
+/** The request body, or null once a 413 is answered. */
+async function body413(req: IncomingMessage, res: ServerResponse, app: App): Promise<Buffer | null> {
+  try {
+    return await readBody(req, MAX_INGEST_BODY);
+  } catch (err) {
+    if (err instanceof HttpError && err.status === 413) {
+      refuse(res, app, 413, `the request body must be at most ${MAX_INGEST_BODY} bytes`);
+      return null;
     }
-    let size = 0;
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= MAX_INGEST_BODY) chunks.push(chunk);
-      else if (size > MAX_INGEST_BODY * 4) req.destroy();
-      else resolve('too_large');
-    });
-    req.on('end', () => resolve(size > MAX_INGEST_BODY ? 'too_large' : Buffer.concat(chunks)));
-    req.on('error', (err) => (size > MAX_INGEST_BODY ? resolve('too_large') : reject(err)));
-  });
+    throw err;
+  }
 }

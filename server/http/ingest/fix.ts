@@ -3,8 +3,8 @@
  * The field ranges are the browser's (PositionMsg), so a fix is taken or refused alike whichever way it came.
  */
 import { z } from 'zod';
-import { PositionMsg } from '../../lib/protocol';
-import type { StoredPosition } from '../store';
+import { PositionMsg } from '../../../lib/protocol';
+import type { StoredPosition } from '../../storage/store';
 
 /** What the hub ingests: lat/lon degrees, t ms since the epoch, acc m, alt m, spd m/s, hdg degrees, bat percent. */
 export type AppFix = Omit<StoredPosition, 'seq'>;

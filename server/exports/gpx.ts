@@ -1,8 +1,9 @@
 /**
- * A runner's track as a GPX 1.1 document (https://www.topografix.com/GPX/1/1/gpx.xsd).
- * Pure: the caller fetches the positions and serves the string.
+ * A runner's track as a GPX 1.1 document (https://www.topografix.com/GPX/1/1/gpx.xsd), in three parts so
+ * a long track can be streamed: `gpxHead`, one `gpxPoint` per fix in time order, `gpxTail`.
+ * Pure: the caller reads the positions and writes the text.
  */
-import type { StoredPosition } from './store';
+import type { StoredPosition } from '../storage/store';
 
 export interface GpxInput {
   event: { id: string; name: string };
@@ -35,7 +36,7 @@ function longitude(lon: number): string {
 }
 
 // One corrupt row must not make the whole download fail validation (or toISOString throw).
-function representable(p: StoredPosition): boolean {
+export function representable(p: StoredPosition): boolean {
   return (
     Number.isFinite(p.lat) && Math.abs(p.lat) <= 90 &&
     Number.isFinite(p.lon) && Math.abs(p.lon) <= 180 &&
@@ -43,29 +44,37 @@ function representable(p: StoredPosition): boolean {
   );
 }
 
-function trackPoint(p: StoredPosition): string {
+/** One <trkpt> line; empty for a fix that GPX cannot hold. */
+export function gpxPoint(p: StoredPosition): string {
+  if (!representable(p)) return '';
   // wptType is a sequence: ele must come before time. Speed and heading have no place in GPX 1.1
   // outside <extensions>, so they are left out rather than written as invalid elements.
   const ele = p.alt !== null && Number.isFinite(p.alt) ? `<ele>${decimal(p.alt, 2)}</ele>` : '';
-  return `      <trkpt lat="${decimal(p.lat, 7)}" lon="${longitude(p.lon)}">${ele}<time>${new Date(p.t).toISOString()}</time></trkpt>`;
+  return `      <trkpt lat="${decimal(p.lat, 7)}" lon="${longitude(p.lon)}">${ele}<time>${new Date(p.t).toISOString()}</time></trkpt>\n`;
 }
 
-export function toGpx({ event, runner, positions, creator = 'Trackside' }: GpxInput): string {
-  const points = positions.filter(representable).sort((a, b) => a.t - b.t || a.seq - b.seq);
-  const start = points.length > 0 ? `<time>${new Date(points[0].t).toISOString()}</time>` : '';
+/** Everything before the first point; `start` is the first fix's time, when known. */
+export function gpxHead(event: { name: string }, runner: { name: string }, start: number | null, creator = 'Trackside'): string {
+  const time = start !== null && Number.isFinite(start) ? `<time>${new Date(start).toISOString()}</time>` : '';
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<gpx version="1.1" creator="${xmlText(creator)}" xmlns="http://www.topografix.com/GPX/1/1"` +
       ' xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"' +
       ' xsi:schemaLocation="http://www.topografix.com/GPX/1/1 http://www.topografix.com/GPX/1/1/gpx.xsd">',
-    `  <metadata><name>${xmlText(`${runner.name} — ${event.name}`)}</name>${start}</metadata>`,
+    `  <metadata><name>${xmlText(`${runner.name} — ${event.name}`)}</name>${time}</metadata>`,
     '  <trk>',
     `    <name>${xmlText(runner.name)}</name>`,
     '    <trkseg>',
-    ...points.map(trackPoint),
-    '    </trkseg>',
-    '  </trk>',
-    '</gpx>',
     '',
   ].join('\n');
+}
+
+export function gpxTail(): string {
+  return '    </trkseg>\n  </trk>\n</gpx>\n';
+}
+
+/** A whole document at once, for short tracks and tests. */
+export function toGpx({ event, runner, positions, creator = 'Trackside' }: GpxInput): string {
+  const points = positions.filter(representable).sort((a, b) => a.t - b.t || a.seq - b.seq);
+  return gpxHead(event, runner, points[0]?.t ?? null, creator) + points.map(gpxPoint).join('') + gpxTail();
 }

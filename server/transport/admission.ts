@@ -1,5 +1,10 @@
-/** Who may open a live connection: origin checks and a per-address connection limit. */
+/**
+ * Who may open a live connection and how much one may ask of the server: origin checks, connections per
+ * address, and a message budget that charges each message by the work it causes.
+ */
 import type { IncomingMessage } from 'node:http';
+import { LIMITS } from '../../lib/protocol';
+import { KeyedBuckets, TokenBucket } from './token-bucket';
 
 /** The client's address; behind a reverse proxy (TRUST_PROXY=1) the first X-Forwarded-For entry. */
 export function clientAddress(req: IncomingMessage, trustProxy: boolean): string {
@@ -49,5 +54,46 @@ export class ConnectionLimiter {
 
   get addresses(): number {
     return this.counts.size;
+  }
+}
+
+/** What each kind of message costs from a connection's budget: roughly the work it makes the server do. */
+export const MESSAGE_COST: Readonly<Record<string, number>> = {
+  pos: 1,
+  mood: 1,
+  stop: 1,
+  unsubscribe: 1,
+  resume: 5,
+  cheer: 5,
+  join: 20,
+  subscribe: 20,
+};
+
+/**
+ * A connection's message budget: LIMITS.rateBurst tokens refilled at LIMITS.ratePerSecond. Every frame pays
+ * one token before it is even read; once read, it pays the rest of its kind's cost. Refusals are counted in
+ * a bucket of their own, so a sender that floods in bursts, a frame let through now and then, is cut off.
+ */
+export class MessageBudget {
+  private readonly tokens = new TokenBucket(LIMITS.rateBurst, LIMITS.ratePerSecond);
+  private readonly strikes = new TokenBucket(LIMITS.rateStrikes, LIMITS.rateStrikes / 10);
+
+  /** 'ok', 'refuse' (answer rate_limited) or 'close' (flooding: close with CloseCode.Policy). */
+  take(cost: number): 'ok' | 'refuse' | 'close' {
+    if (this.tokens.take(cost)) return 'ok';
+    return this.strikes.take() ? 'refuse' : 'close';
+  }
+}
+
+/** Snapshots one connection and one address may ask for: each is large, so the budget is small. */
+export class SnapshotBudget {
+  constructor(private readonly perAddress = new KeyedBuckets(60, 2)) {}
+
+  connection(): TokenBucket {
+    return new TokenBucket(5, 1 / 3);
+  }
+
+  address(address: string): boolean {
+    return this.perAddress.take(address);
   }
 }

@@ -1,16 +1,15 @@
 /**
- * WebSocket transport: who may connect (origin, connections per address), frames in and out of the core,
- * a message budget per connection, heartbeats, size limits and close codes.
+ * WebSocket transport: who may connect (origin, connections per address), frames in and out of the live
+ * sessions, the first token of each frame's budget, heartbeats, size limits and close codes.
  */
 import type { IncomingMessage } from 'node:http';
-import type { Duplex } from 'node:stream';
 import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import * as wsLib from 'ws';
 import { WebSocket, WebSocketServer } from 'ws';
-import { CloseCode, ErrorCode, LIMITS } from '../lib/protocol';
-import type { Core } from './core';
-import { clientAddress, type ConnectionLimiter, originAllowed } from './net-policy';
-import { TokenBucket } from './token-bucket';
+import { CloseCode, ErrorCode, LIMITS } from '../../lib/protocol';
+import type { Live } from '../live/core';
+import { clientAddress, type ConnectionLimiter, originAllowed } from './admission';
 
 export interface WsTransport {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
@@ -25,6 +24,8 @@ export interface WsTransportOptions {
   /** Shared with the other transports: the limit is per address, whatever the transport. */
   limiter: ConnectionLimiter;
   trustProxy?: boolean;
+  /** While false, upgrades are refused with 503 (the server is stopping or cannot store data). */
+  accepting?: () => boolean;
 }
 
 /** `Sender.frame` is public in ws but missing from its type definitions. */
@@ -37,51 +38,44 @@ function refuse(socket: Duplex, status: string, message: string): void {
   socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n${message}\n`);
 }
 
-export function createWsTransport(core: Core, opts: WsTransportOptions): WsTransport {
-  const { heartbeatMs = 30_000, allowedOrigins = null, limiter, trustProxy = false } = opts;
-  const wss = new WebSocketServer({
-    noServer: true,
-    maxPayload: LIMITS.maxFrameBytes,
-    perMessageDeflate: false,
-  });
+export function createWsTransport(live: Live, opts: WsTransportOptions): WsTransport {
+  const { heartbeatMs = 30_000, allowedOrigins = null, limiter, trustProxy = false, accepting = () => true } = opts;
+  const wss = new WebSocketServer({ noServer: true, maxPayload: LIMITS.maxFrameBytes, perMessageDeflate: false });
   const alive = new WeakMap<WebSocket, boolean>();
 
   function connected(ws: WebSocket, address: string): void {
     alive.set(ws, true);
-    const id = core.attach({
-      send: (data) => ws.send(data, { binary: false }),
-      sendShared(frame) {
-        if (ws.readyState !== WebSocket.OPEN) return;
-        // Frame once for every subscriber, then write the same buffer to each socket. Safe beside
-        // ws.send: without compression ws writes each frame whole and synchronously too.
-        frame.ws ??= Buffer.concat(
-          sender.frame(frame.bytes, { fin: true, rsv1: false, opcode: 1, mask: false, readOnly: true }),
-        );
-        (ws as unknown as { _socket: Socket })._socket.write(frame.ws);
+    const session = live.attach(
+      {
+        send: (data) => ws.send(data, { binary: false }),
+        sendShared(frame) {
+          if (ws.readyState !== WebSocket.OPEN) return;
+          // Frame once for every subscriber, then write the same buffer to each socket. Safe beside
+          // ws.send: without compression ws writes each frame whole and synchronously too.
+          frame.ws ??= Buffer.concat(sender.frame(frame.bytes, { fin: true, rsv1: false, opcode: 1, mask: false, readOnly: true }));
+          (ws as unknown as { _socket: Socket })._socket.write(frame.ws);
+        },
+        close: (code, reason) => ws.close(code, reason),
+        get bufferedAmount() {
+          return ws.bufferedAmount;
+        },
       },
-      close: (code, reason) => ws.close(code, reason),
-      get bufferedAmount() {
-        return ws.bufferedAmount;
-      },
-    });
-    const budget = new TokenBucket(LIMITS.rateBurst, LIMITS.ratePerSecond);
-    // Refusals are counted in a bucket too, so a sender that floods in bursts, with a frame let through
-    // now and then, is cut off all the same.
-    const strikes = new TokenBucket(LIMITS.rateStrikes, LIMITS.rateStrikes / 10);
+      address,
+    );
     ws.on('pong', () => alive.set(ws, true));
     ws.on('message', (data, isBinary) => {
-      if (!budget.take()) {
-        // Refused frames are not even parsed; a sender that keeps going is cut off.
-        if (!strikes.take()) ws.close(CloseCode.Policy, 'message rate exceeded');
-        else core.refuse(id, ErrorCode.RateLimited, `Too many messages: at most ${LIMITS.ratePerSecond} a second.`);
-        return;
+      // Every frame pays before it is read; refused frames are not even parsed.
+      const verdict = session.budget.take(1);
+      if (verdict === 'close') return ws.close(CloseCode.Policy, 'message rate exceeded');
+      if (verdict === 'refuse') {
+        return live.sessions.refuse(session, ErrorCode.RateLimited, `Too many messages: at most ${LIMITS.ratePerSecond} a second.`, { retryAfterMs: 1000 });
       }
-      if (isBinary) core.refuse(id, ErrorCode.BinaryFrame, 'Frames must be JSON text, not binary.');
-      else core.receiveFrame(id, data.toString());
+      if (isBinary) live.sessions.refuse(session, ErrorCode.BinaryFrame, 'Frames must be JSON text, not binary.');
+      else live.sessions.receive(session, data.toString());
     });
     ws.on('close', () => {
       limiter.close(address);
-      core.detach(id);
+      live.sessions.detach(session);
     });
     // 'close' always follows 'error' (oversized frames close with 1009 by themselves).
     ws.on('error', () => {});
@@ -102,14 +96,15 @@ export function createWsTransport(core: Core, opts: WsTransportOptions): WsTrans
 
   return {
     handleUpgrade(req, socket, head) {
+      if (!accepting()) return refuse(socket, '503 Service Unavailable', 'The server is not taking connections right now: try again shortly.');
       if (!originAllowed(req, allowedOrigins)) return refuse(socket, '403 Forbidden', 'This origin may not connect.');
       const address = clientAddress(req, trustProxy);
       if (!limiter.open(address)) return refuse(socket, '429 Too Many Requests', 'Too many connections from this address.');
+      let upgraded = false;
       socket.once('close', () => {
         // An upgrade that failed before 'connection' must not hold its slot.
         if (!upgraded) limiter.close(address);
       });
-      let upgraded = false;
       wss.handleUpgrade(req, socket, head, (ws) => {
         upgraded = true;
         connected(ws, address);

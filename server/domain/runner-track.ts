@@ -1,0 +1,173 @@
+/**
+ * One runner's live state in a room: identity, sequence bookkeeping (what is durable, what is being written),
+ * the latest fix, exact totals kept as fixes arrive, and a bounded display trail. It never holds the full
+ * track: that stays in the store. `checkpoint()` and `RunnerTrack.restore` carry it across restarts.
+ */
+import { distanceM } from '../../lib/geo';
+import { decodeTrail } from '../../lib/polyline';
+import { LIMITS, type Cheer, type RunnerInfo, type RunnerStatus, type TrackPoint } from '../../lib/protocol';
+import { MIN_STEP_M } from '../../lib/track';
+import type { RoomRunner, RunnerRecord, StoredPosition } from '../storage/store';
+import { DisplayTrail } from './display-trail';
+
+/** Tracking-app fixes are numbered from here, apart from the browser's: the number is this plus the fix time. */
+export const INGEST_SEQ_BASE = LIMITS.maxSeq + 1;
+export const CHEERS_KEPT = 20;
+
+/** Steps slower than this, or spread over more than `MOVING_GAP_MS`, are not counted as moving time. */
+const MOVING_MIN_SPEED = 0.3;
+const MOVING_GAP_MS = 5 * 60_000;
+
+interface Checkpoint {
+  v: 1;
+  contiguous: number;
+  ahead: number[];
+  last: StoredPosition | null;
+  points: number;
+  lastHeard: number;
+  distance: number;
+  movingMs: number;
+  anchor: TrackPoint | null;
+  trail: string;
+}
+
+export const isBrowserSeq = (seq: number) => seq <= LIMITS.maxSeq;
+
+export class RunnerTrack {
+  /** Highest n such that 1..n are all durable (stored or refused for good). */
+  contiguous = 0;
+  /** Durable sequence numbers above `contiguous`. */
+  readonly ahead = new Set<number>();
+  /** Sequence numbers being written now. */
+  readonly inflight = new Set<number>();
+  /** The latest fix by time. */
+  last: StoredPosition | null = null;
+  /** Fixes stored. */
+  points = 0;
+  /** Server time anything was last heard from this runner: status is judged by it, not by the phone's clock. */
+  lastHeard: number;
+  status: RunnerStatus = 'active';
+  mood: number | null = null;
+  moodAt: number | null = null;
+  cheers: Cheer[] = [];
+  distance = 0;
+  movingMs = 0;
+  /** The last fix counted into `distance`: a move counts once it is MIN_STEP_M from here. */
+  private anchor: TrackPoint | null = null;
+  readonly trail: DisplayTrail;
+  /** Sessions bound to this runner right now (their phone is connected). */
+  connected = 0;
+  /** Changed since the last checkpoint. */
+  unsaved = true;
+
+  constructor(
+    public record: RunnerRecord,
+    trailBudget: number,
+  ) {
+    this.lastHeard = record.joinedAt;
+    this.status = record.stopped ? 'stopped' : 'active';
+    this.trail = new DisplayTrail(trailBudget);
+  }
+
+  get id(): string {
+    return this.record.id;
+  }
+
+  /** Whether spectators see this runner: from their first fix on. */
+  get visible(): boolean {
+    return this.last !== null;
+  }
+
+  /** Whether `seq` is durable already. */
+  settled(seq: number): boolean {
+    return seq <= this.contiguous || this.ahead.has(seq);
+  }
+
+  settle(seq: number): void {
+    if (!isBrowserSeq(seq) || seq <= this.contiguous) return;
+    this.unsaved = true;
+    if (seq !== this.contiguous + 1) {
+      this.ahead.add(seq);
+      return;
+    }
+    this.contiguous = seq;
+    while (this.ahead.delete(this.contiguous + 1)) this.contiguous++;
+  }
+
+  /**
+   * A durable fix joins the live picture. Totals move on only with fixes later than the latest one: a late
+   * fix fills in a stretch already counted, so it is drawn but not counted again.
+   */
+  applyFix(p: StoredPosition, heardAt: number): TrackPoint | null {
+    this.points++;
+    this.lastHeard = Math.max(this.lastHeard, heardAt);
+    this.unsaved = true;
+    const point: TrackPoint = [p.lat, p.lon, p.t];
+    const latest = !this.last || p.t > this.last.t;
+    if (latest) {
+      this.last = p;
+      this.count(point);
+    }
+    return this.trail.insert(p.lat, p.lon, p.t) ? point : null;
+  }
+
+  private count(p: TrackPoint): void {
+    const a = this.anchor;
+    if (!a) {
+      this.anchor = p;
+      return;
+    }
+    const step = distanceM(a[0], a[1], p[0], p[1]);
+    if (step < MIN_STEP_M) return;
+    this.distance += step;
+    const dt = p[2] - a[2];
+    if (dt > 0 && dt <= MOVING_GAP_MS && step / (dt / 1000) >= MOVING_MIN_SPEED) this.movingMs += dt;
+    this.anchor = p;
+  }
+
+  info(): RunnerInfo {
+    const r = this.record;
+    return { id: r.id, name: r.name, color: r.color, status: this.status, lastSeen: this.last?.t ?? null, mood: this.mood };
+  }
+
+  checkpoint(): string {
+    const c: Checkpoint = {
+      v: 1,
+      contiguous: this.contiguous,
+      ahead: [...this.ahead],
+      last: this.last,
+      points: this.points,
+      lastHeard: this.lastHeard,
+      distance: this.distance,
+      movingMs: this.movingMs,
+      anchor: this.anchor,
+      trail: this.trail.encode(Number.MAX_SAFE_INTEGER),
+    };
+    this.unsaved = false;
+    return JSON.stringify(c);
+  }
+
+  /** A runner as stored; with a checkpoint the runner is whole, else the caller rebuilds it from its track. */
+  static restore(r: RoomRunner, trailBudget: number): RunnerTrack {
+    const { mood, moodAt, cheers, checkpoint, ...record } = r;
+    const track = new RunnerTrack(record, trailBudget);
+    track.mood = mood;
+    track.moodAt = moodAt;
+    track.cheers = cheers.slice(-CHEERS_KEPT);
+    track.lastHeard = Math.max(record.joinedAt, moodAt ?? 0);
+    if (checkpoint) {
+      const c = JSON.parse(checkpoint.state) as Checkpoint;
+      track.contiguous = c.contiguous;
+      for (const s of c.ahead) track.ahead.add(s);
+      track.last = c.last;
+      track.points = c.points;
+      track.lastHeard = Math.max(track.lastHeard, c.lastHeard);
+      track.distance = c.distance;
+      track.movingMs = c.movingMs;
+      track.anchor = c.anchor;
+      track.trail.load(decodeTrail(c.trail));
+      track.unsaved = false;
+    }
+    return track;
+  }
+}

@@ -1,0 +1,59 @@
+/**
+ * The whole event as one JSON document (event, runners with every fix, moods and cheers, happiness),
+ * streamed page by page from the store: memory stays flat however long the race was.
+ */
+import type { EventInfo } from '../../lib/protocol';
+import type { ReadQueries, RunnerRecord, StoredPosition, TrackCursor } from '../storage/store';
+import type { Sink } from './sink';
+
+const PAGE = 10_000;
+const n = (v: number | null) => (v === null ? 'null' : String(v));
+
+/** One fix as JSON; the same text JSON.stringify writes, without its cost. */
+export function positionJson(p: StoredPosition): string {
+  return `{"seq":${p.seq},"lat":${p.lat},"lon":${p.lon},"t":${p.t},"acc":${p.acc},"alt":${n(p.alt)},"spd":${n(p.spd)},"hdg":${n(p.hdg)},"bat":${n(p.bat)}}`;
+}
+
+/** Every fix of a runner in time order, a page at a time. */
+export async function* trackPages(store: ReadQueries, event: string, runnerId: string, pageSize = PAGE): AsyncGenerator<StoredPosition[]> {
+  let cursor: TrackCursor | null = null;
+  for (;;) {
+    const page = await store.trackPage(event, runnerId, cursor, pageSize);
+    if (page.length) yield page;
+    if (page.length < pageSize) return;
+    const last = page[page.length - 1]!;
+    cursor = { t: last.t, seq: last.seq };
+  }
+}
+
+export async function writeEventJson(sink: Sink, store: ReadQueries, event: EventInfo, runners: readonly RunnerRecord[]): Promise<number> {
+  let fixes = 0;
+  await sink.write(`{"event":${JSON.stringify(event)},\n"runners":[`);
+  for (let i = 0; i < runners.length; i++) {
+    const r = runners[i]!;
+    await sink.write(`${i ? ',' : ''}\n{"id":${JSON.stringify(r.id)},"name":${JSON.stringify(r.name)},"color":${JSON.stringify(r.color)},"joinedAt":${r.joinedAt},"positions":[`);
+    let first = true;
+    for await (const page of trackPages(store, event.id, r.id)) {
+      const parts = page.map(positionJson);
+      await sink.write(`${first ? '' : ','}\n${parts.join(',\n')}`);
+      first = false;
+      fixes += page.length;
+    }
+    const [moods, cheers] = await Promise.all([store.moods(event.id, r.id), store.cheers(event.id, r.id)]);
+    await sink.write(`],\n"moods":${JSON.stringify(moods)},\n"cheers":${JSON.stringify(cheers)}}`);
+  }
+  await sink.write('],\n"happiness":[');
+  let after = -Infinity;
+  let first = true;
+  for (;;) {
+    const page = await store.samples(event.id, after === -Infinity ? -8.64e15 : after, PAGE);
+    if (page.length) {
+      await sink.write(`${first ? '' : ','}\n${page.map((s) => JSON.stringify(s)).join(',\n')}`);
+      first = false;
+      after = page[page.length - 1]!.t;
+    }
+    if (page.length < PAGE) break;
+  }
+  await sink.write(']}\n');
+  return fixes;
+}

@@ -1,0 +1,74 @@
+/** What every API handler shares: the live server, limits, and who is asking (address, tokens, access). */
+import type { IncomingMessage } from 'node:http';
+import { EventIdSchema } from '../../../lib/protocol';
+import type { EventRoom } from '../../domain/event-room';
+import type { Effects } from '../../domain/effects';
+import type { Live } from '../../live/core';
+import type { Viewer } from '../../live/access';
+import { clientAddress } from '../../transport/admission';
+import type { KeyedBuckets } from '../../transport/token-bucket';
+import { HttpError } from '../errors';
+import type { Request } from '../router';
+import type { ExportGate } from './export-gate';
+
+export interface ApiContext {
+  live: Live;
+  trustProxy: boolean;
+  /** Event creations allowed per address: creating needs no account, so one address must not fill the disk. */
+  creations: KeyedBuckets;
+  exports: ExportGate;
+}
+
+export type ApiRequest = Request<ApiContext>;
+
+/** Open to any origin: only for what anyone may read anyway. */
+export const OPEN_CORS = { 'access-control-allow-origin': '*' };
+
+export function bearer(req: IncomingMessage): string | null {
+  const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
+  return m ? m[1]! : null;
+}
+
+export const addressOf = (r: ApiRequest) => clientAddress(r.req, r.ctx.trustProxy);
+
+/** The event named in the path, or 404. */
+export function eventOf(r: ApiRequest): string {
+  const id = r.params.id ?? '';
+  if (!EventIdSchema.safeParse(id).success || !r.ctx.live.index.has(id)) throw new HttpError(404, 'no_such_event', 'There is no such event.');
+  return id;
+}
+
+export async function roomOf(r: ApiRequest): Promise<EventRoom> {
+  const room = await r.ctx.live.rooms.get(eventOf(r));
+  if (!room) throw new HttpError(404, 'no_such_event', 'There is no such event.');
+  return room;
+}
+
+/**
+ * Who may read this event: public events anyone, from anywhere (CORS *); protected ones with the view code
+ * (?code= or X-View-Code) or the organiser token; a share link (?share=) opens either, limited to its runners.
+ */
+export async function reader(r: ApiRequest): Promise<{ viewer: Viewer; cors: Record<string, string>; event: string }> {
+  const event = eventOf(r);
+  const code = r.url.searchParams.get('code') ?? (r.req.headers['x-view-code'] as string | undefined) ?? null;
+  const granted = await r.ctx.live.access.viewer(event, { code, share: r.url.searchParams.get('share'), organiserToken: bearer(r.req) }, addressOf(r));
+  if (!granted.ok) throw HttpError.from(granted.refusal);
+  const isProtected = r.ctx.live.index.info(event)?.protected ?? true;
+  return { viewer: granted.viewer, cors: isProtected ? {} : OPEN_CORS, event };
+}
+
+/** The request carries this event's organiser token, or it is refused. */
+export async function organiser(r: ApiRequest): Promise<string> {
+  const event = eventOf(r);
+  const refusal = await r.ctx.live.access.organiser(event, bearer(r.req), addressOf(r));
+  if (refusal?.status === 401) throw new HttpError(401, refusal.code, refusal.message, { 'www-authenticate': 'Bearer' });
+  if (refusal) throw HttpError.from(refusal);
+  return event;
+}
+
+/** Run a command and answer with its result, or throw its refusal (503 when storage failed). */
+export async function command<R>(r: ApiRequest, event: string, cmd: (room: EventRoom) => Effects<R>): Promise<R | undefined> {
+  const out = await r.ctx.live.run(event, cmd, null);
+  if (!out.ok) throw HttpError.from(out.refusal);
+  return out.result;
+}

@@ -1,0 +1,51 @@
+/** Listing and creating events, and the health report. */
+import { EventNameSchema } from '../../../lib/protocol';
+import { cryptoCredentials } from '../../credentials';
+import { HttpError, sendJson } from '../errors';
+import { readJson } from '../body';
+import { addressOf, type ApiRequest, OPEN_CORS } from './context';
+
+export const MAX_BODY_BYTES = 4096;
+
+export function listEvents(r: ApiRequest): void {
+  const { live } = r.ctx;
+  const events = live.index.list((id) => {
+    const room = live.rooms.peek(id);
+    if (!room) return null;
+    const runners = room.summaries(false);
+    return { runners: runners.length, active: runners.filter((x) => x.status === 'active').length };
+  });
+  sendJson(r.res, 200, { events }, OPEN_CORS);
+}
+
+export async function createEvent(r: ApiRequest): Promise<void> {
+  const address = addressOf(r);
+  if (!r.ctx.creations.take(address)) {
+    throw new HttpError(429, 'rate_limited', 'Too many events created from this address: try again later.', { 'retry-after': '600' });
+  }
+  const body = (await readJson(r.req, MAX_BODY_BYTES)) as { name?: unknown } | null;
+  if (typeof body?.name !== 'string') throw new HttpError(400, 'bad_name', 'Give the event a name: {"name": "Sunday 10k"}.');
+  const name = EventNameSchema.safeParse(body.name);
+  if (!name.success) throw new HttpError(400, 'bad_name', `Event name ${name.error.issues[0]?.message ?? 'is invalid'}.`);
+  const organiserToken = cryptoCredentials.newToken();
+  const out = await r.ctx.live.createEvent(name.data, cryptoCredentials.hash(organiserToken));
+  if (!out.ok) throw HttpError.from(out.refusal);
+  const event = out.result!.info;
+  sendJson(r.res, 201, {
+    event,
+    organiserToken,
+    links: { spectator: `/e/${event.id}`, runner: `/e/${event.id}/run`, organiser: `/e/${event.id}/organise#token=${organiserToken}` },
+  });
+}
+
+export function health(r: ApiRequest): void {
+  const { live } = r.ctx;
+  const storage = live.storageHealth();
+  const ok = storage.state === 'ok';
+  sendJson(
+    r.res,
+    ok ? 200 : 503,
+    { ok, storage: { engine: live.store.engine, ...storage }, ...live.stats(), exports: r.ctx.exports.active },
+    ok ? OPEN_CORS : { ...OPEN_CORS, 'retry-after': '5' },
+  );
+}

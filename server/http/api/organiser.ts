@@ -1,0 +1,104 @@
+/** The organiser's changes (with the organiser token), and a runner's own (with the runner token). */
+import { z } from 'zod';
+import { cleanText, LIMITS, RunnerIdSchema, ViewCodeSchema } from '../../../lib/protocol';
+import { hashViewCode, newViewCode } from '../../credentials';
+import { QuotasSchema } from '../../domain/quotas';
+import { readJson } from '../body';
+import { HttpError, invalid, sendJson } from '../errors';
+import { addressOf, type ApiRequest, bearer, command, eventOf, organiser, roomOf } from './context';
+import { MAX_BODY_BYTES } from './events';
+
+export async function finish(r: ApiRequest): Promise<void> {
+  const event = await organiser(r);
+  sendJson(r.res, 200, { event: await command(r, event, (room) => room.finish()) });
+}
+
+/**
+ * PUT {"code": "…"} protects the event with that code, {"code": null} lifts protection, and
+ * {"generate": true} has the server pick a code that is hard to guess (answered once, as `code`).
+ */
+export async function setViewCode(r: ApiRequest): Promise<void> {
+  const event = await organiser(r);
+  const body = (await readJson(r.req, MAX_BODY_BYTES)) as { code?: unknown; generate?: unknown } | null;
+  let code: string | null;
+  if (body?.generate === true) code = newViewCode();
+  else if (body?.code === null) code = null;
+  else if (body?.code === undefined) {
+    throw new HttpError(400, 'bad_view_code', 'Send {"code": "…"} to set a view code, {"generate": true} for one the server picks, or {"code": null} to lift it.');
+  } else {
+    const parsed = ViewCodeSchema.safeParse(body.code);
+    if (!parsed.success) throw new HttpError(400, 'bad_view_code', `The ${parsed.error.issues[0]?.message ?? 'view code is invalid'}; send {"code": null} to lift it.`);
+    code = parsed.data;
+  }
+  const hash = code === null ? null : await hashViewCode(code);
+  const info = await command(r, event, (room) => room.setViewCode(hash));
+  sendJson(r.res, 200, { event: info, ...(body?.generate === true ? { code } : {}) });
+}
+
+export async function quotas(r: ApiRequest): Promise<void> {
+  const event = await organiser(r);
+  if (r.req.method === 'GET') return sendJson(r.res, 200, { quotas: (await roomOf(r)).quotas });
+  const parsed = QuotasSchema.safeParse(await readJson(r.req, MAX_BODY_BYTES));
+  if (!parsed.success) throw invalid('limits', parsed.error, 'bad_quotas');
+  sendJson(r.res, 200, { quotas: await command(r, event, (room) => room.setQuotas(parsed.data)) });
+}
+
+const LinkRequest = z.object({
+  label: z.string().max(LIMITS.nameMax * 4).transform(cleanText).pipe(z.string().max(LIMITS.nameMax)).default(''),
+  runners: z.array(RunnerIdSchema).min(1).max(LIMITS.followMax).nullish(),
+  /** When the link stops working, ms since the epoch. */
+  expiresAt: z.number().int().positive().nullish(),
+});
+
+export async function links(r: ApiRequest): Promise<void> {
+  const event = await organiser(r);
+  const room = await roomOf(r);
+  if (r.req.method === 'GET') return sendJson(r.res, 200, { links: room.listLinks() });
+  const parsed = LinkRequest.safeParse(await readJson(r.req, MAX_BODY_BYTES));
+  if (!parsed.success) throw invalid('link', parsed.error, 'bad_link');
+  const { label, runners, expiresAt } = parsed.data;
+  if (expiresAt != null && expiresAt <= r.ctx.live.now()) throw new HttpError(400, 'bad_link', 'The expiry time must be in the future.');
+  const link = (await command(r, event, (room) => room.createLink({ label, runners: runners ?? null, expiresAt: expiresAt ?? null })))!;
+  sendJson(r.res, 201, { link, path: `/s/${link.token}` });
+}
+
+export async function revokeLink(r: ApiRequest): Promise<void> {
+  const event = await organiser(r);
+  const link = await command(r, event, (room) => room.revokeLink(r.params.link ?? ''));
+  if (!link) throw new HttpError(404, 'no_such_link', 'There is no such link.');
+  r.res.writeHead(204).end();
+}
+
+/** The organiser, or the runner themself (runner token), removes a runner and their whole track. */
+export async function removeRunner(r: ApiRequest): Promise<void> {
+  const event = eventOf(r);
+  const runnerId = r.params.runner ?? '';
+  const token = bearer(r.req);
+  if (!token) {
+    throw new HttpError(401, 'unauthorised', 'Send the organiser token, or your runner token, as "Authorization: Bearer …".', { 'www-authenticate': 'Bearer' });
+  }
+  const room = await roomOf(r);
+  // The same refusal for an unknown runner and a wrong token, so ids cannot be probed.
+  const refusal = await r.ctx.live.access.runner(event, addressOf(r), () => room.verifyOrganiser(token) || room.verifyRunner(runnerId, token));
+  if (refusal) throw HttpError.from({ ...refusal, message: refusal.status === 403 ? 'That token may not remove this runner.' : refusal.message });
+  await command(r, event, (x) => x.removeRunner(runnerId));
+  r.res.writeHead(204).end();
+}
+
+/** The runner's key for tracking apps: POST issues a new one (the old one stops working), DELETE revokes it. */
+export async function deviceKey(r: ApiRequest): Promise<void> {
+  const event = eventOf(r);
+  const runnerId = r.params.runner ?? '';
+  const token = bearer(r.req);
+  if (!token) throw new HttpError(401, 'unauthorised', 'Send your runner token as "Authorization: Bearer …".', { 'www-authenticate': 'Bearer' });
+  const room = await roomOf(r);
+  const refusal = await r.ctx.live.access.runner(event, addressOf(r), () => room.verifyRunner(runnerId, token));
+  if (refusal) throw HttpError.from({ ...refusal, message: refusal.status === 403 ? 'That token may not manage this runner.' : refusal.message });
+  if (r.req.method === 'DELETE') {
+    await command(r, event, (x) => x.revokeDeviceKey(runnerId));
+    return void r.res.writeHead(204).end();
+  }
+  const key = await command(r, event, (x) => x.issueDeviceKey(runnerId));
+  if (!key) throw new HttpError(404, 'no_such_runner', 'That runner is not in this event.');
+  sendJson(r.res, 201, { key });
+}

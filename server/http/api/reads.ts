@@ -1,0 +1,157 @@
+/**
+ * Reading an event: summary, snapshot, happiness, a runner's track page by page, GPX and the whole-event
+ * JSON export. Long reads stream from the store; nothing reads a whole race into memory.
+ */
+import { createHash } from 'node:crypto';
+import { encodeTrail } from '../../../lib/polyline';
+import { RunnerIdSchema } from '../../../lib/protocol';
+import { slugify } from '../../../lib/slug';
+import { writeEventJson, trackPages } from '../../exports/event-json';
+import { gpxHead, gpxPoint, gpxTail } from '../../exports/gpx';
+import { ClientGone, responseSink } from '../../exports/sink';
+import { log } from '../../log';
+import type { TrackCursor } from '../../storage/store';
+import { HttpError, sendJson } from '../errors';
+import { addressOf, type ApiRequest, reader, roomOf } from './context';
+
+/** Largest page of the track endpoint. */
+export const TRACK_PAGE_MAX = 10_000;
+
+export async function eventSummary(r: ApiRequest): Promise<void> {
+  const { viewer, cors } = await reader(r);
+  const room = await roomOf(r);
+  const asOrganiser = viewer.via === 'organiser';
+  const body: Record<string, unknown> = { event: room.info, runners: room.summaries(asOrganiser, viewer.only) };
+  if (asOrganiser) {
+    body.organiser = { failedAttempts: r.ctx.live.access.failedAttempts(room.id), quotas: room.quotas, runners: room.runners.size };
+  }
+  sendJson(r.res, 200, body, cors);
+}
+
+export async function snapshot(r: ApiRequest): Promise<void> {
+  const { viewer, cors } = await reader(r);
+  const { type: _type, ...snap } = (await roomOf(r)).snapshot(viewer.only);
+  sendJson(r.res, 200, snap, cors);
+}
+
+export async function happiness(r: ApiRequest): Promise<void> {
+  const { cors } = await reader(r);
+  sendJson(r.res, 200, { samples: (await roomOf(r)).happiness }, cors);
+}
+
+async function runnerFor(r: ApiRequest) {
+  const access = await reader(r);
+  const room = await roomOf(r);
+  const runnerId = r.params.runner ?? '';
+  const summary = RunnerIdSchema.safeParse(runnerId).success ? room.summary(runnerId) : null;
+  const seen = summary && (access.viewer.via === 'organiser' || summary.lastSeen !== null) && (!access.viewer.only || access.viewer.only.has(runnerId));
+  if (!summary || !seen) throw new HttpError(404, 'no_such_runner', 'That runner is not in this event.');
+  return { ...access, room, summary };
+}
+
+export async function runner(r: ApiRequest): Promise<void> {
+  const { summary, cors } = await runnerFor(r);
+  const { points, latest, ...info } = summary;
+  sendJson(r.res, 200, { runner: info, points, latest }, cors);
+}
+
+function cursorParam(value: string | null): TrackCursor | null {
+  if (value === null || value === '') return null;
+  const m = /^(-?\d{1,16}):(\d{1,16})$/.exec(value);
+  if (!m) throw new HttpError(400, 'bad_cursor', 'after must be the "next" value of the previous page, like 1700000000000:42.');
+  return { t: Number(m[1]), seq: Number(m[2]) };
+}
+
+function intParam(r: ApiRequest, name: string, min: number, max: number): number | undefined {
+  const v = r.url.searchParams.get(name);
+  if (v === null || v === '') return undefined;
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n < min || n > max) throw new HttpError(400, `bad_${name}`, `${name} must be a whole number from ${min} to ${max}.`);
+  return n;
+}
+
+/**
+ * GET …/runners/<id>/track?after=<next>&limit=<n>&from=<ms>&to=<ms>&format=trail: one page of a runner's
+ * stored track in time order, with `next` for the page after (null at the end). format=trail gives the
+ * page as an encoded trail for drawing instead of full fixes. Pages carry an ETag: a page read again while
+ * nothing was added to the runner's track answers 304.
+ */
+export async function trackPage(r: ApiRequest): Promise<void> {
+  const { summary, cors, room } = await runnerFor(r);
+  const after = cursorParam(r.url.searchParams.get('after'));
+  const limit = intParam(r, 'limit', 1, TRACK_PAGE_MAX) ?? 1000;
+  const from = intParam(r, 'from', 0, 8.64e15);
+  const to = intParam(r, 'to', 0, 8.64e15);
+  const format = r.url.searchParams.get('format') ?? 'fixes';
+  if (format !== 'fixes' && format !== 'trail') throw new HttpError(400, 'bad_format', 'format must be fixes or trail.');
+  const version = `${room.epoch}.${summary.points}.${summary.lastSeen ?? 0}`;
+  const etag = `W/"${createHash('sha256').update(`${version}|${r.url.search}`).digest('base64url').slice(0, 22)}"`;
+  const caching = { etag, 'cache-control': cors['access-control-allow-origin'] ? 'public, max-age=5' : 'private, max-age=5', vary: 'x-view-code, authorization' };
+  if (r.req.headers['if-none-match'] === etag) {
+    r.res.writeHead(304, { ...cors, ...caching }).end();
+    return;
+  }
+  const page = await r.ctx.live.store.trackPage(room.id, summary.id, after, limit, { from, to });
+  const last = page[page.length - 1];
+  const next = page.length === limit && last ? `${last.t}:${last.seq}` : null;
+  const { points: _points, latest: _latest, ...info } = summary;
+  const body =
+    format === 'trail'
+      ? { runner: info, trail: encodeTrail(page.map((p) => [p.lat, p.lon, p.t])), count: page.length, next }
+      : { runner: info, points: page, next };
+  sendJson(r.res, 200, body, { ...cors, ...caching });
+}
+
+export async function trackGpx(r: ApiRequest): Promise<void> {
+  const { summary, cors, room } = await runnerFor(r);
+  const release = r.ctx.exports.acquire(addressOf(r));
+  try {
+    const first = await r.ctx.live.store.trackPage(room.id, summary.id, null, 1);
+    r.res.writeHead(200, {
+      'content-type': 'application/gpx+xml; charset=utf-8',
+      'content-disposition': `attachment; filename="${room.id}-${slugify(summary.name)}.gpx"`,
+      'cache-control': 'no-store',
+      ...cors,
+    });
+    const sink = responseSink(r.res);
+    await sink.write(gpxHead(room.info, summary, first[0]?.t ?? null));
+    for await (const page of trackPages(r.ctx.live.store, room.id, summary.id)) await sink.write(page.map(gpxPoint).join(''));
+    await sink.write(gpxTail());
+    r.res.end();
+  } catch (err) {
+    streamFailed(r, err, 'gpx');
+  } finally {
+    release();
+  }
+}
+
+export async function exportJson(r: ApiRequest): Promise<void> {
+  const { viewer, cors } = await reader(r);
+  const room = await roomOf(r);
+  const release = r.ctx.exports.acquire(addressOf(r));
+  try {
+    const runners = (await r.ctx.live.store.runners(room.id)).filter((x) => !viewer.only || viewer.only.has(x.id));
+    r.res.writeHead(200, {
+      'content-type': 'application/json; charset=utf-8',
+      'content-disposition': `attachment; filename="${room.id}.json"`,
+      'cache-control': 'no-store',
+      ...cors,
+    });
+    const started = Date.now();
+    const fixes = await writeEventJson(responseSink(r.res), r.ctx.live.store, room.info, runners);
+    r.res.end();
+    log('info', 'export_done', { event: room.id, runners: runners.length, fixes, ms: Date.now() - started });
+  } catch (err) {
+    streamFailed(r, err, 'json');
+  } finally {
+    release();
+  }
+}
+
+/** A stream that failed half way cannot change its status any more: log the cause and cut it short. */
+function streamFailed(r: ApiRequest, err: unknown, what: string): void {
+  if (err instanceof ClientGone) return;
+  if (!r.res.headersSent) throw err;
+  log('error', 'export_failed', { what, path: r.url.pathname, error: err instanceof Error ? err.message : String(err) });
+  r.res.destroy();
+}

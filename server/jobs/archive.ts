@@ -1,0 +1,19 @@
+/** End live events nobody has used for a while: sharing stops, the map stays viewable. */
+import type { Live } from '../live/core';
+import { log } from '../log';
+
+export async function archiveInactive(live: Live, afterMs: number): Promise<string[]> {
+  const finished: string[] = [];
+  for (const room of [...live.rooms.all()]) {
+    if (!room.inactiveFor(afterMs)) continue;
+    const out = await live.runOn(room, (r) => r.finish(), null);
+    if (out.ok) finished.push(room.id);
+  }
+  for (const id of await live.store.inactiveEvents(live.now() - afterMs, { liveOnly: true })) {
+    if (live.rooms.peek(id) || live.index.info(id)?.status !== 'live') continue;
+    const out = await live.run(id, (r) => r.finish(), null);
+    if (out.ok) finished.push(id);
+  }
+  if (finished.length) log('info', 'events_archived', { events: finished });
+  return finished;
+}

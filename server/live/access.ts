@@ -1,0 +1,159 @@
+/**
+ * Who may watch an event, and who may manage it: public events are open; protected ones need the view code,
+ * a share link (which may limit the runners seen) or the organiser token. Every failed guess counts against
+ * the address and the event (domain/attempts.ts), on every transport alike, and a locked-out guesser is
+ * refused before the guess is even checked. View codes are checked with scrypt; a code that passed once is
+ * remembered (by a fast hash, in memory only) so that thousands of spectators reconnecting do not each pay
+ * for scrypt again.
+ */
+import { createHash } from 'node:crypto';
+import { ErrorCode } from '../../lib/protocol';
+import { ADDRESS_ATTEMPTS, AttemptLimiter, EVENT_ATTEMPTS } from '../domain/attempts';
+import type { Refusal } from '../domain/effects';
+import { cryptoCredentials, verifyViewCode } from '../credentials';
+import type { EventIndex } from './event-index';
+
+export interface Viewer {
+  /** Runners this viewer may see; null for all. */
+  only: ReadonlySet<string> | null;
+  via: 'public' | 'code' | 'link' | 'organiser';
+  linkId?: string;
+}
+
+export interface Credentials {
+  code?: string | null;
+  share?: string | null;
+  organiserToken?: string | null;
+}
+
+type Kind = 'view-code' | 'share' | 'organiser' | 'runner';
+
+const fast = (s: string) => createHash('sha256').update(s).digest('base64url');
+
+export class Access {
+  private readonly byAddress: AttemptLimiter;
+  private readonly byEvent: AttemptLimiter;
+  /** Per event, fast hashes of view codes that passed scrypt since the code was set. */
+  private readonly passed = new Map<string, { hash: string; codes: Set<string> }>();
+  /** Failed attempts per event, for the organiser. */
+  private readonly failedByEvent = new Map<string, number>();
+
+  constructor(
+    private readonly index: EventIndex,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.byAddress = new AttemptLimiter(ADDRESS_ATTEMPTS, now);
+    this.byEvent = new AttemptLimiter(EVENT_ATTEMPTS, now);
+  }
+
+  /** Whether this address may try a secret for this event now. */
+  private gate(kind: Kind, event: string, address: string): Refusal | null {
+    for (const check of [this.byAddress.check(`${kind}:${address}`), this.byEvent.check(`${kind}:${event}`)]) {
+      if (!check.ok) {
+        return {
+          code: ErrorCode.TooManyAttempts,
+          status: 429,
+          message: `Too many wrong tries: wait ${Math.ceil(check.retryAfterMs / 1000)} s before trying again.`,
+          retryAfterMs: check.retryAfterMs,
+        };
+      }
+    }
+    return null;
+  }
+
+  private failed(kind: Kind, event: string, address: string): void {
+    this.byAddress.fail(`${kind}:${address}`);
+    this.byEvent.fail(`${kind}:${event}`);
+    this.failedByEvent.set(event, (this.failedByEvent.get(event) ?? 0) + 1);
+  }
+
+  private succeeded(kind: Kind, address: string): void {
+    this.byAddress.succeed(`${kind}:${address}`);
+  }
+
+  /** Failed view-code, link and token tries for this event since the server started. */
+  failedAttempts(event: string): number {
+    return this.failedByEvent.get(event) ?? 0;
+  }
+
+  /**
+   * Check a secret for `event` through the attempt limits: `check` says whether it is right. Returns a
+   * refusal when the address or event is locked out, or when the secret is wrong.
+   */
+  async attempt(kind: Kind, event: string, address: string, check: () => boolean | Promise<boolean>, wrong: Refusal): Promise<Refusal | null> {
+    const locked = this.gate(kind, event, address);
+    if (locked) return locked;
+    if (await check()) {
+      this.succeeded(kind, address);
+      return null;
+    }
+    this.failed(kind, event, address);
+    return wrong;
+  }
+
+  /** Whether the organiser token is this event's (attempt-limited). */
+  organiser(event: string, token: string | null | undefined, address: string): Promise<Refusal | null> {
+    const rec = this.index.get(event);
+    if (!token) return Promise.resolve({ code: 'unauthorised', status: 401, message: 'Send the organiser token as "Authorization: Bearer …".' });
+    return this.attempt(
+      'organiser',
+      event,
+      address,
+      () => !!rec && rec.organiserHash !== '' && cryptoCredentials.verify(token, rec.organiserHash),
+      { code: 'forbidden', status: 403, message: 'That is not the organiser token of this event.' },
+    );
+  }
+
+  /** Whether a runner's token is right, checked by `verify` (attempt-limited). */
+  runner(event: string, address: string, verify: () => boolean): Promise<Refusal | null> {
+    return this.attempt('runner', event, address, verify, { code: 'forbidden', status: 403, message: 'That token may not change this runner.' });
+  }
+
+  /** Who `creds` make this viewer of `event`, or why not. */
+  async viewer(event: string, creds: Credentials, address: string): Promise<{ ok: true; viewer: Viewer } | { ok: false; refusal: Refusal }> {
+    const rec = this.index.get(event);
+    if (!rec) return { ok: false, refusal: { code: ErrorCode.NoSuchEvent, status: 404, message: `There is no event "${event}".` } };
+    if (creds.share) {
+      const found = this.index.resolveLink(creds.share, this.now());
+      const refusal = await this.attempt('share', event, address, () => !!found && found.event.id === event, {
+        code: ErrorCode.NoSuchLink,
+        status: 404,
+        message: 'This share link does not exist.',
+      });
+      if (refusal || !found) return { ok: false, refusal: refusal! };
+      if (found.state === 'revoked') return { ok: false, refusal: { code: ErrorCode.LinkRevoked, status: 410, message: 'The organiser has withdrawn this link.' } };
+      if (found.state === 'expired') return { ok: false, refusal: { code: ErrorCode.LinkExpired, status: 410, message: 'This link has expired.' } };
+      return { ok: true, viewer: { only: found.link.runners ? new Set(found.link.runners) : null, via: 'link', linkId: found.link.id } };
+    }
+    if (!rec.viewCodeHash) return { ok: true, viewer: { only: null, via: 'public' } };
+    if (creds.organiserToken) {
+      const refusal = await this.organiser(event, creds.organiserToken, address);
+      if (!refusal) return { ok: true, viewer: { only: null, via: 'organiser' } };
+      if (!creds.code) return { ok: false, refusal };
+    }
+    if (!creds.code) {
+      return { ok: false, refusal: { code: ErrorCode.ViewCodeRequired, status: 403, message: 'This event is protected: enter its view code.' } };
+    }
+    const code = creds.code;
+    const stored = rec.viewCodeHash;
+    const refusal = await this.attempt('view-code', event, address, () => this.checkCode(event, stored, code), {
+      code: ErrorCode.BadViewCode,
+      status: 403,
+      message: 'That view code is not right: check it with the organiser.',
+    });
+    return refusal ? { ok: false, refusal } : { ok: true, viewer: { only: null, via: 'code' } };
+  }
+
+  private async checkCode(event: string, stored: string, code: string): Promise<boolean> {
+    let known = this.passed.get(event);
+    if (known?.hash !== stored) {
+      known = { hash: stored, codes: new Set() };
+      this.passed.set(event, known);
+    }
+    const key = fast(code);
+    if (known.codes.has(key)) return true;
+    const ok = await verifyViewCode(code, stored);
+    if (ok && this.index.get(event)?.viewCodeHash === stored) known.codes.add(key);
+    return ok;
+  }
+}

@@ -1,0 +1,310 @@
+/**
+ * Connected clients, whatever their transport: what each may ask (its message budget), which runner it is
+ * bound to, what it watches, and where the domain's deliveries go. Messages from one session are handled
+ * strictly in the order they came, even when one of them waits (a room loading, a view code being checked).
+ */
+import { type ClientMessage, CloseCode, ErrorCode, parseClientFrame, PROTOCOL_VERSION, type ServerMessage } from '../../lib/protocol';
+import type { Applied, Delivery, Effects, Refusal, SessionChange } from '../domain/effects';
+import type { EventRoom } from '../domain/event-room';
+import { MESSAGE_COST, MessageBudget, SnapshotBudget } from '../transport/admission';
+import type { Peer } from '../transport/peer';
+import { KeyedBuckets, type TokenBucket } from '../transport/token-bucket';
+import type { Access } from './access';
+import type { Fanout, Member } from './fanout';
+import type { Rooms } from './rooms';
+
+export class Session implements Member {
+  runner: { event: string; runnerId: string } | null = null;
+  /** Messages are handled one after another: each waits for the one before. */
+  queue: Promise<void> = Promise.resolve();
+  closed = false;
+  readonly snapshots: TokenBucket;
+
+  constructor(
+    readonly id: number,
+    readonly peer: Peer,
+    readonly address: string,
+    readonly budget: MessageBudget,
+    snapshots: SnapshotBudget,
+  ) {
+    this.snapshots = snapshots.connection();
+  }
+
+  send(msg: ServerMessage): void {
+    if (!this.closed) this.peer.send(JSON.stringify(msg));
+  }
+}
+
+export type Outcome<R> = { ok: true; result: R | undefined } | { ok: false; refusal: Refusal };
+
+export interface SessionServices {
+  rooms: Rooms;
+  fanout: Fanout;
+  access: Access;
+  now: () => number;
+  /** Run a command on an event: the one way anything changes (live/core.ts). */
+  run<R>(event: string, command: (room: EventRoom) => Effects<R>, sender: Session | null, ref?: string): Promise<Outcome<R>>;
+  /** Runners one address may create per hour. */
+  joinsPerHourPerIp: number;
+}
+
+const runnerKey = (event: string, runnerId: string) => `${event}\n${runnerId}`;
+
+export class Sessions {
+  private readonly sessions = new Map<number, Session>();
+  private readonly byRunner = new Map<string, Set<Session>>();
+  private readonly boundToEvent = new Map<string, Set<Session>>();
+  private readonly snapshotBudget = new SnapshotBudget();
+  private readonly joins: KeyedBuckets;
+  private nextId = 1;
+
+  constructor(private readonly s: SessionServices) {
+    this.joins = new KeyedBuckets(s.joinsPerHourPerIp, s.joinsPerHourPerIp / 3600);
+  }
+
+  attach(peer: Peer, address: string): Session {
+    const session = new Session(this.nextId++, peer, address, new MessageBudget(), this.snapshotBudget);
+    this.sessions.set(session.id, session);
+    session.send({ type: 'hello', v: PROTOCOL_VERSION, now: this.s.now() });
+    return session;
+  }
+
+  detach(session: Session): void {
+    if (!this.sessions.delete(session.id)) return;
+    session.closed = true;
+    this.s.fanout.leave(session.id);
+    this.unbind(session);
+  }
+
+  get(id: number): Session | undefined {
+    return this.sessions.get(id);
+  }
+
+  get size(): number {
+    return this.sessions.size;
+  }
+
+  /** Whether anyone on this process holds the event: spectators or runners' phones. */
+  holds(event: string): boolean {
+    return this.s.fanout.hasWatchers(event) || this.boundToEvent.has(event);
+  }
+
+  refuse(session: Session, code: ErrorCode, message: string, extra: { retryAfterMs?: number } = {}): void {
+    session.send({ type: 'error', code, message, ...extra });
+  }
+
+  /**
+   * One frame from a client. It has paid one token of its budget already (the transport takes it before
+   * reading); here it pays the rest of its kind's cost, and is handled after the session's earlier frames.
+   */
+  receive(session: Session, data: string): void {
+    const parsed = parseClientFrame(data);
+    const type = parsed.ok ? parsed.msg.type : parsed.ref;
+    const extra = (MESSAGE_COST[type ?? ''] ?? 1) - 1;
+    if (extra > 0) {
+      const verdict = session.budget.take(extra);
+      if (verdict === 'close') return session.peer.close(CloseCode.Policy, 'message rate exceeded');
+      if (verdict === 'refuse') return this.refuse(session, ErrorCode.RateLimited, 'Too many messages: slow down.', { retryAfterMs: 1000 });
+    }
+    session.queue = session.queue
+      .then(() => (parsed.ok ? this.handle(session, parsed.msg) : this.malformed(session, parsed)))
+      .catch(() => this.refuse(session, ErrorCode.BadMessage, 'That message could not be handled.'));
+  }
+
+  private async malformed(session: Session, p: Extract<ReturnType<typeof parseClientFrame>, { ok: false }>): Promise<void> {
+    if (p.ref === 'pos' && session.runner) {
+      const { runnerId } = session.runner;
+      void this.s.run(session.runner.event, (room) => room.refusePosition(runnerId, p.seq, p.message), session, 'pos');
+      return;
+    }
+    session.send({ type: 'error', code: p.code, message: p.message, ...(p.ref ? { ref: p.ref } : {}) });
+  }
+
+  private async handle(session: Session, msg: ClientMessage): Promise<void> {
+    if (session.closed) return;
+    switch (msg.type) {
+      case 'join': {
+        if (!this.joins.take(session.address)) {
+          return this.refuse(session, ErrorCode.QuotaExceeded, 'Too many runners joined from this address: try again later.', {
+            retryAfterMs: this.joins.waitMs(session.address),
+          });
+        }
+        void this.s.run(msg.event, (room) => room.join(msg.name, msg.color), session, 'join');
+        return;
+      }
+      case 'resume':
+        void this.s.run(msg.event, (room) => room.resume(msg.runnerId, msg.token, msg.name, msg.color), session, 'resume');
+        return;
+      case 'pos':
+      case 'mood':
+      case 'stop': {
+        const bound = session.runner;
+        if (!bound) {
+          const what = msg.type === 'pos' ? 'sending positions' : msg.type === 'mood' ? 'sending happiness' : 'stopping';
+          return session.send({ type: 'error', code: ErrorCode.NotJoined, message: `Join or resume as a runner before ${what}.`, ref: msg.type });
+        }
+        const { event, runnerId } = bound;
+        void this.s.run(
+          event,
+          (room) => (msg.type === 'pos' ? room.position(runnerId, msg) : msg.type === 'mood' ? room.mood(runnerId, msg.value) : room.stop(runnerId)),
+          session,
+          msg.type,
+        );
+        return;
+      }
+      case 'subscribe':
+        return this.subscribe(session, msg);
+      case 'unsubscribe':
+        this.s.fanout.unwatch(session.id, msg.event);
+        return;
+      case 'cheer': {
+        const watch = this.s.fanout.watching(session.id, msg.event);
+        const info = this.s.rooms.peek(msg.event)?.info;
+        if (!watch && info?.protected !== false) {
+          const known = info ?? (await this.s.rooms.get(msg.event))?.info;
+          if (!known) return session.send({ type: 'error', code: ErrorCode.NoSuchEvent, message: `There is no event "${msg.event}".`, ref: 'cheer' });
+          if (known.protected) {
+            return session.send({ type: 'error', code: ErrorCode.ViewCodeRequired, message: 'This event is protected: enter its view code to cheer.', ref: 'cheer' });
+          }
+        }
+        const seen = watch?.via === 'link' ? watch.only : null;
+        void this.s.run(msg.event, (room) => room.cheer(msg.runnerId, msg.text, msg.from, seen), session, 'cheer');
+        return;
+      }
+    }
+  }
+
+  private async subscribe(session: Session, msg: Extract<ClientMessage, { type: 'subscribe' }>): Promise<void> {
+    // A new subscribe replaces the old one whatever its outcome: access is judged afresh every time.
+    this.s.fanout.unwatch(session.id, msg.event);
+    if (!session.snapshots.take() || !this.snapshotBudget.address(session.address)) {
+      return session.send({
+        type: 'error',
+        code: ErrorCode.RateLimited,
+        message: 'Too many snapshots asked for: wait a moment before subscribing again.',
+        ref: 'subscribe',
+        retryAfterMs: Math.max(1000, session.snapshots.waitMs()),
+      });
+    }
+    const granted = await this.s.access.viewer(msg.event, { code: msg.code, share: msg.share }, session.address);
+    if (session.closed) return;
+    if (!granted.ok) return this.sendRefusal(session, granted.refusal, 'subscribe');
+    const room = await this.s.rooms.get(msg.event);
+    if (session.closed) return;
+    if (!room) return session.send({ type: 'error', code: ErrorCode.NoSuchEvent, message: `There is no event "${msg.event}".`, ref: 'subscribe' });
+    const { viewer } = granted;
+    // The link's choice bounds any narrower choice of the spectator's.
+    const chosen = msg.runners ? new Set(viewer.only ? msg.runners.filter((id) => viewer.only!.has(id)) : msg.runners) : viewer.only;
+    this.s.fanout.watch(session, { event: msg.event, only: chosen, via: viewer.via, linkId: viewer.linkId });
+    this.s.fanout.sendSnapshot(session, room.snapshot(chosen));
+  }
+
+  private sendRefusal(session: Session, r: Refusal, ref: string): void {
+    session.send({
+      type: 'error',
+      code: r.code as ErrorCode,
+      message: r.message,
+      ref,
+      ...(r.retryAfterMs !== undefined ? { retryAfterMs: r.retryAfterMs } : {}),
+    });
+  }
+
+  // ---------- deliveries ----------
+
+  /** Send what a command produced: to its sender, a runner's phones, or everyone at the event. */
+  deliver(event: string, sender: Session | null, deliveries: readonly Delivery[]): void {
+    for (const d of deliveries) {
+      const to = d.to;
+      if ('sender' in to) sender?.send(d.msg);
+      else if ('runner' in to) for (const s of this.byRunner.get(runnerKey(event, to.runner)) ?? []) s.send(d.msg);
+      else if ('runnerOthers' in to) {
+        for (const s of this.byRunner.get(runnerKey(event, to.runnerOthers)) ?? []) if (s !== sender) s.send(d.msg);
+      } else {
+        // Event news: spectators, then runners' phones that do not also watch.
+        this.s.fanout.broadcast(event, d.msg);
+        if (d.msg.type === 'happiness') continue;
+        const json = JSON.stringify(d.msg);
+        for (const s of this.boundToEvent.get(event) ?? []) if (!this.s.fanout.watching(s.id, event)) s.peer.send(json);
+      }
+    }
+  }
+
+  apply(room: EventRoom, sender: Session | null, applied: Applied<unknown>): void {
+    for (const change of applied.sessions ?? []) this.change(room, sender, change);
+    this.deliver(room.id, sender, applied.send);
+  }
+
+  private change(room: EventRoom, sender: Session | null, c: SessionChange): void {
+    if ('bind' in c) {
+      if (sender && !sender.closed) this.bind(sender, room, c.bind);
+    } else if ('unbindRunner' in c) {
+      for (const s of [...(this.byRunner.get(runnerKey(room.id, c.unbindRunner)) ?? [])]) this.unbind(s);
+    } else if ('dropLink' in c) {
+      this.dropLink(room.id, c.dropLink, c.reason);
+    } else {
+      for (const { member, watch } of [...this.s.fanout.watchers(room.id)]) {
+        if (watch.via === 'link' || watch.via === 'organiser') continue;
+        this.s.fanout.unwatch(member.id, room.id);
+        (member as Session).send({
+          type: 'error',
+          code: ErrorCode.ViewCodeRequired,
+          message: 'This event is now protected: enter its view code.',
+          ref: 'subscribe',
+        });
+      }
+    }
+  }
+
+  /** Whoever watches through this link is told and receives nothing more. */
+  dropLink(event: string, linkId: string, reason: 'revoked' | 'expired'): void {
+    for (const { member, watch } of [...this.s.fanout.watchers(event)]) {
+      if (watch.via !== 'link' || watch.linkId !== linkId) continue;
+      this.s.fanout.unwatch(member.id, event);
+      (member as Session).send(
+        reason === 'revoked'
+          ? { type: 'error', code: ErrorCode.LinkRevoked, message: 'The organiser has withdrawn this link.', ref: 'subscribe' }
+          : { type: 'error', code: ErrorCode.LinkExpired, message: 'This link has expired.', ref: 'subscribe' },
+      );
+    }
+  }
+
+  private bind(session: Session, room: EventRoom, runnerId: string): void {
+    if (session.runner?.event === room.id && session.runner.runnerId === runnerId) return;
+    this.unbind(session);
+    session.runner = { event: room.id, runnerId };
+    const key = runnerKey(room.id, runnerId);
+    let set = this.byRunner.get(key);
+    if (!set) this.byRunner.set(key, (set = new Set()));
+    set.add(session);
+    let bound = this.boundToEvent.get(room.id);
+    if (!bound) this.boundToEvent.set(room.id, (bound = new Set()));
+    bound.add(session);
+    room.runnerConnected(runnerId, 1);
+  }
+
+  private unbind(session: Session): void {
+    const r = session.runner;
+    if (!r) return;
+    session.runner = null;
+    const key = runnerKey(r.event, r.runnerId);
+    const set = this.byRunner.get(key);
+    set?.delete(session);
+    if (set?.size === 0) this.byRunner.delete(key);
+    const bound = this.boundToEvent.get(r.event);
+    bound?.delete(session);
+    if (bound?.size === 0) this.boundToEvent.delete(r.event);
+    this.s.rooms.peek(r.event)?.runnerConnected(r.runnerId, -1);
+  }
+
+  /** Close every session (server shutting down, or storage lost for good). */
+  closeAll(code: number, reason: string): void {
+    for (const s of [...this.sessions.values()]) s.peer.close(code, reason);
+  }
+
+  /** Counts for health checks and leak tests. */
+  stats(): { connections: number; bound: number } {
+    let bound = 0;
+    for (const s of this.byRunner.values()) bound += s.size;
+    return { connections: this.sessions.size, bound };
+  }
+}

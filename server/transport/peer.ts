@@ -1,0 +1,19 @@
+/** What the live layer needs of one connected client, whatever carries it (WebSocket, Server-Sent Events). */
+
+/** One serialised message shared by many peers; each transport caches its own framing of it here. */
+export interface SharedFrame {
+  readonly bytes: Buffer;
+  ws?: Buffer;
+  sse?: Buffer;
+}
+
+export interface Peer {
+  send(data: string): void;
+  /** Send bytes that many peers receive alike, framing them at most once for all. */
+  sendShared(frame: SharedFrame): void;
+  close(code: number, reason: string): void;
+  /** Bytes queued but not yet written to the network. */
+  readonly bufferedAmount: number;
+}
+
+export const sharedFrame = (msg: unknown): SharedFrame => ({ bytes: Buffer.from(JSON.stringify(msg)) });
