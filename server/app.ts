@@ -67,6 +67,7 @@ export async function startTrackside({ config, pages, store, timings, heartbeatM
     timings,
     roomIdleMs,
     joinsPerHourPerIp: config.runnersPerHourPerIp,
+    snapshotsPerSecondPerIp: config.snapshotsPerSecondPerIp,
   });
   await live.load();
 

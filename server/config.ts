@@ -36,6 +36,7 @@ const Schema = z
     TRUST_PROXY: flag.default(false),
     EVENTS_PER_HOUR_PER_IP: z.coerce.number({ message: 'must be a whole number' }).int().min(1).max(1_000_000).default(20),
     RUNNERS_PER_HOUR_PER_IP: z.coerce.number({ message: 'must be a whole number' }).int().min(1).max(1_000_000).default(60),
+    SNAPSHOTS_PER_SECOND_PER_IP: z.coerce.number({ message: 'must be a number' }).min(0.1).max(1_000_000).default(20),
     RETENTION_DAYS: z.coerce.number({ message: 'must be a number of days' }).min(0).max(36_500).default(0),
     HTTPS: z.enum(['self-signed', '0', ''], { message: 'must be "self-signed" (or use TLS_CERT and TLS_KEY)' }).optional(),
     TLS_CERT: z.string().optional(),
@@ -74,6 +75,8 @@ export interface Config {
   eventsPerHourPerIp: number;
   /** Runners one address may create per hour (each join is a new runner). */
   runnersPerHourPerIp: number;
+  /** Snapshots (subscribes) one address may ask for per second, with bursts of ten times that. */
+  snapshotsPerSecondPerIp: number;
   dev: boolean;
   tls: { kind: 'files'; cert: string; key: string } | { kind: 'self-signed' } | null;
 }
@@ -110,6 +113,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, argv: readonly string[] = [])
     trustProxy: c.TRUST_PROXY,
     eventsPerHourPerIp: c.EVENTS_PER_HOUR_PER_IP,
     runnersPerHourPerIp: c.RUNNERS_PER_HOUR_PER_IP,
+    snapshotsPerSecondPerIp: c.SNAPSHOTS_PER_SECOND_PER_IP,
     dev: c.NODE_ENV !== 'production',
     tls:
       c.TLS_CERT && c.TLS_KEY

@@ -1,13 +1,15 @@
-/** Unit: the spectator's reducer over server messages. */
+/** Unit: the spectator's reducer over server messages, and the trail measures it shows. */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { emptyEventView, type EventView, reduceEventView } from '../client/event-view';
-import { extendDistance, MIN_STEP_M, recentPace, trackDistance } from '../lib/track';
+import { emptyEventView, type EventView, insertPoint, reduceEventView } from '../client/event-view';
 import { distanceM } from '../lib/geo';
-import type { EventInfo, RunnerInfo, RunnerSnapshot, ServerMessage, TrackPoint } from '../lib/protocol';
+import { encodeTrail } from '../lib/polyline';
+import { type EventInfo, LIMITS, type RunnerInfo, type RunnerSnapshot, type ServerMessage, type TrackPoint } from '../lib/protocol';
+import { extendDistance, MIN_STEP_M, recentPace, trackDistance } from '../lib/track';
 
 const T = 1_700_000_000_000;
 const EVENT: EventInfo = { id: 'sunday-10k', name: 'Sunday 10k', createdAt: T - 3600_000, status: 'live', protected: false };
+const EPOCH = 'epoch-1';
 
 /** A point `i` steps north of the start, 0.0001° (~11.1 m) each, one every 10 s. */
 function pt(i: number): TrackPoint {
@@ -15,15 +17,21 @@ function pt(i: number): TrackPoint {
 }
 
 function info(id: string, patch: Partial<RunnerInfo> = {}): RunnerInfo {
-  return { id, name: id, color: '#123456', status: 'active', lastSeen: null, acc: null, mood: null, ...patch };
+  return { id, name: id, color: '#123456', status: 'active', lastSeen: null, mood: null, ...patch };
 }
 
 function runner(id: string, track: TrackPoint[], patch: Partial<RunnerInfo> = {}): RunnerSnapshot {
-  return { ...info(id, patch), track, distance: trackDistance(track) };
+  return {
+    ...info(id, { lastSeen: track.at(-1)?.[2] ?? null, ...patch }),
+    trail: encodeTrail(track),
+    last: track.at(-1) ?? null,
+    distance: trackDistance(track),
+    points: track.length,
+  };
 }
 
 function snapshot(runners: RunnerSnapshot[], extra: Partial<Extract<ServerMessage, { type: 'snapshot' }>> = {}): ServerMessage {
-  return { type: 'snapshot', event: EVENT, runners, happiness: [], now: T, ...extra };
+  return { type: 'snapshot', event: EVENT, epoch: EPOCH, seq: 10, runners, happiness: [], now: T, ...extra };
 }
 
 function update(
@@ -31,7 +39,7 @@ function update(
   runners: RunnerInfo[] = [],
   extra: Partial<Extract<ServerMessage, { type: 'update' }>> = {},
 ): ServerMessage {
-  return { type: 'update', event: EVENT.id, now: T, runners, points, ...extra };
+  return { type: 'update', event: EVENT.id, epoch: EPOCH, seq: 11, prev: 10, now: T, runners, points, distance: {}, ...extra };
 }
 
 function pathLength(track: readonly TrackPoint[]): number {
@@ -49,164 +57,128 @@ function afterSnapshot(runners: RunnerSnapshot[] = [runner('ada', [pt(0), pt(1)]
 }
 
 describe('reduceEventView: snapshot', () => {
-  test('a snapshot sets the event, runners in order, happiness and trail distances', () => {
+  test('a snapshot sets the event, runners in order, happiness, offsets and the decoded trails', () => {
     const happiness = [{ t: T, mean: 7, count: 1 }];
     const track = [pt(0), pt(1), pt(2)];
-    const view = reduceEventView(
-      emptyEventView,
-      snapshot([runner('ada', track), runner('bo', [])], { happiness }),
-      T,
-    );
+    const view = reduceEventView(emptyEventView, snapshot([runner('ada', track), runner('bo', [pt(5)])], { happiness }), T);
     assert.deepEqual(view.event, EVENT);
     assert.deepEqual(view.order, ['ada', 'bo']);
-    assert.deepEqual(view.runners.ada!.track, track);
-    near(view.runners.ada!.distance, pathLength(track));
-    assert.equal(view.runners.bo!.distance, 0);
     assert.deepEqual(view.happiness, happiness);
+    assert.equal(view.epoch, EPOCH);
+    assert.equal(view.seq, 10);
+    const ada = view.runners.ada!;
+    assert.equal(ada.track.length, 3);
+    for (let i = 0; i < 3; i++) {
+      near(ada.track[i]![0], track[i]![0], 1e-5);
+      near(ada.track[i]![2], track[i]![2], 500);
+    }
+    assert.deepEqual(ada.track[2], pt(2), 'the latest fix is exact');
+    near(ada.distance, trackDistance(track));
   });
 
-  test('each snapshot bumps the generation so views redraw from scratch', () => {
-    const one = reduceEventView(emptyEventView, snapshot([]), T);
-    const two = reduceEventView(one, snapshot([]), T);
-    assert.equal(one.generation, emptyEventView.generation + 1);
+  test('the exact latest fix replaces its rounded copy at the end of the trail', () => {
+    const exact: TrackPoint = [51.500123456, -0.120987654, T + 1234];
+    const snap = { ...runner('ada', [pt(0), exact]), last: exact };
+    const view = reduceEventView(emptyEventView, snapshot([snap]), T);
+    assert.equal(view.runners.ada!.track.length, 2);
+    assert.deepEqual(view.runners.ada!.track[1], exact);
+  });
+
+  test('each snapshot bumps the generation and replaces everything held before it', () => {
+    const one = afterSnapshot();
+    const two = reduceEventView(one, snapshot([runner('bo', [pt(3)])]), T);
     assert.equal(two.generation, one.generation + 1);
-  });
-
-  test('a snapshot replaces everything held before it', () => {
-    const before = afterSnapshot([runner('ada', [pt(0), pt(1)])]);
-    const after = reduceEventView(before, snapshot([runner('bo', [pt(5)])]), T);
-    assert.deepEqual(after.order, ['bo']);
-    assert.equal(after.runners.ada, undefined);
+    assert.deepEqual(two.order, ['bo']);
+    assert.equal(two.runners.ada, undefined);
   });
 
   test('the clock offset is the server time minus the local time', () => {
-    const view = reduceEventView(emptyEventView, snapshot([], { now: T + 1500 }), T);
-    assert.equal(view.clockOffset, 1500);
-    const updated = reduceEventView(view, update({}, [], { now: T + 10_000 }), T + 9000);
-    assert.equal(updated.clockOffset, 1000);
-  });
-
-  test('reducing does not modify the previous state', () => {
-    assert.deepEqual(emptyEventView, { event: null, runners: {}, order: [], happiness: [], clockOffset: 0, generation: 0 });
-    afterSnapshot();
-    assert.deepEqual(emptyEventView, { event: null, runners: {}, order: [], happiness: [], clockOffset: 0, generation: 0 });
+    const view = reduceEventView(emptyEventView, snapshot([], { now: T + 5000 }), T);
+    assert.equal(view.clockOffset, 5000);
   });
 });
 
-describe('reduceEventView: update', () => {
-  test('new points are appended in order', () => {
-    const view = reduceEventView(afterSnapshot(), update({ ada: [pt(2), pt(3)] }), T);
-    assert.deepEqual(view.runners.ada!.track, [pt(0), pt(1), pt(2), pt(3)]);
-  });
-
-  test('appending keeps the earlier points as the very same objects and leaves the old trail alone', () => {
+describe('reduceEventView: updates', () => {
+  test('new points are put in time order, with the distance the server counted and lastSeen moved on', () => {
     const before = afterSnapshot();
-    const oldTrack = before.runners.ada!.track;
-    const oldPoints = oldTrack.slice();
-    const after = reduceEventView(before, update({ ada: [pt(2)] }), T);
-    const newTrack = after.runners.ada!.track;
-    for (let i = 0; i < oldPoints.length; i++) assert.equal(newTrack[i], oldPoints[i], `track[${i}] is the same object`);
-    assert.equal(oldTrack.length, 2, 'the previous state is not mutated');
-    assert.equal(before.runners.ada!.track.length, 2);
-  });
-
-  test('distance accumulates over successive updates as the length of the whole trail', () => {
-    let view = afterSnapshot([runner('ada', [pt(0)])]);
-    const all: TrackPoint[] = [pt(0)];
-    for (let i = 1; i <= 6; i += 2) {
-      const pts = [pt(i), [51.5 + i * 0.0001, -0.1199, T + i * 10_000 + 5000] as TrackPoint];
-      all.push(...pts);
-      view = reduceEventView(view, update({ ada: pts }), T);
-      near(view.runners.ada!.distance, pathLength(all));
-    }
-    near(view.runners.ada!.distance, trackDistance(view.runners.ada!.track));
-  });
-
-  test('the first points of a runner with an empty trail start its distance at zero', () => {
-    let view = afterSnapshot([runner('ada', [])]);
-    view = reduceEventView(view, update({ ada: [pt(0)] }), T);
-    assert.equal(view.runners.ada!.distance, 0);
-    view = reduceEventView(view, update({ ada: [pt(1)] }), T);
-    near(view.runners.ada!.distance, pathLength([pt(0), pt(1)]));
-  });
-
-  test('runner info in an update changes status, mood and name but keeps the trail', () => {
-    const before = afterSnapshot();
-    const after = reduceEventView(before, update({}, [info('ada', { status: 'idle', mood: 8, name: 'Ada L.' })]), T);
+    const after = reduceEventView(before, update({ ada: [pt(3), pt(2)] }, [], { distance: { ada: 1234.5 } }), T);
     const ada = after.runners.ada!;
-    assert.equal(ada.status, 'idle');
-    assert.equal(ada.mood, 8);
-    assert.equal(ada.name, 'Ada L.');
-    assert.equal(ada.track, before.runners.ada!.track);
-    assert.equal(ada.distance, before.runners.ada!.distance);
+    assert.deepEqual(ada.track.slice(-2), [pt(2), pt(3)]);
+    assert.equal(ada.distance, 1234.5);
+    assert.equal(ada.lastSeen, pt(3)[2]);
+    assert.equal(after.seq, 11);
+    assert.equal(before.runners.ada!.track.length, 2, 'the previous state is left alone');
   });
 
-  test('a runner who is new in an update joins the end of the order, with the points that came with them', () => {
-    const view = reduceEventView(afterSnapshot(), update({ cy: [pt(0), pt(1)] }, [info('cy')]), T);
-    assert.deepEqual(view.order, ['ada', 'cy']);
-    assert.deepEqual(view.runners.cy!.track, [pt(0), pt(1)]);
-    near(view.runners.cy!.distance, pathLength([pt(0), pt(1)]));
+  test('a point the view holds already (the snapshot had it) is not added twice', () => {
+    const before = afterSnapshot();
+    const again = reduceEventView(before, update({ ada: [pt(1)] }), T);
+    assert.equal(again.runners.ada!.track.length, 2);
+    const rounded: TrackPoint = [pt(1)[0], pt(1)[1], pt(1)[2] + 400];
+    const track = [pt(0), pt(1)];
+    assert.equal(insertPoint(track, rounded), false, 'less than a second apart is the same fix');
+  });
+
+  test('runner info changes status, mood and name and keeps the trail; a new runner joins the end of the order', () => {
+    const before = afterSnapshot();
+    const after = reduceEventView(before, update({ cy: [pt(7)] }, [info('ada', { status: 'idle', mood: 4 }), info('cy', { name: 'Cy' })]), T);
+    assert.equal(after.runners.ada!.status, 'idle');
+    assert.equal(after.runners.ada!.mood, 4);
+    assert.equal(after.runners.ada!.track.length, 2);
+    assert.deepEqual(after.order, ['ada', 'cy']);
+    assert.deepEqual(after.runners.cy!.track, [pt(7)]);
   });
 
   test('points for a runner the view has never heard of are ignored', () => {
     const before = afterSnapshot();
-    const after = reduceEventView(before, update({ ghost: [pt(0)] }), T);
+    const after = reduceEventView(before, update({ ghost: [pt(1)] }), T);
     assert.equal(after.runners.ghost, undefined);
-    assert.deepEqual(after.order, ['ada']);
   });
 
-  test('an update with a whole trail replaces the trail and recomputes the distance', () => {
-    const before = afterSnapshot([runner('ada', [pt(0), pt(2), pt(3)])]);
-    const fixed = [pt(0), pt(1), pt(2), pt(3)];
-    const after = reduceEventView(before, update({}, [], { tracks: { ada: fixed } }), T);
-    assert.deepEqual(after.runners.ada!.track, fixed);
-    assert.notEqual(after.runners.ada!.track, before.runners.ada!.track, 'a replaced trail is a new array');
-    near(after.runners.ada!.distance, pathLength(fixed));
-  });
-
-  test('a replaced trail can be shorter than the one held', () => {
-    const before = afterSnapshot([runner('ada', [pt(0), pt(5), pt(9)])]);
-    const after = reduceEventView(before, update({}, [], { tracks: { ada: [pt(0), pt(1)] } }), T);
-    near(after.runners.ada!.distance, pathLength([pt(0), pt(1)]));
-  });
-
-  test('an update for another event is ignored', () => {
+  test('a gap in offsets, or another epoch, asks for a fresh snapshot and changes nothing else', () => {
     const before = afterSnapshot();
-    const after = reduceEventView(before, { ...update({ ada: [pt(2)] }), event: 'other-event' } as ServerMessage, T);
-    assert.equal(after, before);
+    const gap = reduceEventView(before, update({ ada: [pt(5)] }, [], { seq: 13, prev: 12 }), T);
+    assert.equal(gap.resync, before.resync + 1);
+    assert.equal(gap.runners.ada!.track.length, 2);
+    const epoch = reduceEventView(before, update({ ada: [pt(5)] }, [], { epoch: 'epoch-2' }), T);
+    assert.equal(epoch.resync, before.resync + 1);
+    // prev below the view's offset: the updates between had nothing for this view, nothing was missed.
+    const quiet = reduceEventView(before, update({ ada: [pt(5)] }, [], { seq: 15, prev: 7 }), T);
+    assert.equal(quiet.resync, before.resync);
+    assert.equal(quiet.seq, 15);
+    assert.equal(reduceEventView(quiet, update({ ada: [pt(6)] }, [], { seq: 15, prev: 14 }), T), quiet, 'an update already applied is ignored');
   });
 
-  test('an update before any snapshot is ignored', () => {
-    assert.equal(reduceEventView(emptyEventView, update({ ada: [pt(0)] }, [info('ada')]), T), emptyEventView);
+  test('trails stay bounded in the browser: a long live trail is thinned, a detailed one is not', () => {
+    let view = afterSnapshot([runner('ada', [pt(0)])]);
+    const cap = 2 * LIMITS.trailMaxPoints;
+    for (let i = 1; i <= cap + 10; i++) view = reduceEventView(view, update({ ada: [[51.5 + i * 1e-4, -0.12 + Math.sin(i / 20) * 1e-3, T + i * 1000]] }, [], { seq: 10 + i, prev: 9 + i }), T);
+    assert.ok(view.runners.ada!.track.length <= cap, `${view.runners.ada!.track.length}`);
+    const full = Array.from({ length: cap + 500 }, (_, i): TrackPoint => [51.5, -0.12 + i * 1e-4, T + i * 1000]);
+    const detailed = reduceEventView(view, { type: 'detail', runnerId: 'ada', track: full }, T);
+    assert.ok(detailed.runners.ada!.track.length >= cap + 500);
+    assert.equal(detailed.runners.ada!.detailed, true);
   });
 
-  test('an update does not change the generation', () => {
+  test('updates for another event, or before any snapshot, are ignored', () => {
     const before = afterSnapshot();
-    assert.equal(reduceEventView(before, update({ ada: [pt(2)] }), T).generation, before.generation);
-  });
-});
-
-describe('reduceEventView: other messages', () => {
-  test('a happiness sample is appended to the history', () => {
-    const before = reduceEventView(emptyEventView, snapshot([], { happiness: [{ t: T, mean: 6, count: 2 }] }), T);
-    const sample = { t: T + 5000, mean: null, count: 0 };
-    const after = reduceEventView(before, { type: 'happiness', event: EVENT.id, sample }, T);
-    assert.deepEqual(after.happiness, [{ t: T, mean: 6, count: 2 }, sample]);
-    assert.equal(before.happiness.length, 1, 'the previous history is not mutated');
+    assert.equal(reduceEventView(before, update({ ada: [pt(4)] }, [], { event: 'other' }), T), before);
+    assert.equal(reduceEventView(emptyEventView, update({ ada: [pt(4)] }), T), emptyEventView);
   });
 
-  test('a happiness sample for another event is ignored', () => {
+  test('a happiness sample is appended for the shown event only', () => {
     const before = afterSnapshot();
-    const after = reduceEventView(before, { type: 'happiness', event: 'other', sample: { t: T, mean: 1, count: 1 } }, T);
-    assert.equal(after, before);
+    const sample = { t: T + 5000, mean: 6, count: 2 };
+    assert.deepEqual(reduceEventView(before, { type: 'happiness', event: EVENT.id, sample }, T).happiness, [sample]);
+    assert.equal(reduceEventView(before, { type: 'happiness', event: 'other', sample }, T), before);
   });
 
   test('messages that are not about the event leave the view unchanged', () => {
     const before = afterSnapshot();
     for (const msg of [
       { type: 'ack', seq: 3 },
-      { type: 'hello', v: 1, now: T },
-      { type: 'cheered', runnerId: 'ada' },
+      { type: 'hello', v: 2, now: T },
+      { type: 'cheered', runnerId: 'ada', online: true },
     ] as ServerMessage[]) {
       assert.equal(reduceEventView(before, msg, T), before);
     }

@@ -1,14 +1,15 @@
 /** Downloads and retention, over real HTTP against a real SQLite file. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { EventExport } from '../server/store';
+import type { EventExport } from '../server/exports/event-json';
+import { purgeInactive } from '../server/jobs/retention';
 import { schemaErrors } from './gpx-schema';
-import { fix, joinAsRunner, startTestServer } from './helpers';
+import { fix, joinAsRunner, startTestServer, makeEvent } from './helpers';
 
 test("a runner's track downloads as GPX 1.1 that validates against the official schema", async () => {
   const srv = await startTestServer();
   try {
-    const eventId = srv.core.createEvent('Export run').event.id;
+    const eventId = (await makeEvent(srv, 'Export run')).event.id;
     const { client, runnerId } = await joinAsRunner(srv.wsUrl, eventId, 'Zoë & "Friends"');
     const t0 = Date.now() - 60_000;
     for (let seq = 1; seq <= 5; seq++) client.send({ ...fix(seq, t0 + seq * 1000), alt: seq === 3 ? null : 20 + seq });
@@ -35,7 +36,7 @@ test("a runner's track downloads as GPX 1.1 that validates against the official 
 test('the whole event downloads as JSON with every runner, point, mood, cheer and sample', async () => {
   const srv = await startTestServer({ HAPPINESS_INTERVAL_MS: '100' });
   try {
-    const eventId = srv.core.createEvent('JSON run').event.id;
+    const eventId = (await makeEvent(srv, 'JSON run')).event.id;
     const a = await joinAsRunner(srv.wsUrl, eventId, 'A');
     const t0 = Date.now() - 60_000;
     for (let seq = 1; seq <= 3; seq++) a.client.send(fix(seq, t0 + seq));
@@ -68,18 +69,19 @@ test('the whole event downloads as JSON with every runner, point, mood, cheer an
 test('retention deletes events inactive for longer than the setting, and keeps active ones', async () => {
   const srv = await startTestServer();
   try {
-    const old = srv.core.createEvent('Old run').event.id;
-    const live = srv.core.createEvent('Live run').event.id;
+    const old = (await makeEvent(srv, 'Old run')).event.id;
+    const live = (await makeEvent(srv, 'Live run')).event.id;
     const { client } = await joinAsRunner(srv.wsUrl, live, 'Now');
     // A fix stamped a minute ahead (phones drift) stands for activity after the cut-off used below.
     client.send(fix(1, Date.now() + 60_000));
     await client.next('ack');
-    assert.deepEqual(srv.core.purgeInactive(3600_000), [], 'nothing is an hour old yet');
+    await srv.live.pipeline.idle();
+    assert.deepEqual(await purgeInactive(srv.live, 3600_000), [], 'nothing is an hour old yet');
     // A negative retention puts the cut-off 30 s ahead: the old event has nothing after it, the live one has.
-    assert.deepEqual(srv.core.purgeInactive(-30_000), [old]);
-    assert.equal(srv.core.hub.getEvent(old), undefined);
-    assert.equal(srv.core.storage.exportEvent(old), null);
-    assert.equal(srv.core.storage.countPositions(live), 1);
+    assert.deepEqual(await purgeInactive(srv.live, -30_000), [old]);
+    assert.equal(srv.live.index.info(old), undefined);
+    assert.equal(await srv.live.store.loadRoom(old, { cheersKept: 1, samplesKept: 1 }), null);
+    assert.equal(await srv.live.store.countPositions(live), 1);
     assert.equal((await fetch(`${srv.url}/api/events/${old}`)).status, 404);
     client.close();
   } finally {

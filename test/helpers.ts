@@ -4,9 +4,13 @@ import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WebSocket } from 'ws';
-import type { ClientMessage, ServerMessage } from '../lib/protocol';
+import { decodeTrail } from '../lib/polyline';
+import type { ClientMessage, EventInfo, RunnerSnapshot, ServerMessage, TrackPoint } from '../lib/protocol';
 import { startTrackside, type StartOptions, type Trackside } from '../server/app';
 import { loadConfig } from '../server/config';
+import { cryptoCredentials } from '../server/credentials';
+import { trackPages } from '../server/exports/event-json';
+import type { StoredPosition } from '../server/storage/store';
 
 process.env.LOG_LEVEL = 'silent';
 
@@ -144,4 +148,27 @@ export function freePort(): Promise<number> {
       probe.close(() => resolve(port));
     });
   });
+}
+
+/** A new event with an organiser, made durable: its info and the organiser token. */
+export async function makeEvent(srv: Trackside, name: string): Promise<{ event: EventInfo; organiserToken: string }> {
+  const organiserToken = cryptoCredentials.newToken();
+  const out = await srv.live.createEvent(name, cryptoCredentials.hash(organiserToken));
+  if (!out.ok) throw new Error(out.refusal.message);
+  return { event: out.result!.info, organiserToken };
+}
+
+/** A runner's whole stored track in time order, once everything written so far is durable. */
+export async function storedTrack(srv: Trackside, event: string, runnerId: string): Promise<StoredPosition[]> {
+  await srv.live.pipeline.idle();
+  const out: StoredPosition[] = [];
+  for await (const page of trackPages(srv.live.store, event, runnerId)) out.push(...page);
+  return out;
+}
+
+/** The trail a snapshot carries for a runner, decoded, its last point exact. */
+export function snapshotTrail(r: RunnerSnapshot): TrackPoint[] {
+  const trail = decodeTrail(r.trail);
+  if (r.last && trail.length) trail[trail.length - 1] = r.last;
+  return trail;
 }

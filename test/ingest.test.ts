@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { osmandTemplate, owntracksConfigLink, traccarSetupLink } from '../lib/ingest-urls';
-import type { StoredPosition } from '../server/store';
-import { joinAsRunner, startTestServer, TestClient, type TestServer } from './helpers';
+import type { StoredPosition } from '../server/storage/store';
+import { joinAsRunner, startTestServer, TestClient, type TestServer, makeEvent, storedTrack } from './helpers';
 
 interface Reply {
   status: number;
@@ -29,7 +29,7 @@ describe('tracking apps over HTTP', () => {
 
   before(async () => {
     srv = await startTestServer();
-    eventId = srv.core.createEvent('App 10k').event.id;
+    eventId = (await makeEvent(srv, 'App 10k')).event.id;
   });
   after(() => srv.dispose());
 
@@ -58,13 +58,12 @@ describe('tracking apps over HTTP', () => {
     return { runnerId, token, key };
   }
 
-  function track(runnerId: string, event = eventId): StoredPosition[] {
-    srv.core.flush();
-    return srv.core.storage.track(event, runnerId);
+  function track(runnerId: string, event = eventId): Promise<StoredPosition[]> {
+    return storedTrack(srv, event, runnerId);
   }
 
-  function only(runnerId: string): StoredPosition {
-    const rows = track(runnerId);
+  async function only(runnerId: string): Promise<StoredPosition> {
+    const rows = await (await track(runnerId));
     assert.equal(rows.length, 1, `one stored position, have ${rows.length}`);
     return rows[0]!;
   }
@@ -90,7 +89,7 @@ describe('tracking apps over HTTP', () => {
       });
       assert.equal(res.status, 200);
       assert.equal(res.body, '');
-      const p = only(r.runnerId);
+      const p = (await only(r.runnerId));
       assert.equal(p.lat, 51.5007292);
       assert.equal(p.lon, -0.1246254);
       assert.equal(p.t, tst * 1000);
@@ -110,7 +109,7 @@ describe('tracking apps over HTTP', () => {
         headers: { 'user-agent': ANDROID_UA, 'content-length': '0', 'content-type': 'application/x-www-form-urlencoded' },
       });
       assert.equal(res.status, 200);
-      const p = only(r.runnerId);
+      const p = (await only(r.runnerId));
       assert.deepEqual([p.acc, p.spd, p.hdg, p.alt, p.bat], [0, 0, 0, 0, 100]);
     });
 
@@ -129,7 +128,7 @@ describe('tracking apps over HTTP', () => {
         body,
       });
       assert.equal(res.status, 200);
-      const p = only(r.runnerId);
+      const p = (await only(r.runnerId));
       assert.deepEqual(
         { lat: p.lat, lon: p.lon, t: p.t, acc: p.acc, spd: p.spd, hdg: p.hdg, alt: p.alt, bat: p.bat },
         { lat: -6.1148096, lon: 106.6837015, t: Date.parse(iso), acc: 3.8, spd: 4.67, hdg: 63, alt: 35.7, bat: 79 },
@@ -157,7 +156,7 @@ describe('tracking apps over HTTP', () => {
       });
       const res = await send('/ingest/osmand', { method: 'POST', headers: { 'content-type': 'application/json; charset=utf-8' }, body });
       assert.equal(res.status, 200);
-      const p = only(r.runnerId);
+      const p = (await only(r.runnerId));
       assert.deepEqual([p.lat, p.lon, p.t, p.acc, p.spd, p.hdg, p.alt, p.bat], [37.785834, -122.406417, Date.parse(iso), 5, null, null, 0, null]);
     });
 
@@ -167,7 +166,7 @@ describe('tracking apps over HTTP', () => {
       const body = `deviceid=${r.key}&lat=60.0&lon=30.0&timestamp=${tst}&speed=1.0&heading=180&altitude=12&accuracy=7&batt=55`;
       const res = await send('/ingest/osmand', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
       assert.equal(res.status, 200);
-      const p = only(r.runnerId);
+      const p = (await only(r.runnerId));
       assert.deepEqual([p.lat, p.lon, p.t, p.acc, p.hdg, p.alt, p.bat], [60, 30, tst * 1000, 7, 180, 12, 55]);
       close(p.spd, knots(1), 'speed');
     });
@@ -196,7 +195,7 @@ describe('tracking apps over HTTP', () => {
         const res = await send(`/ingest/osmand?id=${r.key}&location=52.52,13.405&${ts}&hdop=6.0&altitude=224.0&speed=0.0`);
         assert.equal(res.status, 200, `${ts}: ${res.body}`);
       }
-      const rows = track(r.runnerId);
+      const rows = (await track(r.runnerId));
       assert.deepEqual(
         rows.map((p) => p.t),
         forms.map(([, t]) => t),
@@ -209,7 +208,7 @@ describe('tracking apps over HTTP', () => {
       const before = Date.now();
       const res = await send(`/ingest/osmand?id=${r.key}&lat=41.666667&lon=-0.883333&altitude=350.059479&speed=0.000000&batt=87`);
       assert.equal(res.status, 200);
-      const p = only(r.runnerId);
+      const p = (await only(r.runnerId));
       assert.ok(p.t >= before && p.t <= Date.now());
     });
   });
@@ -225,7 +224,7 @@ describe('tracking apps over HTTP', () => {
       const q = `id=${r.key}&lat=45.46427&lon=9.18951&timestamp=${ms}&hdop=3.9&altitude=122.4&speed=3.35&bearing=271.2&batt=64`;
       const res = await send(`/ingest/osmand-app?${q}`, { headers: { 'user-agent': ANDROID_UA, 'accept-encoding': 'gzip' } });
       assert.equal(res.status, 200);
-      const p = only(r.runnerId);
+      const p = (await only(r.runnerId));
       assert.deepEqual(
         { lat: p.lat, lon: p.lon, t: p.t, acc: p.acc, alt: p.alt, spd: p.spd, hdg: p.hdg, bat: p.bat },
         { lat: 45.46427, lon: 9.18951, t: ms, acc: 3.9, alt: 122.4, spd: 3.35, hdg: 271.2, bat: 64 },
@@ -239,7 +238,7 @@ describe('tracking apps over HTTP', () => {
         headers: { 'user-agent': ANDROID_UA },
       });
       assert.equal(res.status, 200, res.body);
-      const p = only(r.runnerId);
+      const p = (await only(r.runnerId));
       assert.deepEqual([p.t, p.acc, p.spd, p.bat], [ms, 12, 1e-4, null]);
     });
   });
@@ -282,7 +281,7 @@ describe('tracking apps over HTTP', () => {
       assert.equal(res.status, 200);
       assert.match(String(res.headers['content-type']), /^application\/json/);
       assert.deepEqual(JSON.parse(res.body), []);
-      const p = only(r.runnerId);
+      const p = (await only(r.runnerId));
       assert.deepEqual([p.lat, p.lon, p.t, p.acc, p.alt, p.hdg, p.bat], [59.3293235, 18.0685808, tst * 1000, 12, 35, null, 76]);
       close(p.spd, kmh(18), 'vel km/h → m/s');
     });
@@ -326,7 +325,7 @@ describe('tracking apps over HTTP', () => {
       });
       assert.equal(res.status, 200);
       assert.equal(res.body, '[]');
-      const p = only(r.runnerId);
+      const p = (await only(r.runnerId));
       assert.deepEqual([p.t, p.acc, p.alt, p.hdg, p.bat], [tst * 1000, 5, 14, 212, 41]);
       close(p.spd, kmh(11), 'vel');
     });
@@ -341,7 +340,7 @@ describe('tracking apps over HTTP', () => {
         body,
       });
       assert.equal(res.status, 200);
-      const p = only(r.runnerId);
+      const p = (await only(r.runnerId));
       assert.deepEqual([p.lat, p.lon, p.t, p.acc, p.alt, p.spd, p.hdg, p.bat], [48.856614, 2.3522219, tst * 1000, 0, null, null, null, 90]);
     });
 
@@ -363,7 +362,7 @@ describe('tracking apps over HTTP', () => {
         assert.equal(res.status, 200, msg._type);
         assert.equal(res.body, '[]');
       }
-      assert.equal(track(r.runnerId).length, 0);
+      assert.equal((await track(r.runnerId)).length, 0);
     });
   });
 
@@ -393,7 +392,7 @@ describe('tracking apps over HTTP', () => {
       const res = await send('/ingest/owntracks', { method: 'POST', headers: { authorization: basic('r', r.key), 'content-type': 'application/json' }, body });
       assert.equal(res.status, 200);
     }
-    assert.equal(track(r.runnerId).length, 1);
+    assert.equal((await track(r.runnerId)).length, 1);
   });
 
   test('the settings the runner page shows work when each app applies them', async () => {
@@ -432,7 +431,7 @@ describe('tracking apps over HTTP', () => {
     });
     assert.equal(owntracks.status, 200);
 
-    const rows = track(r.runnerId);
+    const rows = (await track(r.runnerId));
     assert.deepEqual(
       rows.map((p) => [p.lat, p.lon, p.t, p.acc, p.bat]),
       [
@@ -449,18 +448,18 @@ describe('tracking apps over HTTP', () => {
 
   describe('refusals', () => {
     async function storesNothing(runnerId: string, attempt: () => Promise<Reply>, status: number, what: string): Promise<Reply> {
-      const before = track(runnerId).length;
+      const before = (await track(runnerId)).length;
       const res = await attempt();
       assert.equal(res.status, status, `${what}: ${res.status} ${res.body}`);
-      assert.equal(track(runnerId).length, before, `${what} stored nothing`);
+      assert.equal((await track(runnerId)).length, before, `${what} stored nothing`);
       return res;
     }
 
     test('unknown key: 404 for the OsmAnd protocol, 401 with a Basic challenge for OwnTracks', async () => {
       const r = await runner('Unknown key');
       const tst = nextSecond();
-      const total = () => srv.core.storage.countPositions(eventId);
-      const count = total();
+      const total = () => srv.live.store.countPositions(eventId);
+      const count = await total();
       await storesNothing(r.runnerId, () => send(`/ingest/osmand?id=not-a-key-0123456789&timestamp=${tst}&lat=1&lon=2`, { method: 'POST' }), 404, 'osmand');
       await storesNothing(r.runnerId, () => send(`/ingest/osmand-app?id=nope&timestamp=${tst * 1000}&lat=1&lon=2`), 404, 'osmand-app');
       await storesNothing(
@@ -481,7 +480,7 @@ describe('tracking apps over HTTP', () => {
         'owntracks key as user and device',
       );
       await storesNothing(r.runnerId, () => send(`/ingest/osmand?timestamp=${tst}&lat=1&lon=2`), 400, 'no key');
-      assert.equal(total(), count);
+      assert.equal(await total(), count);
     });
 
     test('a revoked or replaced key is refused and stores nothing', async () => {
@@ -502,7 +501,7 @@ describe('tracking apps over HTTP', () => {
       await storesNothing(r.runnerId, () => send(fixQuery(newKey, nextSecond()), { method: 'POST' }), 404, 'revoked key, osmand');
       const body = JSON.stringify({ _type: 'location', lat: 51.5, lon: -0.1, tst: nextSecond() });
       await storesNothing(r.runnerId, () => send('/ingest/owntracks', { method: 'POST', headers: { authorization: basic('u', newKey), 'content-type': 'application/json' }, body }), 401, 'revoked key, owntracks');
-      assert.equal(track(r.runnerId).length, 2);
+      assert.equal((await track(r.runnerId)).length, 2);
     });
 
     test('malformed requests: 400, nothing stored', async () => {
@@ -562,7 +561,7 @@ describe('tracking apps over HTTP', () => {
       // Just inside every limit is taken.
       const edge = `lat=90&lon=-180&timestamp=${t}&speed=388&bearing=360&altitude=10000&accuracy=0&batt=0`;
       assert.equal((await send(`/ingest/osmand?id=${k}&${edge}`, { method: 'POST' })).status, 200);
-      assert.equal(track(r.runnerId).length, 1);
+      assert.equal((await track(r.runnerId)).length, 1);
     });
 
     test('a body over 16 KiB: 413, nothing stored', async () => {
@@ -593,7 +592,7 @@ describe('tracking apps over HTTP', () => {
     });
 
     test('a finished event takes no more app fixes: 403', async () => {
-      const { event, organiserToken: token } = srv.core.createEvent('Finished run');
+      const { event, organiserToken: token } = await makeEvent(srv, 'Finished run');
       const r = await runner('Late', event.id);
       const finish = await fetch(`${srv.url}/api/events/${event.id}/finish`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
       assert.equal(finish.status, 200);
@@ -602,7 +601,7 @@ describe('tracking apps over HTTP', () => {
       assert.equal(res.status, 403);
       const ot = await send('/ingest/owntracks', { method: 'POST', headers: { authorization: basic('u', r.key), 'content-type': 'application/json' }, body: JSON.stringify({ _type: 'location', lat: 1, lon: 2, tst: t }) });
       assert.equal(ot.status, 403);
-      assert.equal(track(r.runnerId, event.id).length, 0);
+      assert.equal((await track(r.runnerId, event.id)).length, 0);
     });
   });
 });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { CloseCode, ErrorCode, LIMITS, type TrackPoint } from '../lib/protocol';
 import { startSimulation } from '../server/simulator';
-import { fix, joinAsRunner, startTestServer, TestClient, type TestServer } from './helpers';
+import { fix, joinAsRunner, startTestServer, TestClient, type TestServer, makeEvent, snapshotTrail } from './helpers';
 
 describe('live path over real sockets', () => {
   let srv: TestServer;
@@ -11,7 +11,7 @@ describe('live path over real sockets', () => {
 
   before(async () => {
     srv = await startTestServer();
-    eventId = srv.core.createEvent('Sunday 10k').event.id;
+    eventId = (await makeEvent(srv, 'Sunday 10k')).event.id;
   });
   after(() => srv.dispose());
 
@@ -53,7 +53,7 @@ describe('live path over real sockets', () => {
 
   test('a malformed frame gets an error and changes nothing; the connection keeps working', async () => {
     const c = await TestClient.connect(srv.wsUrl);
-    const before = { events: srv.core.stats().events, runners: srv.core.stats().runners };
+    const before = { events: srv.live.stats().events, runners: srv.live.stats().runners };
     c.sendRaw('{not json');
     assert.equal((await c.next('error')).code, ErrorCode.BadJson);
     c.send({ type: 'teleport' });
@@ -64,7 +64,7 @@ describe('live path over real sockets', () => {
     assert.equal((await c.next('error')).code, ErrorCode.BadPosition);
     c.sendRaw(Buffer.from([1, 2, 3]), true);
     assert.equal((await c.next('error')).code, ErrorCode.BinaryFrame);
-    assert.deepEqual({ events: srv.core.stats().events, runners: srv.core.stats().runners }, before);
+    assert.deepEqual({ events: srv.live.stats().events, runners: srv.live.stats().runners }, before);
     c.send({ type: 'subscribe', event: eventId });
     await c.next('snapshot');
     c.close();
@@ -102,12 +102,16 @@ describe('live path over real sockets', () => {
 
   test('a cheer sent by a spectator reaches the runner, and the spectator is told it was sent', async () => {
     const { client: runner, runnerId } = await joinAsRunner(srv.wsUrl, eventId, 'Chen');
+    runner.send(fix(1, Date.now()));
+    await runner.next('ack');
     const spectator = await TestClient.connect(srv.wsUrl);
     spectator.send({ type: 'cheer', event: eventId, runnerId, text: '  Go Chen!\u0007 ', from: 'Mum' });
     const cheer = await runner.next('cheer');
     assert.equal(cheer.cheer.text, 'Go Chen!');
     assert.equal(cheer.cheer.from, 'Mum');
-    assert.equal((await spectator.next('cheered')).runnerId, runnerId);
+    const cheered = await spectator.next('cheered');
+    assert.equal(cheered.runnerId, runnerId);
+    assert.equal(cheered.online, true, 'the runner is connected to see it');
     spectator.send({ type: 'cheer', event: eventId, runnerId: 'nobody00', text: 'hi' });
     assert.equal((await spectator.next('error')).code, ErrorCode.NoSuchRunner);
     runner.close();
@@ -148,7 +152,7 @@ describe('live path over real sockets', () => {
     const huge = await fetch(`${srv.url}/api/events`, { method: 'POST', body: JSON.stringify({ name: 'x'.repeat(10_000) }) });
     assert.equal(huge.status, 413);
     assert.equal((await fetch(`${srv.url}/api/events/nope`)).status, 404);
-    assert.equal((await fetch(`${srv.url}/api/events/%E0`)).status, 404);
+    assert.equal((await fetch(`${srv.url}/api/events/%E0`)).status, 400);
     assert.equal((await fetch(`${srv.url}/api/events/${event.id}`, { method: 'DELETE' })).status, 405);
     const nameless = await fetch(`${srv.url}/api/events`, { method: 'POST', body: '{}' });
     assert.match(((await nameless.json()) as { error: { message: string } }).error.message, /Give the event a name/);
@@ -159,7 +163,7 @@ describe('happiness', () => {
   test('samples reach subscribers every interval, and a late spectator gets the history', async () => {
     const srv = await startTestServer({ HAPPINESS_INTERVAL_MS: '100' });
     try {
-      const eventId = srv.core.createEvent('Mood run').event.id;
+      const eventId = (await makeEvent(srv, 'Mood run')).event.id;
       const early = await TestClient.connect(srv.wsUrl);
       early.send({ type: 'subscribe', event: eventId });
       await early.next('snapshot');
@@ -190,7 +194,7 @@ describe('happiness', () => {
 describe('storage and shutdown', () => {
   test('closing the server closes sockets with 1001; a restart on the same data keeps every acknowledged point', async () => {
     const srv = await startTestServer();
-    const eventId = srv.core.createEvent('Restart run').event.id;
+    const eventId = (await makeEvent(srv, 'Restart run')).event.id;
     const { client, runnerId, token } = await joinAsRunner(srv.wsUrl, eventId);
     const t0 = Date.now();
     for (let seq = 1; seq <= 20; seq++) client.send(fix(seq, t0 + seq));
@@ -205,14 +209,15 @@ describe('storage and shutdown', () => {
       spectator.send({ type: 'subscribe', event: eventId });
       const snap = await spectator.next('snapshot');
       const runner = snap.runners.find((r) => r.id === runnerId);
-      assert.equal(runner?.track.length, 20);
+      assert.equal(runner?.points, 20);
+      assert.equal(snapshotTrail(runner!).length, 20);
       const c = await TestClient.connect(again.wsUrl);
       c.send({ type: 'resume', event: eventId, runnerId, token });
       assert.equal((await c.next('joined')).lastSeq, 20);
       // Resending an acknowledged point is acknowledged again and not stored twice.
       c.send(fix(20, t0 + 20));
       assert.equal((await c.next('ack')).seq, 20);
-      assert.equal(again.core.stats().runners, 1);
+      assert.equal(again.live.stats().runners, 1);
       for (const x of [spectator, c]) x.close();
     } finally {
       await again.dispose();
@@ -223,7 +228,7 @@ describe('storage and shutdown', () => {
 describe('simulator', () => {
   test('simulated runners join over the public protocol and spectators see them move', async () => {
     const srv = await startTestServer();
-    const eventId = srv.core.createEvent('Sim').event.id;
+    const eventId = (await makeEvent(srv, 'Sim')).event.id;
     const sim = startSimulation({ url: srv.wsUrl, event: eventId, runners: 4, intervalMs: 50 });
     try {
       const spectator = await TestClient.connect(srv.wsUrl);

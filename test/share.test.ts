@@ -2,13 +2,13 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ErrorCode, type ServerMessage } from '../lib/protocol';
-import { fix, joinAsRunner, startTestServer, TestClient, type TestServer } from './helpers';
+import { fix, joinAsRunner, startTestServer, TestClient, type TestServer, makeEvent } from './helpers';
 
 const auth = (token: string) => ({ authorization: `Bearer ${token}`, 'content-type': 'application/json' });
 
 async function setup(env: Record<string, string> = {}) {
   const srv = await startTestServer(env);
-  const { event, organiserToken } = srv.core.createEvent('Shared run');
+  const { event, organiserToken } = await makeEvent(srv, 'Shared run');
   const ada = await joinAsRunner(srv.wsUrl, event.id, 'Ada');
   const bo = await joinAsRunner(srv.wsUrl, event.id, 'Bo');
   const now = Date.now();
@@ -135,7 +135,7 @@ describe('share links', () => {
         links: Array<{ revokedAt: number | null }>;
       };
       assert.ok(links.links[0]!.revokedAt);
-      assert.equal(srv.core.storage.countPositions(event.id), 3);
+      assert.equal(await srv.live.store.countPositions(event.id), 3);
       for (const c of [s, ada.client, bo.client]) c.close();
     } finally {
       await srv.dispose();
@@ -246,7 +246,7 @@ describe('Server-Sent Events fallback', () => {
       assert.equal((await fetch(`${srv.url}/api/stream/unknownstream`, { method: 'POST', body: '{}' })).status, 404);
       await stream.cancel();
       await new Promise((r) => setTimeout(r, 100));
-      assert.equal(srv.core.stats().subscriptions, 0, 'a closed stream frees its subscription');
+      assert.equal(srv.live.stats().subscriptions, 0, 'a closed stream frees its subscription');
       for (const c of [ada.client, bo.client]) c.close();
     } finally {
       await srv.dispose();

@@ -681,6 +681,7 @@ export class EventRoom {
       commit: () => {
         this.happiness.push(s);
         if (this.happiness.length > SAMPLES_KEPT) this.happiness.splice(0, this.happiness.length - SAMPLES_KEPT);
+        this.snapshotCache = null;
         return { send: [{ to: { event: true }, msg: { type: 'happiness', event: this.id, sample: s } }], result: s };
       },
     };

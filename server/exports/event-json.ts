@@ -2,9 +2,24 @@
  * The whole event as one JSON document (event, runners with every fix, moods and cheers, happiness),
  * streamed page by page from the store: memory stays flat however long the race was.
  */
-import type { EventInfo } from '../../lib/protocol';
+import type { Cheer, EventInfo, HappinessSample } from '../../lib/protocol';
 import type { ReadQueries, RunnerRecord, StoredPosition, TrackCursor } from '../storage/store';
 import type { Sink } from './sink';
+
+/** The document's shape (docs/api.md). */
+export interface EventExport {
+  event: EventInfo;
+  runners: Array<{
+    id: string;
+    name: string;
+    color: string;
+    joinedAt: number;
+    positions: StoredPosition[];
+    moods: Array<{ value: number; t: number }>;
+    cheers: Cheer[];
+  }>;
+  happiness: HappinessSample[];
+}
 
 const PAGE = 10_000;
 const n = (v: number | null) => (v === null ? 'null' : String(v));

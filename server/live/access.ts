@@ -28,6 +28,13 @@ export interface Credentials {
 
 type Kind = 'view-code' | 'share' | 'organiser' | 'runner';
 
+export type Granted = { ok: true; viewer: Viewer } | { ok: false; refusal: Refusal };
+
+/** A result now, or later when it needed scrypt: callers keep to one path when nothing has to wait. */
+export type Maybe<T> = T | Promise<T>;
+
+const then = <T, U>(v: Maybe<T>, f: (t: T) => U): Maybe<U> => (v instanceof Promise ? v.then(f) : f(v));
+
 const fast = (s: string) => createHash('sha256').update(s).digest('base64url');
 
 export class Access {
@@ -80,21 +87,23 @@ export class Access {
    * Check a secret for `event` through the attempt limits: `check` says whether it is right. Returns a
    * refusal when the address or event is locked out, or when the secret is wrong.
    */
-  async attempt(kind: Kind, event: string, address: string, check: () => boolean | Promise<boolean>, wrong: Refusal): Promise<Refusal | null> {
+  attempt(kind: Kind, event: string, address: string, check: () => Maybe<boolean>, wrong: Refusal): Maybe<Refusal | null> {
     const locked = this.gate(kind, event, address);
     if (locked) return locked;
-    if (await check()) {
-      this.succeeded(kind, address);
-      return null;
-    }
-    this.failed(kind, event, address);
-    return wrong;
+    return then(check(), (right) => {
+      if (right) {
+        this.succeeded(kind, address);
+        return null;
+      }
+      this.failed(kind, event, address);
+      return wrong;
+    });
   }
 
   /** Whether the organiser token is this event's (attempt-limited). */
-  organiser(event: string, token: string | null | undefined, address: string): Promise<Refusal | null> {
+  organiser(event: string, token: string | null | undefined, address: string): Maybe<Refusal | null> {
     const rec = this.index.get(event);
-    if (!token) return Promise.resolve({ code: 'unauthorised', status: 401, message: 'Send the organiser token as "Authorization: Bearer …".' });
+    if (!token) return { code: 'unauthorised', status: 401, message: 'Send the organiser token as "Authorization: Bearer …".' };
     return this.attempt(
       'organiser',
       event,
@@ -105,21 +114,21 @@ export class Access {
   }
 
   /** Whether a runner's token is right, checked by `verify` (attempt-limited). */
-  runner(event: string, address: string, verify: () => boolean): Promise<Refusal | null> {
+  runner(event: string, address: string, verify: () => boolean): Maybe<Refusal | null> {
     return this.attempt('runner', event, address, verify, { code: 'forbidden', status: 403, message: 'That token may not change this runner.' });
   }
 
-  /** Who `creds` make this viewer of `event`, or why not. */
-  async viewer(event: string, creds: Credentials, address: string): Promise<{ ok: true; viewer: Viewer } | { ok: false; refusal: Refusal }> {
+  /** Who `creds` make this viewer of `event`, or why not; at once unless a view code must be checked. */
+  viewer(event: string, creds: Credentials, address: string): Maybe<Granted> {
     const rec = this.index.get(event);
     if (!rec) return { ok: false, refusal: { code: ErrorCode.NoSuchEvent, status: 404, message: `There is no event "${event}".` } };
     if (creds.share) {
       const found = this.index.resolveLink(creds.share, this.now());
-      const refusal = await this.attempt('share', event, address, () => !!found && found.event.id === event, {
+      const refusal = this.attempt('share', event, address, () => !!found && found.event.id === event, {
         code: ErrorCode.NoSuchLink,
         status: 404,
         message: 'This share link does not exist.',
-      });
+      }) as Refusal | null;
       if (refusal || !found) return { ok: false, refusal: refusal! };
       if (found.state === 'revoked') return { ok: false, refusal: { code: ErrorCode.LinkRevoked, status: 410, message: 'The organiser has withdrawn this link.' } };
       if (found.state === 'expired') return { ok: false, refusal: { code: ErrorCode.LinkExpired, status: 410, message: 'This link has expired.' } };
@@ -127,7 +136,7 @@ export class Access {
     }
     if (!rec.viewCodeHash) return { ok: true, viewer: { only: null, via: 'public' } };
     if (creds.organiserToken) {
-      const refusal = await this.organiser(event, creds.organiserToken, address);
+      const refusal = this.organiser(event, creds.organiserToken, address) as Refusal | null;
       if (!refusal) return { ok: true, viewer: { only: null, via: 'organiser' } };
       if (!creds.code) return { ok: false, refusal };
     }
@@ -136,15 +145,17 @@ export class Access {
     }
     const code = creds.code;
     const stored = rec.viewCodeHash;
-    const refusal = await this.attempt('view-code', event, address, () => this.checkCode(event, stored, code), {
-      code: ErrorCode.BadViewCode,
-      status: 403,
-      message: 'That view code is not right: check it with the organiser.',
-    });
-    return refusal ? { ok: false, refusal } : { ok: true, viewer: { only: null, via: 'code' } };
+    return then(
+      this.attempt('view-code', event, address, () => this.checkCode(event, stored, code), {
+        code: ErrorCode.BadViewCode,
+        status: 403,
+        message: 'That view code is not right: check it with the organiser.',
+      }),
+      (refusal): Granted => (refusal ? { ok: false, refusal } : { ok: true, viewer: { only: null, via: 'code' } }),
+    );
   }
 
-  private async checkCode(event: string, stored: string, code: string): Promise<boolean> {
+  private checkCode(event: string, stored: string, code: string): Maybe<boolean> {
     let known = this.passed.get(event);
     if (known?.hash !== stored) {
       known = { hash: stored, codes: new Set() };
@@ -152,8 +163,10 @@ export class Access {
     }
     const key = fast(code);
     if (known.codes.has(key)) return true;
-    const ok = await verifyViewCode(code, stored);
-    if (ok && this.index.get(event)?.viewCodeHash === stored) known.codes.add(key);
-    return ok;
+    const codes = known.codes;
+    return verifyViewCode(code, stored).then((ok) => {
+      if (ok && this.index.get(event)?.viewCodeHash === stored) codes.add(key);
+      return ok;
+    });
   }
 }

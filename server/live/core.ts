@@ -30,6 +30,7 @@ export interface LiveOptions {
   roomIdleMs?: number;
   checkpointMs?: number;
   joinsPerHourPerIp?: number;
+  snapshotsPerSecondPerIp?: number;
   stallAfterMs?: number;
 }
 
@@ -55,7 +56,7 @@ export class Live {
       opts.store,
       this.pipeline,
       { now: this.now, credentials: cryptoCredentials, timings: { ...DEFAULT_TIMINGS, ...opts.timings } },
-      { idleMs: opts.roomIdleMs ?? 10 * 60_000, held: (event) => this.sessions.holds(event) },
+      { idleMs: opts.roomIdleMs ?? 10 * 60_000, held: (event) => this.sessions.holds(event), info: (event) => this.index.info(event) },
     );
     this.sessions = new Sessions({
       rooms: this.rooms,
@@ -64,6 +65,7 @@ export class Live {
       now: this.now,
       run: (event, command, sender, ref) => this.run(event, command, sender, ref),
       joinsPerHourPerIp: opts.joinsPerHourPerIp ?? 60,
+      snapshotsPerSecondPerIp: opts.snapshotsPerSecondPerIp ?? 20,
     });
   }
 

@@ -3,6 +3,7 @@
  * what arrived after it (or, for runners without one, their stored track), and released once nobody has
  * used the event for a while. Cost follows what is live, not what is stored.
  */
+import type { EventInfo } from '../../lib/protocol';
 import { EventRoom, type RoomDeps } from '../domain/event-room';
 import { SAMPLES_KEPT } from '../domain/happiness';
 import { CHEERS_KEPT } from '../domain/runner-track';
@@ -15,6 +16,8 @@ const PAGE = 5000;
 export interface RoomsOptions {
   /** A room nobody used for this long is released. */
   idleMs: number;
+  /** The event as the index knows it (every event, loaded or not). */
+  info: (event: string) => EventInfo | undefined;
   /** Whether anyone on this process still holds the event (spectators, runners' phones). */
   held: (event: string) => boolean;
 }
@@ -34,6 +37,7 @@ export class Rooms {
 
   /** The room of `event`, loading it when needed; null when there is no such event. */
   async get(event: string): Promise<EventRoom | null> {
+    if (!this.known(event)) return null;
     this.lastUsed.set(event, this.deps.now());
     const room = this.loaded.get(event);
     if (room) return room;
@@ -45,6 +49,16 @@ export class Rooms {
       this.loading.set(event, loading);
     }
     return loading;
+  }
+
+  /** Whether the event exists, loaded or not. */
+  known(event: string): boolean {
+    return this.opts.info(event) !== undefined;
+  }
+
+  /** The event's current info: the loaded room's, else the index's. */
+  info(event: string): EventInfo | undefined {
+    return this.loaded.get(event)?.info ?? this.opts.info(event);
   }
 
   /** The room if it is loaded now. */

@@ -6,17 +6,21 @@
 import { type ClientMessage, CloseCode, ErrorCode, parseClientFrame, PROTOCOL_VERSION, type ServerMessage } from '../../lib/protocol';
 import type { Applied, Delivery, Effects, Refusal, SessionChange } from '../domain/effects';
 import type { EventRoom } from '../domain/event-room';
-import { MESSAGE_COST, MessageBudget, SnapshotBudget } from '../transport/admission';
+import { MessageBudget, messageCost, SnapshotBudget } from '../transport/admission';
 import type { Peer } from '../transport/peer';
 import { KeyedBuckets, type TokenBucket } from '../transport/token-bucket';
-import type { Access } from './access';
+import type { Access, Granted, Viewer } from './access';
 import type { Fanout, Member } from './fanout';
 import type { Rooms } from './rooms';
 
 export class Session implements Member {
   runner: { event: string; runnerId: string } | null = null;
-  /** Messages are handled one after another: each waits for the one before. */
-  queue: Promise<void> = Promise.resolve();
+  /**
+   * Messages are handled one after another. Most are handled at once; while one waits (a view code being
+   * checked, a room loading), the ones after it wait here, in order.
+   */
+  waiting = false;
+  readonly backlog: Array<() => void | Promise<void>> = [];
   closed = false;
   readonly snapshots: TokenBucket;
 
@@ -46,6 +50,7 @@ export interface SessionServices {
   run<R>(event: string, command: (room: EventRoom) => Effects<R>, sender: Session | null, ref?: string): Promise<Outcome<R>>;
   /** Runners one address may create per hour. */
   joinsPerHourPerIp: number;
+  snapshotsPerSecondPerIp: number;
 }
 
 const runnerKey = (event: string, runnerId: string) => `${event}\n${runnerId}`;
@@ -54,12 +59,13 @@ export class Sessions {
   private readonly sessions = new Map<number, Session>();
   private readonly byRunner = new Map<string, Set<Session>>();
   private readonly boundToEvent = new Map<string, Set<Session>>();
-  private readonly snapshotBudget = new SnapshotBudget();
+  private readonly snapshotBudget: SnapshotBudget;
   private readonly joins: KeyedBuckets;
   private nextId = 1;
 
   constructor(private readonly s: SessionServices) {
     this.joins = new KeyedBuckets(s.joinsPerHourPerIp, s.joinsPerHourPerIp / 3600);
+    this.snapshotBudget = new SnapshotBudget(s.snapshotsPerSecondPerIp);
   }
 
   attach(peer: Peer, address: string): Session {
@@ -89,8 +95,30 @@ export class Sessions {
     return this.s.fanout.hasWatchers(event) || this.boundToEvent.has(event);
   }
 
+  /** Refuse a frame; the answer goes out after the answers to the session's earlier frames. */
   refuse(session: Session, code: ErrorCode, message: string, extra: { retryAfterMs?: number } = {}): void {
-    session.send({ type: 'error', code, message, ...extra });
+    this.enqueue(session, () => session.send({ type: 'error', code, message, ...extra }));
+  }
+
+  private enqueue(session: Session, work: () => void | Promise<void>): void {
+    if (session.waiting) session.backlog.push(work);
+    else this.work(session, work);
+  }
+
+  private work(session: Session, work: () => void | Promise<void>): void {
+    const failed = () => session.send({ type: 'error', code: ErrorCode.BadMessage, message: 'That message could not be handled.' });
+    let result: void | Promise<void>;
+    try {
+      result = work();
+    } catch {
+      return failed();
+    }
+    if (!(result instanceof Promise)) return;
+    session.waiting = true;
+    result.catch(failed).finally(() => {
+      session.waiting = false;
+      while (!session.waiting && session.backlog.length) this.work(session, session.backlog.shift()!);
+    });
   }
 
   /**
@@ -100,18 +128,16 @@ export class Sessions {
   receive(session: Session, data: string): void {
     const parsed = parseClientFrame(data);
     const type = parsed.ok ? parsed.msg.type : parsed.ref;
-    const extra = (MESSAGE_COST[type ?? ''] ?? 1) - 1;
+    const extra = messageCost(type) - 1;
     if (extra > 0) {
       const verdict = session.budget.take(extra);
       if (verdict === 'close') return session.peer.close(CloseCode.Policy, 'message rate exceeded');
       if (verdict === 'refuse') return this.refuse(session, ErrorCode.RateLimited, 'Too many messages: slow down.', { retryAfterMs: 1000 });
     }
-    session.queue = session.queue
-      .then(() => (parsed.ok ? this.handle(session, parsed.msg) : this.malformed(session, parsed)))
-      .catch(() => this.refuse(session, ErrorCode.BadMessage, 'That message could not be handled.'));
+    this.enqueue(session, () => (parsed.ok ? this.handle(session, parsed.msg) : this.malformed(session, parsed)));
   }
 
-  private async malformed(session: Session, p: Extract<ReturnType<typeof parseClientFrame>, { ok: false }>): Promise<void> {
+  private malformed(session: Session, p: Extract<ReturnType<typeof parseClientFrame>, { ok: false }>): void {
     if (p.ref === 'pos' && session.runner) {
       const { runnerId } = session.runner;
       void this.s.run(session.runner.event, (room) => room.refusePosition(runnerId, p.seq, p.message), session, 'pos');
@@ -120,10 +146,11 @@ export class Sessions {
     session.send({ type: 'error', code: p.code, message: p.message, ...(p.ref ? { ref: p.ref } : {}) });
   }
 
-  private async handle(session: Session, msg: ClientMessage): Promise<void> {
+  private handle(session: Session, msg: ClientMessage): void | Promise<void> {
     if (session.closed) return;
     switch (msg.type) {
       case 'join': {
+        if (!this.s.rooms.known(msg.event)) return this.noSuchEvent(session, msg.event, 'join');
         if (!this.joins.take(session.address)) {
           return this.refuse(session, ErrorCode.QuotaExceeded, 'Too many runners joined from this address: try again later.', {
             retryAfterMs: this.joins.waitMs(session.address),
@@ -133,6 +160,7 @@ export class Sessions {
         return;
       }
       case 'resume':
+        if (!this.s.rooms.known(msg.event)) return this.noSuchEvent(session, msg.event, 'resume');
         void this.s.run(msg.event, (room) => room.resume(msg.runnerId, msg.token, msg.name, msg.color), session, 'resume');
         return;
       case 'pos':
@@ -158,14 +186,10 @@ export class Sessions {
         this.s.fanout.unwatch(session.id, msg.event);
         return;
       case 'cheer': {
+        if (!this.s.rooms.known(msg.event)) return this.noSuchEvent(session, msg.event, 'cheer');
         const watch = this.s.fanout.watching(session.id, msg.event);
-        const info = this.s.rooms.peek(msg.event)?.info;
-        if (!watch && info?.protected !== false) {
-          const known = info ?? (await this.s.rooms.get(msg.event))?.info;
-          if (!known) return session.send({ type: 'error', code: ErrorCode.NoSuchEvent, message: `There is no event "${msg.event}".`, ref: 'cheer' });
-          if (known.protected) {
-            return session.send({ type: 'error', code: ErrorCode.ViewCodeRequired, message: 'This event is protected: enter its view code to cheer.', ref: 'cheer' });
-          }
+        if (!watch && this.s.rooms.info(msg.event)?.protected !== false) {
+          return session.send({ type: 'error', code: ErrorCode.ViewCodeRequired, message: 'This event is protected: enter its view code to cheer.', ref: 'cheer' });
         }
         const seen = watch?.via === 'link' ? watch.only : null;
         void this.s.run(msg.event, (room) => room.cheer(msg.runnerId, msg.text, msg.from, seen), session, 'cheer');
@@ -174,9 +198,14 @@ export class Sessions {
     }
   }
 
-  private async subscribe(session: Session, msg: Extract<ClientMessage, { type: 'subscribe' }>): Promise<void> {
+  private noSuchEvent(session: Session, event: string, ref: string): void {
+    session.send({ type: 'error', code: ErrorCode.NoSuchEvent, message: `There is no event "${event}".`, ref });
+  }
+
+  private subscribe(session: Session, msg: Extract<ClientMessage, { type: 'subscribe' }>): void | Promise<void> {
     // A new subscribe replaces the old one whatever its outcome: access is judged afresh every time.
     this.s.fanout.unwatch(session.id, msg.event);
+    if (!this.s.rooms.known(msg.event)) return this.noSuchEvent(session, msg.event, 'subscribe');
     if (!session.snapshots.take() || !this.snapshotBudget.address(session.address)) {
       return session.send({
         type: 'error',
@@ -186,13 +215,26 @@ export class Sessions {
         retryAfterMs: Math.max(1000, session.snapshots.waitMs()),
       });
     }
-    const granted = await this.s.access.viewer(msg.event, { code: msg.code, share: msg.share }, session.address);
+    const granted = this.s.access.viewer(msg.event, { code: msg.code, share: msg.share }, session.address);
+    if (granted instanceof Promise) return granted.then((g) => this.subscribed(session, msg, g));
+    return this.subscribed(session, msg, granted);
+  }
+
+  private subscribed(session: Session, msg: Extract<ClientMessage, { type: 'subscribe' }>, granted: Granted): void | Promise<void> {
     if (session.closed) return;
     if (!granted.ok) return this.sendRefusal(session, granted.refusal, 'subscribe');
-    const room = await this.s.rooms.get(msg.event);
-    if (session.closed) return;
-    if (!room) return session.send({ type: 'error', code: ErrorCode.NoSuchEvent, message: `There is no event "${msg.event}".`, ref: 'subscribe' });
-    const { viewer } = granted;
+    const room = this.s.rooms.peek(msg.event);
+    if (!room) {
+      return this.s.rooms.get(msg.event).then((loaded) => {
+        if (session.closed) return;
+        if (!loaded) return this.noSuchEvent(session, msg.event, 'subscribe');
+        this.watch(session, msg, granted.viewer, loaded);
+      });
+    }
+    this.watch(session, msg, granted.viewer, room);
+  }
+
+  private watch(session: Session, msg: Extract<ClientMessage, { type: 'subscribe' }>, viewer: Viewer, room: EventRoom): void {
     // The link's choice bounds any narrower choice of the spectator's.
     const chosen = msg.runners ? new Set(viewer.only ? msg.runners.filter((id) => viewer.only!.has(id)) : msg.runners) : viewer.only;
     this.s.fanout.watch(session, { event: msg.event, only: chosen, via: viewer.via, linkId: viewer.linkId });
@@ -230,8 +272,9 @@ export class Sessions {
   }
 
   apply(room: EventRoom, sender: Session | null, applied: Applied<unknown>): void {
-    for (const change of applied.sessions ?? []) this.change(room, sender, change);
+    // What the change says goes out first: a removed runner's phone is told before it is let go.
     this.deliver(room.id, sender, applied.send);
+    for (const change of applied.sessions ?? []) this.change(room, sender, change);
   }
 
   private change(room: EventRoom, sender: Session | null, c: SessionChange): void {

@@ -58,7 +58,7 @@ export class ConnectionLimiter {
 }
 
 /** What each kind of message costs from a connection's budget: roughly the work it makes the server do. */
-export const MESSAGE_COST: Readonly<Record<string, number>> = {
+export const MESSAGE_COST: Readonly<Record<string, number>> = Object.freeze({
   pos: 1,
   mood: 1,
   stop: 1,
@@ -67,7 +67,10 @@ export const MESSAGE_COST: Readonly<Record<string, number>> = {
   cheer: 5,
   join: 20,
   subscribe: 20,
-};
+});
+
+/** The cost of a message of this kind; one token for anything unknown. */
+export const messageCost = (type: string | undefined) => (type && Object.hasOwn(MESSAGE_COST, type) ? MESSAGE_COST[type]! : 1);
 
 /**
  * A connection's message budget: LIMITS.rateBurst tokens refilled at LIMITS.ratePerSecond. Every frame pays
@@ -87,7 +90,11 @@ export class MessageBudget {
 
 /** Snapshots one connection and one address may ask for: each is large, so the budget is small. */
 export class SnapshotBudget {
-  constructor(private readonly perAddress = new KeyedBuckets(60, 2)) {}
+  private readonly perAddress: KeyedBuckets;
+
+  constructor(perSecondPerAddress = 20) {
+    this.perAddress = new KeyedBuckets(perSecondPerAddress * 10, perSecondPerAddress);
+  }
 
   connection(): TokenBucket {
     return new TokenBucket(5, 1 / 3);

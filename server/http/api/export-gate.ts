@@ -1,6 +1,6 @@
 /**
  * Exports stream from the store, but each still costs a reader and a connection for as long as it runs:
- * a few at a time for the whole server, one at a time per address. The rest are told when to come back.
+ * a few at a time for the whole server, two at a time per address. The rest are told when to come back.
  */
 import { HttpError } from '../errors';
 
@@ -10,7 +10,7 @@ export class ExportGate {
 
   constructor(
     private readonly total = 4,
-    private readonly perAddress = 1,
+    private readonly perAddress = 2,
   ) {}
 
   /** A slot for one export; call the returned function when it is done. */
