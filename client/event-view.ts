@@ -50,15 +50,14 @@ export const emptyEventView: EventView = {
   resync: 0,
 };
 
-/** Two fixes less than this apart are the same fix (snapshot trails keep whole seconds). */
-const SAME_FIX_MS = 1000;
+/** Snapshot trails keep whole seconds: the exact latest fix stands in for its rounded copy. */
+const ROUNDING_MS = 1000;
 
-/** Insert by time; false when the track holds that fix already. */
+/** Insert by time; false when the track holds a fix of that time already. */
 export function insertPoint(track: TrackPoint[], p: TrackPoint): boolean {
   let i = track.length;
   while (i > 0 && track[i - 1]![2] > p[2]) i--;
-  if (i > 0 && p[2] - track[i - 1]![2] < SAME_FIX_MS) return false;
-  if (i < track.length && track[i]![2] - p[2] < SAME_FIX_MS) return false;
+  if (i > 0 && track[i - 1]![2] === p[2]) return false;
   if (i === track.length) track.push(p);
   else track.splice(i, 0, p);
   return true;
@@ -79,7 +78,7 @@ export function reduceEventView(state: EventView, msg: ServerMessage | LocalActi
         // The trail keeps whole seconds; the latest fix comes exact.
         if (last) {
           const end = track[track.length - 1];
-          if (end && Math.abs(end[2] - last[2]) < SAME_FIX_MS) track[track.length - 1] = last;
+          if (end && Math.abs(end[2] - last[2]) < ROUNDING_MS) track[track.length - 1] = last;
           else insertPoint(track, last);
         }
         runners[info.id] = { ...info, track };

@@ -18,7 +18,7 @@ export async function loadFullTrack(
     const res = await fetch(`/api/events/${encodeURIComponent(event)}/runners/${encodeURIComponent(runnerId)}/track?${q.toString()}`, { signal });
     if (!res.ok) throw new Error(`track page: ${res.status}`);
     const page = (await res.json()) as { trail: string; next: string | null };
-    for (const p of decodeTrail(page.trail)) track.push(p);
+    for (const p of decodeTrail(page.trail, 1)) track.push(p);
     if (!page.next) return track;
     after = page.next;
   }

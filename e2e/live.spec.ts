@@ -2,6 +2,7 @@
  * The whole path in real Chromium: a runner page with mocked GPS, and a spectator page in another context.
  */
 import type { Browser, BrowserContext, Page } from '@playwright/test';
+import { PROTOCOL_VERSION } from '../lib/protocol';
 import { createEvent, expect, liveHello, offline, test } from './fixtures';
 
 const START = { latitude: 40.7712, longitude: -73.9741 };
@@ -169,7 +170,7 @@ test('the landing page creates an event and opens it', async ({ page }) => {
 
 test('the live endpoint still upgrades after pages have been served', async ({ page }) => {
   await page.goto('/');
-  expect(await liveHello(page)).toMatchObject({ type: 'hello', v: 1 });
+  expect(await liveHello(page)).toMatchObject({ type: 'hello', v: PROTOCOL_VERSION });
 });
 
 test('a runner whose location is blocked is told what to do', async ({ browser, baseURL, page }) => {

@@ -392,12 +392,29 @@ describe('updates and snapshots', () => {
     for (const r of room.snapshot(null).runners) assert.ok(decodeTrail(r.trail).length <= LIMITS.snapshotPoints / 1000 + 1);
   });
 
+  test('a snapshot is the picture as of the last update: what arrived since comes with the next one, once', () => {
+    const room = newRoom();
+    const { runnerId } = join(room);
+    send(room, runnerId, pos(1));
+    room.tick();
+    send(room, runnerId, pos(2));
+    const snap = room.snapshot(null);
+    assert.equal(snap.seq, room.seq);
+    assert.equal(decodeTrail(snap.runners[0]!.trail).length, 1);
+    assert.equal(snap.runners[0]!.last![2], pos(1).t);
+    assert.equal(snap.runners[0]!.points, 1);
+    const { delta } = room.tick();
+    assert.equal(delta!.seq, snap.seq + 1);
+    assert.deepEqual(delta!.points[runnerId]!.map((p) => p[2]), [pos(2).t]);
+  });
+
   test('a snapshot for chosen runners holds only them', () => {
     const room = newRoom();
     const a = join(room, 'A');
     const b = join(room, 'B');
     send(room, a.runnerId, pos(1));
     send(room, b.runnerId, pos(1));
+    room.tick();
     assert.deepEqual(room.snapshot(new Set([b.runnerId])).runners.map((r) => r.name), ['B']);
   });
 });

@@ -110,13 +110,13 @@ describe('reduceEventView: updates', () => {
     assert.equal(before.runners.ada!.track.length, 2, 'the previous state is left alone');
   });
 
-  test('a point the view holds already (the snapshot had it) is not added twice', () => {
+  test('a point the view holds already is not added twice', () => {
     const before = afterSnapshot();
     const again = reduceEventView(before, update({ ada: [pt(1)] }), T);
     assert.equal(again.runners.ada!.track.length, 2);
-    const rounded: TrackPoint = [pt(1)[0], pt(1)[1], pt(1)[2] + 400];
     const track = [pt(0), pt(1)];
-    assert.equal(insertPoint(track, rounded), false, 'less than a second apart is the same fix');
+    assert.equal(insertPoint(track, pt(1)), false, 'a fix of a time held already');
+    assert.equal(insertPoint(track, [51.6, -0.12, pt(1)[2] + 400]), true, 'fixes less than a second apart are both kept');
   });
 
   test('runner info changes status, mood and name and keeps the trail; a new runner joins the end of the order', () => {

@@ -166,9 +166,7 @@ export async function storedTrack(srv: Trackside, event: string, runnerId: strin
   return out;
 }
 
-/** The trail a snapshot carries for a runner, decoded, its last point exact. */
+/** The trail a snapshot carries for a runner, decoded (to 1e-5 degrees and whole seconds). */
 export function snapshotTrail(r: RunnerSnapshot): TrackPoint[] {
-  const trail = decodeTrail(r.trail);
-  if (r.last && trail.length) trail[trail.length - 1] = r.last;
-  return trail;
+  return decodeTrail(r.trail);
 }

@@ -70,10 +70,14 @@ export class DisplayTrail {
     return this.points(0, this.length);
   }
 
-  /** The trail encoded for a snapshot, thinned further when it holds more than `maxPoints`. */
-  encode(maxPoints: number): string {
-    if (this.length <= maxPoints) return encodeFlat(this.flat);
-    const kept = simplifyTrack(this.toPoints(), maxPoints);
+  /**
+   * The trail encoded for a snapshot, thinned further when it holds more than `maxPoints`, without the
+   * points at times in `leaveOut` (those an update is about to bring).
+   */
+  encode(maxPoints: number, leaveOut?: ReadonlySet<number>): string {
+    if (!leaveOut?.size && this.length <= maxPoints) return encodeFlat(this.flat);
+    const points = leaveOut?.size ? this.toPoints().filter((p) => !leaveOut.has(p[2])) : this.toPoints();
+    const kept = points.length <= maxPoints ? points : simplifyTrack(points, maxPoints);
     const flat: number[] = [];
     for (const p of kept) flat.push(p[0], p[1], p[2]);
     return encodeFlat(flat);

@@ -183,7 +183,10 @@ export class EventRoom {
 
   /** After restoring: statuses by the time now, counts and budgets. */
   restored(): void {
-    for (const r of this.runners.values()) this.finishRestore(r);
+    for (const r of this.runners.values()) {
+      this.finishRestore(r);
+      r.frame();
+    }
     this.restoredThrough.clear();
     this.toRebuild.length = 0;
     this.recount();
@@ -662,6 +665,7 @@ export class EventRoom {
       if (!r) continue;
       points[id] = pts;
       distance[id] = Math.round(r.distance * 10) / 10;
+      r.frame();
     }
     const delta: Delta = { seq: ++this.seq, now, runners, points, distance, removed: [...this.removed] };
     this.dirty.clear();
@@ -759,14 +763,16 @@ export class EventRoom {
     const runners: RunnerSnapshot[] = [];
     const budget = Math.max(LIMITS.trailMinPoints, Math.min(LIMITS.trailMaxPoints, Math.floor(LIMITS.snapshotPoints / Math.max(1, only ? only.size : this.visibleCount))));
     for (const r of this.runners.values()) {
-      if (!r.visible || (only && !only.has(r.id))) continue;
-      const last = r.last!;
+      // As of the last update: what arrived since comes with the next one, so nothing is sent twice.
+      const last = r.framed.last;
+      if (!last || (only && !only.has(r.id))) continue;
+      const pending = this.pendingPoints.get(r.id);
       runners.push({
         ...r.info(),
-        trail: r.trail.encode(budget),
+        trail: r.trail.encode(budget, pending ? new Set(pending.map((p) => p[2])) : undefined),
         last: [last.lat, last.lon, last.t],
-        distance: Math.round(r.distance * 10) / 10,
-        points: r.points,
+        distance: Math.round(r.framed.distance * 10) / 10,
+        points: r.framed.points,
       });
     }
     const msg: SnapshotMessage = {

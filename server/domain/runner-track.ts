@@ -55,6 +55,8 @@ export class RunnerTrack {
   /** The last fix counted into `distance`: a move counts once it is MIN_STEP_M from here. */
   private anchor: TrackPoint | null = null;
   readonly trail: DisplayTrail;
+  /** The latest fix, distance and count as the last update told spectators: snapshots show these. */
+  framed: { last: StoredPosition | null; distance: number; points: number } = { last: null, distance: 0, points: 0 };
   /** Sessions bound to this runner right now (their phone is connected). */
   connected = 0;
   /** Changed since the last checkpoint. */
@@ -76,6 +78,11 @@ export class RunnerTrack {
   /** Whether spectators see this runner: from their first fix on. */
   get visible(): boolean {
     return this.last !== null;
+  }
+
+  /** What spectators have been told is now what there is. */
+  frame(): void {
+    this.framed = { last: this.last, distance: this.distance, points: this.points };
   }
 
   /** Whether `seq` is durable already. */
@@ -127,7 +134,7 @@ export class RunnerTrack {
 
   info(): RunnerInfo {
     const r = this.record;
-    return { id: r.id, name: r.name, color: r.color, status: this.status, lastSeen: this.last?.t ?? null, mood: this.mood };
+    return { id: r.id, name: r.name, color: r.color, status: this.status, lastSeen: this.framed.last?.t ?? null, mood: this.mood };
   }
 
   checkpoint(): string {

@@ -73,7 +73,7 @@ function intParam(r: ApiRequest, name: string, min: number, max: number): number
 /**
  * GET …/runners/<id>/track?after=<next>&limit=<n>&from=<ms>&to=<ms>&format=trail: one page of a runner's
  * stored track in time order, with `next` for the page after (null at the end). format=trail gives the
- * page as an encoded trail for drawing instead of full fixes. Pages carry an ETag: a page read again while
+ * page as an encoded trail for drawing instead of full fixes (lib/polyline.ts, times in milliseconds). Pages carry an ETag: a page read again while
  * nothing was added to the runner's track answers 304.
  */
 export async function trackPage(r: ApiRequest): Promise<void> {
@@ -97,7 +97,7 @@ export async function trackPage(r: ApiRequest): Promise<void> {
   const { points: _points, latest: _latest, ...info } = summary;
   const body =
     format === 'trail'
-      ? { runner: info, trail: encodeTrail(page.map((p) => [p.lat, p.lon, p.t])), count: page.length, next }
+      ? { runner: info, trail: encodeTrail(page.map((p) => [p.lat, p.lon, p.t]), 1), timeStepMs: 1, count: page.length, next }
       : { runner: info, points: page, next };
   sendJson(r.res, 200, body, { ...cors, ...caching });
 }
