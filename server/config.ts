@@ -39,6 +39,11 @@ const Schema = z
     HTTPS: z.enum(['self-signed', '0', ''], { message: 'must be "self-signed" (or use TLS_CERT and TLS_KEY)' }).optional(),
     TLS_CERT: z.string().optional(),
     TLS_KEY: z.string().optional(),
+    DATABASE_URL: z
+      .string()
+      .refine((u) => /^postgres(ql)?:\/\//.test(u), 'must be a PostgreSQL URL: postgres://user:password@host:5432/database')
+      .refine((u) => URL.canParse(u), 'is not a valid URL: percent-encode special characters in the user name and password')
+      .optional(),
     NODE_ENV: z.string().optional(),
   })
   .superRefine((c, ctx) => {
@@ -71,11 +76,18 @@ export interface Config {
   /** Take the client address from X-Forwarded-For (behind a reverse proxy). */
   trustProxy: boolean;
   eventsPerHourPerIp: number;
+  /** PostgreSQL to keep everything in (several instances share it); null for SQLite under dataDir. */
+  databaseUrl: string | null;
   dev: boolean;
   tls: { kind: 'files'; cert: string; key: string } | { kind: 'self-signed' } | null;
 }
 
 export class ConfigError extends Error {}
+
+/** A value as it may appear in a message: never a password. */
+function shown(key: string, value: string): string {
+  return key === 'DATABASE_URL' ? value.replace(/^([a-z]+:\/\/[^:@/]*:)[^@]*@/i, '$1***@') : value;
+}
 
 export function loadConfig(env: NodeJS.ProcessEnv, argv: readonly string[] = []): Config {
   const source = { ...env };
@@ -85,7 +97,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, argv: readonly string[] = [])
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => {
       const key = String(i.path[0] ?? 'config');
-      return `  ${key}=${JSON.stringify(env[key] ?? '')}: ${i.message}`;
+      return `  ${key}=${JSON.stringify(shown(key, env[key] ?? ''))}: ${i.message}`;
     });
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}\nSee the configuration table in README.md.`);
   }
@@ -106,6 +118,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, argv: readonly string[] = [])
     maxConnectionsPerIp: c.MAX_CONNECTIONS_PER_IP,
     trustProxy: c.TRUST_PROXY,
     eventsPerHourPerIp: c.EVENTS_PER_HOUR_PER_IP,
+    databaseUrl: c.DATABASE_URL ?? null,
     dev: c.NODE_ENV !== 'production',
     tls:
       c.TLS_CERT && c.TLS_KEY
