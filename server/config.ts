@@ -1,6 +1,7 @@
 /** Configuration from environment variables (and `--https`), validated once at start-up. */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { parse as parseConnectionString } from 'pg-connection-string';
 import { z } from 'zod';
 
 const flag = z
@@ -8,6 +9,16 @@ const flag = z
   .transform((v) => ['1', 'true', 'yes', 'on'].includes(v));
 const ms = (min: number, max: number) =>
   z.coerce.number({ message: 'must be a number of milliseconds' }).int('must be a whole number').min(min).max(max);
+
+/** Whether the PostgreSQL driver can read this URL (it takes libpq's forms, e.g. a ?host=/socket folder). */
+function isConnectionString(url: string): boolean {
+  try {
+    parseConnectionString(url);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 const Schema = z
   .object({
@@ -42,7 +53,7 @@ const Schema = z
     DATABASE_URL: z
       .string()
       .refine((u) => /^postgres(ql)?:\/\//.test(u), 'must be a PostgreSQL URL: postgres://user:password@host:5432/database')
-      .refine((u) => URL.canParse(u), 'is not a valid URL: percent-encode special characters in the user name and password')
+      .refine(isConnectionString, 'is not a valid URL: percent-encode special characters in the user name and password')
       .optional(),
     NODE_ENV: z.string().optional(),
   })

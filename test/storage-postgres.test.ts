@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:net';
 import { after, describe, test } from 'node:test';
 import pg from 'pg';
+import { parse } from 'pg-connection-string';
 import { MIGRATION_LOCK_SQL, readMigrations } from '../server/storage/postgres/migrate';
 import { PostgresStore } from '../server/storage/postgres/postgres-store';
 import { EVENT_LOCK_NAMESPACE } from '../server/storage/postgres/write-plan';
@@ -18,6 +19,16 @@ const URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432
 const admin = new pg.Pool({ connectionString: URL, max: 3 });
 const RUN = `trackside_test_${process.pid}_${Date.now().toString(36)}`;
 const schemas: string[] = [];
+
+/** The test server's URL with another database or user (TCP or a socket folder alike). */
+function testUrl(change: { database?: string; user?: string; password?: string }): string {
+  const c = parse(URL);
+  const user = encodeURIComponent(change.user ?? c.user ?? '') + (change.password ? `:${encodeURIComponent(change.password)}` : '');
+  const database = change.database ?? c.database ?? '';
+  return c.host?.startsWith('/')
+    ? `postgresql://${user}@/${database}?host=${encodeURIComponent(c.host)}`
+    : `postgresql://${user}@${c.host}:${c.port || 5432}/${database}`;
+}
 
 function freshSchema(): string {
   const name = `${RUN}_${schemas.length}`;
@@ -78,14 +89,8 @@ describe('opening a PostgreSQL store', () => {
   });
 
   test('a missing database, an unknown user and a password are reported without the password', async () => {
-    const base = new globalThis.URL(URL);
-    const noDb = new globalThis.URL(base);
-    noDb.pathname = '/trackside_no_such_db';
-    await assert.rejects(PostgresStore.open({ url: noDb.toString() }), /has no database "trackside_no_such_db": create it \(createdb/);
-    const noUser = new globalThis.URL(base);
-    noUser.username = 'trackside_no_such_user';
-    noUser.password = 's3cret-pw';
-    await assert.rejects(PostgresStore.open({ url: noUser.toString() }), (err: Error) => {
+    await assert.rejects(PostgresStore.open({ url: testUrl({ database: 'trackside_no_such_db' }) }), /has no database "trackside_no_such_db": create it \(createdb/);
+    await assert.rejects(PostgresStore.open({ url: testUrl({ user: 'trackside_no_such_user', password: 's3cret-pw' }) }), (err: Error) => {
       assert.match(err.message, /refused user "trackside_no_such_user".*Check the user name and password in DATABASE_URL/);
       assert.ok(!err.message.includes('s3cret-pw'), err.message);
       return true;

@@ -4,6 +4,7 @@
  */
 import { userInfo } from 'node:os';
 import pg from 'pg';
+import { parse } from 'pg-connection-string';
 import { StorageError } from '../store';
 
 /** Where DATABASE_URL points, for messages; never the password. */
@@ -15,26 +16,15 @@ export interface Target {
 }
 
 export function describeTarget(url: string): Target {
-  const u = new URL(url);
-  const user = decodeURIComponent(u.username) || process.env.PGUSER || userInfo().username;
+  // The driver's own parser: it also takes libpq's forms, such as postgresql://user@/db?host=/run/postgresql.
+  const c = parse(url);
+  const user = c.user || process.env.PGUSER || userInfo().username;
   return {
-    // A host=/path parameter means a Unix socket folder.
-    host: u.searchParams.get('host') ?? (decodeURIComponent(u.hostname) || 'localhost'),
-    port: Number(u.port || u.searchParams.get('port') || 5432),
+    host: c.host || process.env.PGHOST || 'localhost',
+    port: Number(c.port || process.env.PGPORT || 5432),
     user,
-    database: decodeURIComponent(u.pathname.slice(1)) || user,
+    database: c.database || process.env.PGDATABASE || user,
   };
-}
-
-/** The URL with its password replaced, for logs and error messages. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '(not a URL)';
-  }
 }
 
 function parseSafeInteger(text: string): number {
