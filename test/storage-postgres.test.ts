@@ -191,6 +191,29 @@ describe('writing to PostgreSQL', () => {
     }
   });
 
+  test('two instances writing the same rows in opposite orders both commit every batch (no deadlock)', async () => {
+    const other = await PostgresStore.open({ url: URL, schema });
+    try {
+      await store.append([...setup('cross-x'), ...setup('cross-y')]);
+      const rename = (event: string, name: string): WriteOp => ({
+        op: 'runner',
+        runner: { id: 'r1', event, name, color: '#123456', tokenHash: 'h', deviceKeyHash: null, joinedAt: T0, stopped: false },
+      });
+      const mood = (event: string, t: number): WriteOp => ({ op: 'mood', event, runnerId: 'r1', value: 1, t });
+      const rounds = Array.from({ length: 40 }, (_, i) =>
+        Promise.all([
+          store.append([rename('cross-x', `a${i}`), mood('cross-x', T0 + i), rename('cross-y', `a${i}`), position('cross-x', 'r1', 2 * i + 1)]),
+          other.append([rename('cross-y', `b${i}`), mood('cross-y', T0 + i), rename('cross-x', `b${i}`), position('cross-y', 'r1', 2 * i + 1)]),
+        ]),
+      );
+      await Promise.all(rounds);
+      assert.equal(await store.countPositions('cross-x'), 40);
+      assert.equal(await store.countPositions('cross-y'), 40);
+    } finally {
+      await other.close();
+    }
+  });
+
   test('a batch that reaches a broken connection is refused and the next one gets a new connection', async () => {
     await store.append(setup('reconnect'));
     await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1`, [`${RUN}_writes`]);

@@ -202,7 +202,7 @@ export class PostgresStore implements Store {
       async (client) => {
         try {
           await client.query('BEGIN');
-          if (plan.lock) await client.query(plan.lock);
+          await client.query(plan.lock);
           for (const step of plan.steps) collect(plan, step, (await client.query(step)).rows);
           if (plan.activity) await client.query(plan.activity);
           await client.query('COMMIT');

@@ -21,8 +21,8 @@ interface NumberedStatement extends Statement {
 }
 
 export interface AppendPlan {
-  /** Locks the events whose positions or skips this batch numbers (see EVENT_LOCK_NAMESPACE). */
-  lock: Statement | null;
+  /** Locks the events this batch writes (see EVENT_LOCK_NAMESPACE). */
+  lock: Statement;
   steps: Array<Statement | NumberedStatement>;
   /** Raises each touched event's last_activity; runs after the steps, like SQLite's. */
   activity: Statement | null;
@@ -31,9 +31,11 @@ export interface AppendPlan {
 }
 
 /**
- * Advisory locks `(namespace, hashtext(event))` held until commit by every batch that numbers an event's
- * fixes: arrivals are drawn after the lock is taken, so for one event they increase in commit order even
- * if two instances append to it at once (as they may for a moment when an event changes owner).
+ * Advisory locks `(namespace, hashtext(event))`, one per event a batch writes, all taken first in one
+ * fixed order and held until commit. Arrivals are drawn after the lock, so for one event they increase in
+ * commit order even if two instances append to it at once (as they may for a moment when an event changes
+ * owner, or when a runner's instance is not the owner's); and two batches never wait on each other's
+ * rows in opposite orders (no deadlock).
  */
 export const EVENT_LOCK_NAMESPACE = 0x54524b53;
 
@@ -197,7 +199,8 @@ export function planAppend(ops: readonly WriteOp[]): AppendPlan {
   const steps: AppendPlan['steps'] = [];
   const activity = new Map<string, number>();
   const touch = (event: string, t: number) => activity.set(event, Math.max(activity.get(event) ?? -Infinity, t));
-  const numberedEvents = new Set<string>();
+  const events = new Set<string>();
+  for (const op of ops) events.add(op.op === 'event' ? op.record.info.id : op.op === 'runner' ? op.runner.event : op.event);
 
   let i = 0;
   while (i < ops.length) {
@@ -214,7 +217,6 @@ export function planAppend(ops: readonly WriteOp[]): AppendPlan {
         const o = op as OpOf<'position' | 'skip'>;
         const seq = o.op === 'position' ? o.pos.seq : o.seq;
         if (o.op === 'position') touch(o.event, o.pos.t);
-        numberedEvents.add(o.event);
         const key = keyOf(o.event, o.runnerId, seq);
         // The first of a repeated (event, runner, seq) is the one kept; the rest are duplicates.
         if (seen.has(key)) return;
@@ -249,7 +251,7 @@ export function planAppend(ops: readonly WriteOp[]): AppendPlan {
   }
 
   return {
-    lock: numberedEvents.size ? { name: 'trackside_lock_events', text: LOCK_EVENTS, values: [[...numberedEvents]] } : null,
+    lock: { name: 'trackside_lock_events', text: LOCK_EVENTS, values: [[...events]] },
     steps,
     activity: activity.size
       ? { name: 'trackside_activity', text: RAISE_ACTIVITY, values: [[...activity.keys()], [...activity.values()]] }
