@@ -42,27 +42,24 @@ export const EVENT_LOCK_NAMESPACE = 0x54524b53;
 type Kind = WriteOp['op'];
 type OpOf<K extends Kind> = Extract<WriteOp, { op: K }>;
 
-interface Column {
-  name: string;
-  type: string;
-}
-
-function cols(spec: string): Column[] {
-  return spec.split(',').map((c) => {
-    const [name, type] = c.trim().split(' ') as [string, string];
-    return { name, type };
-  });
+/** A statement over arrays: its text, and the element type of each array parameter in order. */
+interface ArrayStatement {
+  text: string;
+  types: string[];
 }
 
 /** `INSERT INTO table (…) SELECT * FROM unnest($1::type[], …) <tail>` for columns "name type, …". */
-function unnestInsert(table: string, spec: string, tail = ''): string {
-  const c = cols(spec);
-  const arrays = c.map((col, i) => `$${i + 1}::${col.type}[]`).join(', ');
-  return `INSERT INTO ${table} (${c.map((col) => col.name).join(', ')}) SELECT * FROM unnest(${arrays}) ${tail}`.trim();
+function unnestInsert(table: string, spec: string, tail = ''): ArrayStatement {
+  const c = spec.split(',').map((col) => col.trim().split(' ') as [name: string, type: string]);
+  const arrays = c.map(([, type], i) => `$${i + 1}::${type}[]`).join(', ');
+  return {
+    text: `INSERT INTO ${table} (${c.map(([name]) => name).join(', ')}) SELECT * FROM unnest(${arrays}) ${tail}`.trim(),
+    types: c.map(([, type]) => type),
+  };
 }
 
 interface RowKind<K extends Kind> {
-  text: string;
+  statement: ArrayStatement;
   row(op: OpOf<K>): unknown[];
   /**
    * Upserts: what makes two ops the same row. Such a pair never goes into one statement (PostgreSQL refuses
@@ -75,7 +72,7 @@ const keyOf = (...parts: Array<string | number>) => parts.join('\u0000');
 
 const ROWS: { [K in Exclude<Kind, 'position' | 'skip' | 'deleteEvent' | 'deleteRunner'>]: RowKind<K> } = {
   event: {
-    text: unnestInsert(
+    statement: unnestInsert(
       'events',
       'id text, name text, created_at bigint, status text, organiser_hash text, view_code_hash text, quotas jsonb',
       `ON CONFLICT (id) DO UPDATE SET name = excluded.name, status = excluded.status,
@@ -93,7 +90,7 @@ const ROWS: { [K in Exclude<Kind, 'position' | 'skip' | 'deleteEvent' | 'deleteR
     key: (op) => op.record.info.id,
   },
   runner: {
-    text: unnestInsert(
+    statement: unnestInsert(
       'runners',
       'event text, id text, name text, color text, token_hash text, device_key_hash text, joined_at bigint, stopped boolean',
       `ON CONFLICT (event, id) DO UPDATE SET name = excluded.name, color = excluded.color, stopped = excluded.stopped,
@@ -104,7 +101,7 @@ const ROWS: { [K in Exclude<Kind, 'position' | 'skip' | 'deleteEvent' | 'deleteR
   },
   link: {
     // Link tokens are kept as they are: the organiser must be able to copy a link again later.
-    text: unnestInsert(
+    statement: unnestInsert(
       'share_links',
       'id text, event text, token text, label text, runners jsonb, created_at bigint, expires_at bigint, revoked_at bigint',
       'ON CONFLICT (id) DO UPDATE SET revoked_at = excluded.revoked_at, expires_at = excluded.expires_at',
@@ -122,7 +119,7 @@ const ROWS: { [K in Exclude<Kind, 'position' | 'skip' | 'deleteEvent' | 'deleteR
     key: (op) => op.link.id,
   },
   checkpoint: {
-    text: unnestInsert(
+    statement: unnestInsert(
       'checkpoints',
       'event text, runner text, through bigint, state text',
       'ON CONFLICT (event, runner) DO UPDATE SET through = excluded.through, state = excluded.state',
@@ -131,15 +128,15 @@ const ROWS: { [K in Exclude<Kind, 'position' | 'skip' | 'deleteEvent' | 'deleteR
     key: (op) => keyOf(op.event, op.runnerId),
   },
   mood: {
-    text: unnestInsert('moods', 'event text, runner text, value integer, t bigint'),
+    statement: unnestInsert('moods', 'event text, runner text, value integer, t bigint'),
     row: (op) => [op.event, op.runnerId, op.value, op.t],
   },
   sample: {
-    text: unnestInsert('samples', 'event text, t bigint, mean float8, count integer'),
+    statement: unnestInsert('samples', 'event text, t bigint, mean float8, count integer'),
     row: ({ event, sample: s }) => [event, s.t, s.mean, s.count],
   },
   cheer: {
-    text: unnestInsert('cheers', 'event text, runner text, sender text, text text, t bigint'),
+    statement: unnestInsert('cheers', 'event text, runner text, sender text, text text, t bigint'),
     row: ({ event, runnerId, cheer: c }) => [event, runnerId, c.from, c.text, c.t],
   },
 };
@@ -147,7 +144,7 @@ const ROWS: { [K in Exclude<Kind, 'position' | 'skip' | 'deleteEvent' | 'deleteR
 /** Fixes and refused sequence numbers: kept once per (event, runner, seq); new ones return their arrival. */
 const NUMBERED = {
   position: {
-    text: unnestInsert(
+    statement: unnestInsert(
       'positions',
       'event text, runner text, seq bigint, lat float8, lon float8, t bigint, acc float8, alt float8, spd float8, hdg float8, bat float8',
       'ON CONFLICT (event, runner, seq) DO NOTHING RETURNING event, runner, seq, arrival',
@@ -155,44 +152,68 @@ const NUMBERED = {
     row: ({ event, runnerId, pos: p }: OpOf<'position'>) => [event, runnerId, p.seq, p.lat, p.lon, p.t, p.acc, p.alt, p.spd, p.hdg, p.bat],
   },
   skip: {
-    text: unnestInsert('skipped_seqs', 'event text, runner text, seq bigint', 'ON CONFLICT (event, runner, seq) DO NOTHING RETURNING event, runner, seq, arrival'),
+    statement: unnestInsert('skipped_seqs', 'event text, runner text, seq bigint', 'ON CONFLICT (event, runner, seq) DO NOTHING RETURNING event, runner, seq, arrival'),
     row: ({ event, runnerId, seq }: OpOf<'skip'>) => [event, runnerId, seq],
   },
 };
 
 // Removals: one statement per run, each table a data-modifying CTE. They all see the transaction as it
 // was when the statement began, which includes the rows earlier statements of the batch wrote.
-const DELETE_RUNNERS = `WITH gone AS (SELECT * FROM unnest($1::text[], $2::text[]) AS g(event, runner)),
+const DELETE_RUNNERS: ArrayStatement = {
+  types: ['text', 'text'],
+  text: `WITH gone AS (SELECT * FROM unnest($1::text[], $2::text[]) AS g(event, runner)),
   p AS (DELETE FROM positions x USING gone WHERE x.event = gone.event AND x.runner = gone.runner),
   s AS (DELETE FROM skipped_seqs x USING gone WHERE x.event = gone.event AND x.runner = gone.runner),
   m AS (DELETE FROM moods x USING gone WHERE x.event = gone.event AND x.runner = gone.runner),
   c AS (DELETE FROM cheers x USING gone WHERE x.event = gone.event AND x.runner = gone.runner),
   k AS (DELETE FROM checkpoints x USING gone WHERE x.event = gone.event AND x.runner = gone.runner)
-DELETE FROM runners x USING gone WHERE x.event = gone.event AND x.id = gone.runner`;
+DELETE FROM runners x USING gone WHERE x.event = gone.event AND x.id = gone.runner`,
+};
 
 const EVENT_TABLES = ['positions', 'skipped_seqs', 'moods', 'samples', 'cheers', 'runners', 'share_links', 'checkpoints'];
-const DELETE_EVENTS = `WITH gone AS (SELECT unnest($1::text[]) AS event),
+const DELETE_EVENTS: ArrayStatement = {
+  types: ['text'],
+  text: `WITH gone AS (SELECT unnest($1::text[]) AS event),
   ${EVENT_TABLES.map((t, i) => `d${i} AS (DELETE FROM ${t} x USING gone WHERE x.event = gone.event)`).join(',\n  ')}
-DELETE FROM events x USING gone WHERE x.id = gone.event`;
+DELETE FROM events x USING gone WHERE x.id = gone.event`,
+};
 
-const LOCK_EVENTS = `SELECT pg_advisory_xact_lock(${EVENT_LOCK_NAMESPACE}, h)
-  FROM (SELECT DISTINCT hashtext(e) AS h FROM unnest($1::text[]) AS e ORDER BY h) AS locks`;
+const LOCK_EVENTS: ArrayStatement = {
+  types: ['text'],
+  text: `SELECT pg_advisory_xact_lock(${EVENT_LOCK_NAMESPACE}, h)
+  FROM (SELECT DISTINCT hashtext(e) AS h FROM unnest($1::text[]) AS e ORDER BY h) AS locks`,
+};
 
-const RAISE_ACTIVITY = `UPDATE events e SET last_activity = a.t FROM unnest($1::text[], $2::bigint[]) AS a(id, t)
-  WHERE e.id = a.id AND e.last_activity < a.t`;
+const RAISE_ACTIVITY: ArrayStatement = {
+  types: ['text', 'bigint'],
+  text: `UPDATE events e SET last_activity = a.t FROM unnest($1::text[], $2::bigint[]) AS a(id, t)
+  WHERE e.id = a.id AND e.last_activity < a.t`,
+};
 
-/** Rows to column arrays, the shape unnest takes. */
-function columns(rows: unknown[][], width: number): unknown[][] {
-  const out: unknown[][] = Array.from({ length: width }, () => new Array(rows.length));
-  for (let r = 0; r < rows.length; r++) {
-    const row = rows[r]!;
-    for (let c = 0; c < width; c++) out[c]![r] = row[c] ?? null;
+const NUMERIC = new Set(['bigint', 'integer', 'float8', 'boolean']);
+
+/**
+ * One column as an array literal ('{1.5,NULL,2}', '{"a","b\\"c"}'): written here rather than by the
+ * driver, which quotes and escapes every element, numbers too; this is the hot path of every batch.
+ * Numbers print in JavaScript's shortest round-trip form, which PostgreSQL reads back to the same double.
+ */
+function arrayLiteral(values: readonly unknown[], type: string): string {
+  const numeric = NUMERIC.has(type);
+  let out = '{';
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (i > 0) out += ',';
+    if (v === null || v === undefined) out += 'NULL';
+    else if (numeric) out += String(v);
+    else out += `"${String(v).replace(/[\\"]/g, '\\$&')}"`;
   }
-  return out;
+  return `${out}}`;
 }
 
-function statement(name: string, text: string, rows: unknown[][]): Statement {
-  return { name: `trackside_${name}`, text, values: columns(rows, rows[0]!.length) };
+/** Rows to one array literal per column, the shape unnest takes. */
+function statement(name: string, s: ArrayStatement, rows: readonly unknown[][]): Statement {
+  const values = s.types.map((type, c) => arrayLiteral(rows.map((row) => row[c]), type));
+  return { name: `trackside_${name}`, text: s.text, values };
 }
 
 export function planAppend(ops: readonly WriteOp[]): AppendPlan {
@@ -224,7 +245,7 @@ export function planAppend(ops: readonly WriteOp[]): AppendPlan {
         rows.push(o.op === 'position' ? spec.row(o as never) : NUMBERED.skip.row(o as OpOf<'skip'>));
         sent.push({ key, op: i + j });
       });
-      steps.push({ ...statement(kind, spec.text, rows), rows: sent });
+      steps.push({ ...statement(kind, spec.statement, rows), rows: sent });
     } else if (kind === 'deleteRunner') {
       steps.push(statement('delete_runners', DELETE_RUNNERS, run.map((op) => [(op as OpOf<'deleteRunner'>).event, (op as OpOf<'deleteRunner'>).runnerId])));
     } else if (kind === 'deleteEvent') {
@@ -238,23 +259,23 @@ export function planAppend(ops: readonly WriteOp[]): AppendPlan {
         if (op.op === 'cheer') touch(op.event, op.cheer.t);
         const key = spec.key?.(op);
         if (key !== undefined && keys.has(key)) {
-          steps.push(statement(kind, spec.text, rows));
+          steps.push(statement(kind, spec.statement, rows));
           rows = [];
           keys = new Set();
         }
         if (key !== undefined) keys.add(key);
         rows.push(spec.row(op));
       }
-      steps.push(statement(kind, spec.text, rows));
+      steps.push(statement(kind, spec.statement, rows));
     }
     i = end;
   }
 
   return {
-    lock: { name: 'trackside_lock_events', text: LOCK_EVENTS, values: [[...events]] },
+    lock: statement('lock_events', LOCK_EVENTS, [...events].map((e) => [e])),
     steps,
     activity: activity.size
-      ? { name: 'trackside_activity', text: RAISE_ACTIVITY, values: [[...activity.keys()], [...activity.values()]] }
+      ? statement('activity', RAISE_ACTIVITY, [...activity])
       : null,
     arrivals: new Array<number | null>(ops.length).fill(null),
   };
