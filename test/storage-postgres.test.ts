@@ -10,7 +10,7 @@ import pg from 'pg';
 import { parse } from 'pg-connection-string';
 import { MIGRATION_LOCK_SQL, readMigrations } from '../server/storage/postgres/migrate';
 import { PostgresStore } from '../server/storage/postgres/postgres-store';
-import { EVENT_LOCK_NAMESPACE } from '../server/storage/postgres/write-plan';
+import { EVENT_LOCK_NAMESPACE, planAppend } from '../server/storage/postgres/write-plan';
 import type { WriteOp } from '../server/storage/store';
 import { freePort } from './support/ports';
 import { storeContract } from './support/store-contract';
@@ -60,6 +60,31 @@ const setup = (event: string, runnerId = 'r1'): WriteOp[] => [
   { op: 'event', record: { info: { id: event, name: event, createdAt: T0, status: 'live', protected: false }, organiserHash: '', viewCodeHash: null, quotas: {} } },
   { op: 'runner', runner: { id: runnerId, event, name: 'Ada', color: '#123456', tokenHash: 'h', deviceKeyHash: null, joinedAt: T0, stopped: false } },
 ];
+
+describe('planning a batch', () => {
+  test('each run of consecutive ops of one kind is one statement, however long; a row written twice splits its run', () => {
+    const ops: WriteOp[] = [...setup('plan')];
+    for (let seq = 1; seq <= 10_000; seq++) ops.push(position('plan', 'r1', seq));
+    ops.push({ op: 'mood', event: 'plan', runnerId: 'r1', value: 3, t: T0 }, { op: 'mood', event: 'plan', runnerId: 'r1', value: 4, t: T0 });
+    ops.push({ op: 'deleteRunner', event: 'plan', runnerId: 'r1' }, ...setup('plan').slice(1), ...setup('plan').slice(1), position('plan', 'r1', 1));
+    const plan = planAppend(ops);
+    assert.deepEqual(
+      plan.steps.map((s) => s.name.replace('trackside_', '')),
+      ['event', 'runner', 'position', 'mood', 'delete_runners', 'runner', 'runner', 'position'],
+    );
+    assert.equal(plan.steps[2]!.values.length, 11, 'one array per column');
+    assert.equal(plan.steps[2]!.text, plan.steps[7]!.text, 'one statement text whatever the batch size');
+  });
+
+  test('array literals keep text exactly and numbers in their shortest exact form', () => {
+    const [step] = planAppend([{ op: 'cheer', event: 'e', runnerId: 'r', cheer: { from: 'a "b" \\ c', text: '{x, y}', t: 5 } }]).steps;
+    assert.deepEqual(step!.values, ['{"e"}', '{"r"}', '{"a \\"b\\" \\\\ c"}', '{"{x, y}"}', '{5}']);
+    const [pos] = planAppend([position('e', 'r', 2 ** 50 + 3)]).steps;
+    assert.equal(pos!.values[2], `{${2 ** 50 + 3}}`);
+    assert.equal(pos!.values[3], `{${51.5 + (2 ** 50 + 3) * 1e-6}}`);
+    assert.equal(pos!.values[7], '{NULL}');
+  });
+});
 
 describe('opening a PostgreSQL store', () => {
   test('a server that refuses connections gives an error naming the address and what to check', async () => {
