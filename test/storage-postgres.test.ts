@@ -256,6 +256,13 @@ describe('writing to PostgreSQL', () => {
     assert.equal(await store.countPositions('reconnect'), ok);
   });
 
+  test('a bigint beyond what a JavaScript number holds exactly is refused on reading, never rounded', async () => {
+    await store.append(setup('huge'));
+    await admin.query(`INSERT INTO "${schema}".positions (event, runner, seq, lat, lon, t, acc) VALUES ('huge', 'r1', 9007199254740993, 1, 1, $1, 1)`, [T0]);
+    await assert.rejects(store.trackPage('huge', 'r1', null, 10), /PostgreSQL returned 9007199254740993, beyond the integers JavaScript holds exactly/);
+    assert.equal(await store.countPositions('huge'), 1, 'the store keeps working');
+  });
+
   test('close', async () => {
     await store.close();
   });
