@@ -230,7 +230,6 @@ export function planAppend(ops: readonly WriteOp[]): AppendPlan {
     while (end < ops.length && ops[end]!.op === kind) end++;
     const run = ops.slice(i, end);
     if (kind === 'position' || kind === 'skip') {
-      const spec = NUMBERED[kind];
       const rows: unknown[][] = [];
       const sent: NumberedStatement['rows'] = [];
       const seen = new Set<string>();
@@ -242,10 +241,10 @@ export function planAppend(ops: readonly WriteOp[]): AppendPlan {
         // The first of a repeated (event, runner, seq) is the one kept; the rest are duplicates.
         if (seen.has(key)) return;
         seen.add(key);
-        rows.push(o.op === 'position' ? spec.row(o as never) : NUMBERED.skip.row(o as OpOf<'skip'>));
+        rows.push(o.op === 'position' ? NUMBERED.position.row(o) : NUMBERED.skip.row(o));
         sent.push({ key, op: i + j });
       });
-      steps.push({ ...statement(kind, spec.statement, rows), rows: sent });
+      steps.push({ ...statement(kind, NUMBERED[kind].statement, rows), rows: sent });
     } else if (kind === 'deleteRunner') {
       steps.push(statement('delete_runners', DELETE_RUNNERS, run.map((op) => [(op as OpOf<'deleteRunner'>).event, (op as OpOf<'deleteRunner'>).runnerId])));
     } else if (kind === 'deleteEvent') {
