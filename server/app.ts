@@ -22,7 +22,7 @@ import { Live } from './live/core';
 import { log } from './log';
 import { newNonce, pageHeaders } from './security-headers';
 import { startSimulation, type Simulation } from './simulator';
-import { SqliteStore } from './storage/sqlite/sqlite-store';
+import { openStore } from './storage/open';
 import type { Store } from './storage/store';
 import { loadTls } from './tls';
 import { ConnectionLimiter } from './transport/admission';
@@ -59,7 +59,7 @@ export interface StartOptions {
 }
 
 export async function startTrackside({ config, pages, store, timings, heartbeatMs, roomIdleMs }: StartOptions): Promise<Trackside> {
-  const db = store ?? (await SqliteStore.open(join(config.dataDir, 'trackside.db')));
+  const db = store ?? (await openStore(config));
   const live = new Live({
     store: db,
     tickMs: config.tickMs,

@@ -1,6 +1,7 @@
 /** Configuration from environment variables (and `--https`), validated once at start-up. */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { parse as parseConnectionString } from 'pg-connection-string';
 import { z } from 'zod';
 
 const flag = z
@@ -8,6 +9,16 @@ const flag = z
   .transform((v) => ['1', 'true', 'yes', 'on'].includes(v));
 const ms = (min: number, max: number) =>
   z.coerce.number({ message: 'must be a number of milliseconds' }).int('must be a whole number').min(min).max(max);
+
+/** Whether the PostgreSQL driver can read this URL (it takes libpq's forms, e.g. a ?host=/socket folder). */
+function isConnectionString(url: string): boolean {
+  try {
+    parseConnectionString(url);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 const Schema = z
   .object({
@@ -41,6 +52,11 @@ const Schema = z
     HTTPS: z.enum(['self-signed', '0', ''], { message: 'must be "self-signed" (or use TLS_CERT and TLS_KEY)' }).optional(),
     TLS_CERT: z.string().optional(),
     TLS_KEY: z.string().optional(),
+    DATABASE_URL: z
+      .string()
+      .refine((u) => /^postgres(ql)?:\/\//.test(u), 'must be a PostgreSQL URL: postgres://user:password@host:5432/database')
+      .refine(isConnectionString, 'is not a valid URL: percent-encode special characters in the user name and password')
+      .optional(),
     NODE_ENV: z.string().optional(),
   })
   .superRefine((c, ctx) => {
@@ -77,11 +93,18 @@ export interface Config {
   runnersPerHourPerIp: number;
   /** Snapshots (subscribes) one address may ask for per second, with bursts of ten times that. */
   snapshotsPerSecondPerIp: number;
+  /** PostgreSQL to keep everything in (several instances share it); null for SQLite under dataDir. */
+  databaseUrl: string | null;
   dev: boolean;
   tls: { kind: 'files'; cert: string; key: string } | { kind: 'self-signed' } | null;
 }
 
 export class ConfigError extends Error {}
+
+/** A value as it may appear in a message: never a password. */
+function shown(key: string, value: string): string {
+  return key === 'DATABASE_URL' ? value.replace(/^([a-z]+:\/\/[^:@/]*:)[^@]*@/i, '$1***@') : value;
+}
 
 export function loadConfig(env: NodeJS.ProcessEnv, argv: readonly string[] = []): Config {
   const source = { ...env };
@@ -91,7 +114,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, argv: readonly string[] = [])
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => {
       const key = String(i.path[0] ?? 'config');
-      return `  ${key}=${JSON.stringify(env[key] ?? '')}: ${i.message}`;
+      return `  ${key}=${JSON.stringify(shown(key, env[key] ?? ''))}: ${i.message}`;
     });
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}\nSee the configuration table in README.md.`);
   }
@@ -114,6 +137,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, argv: readonly string[] = [])
     eventsPerHourPerIp: c.EVENTS_PER_HOUR_PER_IP,
     runnersPerHourPerIp: c.RUNNERS_PER_HOUR_PER_IP,
     snapshotsPerSecondPerIp: c.SNAPSHOTS_PER_SECOND_PER_IP,
+    databaseUrl: c.DATABASE_URL ?? null,
     dev: c.NODE_ENV !== 'production',
     tls:
       c.TLS_CERT && c.TLS_KEY

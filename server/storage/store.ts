@@ -147,6 +147,17 @@ export interface ReadQueries {
   countPositions(event?: string): Promise<number>;
 }
 
+/** A storage call that failed; `code` is the engine's own (SQLITE_FULL, PostgreSQL's SQLSTATE 23505, …) when known. */
+export class StorageError extends Error {
+  constructor(
+    message: string,
+    readonly code?: string,
+  ) {
+    super(message);
+    this.name = 'StorageError';
+  }
+}
+
 export interface Store extends WriteLog, ReadQueries {
   /** Which engine, for health reports: "sqlite" or "postgres". */
   readonly engine: string;

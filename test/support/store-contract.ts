@@ -262,6 +262,134 @@ export function storeContract(engine: string, open: () => Promise<Store>): void 
       assert.ok(!index.links.some((l) => l.event === 'inactive-old'));
     });
 
+    test('the ops of one batch take effect in their order, even between runs of the same kind', async () => {
+      const ev = 'in-order';
+      const { arrivals } = await store.append([
+        { op: 'event', record: eventRecord(ev) },
+        { op: 'runner', runner: runner(ev, 'r', { tokenHash: 'first-token' }) },
+        position(ev, 'r', pos(1)),
+        position(ev, 'r', pos(2)),
+        { op: 'mood', event: ev, runnerId: 'r', value: 2, t: T0 },
+        { op: 'deleteRunner', event: ev, runnerId: 'r' },
+        { op: 'runner', runner: runner(ev, 'r', { tokenHash: 'second-token' }) },
+        position(ev, 'r', pos(2, T0 + 42_000)),
+        position(ev, 'r', pos(3)),
+      ]);
+      assert.deepEqual(arrivals.slice(0, 2), [null, null]);
+      assert.ok(arrivals.slice(2, 4).every((a) => typeof a === 'number'), 'new when written, though removed later in the batch');
+      assert.ok((arrivals[7] as number) > (arrivals[3] as number), 'seq 2 is new again once its runner was removed');
+      const track = await store.trackPage(ev, 'r', null, 10);
+      assert.deepEqual(track.map((p) => [p.seq, p.t]), [[3, T0 + 3000], [2, T0 + 42_000]]);
+      assert.deepEqual(await store.moods(ev, 'r'), []);
+      assert.equal((await store.runners(ev))[0]!.tokenHash, 'second-token');
+      assert.deepEqual((await store.replay(ev, 0, 10)).map((a) => a.arrival), arrivals.slice(7));
+    });
+
+    test('a (runner, seq) repeated within one batch is kept once, the first time, and only the first gets an arrival', async () => {
+      const ev = 'dup-in-batch';
+      const { arrivals } = await store.append([
+        { op: 'event', record: eventRecord(ev) },
+        { op: 'runner', runner: runner(ev, 'r') },
+        position(ev, 'r', pos(1, T0 + 1)),
+        position(ev, 'r', pos(1, T0 + 2)),
+        { op: 'skip', event: ev, runnerId: 'r', seq: 5 },
+        { op: 'skip', event: ev, runnerId: 'r', seq: 5 },
+        { op: 'mood', event: ev, runnerId: 'r', value: 5, t: T0 },
+        position(ev, 'r', pos(1, T0 + 3)),
+        { op: 'skip', event: ev, runnerId: 'r', seq: 5 },
+      ]);
+      assert.equal(typeof arrivals[2], 'number');
+      assert.equal(typeof arrivals[4], 'number');
+      assert.deepEqual([arrivals[3], arrivals[5], arrivals[7], arrivals[8]], [null, null, null, null]);
+      const track = await store.trackPage(ev, 'r', null, 10);
+      assert.deepEqual(track.map((p) => p.t), [T0 + 1]);
+      assert.deepEqual(await store.skipped(ev, 'r'), [5]);
+      assert.deepEqual((await store.replay(ev, 0, 10)).map((a) => a.arrival), [arrivals[2], arrivals[4]]);
+    });
+
+    test('a runner written again keeps its token hash and join time; the last write of the rest wins, within a batch too', async () => {
+      const ev = 'rewrite';
+      await store.append([
+        { op: 'event', record: eventRecord(ev) },
+        { op: 'runner', runner: runner(ev, 'r', { name: 'One', tokenHash: 'tok-1', joinedAt: T0 }) },
+        { op: 'runner', runner: runner(ev, 'r', { name: 'Two', tokenHash: 'tok-2', joinedAt: T0 + 5, color: '#abcdef', deviceKeyHash: 'dk' }) },
+        { op: 'checkpoint', event: ev, runnerId: 'r', through: 1, state: 'a' },
+        { op: 'checkpoint', event: ev, runnerId: 'r', through: 2, state: 'b' },
+      ]);
+      await store.append([{ op: 'runner', runner: runner(ev, 'r', { name: 'Three', tokenHash: 'tok-3', joinedAt: T0 + 9, stopped: true, deviceKeyHash: 'dk' }) }]);
+      const [r] = (await store.loadRoom(ev, { cheersKept: 20, samplesKept: 10 }))!.runners;
+      assert.deepEqual(
+        { name: r!.name, tokenHash: r!.tokenHash, joinedAt: r!.joinedAt, color: r!.color, stopped: r!.stopped, deviceKeyHash: r!.deviceKeyHash },
+        { name: 'Three', tokenHash: 'tok-1', joinedAt: T0, color: '#123456', stopped: true, deviceKeyHash: 'dk' },
+      );
+      assert.deepEqual(r!.checkpoint, { through: 2, state: 'b' });
+    });
+
+    test('moods, cheers and samples at the same time are kept in the order they were written', async () => {
+      const ev = 'ties';
+      const ops: WriteOp[] = [{ op: 'event', record: eventRecord(ev) }, { op: 'runner', runner: runner(ev, 'r') }];
+      for (const value of [7, 2, 9]) ops.push({ op: 'mood', event: ev, runnerId: 'r', value, t: T0 });
+      for (let i = 0; i < 5; i++) ops.push({ op: 'cheer', event: ev, runnerId: 'r', cheer: { from: 'f', text: `c${i}`, t: T0 } });
+      for (let i = 0; i < 4; i++) ops.push({ op: 'sample', event: ev, sample: { t: T0, mean: i, count: i } });
+      await store.append(ops);
+      await store.append([{ op: 'mood', event: ev, runnerId: 'r', value: 4, t: T0 }]);
+      const room = (await store.loadRoom(ev, { cheersKept: 3, samplesKept: 2 }))!;
+      assert.equal(room.runners[0]!.mood, 4, 'the latest written of equal times');
+      assert.deepEqual(room.runners[0]!.cheers.map((c) => c.text), ['c2', 'c3', 'c4']);
+      assert.deepEqual(room.samples.map((s) => s.count), [2, 3]);
+      assert.deepEqual((await store.moods(ev, 'r')).map((m) => m.value), [7, 2, 9, 4]);
+      assert.deepEqual((await store.cheers(ev, 'r')).map((c) => c.text), ['c0', 'c1', 'c2', 'c3', 'c4']);
+      assert.deepEqual((await store.samples(ev, T0 - 1, 10)).map((s) => s.count), [0, 1, 2, 3]);
+    });
+
+    test('a room with nothing yet has no arrival, mood, cheers or samples; zeros come back as zeros, not as nothing', async () => {
+      const ev = 'zeros';
+      await store.append([{ op: 'event', record: eventRecord(ev) }, { op: 'runner', runner: runner(ev, 'r') }]);
+      const empty = (await store.loadRoom(ev, { cheersKept: 20, samplesKept: 10 }))!;
+      assert.equal(empty.maxArrival, 0);
+      assert.deepEqual(empty.samples, []);
+      assert.deepEqual(empty.links, []);
+      assert.deepEqual([empty.runners[0]!.mood, empty.runners[0]!.moodAt, empty.runners[0]!.checkpoint, empty.runners[0]!.cheers], [null, null, null, []]);
+      const zero = pos(1, 0, { lat: 0, lon: 0, acc: 0, alt: 0, spd: 0, hdg: 0, bat: 0 });
+      await store.append([
+        position(ev, 'r', zero),
+        { op: 'mood', event: ev, runnerId: 'r', value: 0, t: 0 },
+        { op: 'sample', event: ev, sample: { t: 0, mean: 0, count: 0 } },
+      ]);
+      assert.deepEqual(await store.trackPage(ev, 'r', null, 10), [zero]);
+      const room = (await store.loadRoom(ev, { cheersKept: 20, samplesKept: 10 }))!;
+      assert.deepEqual([room.runners[0]!.mood, room.runners[0]!.moodAt], [0, 0]);
+      assert.deepEqual(room.samples, [{ t: 0, mean: 0, count: 0 }]);
+    });
+
+    test('a track read page by page within a time range gives the same fixes as one read of that range', async () => {
+      const ev = 'ranged-pages';
+      const ops: WriteOp[] = [{ op: 'event', record: eventRecord(ev) }, { op: 'runner', runner: runner(ev, 'r') }];
+      for (let seq = 1; seq <= 200; seq++) ops.push(position(ev, 'r', pos(seq, T0 + Math.floor(seq / 3) * 1000)));
+      await store.append(ops);
+      const range = { from: T0 + 10_000, to: T0 + 50_000 };
+      const whole = await store.trackPage(ev, 'r', null, 1000, range);
+      const paged: StoredPosition[] = [];
+      let cursor: { t: number; seq: number } | null = null;
+      for (;;) {
+        const page = await store.trackPage(ev, 'r', cursor, 7, range);
+        paged.push(...page);
+        if (page.length < 7) break;
+        cursor = { t: page.at(-1)!.t, seq: page.at(-1)!.seq };
+      }
+      assert.equal(whole.length, 123);
+      assert.deepEqual(paged, whole);
+    });
+
+    test('closing waits for the appends already made, and appends after it are refused', async () => {
+      const own = await open();
+      const ev = 'closing';
+      const pending = own.append([{ op: 'event', record: eventRecord(ev) }, { op: 'runner', runner: runner(ev, 'r') }, position(ev, 'r', pos(1))]);
+      await own.close();
+      assert.equal(typeof (await pending).arrivals[2], 'number');
+      await assert.rejects(own.append([position(ev, 'r', pos(2))]));
+    });
+
     test('stored values come back exactly: large sequence numbers, negative and fractional values, unicode text', async () => {
       const ev = 'exact';
       const bigSeq = 2 ** 50 + 1_700_000_123_456;

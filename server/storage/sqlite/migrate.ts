@@ -1,20 +1,10 @@
 /** Numbered migrations (migrations/NNN_name.sql), applied in order; the version reached is PRAGMA user_version. */
 import type Database from 'better-sqlite3';
-import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-
-export interface Migration {
-  version: number;
-  name: string;
-  sql: string;
-}
+import { type Migration, readMigrationFiles } from '../migration-files';
 
 export function readMigrations(dir = join(__dirname, 'migrations')): Migration[] {
-  return readdirSync(dir)
-    .map((file) => /^(\d{3})_(.+)\.sql$/.exec(file))
-    .filter((m): m is RegExpExecArray => m !== null)
-    .map((m) => ({ version: Number(m[1]), name: m[2]!, sql: readFileSync(join(dir, m[0]), 'utf8') }))
-    .sort((a, b) => a.version - b.version);
+  return readMigrationFiles(dir);
 }
 
 /** Bring the database to the newest schema; returns the version it is at. Each migration is one transaction. */

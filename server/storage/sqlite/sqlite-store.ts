@@ -4,20 +4,10 @@
  */
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { StorageError } from '../store';
 import type { Arrival, AppendResult, ReadQueries, RoomRecord, Store, StoredPosition, TrackCursor, WriteOp } from '../store';
 import { unpackPositions } from './engine';
 import type { WorkerCall, WorkerReply } from './worker';
-
-/** A storage call that failed; `code` is SQLite's (SQLITE_FULL, SQLITE_IOERR, SQLITE_READONLY, …) when known. */
-export class StorageError extends Error {
-  constructor(
-    message: string,
-    readonly code?: string,
-  ) {
-    super(message);
-    this.name = 'StorageError';
-  }
-}
 
 class Thread {
   private nextId = 1;

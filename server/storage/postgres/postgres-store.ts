@@ -1,0 +1,367 @@
+/**
+ * The shared store for several instances: PostgreSQL through node-postgres pools. One connection writes
+ * (batches commit one after another, each in one transaction), a few others read, so that an export or a
+ * room being hydrated never makes an acknowledgement wait for a free connection.
+ */
+import type pg from 'pg';
+import type { Cheer, EventStatus, HappinessSample, ShareLink } from '../../../lib/protocol';
+import { log } from '../../log';
+import {
+  type Arrival,
+  type AppendResult,
+  type EventRecord,
+  type ReadQueries,
+  type RoomRecord,
+  type RunnerRecord,
+  type Store,
+  StorageError,
+  type StoredPosition,
+  type TrackCursor,
+  type WriteOp,
+} from '../store';
+import { createPool, describeTarget, explainStartError, type Target } from './connection';
+import { migrate } from './migrate';
+import { type AppendPlan, collect, planAppend } from './write-plan';
+
+export interface PostgresOptions {
+  /** postgres://user:password@host:port/database */
+  url: string;
+  /** Keep the tables in this schema (created when missing) instead of the user's default one. */
+  schema?: string;
+  /** Connections for reads; the writer has one of its own. */
+  readers?: number;
+  /** How long to wait for the server to answer a new connection. */
+  connectTimeoutMs?: number;
+  /** How these connections show in pg_stat_activity. */
+  applicationName?: string;
+}
+
+type Row = Record<string, unknown>;
+
+function eventRecord(r: Row): EventRecord {
+  const viewCodeHash = (r.view_code_hash as string | null) ?? null;
+  return {
+    info: {
+      id: r.id as string,
+      name: r.name as string,
+      createdAt: r.created_at as number,
+      status: r.status as EventStatus,
+      protected: viewCodeHash !== null,
+    },
+    organiserHash: r.organiser_hash as string,
+    viewCodeHash,
+    quotas: r.quotas as EventRecord['quotas'],
+  };
+}
+
+function runnerRecord(r: Row): RunnerRecord {
+  return {
+    id: r.id as string,
+    event: r.event as string,
+    name: r.name as string,
+    color: r.color as string,
+    tokenHash: r.token_hash as string,
+    deviceKeyHash: (r.device_key_hash as string | null) ?? null,
+    joinedAt: r.joined_at as number,
+    stopped: r.stopped as boolean,
+  };
+}
+
+function linkRecord(r: Row): ShareLink {
+  return {
+    id: r.id as string,
+    token: r.token as string,
+    label: r.label as string,
+    runners: (r.runners as string[] | null) ?? null,
+    createdAt: r.created_at as number,
+    expiresAt: (r.expires_at as number | null) ?? null,
+    revokedAt: (r.revoked_at as number | null) ?? null,
+  };
+}
+
+const POSITION_COLUMNS = 'seq, lat, lon, t, acc, alt, spd, hdg, bat';
+
+function storedPosition(r: Row): StoredPosition {
+  return {
+    seq: r.seq as number,
+    lat: r.lat as number,
+    lon: r.lon as number,
+    t: r.t as number,
+    acc: r.acc as number,
+    alt: r.alt as number | null,
+    spd: r.spd as number | null,
+    hdg: r.hdg as number | null,
+    bat: r.bat as number | null,
+  };
+}
+
+// Everything a room comes back from, in one statement: one round trip and one snapshot, so the runners,
+// their checkpoints and maxArrival agree with each other. The latest mood and cheers of each runner are
+// a LIMIT per runner down the (event, runner, t, id) key, which reads only the rows kept, where a window
+// over the event would read every mood and cheer it ever had.
+const LOAD_ROOM = `
+SELECT e.*,
+  (SELECT coalesce(json_agg(json_build_array(r.id, r.name, r.color, r.token_hash, r.device_key_hash, r.joined_at, r.stopped,
+            m.value, m.t, k.through, k.state, ch.list) ORDER BY r.joined_at, r.id), '[]')
+     FROM runners r
+     LEFT JOIN LATERAL (SELECT value, t FROM moods WHERE event = r.event AND runner = r.id ORDER BY t DESC, id DESC LIMIT 1) m ON true
+     LEFT JOIN checkpoints k ON k.event = r.event AND k.runner = r.id
+     LEFT JOIN LATERAL (SELECT json_agg(json_build_array(c.sender, c.text, c.t) ORDER BY c.t, c.id) AS list
+       FROM (SELECT sender, text, t, id FROM cheers WHERE event = r.event AND runner = r.id ORDER BY t DESC, id DESC LIMIT $2) c) ch ON true
+     WHERE r.event = e.id) AS room_runners,
+  (SELECT coalesce(json_agg(json_build_array(s.t, s.mean, s.count) ORDER BY s.t, s.id), '[]')
+     FROM (SELECT t, mean, count, id FROM samples WHERE event = e.id ORDER BY t DESC, id DESC LIMIT $3) s) AS room_samples,
+  (SELECT coalesce(json_agg(l.* ORDER BY l.created_at, l.id), '[]') FROM share_links l WHERE l.event = e.id) AS room_links,
+  greatest(coalesce((SELECT max(arrival) FROM positions WHERE event = e.id), 0),
+           coalesce((SELECT max(arrival) FROM skipped_seqs WHERE event = e.id), 0)) AS max_arrival
+FROM events e WHERE e.id = $1`;
+
+type RoomRunnerJson = [
+  id: string,
+  name: string,
+  color: string,
+  tokenHash: string,
+  deviceKeyHash: string | null,
+  joinedAt: number,
+  stopped: boolean,
+  mood: number | null,
+  moodAt: number | null,
+  through: number | null,
+  state: string | null,
+  cheers: Array<[from: string, text: string, t: number]> | null,
+];
+
+// Both halves walk an (event, arrival) index and are merged in arrival order.
+const REPLAY = `
+(SELECT 'position' AS kind, arrival, runner, ${POSITION_COLUMNS} FROM positions WHERE event = $1 AND arrival > $2 ORDER BY arrival LIMIT $3)
+UNION ALL
+(SELECT 'skip', arrival, runner, seq, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM skipped_seqs
+   WHERE event = $1 AND arrival > $2 ORDER BY arrival LIMIT $3)
+ORDER BY arrival LIMIT $3`;
+
+const TRACK_FROM_START = `SELECT ${POSITION_COLUMNS} FROM positions
+  WHERE event = $1 AND runner = $2 AND t >= $3 AND t <= $4 ORDER BY t, seq LIMIT $5`;
+const TRACK_AFTER = `SELECT ${POSITION_COLUMNS} FROM positions
+  WHERE event = $1 AND runner = $2 AND (t, seq) > ($6::bigint, $7::bigint) AND t >= $3 AND t <= $4 ORDER BY t, seq LIMIT $5`;
+
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+export class PostgresStore implements Store {
+  readonly engine = 'postgres';
+  /** The batch being committed; the next one starts after it (batches commit in the order they were made). */
+  private writing: Promise<unknown> = Promise.resolve();
+  private closed = false;
+
+  private constructor(
+    private readonly writer: pg.Pool,
+    private readonly reader: pg.Pool,
+  ) {}
+
+  /** Connect, migrate the schema to the newest version, and check that reads connect too. */
+  static async open(o: PostgresOptions): Promise<PostgresStore> {
+    if (o.schema !== undefined && !SCHEMA_NAME.test(o.schema)) {
+      throw new StorageError(`"${o.schema}" is not a schema name this store uses: lower-case letters, digits and _ only.`);
+    }
+    const target = describeTarget(o.url);
+    const connectTimeoutMs = o.connectTimeoutMs ?? 5000;
+    const base = { url: o.url, schema: o.schema, connectTimeoutMs, applicationName: o.applicationName ?? 'trackside' };
+    // The writer keeps its connection (and the statements prepared on it) for as long as it lives.
+    const writer = createPool({ ...base, max: 1, idleTimeoutMs: 0 });
+    const reader = createPool({ ...base, max: o.readers ?? 6, idleTimeoutMs: 30_000 });
+    for (const [role, pool] of [['writer', writer], ['reader', reader]] as const) {
+      // An idle connection that breaks (server restart, network) is dropped and replaced on next use.
+      pool.on('error', (err) => log('warn', 'postgres_connection_lost', { role, host: target.host, port: target.port, message: err.message }));
+    }
+    try {
+      await withClient(writer, (client) => migrate(client, { create: o.schema }));
+      await reader.query('SELECT 1');
+    } catch (err) {
+      await Promise.allSettled([writer.end(), reader.end()]);
+      throw explainStartError(err, target, connectTimeoutMs);
+    }
+    return new PostgresStore(writer, reader);
+  }
+
+  append(ops: readonly WriteOp[]): Promise<AppendResult> {
+    if (this.closed) return Promise.reject(new StorageError('the store is closed'));
+    if (ops.length === 0) return Promise.resolve({ arrivals: [] });
+    let plan: AppendPlan;
+    try {
+      plan = planAppend(ops);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const run = this.writing.then(() => this.commit(plan));
+    this.writing = run.catch(() => {});
+    return run;
+  }
+
+  private async commit(plan: AppendPlan): Promise<AppendResult> {
+    return withClient(
+      this.writer,
+      async (client) => {
+        try {
+          await client.query('BEGIN');
+          await client.query(plan.lock);
+          for (const step of plan.steps) collect(plan, step, (await client.query(step)).rows);
+          if (plan.activity) await client.query(plan.activity);
+          await client.query('COMMIT');
+          return { arrivals: plan.arrivals };
+        } catch (err) {
+          // Fails too when the connection is what broke; withClient then drops it.
+          await client.query('ROLLBACK').catch(() => {});
+          throw storageError('PostgreSQL did not take the batch', err);
+        }
+      },
+      (err) => storageError('cannot reach PostgreSQL to write', err),
+    );
+  }
+
+  private async query<T extends Row = Row>(name: string, text: string, values: unknown[] = []): Promise<T[]> {
+    if (this.closed) throw new StorageError('the store is closed');
+    try {
+      return (await this.reader.query<T>({ name: `trackside_${name}`, text, values })).rows;
+    } catch (err) {
+      throw storageError('PostgreSQL read failed', err);
+    }
+  }
+
+  async loadIndex(): ReturnType<ReadQueries['loadIndex']> {
+    const [events, links] = await Promise.all([
+      this.query('index_events', 'SELECT * FROM events ORDER BY created_at, id'),
+      this.query('index_links', 'SELECT * FROM share_links ORDER BY created_at, id'),
+    ]);
+    return { events: events.map(eventRecord), links: links.map((r) => ({ event: r.event as string, link: linkRecord(r) })) };
+  }
+
+  async loadRoom(event: string, opts: { cheersKept: number; samplesKept: number }): Promise<RoomRecord | null> {
+    const [row] = await this.query('load_room', LOAD_ROOM, [event, opts.cheersKept, opts.samplesKept]);
+    if (!row) return null;
+    const runners = (row.room_runners as RoomRunnerJson[]).map((r) => ({
+      id: r[0],
+      event,
+      name: r[1],
+      color: r[2],
+      tokenHash: r[3],
+      deviceKeyHash: r[4],
+      joinedAt: r[5],
+      stopped: r[6],
+      mood: r[7],
+      moodAt: r[8],
+      cheers: (r[11] ?? []).map(([from, text, t]): Cheer => ({ from, text, t })),
+      checkpoint: r[9] === null ? null : { through: r[9], state: r[10]! },
+    }));
+    const samples = (row.room_samples as Array<[number, number | null, number]>).map(([t, mean, count]): HappinessSample => ({ t, mean, count }));
+    return {
+      event: eventRecord(row),
+      runners,
+      links: (row.room_links as Row[]).map(linkRecord),
+      samples,
+      maxArrival: row.max_arrival as number,
+    };
+  }
+
+  async replay(event: string, after: number, limit: number): Promise<Arrival[]> {
+    const rows = await this.query('replay', REPLAY, [event, after, limit]);
+    return rows.map(
+      (r): Arrival =>
+        r.kind === 'skip'
+          ? { kind: 'skip', arrival: r.arrival as number, runnerId: r.runner as string, seq: r.seq as number }
+          : { kind: 'position', arrival: r.arrival as number, runnerId: r.runner as string, pos: storedPosition(r) },
+    );
+  }
+
+  async skipped(event: string, runnerId: string): Promise<number[]> {
+    const rows = await this.query('skipped', 'SELECT seq FROM skipped_seqs WHERE event = $1 AND runner = $2 ORDER BY seq', [event, runnerId]);
+    return rows.map((r) => r.seq as number);
+  }
+
+  async runnerByDeviceKey(hash: string): Promise<{ event: string; runnerId: string } | null> {
+    const [r] = await this.query('device_key', 'SELECT event, id FROM runners WHERE device_key_hash = $1 LIMIT 1', [hash]);
+    return r ? { event: r.event as string, runnerId: r.id as string } : null;
+  }
+
+  async trackPage(
+    event: string,
+    runnerId: string,
+    after: TrackCursor | null,
+    limit: number,
+    range: { from?: number; to?: number } = {},
+  ): Promise<StoredPosition[]> {
+    const values: unknown[] = [event, runnerId, range.from ?? -8.64e15, range.to ?? 8.64e15, limit];
+    const rows = after
+      ? await this.query('track_after', TRACK_AFTER, [...values, after.t, after.seq])
+      : await this.query('track_from_start', TRACK_FROM_START, values);
+    return rows.map(storedPosition);
+  }
+
+  async runners(event: string): Promise<RunnerRecord[]> {
+    return (await this.query('runners', 'SELECT * FROM runners WHERE event = $1 ORDER BY joined_at, id', [event])).map(runnerRecord);
+  }
+
+  async moods(event: string, runnerId: string): Promise<Array<{ value: number; t: number }>> {
+    const rows = await this.query('moods', 'SELECT value, t FROM moods WHERE event = $1 AND runner = $2 ORDER BY t, id', [event, runnerId]);
+    return rows.map((r) => ({ value: r.value as number, t: r.t as number }));
+  }
+
+  async cheers(event: string, runnerId: string): Promise<Cheer[]> {
+    const rows = await this.query('cheers', 'SELECT sender, text, t FROM cheers WHERE event = $1 AND runner = $2 ORDER BY t, id', [event, runnerId]);
+    return rows.map((r) => ({ from: r.sender as string, text: r.text as string, t: r.t as number }));
+  }
+
+  async samples(event: string, after: number, limit: number): Promise<HappinessSample[]> {
+    const rows = await this.query('samples', 'SELECT t, mean, count FROM samples WHERE event = $1 AND t > $2 ORDER BY t, id LIMIT $3', [event, after, limit]);
+    return rows.map((r) => ({ t: r.t as number, mean: r.mean as number | null, count: r.count as number }));
+  }
+
+  async inactiveEvents(before: number, opts: { liveOnly?: boolean } = {}): Promise<string[]> {
+    const rows = await this.query(
+      'inactive_events',
+      `SELECT id FROM events WHERE created_at < $1 AND last_activity < $1 AND (status = 'live' OR NOT $2) ORDER BY created_at, id`,
+      [before, opts.liveOnly ?? false],
+    );
+    return rows.map((r) => r.id as string);
+  }
+
+  async countPositions(event?: string): Promise<number> {
+    const [r] = event
+      ? await this.query('count_event_positions', 'SELECT count(*) AS n FROM positions WHERE event = $1', [event])
+      : await this.query('count_positions', 'SELECT count(*) AS n FROM positions');
+    return r!.n as number;
+  }
+
+  /** Waits for the batches already made, then closes every connection. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.writing;
+    await Promise.allSettled([this.writer.end(), this.reader.end()]);
+  }
+}
+
+/**
+ * Run `fn` on a connection of its own. A checked-out connection that breaks also emits an error event,
+ * which would be thrown at the process without a listener; it is caught here and the connection dropped.
+ */
+async function withClient<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>, connectError = (err: unknown) => err): Promise<T> {
+  const client = await pool.connect().catch((err: unknown) => {
+    throw connectError(err);
+  });
+  let broken: Error | undefined;
+  const onError = (err: Error) => {
+    broken = err;
+  };
+  client.on('error', onError);
+  try {
+    return await fn(client);
+  } finally {
+    client.off('error', onError);
+    client.release(broken);
+  }
+}
+
+function storageError(what: string, err: unknown): StorageError {
+  if (err instanceof StorageError) return err;
+  const e = err as { message?: string; code?: string };
+  return new StorageError(`${what}: ${e.message ?? String(err)}`, e.code);
+}
