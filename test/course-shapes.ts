@@ -3,19 +3,19 @@
  * GPS noise. Shapes are drawn in metres east/north of a base point and turned into latitude/longitude, so
  * a test can say "the turnaround is at 5 km" and the course will measure that (to cheap-ruler's accuracy).
  */
+import CheapRuler from 'cheap-ruler';
 import { type Course, type LatLon, buildCourse, positionAt } from '../lib/course/course';
 import type { Fix } from '../lib/course/matcher';
 
 export const BASE: LatLon = [48.137, 11.575];
-const M_PER_DEG_LAT = 111_132;
+// The course measures with cheap-ruler; drawing with its scale factors makes "5 km" measure 5 km.
+const { kx: M_PER_DEG_LON, ky: M_PER_DEG_LAT } = new CheapRuler(BASE[0], 'meters');
 
 export type XY = readonly [east: number, north: number];
 
-/** Metres east/north of BASE to latitude/longitude (a plane is exact enough over a few kilometres). */
-export function toLatLon([east, north]: XY, base: LatLon = BASE): LatLon {
-  const lat = base[0] + north / M_PER_DEG_LAT;
-  const lon = base[1] + east / (M_PER_DEG_LAT * Math.cos((base[0] * Math.PI) / 180));
-  return [lat, lon];
+/** Metres east/north of BASE to latitude/longitude. */
+export function toLatLon([east, north]: XY): LatLon {
+  return [BASE[0] + north / M_PER_DEG_LAT, BASE[1] + east / M_PER_DEG_LON];
 }
 
 export function courseFromXY(xy: readonly XY[], name = 'test'): Course {
@@ -177,5 +177,5 @@ export function run(course: Course, options: RunOptions = {}): SimFix[] {
 
 /** A point moved by metres north and east. */
 export function jitter([lat, lon]: LatLon, northM: number, eastM: number): LatLon {
-  return [lat + northM / M_PER_DEG_LAT, lon + eastM / (M_PER_DEG_LAT * Math.cos((lat * Math.PI) / 180))];
+  return [lat + northM / M_PER_DEG_LAT, lon + eastM / M_PER_DEG_LON];
 }
