@@ -16,14 +16,14 @@ export interface TrackCourseOptions {
   /** Keep only points recorded from / until these times (ms), to trim a warm-up or the walk home. */
   from?: number;
   to?: number;
-  /** A point is kept once it is this far from the last kept one (standing-still wobble stays out). */
+  /** A point is kept once it is this far from the last kept one: twice a phone's usual error, so standing-still wobble stays out. */
   minStepM?: number;
   /** A point that would need more than this speed from the last kept one is a wild fix. */
   maxSpeedMps?: number;
 }
 
 export function courseFromTrack(track: readonly TrackPoint[], options: TrackCourseOptions = {}): Course {
-  const { minStepM = 5, maxSpeedMps = 12, from = -Infinity, to = Infinity } = options;
+  const { minStepM = 10, maxSpeedMps = 12, from = -Infinity, to = Infinity } = options;
   const kept: TrackPoint[] = [];
   let ruler: CheapRuler | null = null;
   for (const p of track) {

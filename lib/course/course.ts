@@ -190,11 +190,14 @@ export interface DistanceMarker {
   position: LatLon;
 }
 
+/** A marker this close to the finish is the finish (a 10 km course measured at 10,004 m has no "10 km" marker). */
+export const MARKER_FINISH_GAP_M = 10;
+
 /** Markers every kilometre or mile, from the first one to the last before the finish. */
 export function distanceMarkers(course: Course, unit: DistanceUnit): DistanceMarker[] {
   const unitM = UNIT_M[unit];
   const out: DistanceMarker[] = [];
-  for (let k = 1; k * unitM < course.length; k++) {
+  for (let k = 1; k * unitM < course.length - MARKER_FINISH_GAP_M; k++) {
     out.push({ at: k * unitM, label: k, position: positionAt(course, k * unitM) });
   }
   return out;

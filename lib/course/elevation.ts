@@ -31,7 +31,7 @@ export interface ProfileOptions {
 export function elevationProfile(course: Course, options: ProfileOptions = {}): ElevationProfile | null {
   const raw = course.elevations;
   if (!raw) return null;
-  const { maxPoints = 1000, smoothingM = 100, thresholdM = 2 } = options;
+  const { maxPoints = 1000, smoothingM = 150, thresholdM = 3 } = options;
   const cum = course.cumulative;
   const length = course.length;
 

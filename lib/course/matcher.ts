@@ -412,9 +412,9 @@ export function matchFix(
       const pp = pp0 + 2 * dt * pv0 + dt * dt * vv0 + (q * dt ** 4) / 4;
       const pv = pv0 + dt * vv0 + (q * dt ** 3) / 2;
       const vv = vv0 + q * dt * dt;
+      const residual = at - x;
       const kp = pp / (pp + r);
       const kv = pv / (pp + r);
-      const residual = at - x;
       estimate = x + kp * residual;
       speed = Math.min(options.maxSpeedMps, Math.max(0, speed + kv * residual));
       covariance = [(1 - kp) * pp, (1 - kp) * pv, vv - kv * pv];

@@ -5,14 +5,14 @@
  *
  * Timing rules:
  * - Fixes before the event's start time are ignored (a warm-up across the start line is not the race).
- * - A runner's own start is when they cross the start line (interpolated between the fix behind it and
- *   the fix past it, if those are at most START_BRACKET_MS apart); failing that the event's start time;
+ * - A runner's own start is when they cross the start line (interpolated between the last fix behind it
+ *   and the first past it, if those are at most START_BRACKET_MS apart); failing that the event's start time;
  *   failing that their first fix on the course, wherever it is. `start.basis` says which.
  * - A passing time is interpolated linearly between the two fixes on either side of the point. Points
  *   before the first fix on the course are interpolated from the start and marked by `observedFrom`.
  * - The finish is the passing of the course's end; after it nothing changes.
  */
-import type { Course } from './course';
+import { type Course, distanceMarkers } from './course';
 import {
   type CourseIndex,
   type Fix,
@@ -22,7 +22,6 @@ import {
   initialMatchState,
   matchFix,
 } from './matcher';
-import { UNIT_M } from './units';
 
 export type TimingKind = 'km' | 'mi' | 'checkpoint' | 'finish';
 
@@ -38,7 +37,7 @@ export interface TimingPoint {
 export function timingPoints(course: Course): TimingPoint[] {
   const points: TimingPoint[] = [];
   for (const kind of ['km', 'mi'] as const) {
-    for (let k = 1; k * UNIT_M[kind] < course.length; k++) points.push({ at: k * UNIT_M[kind], kind, label: `${k} ${kind}` });
+    for (const m of distanceMarkers(course, kind)) points.push({ at: m.at, kind, label: `${m.label} ${kind}` });
   }
   for (const cp of course.checkpoints) points.push({ at: cp.at, kind: 'checkpoint', label: cp.name });
   points.push({ at: course.length, kind: 'finish', label: 'Finish' });
@@ -62,10 +61,23 @@ export interface RunnerRace {
   finish: number | null;
   /** Recent progress samples, flat [t, at, t, at …], oldest first: current pace and fine-grained gaps. */
   recent: number[];
+  /**
+   * Until the start: the last raw fix behind the start line and the first past it, [t, at]. The
+   * crossing is timed from these rather than from the filtered progress, which lags a standing start.
+   */
+  line: { behind: [number, number] | null; past: [number, number] | null } | null;
 }
 
 export function initialRunnerRace(): RunnerRace {
-  return { match: initialMatchState(), start: null, passings: [], observedFrom: null, finish: null, recent: [] };
+  return {
+    match: initialMatchState(),
+    start: null,
+    passings: [],
+    observedFrom: null,
+    finish: null,
+    recent: [],
+    line: { behind: null, past: null },
+  };
 }
 
 /** The fix behind the line and the fix past it must be this close in time to time a start from them. */
@@ -121,13 +133,18 @@ export function raceStep(
 
   let start = race.start;
   let observedFrom = race.observedFrom;
+  let line = race.line;
   let started = false;
   if (start === null) {
+    const raw = match.at ?? at;
+    const behind = raw <= 0 ? ([t, raw] as [number, number]) : (line?.behind ?? null);
+    const past = raw <= 0 ? null : (line?.past ?? ([t, raw] as [number, number]));
+    line = { behind, past };
     if (at <= 0) {
-      return { race: { ...race, match: match.state }, outcome: match.outcome, match, passed: [], started: false };
+      return { race: { ...race, match: match.state, line }, outcome: match.outcome, match, passed: [], started: false };
     }
-    if (prevAt !== null && prevT !== null && prevAt <= 0 && t - prevT <= START_BRACKET_MS) {
-      const crossed = prevT + ((0 - prevAt) / (at - prevAt)) * (t - prevT);
+    if (behind && past && past[0] - behind[0] <= START_BRACKET_MS) {
+      const crossed = behind[0] + ((0 - behind[1]) / (past[1] - behind[1])) * (past[0] - behind[0]);
       start = { t: Math.max(crossed, options.startTime ?? crossed), at: 0, basis: 'line' };
       observedFrom = 0;
     } else if (options.startTime !== null) {
@@ -137,6 +154,7 @@ export function raceStep(
       start = { t, at, basis: 'first-fix' };
       observedFrom = at;
     }
+    line = null;
     started = true;
   }
 
@@ -164,7 +182,7 @@ export function raceStep(
     if (recent.length > RECENT_MAX * 2) recent.splice(0, recent.length - RECENT_MAX * 2);
   }
   return {
-    race: { match: match.state, start, passings, observedFrom, finish, recent },
+    race: { match: match.state, start, passings, observedFrom, finish, recent, line },
     outcome: match.outcome,
     match,
     passed,
