@@ -208,11 +208,16 @@ export class RunnerSession {
           this.forget();
           this.update({ joined: false, runnerId: null, problem: msg.message });
           this.close();
-        } else if (msg.code === ErrorCode.RateLimited) {
-          // Something was dropped unread: start again from what the server holds, a little later.
+        } else if (msg.code === ErrorCode.RateLimited || msg.code === ErrorCode.StorageUnavailable || msg.code === ErrorCode.QuotaExceeded) {
+          if (msg.ref === 'join' || msg.ref === 'resume') {
+            // Not in yet: ask again when the server says, and keep every fix meanwhile.
+            setTimeout(() => this.introduce(), Math.max(1000, msg.retryAfterMs ?? 5000));
+            return;
+          }
+          // Something was not taken: start again from what the server holds, when it says (a little later).
           this.sentUpTo = this.outbox.acked;
           this.stopFlushing();
-          this.flushTimer = setTimeout(() => this.flush(), 2000);
+          this.flushTimer = setTimeout(() => this.flush(), Math.max(2000, msg.retryAfterMs ?? 2000));
         } else if (msg.code === ErrorCode.EventFinished || msg.code === ErrorCode.NoSuchEvent) {
           this.update({ problem: msg.message });
         }

@@ -76,6 +76,9 @@ export function SpectatorView({ event, config, share }: { event: EventInfo; conf
           // Nothing more will come through this link: stop trying.
           setGone(msg.message);
           live.close();
+        } else if (msg.type === 'error' && msg.ref === 'subscribe' && (msg.code === ErrorCode.RateLimited || msg.code === ErrorCode.StorageUnavailable)) {
+          // The server is busy: ask for the snapshot again when it says.
+          setTimeout(subscribe, Math.max(1000, msg.retryAfterMs ?? 3000));
         } else if (msg.type === 'error' && (msg.code === ErrorCode.ViewCodeRequired || msg.code === ErrorCode.BadViewCode)) {
           setLock(msg.code === ErrorCode.BadViewCode ? 'wrong' : 'required');
         } else {

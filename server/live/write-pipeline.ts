@@ -145,7 +145,8 @@ export class WritePipeline {
       this.failing ??= { since: this.now(), error: error.message, nextProbe: this.now() + this.probeEveryMs };
       this.failing.error = error.message;
       const refusal = new StorageUnavailableError(`Storage failed: ${error.message}`, this.probeEveryMs);
-      for (const e of batch) e.done(refusal, []);
+      // Waiters with nothing of their own to write only wanted what came before to be settled: it is.
+      for (const e of batch) e.done(e.ops.length ? refusal : null, []);
     } else {
       if (this.failing) log('info', 'store_recovered', { failedForMs: this.now() - this.failing.since });
       this.failing = null;
