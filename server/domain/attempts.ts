@@ -5,7 +5,7 @@
  * injected.
  */
 export interface AttemptPolicy {
-  /** Failures allowed before the first lockout. */
+  /** Failures after which the key is locked out for the first time. */
   free: number;
   /** First lockout. */
   baseMs: number;
@@ -52,7 +52,8 @@ export class AttemptLimiter {
     }
     e.failures++;
     e.lastFailure = now;
-    const over = e.failures - this.policy.free;
+    // Once the free failures are spent, every further one locks the key out, twice as long as the last.
+    const over = e.failures - this.policy.free + 1;
     if (over > 0) e.lockedUntil = now + Math.min(this.policy.maxMs, this.policy.baseMs * 2 ** (over - 1));
   }
 

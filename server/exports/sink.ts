@@ -1,5 +1,4 @@
 /** Writing a long answer piece by piece: wait when the client reads slowly, stop when it goes away. */
-import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
 
 export class ClientGone extends Error {}
@@ -18,7 +17,15 @@ export function responseSink(res: ServerResponse): Sink {
     async write(text) {
       if (gone || res.destroyed) throw new ClientGone();
       if (!res.write(text)) {
-        await Promise.race([once(res, 'drain'), once(res, 'close')]);
+        await new Promise<void>((resolve) => {
+          const done = () => {
+            res.off('drain', done);
+            res.off('close', done);
+            resolve();
+          };
+          res.on('drain', done);
+          res.on('close', done);
+        });
         if (gone || res.destroyed) throw new ClientGone();
       }
     },

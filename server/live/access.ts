@@ -37,6 +37,9 @@ const then = <T, U>(v: Maybe<T>, f: (t: T) => U): Maybe<U> => (v instanceof Prom
 
 const fast = (s: string) => createHash('sha256').update(s).digest('base64url');
 
+/** Slow checks one address may have under way at once. */
+const MAX_CHECKS_AT_ONCE = 4;
+
 export class Access {
   private readonly byAddress: AttemptLimiter;
   private readonly byEvent: AttemptLimiter;
@@ -44,6 +47,8 @@ export class Access {
   private readonly passed = new Map<string, { hash: string; codes: Set<string> }>();
   /** Failed attempts per event, for the organiser. */
   private readonly failedByEvent = new Map<string, number>();
+  /** Slow checks under way, per kind and address. */
+  private readonly checking = new Map<string, number>();
 
   constructor(
     private readonly index: EventIndex,
@@ -57,6 +62,7 @@ export class Access {
   private gate(kind: Kind, event: string, address: string): Refusal | null {
     for (const check of [this.byAddress.check(`${kind}:${address}`), this.byEvent.check(`${kind}:${event}`)]) {
       if (!check.ok) {
+        this.failedByEvent.set(event, (this.failedByEvent.get(event) ?? 0) + 1);
         return {
           code: ErrorCode.TooManyAttempts,
           status: 429,
@@ -78,7 +84,7 @@ export class Access {
     this.byAddress.succeed(`${kind}:${address}`);
   }
 
-  /** Failed view-code, link and token tries for this event since the server started. */
+  /** Wrong (or locked-out) view-code, link and token tries for this event since the server started. */
   failedAttempts(event: string): number {
     return this.failedByEvent.get(event) ?? 0;
   }
@@ -90,13 +96,28 @@ export class Access {
   attempt(kind: Kind, event: string, address: string, check: () => Maybe<boolean>, wrong: Refusal): Maybe<Refusal | null> {
     const locked = this.gate(kind, event, address);
     if (locked) return locked;
-    return then(check(), (right) => {
+    // Slow checks (scrypt) run a few at a time per address: guesses sent all at once would otherwise all
+    // pass the gate before the first failure is counted.
+    const key = `${kind}:${address}`;
+    const running = this.checking.get(key) ?? 0;
+    if (running >= MAX_CHECKS_AT_ONCE) {
+      return { code: ErrorCode.TooManyAttempts, status: 429, message: 'Too many tries at once: wait a moment.', retryAfterMs: 1000 };
+    }
+    const judge = (right: boolean) => {
       if (right) {
         this.succeeded(kind, address);
         return null;
       }
       this.failed(kind, event, address);
       return wrong;
+    };
+    const result = check();
+    if (!(result instanceof Promise)) return judge(result);
+    this.checking.set(key, running + 1);
+    return result.then(judge).finally(() => {
+      const n = (this.checking.get(key) ?? 1) - 1;
+      if (n <= 0) this.checking.delete(key);
+      else this.checking.set(key, n);
     });
   }
 

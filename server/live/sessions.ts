@@ -206,6 +206,16 @@ export class Sessions {
     // A new subscribe replaces the old one whatever its outcome: access is judged afresh every time.
     this.s.fanout.unwatch(session.id, msg.event);
     if (!this.s.rooms.known(msg.event)) return this.noSuchEvent(session, msg.event, 'subscribe');
+    const granted = this.s.access.viewer(msg.event, { code: msg.code, share: msg.share }, session.address);
+    if (granted instanceof Promise) return granted.then((g) => this.subscribed(session, msg, g));
+    return this.subscribed(session, msg, granted);
+  }
+
+  private subscribed(session: Session, msg: Extract<ClientMessage, { type: 'subscribe' }>, granted: Granted): void | Promise<void> {
+    if (session.closed) return;
+    if (!granted.ok) return this.sendRefusal(session, granted.refusal, 'subscribe');
+    // Snapshots are large: each connection and address may ask for only so many (wrong guesses are
+    // limited apart, by the attempt limits).
     if (!session.snapshots.take() || !this.snapshotBudget.address(session.address)) {
       return session.send({
         type: 'error',
@@ -215,14 +225,6 @@ export class Sessions {
         retryAfterMs: Math.max(1000, session.snapshots.waitMs()),
       });
     }
-    const granted = this.s.access.viewer(msg.event, { code: msg.code, share: msg.share }, session.address);
-    if (granted instanceof Promise) return granted.then((g) => this.subscribed(session, msg, g));
-    return this.subscribed(session, msg, granted);
-  }
-
-  private subscribed(session: Session, msg: Extract<ClientMessage, { type: 'subscribe' }>, granted: Granted): void | Promise<void> {
-    if (session.closed) return;
-    if (!granted.ok) return this.sendRefusal(session, granted.refusal, 'subscribe');
     const room = this.s.rooms.peek(msg.event);
     if (!room) {
       return this.s.rooms.get(msg.event).then((loaded) => {
