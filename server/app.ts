@@ -13,7 +13,8 @@ import { handleIngest } from './ingest/handler';
 import type { Config } from './config';
 import { Core, type CoreOptions } from './core';
 import { log } from './log';
-import { providePageData } from '../lib/page-data';
+import { type ClientConfig, providePageData } from '../lib/page-data';
+import { reachableUrls } from './network';
 import { newNonce, pageHeaders } from './security-headers';
 import { KeyedBuckets } from './token-bucket';
 import { startSimulation, type Simulation } from './simulator';
@@ -71,11 +72,13 @@ export async function startTrackside({ config, pages, store, hubTimings, heartbe
     trustProxy: config.trustProxy,
   });
   const sse = createSseTransport(core, { limiter, trustProxy: config.trustProxy, allowedOrigins: config.allowedOrigins, heartbeatMs });
+  // The reachable addresses are known once the server listens (PORT=0 picks the port).
+  const clientConfig: ClientConfig = { tileUrl: config.tileUrl, tileAttribution: config.tileAttribution, reachableUrls: [] };
   providePageData({
     listEvents: () => core.hub.listEvents(),
     getEvent: (id) => core.hub.getEvent(id),
     resolveShareLink: (token) => core.hub.resolveShareLink(token),
-    clientConfig: { tileUrl: config.tileUrl, tileAttribution: config.tileAttribution },
+    clientConfig,
   });
 
   const apiOptions = {
@@ -137,6 +140,7 @@ export async function startTrackside({ config, pages, store, hubTimings, heartbe
 
   const port = (server.address() as AddressInfo).port;
   const scheme = tls ? 'https' : 'http';
+  clientConfig.reachableUrls = reachableUrls(scheme, config.host, port);
   const url = `${scheme}://127.0.0.1:${port}`;
   const wsUrl = `${tls ? 'wss' : 'ws'}://127.0.0.1:${port}${WS_PATH}`;
 
