@@ -36,7 +36,9 @@ export default function Home() {
                   <span className="name">{e.name}</span>
                   <span className="muted small meta">
                     {e.status === 'finished' ? 'finished · ' : ''}
-                    {e.runners === null ? 'protected' : `${e.runners} runner${e.runners === 1 ? '' : 's'}, ${e.active} active`}
+                    {e.runners === null
+                      ? 'protected'
+                      : `${e.runners} runner${e.runners === 1 ? '' : 's'}${e.status === 'live' ? `, ${e.active} active` : ''}`}
                   </span>
                   <span className="actions">
                     <Link className="btn" href={`/e/${e.id}`} aria-label={`Watch ${e.name}`}>

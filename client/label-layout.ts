@@ -32,6 +32,8 @@ export interface LayoutOptions {
   gap?: number;
   /** Most labels drawn at once. */
   max?: number;
+  /** Areas no label may cover (the map's own buttons). */
+  obstacles?: ReadonlyArray<{ x: number; y: number; width: number; height: number }>;
 }
 
 const CELL = 64;
@@ -85,8 +87,11 @@ export function layoutLabels(candidates: readonly LabelCandidate[], opts: Layout
     }
   };
 
+  for (const o of opts.obstacles ?? []) add({ id: '', ...o });
+  const obstacles = placed.length;
+
   for (const c of order) {
-    if (placed.length >= max) break;
+    if (placed.length - obstacles >= max) break;
     const width = Math.min(c.width, opts.width);
     let chosen: PlacedLabel | null = null;
     for (const [x, y] of spots({ ...c, width }, h, gap)) {
@@ -109,5 +114,5 @@ export function layoutLabels(candidates: readonly LabelCandidate[], opts: Layout
     }
     if (chosen) add(chosen);
   }
-  return placed;
+  return placed.slice(obstacles);
 }

@@ -11,10 +11,12 @@ const FROM_KEY = 'trackside:cheer-from';
 export function CheerForm({
   runner,
   status,
+  finished,
   onSend,
 }: {
   runner: RunnerView | null;
   status: CheerStatus;
+  finished: boolean;
   onSend: (text: string, from: string) => void;
 }) {
   const [text, setText] = useState('');
@@ -24,6 +26,14 @@ export function CheerForm({
     if (status.state === 'sent') setText('');
   }, [status.state]);
 
+  if (finished) {
+    return (
+      <section className="panel" aria-labelledby="cheer-heading">
+        <h2 id="cheer-heading">Cheer</h2>
+        <p className="muted">The event has finished, so cheering is closed. Follow a runner to see where they went.</p>
+      </section>
+    );
+  }
   if (!runner) {
     return (
       <section className="panel" aria-labelledby="cheer-heading">

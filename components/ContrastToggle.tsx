@@ -26,9 +26,13 @@ export function ContrastToggle() {
       className="btn ghost small contrast-toggle"
       aria-pressed={high}
       onClick={toggle}
-      title="High contrast for bright sunlight"
+      aria-label="Outdoor mode"
+      title="Outdoor mode: high contrast for bright sunlight"
     >
-      Outdoor mode
+      <span aria-hidden="true">☀</span>
+      <span className="toggle-text" aria-hidden="true">
+        Outdoor
+      </span>
     </button>
   );
 }

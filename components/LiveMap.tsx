@@ -118,7 +118,14 @@ function RunnerLayers({
       const priority = r.id === followed ? 0 : r.id === peeked ? 1 : r.status === 'active' ? 2 : r.status === 'idle' ? 3 : 4;
       candidates.push({ id: r.id, x: p.x, y: p.y, width: labelWidth(r.name), priority });
     }
-    const placed = layoutLabels(candidates, { width: size.x, height: size.y });
+    // The zoom and scale controls, the attribution and "Show all runners" stay uncovered.
+    const origin = map.getContainer().getBoundingClientRect();
+    const wrap = map.getContainer().parentElement ?? map.getContainer();
+    const obstacles = Array.from(wrap.querySelectorAll('.leaflet-control, .map-tools')).map((c) => {
+      const r = c.getBoundingClientRect();
+      return { x: r.left - origin.left - 4, y: r.top - origin.top - 4, width: r.width + 8, height: r.height + 8 };
+    });
+    const placed = layoutLabels(candidates, { width: size.x, height: size.y, obstacles });
     const keep = new Set<string>();
     for (const spot of placed) {
       const r = byId.get(spot.id)!;

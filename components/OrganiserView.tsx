@@ -8,7 +8,7 @@ import type { ClientConfig } from '../lib/page-data';
 import { type EventInfo, LIMITS, type RunnerInfo } from '../lib/protocol';
 import { ContrastToggle } from './ContrastToggle';
 import { LinkActions } from './LinkActions';
-import { QrCode } from './QrCode';
+import { AddressNote, QrCode } from './QrCode';
 import { STATUS_TEXT } from './RunnerList';
 import { ShareLinks } from './ShareLinks';
 import { ago, useNow } from './useNow';
@@ -232,15 +232,16 @@ export function OrganiserView({ event: initial, config }: { event: EventInfo; co
           <div className="links-grid">
             <div className="link-box">
               <strong>Spectators</strong>
-              <QrCode path={spectatorPath} label="the spectator link" reachable={config.reachableUrls} title={`Watch: ${event.name}`} />
+              <QrCode path={spectatorPath} label="the spectator link" reachable={config.reachableUrls} title={`Watch: ${event.name}`} quiet />
               <Link href={spectatorPath}>Open the spectator view</Link>
             </div>
             <div className="link-box">
               <strong>Runners</strong>
-              <QrCode path={runnerPath} label="the runner link" reachable={config.reachableUrls} title={`Run: ${event.name}`} gps />
+              <QrCode path={runnerPath} label="the runner link" reachable={config.reachableUrls} title={`Run: ${event.name}`} quiet />
               <Link href={runnerPath}>Open the runner page</Link>
             </div>
           </div>
+          <AddressNote path={runnerPath} reachable={config.reachableUrls} gps />
         </section>
 
         <ShareLinks eventId={event.id} runners={runners} origin={origin} call={(path, init) => call(path, token, init)} />
@@ -293,10 +294,10 @@ export function OrganiserView({ event: initial, config }: { event: EventInfo; co
                     <th className="col-who" scope="col">
                       Runner
                     </th>
-                    <th className="col-seen p2" scope="col">
+                    <th className="col-seen p3" scope="col">
                       Seen
                     </th>
-                    <th className="num col-points p1" scope="col">
+                    <th className="num col-points p2" scope="col">
                       Points
                     </th>
                     <th className="col-actions" scope="col">
@@ -317,12 +318,12 @@ export function OrganiserView({ event: initial, config }: { event: EventInfo; co
                           <span className={`status ${r.lastSeen === null ? 'waiting' : r.status}`}>
                             {r.lastSeen === null ? 'no position yet' : STATUS_TEXT[r.status]}
                           </span>
-                          <span className="alt alt-p2">{ago(r.lastSeen, now)}</span>
-                          <span className="alt alt-p1">{r.points} points</span>
+                          <span className="alt alt-p3">{ago(r.lastSeen, now)}</span>
+                          <span className="alt alt-p2">{r.points} points</span>
                         </div>
                       </td>
-                      <td className="small p2">{ago(r.lastSeen, now)}</td>
-                      <td className="num p1">{r.points}</td>
+                      <td className="small p3">{ago(r.lastSeen, now)}</td>
+                      <td className="num p2">{r.points}</td>
                       <td className="num">
                         <button
                           className="btn danger small"

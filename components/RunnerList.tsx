@@ -45,7 +45,7 @@ const RunnerRow = memo(function RunnerRow({
           <span className={`status ${r.status}`}>{STATUS_TEXT[r.status]}</span>
           <span>{ago(r.lastSeen, now)}</span>
           <span className="alt alt-p1">{distance}</span>
-          <span className="alt alt-p2">{pace}</span>
+          {pace !== '—' && <span className="alt alt-p2">{pace}</span>}
           <span className="alt alt-p3">mood {mood}</span>
         </div>
       </td>

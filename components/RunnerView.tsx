@@ -2,7 +2,7 @@
 
 import dynamic from 'next/dynamic';
 import Link from 'next/link';
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { DEFAULT_COLOR, PICKABLE } from '../client/colors';
 import type { Fix } from '../client/outbox';
 import { formatElapsed, OwnTrack } from '../client/own-track';
@@ -96,7 +96,7 @@ export function RunnerView({ event, config }: { event: EventInfo; config: Client
   const [deleted, setDeleted] = useState(false);
   const [removedHere, setRemovedHere] = useState(false);
   const [toast, setToast] = useState<{ cheer: Cheer; n: number } | null>(null);
-  const [, setTrackVersion] = useState(0);
+  const [trackVersion, setTrackVersion] = useState(0);
   const closeToast = useCallback(() => setToast(null), []);
   const now = useNow();
 
@@ -263,6 +263,7 @@ export function RunnerView({ event, config }: { event: EventInfo; config: Client
     if (!session?.removed) return;
     localStorage.setItem(removedKey, '1');
     own.current?.clear();
+    setTrackVersion((v) => v + 1);
     setRemovedHere(true);
   }, [session?.removed, removedKey]);
 
@@ -295,6 +296,7 @@ export function RunnerView({ event, config }: { event: EventInfo; config: Client
     sessionRef.current?.close();
     sessionRef.current = null;
     own.current?.clear();
+    setTrackVersion((v) => v + 1);
     setSession(null);
     setGps({ acc: null, lastFix: null });
     setDeleted(true);
@@ -319,6 +321,9 @@ export function RunnerView({ event, config }: { event: EventInfo; config: Client
     removed,
   });
   const track = own.current;
+  // A new array per fix, so the small map redraws and refits.
+  // eslint-disable-next-line react-hooks/exhaustive-deps
+  const ownPoints = useMemo(() => own.current?.points.slice() ?? [], [trackVersion]);
   const cheers = session?.cheers ?? [];
   const colorName = PICKABLE.find((c) => c.hex === color)?.name ?? 'Red';
   return (
@@ -431,7 +436,7 @@ export function RunnerView({ event, config }: { event: EventInfo; config: Client
               <div className="value">{sharing ? formatPace(track?.currentPace() ?? null) : '—'}</div>
             </div>
           </div>
-          <OwnMap points={track?.points ?? []} color={color} tileUrl={config.tileUrl} tileAttribution={config.tileAttribution} />
+          <OwnMap points={ownPoints} color={color} tileUrl={config.tileUrl} tileAttribution={config.tileAttribution} />
         </section>
 
         <section className="panel" aria-labelledby="sharing-heading">

@@ -181,7 +181,7 @@ export function SpectatorView({ event, config, share }: { event: EventInfo; conf
         />
         <aside className="sidebar">
           <RunnerList runners={runners} colors={colors} clockOffset={view.clockOffset} selected={selected} onSelect={select} />
-          <CheerForm runner={selectedRunner} status={cheer} onSend={sendCheer} />
+          <CheerForm runner={selectedRunner} status={cheer} finished={info.status === 'finished'} onSend={sendCheer} />
           <HappinessPanel samples={view.happiness} />
           <section className="panel downloads" aria-labelledby="downloads-heading">
             <h2 id="downloads-heading">Download</h2>

@@ -61,3 +61,13 @@ test('at most `max` labels are drawn', () => {
   const many = Array.from({ length: 500 }, (_, i) => ({ id: `r${i}`, x: (i % 25) * 32 + 5, y: Math.floor(i / 25) * 30 + 10, width: 20, priority: 2 }));
   assert.equal(layoutLabels(many, { ...view, max: 40 }).length, 40);
 });
+
+test("names keep clear of the map's buttons", () => {
+  const zoom = { x: 0, y: 0, width: 40, height: 70 };
+  const placed = layoutLabels([{ id: 'a', x: 30, y: 30, width: 80, priority: 2 }, { id: 'b', x: 10, y: 20, width: 80, priority: 2 }], {
+    ...view,
+    obstacles: [zoom],
+  });
+  for (const p of placed) assert.ok(!overlap(p, { id: '', ...zoom }), `${p.id} covers the zoom buttons`);
+  assert.ok(placed.some((p) => p.id === 'a'));
+});
