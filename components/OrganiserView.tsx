@@ -106,7 +106,8 @@ function NeedsToken({ eventId, onToken }: { eventId: string; onToken: (token: st
       return;
     }
     try {
-      await call(`/api/events/${eventId}`, token);
+      // An organiser-only read: it answers only to this event's organiser token.
+      await call(`/api/events/${eventId}/links`, token);
     } catch {
       setError('That link does not manage this event: check it is the organiser link for this event.');
       return;

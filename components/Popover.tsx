@@ -3,6 +3,8 @@
 import { autoUpdate, computePosition, flip, offset, shift, size } from '@floating-ui/dom';
 import { type ReactNode, useEffect, useId, useRef, useState } from 'react';
 
+const FOCUSABLE = 'a[href], button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex="-1"])';
+
 /**
  * A button that opens a small modal dialog next to it. The native <dialog> traps focus and closes on
  * Escape; a tap outside closes it too; focus goes back to the button. Floating UI keeps it inside the
@@ -77,6 +79,22 @@ export function Popover({
           className="popover"
           aria-labelledby={headingId}
           onClose={() => setOpen(false)}
+          onKeyDown={(e) => {
+            // A modal dialog keeps the page behind it inert, but Tab can still leave for the browser's own
+            // controls: wrap around inside instead.
+            if (e.key !== 'Tab') return;
+            const focusable = Array.from(e.currentTarget.querySelectorAll<HTMLElement>(FOCUSABLE)).filter((el) => el.offsetParent !== null);
+            const first = focusable[0];
+            const last = focusable[focusable.length - 1];
+            if (!first || !last) return;
+            if (e.shiftKey && document.activeElement === first) {
+              e.preventDefault();
+              last.focus();
+            } else if (!e.shiftKey && document.activeElement === last) {
+              e.preventDefault();
+              first.focus();
+            }
+          }}
           onClick={(e) => {
             // A click on the backdrop lands on the dialog element itself, outside its box.
             if (e.target !== e.currentTarget) return;

@@ -348,17 +348,19 @@ export function RunnerView({ event, config }: { event: EventInfo; config: Client
             {problem.text}
           </div>
         )}
-        {session?.problem && !removedHere && (
+        {session?.problem ? (
           <div className="alert" role="alert" data-testid="server-problem">
             <strong>Sharing has stopped</strong>
             {session.problem}
+            {removed && <p>This page can no longer share your position in this event. Ask the organiser if this is a mistake.</p>}
           </div>
-        )}
-        {removed && (
-          <div className="alert" role="alert" data-testid="removed">
-            <strong>The organiser removed you from this event</strong>
-            This page can no longer share your position here. Ask the organiser if this is a mistake.
-          </div>
+        ) : (
+          removed && (
+            <div className="alert" role="alert" data-testid="server-problem">
+              <strong>The organiser removed you from this event</strong>
+              This page can no longer share your position here. Ask the organiser if this is a mistake.
+            </div>
+          )
         )}
         {deleted && (
           <div className="alert info" role="status">
@@ -444,7 +446,7 @@ export function RunnerView({ event, config }: { event: EventInfo; config: Client
           <div className="status-line">
             <span className="small muted">Connection</span>
             {session ? (
-              <ConnectionBadge state={session.connection} retryInMs={session.retryInMs} transport={session.transport} />
+              <ConnectionBadge state={session.connection} retryInMs={session.retryInMs} transport={session.transport} openText="Connected" />
             ) : (
               <span className="pill neutral" data-testid="connection">
                 Not connected
