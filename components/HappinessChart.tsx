@@ -7,12 +7,30 @@ import type { HappinessSample } from '../lib/protocol';
 const clock = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
 const clockWithSeconds = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
 const HEIGHT = 180;
+const AXIS_FONT = '12px system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif';
 
 /** The page's colours, read from its CSS variables so the canvas follows dark and outdoor modes. */
 function themeColors(el: HTMLElement) {
   const css = getComputedStyle(el);
   const v = (name: string, fallback: string) => css.getPropertyValue(name).trim() || fallback;
   return { text: v('--muted', '#4c5b67'), grid: v('--line', '#cfd8df'), line: v('--primary', '#b83a0b') };
+}
+
+let measure: CanvasRenderingContext2D | null = null;
+
+/**
+ * The tightest gap between time labels and the widest label, px, on the chart element: what the layout
+ * spec checks to prove the labels never run into each other.
+ */
+function recordTicks(u: uPlot, el: HTMLElement, splits: number[], labels: string[]) {
+  measure ??= document.createElement('canvas').getContext('2d');
+  if (!measure) return;
+  measure.font = AXIS_FONT;
+  const widest = Math.max(0, ...labels.map((l) => measure!.measureText(l).width));
+  let gap = Infinity;
+  for (let i = 1; i < splits.length; i++) gap = Math.min(gap, u.valToPos(splits[i]!, 'x') - u.valToPos(splits[i - 1]!, 'x'));
+  el.dataset.tickGap = String(Math.round(gap));
+  el.dataset.tickWidth = String(Math.ceil(widest));
 }
 
 /**
@@ -62,13 +80,16 @@ export default function HappinessChart({ samples }: { samples: readonly Happines
       axes: [
         {
           stroke: () => colors.text,
+          font: AXIS_FONT,
           grid: { stroke: () => colors.grid, width: 1 },
           ticks: { stroke: () => colors.grid },
           // Room for "12:34:56" between ticks at any width, so labels never run into each other.
           space: 84,
-          values: (_u, splits) => {
+          values: (u, splits) => {
             const fine = splits.length > 1 && splits[1]! - splits[0]! < 60;
-            return splits.map((s) => (fine ? clockWithSeconds : clock).format(new Date(s * 1000)));
+            const labels = splits.map((s) => (fine ? clockWithSeconds : clock).format(new Date(s * 1000)));
+            recordTicks(u, el, splits, labels);
+            return labels;
           },
         },
         {
@@ -76,6 +97,7 @@ export default function HappinessChart({ samples }: { samples: readonly Happines
           grid: { stroke: () => colors.grid, width: 1 },
           ticks: { stroke: () => colors.grid },
           size: 32,
+          font: AXIS_FONT,
           splits: () => [0, 2, 4, 6, 8, 10],
         },
       ],

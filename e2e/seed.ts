@@ -56,7 +56,7 @@ function next<T>(ws: WebSocket, pick: (msg: { type: string; [k: string]: unknown
 }
 
 /** One runner: join, send `fixes` positions around `at` and a mood, wait for the last ack. */
-async function runner(wsUrl: string, event: string, name: string, i: number, fixes: number): Promise<Joined> {
+async function runner(wsUrl: string, event: string, name: string, i: number, fixes: number, at?: { latitude: number; longitude: number }): Promise<Joined> {
   const ws = await open(wsUrl);
   const joined = next(ws, (m) => (m.type === 'joined' ? (m.runnerId as string) : undefined));
   ws.send(JSON.stringify({ type: 'join', event, name, color: '#d7263d' }));
@@ -71,8 +71,8 @@ async function runner(wsUrl: string, event: string, name: string, i: number, fix
         JSON.stringify({
           type: 'pos',
           seq: s,
-          lat: CENTRE.latitude + Math.sin(angle) * r + s * 0.00008,
-          lon: CENTRE.longitude + Math.cos(angle) * r * 1.3,
+          lat: at ? at.latitude : CENTRE.latitude + Math.sin(angle) * r + s * 0.00008,
+          lon: at ? at.longitude : CENTRE.longitude + Math.cos(angle) * r * 1.3,
           t: Date.now() - (fixes - s) * 5000,
           acc: 5,
         }),
@@ -82,6 +82,21 @@ async function runner(wsUrl: string, event: string, name: string, i: number, fix
     await acked;
   }
   return { ws, runnerId };
+}
+
+/** Runners who joined and sent fixes over the protocol, all at `at` when given, then went quiet. */
+export async function joinRunners(
+  baseURL: string,
+  event: string,
+  names: string[],
+  at?: { latitude: number; longitude: number },
+): Promise<string[]> {
+  const wsUrl = `${baseURL.replace('http', 'ws')}/ws`;
+  const joined: Joined[] = [];
+  // One after another, so the join order (and so who is drawn on top) is known.
+  for (const [i, name] of names.entries()) joined.push(await runner(wsUrl, event, name, i, 2, at));
+  for (const j of joined) j.ws.close();
+  return joined.map((j) => j.runnerId);
 }
 
 async function cheer(wsUrl: string, event: string, runnerId: string, from: string, text: string): Promise<void> {

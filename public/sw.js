@@ -33,17 +33,28 @@ self.addEventListener('activate', (event) => {
   );
 });
 
-/** The page that registered us was loaded before we could keep it: keep it now. */
+/** The page that registered us, and its build files, were loaded before we could keep them: keep them now. */
 self.addEventListener('message', (event) => {
   const data = event.data;
   if (!data || data.type !== 'keep-page' || typeof data.url !== 'string') return;
   const url = new URL(data.url);
-  if (url.origin !== self.location.origin || !CACHED_PAGE.test(url.pathname)) return;
-  event.waitUntil(
-    fetch(url.pathname, { credentials: 'same-origin' })
-      .then((res) => (res.ok ? caches.open(SHELL).then((c) => c.put(url.pathname, res)) : undefined))
-      .catch(() => undefined),
-  );
+  if (url.origin !== self.location.origin) return;
+  const assets = (Array.isArray(data.assets) ? data.assets : [])
+    .map((a) => new URL(String(a), self.location.origin))
+    .filter((a) => a.origin === self.location.origin && a.pathname.startsWith('/_next/static/'));
+  const keep = async () => {
+    const cache = await caches.open(SHELL);
+    if (CACHED_PAGE.test(url.pathname) && !(await cache.match(url.pathname))) {
+      const res = await fetch(url.pathname, { credentials: 'same-origin' });
+      if (res.ok) await cache.put(url.pathname, res);
+    }
+    for (const a of assets) {
+      if (await cache.match(a.href)) continue;
+      const res = await fetch(a.href);
+      if (res.ok) await cache.put(a.href, res);
+    }
+  };
+  event.waitUntil(keep().catch(() => undefined));
 });
 
 self.addEventListener('fetch', (event) => {
