@@ -38,7 +38,10 @@ export interface LayoutOptions {
 
 const CELL = 64;
 
-/** Spots around a marker, in order of preference: right, left, above, below, then the corners. */
+/**
+ * Spots around a marker, in order of preference: right, left, above, below, the corners, then one row
+ * further up and down (a crowded start still gets most names, each near its marker).
+ */
 function spots(c: LabelCandidate, h: number, gap: number): Array<[number, number]> {
   const w = c.width;
   return [
@@ -50,6 +53,10 @@ function spots(c: LabelCandidate, h: number, gap: number): Array<[number, number
     [c.x + gap - 4, c.y + gap - 4],
     [c.x - gap - w + 4, c.y - gap - h + 4],
     [c.x - gap - w + 4, c.y + gap - 4],
+    [c.x + gap - 4, c.y - gap - 2 * h],
+    [c.x + gap - 4, c.y + gap + h],
+    [c.x - gap - w + 4, c.y - gap - 2 * h],
+    [c.x - gap - w + 4, c.y + gap + h],
   ];
 }
 

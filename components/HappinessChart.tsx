@@ -74,6 +74,8 @@ export default function HappinessChart({ samples }: { samples: readonly Happines
       width: el.clientWidth || 320,
       height: HEIGHT,
       legend: { show: false },
+      // Room on the right for half of the last time label, which is centred on its tick.
+      padding: [10, 40, 0, 0],
       cursor: { drag: { x: false, y: false }, points: { size: 8 } },
       scales: { x: { time: true }, y: { range: [0, 10] } },
       hooks: { setCursor: [showTip] },

@@ -3,7 +3,7 @@
 import Link from 'next/link';
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
 import { shareableOrigin } from '../client/addresses';
-import { colorName } from '../client/colors';
+import { assignColors, colorName } from '../client/colors';
 import type { ClientConfig } from '../lib/page-data';
 import { type EventInfo, LIMITS, type RunnerInfo } from '../lib/protocol';
 import { ContrastToggle } from './ContrastToggle';
@@ -187,6 +187,8 @@ export function OrganiserView({ event: initial, config }: { event: EventInfo; co
   if (token === undefined) return null;
   if (!token) return <NeedsToken eventId={initial.id} onToken={setToken} />;
 
+  // The colours spectators see: assigned among the runners they are shown (those with a fix).
+  const colors = assignColors(runners.filter((r) => r.lastSeen !== null));
   const spectatorPath = `/e/${event.id}`;
   const runnerPath = `/e/${event.id}/run`;
   const organiserUrl = `${origin}/e/${event.id}/organise#token=${token}`;
@@ -311,9 +313,9 @@ export function OrganiserView({ event: initial, config }: { event: EventInfo; co
                     <tr key={r.id} data-runner={r.id}>
                       <td className="col-who">
                         <div className="who" title={r.name}>
-                          <span className="swatch" style={{ background: r.color }} aria-hidden="true" />
+                          <span className="swatch" style={{ background: colors.get(r.id) ?? r.color }} aria-hidden="true" />
                           <span className="runner-name">{r.name}</span>
-                          <span className="visually-hidden">, {colorName(r.color)}</span>
+                          <span className="visually-hidden">, {colorName(colors.get(r.id) ?? r.color)}</span>
                         </div>
                         <div className="runner-meta">
                           <span className={`status ${r.lastSeen === null ? 'waiting' : r.status}`}>
