@@ -70,19 +70,31 @@ export function contrastRatio(a: string, b: string): number {
   return (Math.max(x, y) + 0.05) / (Math.min(x, y) + 0.05);
 }
 
+const paletteLab = PALETTE.map((c) => lab(c.hex));
+/** Runners' colours are few distinct values: each is matched to the palette once. */
+const nearestCache = new Map<string, number>();
+
 /** Index of the palette colour nearest to any colour (runners' colours come from the server as #rrggbb). */
 export function nearestIndex(hex: string): number {
+  const cached = nearestCache.get(hex);
+  if (cached !== undefined) return cached;
+  const q = lab(hex);
   let best = 0;
   let bestD = Infinity;
-  PALETTE.forEach((c, i) => {
-    const d = deltaE(c.hex, hex);
+  paletteLab.forEach((p, i) => {
+    const d = Math.hypot(p[0] - q[0], p[1] - q[1], p[2] - q[2]);
     if (d < bestD) {
       bestD = d;
       best = i;
     }
   });
+  if (nearestCache.size > 1000) nearestCache.clear();
+  nearestCache.set(hex, best);
   return best;
 }
+
+/** Distances between palette colours, worked out once. */
+const paletteDistance = paletteLab.map((p) => paletteLab.map((q) => Math.hypot(p[0] - q[0], p[1] - q[1], p[2] - q[2])));
 
 export function colorName(hex: string): string {
   return PALETTE[nearestIndex(hex)]!.name;
@@ -98,15 +110,16 @@ export function colorName(hex: string): string {
 export function assignColors(runners: ReadonlyArray<{ id: string; color: string }>): Map<string, string> {
   const used = new Array<number>(PALETTE.length).fill(0);
   const out = new Map<string, string>();
+  let fewest = 0;
   for (const r of runners) {
-    const fewest = Math.min(...used);
+    if (used.every((u) => u > fewest)) fewest++;
     const wanted = nearestIndex(r.color);
     let pick = wanted;
     if (used[wanted] !== fewest) {
       let bestD = Infinity;
-      PALETTE.forEach((c, i) => {
+      PALETTE.forEach((_c, i) => {
         if (used[i] !== fewest) return;
-        const d = deltaE(c.hex, PALETTE[wanted]!.hex);
+        const d = paletteDistance[wanted]![i]!;
         if (d < bestD) {
           bestD = d;
           pick = i;

@@ -22,6 +22,8 @@ export interface LiveMapProps {
 const MAX_ZOOM = 18;
 /** The map never zooms out past the field plus this much around it, metres. */
 const FIELD_MARGIN_M = 1500;
+/** Names are placed again at most this often while runners move (at once when the map moves). */
+const LABEL_EVERY_MS = 200;
 const LABEL_FONT = `700 12px system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif`;
 
 interface Drawn {
@@ -81,6 +83,8 @@ function RunnerLayers({
   const labelEls = useRef(new Map<string, HTMLDivElement>());
   const pane = useRef<HTMLElement | null>(null);
   const frame = useRef<number | null>(null);
+  const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const lastPlaced = useRef(0);
   const latest = useRef({ runners, colors, followId, peekId });
   latest.current = { runners, colors, followId, peekId };
   const select = useRef(onSelect);
@@ -103,6 +107,7 @@ function RunnerLayers({
   /** Put the names where they fit (see label-layout.ts); the pane moves with the map while dragging. */
   const placeLabels = useCallback(() => {
     frame.current = null;
+    lastPlaced.current = performance.now();
     const el = pane.current;
     if (!el) return;
     const { runners: all, colors: palette, followId: followed, peekId: peeked } = latest.current;
@@ -142,11 +147,21 @@ function RunnerLayers({
       }
       // Names are text, never HTML.
       if (label.textContent !== r.name) label.textContent = r.name;
-      label.style.setProperty('--c', palette.get(r.id) ?? r.color);
-      label.style.width = `${spot.width}px`;
-      label.classList.toggle('followed', r.id === followed);
-      label.classList.toggle('peek', r.id === peeked);
-      L.DomUtil.setPosition(label, map.containerPointToLayerPoint([spot.x, spot.y]));
+      // Only what changed is written: most labels stay put between two placements.
+      const look = `${palette.get(r.id) ?? r.color} ${spot.width} ${r.id === followed} ${r.id === peeked}`;
+      if (label.dataset.look !== look) {
+        label.dataset.look = look;
+        label.style.setProperty('--c', palette.get(r.id) ?? r.color);
+        label.style.width = `${spot.width}px`;
+        label.classList.toggle('followed', r.id === followed);
+        label.classList.toggle('peek', r.id === peeked);
+      }
+      const at = map.containerPointToLayerPoint([spot.x, spot.y]).round();
+      const pos = `${at.x},${at.y}`;
+      if (label.dataset.pos !== pos) {
+        label.dataset.pos = pos;
+        L.DomUtil.setPosition(label, at);
+      }
     }
     for (const [id, label] of labelEls.current) {
       if (keep.has(id)) continue;
@@ -156,8 +171,23 @@ function RunnerLayers({
     placedIds.current = keep;
   }, [map]);
 
-  const schedule = useCallback(() => {
+  /** After the map moved: place names in the next frame. */
+  const placeSoon = useCallback(() => {
+    if (timer.current !== null) clearTimeout(timer.current);
+    timer.current = null;
     if (frame.current === null) frame.current = requestAnimationFrame(placeLabels);
+  }, [placeLabels]);
+
+  /** After runners moved: place names again, no more often than LABEL_EVERY_MS. */
+  const schedule = useCallback(() => {
+    if (frame.current !== null || timer.current !== null) return;
+    const wait = lastPlaced.current + LABEL_EVERY_MS - performance.now();
+    if (wait <= 0) frame.current = requestAnimationFrame(placeLabels);
+    else
+      timer.current = setTimeout(() => {
+        timer.current = null;
+        frame.current = requestAnimationFrame(placeLabels);
+      }, wait);
   }, [placeLabels]);
 
   useEffect(() => {
@@ -165,17 +195,18 @@ function RunnerLayers({
     el.classList.add('runner-labels', 'leaflet-zoom-hide');
     el.style.zIndex = '650';
     pane.current = el;
-    map.on('moveend zoomend resize viewreset', schedule);
+    map.on('moveend zoomend resize viewreset', placeSoon);
     const clear = () => peek.current(null);
     map.on('click', clear);
     return () => {
-      map.off('moveend zoomend resize viewreset', schedule);
+      map.off('moveend zoomend resize viewreset', placeSoon);
       map.off('click', clear);
       if (frame.current !== null) cancelAnimationFrame(frame.current);
+      if (timer.current !== null) clearTimeout(timer.current);
       for (const label of labelEls.current.values()) label.remove();
       labelEls.current.clear();
     };
-  }, [map, schedule]);
+  }, [map, placeSoon]);
 
   useEffect(() => {
     const drawn = layers.current;
@@ -287,7 +318,7 @@ function RunnerLayers({
     schedule();
   }, [map, canvas, runners, colors, generation, followId, autoFit, schedule]);
 
-  useEffect(() => schedule(), [peekId, schedule]);
+  useEffect(() => placeSoon(), [peekId, followId, placeSoon]);
 
   return null;
 }
