@@ -1,4 +1,5 @@
 import Link from 'next/link';
+import { ContrastToggle } from '../components/ContrastToggle';
 import { CreateEventForm } from '../components/CreateEventForm';
 import { pageData } from '../lib/page-data';
 
@@ -12,6 +13,9 @@ export default function Home() {
         <Link href="/" className="brand">
           Track<span>side</span>
         </Link>
+        <div className="links">
+          <ContrastToggle />
+        </div>
       </header>
       <main className="landing">
         <section className="hero">
@@ -30,18 +34,22 @@ export default function Home() {
               {events.map((e) => (
                 <li key={e.id}>
                   <span className="name">{e.name}</span>
-                  <span className="muted small">
+                  <span className="muted small meta">
                     {e.status === 'finished' ? 'finished · ' : ''}
-                    {e.runners === null ? 'protected' : `${e.runners} runner${e.runners === 1 ? '' : 's'}, ${e.active} active`}
+                    {e.runners === null
+                      ? 'protected'
+                      : `${e.runners} runner${e.runners === 1 ? '' : 's'}${e.status === 'live' ? `, ${e.active} active` : ''}`}
                   </span>
-                  <Link className="btn" href={`/e/${e.id}`}>
-                    Watch
-                  </Link>
-                  {e.status === 'live' && (
-                    <Link className="btn primary" href={`/e/${e.id}/run`}>
-                      Run
+                  <span className="actions">
+                    <Link className="btn" href={`/e/${e.id}`} aria-label={`Watch ${e.name}`}>
+                      Watch
                     </Link>
-                  )}
+                    {e.status === 'live' && (
+                      <Link className="btn primary" href={`/e/${e.id}/run`} aria-label={`Run in ${e.name}`}>
+                        Run
+                      </Link>
+                    )}
+                  </span>
                 </li>
               ))}
             </ul>

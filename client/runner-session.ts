@@ -18,12 +18,20 @@ export interface RunnerSessionState {
   runnerId: string | null;
   joined: boolean;
   /** Fixes taken (each numbered once). */
+  taken: number;
+  /** Fixes handed to an open connection at least once. */
   sent: number;
-  /** Highest sequence number the server acknowledged. */
+  /** Highest sequence number the server confirmed it holds. */
   acked: number;
-  /** Fixes waiting for an acknowledgement. */
+  /** Fixes waiting for the server's confirmation (kept on this device until then). */
   pending: number;
   cheers: Cheer[];
+  /** Cheers that arrived while this page was open (not those replayed on joining), for a toast. */
+  freshCheers: number;
+  /** The organiser removed this runner: this device must not share again for the event. */
+  removed: boolean;
+  /** The event has ended. */
+  finished: boolean;
   /** A refusal the runner should read. */
   problem: string | null;
 }
@@ -63,6 +71,8 @@ export class RunnerSession {
   private state: RunnerSessionState;
   /** Highest sequence number sent on the current connection. */
   private sentUpTo = 0;
+  /** Highest sequence number ever handed to an open connection by this session. */
+  private sentMax = 0;
   private flushTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(private readonly opts: RunnerSessionOptions) {
@@ -76,10 +86,14 @@ export class RunnerSession {
       retryInMs: null,
       runnerId: this.identity?.runnerId ?? null,
       joined: false,
-      sent: this.outbox.issued,
+      taken: this.outbox.issued,
+      sent: this.outbox.acked,
       acked: this.outbox.acked,
       pending: this.outbox.pending.length,
       cheers: [],
+      freshCheers: 0,
+      removed: false,
+      finished: false,
       problem: null,
     };
     this.socket = new LiveSocket({
@@ -106,7 +120,7 @@ export class RunnerSession {
   record(fix: Fix): void {
     const msg = this.outbox.add(fix);
     // Straight out when nothing older is waiting; otherwise the paced resend gets to it in order.
-    if (msg && this.state.joined && msg.seq === this.sentUpTo + 1 && this.socket.send(msg)) this.sentUpTo = msg.seq;
+    if (msg && this.state.joined && msg.seq === this.sentUpTo + 1 && this.socket.send(msg)) this.markSent(msg.seq);
     this.syncCounts();
   }
 
@@ -140,12 +154,18 @@ export class RunnerSession {
       if (p.seq <= this.sentUpTo) continue;
       if (sent === RESEND_PER_SECOND) {
         this.flushTimer = setTimeout(() => this.flush(), 1000);
-        return;
+        break;
       }
-      if (!this.socket.send(p)) return;
-      this.sentUpTo = p.seq;
+      if (!this.socket.send(p)) break;
+      this.markSent(p.seq);
       sent++;
     }
+    this.syncCounts();
+  }
+
+  private markSent(seq: number): void {
+    this.sentUpTo = seq;
+    if (seq > this.sentMax) this.sentMax = seq;
   }
 
   private stopFlushing(): void {
@@ -177,6 +197,7 @@ export class RunnerSession {
           this.identity = { runnerId: msg.runnerId, token: msg.token };
           this.opts.storage.setItem(identityKey(this.opts.event), JSON.stringify(this.identity));
           this.outbox.restart();
+          this.sentMax = 0;
         }
         this.outbox.ack(msg.lastSeq);
         this.sentUpTo = msg.lastSeq;
@@ -188,7 +209,9 @@ export class RunnerSession {
         break;
       }
       case 'event': {
-        if (msg.event.status === 'finished') this.update({ problem: 'The organiser has ended this event: sharing has stopped. Thank you for running!' });
+        if (msg.event.status === 'finished') {
+          this.update({ finished: true, problem: 'The organiser has ended this event: sharing has stopped. Thank you for running!' });
+        }
         break;
       }
       case 'ack':
@@ -196,7 +219,7 @@ export class RunnerSession {
         this.syncCounts();
         break;
       case 'cheer':
-        this.update({ cheers: [...this.state.cheers, msg.cheer].slice(-20) });
+        this.update({ cheers: [...this.state.cheers, msg.cheer].slice(-20), freshCheers: this.state.freshCheers + 1 });
         break;
       case 'error':
         if (msg.code === ErrorCode.BadToken && msg.ref === 'resume') {
@@ -206,7 +229,7 @@ export class RunnerSession {
           this.introduce();
         } else if (msg.code === ErrorCode.RunnerRemoved) {
           this.forget();
-          this.update({ joined: false, runnerId: null, problem: msg.message });
+          this.update({ joined: false, runnerId: null, removed: true, problem: msg.message });
           this.close();
         } else if (msg.code === ErrorCode.RateLimited || msg.code === ErrorCode.StorageUnavailable || msg.code === ErrorCode.QuotaExceeded) {
           if (msg.ref === 'join' || msg.ref === 'resume') {
@@ -218,7 +241,9 @@ export class RunnerSession {
           this.sentUpTo = this.outbox.acked;
           this.stopFlushing();
           this.flushTimer = setTimeout(() => this.flush(), Math.max(2000, msg.retryAfterMs ?? 2000));
-        } else if (msg.code === ErrorCode.EventFinished || msg.code === ErrorCode.NoSuchEvent) {
+        } else if (msg.code === ErrorCode.EventFinished) {
+          this.update({ finished: true, problem: msg.message });
+        } else if (msg.code === ErrorCode.NoSuchEvent) {
           this.update({ problem: msg.message });
         }
         break;
@@ -236,7 +261,9 @@ export class RunnerSession {
   }
 
   private syncCounts(): void {
-    this.update({ sent: this.outbox.issued, acked: this.outbox.acked, pending: this.outbox.pending.length });
+    const taken = this.outbox.issued;
+    const acked = this.outbox.acked;
+    this.update({ taken, sent: Math.min(taken, Math.max(this.sentMax, acked)), acked, pending: this.outbox.pending.length });
   }
 
   private update(patch: Partial<RunnerSessionState>): void {

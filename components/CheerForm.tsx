@@ -11,10 +11,12 @@ const FROM_KEY = 'trackside:cheer-from';
 export function CheerForm({
   runner,
   status,
+  finished,
   onSend,
 }: {
   runner: RunnerView | null;
   status: CheerStatus;
+  finished: boolean;
   onSend: (text: string, from: string) => void;
 }) {
   const [text, setText] = useState('');
@@ -24,14 +26,25 @@ export function CheerForm({
     if (status.state === 'sent') setText('');
   }, [status.state]);
 
+  if (finished) {
+    return (
+      <section className="panel" aria-labelledby="cheer-heading">
+        <h2 id="cheer-heading">Cheer</h2>
+        <p className="muted">The event has finished, so cheering is closed. Follow a runner to see where they went.</p>
+      </section>
+    );
+  }
   if (!runner) {
     return (
-      <section className="panel">
-        <h2>Cheer</h2>
+      <section className="panel" aria-labelledby="cheer-heading">
+        <h2 id="cheer-heading">Cheer</h2>
         <p className="muted">Pick a runner on the map or in the list to follow them and send a cheer.</p>
       </section>
     );
   }
+
+  // Decided from what spectators know: a runner with a recent fix has the page open and hears cheers at once.
+  const reachable = runner.lastSeen !== null && (runner.status === 'active' || runner.status === 'idle');
 
   function submit(e: FormEvent) {
     e.preventDefault();
@@ -43,6 +56,7 @@ export function CheerForm({
   return (
     <section className="panel" aria-labelledby="cheer-heading">
       <h2 id="cheer-heading">Cheer for {runner.name}</h2>
+      {!reachable && <p className="small muted">{runner.name} is not sharing right now; cheers wait for them.</p>}
       <form className="cheer-form" onSubmit={submit}>
         <input
           aria-label="Your cheer"
@@ -63,7 +77,16 @@ export function CheerForm({
             Cheer
           </button>
         </div>
-        {status.state === 'sent' && <p className="cheer-sent">Sent! {runner.name} sees it on their phone.</p>}
+        {status.state === 'sent' &&
+          (reachable ? (
+            <p className="cheer-sent" role="status">
+              Sent! {runner.name} sees it on their phone.
+            </p>
+          ) : (
+            <p className="cheer-later" role="status">
+              Sent. {runner.name} is not sharing right now: the cheer will be shown when they are back.
+            </p>
+          ))}
         {status.state === 'failed' && (
           <p className="form-error" role="alert">
             {status.message}

@@ -6,14 +6,17 @@ export function ConnectionBadge({
   state,
   retryInMs,
   transport = 'websocket',
+  openText = 'Live',
 }: {
   state: ConnectionState;
   retryInMs: number | null;
   transport?: Transport;
+  /** What an open connection is called: "Live" for a view of the event, "Connected" for a runner's link. */
+  openText?: string;
 }) {
   const [tone, text] =
     state === 'open'
-      ? ['ok', transport === 'sse' ? 'Live (fallback: SSE)' : 'Live']
+      ? ['ok', transport === 'sse' ? `${openText} (fallback: SSE)` : openText]
       : state === 'connecting'
         ? ['warn', 'Connecting…']
         : state === 'reconnecting'

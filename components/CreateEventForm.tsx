@@ -22,6 +22,8 @@ export function CreateEventForm() {
       });
       const body = (await res.json()) as { event?: { id: string }; organiserToken?: string; error?: { message: string } };
       if (!res.ok || !body.event || !body.organiserToken) throw new Error(body.error?.message ?? `The server answered ${res.status}.`);
+      // The organiser page shows its link once, big, to the device that created the event.
+      sessionStorage.setItem(`trackside:${body.event.id}:created`, '1');
       router.push(`/e/${body.event.id}/organise#token=${body.organiserToken}`);
     } catch (err) {
       setError(err instanceof Error ? err.message : 'Could not create the event: check your connection and try again.');

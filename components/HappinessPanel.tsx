@@ -1,13 +1,17 @@
 'use client';
 
 import dynamic from 'next/dynamic';
+import { useMemo, useRef } from 'react';
+import { mergeHappiness } from '../client/happiness-history';
 import type { HappinessSample } from '../lib/protocol';
 
 const HappinessChart = dynamic(() => import('./HappinessChart'), { ssr: false });
 
 export function HappinessPanel({ samples }: { samples: HappinessSample[] }) {
-  const latest = samples[samples.length - 1];
-  const hasData = samples.some((s) => s.mean !== null);
+  const kept = useRef<readonly HappinessSample[]>([]);
+  const history = useMemo(() => (kept.current = mergeHappiness(kept.current, samples)), [samples]);
+  const latest = history[history.length - 1];
+  const hasData = history.some((s) => s.mean !== null);
   return (
     <section className="panel" aria-labelledby="happiness-heading">
       <h2 id="happiness-heading">Happiness</h2>
@@ -24,7 +28,7 @@ export function HappinessPanel({ samples }: { samples: HappinessSample[] }) {
         )}
       </div>
       <div className="chart-box">
-        <HappinessChart samples={samples} />
+        <HappinessChart samples={history} />
         {!hasData && <div className="chart-empty">No data yet: the chart fills as runners report.</div>}
       </div>
     </section>

@@ -4,10 +4,13 @@ import L from 'leaflet';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { MapContainer, ScaleControl, TileLayer, useMap } from 'react-leaflet';
 import type { RunnerView } from '../client/event-view';
+import { type LabelCandidate, layoutLabels } from '../client/label-layout';
 import type { TrackPoint } from '../lib/protocol';
 
 export interface LiveMapProps {
   runners: RunnerView[];
+  /** Display colour per runner id (see client/colors.ts). */
+  colors: ReadonlyMap<string, string>;
   /** Changes when the whole picture was replaced (a snapshot): redraw from scratch. */
   generation: number;
   followId: string | null;
@@ -16,17 +19,19 @@ export interface LiveMapProps {
   tileAttribution: string;
 }
 
-/** Above this many runners names show on hover only: hundreds of labels would hide the map. */
-const LABELS_UP_TO = 60;
+const MAX_ZOOM = 18;
+/** The map never zooms out past the field plus this much around it, metres. */
+const FIELD_MARGIN_M = 1500;
+/** Names are placed again at most this often while runners move (at once when the map moves). */
+const LABEL_EVERY_MS = 200;
+const LABEL_FONT = `700 12px system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif`;
 
 interface Drawn {
   /** The runner object last drawn: the reducer replaces only runners that changed. */
   runner: RunnerView | null;
-  labelled: boolean | null;
-  followed: boolean;
+  color: string;
   marker: L.CircleMarker;
   trail: L.Polyline;
-  label: HTMLSpanElement;
   lastDrawn: TrackPoint | undefined;
   drawn: number;
   onMap: boolean;
@@ -34,23 +39,58 @@ interface Drawn {
 
 const latLng = (p: TrackPoint): L.LatLngTuple => [p[0], p[1]];
 
+let measureCtx: CanvasRenderingContext2D | null = null;
+const widths = new Map<string, number>();
+/** Label width for a name: text, padding and the colour bar, capped like the CSS max-width. */
+function labelWidth(name: string): number {
+  let w = widths.get(name);
+  if (w === undefined) {
+    measureCtx ??= document.createElement('canvas').getContext('2d');
+    if (measureCtx) measureCtx.font = LABEL_FONT;
+    w = Math.min(220, Math.ceil((measureCtx?.measureText(name).width ?? name.length * 7) + 18));
+    if (widths.size > 5000) widths.clear();
+    widths.set(name, w);
+  }
+  return w;
+}
+
 /** Markers on a canvas (cheap for many runners), trails as paths appended point by point. */
 function RunnerLayers({
   runners,
+  colors,
   generation,
   followId,
   autoFit,
+  peekId,
   onSelect,
+  onPeek,
   onUserMove,
-}: Omit<LiveMapProps, 'tileUrl' | 'tileAttribution'> & { autoFit: boolean; onUserMove: () => void }) {
+}: Omit<LiveMapProps, 'tileUrl' | 'tileAttribution'> & {
+  autoFit: boolean;
+  peekId: string | null;
+  onPeek: (id: string | null) => void;
+  onUserMove: () => void;
+}) {
   const map = useMap();
   const canvas = useMemo(() => L.canvas({ padding: 0.5 }), []);
   const layers = useRef(new Map<string, Drawn>());
   const drawnGeneration = useRef(generation);
   const programmatic = useRef(false);
   const fitted = useRef(false);
+  const field = useRef<L.LatLngBounds | null>(null);
+  const limit = useRef<L.LatLngBounds | null>(null);
+  const placedIds = useRef(new Set<string>());
+  const labelEls = useRef(new Map<string, HTMLDivElement>());
+  const pane = useRef<HTMLElement | null>(null);
+  const frame = useRef<number | null>(null);
+  const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const lastPlaced = useRef(0);
+  const latest = useRef({ runners, colors, followId, peekId });
+  latest.current = { runners, colors, followId, peekId };
   const select = useRef(onSelect);
   select.current = onSelect;
+  const peek = useRef(onPeek);
+  peek.current = onPeek;
 
   useEffect(() => {
     const moved = () => {
@@ -64,6 +104,110 @@ function RunnerLayers({
     };
   }, [map, onUserMove]);
 
+  /** Put the names where they fit (see label-layout.ts); the pane moves with the map while dragging. */
+  const placeLabels = useCallback(() => {
+    frame.current = null;
+    lastPlaced.current = performance.now();
+    const el = pane.current;
+    if (!el) return;
+    const { runners: all, colors: palette, followId: followed, peekId: peeked } = latest.current;
+    const size = map.getSize();
+    const candidates: LabelCandidate[] = [];
+    const byId = new Map<string, RunnerView>();
+    for (const r of all) {
+      const last = r.track[r.track.length - 1];
+      if (!last) continue;
+      const p = map.latLngToContainerPoint(latLng(last));
+      if (p.x < -20 || p.y < -20 || p.x > size.x + 20 || p.y > size.y + 20) continue;
+      byId.set(r.id, r);
+      const priority = r.id === followed ? 0 : r.id === peeked ? 1 : r.status === 'active' ? 2 : r.status === 'idle' ? 3 : 4;
+      candidates.push({ id: r.id, x: p.x, y: p.y, width: labelWidth(r.name), priority });
+    }
+    // The zoom and scale controls, the attribution and "Show all runners" stay uncovered.
+    const origin = map.getContainer().getBoundingClientRect();
+    const wrap = map.getContainer().parentElement ?? map.getContainer();
+    const obstacles = Array.from(wrap.querySelectorAll('.leaflet-control, .map-tools')).map((c) => {
+      const r = c.getBoundingClientRect();
+      return { x: r.left - origin.left - 4, y: r.top - origin.top - 4, width: r.width + 8, height: r.height + 8 };
+    });
+    const placed = layoutLabels(candidates, { width: size.x, height: size.y, obstacles });
+    const keep = new Set<string>();
+    for (const spot of placed) {
+      const r = byId.get(spot.id)!;
+      keep.add(spot.id);
+      let label = labelEls.current.get(spot.id);
+      if (!label) {
+        label = document.createElement('div');
+        label.className = 'runner-label';
+        label.dataset.runner = spot.id;
+        L.DomEvent.disableClickPropagation(label);
+        label.addEventListener('click', () => select.current(spot.id));
+        el.appendChild(label);
+        labelEls.current.set(spot.id, label);
+      }
+      // Names are text, never HTML.
+      if (label.textContent !== r.name) label.textContent = r.name;
+      // Only what changed is written: most labels stay put between two placements.
+      const look = `${palette.get(r.id) ?? r.color} ${spot.width} ${r.id === followed} ${r.id === peeked}`;
+      if (label.dataset.look !== look) {
+        label.dataset.look = look;
+        label.style.setProperty('--c', palette.get(r.id) ?? r.color);
+        label.style.width = `${spot.width}px`;
+        label.classList.toggle('followed', r.id === followed);
+        label.classList.toggle('peek', r.id === peeked);
+      }
+      const at = map.containerPointToLayerPoint([spot.x, spot.y]).round();
+      const pos = `${at.x},${at.y}`;
+      if (label.dataset.pos !== pos) {
+        label.dataset.pos = pos;
+        L.DomUtil.setPosition(label, at);
+      }
+    }
+    for (const [id, label] of labelEls.current) {
+      if (keep.has(id)) continue;
+      label.remove();
+      labelEls.current.delete(id);
+    }
+    placedIds.current = keep;
+  }, [map]);
+
+  /** After the map moved: place names in the next frame. */
+  const placeSoon = useCallback(() => {
+    if (timer.current !== null) clearTimeout(timer.current);
+    timer.current = null;
+    if (frame.current === null) frame.current = requestAnimationFrame(placeLabels);
+  }, [placeLabels]);
+
+  /** After runners moved: place names again, no more often than LABEL_EVERY_MS. */
+  const schedule = useCallback(() => {
+    if (frame.current !== null || timer.current !== null) return;
+    const wait = lastPlaced.current + LABEL_EVERY_MS - performance.now();
+    if (wait <= 0) frame.current = requestAnimationFrame(placeLabels);
+    else
+      timer.current = setTimeout(() => {
+        timer.current = null;
+        frame.current = requestAnimationFrame(placeLabels);
+      }, wait);
+  }, [placeLabels]);
+
+  useEffect(() => {
+    const el = map.getPane('runnerLabels') ?? map.createPane('runnerLabels');
+    el.classList.add('runner-labels', 'leaflet-zoom-hide');
+    el.style.zIndex = '650';
+    pane.current = el;
+    map.on('moveend zoomend resize viewreset', placeSoon);
+    const clear = () => peek.current(null);
+    map.on('click', clear);
+    return () => {
+      map.off('moveend zoomend resize viewreset', placeSoon);
+      map.off('click', clear);
+      if (frame.current !== null) cancelAnimationFrame(frame.current);
+      if (timer.current !== null) clearTimeout(timer.current);
+      for (const label of labelEls.current.values()) label.remove();
+      labelEls.current.clear();
+    };
+  }, [map, placeSoon]);
+
   useEffect(() => {
     const drawn = layers.current;
     if (drawnGeneration.current !== generation) {
@@ -72,44 +216,40 @@ function RunnerLayers({
         d.trail.remove();
       }
       drawn.clear();
+      field.current = null;
       drawnGeneration.current = generation;
     }
 
     const present = new Set<string>();
-    const permanentLabels = runners.length <= LABELS_UP_TO;
     for (const r of runners) {
       present.add(r.id);
       let d = drawn.get(r.id);
-      const followed = r.id === followId;
-      if (d && d.runner === r && d.labelled === permanentLabels && d.followed === followed) continue;
+      const color = colors.get(r.id) ?? r.color;
+      if (d && d.runner === r && d.color === color) continue;
       if (!d) {
-        const label = document.createElement('span');
-        const trail = L.polyline([], { color: r.color, weight: 4, opacity: 0.7, interactive: false, className: 'trail' });
+        const trail = L.polyline([], { color, weight: 4, opacity: 0.7, interactive: false, className: 'trail' });
         trail.addTo(map);
         trail.getElement()?.setAttribute('data-runner', r.id);
-        const marker = L.circleMarker([0, 0], {
-          renderer: canvas,
-          radius: 8,
-          color: '#ffffff',
-          weight: 2,
-          fillColor: r.color,
-          fillOpacity: 1,
+        const marker = L.circleMarker([0, 0], { renderer: canvas, radius: 8, color: '#ffffff', weight: 2, fillColor: color, fillOpacity: 1 });
+        const id = r.id;
+        marker.on('click', (e: L.LeafletMouseEvent) => {
+          // The map's own click (which hides a peeked name) is not for this tap.
+          L.DomEvent.stopPropagation(e as unknown as Event);
+          // On a touch screen the first tap on a runner whose name is hidden shows the name; the next one follows.
+          const touch = (e.originalEvent as PointerEvent).pointerType === 'touch';
+          if (touch && !placedIds.current.has(id)) peek.current(id);
+          else select.current(id);
         });
-        marker.on('click', () => select.current(r.id));
-        d = { runner: null, labelled: null, followed, marker, trail, label, lastDrawn: undefined, drawn: 0, onMap: false };
+        marker.on('mouseover', () => peek.current(id));
+        marker.on('mouseout', () => peek.current(null));
+        d = { runner: null, color, marker, trail, lastDrawn: undefined, drawn: 0, onMap: false };
         drawn.set(r.id, d);
       }
-      if (d.labelled !== permanentLabels) {
-        d.marker.unbindTooltip();
-        d.marker.bindTooltip(d.label, { permanent: permanentLabels, direction: 'right', offset: [10, 0], className: 'runner-label' });
-        d.labelled = permanentLabels;
-      }
       d.runner = r;
-      d.followed = followed;
-      // Names are text, never HTML.
-      if (d.label.textContent !== r.name) d.label.textContent = r.name;
+      d.color = color;
 
       const appended = d.drawn > 0 && r.track.length >= d.drawn && r.track[d.drawn - 1] === d.lastDrawn;
+      const from = appended ? d.drawn : 0;
       if (appended && r.track.length > d.drawn) {
         // One redraw for all the new points, not one each.
         const ll = d.trail.getLatLngs() as L.LatLng[];
@@ -117,6 +257,11 @@ function RunnerLayers({
         d.trail.setLatLngs(ll);
       } else if (!appended && (r.track.length !== d.drawn || r.track[d.drawn - 1] !== d.lastDrawn)) {
         d.trail.setLatLngs(r.track.map(latLng));
+      }
+      for (let i = from; i < r.track.length; i++) {
+        const p = r.track[i]!;
+        if (field.current) field.current.extend([p[0], p[1]]);
+        else field.current = L.latLngBounds([p[0], p[1]], [p[0], p[1]]);
       }
       d.drawn = r.track.length;
       d.lastDrawn = r.track[r.track.length - 1];
@@ -130,12 +275,8 @@ function RunnerLayers({
           d.onMap = true;
         }
       }
-      const tooltip = d.marker.getTooltip()?.getElement();
-      tooltip?.style.setProperty('--c', r.color);
-      tooltip?.classList.toggle('followed', followed);
-      tooltip?.setAttribute('data-runner', r.id);
-      d.marker.setStyle({ fillColor: r.color, fillOpacity: r.status === 'active' ? 1 : 0.45 });
-      d.trail.setStyle({ color: r.color, opacity: r.status === 'active' ? 0.75 : 0.4 });
+      d.marker.setStyle({ fillColor: color, fillOpacity: r.status === 'active' ? 1 : 0.5 });
+      d.trail.setStyle({ color, opacity: r.status === 'active' ? 0.75 : 0.45 });
     }
     for (const [id, d] of drawn) {
       if (present.has(id)) continue;
@@ -146,6 +287,18 @@ function RunnerLayers({
 
     programmatic.current = true;
     try {
+      // Zoom and pan stay around the field: nobody gets lost at 20 m scale over an empty park.
+      const f = field.current;
+      if (f && (!limit.current || !limit.current.contains(f))) {
+        const c = f.getCenter();
+        const around = c.toBounds(FIELD_MARGIN_M * 2);
+        const sw = f.getSouthWest().toBounds(FIELD_MARGIN_M * 2);
+        const ne = f.getNorthEast().toBounds(FIELD_MARGIN_M * 2);
+        const next = L.latLngBounds(sw.getSouthWest(), ne.getNorthEast()).extend(around);
+        limit.current = next;
+        map.setMaxBounds(next.pad(0.25));
+        map.setMinZoom(Math.max(2, map.getBoundsZoom(next, false)));
+      }
       const followed = followId ? drawn.get(followId)?.lastDrawn : undefined;
       if (followed) {
         map.setView(latLng(followed), Math.max(map.getZoom(), 15), { animate: false });
@@ -162,22 +315,26 @@ function RunnerLayers({
     } finally {
       programmatic.current = false;
     }
-  }, [map, canvas, runners, generation, followId, autoFit]);
+    schedule();
+  }, [map, canvas, runners, colors, generation, followId, autoFit, schedule]);
+
+  useEffect(() => placeSoon(), [peekId, followId, placeSoon]);
 
   return null;
 }
 
 export default function LiveMap(props: LiveMapProps) {
   const [autoFit, setAutoFit] = useState(true);
+  const [peekId, setPeekId] = useState<string | null>(null);
   const onUserMove = useCallback(() => setAutoFit(false), []);
   const { onSelect } = props;
   const hasPoints = props.runners.some((r) => r.track.length > 0);
   return (
     <div className="map-wrap" data-testid="map">
-      <MapContainer center={[20, 0]} zoom={2} minZoom={2} worldCopyJump>
-        <TileLayer url={props.tileUrl} attribution={props.tileAttribution} maxZoom={19} />
+      <MapContainer center={[20, 0]} zoom={2} minZoom={2} maxZoom={MAX_ZOOM} maxBoundsViscosity={1} worldCopyJump>
+        <TileLayer url={props.tileUrl} attribution={props.tileAttribution} maxZoom={MAX_ZOOM} />
         <ScaleControl position="bottomleft" />
-        <RunnerLayers {...props} autoFit={autoFit} onUserMove={onUserMove} />
+        <RunnerLayers {...props} autoFit={autoFit} peekId={peekId} onPeek={setPeekId} onUserMove={onUserMove} />
       </MapContainer>
       {!hasPoints && (
         <div className="map-empty">

@@ -2,23 +2,43 @@
 
 import Link from 'next/link';
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
+import { shareableOrigin } from '../client/addresses';
+import { assignColors, colorName } from '../client/colors';
+import type { ClientConfig } from '../lib/page-data';
 import { type EventInfo, LIMITS, type RunnerInfo } from '../lib/protocol';
-import { QrCode } from './QrCode';
+import { ContrastToggle } from './ContrastToggle';
+import { LinkActions } from './LinkActions';
+import { AddressNote, QrCode } from './QrCode';
+import { STATUS_TEXT } from './RunnerList';
 import { ShareLinks } from './ShareLinks';
 import { ago, useNow } from './useNow';
 
 type Summary = RunnerInfo & { points: number };
 
-/** The organiser token arrives in the link's #fragment (never sent to the server's logs) and is kept on this device. */
-function takeToken(eventId: string): string | null {
-  const key = `trackside:${eventId}:organiser`;
+const tokenKey = (eventId: string) => `trackside:${eventId}:organiser`;
+/** Set by the landing page for the event it just created: the organiser link is shown once, big. */
+export const createdKey = (eventId: string) => `trackside:${eventId}:created`;
+
+/**
+ * The organiser token arrives in the link's #fragment (never sent to the server's logs) and is kept on
+ * this device; the address bar loses it so it is not left in the history or on screen.
+ */
+function takeToken(eventId: string): { token: string | null; fresh: boolean } {
   const fromLink = new URLSearchParams(window.location.hash.slice(1)).get('token');
   if (fromLink) {
-    localStorage.setItem(key, fromLink);
+    localStorage.setItem(tokenKey(eventId), fromLink);
     history.replaceState(null, '', window.location.pathname);
-    return fromLink;
+    return { token: fromLink, fresh: sessionStorage.getItem(createdKey(eventId)) === '1' };
   }
-  return localStorage.getItem(key);
+  return { token: localStorage.getItem(tokenKey(eventId)), fresh: false };
+}
+
+/** The token in a pasted organiser link (or a bare token). */
+export function tokenFromLink(text: string): string | null {
+  const t = text.trim();
+  const m = /[#&?]token=([A-Za-z0-9_-]+)/.exec(t);
+  const token = m ? m[1]! : t;
+  return /^[A-Za-z0-9_-]{16,128}$/.test(token) ? token : null;
 }
 
 async function call(path: string, token: string, init: RequestInit = {}): Promise<Response> {
@@ -33,8 +53,98 @@ async function call(path: string, token: string, init: RequestInit = {}): Promis
   return res;
 }
 
-export function OrganiserView({ event: initial }: { event: EventInfo }) {
+function OrganiserLink({ url, fresh, onKept }: { url: string; fresh: boolean; onKept: () => void }) {
+  const [shown, setShown] = useState(false);
+  if (fresh) {
+    return (
+      <section className="panel organiser-link fresh" aria-labelledby="organiser-link-heading" data-testid="organiser-link-fresh">
+        <h2 id="organiser-link-heading">Keep your organiser link</h2>
+        <p style={{ margin: 0 }}>
+          This link is the key to manage the event: ending it, removing runners, protecting it. It is kept on this device; to
+          manage the event from another device, save it now (in a password manager, or send it to yourself). Whoever has it can
+          manage the event, so share it with nobody else.
+        </p>
+        <input readOnly aria-label="Organiser link" value={url} onFocus={(e) => e.currentTarget.select()} />
+        <LinkActions url={url} title="Organiser link" what="organiser link" />
+        <div>
+          <button type="button" className="btn primary" onClick={onKept}>
+            I have kept it
+          </button>
+        </div>
+      </section>
+    );
+  }
+  return (
+    <section className="panel organiser-link" aria-labelledby="organiser-link-heading">
+      <h2 id="organiser-link-heading">Organiser link</h2>
+      <p className="small muted" style={{ margin: 0 }}>
+        Kept on this device. Open it on another device to manage the event there; whoever has it can manage the event.
+      </p>
+      <div>
+        <button type="button" className="btn" aria-expanded={shown} onClick={() => setShown((s) => !s)}>
+          {shown ? 'Hide organiser link' : 'Show organiser link'}
+        </button>
+      </div>
+      {shown && (
+        <>
+          <input readOnly aria-label="Organiser link" value={url} onFocus={(e) => e.currentTarget.select()} />
+          <LinkActions url={url} title="Organiser link" what="organiser link" />
+        </>
+      )}
+    </section>
+  );
+}
+
+function NeedsToken({ eventId, onToken }: { eventId: string; onToken: (token: string) => void }) {
+  const [text, setText] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    const token = tokenFromLink(text);
+    if (!token) {
+      setError('That is not an organiser link: paste the whole link you kept, with the part after #token=.');
+      return;
+    }
+    try {
+      // An organiser-only read: it answers only to this event's organiser token.
+      await call(`/api/events/${eventId}/links`, token);
+    } catch {
+      setError('That link does not manage this event: check it is the organiser link for this event.');
+      return;
+    }
+    localStorage.setItem(tokenKey(eventId), token);
+    onToken(token);
+  }
+  return (
+    <main className="not-found">
+      <h1>Organiser link needed</h1>
+      <p className="muted">
+        This page manages the event. Open it with the organiser link shown when the event was created, or paste that link here.
+      </p>
+      <form onSubmit={(e) => void submit(e)}>
+        <label className="field">
+          Organiser link
+          <input value={text} onChange={(e) => setText(e.target.value)} placeholder={`…/e/${eventId}/organise#token=…`} autoComplete="off" />
+        </label>
+        {error && (
+          <p className="form-error" role="alert">
+            {error}
+          </p>
+        )}
+        <button className="btn primary" type="submit" disabled={!text.trim()}>
+          Open
+        </button>
+      </form>
+      <Link className="btn" href={`/e/${eventId}`}>
+        Watch the event
+      </Link>
+    </main>
+  );
+}
+
+export function OrganiserView({ event: initial, config }: { event: EventInfo; config: ClientConfig }) {
   const [token, setToken] = useState<string | null | undefined>(undefined);
+  const [fresh, setFresh] = useState(false);
   const [event, setEvent] = useState(initial);
   const [runners, setRunners] = useState<Summary[]>([]);
   const [code, setCode] = useState('');
@@ -43,9 +153,11 @@ export function OrganiserView({ event: initial }: { event: EventInfo }) {
   const now = useNow(5000);
 
   useEffect(() => {
-    setToken(takeToken(initial.id));
-    setOrigin(window.location.origin);
-  }, [initial.id]);
+    const found = takeToken(initial.id);
+    setToken(found.token);
+    setFresh(found.fresh);
+    setOrigin(shareableOrigin(window.location.origin, config.reachableUrls).origin);
+  }, [initial.id, config.reachableUrls]);
 
   const refresh = useCallback(async () => {
     if (!token) return;
@@ -73,22 +185,13 @@ export function OrganiserView({ event: initial }: { event: EventInfo }) {
   }
 
   if (token === undefined) return null;
-  if (!token) {
-    return (
-      <main className="not-found">
-        <h1>Organiser link needed</h1>
-        <p className="muted">
-          This page opens with the organiser link you were given when the event was created, on the device that created it.
-        </p>
-        <Link className="btn primary" href={`/e/${initial.id}`}>
-          Watch the event
-        </Link>
-      </main>
-    );
-  }
+  if (!token) return <NeedsToken eventId={initial.id} onToken={setToken} />;
 
+  // The colours spectators see: assigned among the runners they are shown (those with a fix).
+  const colors = assignColors(runners.filter((r) => r.lastSeen !== null));
   const spectatorPath = `/e/${event.id}`;
   const runnerPath = `/e/${event.id}/run`;
+  const organiserUrl = `${origin}/e/${event.id}/organise#token=${token}`;
   const setViewCode = (e: FormEvent) => {
     e.preventDefault();
     void act(
@@ -103,10 +206,13 @@ export function OrganiserView({ event: initial }: { event: EventInfo }) {
         <Link href="/" className="brand">
           Track<span>side</span>
         </Link>
-        <h1>Organise: {event.name}</h1>
-        <span className={`pill ${event.status === 'live' ? 'ok' : 'warn'}`} data-testid="event-status">
-          {event.status === 'live' ? 'Live' : 'Finished'}
-        </span>
+        <h1 title={`Organise: ${event.name}`}>Organise: {event.name}</h1>
+        <div className="links">
+          <span className={`pill ${event.status === 'live' ? 'ok' : 'neutral'}`} data-testid="event-status" role="status">
+            {event.status === 'live' ? 'Live' : 'Finished'}
+          </span>
+          <ContrastToggle />
+        </div>
       </header>
       <main className="organiser">
         {message && (
@@ -114,30 +220,37 @@ export function OrganiserView({ event: initial }: { event: EventInfo }) {
             {message.text}
           </div>
         )}
-        <section className="panel">
-          <h2>Share</h2>
+        {origin && (
+          <OrganiserLink
+            url={organiserUrl}
+            fresh={fresh}
+            onKept={() => {
+              sessionStorage.removeItem(createdKey(event.id));
+              setFresh(false);
+            }}
+          />
+        )}
+        <section className="panel" aria-labelledby="share-heading">
+          <h2 id="share-heading">Share</h2>
           <div className="links-grid">
             <div className="link-box">
               <strong>Spectators</strong>
-              <QrCode path={spectatorPath} label="the spectator link" />
+              <QrCode path={spectatorPath} label="the spectator link" reachable={config.reachableUrls} title={`Watch: ${event.name}`} quiet />
               <Link href={spectatorPath}>Open the spectator view</Link>
             </div>
             <div className="link-box">
               <strong>Runners</strong>
-              <QrCode path={runnerPath} label="the runner link" />
+              <QrCode path={runnerPath} label="the runner link" reachable={config.reachableUrls} title={`Run: ${event.name}`} quiet />
               <Link href={runnerPath}>Open the runner page</Link>
             </div>
           </div>
-          <p className="small muted">
-            Keep this page&apos;s own address private: it lets whoever has it manage the event. Bookmark it as{' '}
-            <code>{`${origin}/e/${event.id}/organise#token=…`}</code> from the link you received.
-          </p>
+          <AddressNote path={runnerPath} reachable={config.reachableUrls} gps />
         </section>
 
-        <ShareLinks eventId={event.id} runners={runners} call={(path, init) => call(path, token, init)} />
+        <ShareLinks eventId={event.id} runners={runners} origin={origin} call={(path, init) => call(path, token, init)} />
 
-        <section className="panel">
-          <h2>View code</h2>
+        <section className="panel" aria-labelledby="code-heading">
+          <h2 id="code-heading">View code</h2>
           <p className="muted">
             {event.protected
               ? 'This event is protected: spectators must enter the view code.'
@@ -172,53 +285,71 @@ export function OrganiserView({ event: initial }: { event: EventInfo }) {
           </form>
         </section>
 
-        <section className="panel">
-          <h2>Runners ({runners.length})</h2>
+        <section className="panel runner-list" aria-labelledby="organiser-runners-heading">
+          <h2 id="organiser-runners-heading">Runners ({runners.length})</h2>
           {runners.length === 0 ? (
             <p className="muted">No runners yet.</p>
           ) : (
-            <table className="runner-table">
-              <thead>
-                <tr>
-                  <th>Runner</th>
-                  <th>Seen</th>
-                  <th className="num">Points</th>
-                  <th />
-                </tr>
-              </thead>
-              <tbody>
-                {runners.map((r) => (
-                  <tr key={r.id} data-runner={r.id}>
-                    <td>
-                      <div className="who">
-                        <span className="swatch" style={{ background: r.color }} />
-                        <span>{r.name}</span>
-                      </div>
-                      <span className={`status ${r.status}`}>{r.status}</span>
-                    </td>
-                    <td className="small">{ago(r.lastSeen, now)}</td>
-                    <td className="num">{r.points}</td>
-                    <td className="num">
-                      <button
-                        className="btn danger"
-                        type="button"
-                        onClick={() => {
-                          if (!window.confirm(`Remove ${r.name} and delete their track?`)) return;
-                          void act(() => call(`/api/events/${event.id}/runners/${r.id}`, token, { method: 'DELETE' }), `${r.name} was removed.`);
-                        }}
-                      >
-                        Remove
-                      </button>
-                    </td>
+            <div className="runner-scroll">
+              <table className="runner-table">
+                <thead>
+                  <tr>
+                    <th className="col-who" scope="col">
+                      Runner
+                    </th>
+                    <th className="col-seen p3" scope="col">
+                      Seen
+                    </th>
+                    <th className="num col-points p2" scope="col">
+                      Points
+                    </th>
+                    <th className="col-actions" scope="col">
+                      <span className="visually-hidden">Actions</span>
+                    </th>
                   </tr>
-                ))}
-              </tbody>
-            </table>
+                </thead>
+                <tbody>
+                  {runners.map((r) => (
+                    <tr key={r.id} data-runner={r.id}>
+                      <td className="col-who">
+                        <div className="who" title={r.name}>
+                          <span className="swatch" style={{ background: colors.get(r.id) ?? r.color }} aria-hidden="true" />
+                          <span className="runner-name">{r.name}</span>
+                          <span className="visually-hidden">, {colorName(colors.get(r.id) ?? r.color)}</span>
+                        </div>
+                        <div className="runner-meta">
+                          <span className={`status ${r.lastSeen === null ? 'waiting' : r.status}`}>
+                            {r.lastSeen === null ? 'no position yet' : STATUS_TEXT[r.status]}
+                          </span>
+                          <span className="alt alt-p3">{ago(r.lastSeen, now)}</span>
+                          <span className="alt alt-p2">{r.points} points</span>
+                        </div>
+                      </td>
+                      <td className="small p3">{ago(r.lastSeen, now)}</td>
+                      <td className="num p2">{r.points}</td>
+                      <td className="num">
+                        <button
+                          className="btn danger small"
+                          type="button"
+                          aria-label={`Remove ${r.name}`}
+                          onClick={() => {
+                            if (!window.confirm(`Remove ${r.name} and delete their track?`)) return;
+                            void act(() => call(`/api/events/${event.id}/runners/${r.id}`, token, { method: 'DELETE' }), `${r.name} was removed.`);
+                          }}
+                        >
+                          Remove
+                        </button>
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
           )}
         </section>
 
-        <section className="panel">
-          <h2>End the event</h2>
+        <section className="panel" aria-labelledby="end-heading">
+          <h2 id="end-heading">End the event</h2>
           <p className="muted">Sharing stops for every runner; spectators see that it has finished and can still view the map.</p>
           <button
             className="btn danger"

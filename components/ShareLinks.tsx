@@ -2,6 +2,7 @@
 
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
 import { LIMITS, type RunnerInfo, type ShareLink, shareLinkState } from '../lib/protocol';
+import { LinkActions } from './LinkActions';
 
 const EXPIRY_CHOICES = [
   { label: 'Never', hours: 0 },
@@ -15,10 +16,13 @@ const EXPIRY_CHOICES = [
 export function ShareLinks({
   eventId,
   runners,
+  origin,
   call,
 }: {
   eventId: string;
   runners: RunnerInfo[];
+  /** Where other devices reach this server. */
+  origin: string;
   call: (path: string, init?: RequestInit) => Promise<Response>;
 }) {
   const [links, setLinks] = useState<ShareLink[]>([]);
@@ -26,7 +30,6 @@ export function ShareLinks({
   const [chosen, setChosen] = useState<Set<string>>(new Set());
   const [hours, setHours] = useState(0);
   const [error, setError] = useState<string | null>(null);
-  const [copied, setCopied] = useState<string | null>(null);
 
   const refresh = useCallback(async () => {
     const res = await call(`/api/events/${eventId}/links`);
@@ -57,7 +60,7 @@ export function ShareLinks({
     }
   }
 
-  const url = (l: ShareLink) => `${window.location.origin}/s/${l.token}`;
+  const url = (l: ShareLink) => `${origin}/s/${l.token}`;
   const names = new Map(runners.map((r) => [r.id, r.name]));
   const now = Date.now();
 
@@ -95,7 +98,7 @@ export function ShareLinks({
         )}
         <label className="small">
           Expires{' '}
-          <select aria-label="Expires" value={hours} onChange={(e) => setHours(Number(e.target.value))}>
+          <select value={hours} onChange={(e) => setHours(Number(e.target.value))}>
             {EXPIRY_CHOICES.map((c) => (
               <option key={c.hours} value={c.hours}>
                 {c.label}
@@ -128,16 +131,7 @@ export function ShareLinks({
                 </div>
                 <div className="row-actions">
                   <input readOnly aria-label="Link address" value={url(l)} onFocus={(e) => e.target.select()} />
-                  <button
-                    className="btn"
-                    type="button"
-                    onClick={() => {
-                      void navigator.clipboard?.writeText(url(l)).catch(() => {});
-                      setCopied(l.id);
-                    }}
-                  >
-                    {copied === l.id ? 'Copied' : 'Copy'}
-                  </button>
+                  <LinkActions url={url(l)} title={l.label || 'Trackside'} what={`link ${l.label || 'untitled'}`} />
                   {state === 'active' && (
                     <button
                       className="btn danger"

@@ -3,7 +3,8 @@
 import dynamic from 'next/dynamic';
 import Link from 'next/link';
 import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'react';
-import { emptyEventView, type LocalAction, reduceEventView } from '../client/event-view';
+import { assignColors } from '../client/colors';
+import { emptyEventView, type LocalAction, reduceEventView, type RunnerView } from '../client/event-view';
 import { loadFullTrack } from '../client/track-pages';
 import { type ConnectionState, LiveSocket, type Transport } from '../client/live-socket';
 import { ErrorCode, type EventInfo, type ServerMessage } from '../lib/protocol';
@@ -11,6 +12,7 @@ import { liveUrl } from '../client/ws-url';
 import type { ClientConfig } from '../lib/page-data';
 import { CheerForm, type CheerStatus } from './CheerForm';
 import { ConnectionBadge } from './ConnectionBadge';
+import { ContrastToggle } from './ContrastToggle';
 import { HappinessPanel } from './HappinessPanel';
 import { JoinQr } from './JoinQr';
 import { RunnerList } from './RunnerList';
@@ -26,6 +28,8 @@ const LiveMap = dynamic(() => import('./LiveMap'), {
     </div>
   ),
 });
+
+const hasFix = (r: RunnerView) => r.lastSeen !== null || r.track.length > 0;
 
 export function SpectatorView({ event, config, share }: { event: EventInfo; config: ClientConfig; share?: string }) {
   // Messages are applied in batches, once per animation frame, however fast they arrive.
@@ -123,8 +127,16 @@ export function SpectatorView({ event, config, share }: { event: EventInfo; conf
     detailFor.current = null;
   }, [view.generation]);
 
-  const runners = useMemo(() => view.order.flatMap((id) => (view.runners[id] ? [view.runners[id]] : [])), [view]);
-  const selectedRunner = selected ? (view.runners[selected] ?? null) : null;
+  // A runner appears to spectators with their first fix (someone whose location is blocked never does).
+  const runners = useMemo(
+    () => view.order.flatMap((id) => (view.runners[id] && hasFix(view.runners[id]) ? [view.runners[id]] : [])),
+    [view],
+  );
+  // Colours are assigned again only when someone joins or changes colour, so the map keeps its caches.
+  const colorKey = runners.map((r) => `${r.id}${r.color}`).join();
+  // eslint-disable-next-line react-hooks/exhaustive-deps
+  const colors = useMemo(() => assignColors(runners), [colorKey]);
+  const selectedRunner = selected && view.runners[selected] && hasFix(view.runners[selected]) ? view.runners[selected] : null;
   const select = useCallback((id: string | null) => {
     setSelected(id);
     setCheer({ state: 'idle' });
@@ -167,17 +179,29 @@ export function SpectatorView({ event, config, share }: { event: EventInfo; conf
         <Link href="/" className="brand">
           Track<span>side</span>
         </Link>
-        <h1>{info.name}</h1>
+        <h1 title={info.name}>{info.name}</h1>
         <div className="links">
-          <ConnectionBadge state={conn.state} retryInMs={conn.retryInMs} transport={conn.transport} />
-          {info.status === 'live' && !share && <JoinQr path={`/e/${event.id}/run`} />}
+          {info.status === 'finished' ? (
+            <span className="pill neutral" role="status" data-testid="event-status">
+              Finished
+            </span>
+          ) : (
+            <ConnectionBadge state={conn.state} retryInMs={conn.retryInMs} transport={conn.transport} />
+          )}
+          {info.status === 'live' && !share && <JoinQr path={`/e/${event.id}/run`} reachable={config.reachableUrls} eventName={info.name} />}
+          <ContrastToggle />
         </div>
       </header>
-      {info.status === 'finished' && <div className="finished-banner">This event has finished. The map shows where everyone went.</div>}
       {lock && <ViewCodeForm wrong={lock === 'wrong'} onSubmit={unlock} />}
-      <main className="spectator-main">
+      <main className={`spectator-main${info.status === 'finished' ? ' has-banner' : ''}`}>
+        {info.status === 'finished' && (
+          <p className="finished-banner" role="status">
+            This event has finished. The map shows where everyone went.
+          </p>
+        )}
         <LiveMap
           runners={runners}
+          colors={colors}
           generation={view.generation}
           followId={selected}
           onSelect={select}
@@ -185,8 +209,8 @@ export function SpectatorView({ event, config, share }: { event: EventInfo; conf
           tileAttribution={config.tileAttribution}
         />
         <aside className="sidebar">
-          <RunnerList runners={runners} clockOffset={view.clockOffset} selected={selected} onSelect={select} />
-          <CheerForm runner={selectedRunner} status={cheer} onSend={sendCheer} />
+          <RunnerList runners={runners} colors={colors} clockOffset={view.clockOffset} selected={selected} onSelect={select} />
+          <CheerForm runner={selectedRunner} status={cheer} finished={info.status === 'finished'} onSend={sendCheer} />
           <HappinessPanel samples={view.happiness} />
           <section className="panel downloads" aria-labelledby="downloads-heading">
             <h2 id="downloads-heading">Download</h2>

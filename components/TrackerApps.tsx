@@ -1,6 +1,7 @@
 'use client';
 
 import { useEffect, useState } from 'react';
+import { shareableOrigin } from '../client/addresses';
 import { loadIdentity } from '../client/runner-session';
 import { osmandTemplate, owntracksConfigLink, owntracksUrl, traccarServerUrl, traccarSetupLink } from '../lib/ingest-urls';
 import { QrCode } from './QrCode';
@@ -46,16 +47,27 @@ function Copy({ label, value }: { label: string; value: string }) {
  * settings for each. `runnerId` is the runner's id once they have joined (null before); the token comes from
  * this browser's saved identity. `name` names the runner in OwnTracks.
  */
-export function TrackerApps({ eventId, runnerId, name = '' }: { eventId: string; runnerId: string | null; name?: string }) {
+export function TrackerApps({
+  eventId,
+  runnerId,
+  name = '',
+  reachable = [],
+}: {
+  eventId: string;
+  runnerId: string | null;
+  name?: string;
+  reachable?: readonly string[];
+}) {
   const [origin, setOrigin] = useState('');
   const [key, setKey] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [problem, setProblem] = useState<string | null>(null);
 
   useEffect(() => {
-    setOrigin(window.location.origin);
+    // Apps run on the phone: a loopback page gives them the server's network address instead.
+    setOrigin(shareableOrigin(window.location.origin, reachable).origin);
     setKey(runnerId ? loadKey(eventId, runnerId) : null);
-  }, [eventId, runnerId]);
+  }, [eventId, runnerId, reachable]);
 
   async function change(method: 'POST' | 'DELETE') {
     const identity = loadIdentity(localStorage, eventId);

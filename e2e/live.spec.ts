@@ -30,7 +30,7 @@ async function startSharing(runner: Page, eventId: string, name: string) {
   await runner.getByLabel('Your name').fill(name);
   await runner.getByRole('button', { name: 'Start sharing' }).click();
   await expect(runner.getByRole('button', { name: 'Stop sharing' })).toBeVisible();
-  await expect(runner.getByTestId('connection')).toHaveText('Live');
+  await expect(runner.getByTestId('connection')).toHaveText('Connected');
   await expect(runner.getByTestId('acked')).toContainText('1');
 }
 

@@ -41,14 +41,23 @@ test('the organiser protects the event with a view code, removes a runner and en
   await expect(page.getByText('Bo was removed.')).toBeVisible();
   await expect(spectator.locator('.runner-label')).toHaveCount(1);
   await expect(bo.getByTestId('server-problem')).toContainText('removed');
-  await expect(bo.getByRole('button', { name: 'Start sharing' })).toBeVisible();
+  // A removed runner's page cannot start again, not even after a reload.
+  await expect(bo.getByRole('button', { name: 'Start sharing' })).toBeDisabled();
+  await expect(bo.getByTestId('runner-status')).toHaveText('Removed by the organiser');
+  await bo.reload();
+  await expect(bo.getByRole('button', { name: 'Start sharing' })).toBeDisabled();
+  await expect(bo.getByTestId('server-problem')).toContainText('removed you');
 
   // Ending the event: sharing stops on the phone, spectators see it finished, the map stays.
   await page.getByRole('button', { name: 'End event' }).click();
   await expect(page.getByTestId('event-status')).toHaveText('Finished');
   await expect(ada.getByTestId('server-problem')).toContainText('ended this event');
-  await expect(ada.getByRole('button', { name: 'Start sharing' })).toBeVisible();
+  await expect(ada.getByRole('button', { name: 'Start sharing' })).toBeDisabled();
+  await expect(ada.getByTestId('runner-status')).toHaveText('Event finished');
   await expect(spectator.getByText('This event has finished')).toBeVisible();
+  // A finished event never says it is live.
+  await expect(spectator.getByTestId('event-status')).toHaveText('Finished');
+  await expect(spectator.getByText('Live', { exact: true })).toHaveCount(0);
   await expect(spectator.locator('.runner-label', { hasText: 'Ada' })).toBeVisible();
   await spectatorCtx.close();
   await ada.context().close();

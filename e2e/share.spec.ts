@@ -90,7 +90,7 @@ test('a runner whose network blocks WebSocket still shares over HTTP posts', asy
   await phone.goto(`/e/${eventId}/run`);
   await phone.getByLabel('Your name').fill('Cleo');
   await phone.getByRole('button', { name: 'Start sharing' }).click();
-  await expect(phone.getByTestId('connection')).toHaveText('Live (fallback: SSE)', { timeout: 20_000 });
+  await expect(phone.getByTestId('connection')).toHaveText('Connected (fallback: SSE)', { timeout: 20_000 });
   await expect(phone.getByTestId('acked')).toHaveText('1');
   await ctx.setGeolocation(step(1));
   await expect(phone.getByTestId('acked')).toHaveText('2');

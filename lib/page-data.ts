@@ -7,6 +7,8 @@ import type { EventInfo, ShareLink, ShareLinkState } from './protocol';
 export interface ClientConfig {
   tileUrl: string;
   tileAttribution: string;
+  /** Addresses the server is reachable at, as printed at start-up (phones need one that is not loopback). */
+  reachableUrls: string[];
 }
 
 export interface PageData {

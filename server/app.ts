@@ -8,7 +8,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
-import { providePageData } from '../lib/page-data';
+import { type ClientConfig, providePageData } from '../lib/page-data';
 import { CloseCode, WS_PATH } from '../lib/protocol';
 import type { Config } from './config';
 import type { RoomTimings } from './domain/event-room';
@@ -20,6 +20,7 @@ import { archiveInactive } from './jobs/archive';
 import { purgeInactive } from './jobs/retention';
 import { Live } from './live/core';
 import { log } from './log';
+import { reachableUrls } from './network';
 import { newNonce, pageHeaders } from './security-headers';
 import { startSimulation, type Simulation } from './simulator';
 import { openStore } from './storage/open';
@@ -87,6 +88,8 @@ export async function startTrackside({ config, pages, store, timings, heartbeatM
     heartbeatMs,
     accepting: () => accepting,
   });
+  // The reachable addresses are known once the server listens (PORT=0 picks the port).
+  const clientConfig: ClientConfig = { tileUrl: config.tileUrl, tileAttribution: config.tileAttribution, reachableUrls: [] };
   providePageData({
     listEvents: () =>
       live.index.list((id) => {
@@ -97,7 +100,7 @@ export async function startTrackside({ config, pages, store, timings, heartbeatM
       }),
     getEvent: (id) => live.index.info(id),
     resolveShareLink: (token) => live.index.resolveLink(token),
-    clientConfig: { tileUrl: config.tileUrl, tileAttribution: config.tileAttribution },
+    clientConfig,
   });
 
   const api = apiRouter();
@@ -168,6 +171,7 @@ export async function startTrackside({ config, pages, store, timings, heartbeatM
 
   const port = (server.address() as AddressInfo).port;
   const scheme = tls ? 'https' : 'http';
+  clientConfig.reachableUrls = reachableUrls(scheme, config.host, port);
   const url = `${scheme}://127.0.0.1:${port}`;
   const wsUrl = `${tls ? 'wss' : 'ws'}://127.0.0.1:${port}${WS_PATH}`;
 

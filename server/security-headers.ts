@@ -24,6 +24,9 @@ export function pageHeaders(opts: { tileUrl: string; nonce: string; dev: boolean
     `img-src 'self' data: blob: ${tileSource(opts.tileUrl)}`,
     "connect-src 'self' ws: wss:",
     "font-src 'self'",
+    // The app-shell service worker (public/sw.js) and the web app manifest come from this server only.
+    "worker-src 'self'",
+    "manifest-src 'self'",
     "object-src 'none'",
     "base-uri 'self'",
     "form-action 'self'",

@@ -125,11 +125,11 @@ test('SIGKILL mid-run loses no acknowledged point; after a restart every point i
     let duplicates = 0;
     for (const s of sessions) {
       const row = after.get(s.snapshot.runnerId!)!;
-      sent += s.snapshot.sent;
+      sent += s.snapshot.taken;
       storedCount += row.count;
       duplicates += row.count - row.distinct;
-      assert.equal(row.count, s.snapshot.sent, 'every fix taken is stored');
-      assert.equal(s.snapshot.acked, s.snapshot.sent, 'and acknowledged');
+      assert.equal(row.count, s.snapshot.taken, 'every fix taken is stored');
+      assert.equal(s.snapshot.acked, s.snapshot.taken, 'and acknowledged');
     }
     assert.equal(duplicates, 0);
 

@@ -14,7 +14,8 @@ export async function generateMetadata({ params }: Props): Promise<Metadata> {
 
 export default async function OrganisePage({ params }: Props) {
   const { id } = await params;
-  const event = pageData().getEvent(id);
+  const data = pageData();
+  const event = data.getEvent(id);
   if (!event) notFound();
-  return <OrganiserView event={event} />;
+  return <OrganiserView event={event} config={data.clientConfig} />;
 }

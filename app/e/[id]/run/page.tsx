@@ -14,7 +14,8 @@ export async function generateMetadata({ params }: Props): Promise<Metadata> {
 
 export default async function RunnerPage({ params }: Props) {
   const { id } = await params;
-  const event = pageData().getEvent(id);
+  const data = pageData();
+  const event = data.getEvent(id);
   if (!event) notFound();
-  return <RunnerView event={event} />;
+  return <RunnerView event={event} config={data.clientConfig} />;
 }
