@@ -9,7 +9,9 @@
  * For each server and each spectator count S, R runners send one position a second for `duration`
  * seconds; the load generators (separate processes) count what arrives and time a sample.
  * Prints a table and Trackside ÷ peer ratios, and writes bench/results/<time>.json and latest.json.
- * `--browser` instead measures the spectator page in Chromium with 1,000 runners (bench/browser.ts).
+ * `--browser` instead measures the spectator page in Chromium with 1,000 runners (bench/browser.ts),
+ * `--race` a whole race in bounded memory (bench/race.ts), and `--limit` finds, for Trackside and the bare
+ * broadcaster, the largest S that still meets the delivery objective.
  */
 import { type ChildProcess, execSync, fork, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -29,6 +31,14 @@ const { values: args } = parseArgs({
     tick: { type: 'string', default: '100' },
     browser: { type: 'boolean', default: false },
     quick: { type: 'boolean', default: false },
+    /** Find, for Trackside and the bare broadcaster, the largest S that meets the delivery objective. */
+    limit: { type: 'boolean', default: false },
+    race: { type: 'boolean', default: false },
+    fixes: { type: 'string' },
+    protocol: { type: 'string' },
+    live: { type: 'string' },
+    port: { type: 'string' },
+    keep: { type: 'boolean' },
   },
 });
 
@@ -73,6 +83,9 @@ function startServer(kind: ServerKind, dataDir: string): ChildProcess {
       DEMO: '0',
       TICK_MS: args.tick,
       MAX_CONNECTIONS_PER_IP: '1000000',
+      // Every simulated client comes from loopback: per-address limits would stand in for a crowd.
+      RUNNERS_PER_HOUR_PER_IP: '1000000',
+      SNAPSHOTS_PER_SECOND_PER_IP: '1000000',
       LOG_LEVEL: 'silent',
       NEXT_TELEMETRY_DISABLED: '1',
     },
@@ -275,9 +288,66 @@ async function main() {
   console.log(`Results: ${file}`);
 }
 
+/** The objective: at least 99.9 % of positions delivered, p99 within half a second. */
+const meetsObjective = (p: Point) => p.share >= 0.999 && p.p99 !== null && p.p99 <= 500;
+
+/** Grow S by half until the objective fails, then halve the gap a few times. */
+async function largestS(kind: ServerKind, runners: number, durationS: number, points: Point[]): Promise<number> {
+  let lo = 0;
+  let hi = 0;
+  let s = args.quick ? 1000 : 5000;
+  const attempt = async (n: number) => {
+    process.stdout.write(`${kind} with ${n} spectators… `);
+    try {
+      const p = await measure(kind, n, runners, durationS);
+      points.push(p);
+      console.log(`${(p.share * 100).toFixed(2)} % delivered, p99 ${p.p99 ?? '—'} ms: ${meetsObjective(p) ? 'meets' : 'misses'} the objective`);
+      return meetsObjective(p);
+    } catch (err) {
+      console.log(`failed: ${(err as Error).message}`);
+      return false;
+    }
+  };
+  while (s <= 60_000) {
+    if (!(await attempt(s))) {
+      hi = s;
+      break;
+    }
+    lo = s;
+    s = Math.round((s * 1.5) / 500) * 500;
+  }
+  for (let k = 0; k < 3 && hi; k++) {
+    const mid = Math.round((lo + hi) / 2 / 250) * 250;
+    if (mid <= lo || mid >= hi) break;
+    if (await attempt(mid)) lo = mid;
+    else hi = mid;
+  }
+  return lo;
+}
+
+async function limits() {
+  const runners = Number(args.runners);
+  const durationS = args.quick ? 5 : Number(args.duration);
+  if (!existsSync(join(ROOT, '.next', 'BUILD_ID'))) execSync('npx next build', { cwd: ROOT, stdio: 'inherit' });
+  console.log(`Largest S with ≥ 99.9 % delivered and p99 ≤ 500 ms; R = ${runners} at 1 Hz, ${durationS} s per point, TICK_MS = ${args.tick}.\n`);
+  const points: Point[] = [];
+  const best: Record<string, number> = {};
+  for (const kind of ['trackside', 'batched'] as ServerKind[]) best[kind] = await largestS(kind, runners, durationS, points);
+  console.log(`\n${table(points)}\n`);
+  const ratio = best.batched ? best.trackside! / best.batched : 0;
+  console.log(`Largest S at the objective: trackside ${best.trackside}, batched ${best.batched}: ratio ${ratio.toFixed(2)}×\n`);
+  const dir = join(__dirname, 'results');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'limit-latest.json'), JSON.stringify({ date: new Date().toISOString(), tickMs: Number(args.tick), best, ratio, points }, null, 2));
+}
+
 if (args.browser) {
-  // The browser mode lives in its own file; it is started the same way.
+  // The browser and race modes live in their own files; they are started the same way.
   require('./browser');
+} else if (args.race) {
+  require('./race');
+} else if (args.limit) {
+  void limits();
 } else {
   void main();
 }

@@ -67,7 +67,8 @@ export async function startTrackside({ config, pages, store, timings, heartbeatM
     happinessIntervalMs: config.happinessIntervalMs,
     timings,
     roomIdleMs,
-    joinsPerHourPerIp: config.runnersPerHourPerIp,
+    // The demo's simulated runners join from this server's own address, on top of everyone else's allowance.
+    joinsPerHourPerIp: config.runnersPerHourPerIp + (config.demo ? config.demoRunners : 0),
     snapshotsPerSecondPerIp: config.snapshotsPerSecondPerIp,
   });
   await live.load();

@@ -217,7 +217,8 @@ test('a spectator that stops reading never makes the server buffer without bound
     t.diagnostic(`slow spectator after resume: backlog ${fmt(backlog)}, then a fresh snapshot after ${resyncMs} ms; points per runner ${all[0]!.seq}`);
 
     // Bounded: far more went by than the server kept for the paused spectator.
-    assert.ok(fastDuringPause >= 8 * MiB, `the load was too light to tell (${fmt(fastDuringPause)})`);
+    // The paused spectator missed updates (it needed a resync) and was sent less than went by.
+    assert.ok(fastDuringPause > backlog + MiB, `the load was too light to tell (${fmt(fastDuringPause)}, backlog ${fmt(backlog)})`);
     assert.ok(growth < 16 * MiB, `memory grew by ${fmt(growth)} while a spectator was paused`);
     assert.ok(backlog < 16 * MiB, `the slow spectator was sent ${fmt(backlog)} before its resync`);
 
