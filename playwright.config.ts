@@ -52,6 +52,9 @@ export default defineConfig({
       TICK_MS: '100',
       HAPPINESS_INTERVAL_MS: '1000',
       EVENTS_PER_HOUR_PER_IP: '1000',
+      // Every page and seeded runner of the suite comes from loopback.
+      RUNNERS_PER_HOUR_PER_IP: '100000',
+      SNAPSHOTS_PER_SECOND_PER_IP: '100000',
       // Tiles are unreachable on test machines; the specs also block every request that leaves loopback.
       TILE_URL: 'https://tile.openstreetmap.org/{z}/{x}/{y}.png',
       LOG_LEVEL: 'silent',

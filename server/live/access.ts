@@ -155,12 +155,13 @@ export class Access {
       if (found.state === 'expired') return { ok: false, refusal: { code: ErrorCode.LinkExpired, status: 410, message: 'This link has expired.' } };
       return { ok: true, viewer: { only: found.link.runners ? new Set(found.link.runners) : null, via: 'link', linkId: found.link.id } };
     }
-    if (!rec.viewCodeHash) return { ok: true, viewer: { only: null, via: 'public' } };
     if (creds.organiserToken) {
       const refusal = this.organiser(event, creds.organiserToken, address) as Refusal | null;
       if (!refusal) return { ok: true, viewer: { only: null, via: 'organiser' } };
+      if (!rec.viewCodeHash) return { ok: true, viewer: { only: null, via: 'public' } };
       if (!creds.code) return { ok: false, refusal };
     }
+    if (!rec.viewCodeHash) return { ok: true, viewer: { only: null, via: 'public' } };
     if (!creds.code) {
       return { ok: false, refusal: { code: ErrorCode.ViewCodeRequired, status: 403, message: 'This event is protected: enter its view code.' } };
     }
