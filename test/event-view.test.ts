@@ -31,7 +31,7 @@ function runner(id: string, track: TrackPoint[], patch: Partial<RunnerInfo> = {}
 }
 
 function snapshot(runners: RunnerSnapshot[], extra: Partial<Extract<ServerMessage, { type: 'snapshot' }>> = {}): ServerMessage {
-  return { type: 'snapshot', event: EVENT, epoch: EPOCH, seq: 10, runners, happiness: [], now: T, ...extra };
+  return { type: 'snapshot', event: EVENT, epoch: EPOCH, seq: 10, runners, happiness: [], alerts: [], now: T, ...extra };
 }
 
 function update(
