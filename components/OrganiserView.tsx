@@ -1,8 +1,11 @@
 'use client';
 
 import Link from 'next/link';
-import { type FormEvent, useCallback, useEffect, useState } from 'react';
-import { type EventInfo, LIMITS, type RunnerInfo } from '../lib/protocol';
+import { type FormEvent, useCallback, useEffect, useMemo, useState } from 'react';
+import { LiveSocket } from '../client/live-socket';
+import { liveUrl } from '../client/ws-url';
+import { type Alert, ErrorCode, type EventInfo, LIMITS, type RunnerInfo } from '../lib/protocol';
+import { AlertBanner } from './AlertBanner';
 import { QrCode } from './QrCode';
 import { ShareLinks } from './ShareLinks';
 import { ago, useNow } from './useNow';
@@ -40,6 +43,7 @@ export function OrganiserView({ event: initial }: { event: EventInfo }) {
   const [code, setCode] = useState('');
   const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
   const [origin, setOrigin] = useState('');
+  const [alerts, setAlerts] = useState<Record<string, Alert>>({});
   const now = useNow(5000);
 
   useEffect(() => {
@@ -61,6 +65,36 @@ export function OrganiserView({ event: initial }: { event: EventInfo }) {
     const timer = setInterval(() => refresh().catch(() => {}), 5000);
     return () => clearInterval(timer);
   }, [token, refresh]);
+
+  // Alerts come live, the moment they are raised: this page watches the event with the organiser token.
+  useEffect(() => {
+    if (!token) return;
+    const subscribe = () => live.send({ type: 'subscribe', event: initial.id, organiser: token });
+    const live: LiveSocket = new LiveSocket({
+      url: liveUrl(),
+      onOpen: subscribe,
+      onMessage: (msg) => {
+        if (msg.type === 'snapshot') setAlerts(Object.fromEntries(msg.alerts.map((a) => [a.id, a])));
+        else if (msg.type === 'alert') {
+          setAlerts((open) => {
+            const next = { ...open };
+            if (msg.alert.ackedAt === null) next[msg.alert.id] = msg.alert;
+            else delete next[msg.alert.id];
+            return next;
+          });
+          refresh().catch(() => {});
+        }
+        // Protected just now: the view code is not needed with the organiser token.
+        else if (msg.type === 'error' && msg.code === ErrorCode.ViewCodeRequired) subscribe();
+      },
+    });
+    return () => live.close();
+  }, [token, initial.id, refresh]);
+  const openAlerts = useMemo(() => Object.values(alerts), [alerts]);
+  useEffect(() => {
+    const base = document.title.replace(/^SOS · /, '');
+    document.title = openAlerts.length ? `SOS · ${base}` : base;
+  }, [openAlerts.length]);
 
   async function act(what: () => Promise<unknown>, done: string) {
     try {
@@ -109,6 +143,16 @@ export function OrganiserView({ event: initial }: { event: EventInfo }) {
         </span>
       </header>
       <main className="organiser">
+        <AlertBanner
+          alerts={openAlerts}
+          now={now}
+          onAcknowledge={(a) =>
+            void act(async () => {
+              await call(`/api/events/${event.id}/alerts/${a.id}/ack`, token, { method: 'POST' });
+              setAlerts(({ [a.id]: _gone, ...rest }) => rest);
+            }, `The SOS from ${a.name} is acknowledged.`)
+          }
+        />
         {message && (
           <div className={`alert${message.ok ? ' info' : ''}`} role="status">
             {message.text}
@@ -195,6 +239,11 @@ export function OrganiserView({ event: initial }: { event: EventInfo }) {
                         <span>{r.name}</span>
                       </div>
                       <span className={`status ${r.status}`}>{r.status}</span>
+                      {openAlerts.some((a) => a.runnerId === r.id) && (
+                        <span className="pill bad" data-testid="sos-badge" style={{ marginLeft: 6 }}>
+                          SOS
+                        </span>
+                      )}
                     </td>
                     <td className="small">{ago(r.lastSeen, now)}</td>
                     <td className="num">{r.points}</td>

@@ -17,7 +17,10 @@ export function QrCode({ path, label }: { path: string; label: string }) {
   return (
     <figure className="qr">
       {image && <img src={image} alt={`QR code: ${label}`} />}
-      <figcaption className="small muted">{url}</figcaption>
+      {/* Links with a key or a template in them are long and unbroken: let them wrap rather than widen the page. */}
+      <figcaption className="small muted" style={{ overflowWrap: 'anywhere' }}>
+        {url}
+      </figcaption>
     </figure>
   );
 }

@@ -16,11 +16,16 @@ const RunnerRow = memo(function RunnerRow({
   selected,
   now,
   onSelect,
+  sos,
+  avatarSrc,
 }: {
   runner: RunnerView;
   selected: boolean;
   now: number;
   onSelect: (id: string | null) => void;
+  sos: boolean;
+  /** The runner's picture, when their app sent one. */
+  avatarSrc: string | null;
 }) {
   return (
     <tr
@@ -31,10 +36,19 @@ const RunnerRow = memo(function RunnerRow({
     >
       <td>
         <div className="who">
-          <span className="swatch" style={{ background: r.color }} />
+          {avatarSrc ? (
+            <img className="swatch" src={avatarSrc} alt="" width={20} height={20} style={{ width: 20, height: 20, borderColor: r.color }} />
+          ) : (
+            <span className="swatch" style={{ background: r.color }} />
+          )}
           <span className="runner-name">{r.name}</span>
         </div>
         <span className={`status ${r.status}`}>{STATUS_TEXT[r.status]}</span>
+        {sos && (
+          <span className="pill bad" data-testid="sos-badge" style={{ marginLeft: 6 }}>
+            SOS
+          </span>
+        )}
       </td>
       <td className="small">{ago(r.lastSeen, now)}</td>
       <td className="num" data-testid="distance">
@@ -48,16 +62,30 @@ const RunnerRow = memo(function RunnerRow({
   );
 });
 
+function avatarSrc(eventId: string, runnerId: string, version: number, query: string): string {
+  const q = new URLSearchParams(query.replace(/^\?/, ''));
+  q.set('v', String(version));
+  return `/api/events/${eventId}/runners/${runnerId}/avatar?${q.toString()}`;
+}
+
 export function RunnerList({
   runners,
   clockOffset,
   selected,
   onSelect,
+  alerted,
+  eventId,
+  avatarQuery = '',
 }: {
   runners: RunnerView[];
   clockOffset: number;
   selected: string | null;
   onSelect: (id: string | null) => void;
+  /** Runners with an open SOS alert. */
+  alerted?: ReadonlySet<string>;
+  /** For runners' pictures: the event, and what grants access to it (?code= or ?share=). */
+  eventId?: string;
+  avatarQuery?: string;
 }) {
   const now = useNow() + clockOffset;
   const [query, setQuery] = useState('');
@@ -93,7 +121,15 @@ export function RunnerList({
           </thead>
           <tbody>
             {shown.map((r) => (
-              <RunnerRow key={r.id} runner={r} selected={r.id === selected} now={now} onSelect={onSelect} />
+              <RunnerRow
+                key={r.id}
+                runner={r}
+                selected={r.id === selected}
+                now={now}
+                onSelect={onSelect}
+                sos={alerted?.has(r.id) ?? false}
+                avatarSrc={eventId && r.avatar !== undefined ? avatarSrc(eventId, r.id, r.avatar, avatarQuery) : null}
+              />
             ))}
           </tbody>
         </table>

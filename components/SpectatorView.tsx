@@ -9,11 +9,13 @@ import { type ConnectionState, LiveSocket, type Transport } from '../client/live
 import { ErrorCode, type EventInfo, type ServerMessage } from '../lib/protocol';
 import { liveUrl } from '../client/ws-url';
 import type { ClientConfig } from '../lib/page-data';
+import { AlertBanner } from './AlertBanner';
 import { CheerForm, type CheerStatus } from './CheerForm';
 import { ConnectionBadge } from './ConnectionBadge';
 import { HappinessPanel } from './HappinessPanel';
 import { JoinQr } from './JoinQr';
 import { RunnerList } from './RunnerList';
+import { useNow } from './useNow';
 import { ViewCodeForm } from './ViewCodeForm';
 
 const LiveMap = dynamic(() => import('./LiveMap'), {
@@ -57,6 +59,7 @@ export function SpectatorView({ event, config, share }: { event: EventInfo; conf
   const [gone, setGone] = useState<string | null>(null);
   const socket = useRef<LiveSocket | null>(null);
   const code = useRef<string | null>(null);
+  const now = useNow();
   const codeKey = `trackside:${event.id}:code`;
 
   useEffect(() => {
@@ -121,6 +124,8 @@ export function SpectatorView({ event, config, share }: { event: EventInfo; conf
   }, [view.generation]);
 
   const runners = useMemo(() => view.order.flatMap((id) => (view.runners[id] ? [view.runners[id]] : [])), [view]);
+  const alerts = useMemo(() => Object.values(view.alerts), [view.alerts]);
+  const alerted = useMemo(() => new Set(alerts.map((a) => a.runnerId)), [alerts]);
   const selectedRunner = selected ? (view.runners[selected] ?? null) : null;
   const select = useCallback((id: string | null) => {
     setSelected(id);
@@ -171,6 +176,7 @@ export function SpectatorView({ event, config, share }: { event: EventInfo; conf
         </div>
       </header>
       {info.status === 'finished' && <div className="finished-banner">This event has finished. The map shows where everyone went.</div>}
+      <AlertBanner alerts={alerts} now={now + view.clockOffset} onShow={(id) => view.runners[id] && select(id)} />
       {lock && <ViewCodeForm wrong={lock === 'wrong'} onSubmit={unlock} />}
       <main className="spectator-main">
         <LiveMap
@@ -182,7 +188,15 @@ export function SpectatorView({ event, config, share }: { event: EventInfo; conf
           tileAttribution={config.tileAttribution}
         />
         <aside className="sidebar">
-          <RunnerList runners={runners} clockOffset={view.clockOffset} selected={selected} onSelect={select} />
+          <RunnerList
+            runners={runners}
+            clockOffset={view.clockOffset}
+            selected={selected}
+            onSelect={select}
+            alerted={alerted}
+            avatarQuery={codeQuery}
+            eventId={event.id}
+          />
           <CheerForm runner={selectedRunner} status={cheer} onSend={sendCheer} />
           <HappinessPanel samples={view.happiness} />
           <section className="panel downloads" aria-labelledby="downloads-heading">
