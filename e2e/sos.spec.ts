@@ -58,8 +58,8 @@ test('Traccar Client’s SOS appears on the organiser page and the spectator pag
     await spectator.setViewportSize({ width: 390, height: 844 });
     await spectator.screenshot({ path: 'test-results/sos-spectator-phone.png', fullPage: true });
     await phone.getByText('Overland (iPhone)').click();
-    await phone.getByTestId('app-refusals').scrollIntoViewIfNeeded();
-    await phone.screenshot({ path: 'test-results/sos-runner-panel-phone.png' });
+    await phone.getByText('GPSLogger (Android)').click();
+    await phone.locator('.tracker-apps').screenshot({ path: 'test-results/sos-runner-panel-phone.png' });
   }
 
   // The organiser acknowledges: it closes on every page.
