@@ -4,7 +4,7 @@
  * browser too, except the one runner whose full track was loaded (`detail`).
  */
 import { decodeTrail } from '../lib/polyline';
-import type { EventInfo, HappinessSample, RunnerInfo, ServerMessage, TrackPoint } from '../lib/protocol';
+import type { Alert, EventInfo, HappinessSample, RunnerInfo, ServerMessage, TrackPoint } from '../lib/protocol';
 import { LIMITS } from '../lib/protocol';
 import { simplifyTrack } from '../lib/simplify';
 
@@ -22,6 +22,8 @@ export interface EventView {
   /** Runner ids in the order they appeared. */
   order: string[];
   happiness: HappinessSample[];
+  /** Open alerts (SOS) by id, in the order they were raised. */
+  alerts: Record<string, Alert>;
   /** Server clock minus local clock, ms: "last seen" uses server time. */
   clockOffset: number;
   /** Bumped by every snapshot: views drop what they drew and start again. */
@@ -43,6 +45,7 @@ export const emptyEventView: EventView = {
   runners: {},
   order: [],
   happiness: [],
+  alerts: {},
   clockOffset: 0,
   generation: 0,
   epoch: null,
@@ -88,6 +91,7 @@ export function reduceEventView(state: EventView, msg: ServerMessage | LocalActi
         runners,
         order: msg.runners.map((r) => r.id),
         happiness: msg.happiness,
+        alerts: Object.fromEntries(msg.alerts.map((a) => [a.id, a])),
         clockOffset: msg.now - localNow,
         generation: state.generation + 1,
         epoch: msg.epoch,
@@ -120,7 +124,9 @@ export function reduceEventView(state: EventView, msg: ServerMessage | LocalActi
       }
       for (const id of msg.removed ?? []) delete runners[id];
       const kept = msg.removed?.length ? order.filter((id) => runners[id]) : order;
-      return { ...state, runners, order: kept, clockOffset: msg.now - localNow, seq: msg.seq };
+      const gone = new Set(msg.removed ?? []);
+      const alerts = gone.size ? Object.fromEntries(Object.entries(state.alerts).filter(([, a]) => !gone.has(a.runnerId))) : state.alerts;
+      return { ...state, runners, order: kept, alerts, clockOffset: msg.now - localNow, seq: msg.seq };
     }
     case 'detail': {
       const prev = state.runners[msg.runnerId];
@@ -137,6 +143,13 @@ export function reduceEventView(state: EventView, msg: ServerMessage | LocalActi
     case 'happiness': {
       if (!state.event || msg.event !== state.event.id) return state;
       return { ...state, happiness: [...state.happiness, msg.sample] };
+    }
+    case 'alert': {
+      if (!state.event || msg.event !== state.event.id) return state;
+      const alerts = { ...state.alerts };
+      if (msg.alert.ackedAt === null) alerts[msg.alert.id] = msg.alert;
+      else delete alerts[msg.alert.id];
+      return { ...state, alerts };
     }
     default:
       return state;

@@ -1,11 +1,14 @@
 'use client';
 
 import Link from 'next/link';
-import { type FormEvent, useCallback, useEffect, useState } from 'react';
+import { type FormEvent, useCallback, useEffect, useMemo, useState } from 'react';
 import { shareableOrigin } from '../client/addresses';
 import { assignColors, colorName } from '../client/colors';
+import { LiveSocket } from '../client/live-socket';
+import { liveUrl } from '../client/ws-url';
 import type { ClientConfig } from '../lib/page-data';
-import { type EventInfo, LIMITS, type RunnerInfo } from '../lib/protocol';
+import { type Alert, ErrorCode, type EventInfo, LIMITS, type RunnerInfo } from '../lib/protocol';
+import { AlertBanner } from './AlertBanner';
 import { ContrastToggle } from './ContrastToggle';
 import { LinkActions } from './LinkActions';
 import { AddressNote, QrCode } from './QrCode';
@@ -174,6 +177,37 @@ export function OrganiserView({ event: initial, config }: { event: EventInfo; co
     return () => clearInterval(timer);
   }, [token, refresh]);
 
+  const [alerts, setAlerts] = useState<Record<string, Alert>>({});
+  // Alerts come live, the moment they are raised: this page watches the event with the organiser token.
+  useEffect(() => {
+    if (!token) return;
+    const subscribe = () => live.send({ type: 'subscribe', event: initial.id, organiser: token });
+    const live: LiveSocket = new LiveSocket({
+      url: liveUrl(),
+      onOpen: subscribe,
+      onMessage: (msg) => {
+        if (msg.type === 'snapshot') setAlerts(Object.fromEntries(msg.alerts.map((a) => [a.id, a])));
+        else if (msg.type === 'alert') {
+          setAlerts((open) => {
+            const next = { ...open };
+            if (msg.alert.ackedAt === null) next[msg.alert.id] = msg.alert;
+            else delete next[msg.alert.id];
+            return next;
+          });
+          refresh().catch(() => {});
+        }
+        // Protected just now: the view code is not needed with the organiser token.
+        else if (msg.type === 'error' && msg.code === ErrorCode.ViewCodeRequired) subscribe();
+      },
+    });
+    return () => live.close();
+  }, [token, initial.id, refresh]);
+  const openAlerts = useMemo(() => Object.values(alerts), [alerts]);
+  useEffect(() => {
+    const base = document.title.replace(/^SOS · /, '');
+    document.title = openAlerts.length ? `SOS · ${base}` : base;
+  }, [openAlerts.length]);
+
   async function act(what: () => Promise<unknown>, done: string) {
     try {
       await what();
@@ -215,6 +249,16 @@ export function OrganiserView({ event: initial, config }: { event: EventInfo; co
         </div>
       </header>
       <main className="organiser">
+        <AlertBanner
+          alerts={openAlerts}
+          now={now}
+          onAcknowledge={(a) =>
+            void act(async () => {
+              await call(`/api/events/${event.id}/alerts/${a.id}/ack`, token, { method: 'POST' });
+              setAlerts(({ [a.id]: _gone, ...rest }) => rest);
+            }, `The SOS from ${a.name} is acknowledged.`)
+          }
+        />
         {message && (
           <div className={`alert${message.ok ? ' info' : ''}`} role="status">
             {message.text}
@@ -321,6 +365,11 @@ export function OrganiserView({ event: initial, config }: { event: EventInfo; co
                           <span className={`status ${r.lastSeen === null ? 'waiting' : r.status}`}>
                             {r.lastSeen === null ? 'no position yet' : STATUS_TEXT[r.status]}
                           </span>
+                          {openAlerts.some((a) => a.runnerId === r.id) && (
+                            <span className="pill bad" data-testid="sos-badge">
+                              SOS
+                            </span>
+                          )}
                           <span className="alt alt-p3">{ago(r.lastSeen, now)}</span>
                           <span className="alt alt-p2">{r.points} points</span>
                         </div>

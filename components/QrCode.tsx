@@ -60,7 +60,7 @@ export function QrCode({
   return (
     <figure className="qr">
       {image && <img src={image} alt={`QR code: ${label}`} width={180} height={180} />}
-      <figcaption className="small muted">{where?.url}</figcaption>
+      <figcaption className="small muted" style={{ overflowWrap: 'anywhere' }}>{where?.url}</figcaption>
       {where && <LinkActions url={where.url} title={title} what={label} />}
       {!quiet && where && <Note where={where} gps={gps} />}
     </figure>

@@ -22,12 +22,18 @@ const RunnerRow = memo(function RunnerRow({
   selected,
   now,
   onSelect,
+  sos,
+  avatarSrc,
 }: {
   runner: RunnerView;
   color: string;
   selected: boolean;
   now: number;
   onSelect: (id: string | null) => void;
+  /** The runner's app raised an SOS the organiser has not acknowledged yet. */
+  sos: boolean;
+  /** The picture the runner's app sent, if any. */
+  avatarSrc: string | null;
 }) {
   const distance = formatDistance(r.distance);
   const pace = r.status === 'active' ? formatPace(recentPace(r.track)) : '—';
@@ -37,12 +43,21 @@ const RunnerRow = memo(function RunnerRow({
       <td className="col-who">
         {/* The button makes the row reachable by keyboard; a click anywhere on the row does the same. */}
         <button type="button" className="follow-btn" aria-pressed={selected} title={r.name}>
-          <span className="swatch" style={{ background: color }} aria-hidden="true" />
+          {avatarSrc ? (
+            <img className="swatch" src={avatarSrc} alt="" width={20} height={20} style={{ width: 20, height: 20, borderColor: color }} />
+          ) : (
+            <span className="swatch" style={{ background: color }} aria-hidden="true" />
+          )}
           <span className="runner-name">{r.name}</span>
           <span className="visually-hidden">, {colorName(color)}</span>
         </button>
         <div className="runner-meta">
           <span className={`status ${r.status}`}>{STATUS_TEXT[r.status]}</span>
+          {sos && (
+            <span className="pill bad" data-testid="sos-badge">
+              SOS
+            </span>
+          )}
           <span>{ago(r.lastSeen, now)}</span>
           <span className="alt alt-p1">{distance}</span>
           {pace !== '—' && <span className="alt alt-p2">{pace}</span>}
@@ -60,18 +75,33 @@ const RunnerRow = memo(function RunnerRow({
   );
 });
 
+/** A runner's picture from their tracking app (OwnTracks cards), by version so browsers may cache it. */
+function avatarSrc(eventId: string, runnerId: string, version: number, query: string): string {
+  const q = new URLSearchParams(query.replace(/^\?/, ''));
+  q.set('v', String(version));
+  return `/api/events/${eventId}/runners/${runnerId}/avatar?${q.toString()}`;
+}
+
 export function RunnerList({
   runners,
   colors,
   clockOffset,
   selected,
   onSelect,
+  alerted,
+  eventId,
+  avatarQuery = '',
 }: {
   runners: RunnerView[];
   colors: ReadonlyMap<string, string>;
   clockOffset: number;
   selected: string | null;
   onSelect: (id: string | null) => void;
+  /** Runners with an open SOS. */
+  alerted?: ReadonlySet<string>;
+  eventId?: string;
+  /** Access for the pictures (share link or view code), as a query string. */
+  avatarQuery?: string;
 }) {
   const now = useNow() + clockOffset;
   const [query, setQuery] = useState('');
@@ -121,6 +151,8 @@ export function RunnerList({
                   selected={r.id === selected}
                   now={now}
                   onSelect={onSelect}
+                  sos={alerted?.has(r.id) ?? false}
+                  avatarSrc={eventId && r.avatar !== undefined ? avatarSrc(eventId, r.id, r.avatar, avatarQuery) : null}
                 />
               ))}
             </tbody>

@@ -10,12 +10,14 @@ import { type ConnectionState, LiveSocket, type Transport } from '../client/live
 import { ErrorCode, type EventInfo, type ServerMessage } from '../lib/protocol';
 import { liveUrl } from '../client/ws-url';
 import type { ClientConfig } from '../lib/page-data';
+import { AlertBanner } from './AlertBanner';
 import { CheerForm, type CheerStatus } from './CheerForm';
 import { ConnectionBadge } from './ConnectionBadge';
 import { ContrastToggle } from './ContrastToggle';
 import { HappinessPanel } from './HappinessPanel';
 import { JoinQr } from './JoinQr';
 import { RunnerList } from './RunnerList';
+import { useNow } from './useNow';
 import { ViewCodeForm } from './ViewCodeForm';
 
 const LiveMap = dynamic(() => import('./LiveMap'), {
@@ -61,6 +63,7 @@ export function SpectatorView({ event, config, share }: { event: EventInfo; conf
   const [gone, setGone] = useState<string | null>(null);
   const socket = useRef<LiveSocket | null>(null);
   const code = useRef<string | null>(null);
+  const now = useNow();
   const codeKey = `trackside:${event.id}:code`;
 
   useEffect(() => {
@@ -137,6 +140,8 @@ export function SpectatorView({ event, config, share }: { event: EventInfo; conf
   // eslint-disable-next-line react-hooks/exhaustive-deps
   const colors = useMemo(() => assignColors(runners), [colorKey]);
   const selectedRunner = selected && view.runners[selected] && hasFix(view.runners[selected]) ? view.runners[selected] : null;
+  const alerts = useMemo(() => Object.values(view.alerts), [view.alerts]);
+  const alerted = useMemo(() => new Set(alerts.map((a) => a.runnerId)), [alerts]);
   const select = useCallback((id: string | null) => {
     setSelected(id);
     setCheer({ state: 'idle' });
@@ -192,6 +197,7 @@ export function SpectatorView({ event, config, share }: { event: EventInfo; conf
           <ContrastToggle />
         </div>
       </header>
+      <AlertBanner alerts={alerts} now={now + view.clockOffset} onShow={(id) => view.runners[id] && select(id)} />
       {lock && <ViewCodeForm wrong={lock === 'wrong'} onSubmit={unlock} />}
       <main className={`spectator-main${info.status === 'finished' ? ' has-banner' : ''}`}>
         {info.status === 'finished' && (
@@ -209,7 +215,16 @@ export function SpectatorView({ event, config, share }: { event: EventInfo; conf
           tileAttribution={config.tileAttribution}
         />
         <aside className="sidebar">
-          <RunnerList runners={runners} colors={colors} clockOffset={view.clockOffset} selected={selected} onSelect={select} />
+          <RunnerList
+            runners={runners}
+            colors={colors}
+            clockOffset={view.clockOffset}
+            selected={selected}
+            onSelect={select}
+            alerted={alerted}
+            avatarQuery={codeQuery}
+            eventId={event.id}
+          />
           <CheerForm runner={selectedRunner} status={cheer} finished={info.status === 'finished'} onSend={sendCheer} />
           <HappinessPanel samples={view.happiness} />
           <section className="panel downloads" aria-labelledby="downloads-heading">

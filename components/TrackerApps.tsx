@@ -1,9 +1,19 @@
 'use client';
 
-import { useEffect, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import { shareableOrigin } from '../client/addresses';
 import { loadIdentity } from '../client/runner-session';
-import { osmandTemplate, owntracksConfigLink, owntracksUrl, traccarServerUrl, traccarSetupLink } from '../lib/ingest-urls';
+import {
+  gpsloggerUrl,
+  osmandTemplate,
+  overlandSetupLink,
+  overlandUrl,
+  owntracksConfigLink,
+  owntracksUrl,
+  traccarServerUrl,
+  traccarSetupLink,
+} from '../lib/ingest-urls';
+import { type AppRefusal, APP_REFUSAL_TEXT } from '../lib/protocol';
 import { QrCode } from './QrCode';
 
 /** The key stays in this browser (which already holds the runner token) so the settings can be shown again. */
@@ -42,8 +52,27 @@ function Copy({ label, value }: { label: string; value: string }) {
   );
 }
 
+/** What the server refused from the apps, per reason: "3 fixes refused: older than 7 days". */
+function Refused({ counts }: { counts: Partial<Record<AppRefusal, number>> }) {
+  const rows = (Object.entries(counts) as Array<[AppRefusal, number]>).filter(([, n]) => n > 0);
+  if (rows.length === 0) return null;
+  return (
+    <div className="alert info small" data-testid="app-refusals" style={{ margin: '8px 0' }}>
+      <strong>Not kept from your app</strong>
+      <ul style={{ margin: '4px 0 0', paddingLeft: 18 }}>
+        {rows.map(([reason, n]) => (
+          <li key={reason} data-reason={reason}>
+            {n} {n === 1 ? 'fix' : 'fixes'} refused: {APP_REFUSAL_TEXT[reason]}
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
 /**
- * "Track with a phone app": the runner's device key for Traccar Client, OsmAnd or OwnTracks, and the exact
+ * "Track with a phone app": the runner's device key for Traccar Client, OsmAnd, OwnTracks, Overland or
+ * GPSLogger, and the exact
  * settings for each. `runnerId` is the runner's id once they have joined (null before); the token comes from
  * this browser's saved identity. `name` names the runner in OwnTracks.
  */
@@ -62,12 +91,27 @@ export function TrackerApps({
   const [key, setKey] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [problem, setProblem] = useState<string | null>(null);
+  const [refused, setRefused] = useState<Partial<Record<AppRefusal, number>>>({});
 
   useEffect(() => {
     // Apps run on the phone: a loopback page gives them the server's network address instead.
     setOrigin(shareableOrigin(window.location.origin, reachable).origin);
     setKey(runnerId ? loadKey(eventId, runnerId) : null);
   }, [eventId, runnerId, reachable]);
+
+  // Apps are told "taken" even for fixes the server cannot keep (so their queue moves on): the counts say so here.
+  const loadRefused = useCallback(async () => {
+    const identity = loadIdentity(localStorage, eventId);
+    if (!identity) return;
+    const res = await fetch(`/api/events/${eventId}/runners/${identity.runnerId}/device-key`, { headers: { authorization: `Bearer ${identity.token}` } }).catch(() => null);
+    if (res?.ok) setRefused(((await res.json()) as { refused: Partial<Record<AppRefusal, number>> }).refused);
+  }, [eventId]);
+  useEffect(() => {
+    if (!key) return;
+    void loadRefused();
+    const timer = setInterval(() => void loadRefused(), 15_000);
+    return () => clearInterval(timer);
+  }, [key, loadRefused]);
 
   async function change(method: 'POST' | 'DELETE') {
     const identity = loadIdentity(localStorage, eventId);
@@ -97,7 +141,10 @@ export function TrackerApps({
     <section className="panel tracker-apps" aria-labelledby="tracker-apps-heading">
       <h2 id="tracker-apps-heading">Track with a phone app</h2>
       {!runnerId ? (
-        <p className="muted small">Start sharing once on this page; then you can let Traccar Client, OsmAnd or OwnTracks send your position instead of (or as well as) this page.</p>
+        <p className="muted small">
+          Start sharing once on this page; then you can let Traccar Client, OsmAnd, OwnTracks, Overland or GPSLogger send your position instead
+          of (or as well as) this page.
+        </p>
       ) : (
         <>
           <p className="small">
@@ -122,6 +169,7 @@ export function TrackerApps({
           {key && origin && (
             <>
               <Copy label="Device key" value={key} />
+              <Refused counts={refused} />
 
               <details style={{ marginTop: 10 }}>
                 <summary style={{ cursor: 'pointer', fontWeight: 600 }}>Traccar Client (Android, iPhone)</summary>
@@ -129,6 +177,7 @@ export function TrackerApps({
                   <li>Install Traccar Client and open Settings.</li>
                   <li>Tap the QR-code button and scan this code; or type the two fields below.</li>
                   <li>Set location accuracy to Highest, then switch tracking on.</li>
+                  <li>Its SOS button alerts the organiser at once, with your position.</li>
                 </ol>
                 <QrCode path={traccarSetupLink(origin, key)} label="Traccar Client settings" />
                 <Copy label="Server URL" value={traccarServerUrl(origin)} />
@@ -150,12 +199,37 @@ export function TrackerApps({
                 <summary style={{ cursor: 'pointer', fontWeight: 600 }}>OwnTracks (Android, iPhone)</summary>
                 <ol className="small">
                   <li>Install OwnTracks, then scan this code with the phone&apos;s camera and import the configuration it opens.</li>
-                  <li>Or by hand, in Settings → Connection: mode HTTP, the URL below, Authentication on, any username, the device key as password.</li>
+                  <li>
+                    Or by hand, in Settings → Connection: mode HTTP, the URL below, Authentication on, any username (not empty: without one
+                    Android sends no password), the device key as password.
+                  </li>
                   <li>Choose Move monitoring while you run.</li>
                 </ol>
                 <QrCode path={owntracksConfigLink(origin, key, name)} label="OwnTracks configuration" />
                 <Copy label="URL" value={owntracksUrl(origin)} />
                 <Copy label="Password" value={key} />
+              </details>
+
+              <details style={{ marginTop: 10 }}>
+                <summary style={{ cursor: 'pointer', fontWeight: 600 }}>Overland (iPhone)</summary>
+                <ol className="small">
+                  <li>Install Overland, then scan this code with the phone&apos;s camera and open the link: it sets the server and the token.</li>
+                  <li>Or by hand, in Settings → Server URL: the receiver endpoint below, the device key as Access Token.</li>
+                  <li>Keep Logging Mode on All Data, and set the Send Interval on the tracker screen to 5–10 s.</li>
+                </ol>
+                <QrCode path={overlandSetupLink(origin, key)} label="Overland settings" />
+                <Copy label="Receiver endpoint" value={overlandUrl(origin)} />
+                <Copy label="Access token" value={key} />
+              </details>
+
+              <details style={{ marginTop: 10 }}>
+                <summary style={{ cursor: 'pointer', fontWeight: 600 }}>GPSLogger (Android)</summary>
+                <ol className="small">
+                  <li>Logging details → Log to custom URL: turn it on and paste this URL (HTTP method GET, body and headers empty).</li>
+                  <li>Set the logging interval to 5–10 s in Performance, then start logging.</li>
+                </ol>
+                <Copy label="URL" value={gpsloggerUrl(origin, key)} />
+                <QrCode path={gpsloggerUrl(origin, key)} label="GPSLogger URL" />
               </details>
             </>
           )}

@@ -7,8 +7,12 @@ export const INGEST_PATHS = {
   osmand: '/ingest/osmand',
   /** The OsmAnd app's online tracking: the same protocol with speed in m/s and the accuracy in hdop. */
   osmandApp: '/ingest/osmand-app',
+  /** GPSLogger's custom URL: the same protocol with speed in m/s. */
+  gpslogger: '/ingest/gpslogger',
   /** OwnTracks in HTTP mode: the device key is the Basic-auth password. */
   owntracks: '/ingest/owntracks',
+  /** Overland's batches of GeoJSON features: the device key is the Bearer token. */
+  overland: '/ingest/overland',
 } as const;
 
 /** Traccar Client's server URL. */
@@ -27,13 +31,38 @@ export function traccarSetupLink(origin: string, key: string): string {
 
 /**
  * OsmAnd's online-tracking web address (Trip recording → Online tracking). OsmAnd fills {0} lat, {1} lon,
- * {2} time (ms), {3} accuracy (m), {4} altitude (m), {5} speed (m/s), {6} bearing, {11} battery (%).
+ * {2} time (ms) the point was queued (the phone's clock when the fix came in, not the GPS time), {3}
+ * accuracy (m), {4} altitude (m), {5} speed (m/s), {6} bearing, {11} battery (%).
  */
 export function osmandTemplate(origin: string, key: string): string {
   return (
     `${origin}${INGEST_PATHS.osmandApp}?id=${encodeURIComponent(key)}` +
     '&lat={0}&lon={1}&timestamp={2}&hdop={3}&altitude={4}&speed={5}&bearing={6}&batt={11}'
   );
+}
+
+/**
+ * GPSLogger's custom URL (Logging details → Log to custom URL). GPSLogger replaces %LAT, %LON, %TIMESTAMP
+ * (seconds), %SPD (m/s), %ACC (m), %ALT (m), %DIR (degrees) and %BATT (percent) in it, case-insensitively,
+ * and sends it with GET unless told otherwise (CustomUrlManager.getFormattedTextblock).
+ */
+export function gpsloggerUrl(origin: string, key: string): string {
+  return (
+    `${origin}${INGEST_PATHS.gpslogger}?id=${encodeURIComponent(key)}` +
+    '&lat=%LAT&lon=%LON&timestamp=%TIMESTAMP&speed=%SPD&accuracy=%ACC&altitude=%ALT&bearing=%DIR&batt=%BATT'
+  );
+}
+
+export function overlandUrl(origin: string): string {
+  return `${origin}${INGEST_PATHS.overland}`;
+}
+
+/**
+ * A link Overland opens as settings (its README, "Configuration by Custom URL"): the receiver endpoint and
+ * the access token, which is sent as "Authorization: Bearer …".
+ */
+export function overlandSetupLink(origin: string, key: string): string {
+  return `overland://setup?${new URLSearchParams({ url: overlandUrl(origin), token: key }).toString()}`;
 }
 
 export function owntracksUrl(origin: string): string {

@@ -178,6 +178,8 @@ export const SubscribeMsg = z.object({
   runners: z.array(RunnerIdSchema).min(1).max(LIMITS.followMax).optional(),
   /** A share link's token: grants access (even to a protected event) and may limit the runners seen. */
   share: z.string().regex(/^[A-Za-z0-9_-]{16,64}$/, 'not a share link').optional(),
+  /** The organiser token: watch the whole event, protected or not (the organiser page does). */
+  organiser: TokenSchema.optional(),
 });
 export const UnsubscribeMsg = z.object({ type: z.literal('unsubscribe'), event: EventIdSchema });
 export const CheerMsg = z.object({
@@ -238,6 +240,11 @@ export interface RunnerInfo {
   /** Time of the latest fix, ms since the epoch; null before the first. Updates move it on with their points. */
   lastSeen: number | null;
   mood: number | null;
+  /**
+   * Present when the runner's tracking app sent a picture (an OwnTracks card): its version, to be read from
+   * GET /api/events/<id>/runners/<runner-id>/avatar?v=<avatar>.
+   */
+  avatar?: number;
 }
 
 export interface RunnerSnapshot extends RunnerInfo {
@@ -288,6 +295,55 @@ export interface Cheer {
   t: number;
 }
 
+/**
+ * An alarm raised from a runner's tracking app (Traccar Client's SOS button). It stays open until the
+ * organiser acknowledges it; spectators who see the runner see it too.
+ */
+export interface Alert {
+  id: string;
+  runnerId: string;
+  /** The runner's name when it was raised. */
+  name: string;
+  kind: 'sos';
+  /** Server time it was raised, ms since the epoch. */
+  raisedAt: number;
+  /** Where the runner was: the fix sent with the alarm, else their latest one; null when none is known. */
+  at: { lat: number; lon: number; t: number; acc: number } | null;
+  /** The app that raised it, as shown to people ("Traccar Client"). */
+  source: string;
+  /** When the organiser acknowledged it; null while it is open. */
+  ackedAt: number | null;
+}
+
+/**
+ * Why the server kept a tracking app's fix out of the track. The app was answered 2xx anyway (a retry could
+ * never succeed, and an app that got an error would hold back everything after it); the runner page counts
+ * these per reason.
+ */
+export const AppRefusal = {
+  TooOld: 'too_old',
+  InFuture: 'in_future',
+  OutOfRange: 'out_of_range',
+  Malformed: 'malformed',
+  TooLarge: 'too_large',
+  NotValid: 'not_valid',
+  Encrypted: 'encrypted',
+  EventFinished: 'event_finished',
+} as const;
+export type AppRefusal = (typeof AppRefusal)[keyof typeof AppRefusal];
+
+/** How each refusal reads after "N fixes refused: ". */
+export const APP_REFUSAL_TEXT: Record<AppRefusal, string> = {
+  too_old: 'older than 7 days',
+  in_future: 'more than 5 minutes ahead of the server clock (set the phone clock automatically)',
+  out_of_range: 'a value out of range',
+  malformed: 'not readable',
+  too_large: 'larger than 16 KiB',
+  not_valid: 'marked as no fix by the app',
+  encrypted: 'encrypted (turn Encryption off in OwnTracks)',
+  event_finished: 'sent after the event finished',
+};
+
 export type ServerMessage =
   | { type: 'hello'; v: number; now: number }
   | {
@@ -313,6 +369,8 @@ export type ServerMessage =
       runners: RunnerSnapshot[];
       /** The event's happiness so far, thinned to at most a few hundred samples for a long event. */
       happiness: HappinessSample[];
+      /** Open alerts of the runners this snapshot shows. */
+      alerts: Alert[];
       now: number;
     }
   | {
@@ -341,6 +399,11 @@ export type ServerMessage =
     }
   | { type: 'event'; event: EventInfo }
   | { type: 'happiness'; event: string; sample: HappinessSample }
+  /**
+   * An alert was raised (`ackedAt` null) or acknowledged, for a runner this subscriber sees: sent at once,
+   * not with the next update.
+   */
+  | { type: 'alert'; event: string; alert: Alert }
   | { type: 'cheer'; cheer: Cheer }
   /** The cheer was kept; `online` says whether the runner's phone is connected to see it now. */
   | { type: 'cheered'; runnerId: string; online: boolean }

@@ -6,11 +6,11 @@
 import assert from 'node:assert/strict';
 import { beforeEach, describe, test } from 'node:test';
 import { decodeTrail } from '../lib/polyline';
-import { ErrorCode, LIMITS, type PositionMessage, type ServerMessage } from '../lib/protocol';
+import { AppRefusal, ErrorCode, LIMITS, type PositionMessage, type ServerMessage } from '../lib/protocol';
 import { cryptoCredentials } from '../server/credentials';
 import type { Applied, Delivery, Effects } from '../server/domain/effects';
-import { DEFAULT_TIMINGS, EventRoom } from '../server/domain/event-room';
-import { INGEST_SEQ_BASE } from '../server/domain/runner-track';
+import { type AppReport, DEFAULT_TIMINGS, EventRoom } from '../server/domain/event-room';
+import { INGEST_SEQ_BASE, RunnerTrack } from '../server/domain/runner-track';
 import type { EventRecord, RoomRecord, RoomRunner, StoredPosition, WriteOp } from '../server/storage/store';
 
 const T0 = 1_700_000_000_000;
@@ -31,7 +31,7 @@ function eventRecord(overrides: Partial<EventRecord> = {}): EventRecord {
 
 function newRoom(record: Partial<RoomRecord> = {}): EventRoom {
   return new EventRoom(
-    { event: eventRecord(), runners: [], links: [], samples: [], maxArrival: 0, ...record },
+    { event: eventRecord(), runners: [], links: [], samples: [], alerts: [], maxArrival: 0, ...record },
     { now: () => now, credentials: cryptoCredentials, timings: DEFAULT_TIMINGS },
   );
 }
@@ -577,17 +577,25 @@ describe('the organiser', () => {
 });
 
 describe('tracking apps', () => {
+  type Fix = Omit<StoredPosition, 'seq'>;
+  const appFix = (t: number, extra: Partial<Fix> = {}): Fix => ({ lat: 51.5, lon: -0.12, t, acc: 8, alt: null, spd: 2, hdg: null, bat: 80, ...extra });
+  const report = (fixes: Fix[], extra: Partial<AppReport> = {}): AppReport => ({ app: 'Traccar Client', fixes, refused: [], sos: false, ...extra });
+
+  function withKey(room: EventRoom) {
+    const { runnerId, token } = join(room);
+    const key = commit(room.issueDeviceKey(runnerId)).result!;
+    return { runnerId, token, hash: cryptoCredentials.hash(key) };
+  }
+
   test('an app fix is numbered from its time, so the same fix sent again is kept once', () => {
     const room = newRoom();
-    const { runnerId } = join(room);
-    const key = commit(room.issueDeviceKey(runnerId)).result!;
-    const hash = cryptoCredentials.hash(key);
-    const fix = { lat: 51.5, lon: -0.12, t: now - 1000, acc: 8, alt: null, spd: 2, hdg: null, bat: 80 };
-    const fx = room.ingest(runnerId, hash, fix);
+    const { runnerId, hash } = withKey(room);
+    const fix = appFix(now - 1000);
+    const fx = room.ingest(runnerId, hash, report([fix]));
     const op = fx.write[0] as Extract<WriteOp, { op: 'position' }>;
     assert.equal(op.pos.seq, INGEST_SEQ_BASE + fix.t);
-    assert.equal(commit(fx).result, 'stored');
-    assert.equal(commit(room.ingest(runnerId, hash, fix), new Set([0])).result, 'duplicate');
+    assert.deepEqual(commit(fx).result, { stored: 1, duplicates: 0, refused: {}, retryAfterMs: null, alert: null });
+    assert.equal(commit(room.ingest(runnerId, hash, report([fix])), new Set([0])).result!.duplicates, 1);
     assert.equal(room.runners.get(runnerId)!.points, 1);
     assert.equal(room.runners.get(runnerId)!.contiguous, 0, 'app fixes do not move the browser’s sequence');
   });
@@ -597,11 +605,152 @@ describe('tracking apps', () => {
     const { runnerId } = join(room);
     const first = commit(room.issueDeviceKey(runnerId)).result!;
     const second = commit(room.issueDeviceKey(runnerId)).result!;
-    const fix = { lat: 51.5, lon: -0.12, t: now, acc: 8, alt: null, spd: null, hdg: null, bat: null };
-    assert.equal(room.ingest(runnerId, cryptoCredentials.hash(first), fix).refusal?.code, 'unknown_key');
-    assert.ok(room.ingest(runnerId, cryptoCredentials.hash(second), fix).commit);
+    const r = report([appFix(now)]);
+    assert.equal(room.ingest(runnerId, cryptoCredentials.hash(first), r).refusal?.code, 'unknown_key');
+    assert.equal(room.heartbeat(runnerId, cryptoCredentials.hash(first)).refusal?.code, 'unknown_key');
+    assert.ok(room.ingest(runnerId, cryptoCredentials.hash(second), r).commit);
     commit(room.revokeDeviceKey(runnerId));
-    assert.equal(room.ingest(runnerId, cryptoCredentials.hash(second), fix).refusal?.code, 'unknown_key');
+    assert.equal(room.ingest(runnerId, cryptoCredentials.hash(second), r).refusal?.code, 'unknown_key');
+  });
+
+  test('fixes that can never be taken are counted per reason, not refused: the rest of the batch is kept', () => {
+    const room = newRoom();
+    const { runnerId, hash } = withKey(room);
+    const fx = room.ingest(
+      runnerId,
+      hash,
+      report([appFix(now - LIMITS.maxPastMs - 1), appFix(now - 2000), appFix(now + LIMITS.maxFutureMs + 1), appFix(now - 2000), appFix(now - 1000)], {
+        refused: [AppRefusal.OutOfRange, AppRefusal.OutOfRange, AppRefusal.Malformed],
+      }),
+    );
+    assert.equal(fx.refusal, undefined);
+    assert.equal(fx.write.length, 2, 'two fixes written; the repeated time within the request is one fix');
+    const out = commit(fx).result!;
+    assert.deepEqual(out.refused, { out_of_range: 2, malformed: 1, too_old: 1, in_future: 1 });
+    assert.deepEqual([out.stored, out.duplicates], [2, 1]);
+    assert.deepEqual(room.refusedFixes(runnerId), { out_of_range: 2, malformed: 1, too_old: 1, in_future: 1 });
+    commit(room.ingest(runnerId, hash, report([], { refused: [AppRefusal.Malformed] })));
+    assert.equal(room.refusedFixes(runnerId)!.malformed, 2);
+    // Counts survive a restart with the checkpoint.
+    const cp = room.checkpoints().find((op) => op.op === 'checkpoint' && op.runnerId === runnerId) as Extract<WriteOp, { op: 'checkpoint' }>;
+    const back = RunnerTrack.restore({ ...room.runners.get(runnerId)!.record, mood: null, moodAt: null, cheers: [], checkpoint: { through: cp.through, state: cp.state }, avatarAt: null }, 100);
+    assert.deepEqual(back.refused, { out_of_range: 2, malformed: 2, too_old: 1, in_future: 1 });
+  });
+
+  test('after the event finished, app fixes are counted as refused and nothing is written', () => {
+    const room = newRoom();
+    const { runnerId, hash } = withKey(room);
+    commit(room.finish());
+    const fx = room.ingest(runnerId, hash, report([appFix(now)]));
+    assert.deepEqual(fx.write, []);
+    assert.deepEqual(commit(fx).result!.refused, { event_finished: 1 });
+  });
+
+  test('over the fix quota, the fixes under it are kept and the app is told to send the rest later', () => {
+    const room = newRoom();
+    const { runnerId, hash } = withKey(room);
+    commit(room.setQuotas({ fixesPerRunnerPerHour: 60 }));
+    const many = Array.from({ length: 700 }, (_, i) => appFix(now - 700_000 + i * 1000));
+    const out = commit(room.ingest(runnerId, hash, report(many))).result!;
+    assert.ok(out.stored > 0 && out.stored < 700, `${out.stored} stored`);
+    assert.ok(out.retryAfterMs! > 0);
+    const more = commit(room.ingest(runnerId, hash, report([appFix(now)]))).result!;
+    assert.equal(more.stored, 0);
+    assert.ok(more.retryAfterMs! > 0);
+    // An alarm's fix is kept whatever the quota.
+    const sos = commit(room.ingest(runnerId, hash, report([appFix(now + 1)], { sos: true }))).result!;
+    assert.equal(sos.stored, 1);
+    assert.equal(sos.retryAfterMs, null);
+  });
+
+  test('a heartbeat keeps a still runner active, without a fix', () => {
+    const room = newRoom();
+    const { runnerId, hash } = withKey(room);
+    commit(room.ingest(runnerId, hash, report([appFix(now)])));
+    room.tick();
+    now += DEFAULT_TIMINGS.idleAfterMs + 1000;
+    room.tick();
+    assert.equal(room.runners.get(runnerId)!.status, 'idle');
+    const hb = room.heartbeat(runnerId, hash);
+    assert.deepEqual(hb.write, [], 'nothing to store');
+    assert.equal(commit(hb).result, 'heard');
+    assert.equal(room.runners.get(runnerId)!.status, 'active');
+    const delta = room.tick().delta!;
+    assert.deepEqual(delta.runners.map((r) => [r.id, r.status]), [[runnerId, 'active']]);
+    assert.deepEqual(delta.points, {}, 'no new point');
+    assert.equal(room.runners.get(runnerId)!.points, 1);
+  });
+
+  test('an SOS raises one alert with the fix it came with, sent at once to whoever watches that runner, until the organiser acknowledges it', () => {
+    const room = newRoom();
+    const { runnerId, hash } = withKey(room);
+    commit(room.ingest(runnerId, hash, report([appFix(now - 5000, { lat: 47.1 })])));
+    const fx = room.ingest(runnerId, hash, report([appFix(now - 1000, { lat: 47.2, acc: 6 })], { sos: true }));
+    const alertOp = fx.write.find((op) => op.op === 'alert') as Extract<WriteOp, { op: 'alert' }>;
+    assert.ok(alertOp, 'the alert is written with the fix');
+    const applied = commit(fx);
+    const alert = applied.result!.alert!;
+    assert.deepEqual(alertOp.alert, alert);
+    assert.deepEqual(
+      { runnerId: alert.runnerId, name: alert.name, kind: alert.kind, raisedAt: alert.raisedAt, at: alert.at, source: alert.source, ackedAt: alert.ackedAt },
+      { runnerId, name: 'Ada', kind: 'sos', raisedAt: now, at: { lat: 47.2, lon: -0.12, t: now - 1000, acc: 6 }, source: 'Traccar Client', ackedAt: null },
+    );
+    assert.deepEqual(applied.send, [{ to: { watchers: runnerId }, msg: { type: 'alert', event: room.id, alert } }]);
+    assert.deepEqual(room.snapshot(null).alerts, [alert]);
+    assert.deepEqual(room.snapshot(new Set(['someone-else'])).alerts, [], 'a share link without the runner does not show it');
+    assert.deepEqual(room.summary(runnerId)!.alert, alert);
+
+    // Pressed again while it is open: the fix is kept, no second alert.
+    const again = room.ingest(runnerId, hash, report([appFix(now)], { sos: true }));
+    assert.ok(!again.write.some((op) => op.op === 'alert'));
+    assert.equal(commit(again).result!.alert!.id, alert.id);
+
+    assert.equal(room.acknowledgeAlert('no-such-alert').commit, undefined);
+    now += 60_000;
+    const ack = room.acknowledgeAlert(alert.id);
+    assert.deepEqual(ack.write, [{ op: 'alert', event: room.id, alert: { ...alert, ackedAt: now } }]);
+    const acked = commit(ack);
+    assert.deepEqual(acked.send, [{ to: { watchers: runnerId }, msg: { type: 'alert', event: room.id, alert: { ...alert, ackedAt: now } } }]);
+    assert.deepEqual(room.snapshot(null).alerts, []);
+    assert.equal(room.summary(runnerId)!.alert, null);
+
+    // A new alarm after that is a new alert; one without a fix puts the runner at their latest.
+    const next = commit(room.ingest(runnerId, hash, report([], { sos: true, app: 'OsmAnd' }))).result!.alert!;
+    assert.notEqual(next.id, alert.id);
+    assert.deepEqual(next.at, { lat: 51.5, lon: -0.12, t: now - 60_000, acc: 8 });
+  });
+
+  test('an SOS after the event finished still raises the alert, though its fix is not kept', () => {
+    const room = newRoom();
+    const { runnerId, hash } = withKey(room);
+    commit(room.finish());
+    const out = commit(room.ingest(runnerId, hash, report([appFix(now, { lat: 10 })], { sos: true }))).result!;
+    assert.equal(out.stored, 0);
+    assert.equal(out.alert!.at!.lat, 10);
+    assert.equal(room.alerts.size, 1);
+  });
+
+  test('open alerts come back with the room, and go with a removed runner', () => {
+    const room = newRoom();
+    const { runnerId, hash } = withKey(room);
+    const alert = commit(room.ingest(runnerId, hash, report([appFix(now)], { sos: true }))).result!.alert!;
+    const back = newRoom({ alerts: [alert] });
+    assert.deepEqual(back.snapshot(null).alerts, [alert]);
+    commit(room.removeRunner(runnerId));
+    assert.deepEqual(room.snapshot(null).alerts, []);
+  });
+
+  test('a picture from the app becomes the runner’s avatar, with a version that changes with it', () => {
+    const room = newRoom();
+    const { runnerId, hash } = withKey(room);
+    commit(room.ingest(runnerId, hash, report([appFix(now)])));
+    room.tick();
+    const fx = room.setAvatar(runnerId, hash, { name: 'Ada', mime: 'image/png', data: 'iVBORw0KGgo=' });
+    assert.deepEqual(fx.write, [{ op: 'avatar', event: room.id, runnerId, avatar: { name: 'Ada', mime: 'image/png', data: 'iVBORw0KGgo=', updatedAt: now } }]);
+    assert.equal(commit(fx).result, now);
+    assert.equal(room.tick().delta!.runners[0]!.avatar, now);
+    assert.equal(commit(room.setAvatar(runnerId, hash, { name: null, mime: 'image/png', data: 'iVBORw0KGgo=' })).result, now + 1, 'a new version even within the same millisecond');
+    assert.equal(room.setAvatar(runnerId, 'wrong', { name: null, mime: 'image/png', data: '' }).refusal?.code, 'unknown_key');
   });
 });
 
@@ -615,8 +764,9 @@ describe('coming back after a restart', () => {
       moodAt: r.moodAt,
       cheers: r.cheers,
       checkpoint: checkpoints.has(r.id) ? { through: checkpoints.get(r.id)!.through, state: checkpoints.get(r.id)!.state } : null,
+      avatarAt: r.avatarAt,
     }));
-    return { event: room.eventRecord(), runners, links: [], samples: room.happiness, maxArrival: room.appliedArrival };
+    return { event: room.eventRecord(), runners, links: [], samples: room.happiness, alerts: [...room.alerts.values()], maxArrival: room.appliedArrival };
   }
 
   function picture(room: EventRoom) {

@@ -4,7 +4,7 @@ import { describe, test } from 'node:test';
 import { emptyEventView, type EventView, insertPoint, reduceEventView } from '../client/event-view';
 import { distanceM } from '../lib/geo';
 import { encodeTrail } from '../lib/polyline';
-import { type EventInfo, LIMITS, type RunnerInfo, type RunnerSnapshot, type ServerMessage, type TrackPoint } from '../lib/protocol';
+import { type Alert, type EventInfo, LIMITS, type RunnerInfo, type RunnerSnapshot, type ServerMessage, type TrackPoint } from '../lib/protocol';
 import { extendDistance, MIN_STEP_M, recentPace, trackDistance } from '../lib/track';
 
 const T = 1_700_000_000_000;
@@ -31,7 +31,7 @@ function runner(id: string, track: TrackPoint[], patch: Partial<RunnerInfo> = {}
 }
 
 function snapshot(runners: RunnerSnapshot[], extra: Partial<Extract<ServerMessage, { type: 'snapshot' }>> = {}): ServerMessage {
-  return { type: 'snapshot', event: EVENT, epoch: EPOCH, seq: 10, runners, happiness: [], now: T, ...extra };
+  return { type: 'snapshot', event: EVENT, epoch: EPOCH, seq: 10, runners, happiness: [], alerts: [], now: T, ...extra };
 }
 
 function update(
@@ -266,5 +266,37 @@ describe('reduceEventView: organiser changes', () => {
     const finished = reduceEventView(before, { type: 'event', event: { ...EVENT, status: 'finished' } }, T);
     assert.equal(finished.event!.status, 'finished');
     assert.equal(reduceEventView(before, { type: 'event', event: { ...EVENT, id: 'other' } }, T), before);
+  });
+});
+
+describe('reduceEventView: alerts', () => {
+  const sos = (id: string, runnerId: string, ackedAt: number | null = null): Alert => ({
+    id,
+    runnerId,
+    name: runnerId,
+    kind: 'sos',
+    raisedAt: T,
+    at: { lat: 45.8, lon: 6.8, t: T - 1000, acc: 12 },
+    source: 'Traccar Client',
+    ackedAt,
+  });
+  const alertMsg = (alert: Alert, event = EVENT.id): ServerMessage => ({ type: 'alert', event, alert });
+
+  test('open alerts come with the snapshot, arrive one by one, and go when acknowledged', () => {
+    let view = reduceEventView(emptyEventView, snapshot([runner('ada', [pt(0)]), runner('bo', [pt(1)])], { alerts: [sos('a1', 'ada')] }), T);
+    assert.deepEqual(Object.keys(view.alerts), ['a1']);
+    view = reduceEventView(view, alertMsg(sos('a2', 'bo')), T);
+    assert.deepEqual(Object.keys(view.alerts), ['a1', 'a2']);
+    view = reduceEventView(view, alertMsg(sos('a1', 'ada', T + 5)), T);
+    assert.deepEqual(Object.keys(view.alerts), ['a2']);
+    assert.equal(reduceEventView(view, alertMsg(sos('a3', 'bo'), 'other-event'), T), view, 'another event’s alert changes nothing');
+  });
+
+  test('a removed runner’s alert goes with them; a new snapshot replaces the alerts', () => {
+    let view = reduceEventView(emptyEventView, snapshot([runner('ada', [pt(0)]), runner('bo', [pt(1)])], { alerts: [sos('a1', 'ada'), sos('a2', 'bo')] }), T);
+    view = reduceEventView(view, update({}, [], { removed: ['ada'] }), T);
+    assert.deepEqual(Object.keys(view.alerts), ['a2']);
+    view = reduceEventView(view, snapshot([runner('bo', [pt(1)])]), T);
+    assert.deepEqual(view.alerts, {});
   });
 });

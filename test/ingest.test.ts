@@ -1,6 +1,7 @@
 /**
- * Ingest conformance over real HTTP: requests as Traccar Client, OsmAnd and OwnTracks send them (method,
- * headers, content type, parameter names, units) are stored with the right values; refusals store nothing.
+ * Ingest conformance over real HTTP: requests as Traccar Client (up to 9), OsmAnd and OwnTracks send them
+ * (method, headers, content type, parameter names, units) are stored with the right values; refusals store
+ * nothing. test/ingest-apps.test.ts has Traccar Client 10, Overland, GPSLogger, alarms and cards.
  */
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
@@ -504,67 +505,94 @@ describe('tracking apps over HTTP', () => {
       assert.equal((await track(r.runnerId)).length, 2);
     });
 
-    test('malformed requests: 400, nothing stored', async () => {
+    /** The runner's refusal counts, as their runner page reads them. */
+    async function refusedOf(r: { runnerId: string; token: string }, event = eventId): Promise<Record<string, number>> {
+      const res = await fetch(`${srv.url}/api/events/${event}/runners/${r.runnerId}/device-key`, { headers: { authorization: `Bearer ${r.token}` } });
+      assert.equal(res.status, 200);
+      return ((await res.json()) as { refused: Record<string, number> }).refused;
+    }
+
+    test('unreadable fixes are answered as taken (so the queue moves on), counted as refused, and not stored', async () => {
       const r = await runner('Malformed');
       const t = nextSecond();
       const k = r.key;
       const osmand: string[] = [
-        `id=${k}&timestamp=${t}`, // no position
         `id=${k}&timestamp=${t}&lat=abc&lon=2`,
         `id=${k}&timestamp=${t}&lat=NaN&lon=2`,
         `id=${k}&timestamp=${t}&location=51.5`,
+        `id=${k}&timestamp=${t}&lat=51.5`,
         `id=${k}&timestamp=yesterday&lat=1&lon=2`,
         `id=${k}&timestamp=2024-02-30T10:00:00Z&lat=1&lon=2`,
         `id=${k}&timestamp=${t}&lat=1&lon=2&speed=fast`,
         `id=${k}&timestamp=${t}&lat=1&lon=2&batt=full`,
       ];
-      for (const q of osmand) await storesNothing(r.runnerId, () => send(`/ingest/osmand?${q}`, { method: 'POST' }), 400, q);
+      for (const q of osmand) {
+        const res = await storesNothing(r.runnerId, () => send(`/ingest/osmand?${q}`, { method: 'POST' }), 200, q);
+        assert.equal(res.headers['x-trackside-refused'], 'malformed=1', q);
+      }
       const json = (body: string) => () => send('/ingest/osmand', { method: 'POST', headers: { 'content-type': 'application/json' }, body });
-      await storesNothing(r.runnerId, json('{"location":'), 400, 'broken JSON');
-      await storesNothing(r.runnerId, json(JSON.stringify({ device_id: k, location: { coords: { latitude: 1, longitude: 2 } } })), 400, 'JSON without timestamp');
-      await storesNothing(r.runnerId, json(JSON.stringify({ device_id: k, location: [{ timestamp: new Date().toISOString(), coords: { latitude: 1, longitude: 2 } }] })), 400, 'a batch');
+      await storesNothing(r.runnerId, json(JSON.stringify({ device_id: k, location: { coords: { latitude: 1, longitude: 2 } } })), 200, 'JSON without timestamp');
+      await storesNothing(r.runnerId, json(JSON.stringify({ device_id: k, location: [{ timestamp: new Date().toISOString(), coords: { latitude: 1, longitude: 2 } }] })), 200, 'a batch');
+      await storesNothing(r.runnerId, () => send(`/ingest/osmand?id=${k}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"location":' }), 200, 'broken JSON, key in the query');
+      assert.deepEqual(await refusedOf(r), { malformed: osmand.length + 3 });
+      // Without a key nobody can be told: that stays an error.
+      await storesNothing(r.runnerId, json('{"location":'), 400, 'broken JSON, no key');
+
       const ot = (body: string) => () => send('/ingest/owntracks', { method: 'POST', headers: { authorization: basic('u', k), 'content-type': 'application/json' }, body });
-      await storesNothing(r.runnerId, ot('not json'), 400, 'owntracks not JSON');
-      await storesNothing(r.runnerId, ot(JSON.stringify({ _type: 'location', lat: 1, lon: 2 })), 400, 'owntracks without tst');
-      await storesNothing(r.runnerId, ot(JSON.stringify({ lat: 1, lon: 2, tst: t })), 400, 'owntracks without _type');
-      await storesNothing(r.runnerId, ot(JSON.stringify({ _type: 'encrypted', data: 'AAAA' })), 400, 'owntracks encrypted');
-      await storesNothing(r.runnerId, ot(JSON.stringify([{ _type: 'location', lat: 1, lon: 2, tst: t }])), 400, 'owntracks array');
+      for (const [body, what] of [
+        ['not json', 'owntracks not JSON'],
+        [JSON.stringify({ _type: 'location', lat: 1, lon: 2 }), 'owntracks without tst'],
+        [JSON.stringify({ lat: 1, lon: 2, tst: t }), 'owntracks without _type'],
+        [JSON.stringify([{ _type: 'location', lat: 1, lon: 2, tst: t }]), 'owntracks array'],
+      ] as const) {
+        const res = await storesNothing(r.runnerId, ot(body), 200, what);
+        assert.equal(res.body, '[]');
+      }
+      const encrypted = await storesNothing(r.runnerId, ot(JSON.stringify({ _type: 'encrypted', data: 'AAAA' })), 200, 'owntracks encrypted');
+      assert.equal(encrypted.headers['x-trackside-refused'], 'encrypted=1');
+      assert.deepEqual(await refusedOf(r), { malformed: osmand.length + 7, encrypted: 1 });
     });
 
-    test('out-of-range values: 400, nothing stored', async () => {
+    test('out-of-range, too old and too new fixes: answered as taken, counted per reason, nothing stored', async () => {
       const r = await runner('Out of range');
       const k = r.key;
       const t = nextSecond();
-      const cases: string[] = [
-        `lat=91&lon=2&timestamp=${t}`,
-        `lat=1&lon=-180.5&timestamp=${t}`,
-        `lat=1&lon=2&timestamp=${t}&speed=400`, // 400 kn ≈ 206 m/s
-        `lat=1&lon=2&timestamp=${t}&bearing=361`,
-        `lat=1&lon=2&timestamp=${t}&speed=-1`,
-        `lat=1&lon=2&timestamp=${t}&altitude=12000`,
-        `lat=1&lon=2&timestamp=${t}&accuracy=-3`,
-        `lat=1&lon=2&timestamp=${t}&batt=101`,
-        `lat=1&lon=2&timestamp=${Math.floor(Date.now() / 1000) - 8 * 86400}`, // older than a week
-        `lat=1&lon=2&timestamp=${Date.now() + 10 * 60_000}`, // ten minutes ahead
+      const cases: Array<[string, string]> = [
+        [`lat=91&lon=2&timestamp=${t}`, 'out_of_range'],
+        [`lat=1&lon=-180.5&timestamp=${t}`, 'out_of_range'],
+        [`lat=1&lon=2&timestamp=${t}&speed=400`, 'out_of_range'], // 400 kn ≈ 206 m/s
+        [`lat=1&lon=2&timestamp=${t}&bearing=361`, 'out_of_range'],
+        [`lat=1&lon=2&timestamp=${t}&speed=-1`, 'out_of_range'],
+        [`lat=1&lon=2&timestamp=${t}&altitude=12000`, 'out_of_range'],
+        [`lat=1&lon=2&timestamp=${t}&accuracy=-3`, 'out_of_range'],
+        [`lat=1&lon=2&timestamp=${t}&batt=101`, 'out_of_range'],
+        [`lat=1&lon=2&timestamp=${Math.floor(Date.now() / 1000) - 8 * 86400}`, 'too_old'], // older than a week
+        [`lat=1&lon=2&timestamp=${Date.now() + 10 * 60_000}`, 'in_future'], // ten minutes ahead
       ];
-      for (const q of cases) await storesNothing(r.runnerId, () => send(`/ingest/osmand?id=${k}&${q}`, { method: 'POST' }), 400, q);
+      for (const [q, reason] of cases) {
+        const res = await storesNothing(r.runnerId, () => send(`/ingest/osmand?id=${k}&${q}`, { method: 'POST' }), 200, q);
+        assert.equal(res.headers['x-trackside-refused'], `${reason}=1`, q);
+      }
       // OsmAnd's path reads m/s: 201 m/s is over the limit too.
-      await storesNothing(r.runnerId, () => send(`/ingest/osmand-app?id=${k}&lat=1&lon=2&timestamp=${t * 1000}&speed=201`), 400, 'osmand-app speed');
+      await storesNothing(r.runnerId, () => send(`/ingest/osmand-app?id=${k}&lat=1&lon=2&timestamp=${t * 1000}&speed=201`), 200, 'osmand-app speed');
       const ot = (msg: object) => () =>
         send('/ingest/owntracks', { method: 'POST', headers: { authorization: basic('u', k), 'content-type': 'application/json' }, body: JSON.stringify(msg) });
-      await storesNothing(r.runnerId, ot({ _type: 'location', lat: 1, lon: 2, tst: t, vel: 800 }), 400, 'owntracks vel 800 km/h');
-      await storesNothing(r.runnerId, ot({ _type: 'location', lat: -95, lon: 2, tst: t }), 400, 'owntracks lat');
-      await storesNothing(r.runnerId, ot({ _type: 'location', lat: 1, lon: 2, tst: t, batt: 150 }), 400, 'owntracks batt');
-      await storesNothing(r.runnerId, ot({ _type: 'location', lat: 1, lon: 2, tst: t * 1000 }), 400, 'owntracks tst in ms');
+      await storesNothing(r.runnerId, ot({ _type: 'location', lat: 1, lon: 2, tst: t, vel: 800 }), 200, 'owntracks vel 800 km/h');
+      await storesNothing(r.runnerId, ot({ _type: 'location', lat: -95, lon: 2, tst: t }), 200, 'owntracks lat');
+      await storesNothing(r.runnerId, ot({ _type: 'location', lat: 1, lon: 2, tst: t, batt: 150 }), 200, 'owntracks batt');
+      await storesNothing(r.runnerId, ot({ _type: 'location', lat: 1, lon: 2, tst: t * 1000 }), 200, 'owntracks tst in ms');
       const json = { device_id: k, location: { timestamp: new Date(t * 1000).toISOString(), coords: { latitude: 1, longitude: 2, speed: 250 } } };
-      await storesNothing(r.runnerId, () => send('/ingest/osmand', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(json) }), 400, 'JSON speed');
+      await storesNothing(r.runnerId, () => send('/ingest/osmand', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(json) }), 200, 'JSON speed');
+      assert.deepEqual(await refusedOf(r), { out_of_range: 13, too_old: 1, in_future: 2 }, 'tst in ms reads as far ahead');
       // Just inside every limit is taken.
       const edge = `lat=90&lon=-180&timestamp=${t}&speed=388&bearing=360&altitude=10000&accuracy=0&batt=0`;
-      assert.equal((await send(`/ingest/osmand?id=${k}&${edge}`, { method: 'POST' })).status, 200);
+      const res = await send(`/ingest/osmand?id=${k}&${edge}`, { method: 'POST' });
+      assert.equal(res.status, 200);
+      assert.equal(res.headers['x-trackside-refused'], undefined);
       assert.equal((await track(r.runnerId)).length, 1);
     });
 
-    test('a body over 16 KiB: 413, nothing stored', async () => {
+    test('a body over 16 KiB: 413 on the OsmAnd protocol; OwnTracks counts it (only a card may be larger)', async () => {
       const r = await runner('Huge');
       const t = nextSecond();
       const pad = 'x'.repeat(20_000);
@@ -577,31 +605,40 @@ describe('tracking apps over HTTP', () => {
       await storesNothing(
         r.runnerId,
         () => send('/ingest/owntracks', { method: 'POST', headers: { authorization: basic('u', r.key), 'content-type': 'application/json' }, body: JSON.stringify({ _type: 'location', lat: 1, lon: 2, tst: t, desc: pad }) }),
-        413,
+        200,
         'owntracks',
+      );
+      assert.deepEqual(await refusedOf(r), { too_large: 1 });
+      await storesNothing(
+        r.runnerId,
+        () => send('/ingest/owntracks', { method: 'POST', headers: { authorization: basic('u', r.key), 'content-type': 'application/json' }, body: JSON.stringify({ _type: 'card', face: 'x'.repeat(600 * 1024) }) }),
+        413,
+        'owntracks over 512 KiB',
       );
     });
 
-    test('valid=false is acknowledged (so it is not resent) but not stored; other methods get 405', async () => {
+    test('valid=false is taken (so it is not resent), counted, not stored; other methods get 405', async () => {
       const r = await runner('Invalid');
       const t = nextSecond();
       await storesNothing(r.runnerId, () => send(`/ingest/osmand?id=${r.key}&lat=1&lon=2&timestamp=${t}&valid=false`), 200, 'valid=false');
+      assert.deepEqual(await refusedOf(r), { not_valid: 1 });
       await storesNothing(r.runnerId, () => send(`/ingest/osmand?id=${r.key}&lat=1&lon=2&timestamp=${t}`, { method: 'PUT' }), 405, 'PUT');
       await storesNothing(r.runnerId, () => send('/ingest/owntracks', { headers: { authorization: basic('u', r.key) } }), 405, 'GET owntracks');
       assert.equal((await send('/ingest/nothing')).status, 404);
     });
 
-    test('a finished event takes no more app fixes: 403', async () => {
+    test('after the event finished, app fixes are taken (so the queue drains) and counted, not stored', async () => {
       const { event, organiserToken: token } = await makeEvent(srv, 'Finished run');
       const r = await runner('Late', event.id);
       const finish = await fetch(`${srv.url}/api/events/${event.id}/finish`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
       assert.equal(finish.status, 200);
       const t = nextSecond();
       const res = await send(`/ingest/osmand?id=${r.key}&lat=1&lon=2&timestamp=${t}`, { method: 'POST' });
-      assert.equal(res.status, 403);
-      const ot = await send('/ingest/owntracks', { method: 'POST', headers: { authorization: basic('u', r.key), 'content-type': 'application/json' }, body: JSON.stringify({ _type: 'location', lat: 1, lon: 2, tst: t }) });
-      assert.equal(ot.status, 403);
+      assert.equal(res.status, 200);
+      const ot = await send('/ingest/owntracks', { method: 'POST', headers: { authorization: basic('u', r.key), 'content-type': 'application/json' }, body: JSON.stringify({ _type: 'location', lat: 1, lon: 2, tst: t + 1 }) });
+      assert.equal(ot.status, 200);
       assert.equal((await track(r.runnerId, event.id)).length, 0);
+      assert.deepEqual(await refusedOf(r, event.id), { event_finished: 2 });
     });
   });
 });

@@ -16,7 +16,9 @@ export type Recipient =
   /** Every session bound to this runner except the sender. */
   | { runnerOthers: string }
   /** Everyone watching the event, and its runners' own sessions (event news). */
-  | { event: true };
+  | { event: true }
+  /** Everyone watching the event who sees this runner (a share link may leave them out); the organiser too. */
+  | { watchers: string };
 
 export interface Delivery {
   to: Recipient;

@@ -6,6 +6,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import {
+  type Alert,
+  AppRefusal,
   type Cheer,
   ErrorCode,
   type EventInfo,
@@ -20,7 +22,7 @@ import {
   type TrackPoint,
 } from '../../lib/protocol';
 import type { Credentials } from '../credentials';
-import type { Arrival, EventQuotas, EventRecord, RoomRecord, RunnerRecord, StoredPosition, WriteOp } from '../storage/store';
+import type { Arrival, AvatarRecord, EventQuotas, EventRecord, RoomRecord, RunnerRecord, StoredPosition, WriteOp } from '../storage/store';
 import { type Applied, type Delivery, type Effects, nothing, refuse, reply } from './effects';
 import { sample, SAMPLES_KEPT, thin } from './happiness';
 import { effectiveQuotas, fixAllowance, fixRetryAfterMs } from './quotas';
@@ -66,9 +68,46 @@ export interface RunnerSummary extends RunnerInfo {
   joinedAt: number;
   /** The latest fix with everything stored about it. */
   latest: StoredPosition | null;
+  /** The runner's open alert, if any. */
+  alert: Alert | null;
+}
+
+/** A fix from a tracking app before it is numbered: lat/lon degrees, t ms, acc m, alt m, spd m/s, hdg degrees, bat %. */
+export type AppFix = Omit<StoredPosition, 'seq'>;
+
+/** What one request from a tracking app brought, decoded and range-checked by the ingest layer. */
+export interface AppReport {
+  /** The app as people know it ("Traccar Client"): alerts say where they came from. */
+  app: string;
+  /** Fixes in the order the app sent them. */
+  fixes: AppFix[];
+  /** Fixes the ingest layer could not take already (unreadable, out of range, marked as no fix). */
+  refused: AppRefusal[];
+  /** The app raised an alarm (SOS) with this request. */
+  sos: boolean;
+}
+
+export interface IngestOutcome {
+  stored: number;
+  /** Fixes this runner had already (resends). */
+  duplicates: number;
+  /** Everything refused for good, per reason, the ingest layer's refusals included. */
+  refused: Partial<Record<AppRefusal, number>>;
+  /** Some fixes were over the fix quota and not kept: the app should send them again after this long. */
+  retryAfterMs: number | null;
+  /** The runner's open alert when the request raised one (or one was open already). */
+  alert: Alert | null;
 }
 
 const FINISHED = { code: ErrorCode.EventFinished, status: 403 } as const;
+const UNKNOWN_KEY = {
+  code: 'unknown_key',
+  status: 404,
+  message: 'unknown device key: it was revoked or replaced; copy the current one from the runner page',
+} as const;
+
+/** Where an alert puts the runner. */
+const spot = (p: StoredPosition | null): Alert['at'] => (p ? { lat: p.lat, lon: p.lon, t: p.t, acc: p.acc } : null);
 
 export class EventRoom {
   info: EventInfo;
@@ -80,6 +119,8 @@ export class EventRoom {
   seq = 0;
   readonly runners = new Map<string, RunnerTrack>();
   readonly links = new Map<string, ShareLink>();
+  /** Alerts nobody acknowledged yet, by id, in the order they were raised. */
+  readonly alerts = new Map<string, Alert>();
   happiness: HappinessSample[];
   /** Highest arrival this room has applied: its checkpoints are good up to here. */
   appliedArrival: number;
@@ -111,6 +152,7 @@ export class EventRoom {
     this.happiness = record.samples.slice(-SAMPLES_KEPT);
     this.appliedArrival = record.maxArrival;
     for (const l of record.links) this.links.set(l.id, l);
+    for (const a of record.alerts) this.alerts.set(a.id, a);
     this.trailBudget = LIMITS.trailMaxPoints;
     for (const r of record.runners) {
       this.runners.set(r.id, RunnerTrack.restore(r, this.trailBudget));
@@ -379,9 +421,9 @@ export class EventRoom {
     };
   }
 
-  private fixQuota(r: RunnerTrack, now: number) {
+  private fixQuota(r: RunnerTrack, now: number, pending = 0) {
     const elapsed = now - r.record.joinedAt;
-    const stored = r.points + r.inflight.size;
+    const stored = r.points + r.inflight.size + pending;
     if (stored < fixAllowance(this.quotas, elapsed)) return null;
     return {
       code: ErrorCode.QuotaExceeded,
@@ -392,32 +434,159 @@ export class EventRoom {
   }
 
   /**
-   * A fix from a tracking app (OsmAnd, Traccar Client, OwnTracks) sent with the runner's device key.
-   * Apps have no sequence numbers: the fix is numbered INGEST_SEQ_BASE + its time, so an app that sends the
-   * same fix again (it does, after any failure) finds it kept once.
+   * What one request from a tracking app brought (Traccar Client, OsmAnd, OwnTracks, Overland, GPSLogger),
+   * sent with the runner's device key. Apps have no sequence numbers: a fix is numbered INGEST_SEQ_BASE + its
+   * time, so an app that sends the same fix again (it does, after any failure) finds it kept once.
+   *
+   * A fix that can never be taken (too old, too far ahead, after the event finished, or refused by the ingest
+   * layer already) is counted against the runner, not answered as an error: apps resend the head of their
+   * queue until it is accepted, so an error would hold back everything after it. Only the fix quota makes
+   * the app send again later (`retryAfterMs`); the fixes under it are kept meanwhile.
    */
-  ingest(runnerId: string, keyHash: string, fix: Omit<StoredPosition, 'seq'>): Effects<'stored' | 'duplicate'> {
+  ingest(runnerId: string, keyHash: string, report: AppReport): Effects<IngestOutcome> {
     const r = this.runners.get(runnerId);
-    if (!r || r.record.deviceKeyHash !== keyHash) {
-      return refuse({ code: 'unknown_key', status: 404, message: 'unknown device key: it was revoked or replaced; copy the current one from the runner page' });
-    }
-    if (this.info.status === 'finished') return refuse({ ...FINISHED, message: 'this event has finished; positions are no longer taken' });
+    if (!r || r.record.deviceKeyHash !== keyHash) return refuse(UNKNOWN_KEY);
     const now = this.deps.now();
-    if (fix.t > now + LIMITS.maxFutureMs) return refuse({ code: ErrorCode.BadPosition, status: 400, message: 'fix time is in the future' });
-    if (fix.t < now - LIMITS.maxPastMs) return refuse({ code: ErrorCode.BadPosition, status: 400, message: 'fix is too old' });
-    const seq = INGEST_SEQ_BASE + Math.round(fix.t);
-    if (r.inflight.has(seq)) return { send: [], write: [], commit: () => ({ send: [], result: 'duplicate' }) };
-    const quota = this.fixQuota(r, now);
-    if (quota) return refuse(quota);
-    const effects = this.store(r, { ...fix, seq }, now, () => [], 'stored' as const);
-    const commit = effects.commit!;
+    const refused: AppRefusal[] = [...report.refused];
+    const positions: StoredPosition[] = [];
+    const taken = new Set<number>();
+    let duplicates = 0;
+    let retryAfterMs: number | null = null;
+    /** Where an alarm puts the runner: the newest fix of this request that could be taken. */
+    let at: StoredPosition | null = null;
+    const finished = this.info.status === 'finished';
+    for (const fix of report.fixes) {
+      if (fix.t > now + LIMITS.maxFutureMs) refused.push(AppRefusal.InFuture);
+      else if (fix.t < now - LIMITS.maxPastMs) refused.push(AppRefusal.TooOld);
+      else {
+        const pos: StoredPosition = { ...fix, seq: INGEST_SEQ_BASE + Math.round(fix.t) };
+        if (!at || pos.t >= at.t) at = pos;
+        if (finished) {
+          refused.push(AppRefusal.EventFinished);
+          continue;
+        }
+        if (r.inflight.has(pos.seq) || taken.has(pos.seq)) {
+          duplicates++;
+          continue;
+        }
+        // An alarm's own fix is kept whatever the quota: it may be the last one there is.
+        const quota = report.sos ? null : this.fixQuota(r, now, positions.length);
+        if (quota) {
+          retryAfterMs = Math.max(retryAfterMs ?? 0, quota.retryAfterMs);
+          continue;
+        }
+        positions.push(pos);
+        taken.add(pos.seq);
+      }
+    }
+    const open = report.sos ? this.openAlertOf(runnerId) : null;
+    const alert: Alert | null =
+      report.sos && !open
+        ? {
+            id: this.deps.credentials.newRunnerId(),
+            runnerId,
+            name: r.record.name,
+            kind: 'sos',
+            raisedAt: now,
+            at: spot(at ?? r.last),
+            source: report.app,
+            ackedAt: null,
+          }
+        : null;
+
+    const write: WriteOp[] = positions.map((pos) => ({ op: 'position', event: this.id, runnerId, pos }));
+    const restart = positions.length > 0 && r.record.stopped;
+    if (restart) write.push({ op: 'runner', runner: { ...r.record, stopped: false } });
+    if (alert) write.push({ op: 'alert', event: this.id, alert });
+    for (const p of positions) r.inflight.add(p.seq);
+    const release = () => {
+      for (const p of positions) r.inflight.delete(p.seq);
+    };
     return {
-      ...effects,
+      send: [],
+      write,
       commit: (arrivals) => {
-        const applied = commit(arrivals);
-        return { ...applied, result: arrivals[0] === null ? 'duplicate' : 'stored' };
+        release();
+        const counts: Partial<Record<AppRefusal, number>> = {};
+        for (const reason of refused) counts[reason] = (counts[reason] ?? 0) + 1;
+        const outcome: IngestOutcome = { stored: 0, duplicates, refused: counts, retryAfterMs, alert: alert ?? open };
+        const current = this.runners.get(runnerId);
+        if (current !== r) return { send: [], result: outcome };
+        for (const [reason, n] of Object.entries(counts) as Array<[AppRefusal, number]>) r.refuse(reason, n);
+        if (restart) {
+          r.record = { ...r.record, stopped: false };
+          this.markDirty(r);
+        }
+        positions.forEach((pos, i) => {
+          const arrival = arrivals[i] ?? null;
+          if (arrival === null) outcome.duplicates++;
+          else {
+            outcome.stored++;
+            this.applyFix(r, pos, now, arrival);
+          }
+        });
+        const send: Delivery[] = [];
+        if (report.sos) this.heard(r, now);
+        if (alert) {
+          this.alerts.set(alert.id, alert);
+          this.snapshotCache = null;
+          this.lastActivity = Math.max(this.lastActivity, now);
+          send.push({ to: { watchers: runnerId }, msg: { type: 'alert', event: this.id, alert } });
+        }
+        return { send, result: outcome };
+      },
+      abort: release,
+    };
+  }
+
+  /**
+   * A tracking app says it is alive without a position (Traccar Client's heartbeat while the phone is still):
+   * the runner counts as heard from, so they stay active rather than turning idle.
+   */
+  heartbeat(runnerId: string, keyHash: string): Effects<'heard'> {
+    const r = this.runners.get(runnerId);
+    if (!r || r.record.deviceKeyHash !== keyHash) return refuse(UNKNOWN_KEY);
+    const now = this.deps.now();
+    return {
+      send: [],
+      write: [],
+      commit: () => {
+        if (this.runners.get(runnerId) === r) this.heard(r, now);
+        return { send: [], result: 'heard' };
       },
     };
+  }
+
+  private heard(r: RunnerTrack, now: number): void {
+    if (now <= r.lastHeard) return;
+    r.lastHeard = now;
+    r.unsaved = true;
+    this.refreshStatus(r, now);
+  }
+
+  /** The picture a runner's tracking app sent (an OwnTracks card), replacing the last one. */
+  setAvatar(runnerId: string, keyHash: string, avatar: Omit<AvatarRecord, 'updatedAt'>): Effects<number> {
+    const r = this.runners.get(runnerId);
+    if (!r || r.record.deviceKeyHash !== keyHash) return refuse(UNKNOWN_KEY);
+    // Strictly increasing: the version in the picture's address must change with the picture.
+    const updatedAt = Math.max(this.deps.now(), (r.avatarAt ?? 0) + 1);
+    return {
+      send: [],
+      write: [{ op: 'avatar', event: this.id, runnerId, avatar: { ...avatar, updatedAt } }],
+      commit: () => {
+        if (this.runners.get(runnerId) === r) {
+          r.avatarAt = Math.max(r.avatarAt ?? 0, updatedAt);
+          this.markDirty(r);
+        }
+        return { send: [], result: updatedAt };
+      },
+    };
+  }
+
+  /** Tracking-app fixes refused for this runner so far, per reason. */
+  refusedFixes(runnerId: string): Partial<Record<AppRefusal, number>> | null {
+    const r = this.runners.get(runnerId);
+    return r ? { ...r.refused } : null;
   }
 
   mood(runnerId: string, value: number): Effects {
@@ -552,6 +721,8 @@ export class EventRoom {
         this.runners.delete(runnerId);
         this.pendingPoints.delete(runnerId);
         this.dirty.delete(runnerId);
+        for (const a of [...this.alerts.values()]) if (a.runnerId === runnerId) this.alerts.delete(a.id);
+        this.snapshotCache = null;
         if (r.visible) {
           this.removed.add(runnerId);
           this.recount();
@@ -637,6 +808,29 @@ export class EventRoom {
   verifyRunner(runnerId: string, token: string): boolean {
     const r = this.runners.get(runnerId);
     return !!r && this.deps.credentials.verify(token, r.record.tokenHash);
+  }
+
+  /** The organiser has seen an alert: it closes, for everyone who saw it. Null when no such alert is open. */
+  acknowledgeAlert(alertId: string): Effects<Alert | null> {
+    const open = this.alerts.get(alertId);
+    if (!open) return nothing(null);
+    const acked: Alert = { ...open, ackedAt: this.deps.now() };
+    return {
+      send: [],
+      write: [{ op: 'alert', event: this.id, alert: acked }],
+      commit: () => {
+        // Acknowledged twice at once: the first to commit tells everyone.
+        if (!this.alerts.delete(alertId)) return { send: [], result: acked };
+        this.snapshotCache = null;
+        return { send: [{ to: { watchers: open.runnerId }, msg: { type: 'alert', event: this.id, alert: acked } }], result: acked };
+      },
+    };
+  }
+
+  /** The runner's open alert, if any: a runner has at most one (a second alarm while it is open adds nothing). */
+  openAlertOf(runnerId: string): Alert | null {
+    for (const a of this.alerts.values()) if (a.runnerId === runnerId) return a;
+    return null;
   }
 
   // ---------- time ----------
@@ -782,6 +976,7 @@ export class EventRoom {
       seq: this.seq,
       runners,
       happiness: thin(this.happiness),
+      alerts: [...this.alerts.values()].filter((a) => !only || only.has(a.runnerId)),
       now: this.deps.now(),
     };
     if (!only) this.snapshotCache = { seq: this.seq, msg };
@@ -811,6 +1006,7 @@ export class EventRoom {
       movingMs: r.movingMs,
       joinedAt: r.record.joinedAt,
       latest: r.last,
+      alert: this.openAlertOf(r.id),
     };
   }
 

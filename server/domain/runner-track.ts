@@ -5,7 +5,7 @@
  */
 import { distanceM } from '../../lib/geo';
 import { decodeTrail } from '../../lib/polyline';
-import { LIMITS, type Cheer, type RunnerInfo, type RunnerStatus, type TrackPoint } from '../../lib/protocol';
+import { type AppRefusal, LIMITS, type Cheer, type RunnerInfo, type RunnerStatus, type TrackPoint } from '../../lib/protocol';
 import { MIN_STEP_M } from '../../lib/track';
 import type { RoomRunner, RunnerRecord, StoredPosition } from '../storage/store';
 import { DisplayTrail } from './display-trail';
@@ -29,6 +29,8 @@ interface Checkpoint {
   movingMs: number;
   anchor: TrackPoint | null;
   trail: string;
+  /** Tracking-app fixes refused, per reason (checkpoints before these were counted have none). */
+  refused?: Partial<Record<AppRefusal, number>>;
 }
 
 export const isBrowserSeq = (seq: number) => seq <= LIMITS.maxSeq;
@@ -61,6 +63,10 @@ export class RunnerTrack {
   connected = 0;
   /** Changed since the last checkpoint. */
   unsaved = true;
+  /** Tracking-app fixes refused so far, per reason: the runner page shows them by the device key. */
+  refused: Partial<Record<AppRefusal, number>> = {};
+  /** When the tracking app last sent a picture; null without one. */
+  avatarAt: number | null = null;
 
   constructor(
     public record: RunnerRecord,
@@ -134,7 +140,15 @@ export class RunnerTrack {
 
   info(): RunnerInfo {
     const r = this.record;
-    return { id: r.id, name: r.name, color: r.color, status: this.status, lastSeen: this.framed.last?.t ?? null, mood: this.mood };
+    const info: RunnerInfo = { id: r.id, name: r.name, color: r.color, status: this.status, lastSeen: this.framed.last?.t ?? null, mood: this.mood };
+    if (this.avatarAt !== null) info.avatar = this.avatarAt;
+    return info;
+  }
+
+  /** Count tracking-app fixes refused for `reason`. */
+  refuse(reason: AppRefusal, n = 1): void {
+    this.refused[reason] = (this.refused[reason] ?? 0) + n;
+    this.unsaved = true;
   }
 
   checkpoint(): string {
@@ -149,6 +163,7 @@ export class RunnerTrack {
       movingMs: this.movingMs,
       anchor: this.anchor,
       trail: this.trail.encode(Number.MAX_SAFE_INTEGER),
+      refused: this.refused,
     };
     this.unsaved = false;
     return JSON.stringify(c);
@@ -156,8 +171,9 @@ export class RunnerTrack {
 
   /** A runner as stored; with a checkpoint the runner is whole, else the caller rebuilds it from its track. */
   static restore(r: RoomRunner, trailBudget: number): RunnerTrack {
-    const { mood, moodAt, cheers, checkpoint, ...record } = r;
+    const { mood, moodAt, cheers, checkpoint, avatarAt, ...record } = r;
     const track = new RunnerTrack(record, trailBudget);
+    track.avatarAt = avatarAt;
     track.mood = mood;
     track.moodAt = moodAt;
     track.cheers = cheers.slice(-CHEERS_KEPT);
@@ -173,6 +189,7 @@ export class RunnerTrack {
       track.movingMs = c.movingMs;
       track.anchor = c.anchor;
       track.trail.load(decodeTrail(c.trail));
+      track.refused = { ...c.refused };
       track.unsaved = false;
     }
     return track;

@@ -1,8 +1,8 @@
 /**
- * The whole event as one JSON document (event, runners with every fix, moods and cheers, happiness),
+ * The whole event as one JSON document (event, runners with every fix, moods and cheers, happiness, alerts),
  * streamed page by page from the store: memory stays flat however long the race was.
  */
-import type { Cheer, EventInfo, HappinessSample } from '../../lib/protocol';
+import type { Alert, Cheer, EventInfo, HappinessSample } from '../../lib/protocol';
 import type { ReadQueries, RunnerRecord, StoredPosition, TrackCursor } from '../storage/store';
 import type { Sink } from './sink';
 
@@ -19,6 +19,8 @@ export interface EventExport {
     cheers: Cheer[];
   }>;
   happiness: HappinessSample[];
+  /** Every alert of these runners, acknowledged or not, in the order they were raised. */
+  alerts: Alert[];
 }
 
 const PAGE = 10_000;
@@ -69,6 +71,8 @@ export async function writeEventJson(sink: Sink, store: ReadQueries, event: Even
     }
     if (page.length < PAGE) break;
   }
-  await sink.write(']}\n');
+  const included = new Set(runners.map((r) => r.id));
+  const alerts = (await store.alerts(event.id)).filter((a) => included.has(a.runnerId));
+  await sink.write(`],\n"alerts":${JSON.stringify(alerts)}}\n`);
   return fixes;
 }

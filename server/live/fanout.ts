@@ -161,12 +161,16 @@ export class Fanout {
     }
   }
 
-  /** One message to every member watching `event` (event news, happiness), serialised once. */
-  broadcast(event: string, msg: ServerMessage, skip?: ReadonlySet<number>): void {
+  /**
+   * One message to every member watching `event` (event news, happiness), serialised once; with `runnerId`,
+   * only to those whose choice of runners includes that one.
+   */
+  broadcast(event: string, msg: ServerMessage, skip?: ReadonlySet<number>, runnerId?: string): void {
     const groups = this.events.get(event);
     if (!groups) return;
     const frame = sharedFrame(msg);
     for (const g of groups.values()) {
+      if (runnerId !== undefined && g.only && !g.only.has(runnerId)) continue;
       for (const state of g.members.values()) {
         if (skip?.has(state.member.id)) continue;
         if (state.member.peer.bufferedAmount > this.maxBuffered) {

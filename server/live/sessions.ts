@@ -206,7 +206,7 @@ export class Sessions {
     // A new subscribe replaces the old one whatever its outcome: access is judged afresh every time.
     this.s.fanout.unwatch(session.id, msg.event);
     if (!this.s.rooms.known(msg.event)) return this.noSuchEvent(session, msg.event, 'subscribe');
-    const granted = this.s.access.viewer(msg.event, { code: msg.code, share: msg.share }, session.address);
+    const granted = this.s.access.viewer(msg.event, { code: msg.code, share: msg.share, organiserToken: msg.organiser }, session.address);
     if (granted instanceof Promise) return granted.then((g) => this.subscribed(session, msg, g));
     return this.subscribed(session, msg, granted);
   }
@@ -263,7 +263,8 @@ export class Sessions {
       else if ('runner' in to) for (const s of this.byRunner.get(runnerKey(event, to.runner)) ?? []) s.send(d.msg);
       else if ('runnerOthers' in to) {
         for (const s of this.byRunner.get(runnerKey(event, to.runnerOthers)) ?? []) if (s !== sender) s.send(d.msg);
-      } else {
+      } else if ('watchers' in to) this.s.fanout.broadcast(event, d.msg, undefined, to.watchers);
+      else {
         // Event news: spectators, then runners' phones that do not also watch.
         this.s.fanout.broadcast(event, d.msg);
         if (d.msg.type === 'happiness') continue;

@@ -12,7 +12,7 @@
  * order batches commit. A room's checkpoint says up to which arrival it is; after a restart the room is its
  * checkpoint plus whatever arrived later (`replay`).
  */
-import type { Cheer, EventInfo, HappinessSample, ShareLink } from '../../lib/protocol';
+import type { Alert, Cheer, EventInfo, HappinessSample, ShareLink } from '../../lib/protocol';
 
 /** Per-event limits the organiser may raise. */
 export interface EventQuotas {
@@ -59,11 +59,21 @@ export interface StoredPosition {
   bat: number | null;
 }
 
+/** A picture a runner's tracking app sent (an OwnTracks card). */
+export interface AvatarRecord {
+  /** The name the app gave with it, if any. */
+  name: string | null;
+  mime: 'image/png' | 'image/jpeg';
+  /** The image, base64. */
+  data: string;
+  updatedAt: number;
+}
+
 export type WriteOp =
   | { op: 'event'; record: EventRecord }
   | { op: 'deleteEvent'; event: string }
   | { op: 'runner'; runner: RunnerRecord }
-  /** A runner and every trace of them: positions, skips, moods, cheers, checkpoint. */
+  /** A runner and every trace of them: positions, skips, moods, cheers, alerts, picture, checkpoint. */
   | { op: 'deleteRunner'; event: string; runnerId: string }
   | { op: 'link'; event: string; link: ShareLink }
   /** Kept once per (event, runner, seq): writing one that exists already is a no-op (its arrival is null). */
@@ -73,6 +83,10 @@ export type WriteOp =
   | { op: 'mood'; event: string; runnerId: string; value: number; t: number }
   | { op: 'sample'; event: string; sample: HappinessSample }
   | { op: 'cheer'; event: string; runnerId: string; cheer: Cheer }
+  /** An alert, kept by id; written again when it is acknowledged (only `ackedAt` changes then). */
+  | { op: 'alert'; event: string; alert: Alert }
+  /** A runner's picture, replacing the last one. */
+  | { op: 'avatar'; event: string; runnerId: string; avatar: AvatarRecord }
   /** A room's picture of one runner up to arrival `through` (opaque to the store), replacing the last one. */
   | { op: 'checkpoint'; event: string; runnerId: string; through: number; state: string };
 
@@ -91,6 +105,8 @@ export interface RoomRunner extends RunnerRecord {
   /** The latest cheers, oldest first (at most `cheersKept`). */
   cheers: Cheer[];
   checkpoint: { through: number; state: string } | null;
+  /** When their picture was last written; null without one. */
+  avatarAt: number | null;
 }
 
 /** What a room is hydrated from. */
@@ -100,6 +116,8 @@ export interface RoomRecord {
   links: ShareLink[];
   /** The latest happiness samples, oldest first (at most `samplesKept`). */
   samples: HappinessSample[];
+  /** Alerts nobody acknowledged yet, oldest first. */
+  alerts: Alert[];
   /** Highest arrival of any of this event's positions and skips; 0 when none. */
   maxArrival: number;
 }
@@ -140,9 +158,12 @@ export interface ReadQueries {
   runners(event: string): Promise<RunnerRecord[]>;
   moods(event: string, runnerId: string): Promise<Array<{ value: number; t: number }>>;
   cheers(event: string, runnerId: string): Promise<Cheer[]>;
+  /** Every alert of an event, open or acknowledged, in the order they were raised. */
+  alerts(event: string): Promise<Alert[]>;
+  avatar(event: string, runnerId: string): Promise<AvatarRecord | null>;
   /** A page of an event's happiness samples after time `after` (exclusive), oldest first. */
   samples(event: string, after: number, limit: number): Promise<HappinessSample[]>;
-  /** Events created before `before` with no position, mood or cheer since; only live ones when asked. */
+  /** Events created before `before` with no position, mood, cheer or alert since; only live ones when asked. */
   inactiveEvents(before: number, opts?: { liveOnly?: boolean }): Promise<string[]>;
   countPositions(event?: string): Promise<number>;
 }

@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import type { Alert } from '../../lib/protocol';
 import type { EventRecord, RunnerRecord, Store, StoredPosition, WriteOp } from '../../server/storage/store';
 
 const T0 = 1_700_000_000_000;
@@ -26,6 +27,13 @@ function pos(seq: number, t = T0 + seq * 1000, extra: Partial<StoredPosition> = 
 }
 
 const position = (event: string, runnerId: string, p: StoredPosition): WriteOp => ({ op: 'position', event, runnerId, pos: p });
+
+function alert(id: string, runnerId: string, raisedAt: number, extra: Partial<Alert> = {}): Alert {
+  return { id, runnerId, name: `Runner ${runnerId}`, kind: 'sos', raisedAt, at: { lat: -33.8567891, lon: 151.2152987, t: raisedAt - 1500, acc: 4.5 }, source: 'Traccar Client', ackedAt: null, ...extra };
+}
+
+/** A 1×1 PNG, base64. */
+const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
 
 export function storeContract(engine: string, open: () => Promise<Store>): void {
   describe(`storage contract: ${engine}`, () => {
@@ -221,8 +229,13 @@ export function storeContract(engine: string, open: () => Promise<Store>): void 
         { op: 'mood', event: ev, runnerId: 'gone', value: 5, t: T0 },
         { op: 'cheer', event: ev, runnerId: 'gone', cheer: { from: 'a', text: 'b', t: T0 } },
         { op: 'checkpoint', event: ev, runnerId: 'gone', through: 1, state: '{}' },
+        { op: 'alert', event: ev, alert: alert('a-gone', 'gone', T0) },
+        { op: 'alert', event: ev, alert: alert('a-kept', 'kept', T0) },
+        { op: 'avatar', event: ev, runnerId: 'gone', avatar: { name: 'G', mime: 'image/png', data: PNG, updatedAt: T0 } },
       ]);
       await store.append([{ op: 'deleteRunner', event: ev, runnerId: 'gone' }]);
+      assert.deepEqual((await store.alerts(ev)).map((a) => a.id), ['a-kept']);
+      assert.equal(await store.avatar(ev, 'gone'), null);
       const room = (await store.loadRoom(ev, { cheersKept: 20, samplesKept: 10 }))!;
       assert.deepEqual(room.runners.map((r) => r.id), ['kept']);
       assert.equal(await store.countPositions(ev), 1);
@@ -350,6 +363,9 @@ export function storeContract(engine: string, open: () => Promise<Store>): void 
       assert.deepEqual(empty.samples, []);
       assert.deepEqual(empty.links, []);
       assert.deepEqual([empty.runners[0]!.mood, empty.runners[0]!.moodAt, empty.runners[0]!.checkpoint, empty.runners[0]!.cheers], [null, null, null, []]);
+      assert.deepEqual([empty.alerts, empty.runners[0]!.avatarAt], [[], null]);
+      assert.deepEqual(await store.alerts(ev), []);
+      assert.equal(await store.avatar(ev, 'r'), null);
       const zero = pos(1, 0, { lat: 0, lon: 0, acc: 0, alt: 0, spd: 0, hdg: 0, bat: 0 });
       await store.append([
         position(ev, 'r', zero),
@@ -379,6 +395,49 @@ export function storeContract(engine: string, open: () => Promise<Store>): void 
       }
       assert.equal(whole.length, 123);
       assert.deepEqual(paged, whole);
+    });
+
+    test('alerts are kept by id: a room holds the open ones, acknowledging writes one again, every one is read back in order', async () => {
+      const ev = 'alerts';
+      await store.append([{ op: 'event', record: eventRecord(ev, { createdAt: T0 - 100_000 }) }, { op: 'runner', runner: runner(ev, 'r1') }, { op: 'runner', runner: runner(ev, 'r2') }]);
+      const first = alert('al-1', 'r1', T0 + 10);
+      const nowhere = alert('al-2', 'r2', T0 + 20, { at: null, source: 'OwnTracks', name: 'Zoë 🏃‍♀️' });
+      const third = alert('al-3', 'r1', T0 + 30, { at: { lat: 0, lon: 0, t: 0, acc: 0 } });
+      await store.append([
+        { op: 'alert', event: ev, alert: first },
+        { op: 'alert', event: ev, alert: nowhere },
+        // Written twice in one batch: the second (acknowledged) wins.
+        { op: 'alert', event: ev, alert: third },
+        { op: 'alert', event: ev, alert: { ...third, ackedAt: T0 + 31 } },
+      ]);
+      assert.ok(!(await store.inactiveEvents(T0)).includes(ev), 'an alert is activity');
+      let room = (await store.loadRoom(ev, { cheersKept: 20, samplesKept: 10 }))!;
+      assert.deepEqual(room.alerts, [first, nowhere]);
+      // Acknowledging changes only ackedAt, whatever else the op carries; raising again changes nothing.
+      await store.append([
+        { op: 'alert', event: ev, alert: { ...first, name: 'changed', ackedAt: T0 + 40 } },
+        { op: 'alert', event: ev, alert: nowhere },
+      ]);
+      room = (await store.loadRoom(ev, { cheersKept: 20, samplesKept: 10 }))!;
+      assert.deepEqual(room.alerts, [nowhere]);
+      assert.deepEqual(await store.alerts(ev), [{ ...first, ackedAt: T0 + 40 }, nowhere, { ...third, ackedAt: T0 + 31 }]);
+      assert.deepEqual(await store.alerts('other-event'), []);
+      await store.append([{ op: 'deleteEvent', event: ev }]);
+      assert.deepEqual(await store.alerts(ev), []);
+    });
+
+    test('a runner picture is replaced by the next one and its time comes with the room', async () => {
+      const ev = 'avatars';
+      await store.append([{ op: 'event', record: eventRecord(ev) }, { op: 'runner', runner: runner(ev, 'r') }, { op: 'runner', runner: runner(ev, 'plain') }]);
+      await store.append([
+        { op: 'avatar', event: ev, runnerId: 'r', avatar: { name: null, mime: 'image/jpeg', data: '/9j/AA==', updatedAt: T0 } },
+        { op: 'avatar', event: ev, runnerId: 'r', avatar: { name: 'Zoë', mime: 'image/png', data: PNG, updatedAt: T0 + 5 } },
+      ]);
+      assert.deepEqual(await store.avatar(ev, 'r'), { name: 'Zoë', mime: 'image/png', data: PNG, updatedAt: T0 + 5 });
+      const room = (await store.loadRoom(ev, { cheersKept: 20, samplesKept: 10 }))!;
+      assert.deepEqual(room.runners.map((x) => [x.id, x.avatarAt]), [['plain', null], ['r', T0 + 5]]);
+      await store.append([{ op: 'deleteEvent', event: ev }]);
+      assert.equal(await store.avatar(ev, 'r'), null);
     });
 
     test('closing waits for the appends already made, and appends after it are refused', async () => {

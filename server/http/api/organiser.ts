@@ -85,7 +85,10 @@ export async function removeRunner(r: ApiRequest): Promise<void> {
   r.res.writeHead(204).end();
 }
 
-/** The runner's key for tracking apps: POST issues a new one (the old one stops working), DELETE revokes it. */
+/**
+ * The runner's key for tracking apps: GET says whether one is issued and how many of the apps' fixes were
+ * refused (per reason), POST issues a new key (the old one stops working), DELETE revokes it.
+ */
 export async function deviceKey(r: ApiRequest): Promise<void> {
   const event = eventOf(r);
   const runnerId = r.params.runner ?? '';
@@ -94,6 +97,11 @@ export async function deviceKey(r: ApiRequest): Promise<void> {
   const room = await roomOf(r);
   const refusal = await r.ctx.live.access.runner(event, addressOf(r), () => room.verifyRunner(runnerId, token));
   if (refusal) throw HttpError.from({ ...refusal, message: refusal.status === 403 ? 'That token may not manage this runner.' : refusal.message });
+  if (r.req.method === 'GET') {
+    const refused = room.refusedFixes(runnerId);
+    if (!refused) throw new HttpError(404, 'no_such_runner', 'That runner is not in this event.');
+    return sendJson(r.res, 200, { issued: room.runners.get(runnerId)?.record.deviceKeyHash != null, refused });
+  }
   if (r.req.method === 'DELETE') {
     await command(r, event, (x) => x.revokeDeviceKey(runnerId));
     return void r.res.writeHead(204).end();
@@ -101,4 +109,12 @@ export async function deviceKey(r: ApiRequest): Promise<void> {
   const key = await command(r, event, (x) => x.issueDeviceKey(runnerId));
   if (!key) throw new HttpError(404, 'no_such_runner', 'That runner is not in this event.');
   sendJson(r.res, 201, { key });
+}
+
+/** The organiser has seen an alert: it closes for everyone. */
+export async function acknowledgeAlert(r: ApiRequest): Promise<void> {
+  const event = await organiser(r);
+  const alert = await command(r, event, (room) => room.acknowledgeAlert(r.params.alert ?? ''));
+  if (!alert) throw new HttpError(404, 'no_such_alert', 'There is no open alert with that id: it may have been acknowledged already.');
+  sendJson(r.res, 200, { alert });
 }

@@ -102,6 +102,38 @@ export async function trackPage(r: ApiRequest): Promise<void> {
   sendJson(r.res, 200, body, { ...cors, ...caching });
 }
 
+/**
+ * GET …/runners/<id>/avatar: the picture the runner's tracking app sent, for whoever may see the runner.
+ * Its address carries the version (?v=, RunnerInfo.avatar), so a copy can be kept for good.
+ */
+export async function avatar(r: ApiRequest): Promise<void> {
+  const { summary, cors, room } = await runnerFor(r);
+  const picture = summary.avatar !== undefined ? await r.ctx.live.store.avatar(room.id, summary.id) : null;
+  if (!picture) throw new HttpError(404, 'no_avatar', 'This runner has no picture.');
+  const bytes = Buffer.from(picture.data, 'base64');
+  const etag = `"${picture.updatedAt}"`;
+  const versioned = r.url.searchParams.get('v') === String(picture.updatedAt);
+  const caching = {
+    etag,
+    'cache-control': `${cors['access-control-allow-origin'] ? 'public' : 'private'}, max-age=${versioned ? 31_536_000 : 60}`,
+    vary: 'x-view-code, authorization',
+  };
+  if (r.req.headers['if-none-match'] === etag) {
+    r.res.writeHead(304, { ...cors, ...caching }).end();
+    return;
+  }
+  r.res.writeHead(200, {
+    'content-type': picture.mime,
+    'content-length': String(bytes.length),
+    // An uploaded picture is only ever an image here: never sniffed as anything else, never a page.
+    'x-content-type-options': 'nosniff',
+    'content-security-policy': "default-src 'none'; sandbox",
+    ...cors,
+    ...caching,
+  });
+  r.res.end(bytes);
+}
+
 export async function trackGpx(r: ApiRequest): Promise<void> {
   const { summary, cors, room } = await runnerFor(r);
   const release = r.ctx.exports.acquire(addressOf(r));

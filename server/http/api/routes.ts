@@ -4,8 +4,8 @@ import { Router } from '../router';
 import type { ApiContext } from './context';
 import { OPEN_CORS } from './context';
 import { createEvent, health, listEvents } from './events';
-import { deviceKey, finish, links, quotas, removeRunner, revokeLink, setViewCode } from './organiser';
-import { eventSummary, exportJson, happiness, runner, snapshot, trackGpx, trackPage } from './reads';
+import { acknowledgeAlert, deviceKey, finish, links, quotas, removeRunner, revokeLink, setViewCode } from './organiser';
+import { avatar, eventSummary, exportJson, happiness, runner, snapshot, trackGpx, trackPage } from './reads';
 
 export function apiRouter(): Router<ApiContext> {
   const r = new Router<ApiContext>();
@@ -23,10 +23,13 @@ export function apiRouter(): Router<ApiContext> {
     .on('GET', '/api/events/:id/links', links)
     .on('POST', '/api/events/:id/links', links)
     .on('DELETE', '/api/events/:id/links/:link', revokeLink)
+    .on('POST', '/api/events/:id/alerts/:alert/ack', acknowledgeAlert)
     .on('GET', '/api/events/:id/runners/:runner', runner)
     .on('DELETE', '/api/events/:id/runners/:runner', removeRunner)
     .on('GET', '/api/events/:id/runners/:runner/track', trackPage)
     .on('GET', '/api/events/:id/runners/:runner/track.gpx', trackGpx)
+    .on('GET', '/api/events/:id/runners/:runner/avatar', avatar)
+    .on('GET', '/api/events/:id/runners/:runner/device-key', deviceKey)
     .on('POST', '/api/events/:id/runners/:runner/device-key', deviceKey)
     .on('DELETE', '/api/events/:id/runners/:runner/device-key', deviceKey);
   return r;

@@ -1,13 +1,12 @@
 /**
- * A fix from a tracking app, in Trackside's units, and the checks it passes before the hub sees it.
+ * A fix from a tracking app, in Trackside's units, and the checks it passes before the room sees it.
  * The field ranges are the browser's (PositionMsg), so a fix is taken or refused alike whichever way it came.
  */
 import { z } from 'zod';
-import { PositionMsg } from '../../../lib/protocol';
-import type { StoredPosition } from '../../storage/store';
+import { AppRefusal, PositionMsg } from '../../../lib/protocol';
+import type { AppFix } from '../../domain/event-room';
 
-/** What the hub ingests: lat/lon degrees, t ms since the epoch, acc m, alt m, spd m/s, hdg degrees, bat percent. */
-export type AppFix = Omit<StoredPosition, 'seq'>;
+export type { AppFix };
 
 export const AppFixSchema = PositionMsg.pick({ lat: true, lon: true, t: true, acc: true, alt: true, spd: true, hdg: true }).extend({
   /** Phone battery, percent. */
@@ -26,18 +25,31 @@ export interface RawFix {
   bat?: number | null;
 }
 
+/** One thing an app sent: a fix still to check, or one refused already while decoding. */
+export type Sent = { fix: RawFix } | { refused: AppRefusal; message: string };
+
+/** A request decoded: whose it is, what it carried (nothing at all is a heartbeat), and whether it raised an alarm. */
+export interface Decoded {
+  key: string | null;
+  sent: Sent[];
+  sos: boolean;
+}
+
+export const unreadable = (message: string): Sent => ({ refused: AppRefusal.Malformed, message });
+
 /** 1 knot = 1852 m per hour. */
 export const knotsToMps = (kn: number) => (kn * 1852) / 3600;
 export const kmhToMps = (kmh: number) => kmh / 3.6;
 
-export function checkFix(raw: RawFix): { ok: true; fix: AppFix } | { ok: false; message: string } {
-  if (raw.lat === undefined || raw.lon === undefined) return { ok: false, message: 'the fix has no latitude and longitude' };
-  if (raw.t === undefined) return { ok: false, message: 'the fix has no time' };
-  // An app that does not know its accuracy says so with 0, as the browser page does.
-  const parsed = AppFixSchema.safeParse({ ...raw, acc: raw.acc ?? 0 });
+export function checkFix(raw: RawFix): { ok: true; fix: AppFix } | { ok: false; reason: AppRefusal; message: string } {
+  if (raw.lat === undefined || raw.lon === undefined) return { ok: false, reason: AppRefusal.Malformed, message: 'the fix has no latitude and longitude' };
+  if (raw.t === undefined) return { ok: false, reason: AppRefusal.Malformed, message: 'the fix has no time' };
+  // An app that does not know its accuracy says so with 0, as the browser page does. A battery level
+  // below 0 is how Android and iOS say they do not know it (GPSLogger and OsmAnd pass it on).
+  const parsed = AppFixSchema.safeParse({ ...raw, acc: raw.acc ?? 0, bat: raw.bat != null && raw.bat < 0 ? null : raw.bat });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    return { ok: false, message: `${issue?.path.join('.') || 'fix'} ${issue?.message ?? 'is invalid'}` };
+    return { ok: false, reason: AppRefusal.OutOfRange, message: `${issue?.path.join('.') || 'fix'} ${issue?.message ?? 'is invalid'}` };
   }
   const f = parsed.data;
   return {

@@ -5,54 +5,119 @@
  *                                 protocol: query string, form body or JSON body; query/form speed in knots.
  *   GET|POST /ingest/osmand-app   the OsmAnd app's online tracking: the same protocol with speed in m/s and
  *                                 the accuracy (metres) in hdop, as OsmAnd fills its URL template.
+ *   GET|POST /ingest/gpslogger    GPSLogger's custom URL: the same protocol with speed in m/s.
  *   POST     /ingest/owntracks    OwnTracks in HTTP mode; the device key is the Basic-auth password.
+ *   POST     /ingest/overland     Overland's batches; the device key is the Bearer token.
  *
  * The device key (issued on the runner page, revocable) says whose fix it is. A fix goes through the same
  * checks, storage and fan-out as the browser's: the event's room takes it, it is made durable, and only then
- * is the app answered 200. Every refusal stores nothing.
+ * is the app answered. Nothing refused is stored.
  *
- * Status codes. None of these apps gives up on a fix for any status: Traccar Client and the OsmAnd app
- * drop a fix only on 2xx and resend it otherwise, oldest first and nothing newer meanwhile (Traccar Client
- * ≤ 8 every 30 s, TrackingController.kt; 9+ on its next sync, until its location library purges records
- * older than a day; OsmAnd until the fix is older than its "max interval to send", LiveSender.java).
- * Traccar Client ≤ 8 deletes queued fixes whose identifier is not the one now set, so pasting a new key
- * clears what a revoked one left behind. OwnTracks iOS drops a message on 4xx but keeps it after 5xx;
- * OwnTracks Android retries both. So permanent refusals are always 4xx (never 5xx, which asks for a
- * retry), and each cause has its own code for whoever reads the app's log:
- *   OsmAnd/Traccar: 200 empty (stored, or a resend already stored); 400 malformed, out of range, no key;
- *                   404 unknown or revoked key (what Traccar answers for an unknown device_id); 403 event
- *                   finished; 405 other methods; 413 body over 16 KiB.
- *   OwnTracks:      200 `[]` (stored, resend, or a message that is not a location); 401 missing, unknown
- *                   or revoked key (with WWW-Authenticate: Basic); 400 malformed or out of range; 403 event
- *                   finished; 405; 413.
+ * Answers. Every one of these apps sends its queue oldest first and keeps resending the head until it is
+ * answered with success, holding back everything after it (Traccar Client 10: 5 s to 5 min back-off,
+ * forever; OsmAnd until the fix is older than its maximum interval to send; OwnTracks Android 100,000 tries
+ * for a location; Overland the whole batch at its next send), except that OwnTracks iOS deletes a message
+ * answered 4xx and GPSLogger gives a fix up after 3 tries. So:
+ * - anything no retry could change (a heartbeat, a fix out of range, too old or too far ahead, unreadable,
+ *   after the event finished, an empty OwnTracks message) is answered as success, so the queue drains; it is
+ *   counted against the runner (the runner page shows the counts by reason) and logged, and not stored;
+ * - a wrong, revoked or missing key keeps its error (401 or 404): nothing can be counted for nobody, and the
+ *   app must be set up again anyway;
+ * - "try again later" is 503 with Retry-After when storage fails, and for the fix quota 429 (503 for
+ *   OwnTracks, whose iOS app would delete a message answered 4xx).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { INGEST_PATHS } from '../../../lib/ingest-urls';
+import { AppRefusal, APP_REFUSAL_TEXT } from '../../../lib/protocol';
 import { cryptoCredentials } from '../../credentials';
+import type { AppFix, IngestOutcome } from '../../domain/event-room';
 import type { Live } from '../../live/core';
 import { log } from '../../log';
 import { readBody } from '../body';
 import { HttpError } from '../errors';
-import { type AppFix, checkFix } from './fix';
-import { type Decoded, decodeOsmAndJson, decodeOsmAndParams, type OsmAndDialect, OSMAND_APP_DIALECT, TRACCAR_DIALECT } from './osmand';
+import { checkFix, type Decoded, type Sent, unreadable } from './fix';
+import { decodeOsmAndJson, decodeOsmAndParams, GPSLOGGER_DIALECT, type OsmAndDialect, OSMAND_APP_DIALECT, TRACCAR_DIALECT } from './osmand';
+import { decodeOverland } from './overland';
 import { basicPassword, decodeOwnTracks } from './owntracks';
 
 /** Largest request body read; one fix in any of these formats is well under 2 KiB. */
 export const MAX_INGEST_BODY = 16 * 1024;
+/** OwnTracks cards carry a picture (iOS: a 192×192 PNG, base64): read up to this, for cards only. */
+export const MAX_OWNTRACKS_CARD_BODY = 512 * 1024;
+/** Overland posts up to 1000 locations of about 600 bytes each. */
+export const MAX_OVERLAND_BODY = 1024 * 1024;
 
 /** Longest key looked up: issued keys are far shorter, and hashing what a stranger sends costs something. */
 const MAX_KEY_LENGTH = 256;
 
-type App = 'osmand' | 'osmand-app' | 'owntracks';
+/** How one app is answered. */
+interface App {
+  /** As people know it: alerts and logs name it. */
+  name: string;
+  /** Taken (stored, a resend, or refused for good and counted). */
+  ok(res: ServerResponse, refused: Partial<Record<AppRefusal, number>>): void;
+  /** Not taken: the app keeps what it sent (except OwnTracks iOS on 4xx). */
+  error(res: ServerResponse, status: number, reason: string, headers?: Record<string, string>): void;
+  /** The status that makes this app send again later without losing anything. */
+  retryStatus: number;
+  /** The answer for a missing, wrong or revoked key. */
+  unknownKey: { status: number; headers?: Record<string, string> };
+}
+
+const plainError = (app: string) => (res: ServerResponse, status: number, reason: string, headers: Record<string, string> = {}) => {
+  log('info', 'ingest_refused', { app, status, reason });
+  text(res, status, `Trackside: ${reason}.`, headers);
+};
+
+/** Counted refusals, for whoever looks at the answer (curl, an app's log). */
+function refusedHeader(refused: Partial<Record<AppRefusal, number>>): Record<string, string> {
+  const parts = Object.entries(refused).map(([reason, n]) => `${reason}=${n}`);
+  return parts.length ? { 'x-trackside-refused': parts.join(', ') } : {};
+}
+
+/** The OsmAnd protocol's answer: 200 and nothing in it (Traccar would send a device command there). */
+const osmandOk = (res: ServerResponse, refused: Partial<Record<AppRefusal, number>>) => {
+  res.writeHead(200, { 'content-length': '0', 'cache-control': 'no-store', ...refusedHeader(refused) });
+  res.end();
+};
+
+const TRACCAR: App = { name: 'Traccar Client', ok: osmandOk, error: plainError('osmand'), retryStatus: 429, unknownKey: { status: 404 } };
+const OSMAND: App = { name: 'OsmAnd', ok: osmandOk, error: plainError('osmand-app'), retryStatus: 429, unknownKey: { status: 404 } };
+const GPSLOGGER: App = { name: 'GPSLogger', ok: osmandOk, error: plainError('gpslogger'), retryStatus: 429, unknownKey: { status: 404 } };
+
+const BASIC_CHALLENGE = { 'www-authenticate': 'Basic realm="Trackside", charset="UTF-8"' };
+const OWNTRACKS: App = {
+  name: 'OwnTracks',
+  // The app reads the reply as a JSON array of messages for it; none here.
+  ok: (res, refused) => json(res, 200, '[]', refusedHeader(refused)),
+  error: plainError('owntracks'),
+  retryStatus: 503,
+  unknownKey: { status: 401, headers: BASIC_CHALLENGE },
+};
+
+const OVERLAND: App = {
+  name: 'Overland',
+  // Only {"result": "ok"} makes the app delete the batch it sent.
+  ok: (res, refused) => json(res, 200, '{"result":"ok"}', refusedHeader(refused)),
+  // The app shows "error" to its user.
+  error: (res, status, reason, headers = {}) => {
+    log('info', 'ingest_refused', { app: 'overland', status, reason });
+    json(res, status, JSON.stringify({ error: `Trackside: ${reason}.` }), headers);
+  },
+  retryStatus: 429,
+  unknownKey: { status: 401, headers: { 'www-authenticate': 'Bearer realm="Trackside"' } },
+};
 
 /** Serve the request if it is for a tracking-app endpoint; false when the path is not one. */
 export function handleIngest(live: Live, req: IncomingMessage, res: ServerResponse, url: URL): boolean {
   const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
   if (path !== '/ingest' && !path.startsWith('/ingest/')) return false;
   let served: Promise<void>;
-  if (path === INGEST_PATHS.osmand) served = osmand(live, req, res, url, 'osmand', TRACCAR_DIALECT);
-  else if (path === INGEST_PATHS.osmandApp) served = osmand(live, req, res, url, 'osmand-app', OSMAND_APP_DIALECT);
+  if (path === INGEST_PATHS.osmand) served = osmand(live, req, res, url, TRACCAR, TRACCAR_DIALECT);
+  else if (path === INGEST_PATHS.osmandApp) served = osmand(live, req, res, url, OSMAND, OSMAND_APP_DIALECT);
+  else if (path === INGEST_PATHS.gpslogger) served = osmand(live, req, res, url, GPSLOGGER, GPSLOGGER_DIALECT);
   else if (path === INGEST_PATHS.owntracks) served = owntracks(live, req, res);
+  else if (path === INGEST_PATHS.overland) served = overland(live, req, res);
   else {
     text(res, 404, `No such endpoint. Tracking apps send to ${Object.values(INGEST_PATHS).join(', ')}.`);
     return true;
@@ -64,78 +129,101 @@ export function handleIngest(live: Live, req: IncomingMessage, res: ServerRespon
   return true;
 }
 
-// ---------- OsmAnd protocol (Traccar Client, OsmAnd) ----------
+// ---------- OsmAnd protocol (Traccar Client, OsmAnd, GPSLogger) ----------
 
 async function osmand(live: Live, req: IncomingMessage, res: ServerResponse, url: URL, app: App, dialect: OsmAndDialect): Promise<void> {
   if (req.method !== 'GET' && req.method !== 'POST') {
     return text(res, 405, 'Use GET or POST.', { allow: 'GET, POST' });
   }
-  const body = await body413(req, res, app);
+  const body = await bodyOr413(req, res, app, MAX_INGEST_BODY);
   if (!body) return;
 
   const queryKey = url.searchParams.get('id') || url.searchParams.get('deviceid') || null;
   const contentType = req.headers['content-type'] ?? '';
   let decoded: Decoded;
   if (/^application\/json\b/i.test(contentType)) {
-    let json: unknown;
+    let parsed: unknown;
     try {
-      json = JSON.parse(body.toString('utf8'));
+      parsed = JSON.parse(body.toString('utf8'));
     } catch {
-      return refuse(res, app, 400, 'the body is not JSON');
+      if (!queryKey) return app.error(res, 400, 'the body is not JSON');
+      parsed = undefined;
     }
-    decoded = decodeOsmAndJson(json, queryKey);
+    const got = parsed === undefined ? { key: queryKey, sent: [unreadable('the body is not JSON')], sos: false } : decodeOsmAndJson(parsed, queryKey, Date.now());
+    if (!('sent' in got)) return app.error(res, 400, got.message);
+    decoded = got;
   } else {
     // As Traccar: the query string when it has parameters, else the body read as a form.
     const params = [...url.searchParams.keys()].length > 0 ? url.searchParams : new URLSearchParams(body.toString('utf8'));
     decoded = decodeOsmAndParams(params, dialect, Date.now());
   }
 
-  if (!decoded.key) return refuse(res, app, 400, 'no device key: send it as the id parameter (Traccar Client: "Device identifier")');
+  if (!decoded.key) return app.error(res, 400, 'no device key: send it as the id parameter (Traccar Client: "Device identifier")');
   const owner = await findOwner(live, decoded.key);
-  if (!owner) return refuse(res, app, 404, 'unknown device key: it was revoked or replaced; copy the current one from the runner page');
-  if (!decoded.ok) return refuse(res, app, 400, decoded.message);
-  // The device itself says this is no fix (valid=false): acknowledged, so it is not resent, and not stored.
-  if (!decoded.valid) return ok(res, app);
-  const checked = checkFix(decoded.fix);
-  if (!checked.ok) return refuse(res, app, 400, checked.message);
-  const stored = await store(live, owner, checked.fix);
-  if (stored === 'unknown') return refuse(res, app, 404, 'this device key belongs to no runner any more');
-  if (stored !== 'ok') return refuse(res, app, stored.status, stored.message, stored.headers);
-  ok(res, app);
+  if (!owner) return unknownKey(res, app);
+  await deliver(live, res, app, owner, decoded);
 }
 
 // ---------- OwnTracks ----------
 
 async function owntracks(live: Live, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const app: App = 'owntracks';
+  const app = OWNTRACKS;
   if (req.method !== 'POST') return text(res, 405, 'OwnTracks posts its messages: use POST.', { allow: 'POST' });
-  const body = await body413(req, res, app);
-  if (!body) return;
-
   const key = basicPassword(req.headers.authorization);
   const owner = key ? await findOwner(live, key) : null;
-  if (!owner) {
-    return refuse(res, app, 401, key ? 'unknown device key: it was revoked or replaced' : 'send the device key as the password (Authentication on)', {
-      'www-authenticate': 'Basic realm="Trackside", charset="UTF-8"',
-    });
+  if (!key || !owner) {
+    return app.error(res, 401, key ? 'unknown device key: it was revoked or replaced' : 'send the device key as the password (Authentication on, with a username)', BASIC_CHALLENGE);
   }
-  let json: unknown;
+  // Only a card may be this large; the body is read once its sender is known.
+  const body = await bodyOr413(req, res, app, MAX_OWNTRACKS_CARD_BODY);
+  if (!body) return;
+  // A friend cleared on Android (MessageClear) is an empty message: nothing to keep.
+  if (body.length === 0) return app.ok(res, {});
+
+  let parsed: unknown;
   try {
-    json = JSON.parse(body.toString('utf8'));
+    parsed = JSON.parse(body.toString('utf8'));
   } catch {
-    return refuse(res, app, 400, 'the body is not JSON');
+    return deliver(live, res, app, owner, { key, sent: [unreadable('the body is not JSON')], sos: false });
   }
-  const decoded = decodeOwnTracks(json);
-  if (decoded.kind === 'bad') return refuse(res, app, 400, decoded.message);
-  if (decoded.kind === 'other') return ok(res, app);
-  const checked = checkFix(decoded.fix);
-  if (!checked.ok) return refuse(res, app, 400, checked.message);
-  const stored = await store(live, owner, checked.fix);
-  if (stored === 'unknown') {
-    return refuse(res, app, 401, 'this device key belongs to no runner any more', { 'www-authenticate': 'Basic realm="Trackside", charset="UTF-8"' });
+  const decoded = decodeOwnTracks(parsed);
+  if (body.length > MAX_INGEST_BODY && decoded.kind !== 'card') {
+    return deliver(live, res, app, owner, { key, sent: [{ refused: AppRefusal.TooLarge, message: `only a card may be larger than ${MAX_INGEST_BODY} bytes` }], sos: false });
   }
-  if (stored !== 'ok') return refuse(res, app, stored.status, stored.message, stored.headers);
-  ok(res, app);
+  if (decoded.kind === 'location') return deliver(live, res, app, owner, { key, sent: [{ fix: decoded.fix }], sos: false });
+  if (decoded.kind === 'refused') return deliver(live, res, app, owner, { key, sent: [{ refused: decoded.reason, message: decoded.message }], sos: false });
+  if (decoded.kind === 'card') {
+    if (decoded.problem) log('info', 'card_ignored', { app: 'owntracks', event: owner.event, runner: owner.runnerId, reason: decoded.problem });
+    if (!decoded.avatar) return app.ok(res, {});
+    const avatar = decoded.avatar;
+    const out = await live.run(owner.event, (room) => room.setAvatar(owner.runnerId, owner.keyHash, avatar), null);
+    return out.ok ? app.ok(res, {}) : refusal(res, app, out.refusal);
+  }
+  app.ok(res, {});
+}
+
+// ---------- Overland ----------
+
+async function overland(live: Live, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const app = OVERLAND;
+  if (req.method !== 'POST') return app.error(res, 405, 'Overland posts its batches: use POST', { allow: 'POST' });
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
+  const key = m ? m[1]! : null;
+  const owner = key ? await findOwner(live, key) : null;
+  if (!key || !owner) {
+    return app.error(res, 401, key ? 'unknown device key: it was revoked or replaced' : 'set the device key as the Access Token', app.unknownKey.headers);
+  }
+  const body = await bodyOr413(req, res, app, MAX_OVERLAND_BODY);
+  if (!body) return;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString('utf8'));
+  } catch {
+    return deliver(live, res, app, owner, { key, sent: [unreadable('the body is not JSON')], sos: false });
+  }
+  const decoded = decodeOverland(parsed, key);
+  if (!('sent' in decoded)) return deliver(live, res, app, owner, { key, sent: [unreadable(decoded.message)], sos: false });
+  await deliver(live, res, app, owner, decoded);
 }
 
 // ---------- shared ----------
@@ -153,31 +241,55 @@ async function findOwner(live: Live, key: string): Promise<Owner | null> {
   return found ? { ...found, keyHash } : null;
 }
 
-/** Hand the fix to the event's room and make it durable (and fanned out) before the app hears 200. */
-async function store(live: Live, owner: Owner, fix: AppFix): Promise<'ok' | 'unknown' | { status: number; message: string; headers?: Record<string, string> }> {
-  const out = await live.run(owner.event, (room) => room.ingest(owner.runnerId, owner.keyHash, fix), null);
-  if (out.ok) return 'ok';
-  const r = out.refusal;
-  if (r.code === 'unknown_key' || r.code === 'no_such_event') return 'unknown';
-  // 5xx and 429 make every app keep the fix and send it again later.
-  const headers: Record<string, string> = r.retryAfterMs !== undefined ? { 'retry-after': String(Math.ceil(r.retryAfterMs / 1000)) } : {};
-  return { status: r.status, message: r.message, headers };
-}
-
-function ok(res: ServerResponse, app: App): void {
-  if (app === 'owntracks') {
-    // The app reads the reply as a JSON array of messages for it; none here.
-    res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': '2', 'cache-control': 'no-store' });
-    res.end('[]');
-  } else {
-    res.writeHead(200, { 'content-length': '0', 'cache-control': 'no-store' });
-    res.end();
+/**
+ * Hand what the app sent to the event's room: fixes are made durable (and fanned out), refusals counted,
+ * a heartbeat marks the runner as heard from, an alarm raises an alert; then the app is answered.
+ */
+async function deliver(live: Live, res: ServerResponse, app: App, owner: Owner, decoded: Decoded): Promise<void> {
+  const fixes: AppFix[] = [];
+  const refused: AppRefusal[] = [];
+  const why = new Map<AppRefusal, string>();
+  const refuse = (sent: Extract<Sent, { refused: AppRefusal }>) => {
+    refused.push(sent.refused);
+    if (!why.has(sent.refused)) why.set(sent.refused, sent.message);
+  };
+  for (const sent of decoded.sent) {
+    if ('refused' in sent) refuse(sent);
+    else {
+      const checked = checkFix(sent.fix);
+      if (checked.ok) fixes.push(checked.fix);
+      else refuse({ refused: checked.reason, message: checked.message });
+    }
   }
+  if (fixes.length === 0 && refused.length === 0 && !decoded.sos) {
+    const out = await live.run(owner.event, (room) => room.heartbeat(owner.runnerId, owner.keyHash), null);
+    return out.ok ? app.ok(res, {}) : refusal(res, app, out.refusal);
+  }
+  const report = { app: app.name, fixes, refused, sos: decoded.sos };
+  const out = await live.run(owner.event, (room) => room.ingest(owner.runnerId, owner.keyHash, report), null);
+  if (!out.ok) return refusal(res, app, out.refusal);
+  const outcome = out.result as IngestOutcome;
+  for (const [reason, count] of Object.entries(outcome.refused) as Array<[AppRefusal, number]>) {
+    log('info', 'app_fix_refused', { app: app.name, event: owner.event, runner: owner.runnerId, reason, count, detail: why.get(reason) ?? APP_REFUSAL_TEXT[reason] });
+  }
+  if (decoded.sos && outcome.alert) log('warn', 'alert_raised', { app: app.name, event: owner.event, runner: owner.runnerId, alert: outcome.alert.id });
+  if (outcome.retryAfterMs !== null) {
+    const message = `this runner has stored as many fixes as the event allows for now; ${outcome.stored} of them were kept, send the rest again later`;
+    return app.error(res, app.retryStatus, message, { 'retry-after': String(Math.ceil(outcome.retryAfterMs / 1000)) });
+  }
+  app.ok(res, outcome.refused);
 }
 
-function refuse(res: ServerResponse, app: App, status: number, reason: string, headers: Record<string, string> = {}): void {
-  log('info', 'ingest_refused', { app, status, reason });
-  text(res, status, `Trackside: ${reason}.`, headers);
+/** A command the room refused, or that storage could not make durable. */
+function refusal(res: ServerResponse, app: App, r: { code: string; status: number; message: string; retryAfterMs?: number }): void {
+  if (r.code === 'unknown_key' || r.code === 'no_such_event') return unknownKey(res, app, 'this device key belongs to no runner any more');
+  // 5xx (storage) makes every app keep what it sent and send it again later.
+  const headers: Record<string, string> = r.retryAfterMs !== undefined ? { 'retry-after': String(Math.ceil(r.retryAfterMs / 1000)) } : {};
+  app.error(res, r.status, r.message, headers);
+}
+
+function unknownKey(res: ServerResponse, app: App, reason = 'unknown device key: it was revoked or replaced; copy the current one from the runner page'): void {
+  app.error(res, app.unknownKey.status, reason, app.unknownKey.headers);
 }
 
 function text(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
@@ -190,13 +302,23 @@ function text(res: ServerResponse, status: number, body: string, headers: Record
   res.end(body);
 }
 
+function json(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': String(Buffer.byteLength(body)),
+    'cache-control': 'no-store',
+    ...headers,
+  });
+  res.end(body);
+}
+
 /** The request body, or null once a 413 is answered. */
-async function body413(req: IncomingMessage, res: ServerResponse, app: App): Promise<Buffer | null> {
+async function bodyOr413(req: IncomingMessage, res: ServerResponse, app: App, limit: number): Promise<Buffer | null> {
   try {
-    return await readBody(req, MAX_INGEST_BODY);
+    return await readBody(req, limit);
   } catch (err) {
     if (err instanceof HttpError && err.status === 413) {
-      refuse(res, app, 413, `the request body must be at most ${MAX_INGEST_BODY} bytes`);
+      app.error(res, 413, `the request body must be at most ${limit} bytes`);
       return null;
     }
     throw err;

@@ -4,11 +4,12 @@
  * room being hydrated never makes an acknowledgement wait for a free connection.
  */
 import type pg from 'pg';
-import type { Cheer, EventStatus, HappinessSample, ShareLink } from '../../../lib/protocol';
+import type { Alert, Cheer, EventStatus, HappinessSample, ShareLink } from '../../../lib/protocol';
 import { log } from '../../log';
 import {
   type Arrival,
   type AppendResult,
+  type AvatarRecord,
   type EventRecord,
   type ReadQueries,
   type RoomRecord,
@@ -80,6 +81,20 @@ function linkRecord(r: Row): ShareLink {
 }
 
 const POSITION_COLUMNS = 'seq, lat, lon, t, acc, alt, spd, hdg, bat';
+const ALERT_COLUMNS = 'id, runner, name, kind, raised_at, lat, lon, t, acc, source, acked_at';
+
+function alertRecord(r: Row): Alert {
+  return {
+    id: r.id as string,
+    runnerId: r.runner as string,
+    name: r.name as string,
+    kind: r.kind as Alert['kind'],
+    raisedAt: r.raised_at as number,
+    at: r.lat === null ? null : { lat: r.lat as number, lon: r.lon as number, t: r.t as number, acc: r.acc as number },
+    source: r.source as string,
+    ackedAt: (r.acked_at as number | null) ?? null,
+  };
+}
 
 function storedPosition(r: Row): StoredPosition {
   return {
@@ -102,16 +117,19 @@ function storedPosition(r: Row): StoredPosition {
 const LOAD_ROOM = `
 SELECT e.*,
   (SELECT coalesce(json_agg(json_build_array(r.id, r.name, r.color, r.token_hash, r.device_key_hash, r.joined_at, r.stopped,
-            m.value, m.t, k.through, k.state, ch.list) ORDER BY r.joined_at, r.id), '[]')
+            m.value, m.t, k.through, k.state, ch.list, av.updated_at) ORDER BY r.joined_at, r.id), '[]')
      FROM runners r
      LEFT JOIN LATERAL (SELECT value, t FROM moods WHERE event = r.event AND runner = r.id ORDER BY t DESC, id DESC LIMIT 1) m ON true
      LEFT JOIN checkpoints k ON k.event = r.event AND k.runner = r.id
+     LEFT JOIN avatars av ON av.event = r.event AND av.runner = r.id
      LEFT JOIN LATERAL (SELECT json_agg(json_build_array(c.sender, c.text, c.t) ORDER BY c.t, c.id) AS list
        FROM (SELECT sender, text, t, id FROM cheers WHERE event = r.event AND runner = r.id ORDER BY t DESC, id DESC LIMIT $2) c) ch ON true
      WHERE r.event = e.id) AS room_runners,
   (SELECT coalesce(json_agg(json_build_array(s.t, s.mean, s.count) ORDER BY s.t, s.id), '[]')
      FROM (SELECT t, mean, count, id FROM samples WHERE event = e.id ORDER BY t DESC, id DESC LIMIT $3) s) AS room_samples,
   (SELECT coalesce(json_agg(l.* ORDER BY l.created_at, l.id), '[]') FROM share_links l WHERE l.event = e.id) AS room_links,
+  (SELECT coalesce(json_agg(json_build_object(${ALERT_COLUMNS.split(', ').map((c) => `'${c}', a.${c}`).join(', ')}) ORDER BY a.raised_at, a.id), '[]')
+     FROM alerts a WHERE a.event = e.id AND a.acked_at IS NULL) AS room_alerts,
   greatest(coalesce((SELECT max(arrival) FROM positions WHERE event = e.id), 0),
            coalesce((SELECT max(arrival) FROM skipped_seqs WHERE event = e.id), 0)) AS max_arrival
 FROM events e WHERE e.id = $1`;
@@ -129,6 +147,7 @@ type RoomRunnerJson = [
   through: number | null,
   state: string | null,
   cheers: Array<[from: string, text: string, t: number]> | null,
+  avatarAt: number | null,
 ];
 
 // Both halves walk an (event, arrival) index and are merged in arrival order.
@@ -250,6 +269,7 @@ export class PostgresStore implements Store {
       moodAt: r[8],
       cheers: (r[11] ?? []).map(([from, text, t]): Cheer => ({ from, text, t })),
       checkpoint: r[9] === null ? null : { through: r[9], state: r[10]! },
+      avatarAt: r[12],
     }));
     const samples = (row.room_samples as Array<[number, number | null, number]>).map(([t, mean, count]): HappinessSample => ({ t, mean, count }));
     return {
@@ -257,6 +277,7 @@ export class PostgresStore implements Store {
       runners,
       links: (row.room_links as Row[]).map(linkRecord),
       samples,
+      alerts: (row.room_alerts as Row[]).map(alertRecord),
       maxArrival: row.max_arrival as number,
     };
   }
@@ -307,6 +328,16 @@ export class PostgresStore implements Store {
   async cheers(event: string, runnerId: string): Promise<Cheer[]> {
     const rows = await this.query('cheers', 'SELECT sender, text, t FROM cheers WHERE event = $1 AND runner = $2 ORDER BY t, id', [event, runnerId]);
     return rows.map((r) => ({ from: r.sender as string, text: r.text as string, t: r.t as number }));
+  }
+
+  async alerts(event: string): Promise<Alert[]> {
+    const rows = await this.query('alerts', `SELECT ${ALERT_COLUMNS} FROM alerts WHERE event = $1 ORDER BY raised_at, id`, [event]);
+    return rows.map(alertRecord);
+  }
+
+  async avatar(event: string, runnerId: string): Promise<AvatarRecord | null> {
+    const [r] = await this.query('avatar', 'SELECT name, mime, data, updated_at FROM avatars WHERE event = $1 AND runner = $2', [event, runnerId]);
+    return r ? { name: (r.name as string | null) ?? null, mime: r.mime as AvatarRecord['mime'], data: r.data as string, updatedAt: r.updated_at as number } : null;
   }
 
   async samples(event: string, after: number, limit: number): Promise<HappinessSample[]> {

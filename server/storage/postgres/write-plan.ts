@@ -139,6 +139,24 @@ const ROWS: { [K in Exclude<Kind, 'position' | 'skip' | 'deleteEvent' | 'deleteR
     statement: unnestInsert('cheers', 'event text, runner text, sender text, text text, t bigint'),
     row: ({ event, runnerId, cheer: c }) => [event, runnerId, c.from, c.text, c.t],
   },
+  alert: {
+    statement: unnestInsert(
+      'alerts',
+      'event text, id text, runner text, name text, kind text, raised_at bigint, lat float8, lon float8, t bigint, acc float8, source text, acked_at bigint',
+      'ON CONFLICT (event, id) DO UPDATE SET acked_at = excluded.acked_at',
+    ),
+    row: ({ event, alert: a }) => [event, a.id, a.runnerId, a.name, a.kind, a.raisedAt, a.at?.lat ?? null, a.at?.lon ?? null, a.at?.t ?? null, a.at?.acc ?? null, a.source, a.ackedAt],
+    key: (op) => keyOf(op.event, op.alert.id),
+  },
+  avatar: {
+    statement: unnestInsert(
+      'avatars',
+      'event text, runner text, name text, mime text, data text, updated_at bigint',
+      'ON CONFLICT (event, runner) DO UPDATE SET name = excluded.name, mime = excluded.mime, data = excluded.data, updated_at = excluded.updated_at',
+    ),
+    row: ({ event, runnerId, avatar: v }) => [event, runnerId, v.name, v.mime, v.data, v.updatedAt],
+    key: (op) => keyOf(op.event, op.runnerId),
+  },
 };
 
 /** Fixes and refused sequence numbers: kept once per (event, runner, seq); new ones return their arrival. */
@@ -166,11 +184,13 @@ const DELETE_RUNNERS: ArrayStatement = {
   s AS (DELETE FROM skipped_seqs x USING gone WHERE x.event = gone.event AND x.runner = gone.runner),
   m AS (DELETE FROM moods x USING gone WHERE x.event = gone.event AND x.runner = gone.runner),
   c AS (DELETE FROM cheers x USING gone WHERE x.event = gone.event AND x.runner = gone.runner),
-  k AS (DELETE FROM checkpoints x USING gone WHERE x.event = gone.event AND x.runner = gone.runner)
+  k AS (DELETE FROM checkpoints x USING gone WHERE x.event = gone.event AND x.runner = gone.runner),
+  a AS (DELETE FROM alerts x USING gone WHERE x.event = gone.event AND x.runner = gone.runner),
+  v AS (DELETE FROM avatars x USING gone WHERE x.event = gone.event AND x.runner = gone.runner)
 DELETE FROM runners x USING gone WHERE x.event = gone.event AND x.id = gone.runner`,
 };
 
-const EVENT_TABLES = ['positions', 'skipped_seqs', 'moods', 'samples', 'cheers', 'runners', 'share_links', 'checkpoints'];
+const EVENT_TABLES = ['positions', 'skipped_seqs', 'moods', 'samples', 'cheers', 'runners', 'share_links', 'checkpoints', 'alerts', 'avatars'];
 const DELETE_EVENTS: ArrayStatement = {
   types: ['text'],
   text: `WITH gone AS (SELECT unnest($1::text[]) AS event),
@@ -256,6 +276,7 @@ export function planAppend(ops: readonly WriteOp[]): AppendPlan {
       for (const op of run as Array<OpOf<typeof kind>>) {
         if (op.op === 'mood') touch(op.event, op.t);
         if (op.op === 'cheer') touch(op.event, op.cheer.t);
+        if (op.op === 'alert') touch(op.event, op.alert.raisedAt);
         const key = spec.key?.(op);
         if (key !== undefined && keys.has(key)) {
           steps.push(statement(kind, spec.statement, rows));

@@ -6,9 +6,10 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { Cheer, EventStatus, HappinessSample, ShareLink } from '../../../lib/protocol';
+import type { Alert, Cheer, EventStatus, HappinessSample, ShareLink } from '../../../lib/protocol';
 import type {
   Arrival,
+  AvatarRecord,
   EventRecord,
   ReadQueries,
   RoomRecord,
@@ -66,7 +67,24 @@ function linkRecord(r: Row): ShareLink {
   };
 }
 
+function alertRecord(r: Row): Alert {
+  return {
+    id: r.id as string,
+    runnerId: r.runner as string,
+    name: r.name as string,
+    kind: r.kind as Alert['kind'],
+    raisedAt: r.raised_at as number,
+    at: r.lat === null ? null : { lat: r.lat as number, lon: r.lon as number, t: r.t as number, acc: r.acc as number },
+    source: r.source as string,
+    ackedAt: (r.acked_at as number | null) ?? null,
+  };
+}
+
 const POSITION_SELECT = 'SELECT seq, lat, lon, t, acc, alt, spd, hdg, bat FROM positions';
+const ALERT_SELECT = 'SELECT id, runner, name, kind, raised_at, lat, lon, t, acc, source, acked_at FROM alerts';
+/** Every table with an `event` column, and those with a `runner` one too. */
+const EVENT_TABLES = ['positions', 'skipped_seqs', 'moods', 'samples', 'cheers', 'runners', 'share_links', 'checkpoints', 'alerts', 'avatars'];
+const RUNNER_TABLES = ['positions', 'skipped_seqs', 'moods', 'cheers', 'checkpoints', 'alerts', 'avatars'];
 
 export class SqliteEngine {
   readonly db: Database.Database;
@@ -131,7 +149,7 @@ export class SqliteEngine {
           break;
         }
         case 'deleteEvent':
-          for (const table of ['positions', 'skipped_seqs', 'moods', 'samples', 'cheers', 'runners', 'share_links', 'checkpoints']) {
+          for (const table of EVENT_TABLES) {
             this.stmt(`DELETE FROM ${table} WHERE event = ?`).run(op.event);
           }
           this.stmt('DELETE FROM events WHERE id = ?').run(op.event);
@@ -147,7 +165,7 @@ export class SqliteEngine {
           break;
         }
         case 'deleteRunner':
-          for (const table of ['positions', 'skipped_seqs', 'moods', 'cheers', 'checkpoints']) {
+          for (const table of RUNNER_TABLES) {
             this.stmt(`DELETE FROM ${table} WHERE event = ? AND runner = ?`).run(op.event, op.runnerId);
           }
           this.stmt('DELETE FROM runners WHERE event = ? AND id = ?').run(op.event, op.runnerId);
@@ -199,6 +217,24 @@ export class SqliteEngine {
           );
           touch(op.event, op.cheer.t);
           break;
+        case 'alert': {
+          const a = op.alert;
+          this.stmt(
+            `INSERT INTO alerts (event, id, runner, name, kind, raised_at, lat, lon, t, acc, source, acked_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT (event, id) DO UPDATE SET acked_at = excluded.acked_at`,
+          ).run(op.event, a.id, a.runnerId, a.name, a.kind, a.raisedAt, a.at?.lat ?? null, a.at?.lon ?? null, a.at?.t ?? null, a.at?.acc ?? null, a.source, a.ackedAt);
+          touch(op.event, a.raisedAt);
+          break;
+        }
+        case 'avatar': {
+          const v = op.avatar;
+          this.stmt(
+            `INSERT INTO avatars (event, runner, name, mime, data, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+             ON CONFLICT (event, runner) DO UPDATE SET name = excluded.name, mime = excluded.mime, data = excluded.data, updated_at = excluded.updated_at`,
+          ).run(op.event, op.runnerId, v.name, v.mime, v.data, v.updatedAt);
+          break;
+        }
         case 'checkpoint':
           this.stmt(
             `INSERT INTO checkpoints (event, runner, through, state) VALUES (?, ?, ?, ?)
@@ -254,6 +290,10 @@ export class SqliteEngine {
     }>) {
       checkpoints.set(c.runner, { through: c.through, state: c.state });
     }
+    const avatars = new Map<string, number>();
+    for (const a of this.stmt('SELECT runner, updated_at FROM avatars WHERE event = ?').all(event) as Array<{ runner: string; updated_at: number }>) {
+      avatars.set(a.runner, a.updated_at);
+    }
     const runners: RoomRunner[] = (this.stmt('SELECT * FROM runners WHERE event = ? ORDER BY joined_at, id').all(event) as Row[]).map((r) => {
       const rec = runnerRecord(r);
       const mood = moods.get(rec.id);
@@ -263,8 +303,10 @@ export class SqliteEngine {
         moodAt: mood?.t ?? null,
         cheers: cheers.get(rec.id) ?? [],
         checkpoint: checkpoints.get(rec.id) ?? null,
+        avatarAt: avatars.get(rec.id) ?? null,
       };
     });
+    const alerts = (this.stmt(`${ALERT_SELECT} WHERE event = ? AND acked_at IS NULL ORDER BY raised_at, id`).all(event) as Row[]).map(alertRecord);
     const samples = (
       this.stmt(`SELECT t, mean, count FROM (SELECT t, mean, count, rowid AS r FROM samples WHERE event = ? ORDER BY t DESC, rowid DESC LIMIT ?) ORDER BY t, r`).all(
         event,
@@ -276,7 +318,7 @@ export class SqliteEngine {
       `SELECT max(coalesce((SELECT max(arrival) FROM positions WHERE event = ?), 0),
                   coalesce((SELECT max(arrival) FROM skipped_seqs WHERE event = ?), 0)) AS m`,
     ).get(event, event) as { m: number };
-    return { event: eventRecord(row), runners, links, samples, maxArrival: max.m };
+    return { event: eventRecord(row), runners, links, samples, alerts, maxArrival: max.m };
   }
 
   replay(event: string, after: number, limit: number): Arrival[] {
@@ -361,6 +403,15 @@ export class SqliteEngine {
       event,
       runnerId,
     ) as Cheer[];
+  }
+
+  alerts(event: string): Alert[] {
+    return (this.stmt(`${ALERT_SELECT} WHERE event = ? ORDER BY raised_at, id`).all(event) as Row[]).map(alertRecord);
+  }
+
+  avatar(event: string, runnerId: string): AvatarRecord | null {
+    const r = this.stmt('SELECT name, mime, data, updated_at FROM avatars WHERE event = ? AND runner = ?').get(event, runnerId) as Row | undefined;
+    return r ? { name: (r.name as string | null) ?? null, mime: r.mime as AvatarRecord['mime'], data: r.data as string, updatedAt: r.updated_at as number } : null;
   }
 
   samples(event: string, after: number, limit: number): HappinessSample[] {

@@ -123,6 +123,14 @@ export class SqliteStore implements Store {
     return this.reader.call('cheers', event, runnerId);
   }
 
+  alerts(event: string): ReturnType<ReadQueries['alerts']> {
+    return this.reader.call('alerts', event);
+  }
+
+  avatar(event: string, runnerId: string): ReturnType<ReadQueries['avatar']> {
+    return this.reader.call('avatar', event, runnerId);
+  }
+
   samples(event: string, after: number, limit: number): ReturnType<ReadQueries['samples']> {
     return this.reader.call('samples', event, after, limit);
   }

@@ -33,6 +33,8 @@ const methods: Record<string, (...args: never[]) => unknown> = {
   runners: (event: string) => engine.runners(event),
   moods: (event: string, runnerId: string) => engine.moods(event, runnerId),
   cheers: (event: string, runnerId: string) => engine.cheers(event, runnerId),
+  alerts: (event: string) => engine.alerts(event),
+  avatar: (event: string, runnerId: string) => engine.avatar(event, runnerId),
   samples: (event: string, after: number, limit: number) => engine.samples(event, after, limit),
   inactiveEvents: (before: number, opts?: { liveOnly?: boolean }) => engine.inactiveEvents(before, opts),
   countPositions: (event?: string) => engine.countPositions(event),
