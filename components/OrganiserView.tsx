@@ -9,6 +9,7 @@ import { liveUrl } from '../client/ws-url';
 import type { ClientConfig } from '../lib/page-data';
 import { type Alert, ErrorCode, type EventInfo, LIMITS, type RunnerInfo } from '../lib/protocol';
 import { AlertBanner } from './AlertBanner';
+import { EventLimits, type Quotas } from './EventLimits';
 import { ContrastToggle } from './ContrastToggle';
 import { LinkActions } from './LinkActions';
 import { AddressNote, QrCode } from './QrCode';
@@ -153,6 +154,8 @@ export function OrganiserView({ event: initial, config }: { event: EventInfo; co
   const [code, setCode] = useState('');
   const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
   const [origin, setOrigin] = useState('');
+  const [organiser, setOrganiser] = useState<{ failedAttempts: number; quotas: Quotas } | null>(null);
+  const [pickedCode, setPickedCode] = useState<string | null>(null);
   const now = useNow(5000);
 
   useEffect(() => {
@@ -165,9 +168,10 @@ export function OrganiserView({ event: initial, config }: { event: EventInfo; co
   const refresh = useCallback(async () => {
     if (!token) return;
     const res = await call(`/api/events/${initial.id}`, token);
-    const body = (await res.json()) as { event: EventInfo; runners: Summary[] };
+    const body = (await res.json()) as { event: EventInfo; runners: Summary[]; organiser?: { failedAttempts: number; quotas: Quotas } };
     setEvent(body.event);
     setRunners(body.runners);
+    if (body.organiser) setOrganiser(body.organiser);
   }, [token, initial.id]);
 
   useEffect(() => {
@@ -326,8 +330,39 @@ export function OrganiserView({ event: initial, config }: { event: EventInfo; co
                 Remove protection
               </button>
             )}
+            <button
+              className="btn"
+              type="button"
+              onClick={() =>
+                void act(async () => {
+                  const res = await call(`/api/events/${event.id}/view-code`, token, { method: 'PUT', body: JSON.stringify({ generate: true }) });
+                  setPickedCode(((await res.json()) as { code: string }).code);
+                }, 'Protected with a code the server picked: give it to your spectators.')
+              }
+            >
+              Pick a code for me
+            </button>
           </form>
+          {pickedCode && (
+            <p data-testid="picked-code">
+              The view code is <strong className="picked-code">{pickedCode}</strong>. It is shown only now: write it down or share it.
+            </p>
+          )}
+          {organiser && organiser.failedAttempts > 0 && (
+            <p className="small muted" data-testid="failed-attempts">
+              {organiser.failedAttempts} wrong {organiser.failedAttempts === 1 ? 'try' : 'tries'} at a view code, share link or organiser link since the
+              server started. Each address may try a few times, then waits longer after every wrong try.
+            </p>
+          )}
         </section>
+
+        <EventLimits
+          quotas={organiser?.quotas ?? null}
+          runners={runners.length}
+          onSave={(quotas) =>
+            act(() => call(`/api/events/${event.id}/quotas`, token, { method: 'PUT', body: JSON.stringify(quotas) }), 'The limits are saved.')
+          }
+        />
 
         <section className="panel runner-list" aria-labelledby="organiser-runners-heading">
           <h2 id="organiser-runners-heading">Runners ({runners.length})</h2>

@@ -64,6 +64,26 @@ test('the organiser protects the event with a view code, removes a runner and en
   await bo.context().close();
 });
 
+test('the organiser sees wrong view-code tries, has the server pick a code, and raises the event’s limits', async ({ page }) => {
+  const eventId = await createViaLanding(page, 'Big city marathon');
+  await page.getByRole('button', { name: 'Pick a code for me' }).click();
+  const code = (await page.locator('.picked-code').textContent())!;
+  expect(code).toMatch(/^[a-z2-9]{10}$/);
+  // Two wrong tries from somewhere: the organiser sees them.
+  for (const guess of ['1234', '0000']) expect((await page.request.get(`/api/events/${eventId}?code=${guess}`)).status()).toBe(403);
+  expect((await page.request.get(`/api/events/${eventId}?code=${code}`)).status()).toBe(200);
+  await page.reload();
+  await expect(page.getByTestId('failed-attempts')).toContainText('2 wrong tries');
+
+  const runnersLimit = page.getByLabel('Runners in the event');
+  await expect(runnersLimit).toHaveValue('20000');
+  await runnersLimit.fill('40000');
+  await page.getByRole('button', { name: 'Save limits' }).click();
+  await expect(page.getByText('The limits are saved.')).toBeVisible();
+  await page.reload();
+  await expect(page.getByLabel('Runners in the event')).toHaveValue('40000');
+});
+
 test('a runner deletes their own track', async ({ page, browser, baseURL }) => {
   const res = await page.request.post('/api/events', { data: { name: 'Delete me' } });
   const eventId = ((await res.json()) as { event: { id: string } }).event.id;
