@@ -9,7 +9,6 @@ import type { ClientMessage, EventInfo, RunnerSnapshot, ServerMessage, TrackPoin
 import { startTrackside, type StartOptions, type Trackside } from '../server/app';
 import { loadConfig } from '../server/config';
 import { cryptoCredentials } from '../server/credentials';
-import { trackPages } from '../server/exports/event-json';
 import type { StoredPosition } from '../server/storage/store';
 
 process.env.LOG_LEVEL = 'silent';
@@ -162,8 +161,13 @@ export async function makeEvent(srv: Trackside, name: string): Promise<{ event: 
 export async function storedTrack(srv: Trackside, event: string, runnerId: string): Promise<StoredPosition[]> {
   await srv.live.pipeline.idle();
   const out: StoredPosition[] = [];
-  for await (const page of trackPages(srv.live.store, event, runnerId)) out.push(...page);
-  return out;
+  let after = null as { t: number; seq: number } | null;
+  for (;;) {
+    const page = await srv.live.store.trackPage(event, runnerId, after, 10_000);
+    out.push(...page);
+    if (page.length < 10_000) return out;
+    after = { t: page.at(-1)!.t, seq: page.at(-1)!.seq };
+  }
 }
 
 /** The trail a snapshot carries for a runner, decoded (to 1e-5 degrees and whole seconds). */

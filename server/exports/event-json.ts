@@ -3,7 +3,7 @@
  * streamed page by page from the store: memory stays flat however long the race was.
  */
 import type { Alert, Cheer, EventInfo, HappinessSample } from '../../lib/protocol';
-import type { ReadQueries, RunnerRecord, StoredPosition, TrackCursor } from '../storage/store';
+import type { ReadQueries, RunnerRecord, StoredPosition, TrackFormat, TrackText } from '../storage/store';
 import type { Sink } from './sink';
 
 /** The document's shape (docs/api.md). */
@@ -24,22 +24,17 @@ export interface EventExport {
 }
 
 const PAGE = 10_000;
-const n = (v: number | null) => (v === null ? 'null' : String(v));
 
-/** One fix as JSON; the same text JSON.stringify writes, without its cost. */
-export function positionJson(p: StoredPosition): string {
-  return `{"seq":${p.seq},"lat":${p.lat},"lon":${p.lon},"t":${p.t},"acc":${p.acc},"alt":${n(p.alt)},"spd":${n(p.spd)},"hdg":${n(p.hdg)},"bat":${n(p.bat)}}`;
-}
-
-/** Every fix of a runner in time order, a page at a time. */
-export async function* trackPages(store: ReadQueries, event: string, runnerId: string, pageSize = PAGE): AsyncGenerator<StoredPosition[]> {
-  let cursor: TrackCursor | null = null;
-  for (;;) {
-    const page = await store.trackPage(event, runnerId, cursor, pageSize);
-    if (page.length) yield page;
-    if (page.length < pageSize) return;
-    const last = page[page.length - 1]!;
-    cursor = { t: last.t, seq: last.seq };
+/**
+ * Every fix of a runner in time order, written out a page at a time by the store; the next page is read
+ * while this one is sent.
+ */
+export async function* trackTexts(store: ReadQueries, event: string, runnerId: string, format: TrackFormat, pageSize = PAGE): AsyncGenerator<TrackText> {
+  let next: Promise<TrackText> | null = store.trackText(event, runnerId, null, pageSize, format);
+  while (next) {
+    const page: TrackText = await next;
+    next = page.count === pageSize && page.last ? store.trackText(event, runnerId, page.last, pageSize, format) : null;
+    if (page.count) yield page;
   }
 }
 
@@ -50,11 +45,10 @@ export async function writeEventJson(sink: Sink, store: ReadQueries, event: Even
     const r = runners[i]!;
     await sink.write(`${i ? ',' : ''}\n{"id":${JSON.stringify(r.id)},"name":${JSON.stringify(r.name)},"color":${JSON.stringify(r.color)},"joinedAt":${r.joinedAt},"positions":[`);
     let first = true;
-    for await (const page of trackPages(store, event.id, r.id)) {
-      const parts = page.map(positionJson);
-      await sink.write(`${first ? '' : ','}\n${parts.join(',\n')}`);
+    for await (const page of trackTexts(store, event.id, r.id, 'json')) {
+      await sink.write(`${first ? '' : ','}\n${page.text}`);
       first = false;
-      fixes += page.length;
+      fixes += page.count;
     }
     const [moods, cheers] = await Promise.all([store.moods(event.id, r.id), store.cheers(event.id, r.id)]);
     await sink.write(`],\n"moods":${JSON.stringify(moods)},\n"cheers":${JSON.stringify(cheers)}}`);

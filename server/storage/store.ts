@@ -127,6 +127,14 @@ export type Arrival =
   | { kind: 'position'; arrival: number; runnerId: string; pos: StoredPosition }
   | { kind: 'skip'; arrival: number; runnerId: string; seq: number };
 
+export type TrackFormat = 'json' | 'gpx';
+
+export interface TrackText {
+  text: string;
+  count: number;
+  last: TrackCursor | null;
+}
+
 /** Where a page of a track ends: tracks are read in (t, seq) order. */
 export interface TrackCursor {
   t: number;
@@ -154,6 +162,12 @@ export interface ReadQueries {
     limit: number,
     range?: { from?: number; to?: number },
   ): Promise<StoredPosition[]>;
+  /**
+   * The same page as trackPage, already written out (exports/position-json.ts for 'json', one per line
+   * joined by ",\n"; exports/gpx.ts gpxPoint for 'gpx'): engines may do it where the rows are, off the
+   * server's event loop. `last` is the cursor of the page's last fix (null for an empty page).
+   */
+  trackText(event: string, runnerId: string, after: TrackCursor | null, limit: number, format: TrackFormat): Promise<TrackText>;
   /** Every runner of an event (no positions), in join order. */
   runners(event: string): Promise<RunnerRecord[]>;
   moods(event: string, runnerId: string): Promise<Array<{ value: number; t: number }>>;

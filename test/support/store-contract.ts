@@ -172,6 +172,30 @@ export function storeContract(engine: string, open: () => Promise<Store>): void 
       assert.ok(ranged.every((x) => x.t >= T0 + 100_000 && x.t <= T0 + 109_000));
     });
 
+    test('a page of a track comes written out as JSON or GPX points, the same fixes in the same order as trackPage', async () => {
+      await store.append([{ op: 'event', record: eventRecord('text') }, { op: 'runner', runner: runner('text', 'r') }]);
+      const ops: WriteOp[] = [];
+      for (let i = 1; i <= 250; i++) ops.push(position('text', 'r', pos(((i * 37) % 250) + 1, T0 + (((i * 37) % 250) + 1) * 1000, { alt: i % 3 ? null : 1.25 * i, bat: i % 5 ? null : 50 })));
+      await store.append(ops);
+      const pages: string[] = [];
+      let after = null as { t: number; seq: number } | null;
+      let count = 0;
+      for (;;) {
+        const page = await store.trackText('text', 'r', after, 100, 'json');
+        count += page.count;
+        if (page.count) pages.push(page.text);
+        if (page.count < 100) break;
+        after = page.last;
+      }
+      assert.equal(count, 250);
+      const all = await store.trackPage('text', 'r', null, 1000);
+      assert.deepEqual(JSON.parse(`[${pages.join(',')}]`), all, 'the JSON is exactly the stored fixes');
+      const gpx = await store.trackText('text', 'r', null, 1000, 'gpx');
+      assert.equal(gpx.text.match(/<trkpt /g)?.length, 250);
+      assert.deepEqual(gpx.last, { t: all.at(-1)!.t, seq: all.at(-1)!.seq });
+      assert.deepEqual(await store.trackText('text', 'nobody', null, 10, 'json'), { text: '', count: 0, last: null });
+    });
+
     test('a room record holds runners with their latest mood, latest cheers, checkpoint, links and latest samples', async () => {
       const ev = 'room';
       await store.append([

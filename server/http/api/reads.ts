@@ -6,8 +6,8 @@ import { createHash } from 'node:crypto';
 import { encodeTrail } from '../../../lib/polyline';
 import { RunnerIdSchema } from '../../../lib/protocol';
 import { slugify } from '../../../lib/slug';
-import { writeEventJson, trackPages } from '../../exports/event-json';
-import { gpxHead, gpxPoint, gpxTail } from '../../exports/gpx';
+import { trackTexts, writeEventJson } from '../../exports/event-json';
+import { gpxHead, gpxTail } from '../../exports/gpx';
 import { ClientGone, responseSink } from '../../exports/sink';
 import { log } from '../../log';
 import type { TrackCursor } from '../../storage/store';
@@ -147,7 +147,7 @@ export async function trackGpx(r: ApiRequest): Promise<void> {
     });
     const sink = responseSink(r.res);
     await sink.write(gpxHead(room.info, summary, first[0]?.t ?? null));
-    for await (const page of trackPages(r.ctx.live.store, room.id, summary.id)) await sink.write(page.map(gpxPoint).join(''));
+    for await (const page of trackTexts(r.ctx.live.store, room.id, summary.id, 'gpx')) await sink.write(page.text);
     await sink.write(gpxTail());
     r.res.end();
   } catch (err) {

@@ -18,8 +18,12 @@ import {
   StorageError,
   type StoredPosition,
   type TrackCursor,
+  type TrackFormat,
+  type TrackText,
   type WriteOp,
 } from '../store';
+import { gpxPoint } from '../../exports/gpx';
+import { positionJson } from '../../exports/position-json';
 import { createPool, describeTarget, explainStartError, type Target } from './connection';
 import { migrate } from './migrate';
 import { type AppendPlan, collect, planAppend } from './write-plan';
@@ -314,6 +318,16 @@ export class PostgresStore implements Store {
       ? await this.query('track_after', TRACK_AFTER, [...values, after.t, after.seq])
       : await this.query('track_from_start', TRACK_FROM_START, values);
     return rows.map(storedPosition);
+  }
+
+  async trackText(event: string, runnerId: string, after: TrackCursor | null, limit: number, format: TrackFormat): Promise<TrackText> {
+    const page = await this.trackPage(event, runnerId, after, limit);
+    const last = page[page.length - 1];
+    return {
+      text: format === 'json' ? page.map(positionJson).join(',\n') : page.map(gpxPoint).join(''),
+      count: page.length,
+      last: last ? { t: last.t, seq: last.seq } : null,
+    };
   }
 
   async runners(event: string): Promise<RunnerRecord[]> {

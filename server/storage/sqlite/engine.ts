@@ -17,8 +17,12 @@ import type {
   RunnerRecord,
   StoredPosition,
   TrackCursor,
+  TrackFormat,
+  TrackText,
   WriteOp,
 } from '../store';
+import { gpxPoint } from '../../exports/gpx';
+import { positionJson } from '../../exports/position-json';
 import { migrate } from './migrate';
 
 type Row = Record<string, unknown>;
@@ -99,10 +103,8 @@ export class SqliteEngine {
       // FULL: a commit is on disk before anyone is acknowledged, even if the machine loses power.
       this.db.pragma('synchronous = FULL');
       migrate(this.db);
-      const max = this.db
-        .prepare('SELECT max(coalesce((SELECT max(arrival) FROM positions), 0), coalesce((SELECT max(arrival) FROM skipped_seqs), 0)) AS m')
-        .get() as { m: number };
-      this.nextArrival = max.m + 1;
+      const kept = this.db.prepare("SELECT value FROM meta WHERE key = 'arrival'").pluck().get() as number | undefined;
+      this.nextArrival = (kept ?? 0) + 1;
     } else {
       this.db.pragma('query_only = ON');
     }
@@ -132,6 +134,7 @@ export class SqliteEngine {
   }
 
   private applyOps(ops: readonly WriteOp[]): Array<number | null> {
+    const arrivalAtStart = this.nextArrival;
     const arrivals: Array<number | null> = [];
     const activity = new Map<string, number>();
     const touch = (event: string, t: number) => activity.set(event, Math.max(activity.get(event) ?? 0, t));
@@ -247,6 +250,7 @@ export class SqliteEngine {
     for (const [event, t] of activity) {
       this.stmt('UPDATE events SET last_activity = max(last_activity, ?) WHERE id = ?').run(t, event);
     }
+    if (this.nextArrival !== arrivalAtStart) this.stmt("UPDATE meta SET value = ? WHERE key = 'arrival'").run(this.nextArrival - 1);
     return arrivals;
   }
 
@@ -359,6 +363,33 @@ export class SqliteEngine {
     return r ? { event: r.event, runnerId: r.id } : null;
   }
 
+  private trackRows(event: string, runnerId: string, after: TrackCursor | null, limit: number, range: { from?: number; to?: number } = {}) {
+    const from = range.from ?? -8.64e15;
+    const to = range.to ?? 8.64e15;
+    return (
+      after
+        ? this.stmt(`${POSITION_SELECT} WHERE event = ? AND runner = ? AND (t, seq) > (?, ?) AND t >= ? AND t <= ? ORDER BY t, seq LIMIT ?`)
+            .raw()
+            .all(event, runnerId, after.t, after.seq, from, to, limit)
+        : this.stmt(`${POSITION_SELECT} WHERE event = ? AND runner = ? AND t >= ? AND t <= ? ORDER BY t, seq LIMIT ?`)
+            .raw()
+            .all(event, runnerId, from, to, limit)
+    ) as Array<[number, number, number, number, number, number | null, number | null, number | null, number | null]>;
+  }
+
+  /** A page written out as text here, in the storage thread, so the server's event loop only sends it. */
+  trackText(event: string, runnerId: string, after: TrackCursor | null, limit: number, format: TrackFormat): TrackText {
+    const rows = this.trackRows(event, runnerId, after, limit);
+    const parts = new Array<string>(rows.length);
+    for (let i = 0; i < rows.length; i++) {
+      const [seq, lat, lon, t, acc, alt, spd, hdg, bat] = rows[i]!;
+      const p: StoredPosition = { seq, lat, lon, t, acc, alt, spd, hdg, bat };
+      parts[i] = format === 'json' ? positionJson(p) : gpxPoint(p);
+    }
+    const last = rows[rows.length - 1];
+    return { text: parts.join(format === 'json' ? ',\n' : ''), count: rows.length, last: last ? { t: last[3], seq: last[0] } : null };
+  }
+
   /** A page of a track, packed as POSITION_COLUMNS per row with NaN for null: cheap to move between threads. */
   trackPagePacked(
     event: string,
@@ -367,17 +398,7 @@ export class SqliteEngine {
     limit: number,
     range: { from?: number; to?: number } = {},
   ): Float64Array {
-    const from = range.from ?? -8.64e15;
-    const to = range.to ?? 8.64e15;
-    const rows = (
-      after
-        ? this.stmt(`${POSITION_SELECT} WHERE event = ? AND runner = ? AND (t, seq) > (?, ?) AND t >= ? AND t <= ? ORDER BY t, seq LIMIT ?`)
-            .raw()
-            .all(event, runnerId, after.t, after.seq, from, to, limit)
-        : this.stmt(`${POSITION_SELECT} WHERE event = ? AND runner = ? AND t >= ? AND t <= ? ORDER BY t, seq LIMIT ?`)
-            .raw()
-            .all(event, runnerId, from, to, limit)
-    ) as Array<Array<number | null>>;
+    const rows = this.trackRows(event, runnerId, after, limit, range);
     const width = POSITION_COLUMNS.length;
     const out = new Float64Array(rows.length * width);
     for (let i = 0; i < rows.length; i++) {

@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { StorageError } from '../store';
-import type { Arrival, AppendResult, ReadQueries, RoomRecord, Store, StoredPosition, TrackCursor, WriteOp } from '../store';
+import type { Arrival, AppendResult, ReadQueries, RoomRecord, Store, StoredPosition, TrackCursor, TrackFormat, TrackText, WriteOp } from '../store';
 import { unpackPositions } from './engine';
 import type { WorkerCall, WorkerReply } from './worker';
 
@@ -63,13 +63,16 @@ export class SqliteStore implements Store {
   private constructor(
     private readonly writer: Thread,
     private readonly reader: Thread,
+    /** Long reads (exports, whole tracks) on a thread of their own, so they never hold up a room loading. */
+    private readonly bulk: Thread,
   ) {}
 
   /** Open (creating and migrating as needed) the database file. */
   static async open(file: string): Promise<SqliteStore> {
     const writer = await Thread.start(file, 'write');
     try {
-      return new SqliteStore(writer, await Thread.start(file, 'read'));
+      const [reader, bulk] = await Promise.all([Thread.start(file, 'read'), Thread.start(file, 'read')]);
+      return new SqliteStore(writer, reader, bulk);
     } catch (err) {
       await writer.stop();
       throw err;
@@ -111,6 +114,10 @@ export class SqliteStore implements Store {
     return unpackPositions(await this.reader.call<Float64Array>('trackPage', event, runnerId, after, limit, range));
   }
 
+  trackText(event: string, runnerId: string, after: TrackCursor | null, limit: number, format: TrackFormat): Promise<TrackText> {
+    return this.bulk.call('trackText', event, runnerId, after, limit, format);
+  }
+
   runners(event: string): ReturnType<ReadQueries['runners']> {
     return this.reader.call('runners', event);
   }
@@ -144,6 +151,6 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.reader.stop(), this.writer.stop()]);
+    await Promise.all([this.reader.stop(), this.bulk.stop(), this.writer.stop()]);
   }
 }

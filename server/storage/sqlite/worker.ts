@@ -30,6 +30,7 @@ const methods: Record<string, (...args: never[]) => unknown> = {
   skipped: (event: string, runnerId: string) => engine.skipped(event, runnerId),
   runnerByDeviceKey: (hash: string) => engine.runnerByDeviceKey(hash),
   trackPage: (...args: Parameters<SqliteEngine['trackPagePacked']>) => engine.trackPagePacked(...args),
+  trackText: (...args: Parameters<SqliteEngine['trackText']>) => engine.trackText(...args),
   runners: (event: string) => engine.runners(event),
   moods: (event: string, runnerId: string) => engine.moods(event, runnerId),
   cheers: (event: string, runnerId: string) => engine.cheers(event, runnerId),
