@@ -13,6 +13,7 @@ import { CloseCode, WS_PATH } from '../lib/protocol';
 import type { Config } from './config';
 import type { RoomTimings } from './domain/event-room';
 import type { ApiContext } from './http/api/context';
+import { ExportCache } from './exports/export-cache';
 import { ExportGate } from './http/api/export-gate';
 import { apiRouter, notFound, preflight } from './http/api/routes';
 import { handleIngest } from './http/ingest/handler';
@@ -110,6 +111,7 @@ export async function startTrackside({ config, pages, store, timings, heartbeatM
     trustProxy: config.trustProxy,
     creations: new KeyedBuckets(config.eventsPerHourPerIp, config.eventsPerHourPerIp / 3600),
     exports: new ExportGate(),
+    exportCache: new ExportCache(join(config.dataDir, 'exports')),
   };
   const tls = await loadTls(config);
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {

@@ -88,3 +88,35 @@ test('retention deletes events inactive for longer than the setting, and keeps a
     await srv.dispose();
   }
 });
+
+test('a finished event’s export is kept once made and sent again from the copy, until something changes', async () => {
+  const srv = await startTestServer();
+  try {
+    const { event, organiserToken } = await makeEvent(srv, 'Kept run');
+    const a = await joinAsRunner(srv.wsUrl, event.id, 'A');
+    const b = await joinAsRunner(srv.wsUrl, event.id, 'B');
+    const t0 = Date.now() - 60_000;
+    for (const r of [a, b]) {
+      for (let seq = 1; seq <= 3; seq++) r.client.send(fix(seq, t0 + seq * 1000));
+      while ((await r.client.next('ack')).seq < 3);
+    }
+    const auth = { authorization: `Bearer ${organiserToken}` };
+    await fetch(`${srv.url}/api/events/${event.id}/finish`, { method: 'POST', headers: auth });
+    const first = await (await fetch(`${srv.url}/api/events/${event.id}/export.json`)).text();
+    const { readdirSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const kept = readdirSync(join(srv.dataDir, 'exports'));
+    assert.equal(kept.length, 1, `one copy: ${kept}`);
+    const second = await fetch(`${srv.url}/api/events/${event.id}/export.json`);
+    assert.equal(second.headers.get('content-length'), String(Buffer.byteLength(first)), 'sent from the copy');
+    assert.equal(await second.text(), first);
+    // Removing a runner changes the event: the next export is made afresh, and replaces the copy.
+    assert.equal((await fetch(`${srv.url}/api/events/${event.id}/runners/${b.runnerId}`, { method: 'DELETE', headers: auth })).status, 204);
+    const third = (await (await fetch(`${srv.url}/api/events/${event.id}/export.json`)).json()) as EventExport;
+    assert.deepEqual(third.runners.map((r) => r.name), ['A']);
+    assert.equal(readdirSync(join(srv.dataDir, 'exports')).length, 1);
+    for (const r of [a, b]) r.client.close();
+  } finally {
+    await srv.dispose();
+  }
+});

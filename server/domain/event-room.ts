@@ -115,6 +115,8 @@ export class EventRoom {
   viewCodeHash: string | null;
   quotaOverrides: Partial<EventQuotas>;
   readonly epoch = randomBytes(6).toString('base64url');
+  /** Bumped by every change made durable: with the epoch, names what an export of now would hold. */
+  changes = 0;
   /** Offset of the latest update. */
   seq = 0;
   readonly runners = new Map<string, RunnerTrack>();
@@ -164,6 +166,10 @@ export class EventRoom {
     this.cheerTokens = this.quotas.cheersPerMinute;
     this.cheerRefill = now;
     this.recount();
+  }
+
+  get version(): string {
+    return `${this.epoch}.${this.changes}`;
   }
 
   get quotas(): EventQuotas {

@@ -136,6 +136,7 @@ export class Live {
           resolve({ ok: false, refusal: { code: ErrorCode.StorageUnavailable, status: 503, message, retryAfterMs } });
           return;
         }
+        if (fx.write.length) room.changes++;
         const applied = fx.commit ? fx.commit(arrivals) : { send: [] };
         this.sessions.apply(room, sender, applied);
         this.syncIndex(room);

@@ -9,6 +9,7 @@ import { clientAddress } from '../../transport/admission';
 import type { KeyedBuckets } from '../../transport/token-bucket';
 import { HttpError } from '../errors';
 import type { Request } from '../router';
+import type { ExportCache } from '../../exports/export-cache';
 import type { ExportGate } from './export-gate';
 
 export interface ApiContext {
@@ -17,6 +18,7 @@ export interface ApiContext {
   /** Event creations allowed per address: creating needs no account, so one address must not fill the disk. */
   creations: KeyedBuckets;
   exports: ExportGate;
+  exportCache: ExportCache;
 }
 
 export type ApiRequest = Request<ApiContext>;

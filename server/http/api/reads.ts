@@ -160,20 +160,28 @@ export async function trackGpx(r: ApiRequest): Promise<void> {
 export async function exportJson(r: ApiRequest): Promise<void> {
   const { viewer, cors } = await reader(r);
   const room = await roomOf(r);
+  const headers = {
+    'content-type': 'application/json; charset=utf-8',
+    'content-disposition': `attachment; filename="${room.id}.json"`,
+    'cache-control': 'no-store',
+    ...cors,
+  };
+  // A finished event's whole export, once made, is sent again from its kept copy.
+  const cacheable = room.info.status === 'finished' && !viewer.only;
+  if (cacheable && (await r.ctx.exportCache.send(r.res, room.id, room.version, headers))) return;
   const release = r.ctx.exports.acquire(addressOf(r));
+  const tee = cacheable ? r.ctx.exportCache.tee(responseSink(r.res), room.id, room.version) : null;
   try {
     const runners = (await r.ctx.live.store.runners(room.id)).filter((x) => !viewer.only || viewer.only.has(x.id));
-    r.res.writeHead(200, {
-      'content-type': 'application/json; charset=utf-8',
-      'content-disposition': `attachment; filename="${room.id}.json"`,
-      'cache-control': 'no-store',
-      ...cors,
-    });
+    r.res.writeHead(200, headers);
     const started = Date.now();
-    const fixes = await writeEventJson(responseSink(r.res), r.ctx.live.store, room.info, runners);
+    const fixes = await writeEventJson(tee?.sink ?? responseSink(r.res), r.ctx.live.store, room.info, runners);
+    // Kept before the answer ends, so a download right after it finds the copy.
+    await tee?.keep();
     r.res.end();
     log('info', 'export_done', { event: room.id, runners: runners.length, fixes, ms: Date.now() - started });
   } catch (err) {
+    tee?.drop();
     streamFailed(r, err, 'json');
   } finally {
     release();
