@@ -23,7 +23,7 @@ import {
 } from '../../lib/protocol';
 import type { Credentials } from '../credentials';
 import type { Arrival, AvatarRecord, EventQuotas, EventRecord, RoomRecord, RunnerRecord, StoredPosition, WriteOp } from '../storage/store';
-import { type Applied, type Delivery, type Effects, nothing, refuse, reply } from './effects';
+import { type Delivery, type Effects, nothing, refuse, reply } from './effects';
 import { sample, SAMPLES_KEPT, thin } from './happiness';
 import { effectiveQuotas, fixAllowance, fixRetryAfterMs } from './quotas';
 import { CHEERS_KEPT, INGEST_SEQ_BASE, isBrowserSeq, RunnerTrack } from './runner-track';

@@ -3,14 +3,14 @@
  * (batches commit one after another, each in one transaction), a few others read, so that an export or a
  * room being hydrated never makes an acknowledgement wait for a free connection.
  */
+import { alertRecord, eventRecord, linkRecord, type Row, runnerRecord, storedPosition } from '../rows';
 import type pg from 'pg';
-import type { Alert, Cheer, EventStatus, HappinessSample, ShareLink } from '../../../lib/protocol';
+import type { Alert, Cheer, HappinessSample } from '../../../lib/protocol';
 import { log } from '../../log';
 import {
   type Arrival,
   type AppendResult,
   type AvatarRecord,
-  type EventRecord,
   type ReadQueries,
   type RoomRecord,
   type RunnerRecord,
@@ -41,78 +41,14 @@ export interface PostgresOptions {
   applicationName?: string;
 }
 
-type Row = Record<string, unknown>;
 
-function eventRecord(r: Row): EventRecord {
-  const viewCodeHash = (r.view_code_hash as string | null) ?? null;
-  return {
-    info: {
-      id: r.id as string,
-      name: r.name as string,
-      createdAt: r.created_at as number,
-      status: r.status as EventStatus,
-      protected: viewCodeHash !== null,
-    },
-    organiserHash: r.organiser_hash as string,
-    viewCodeHash,
-    quotas: r.quotas as EventRecord['quotas'],
-  };
-}
 
-function runnerRecord(r: Row): RunnerRecord {
-  return {
-    id: r.id as string,
-    event: r.event as string,
-    name: r.name as string,
-    color: r.color as string,
-    tokenHash: r.token_hash as string,
-    deviceKeyHash: (r.device_key_hash as string | null) ?? null,
-    joinedAt: r.joined_at as number,
-    stopped: r.stopped as boolean,
-  };
-}
 
-function linkRecord(r: Row): ShareLink {
-  return {
-    id: r.id as string,
-    token: r.token as string,
-    label: r.label as string,
-    runners: (r.runners as string[] | null) ?? null,
-    createdAt: r.created_at as number,
-    expiresAt: (r.expires_at as number | null) ?? null,
-    revokedAt: (r.revoked_at as number | null) ?? null,
-  };
-}
 
 const POSITION_COLUMNS = 'seq, lat, lon, t, acc, alt, spd, hdg, bat';
 const ALERT_COLUMNS = 'id, runner, name, kind, raised_at, lat, lon, t, acc, source, acked_at';
 
-function alertRecord(r: Row): Alert {
-  return {
-    id: r.id as string,
-    runnerId: r.runner as string,
-    name: r.name as string,
-    kind: r.kind as Alert['kind'],
-    raisedAt: r.raised_at as number,
-    at: r.lat === null ? null : { lat: r.lat as number, lon: r.lon as number, t: r.t as number, acc: r.acc as number },
-    source: r.source as string,
-    ackedAt: (r.acked_at as number | null) ?? null,
-  };
-}
 
-function storedPosition(r: Row): StoredPosition {
-  return {
-    seq: r.seq as number,
-    lat: r.lat as number,
-    lon: r.lon as number,
-    t: r.t as number,
-    acc: r.acc as number,
-    alt: r.alt as number | null,
-    spd: r.spd as number | null,
-    hdg: r.hdg as number | null,
-    bat: r.bat as number | null,
-  };
-}
 
 // Everything a room comes back from, in one statement: one round trip and one snapshot, so the runners,
 // their checkpoints and maxArrival agree with each other. The latest mood and cheers of each runner are

@@ -3,14 +3,14 @@
  * a slow or frozen disk stalls that thread and never the server's event loop. The writer connection
  * migrates and appends; reader connections only query (WAL lets them read while the writer commits).
  */
+import { alertRecord, eventRecord, linkRecord, type Row, runnerRecord } from '../rows';
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { Alert, Cheer, EventStatus, HappinessSample, ShareLink } from '../../../lib/protocol';
+import type { Alert, Cheer, HappinessSample } from '../../../lib/protocol';
 import type {
   Arrival,
   AvatarRecord,
-  EventRecord,
   ReadQueries,
   RoomRecord,
   RoomRunner,
@@ -25,64 +25,13 @@ import { gpxPoint } from '../../exports/gpx';
 import { positionJson } from '../../exports/position-json';
 import { migrate } from './migrate';
 
-type Row = Record<string, unknown>;
 
 /** Column order of a position in the packed form that crosses the thread boundary. */
 export const POSITION_COLUMNS = ['seq', 'lat', 'lon', 't', 'acc', 'alt', 'spd', 'hdg', 'bat'] as const;
 
-function eventRecord(r: Row): EventRecord {
-  const viewCodeHash = (r.view_code_hash as string | null) ?? null;
-  return {
-    info: {
-      id: r.id as string,
-      name: r.name as string,
-      createdAt: r.created_at as number,
-      status: r.status as EventStatus,
-      protected: viewCodeHash !== null,
-    },
-    organiserHash: r.organiser_hash as string,
-    viewCodeHash,
-    quotas: r.quotas ? (JSON.parse(r.quotas as string) as EventRecord['quotas']) : {},
-  };
-}
 
-function runnerRecord(r: Row): RunnerRecord {
-  return {
-    id: r.id as string,
-    event: r.event as string,
-    name: r.name as string,
-    color: r.color as string,
-    tokenHash: r.token_hash as string,
-    deviceKeyHash: (r.device_key_hash as string | null) ?? null,
-    joinedAt: r.joined_at as number,
-    stopped: r.stopped === 1,
-  };
-}
 
-function linkRecord(r: Row): ShareLink {
-  return {
-    id: r.id as string,
-    token: r.token as string,
-    label: r.label as string,
-    runners: r.runners ? (JSON.parse(r.runners as string) as string[]) : null,
-    createdAt: r.created_at as number,
-    expiresAt: (r.expires_at as number | null) ?? null,
-    revokedAt: (r.revoked_at as number | null) ?? null,
-  };
-}
 
-function alertRecord(r: Row): Alert {
-  return {
-    id: r.id as string,
-    runnerId: r.runner as string,
-    name: r.name as string,
-    kind: r.kind as Alert['kind'],
-    raisedAt: r.raised_at as number,
-    at: r.lat === null ? null : { lat: r.lat as number, lon: r.lon as number, t: r.t as number, acc: r.acc as number },
-    source: r.source as string,
-    ackedAt: (r.acked_at as number | null) ?? null,
-  };
-}
 
 const POSITION_SELECT = 'SELECT seq, lat, lon, t, acc, alt, spd, hdg, bat FROM positions';
 const ALERT_SELECT = 'SELECT id, runner, name, kind, raised_at, lat, lon, t, acc, source, acked_at FROM alerts';

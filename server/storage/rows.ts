@@ -1,0 +1,81 @@
+/**
+ * Rows of the storage tables as records. Both engines name their columns alike; what differs is how a
+ * column holds JSON (SQLite keeps text, PostgreSQL jsonb) and a boolean (SQLite 0/1), which `fromJson`
+ * and `truthy` take care of.
+ */
+import type { Alert, EventStatus, ShareLink } from '../../lib/protocol';
+import type { EventRecord, RunnerRecord, StoredPosition } from './store';
+
+export type Row = Record<string, unknown>;
+
+/** A JSON column as stored: text to parse in SQLite, already a value in PostgreSQL. */
+const fromJson = <T>(v: unknown): T | null => (v === null || v === undefined ? null : typeof v === 'string' ? (JSON.parse(v) as T) : (v as T));
+const truthy = (v: unknown) => v === true || v === 1;
+
+export function eventRecord(r: Row): EventRecord {
+  const viewCodeHash = (r.view_code_hash as string | null) ?? null;
+  return {
+    info: {
+      id: r.id as string,
+      name: r.name as string,
+      createdAt: r.created_at as number,
+      status: r.status as EventStatus,
+      protected: viewCodeHash !== null,
+    },
+    organiserHash: r.organiser_hash as string,
+    viewCodeHash,
+    quotas: fromJson<EventRecord['quotas']>(r.quotas) ?? {},
+  };
+}
+
+export function runnerRecord(r: Row): RunnerRecord {
+  return {
+    id: r.id as string,
+    event: r.event as string,
+    name: r.name as string,
+    color: r.color as string,
+    tokenHash: r.token_hash as string,
+    deviceKeyHash: (r.device_key_hash as string | null) ?? null,
+    joinedAt: r.joined_at as number,
+    stopped: truthy(r.stopped),
+  };
+}
+
+export function linkRecord(r: Row): ShareLink {
+  return {
+    id: r.id as string,
+    token: r.token as string,
+    label: r.label as string,
+    runners: fromJson<string[]>(r.runners),
+    createdAt: r.created_at as number,
+    expiresAt: (r.expires_at as number | null) ?? null,
+    revokedAt: (r.revoked_at as number | null) ?? null,
+  };
+}
+
+export function alertRecord(r: Row): Alert {
+  return {
+    id: r.id as string,
+    runnerId: r.runner as string,
+    name: r.name as string,
+    kind: r.kind as Alert['kind'],
+    raisedAt: r.raised_at as number,
+    at: r.lat === null ? null : { lat: r.lat as number, lon: r.lon as number, t: r.t as number, acc: r.acc as number },
+    source: r.source as string,
+    ackedAt: (r.acked_at as number | null) ?? null,
+  };
+}
+
+export function storedPosition(r: Row): StoredPosition {
+  return {
+    seq: r.seq as number,
+    lat: r.lat as number,
+    lon: r.lon as number,
+    t: r.t as number,
+    acc: r.acc as number,
+    alt: (r.alt as number | null) ?? null,
+    spd: (r.spd as number | null) ?? null,
+    hdg: (r.hdg as number | null) ?? null,
+    bat: (r.bat as number | null) ?? null,
+  };
+}
