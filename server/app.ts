@@ -159,7 +159,7 @@ export async function startTrackside({ config, pages, store, timings, heartbeatM
       resolve();
     });
   });
-  live.start();
+  await live.start();
   if (config.archiveAfterMs > 0) live.every(Math.min(60_000, config.archiveAfterMs), () => archiveInactive(live, config.archiveAfterMs));
   if (config.retentionMs > 0) {
     await purgeInactive(live, config.retentionMs);

@@ -11,7 +11,7 @@ export async function archiveInactive(live: Live, afterMs: number): Promise<stri
   }
   for (const id of await live.store.inactiveEvents(live.now() - afterMs, { liveOnly: true })) {
     if (live.rooms.peek(id) || live.index.info(id)?.status !== 'live') continue;
-    const out = await live.run(id, (r) => r.finish(), null);
+    const out = await live.run(id, { do: 'finish' }, null);
     if (out.ok) finished.push(id);
   }
   if (finished.length) log('info', 'events_archived', { events: finished });

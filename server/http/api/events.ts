@@ -20,7 +20,7 @@ export function listEvents(r: ApiRequest): void {
 
 export async function createEvent(r: ApiRequest): Promise<void> {
   const address = addressOf(r);
-  if (!r.ctx.creations.take(address)) {
+  if (!(await r.ctx.creations.take(address))) {
     throw new HttpError(429, 'rate_limited', 'Too many events created from this address: try again later.', { 'retry-after': '600' });
   }
   const body = (await readJson(r.req, MAX_BODY_BYTES)) as { name?: unknown } | null;

@@ -155,7 +155,7 @@ async function findOwner(live: Live, key: string): Promise<Owner | null> {
 
 /** Hand the fix to the event's room and make it durable (and fanned out) before the app hears 200. */
 async function store(live: Live, owner: Owner, fix: AppFix): Promise<'ok' | 'unknown' | { status: number; message: string; headers?: Record<string, string> }> {
-  const out = await live.run(owner.event, (room) => room.ingest(owner.runnerId, owner.keyHash, fix), null);
+  const out = await live.run(owner.event, { do: 'ingest', runnerId: owner.runnerId, keyHash: owner.keyHash, fix }, null);
   if (out.ok) return 'ok';
   const r = out.refusal;
   if (r.code === 'unknown_key' || r.code === 'no_such_event') return 'unknown';
