@@ -72,6 +72,14 @@ export interface LiveSide {
   snapshotHere(event: string, only: string[] | null): Promise<SnapshotMessage | { moved: true }>;
   /** Whether anyone on this instance follows the event (spectators, runners' phones). */
   holds(event: string): boolean;
+  /** An update of an event owned elsewhere, in order: frame it for the spectators here. */
+  relayed(event: string, epoch: string, delta: Delta): void;
+  /** Everyone here following the event starts again from a snapshot (or only those behind, `staleOnly`). */
+  resync(event: string, opts?: { staleOnly?: boolean }): void;
+  /** The event is owned here now (its owner stopped renewing): load its room, which feeds its followers here. */
+  gained(event: string): Promise<void>;
+  /** Phones bound here to each runner of the event. */
+  boundRunners(event: string): Map<string, number> | undefined;
 }
 
 export type Unreachable = { unreachable: string };
@@ -96,7 +104,7 @@ export interface Backplane {
   start(live: LiveSide): Promise<void>;
   stop(): Promise<void>;
   /** Where `event` runs: here (taking its lease when nobody holds it) or on another instance. */
-  claim(event: string): Promise<Claim>;
+  claim(event: string): Claim | Promise<Claim>;
   /** A new event's id, taken for this instance if nobody has it; false when it is taken already. */
   claimNew(event: string): Promise<{ epoch: number } | false>;
   /** The lease epoch of an event owned here now; undefined when it is not. */

@@ -13,7 +13,7 @@ import type { Backplane, IndexChange, LiveSide, News, RunReply, RunRequest } fro
 import { LocalBackplane } from '../backplane/local';
 import { cryptoCredentials } from '../credentials';
 import type { Applied, Delivery, Effects, Refusal, SessionChange } from '../domain/effects';
-import { DEFAULT_TIMINGS, type EventRoom, type RoomTimings, type SnapshotMessage } from '../domain/event-room';
+import { DEFAULT_TIMINGS, type Delta, type EventRoom, type RoomTimings, type SnapshotMessage } from '../domain/event-room';
 import { log } from '../log';
 import type { EventRecord, Store } from '../storage/store';
 import type { Peer } from '../transport/peer';
@@ -96,6 +96,9 @@ export class Live implements LiveSide {
         idleMs: opts.roomIdleMs ?? 10 * 60_000,
         held: (event) => this.sessions.holds(event) || this.backplane.followedElsewhere(event),
         info: (event) => this.index.info(event),
+        loaded: (room) => {
+          for (const [runnerId, n] of this.boundRunners(room.id) ?? []) for (let i = 0; i < n; i++) room.runnerConnected(runnerId, 1);
+        },
       },
     );
     this.sessions = new Sessions({
@@ -106,6 +109,7 @@ export class Live implements LiveSide {
       run: (event, command, sender, ref) => this.run(event, command, sender, ref),
       open: (event) => this.open(event),
       presence: (event, runnerId, delta) => this.presenceHere(event, runnerId, delta),
+      runsHere: (event) => this.backplane.owned(event) !== undefined,
       joinsPerHourPerIp: opts.joinsPerHourPerIp ?? 60,
       snapshotsPerSecondPerIp: opts.snapshotsPerSecondPerIp ?? 20,
     });
@@ -205,7 +209,9 @@ export class Live implements LiveSide {
   }
 
   private async runOnce(event: string, cmd: RoomCommand, sender: Sender | null, ref?: string): Promise<Outcome<unknown> | typeof MOVED> {
-    const claim = this.rooms.known(event) ? await this.backplane.claim(event) : null;
+    const claiming = this.rooms.known(event) ? this.backplane.claim(event) : null;
+    // Without a wait when the event is here: answers go out in the order the session's messages came.
+    const claim = claiming instanceof Promise ? await claiming : claiming;
     if (claim && !claim.here) {
       const from = sender instanceof Session ? { instance: this.backplane.instance, session: sender.id } : null;
       const reply = await this.backplane.forward(claim.instance, { event, cmd, from, ...(ref ? { ref } : {}) });
@@ -474,6 +480,24 @@ export class Live implements LiveSide {
 
   holds(event: string): boolean {
     return this.sessions.holds(event);
+  }
+
+  relayed(event: string, epoch: string, delta: Delta): void {
+    this.fanout.publish(event, epoch, delta);
+  }
+
+  resync(event: string, opts?: { staleOnly?: boolean }): void {
+    this.fanout.resync(event, opts);
+  }
+
+  async gained(event: string): Promise<void> {
+    if (this.backplane.owned(event) === undefined) return;
+    const room = await this.rooms.get(event);
+    if (room) this.fanout.resync(event);
+  }
+
+  boundRunners(event: string): Map<string, number> | undefined {
+    return this.sessions.boundRunners().get(event);
   }
 
   // ---------- time ----------

@@ -150,11 +150,15 @@ export class Fanout {
     return entry ? this.events.get(event)?.get(entry.key)?.members.get(memberId) : undefined;
   }
 
-  /** The feed lost track of `event` (another owner, a gap): everyone watching it starts again from a snapshot. */
-  resync(event: string): void {
+  /**
+   * The feed lost track of `event` (another owner, a gap): everyone watching it starts again from a snapshot;
+   * with `staleOnly`, only those still waiting for one try again.
+   */
+  resync(event: string, opts: { staleOnly?: boolean } = {}): void {
     for (const group of this.events.get(event)?.values() ?? []) {
-      group.prev = 0;
+      if (!opts.staleOnly) group.prev = 0;
       for (const state of group.members.values()) {
+        if (opts.staleOnly && (!state.stale || state.waiting)) continue;
         state.stale = true;
         state.waiting = false;
         this.catchUp(event, group, state);

@@ -23,6 +23,8 @@ export interface RoomsOptions {
   info: (event: string) => EventInfo | undefined;
   /** Whether anyone on this process still holds the event (spectators, runners' phones). */
   held: (event: string) => boolean;
+  /** A room was loaded (phones already bound to its runners are counted here). */
+  loaded?: (room: EventRoom) => void;
 }
 
 export class Rooms {
@@ -106,6 +108,7 @@ export class Rooms {
     }
     room.restored();
     this.loaded.set(event, room);
+    this.opts.loaded?.(room);
     this.lastUsed.set(event, this.deps.now());
     log('info', 'room_loaded', { event, runners: room.runners.size, replayed, ms: this.deps.now() - started });
     return room;

@@ -59,6 +59,8 @@ export interface SessionServices {
   open(event: string): Promise<boolean>;
   /** Phones bound to a runner came (+1) or went (-1). */
   presence(event: string, runnerId: string, delta: 1 | -1): void;
+  /** Whether the event's room runs on this instance now (commands for it are answered without a round trip). */
+  runsHere(event: string): boolean;
   /** Runners one address may create per hour. */
   joinsPerHourPerIp: number;
   snapshotsPerSecondPerIp: number;
@@ -148,11 +150,10 @@ export class Sessions {
     this.enqueue(session, () => (parsed.ok ? this.handle(session, parsed.msg) : this.malformed(session, parsed)));
   }
 
-  private malformed(session: Session, p: Extract<ReturnType<typeof parseClientFrame>, { ok: false }>): void {
+  private malformed(session: Session, p: Extract<ReturnType<typeof parseClientFrame>, { ok: false }>): void | Promise<void> {
     if (p.ref === 'pos' && session.runner) {
       const { runnerId } = session.runner;
-      void this.s.run(session.runner.event, { do: 'refusePosition', runnerId, seq: p.seq, message: p.message }, session, 'pos');
-      return;
+      return this.command(session, session.runner.event, { do: 'refusePosition', runnerId, seq: p.seq, message: p.message }, 'pos');
     }
     session.send({ type: 'error', code: p.code, message: p.message, ...(p.ref ? { ref: p.ref } : {}) });
   }
@@ -167,12 +168,12 @@ export class Sessions {
             retryAfterMs: this.joins.waitMs(session.address),
           });
         }
-        void this.s.run(msg.event, { do: 'join', name: msg.name, color: msg.color }, session, 'join');
+        return this.command(session, msg.event, { do: 'join', name: msg.name, color: msg.color }, 'join');
         return;
       }
       case 'resume':
         if (!this.s.rooms.known(msg.event)) return this.noSuchEvent(session, msg.event, 'resume');
-        void this.s.run(msg.event, { do: 'resume', runnerId: msg.runnerId, token: msg.token, name: msg.name, color: msg.color }, session, 'resume');
+        return this.command(session, msg.event, { do: 'resume', runnerId: msg.runnerId, token: msg.token, name: msg.name, color: msg.color }, 'resume');
         return;
       case 'pos':
       case 'mood':
@@ -185,7 +186,7 @@ export class Sessions {
         const { event, runnerId } = bound;
         const cmd: RoomCommand =
           msg.type === 'pos' ? { do: 'position', runnerId, msg } : msg.type === 'mood' ? { do: 'mood', runnerId, value: msg.value } : { do: 'stop', runnerId };
-        void this.s.run(event, cmd, session, msg.type);
+        return this.command(session, event, cmd, msg.type);
         return;
       }
       case 'subscribe':
@@ -200,10 +201,20 @@ export class Sessions {
           return session.send({ type: 'error', code: ErrorCode.ViewCodeRequired, message: 'This event is protected: enter its view code to cheer.', ref: 'cheer' });
         }
         const seen = watch?.via === 'link' && watch.only ? [...watch.only] : null;
-        void this.s.run(msg.event, { do: 'cheer', runnerId: msg.runnerId, text: msg.text, from: msg.from, seen }, session, 'cheer');
+        return this.command(session, msg.event, { do: 'cheer', runnerId: msg.runnerId, text: msg.text, from: msg.from, seen }, 'cheer');
         return;
       }
     }
+  }
+
+  /**
+   * Run a command for a session. Answered here, its answers keep their place among the session's; answered by
+   * another instance, the session's later messages wait for it, so that they keep their place too.
+   */
+  private command(session: Session, event: string, cmd: RoomCommand, ref: string): void | Promise<void> {
+    const here = this.s.runsHere(event);
+    const done = this.s.run(event, cmd, session, ref);
+    if (!here) return done.then(() => {});
   }
 
   private noSuchEvent(session: Session, event: string, ref: string): void {

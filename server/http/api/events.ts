@@ -42,10 +42,21 @@ export function health(r: ApiRequest): void {
   const { live } = r.ctx;
   const storage = live.storageHealth();
   const ok = storage.state === 'ok';
+  const backplane = live.backplane.health();
   sendJson(
     r.res,
     ok ? 200 : 503,
-    { ok, storage: { engine: live.store.engine, ...storage }, ...live.stats(), exports: r.ctx.exports.active },
+    {
+      ok,
+      // Without the backplane this instance still serves the events it owns and what it holds; it says so here.
+      degraded: backplane.state === 'down',
+      instance: live.backplane.instance,
+      owned: live.backplane.ownedEvents(),
+      backplane,
+      storage: { engine: live.store.engine, ...storage },
+      ...live.stats(),
+      exports: r.ctx.exports.active,
+    },
     ok ? OPEN_CORS : { ...OPEN_CORS, 'retry-after': '5' },
   );
 }
