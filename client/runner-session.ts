@@ -208,11 +208,11 @@ export class RunnerSession {
           this.forget();
           this.update({ joined: false, runnerId: null, problem: msg.message });
           this.close();
-        } else if (msg.code === ErrorCode.RateLimited) {
-          // Something was dropped unread: start again from what the server holds, a little later.
+        } else if (msg.code === ErrorCode.RateLimited || (msg.code === ErrorCode.StorageUnavailable && msg.ref === 'pos')) {
+          // Something was dropped unread, or could not be kept: start again from what the server holds, a little later.
           this.sentUpTo = this.outbox.acked;
           this.stopFlushing();
-          this.flushTimer = setTimeout(() => this.flush(), 2000);
+          this.flushTimer = setTimeout(() => this.flush(), Math.max(1000, msg.retryAfterMs ?? 2000));
         } else if (msg.code === ErrorCode.EventFinished || msg.code === ErrorCode.NoSuchEvent) {
           this.update({ problem: msg.message });
         }

@@ -217,7 +217,11 @@ export class Live implements LiveSide {
       const reply = await this.backplane.forward(claim.instance, { event, cmd, from, ...(ref ? { ref } : {}) });
       if ('unreachable' in reply || reply.moved) return MOVED;
       for (const msg of reply.send) sender?.send(msg);
-      if (reply.bind && sender instanceof Session && !sender.closed) this.sessions.bindRemote(sender, event, reply.bind);
+      if (reply.bind && sender instanceof Session && !sender.closed) {
+        // The phone hears what is sent to its runner through the event's channel.
+        this.backplane.follow(event);
+        this.sessions.bindRemote(sender, event, reply.bind);
+      }
       return reply.ok ? { ok: true, result: reply.result } : { ok: false, refusal: reply.refusal };
     }
     const room = claim ? (this.rooms.peek(event) ?? (await this.rooms.get(event))) : null;
