@@ -9,7 +9,8 @@
  * For each server and each spectator count S, R runners send one position a second for `duration`
  * seconds; the load generators (separate processes) count what arrives and time a sample.
  * Prints a table and Trackside ÷ peer ratios, and writes bench/results/<time>.json and latest.json.
- * `--browser` instead measures the spectator page in Chromium with 1,000 runners (bench/browser.ts).
+ * `--browser` instead measures the spectator page in Chromium with 1,000 runners (bench/browser.ts);
+ * `--cluster` one process against two instances on PostgreSQL and Redis (bench/cluster.ts).
  */
 import { type ChildProcess, execSync, fork, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -28,6 +29,7 @@ const { values: args } = parseArgs({
     duration: { type: 'string', default: '20' },
     tick: { type: 'string', default: '100' },
     browser: { type: 'boolean', default: false },
+    cluster: { type: 'boolean', default: false },
     quick: { type: 'boolean', default: false },
   },
 });
@@ -275,7 +277,13 @@ async function main() {
   console.log(`Results: ${file}`);
 }
 
-if (args.browser) {
+if (args.cluster) {
+  // Two spectator counts by default: broker traffic must not grow with S.
+  const spectators = args.quick ? [200, 1000] : (process.argv.includes('--spectators') ? args.spectators! : '1000,5000').split(',').map(Number);
+  void import('./cluster').then(({ runCluster }) =>
+    runCluster({ spectators, runners: Number(args.runners), durationS: args.quick ? 5 : Number(args.duration), tickMs: Number(args.tick) }),
+  );
+} else if (args.browser) {
   // The browser mode lives in its own file; it is started the same way.
   require('./browser');
 } else {

@@ -92,7 +92,7 @@ export interface BackplaneHealth {
   /** Events whose updates this instance relays from their owners. */
   relayed?: number;
   /** Messages and bytes this instance published, and dropped while the broker was unreachable. */
-  published?: { messages: number; bytes: number; dropped: number };
+  published?: { messages: number; bytes: number; dropped: number; events: { messages: number; bytes: number } };
 }
 
 export interface Backplane {

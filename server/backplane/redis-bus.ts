@@ -39,7 +39,8 @@ export class RedisBus {
   state: 'up' | 'down' = 'up';
   since = Date.now();
   lastError: string | null = null;
-  readonly published = { messages: 0, bytes: 0, dropped: 0 };
+  /** Everything published, and the part of it on event channels (updates and news, one copy per event). */
+  readonly published = { messages: 0, bytes: 0, dropped: 0, events: { messages: 0, bytes: 0 } };
   private readonly pending = new Map<string, Pending>();
   private handler: (body: unknown, from: string) => Promise<unknown> = async () => null;
   private readonly upListeners: Array<() => void> = [];
@@ -123,6 +124,10 @@ export class RedisBus {
     return this.state === 'up' && this.pub.isReady;
   }
 
+  private get eventPrefix(): string {
+    return `${this.opts.namespace}:e:`;
+  }
+
   channel(name: string): string {
     return `${this.opts.namespace}:${name}`;
   }
@@ -137,8 +142,13 @@ export class RedisBus {
       this.published.dropped++;
       return 0;
     }
+    const bytes = Buffer.byteLength(message);
     this.published.messages++;
-    this.published.bytes += Buffer.byteLength(message);
+    this.published.bytes += bytes;
+    if (channel.startsWith(this.eventPrefix)) {
+      this.published.events.messages++;
+      this.published.events.bytes += bytes;
+    }
     try {
       return await this.pub.publish(channel, message);
     } catch {

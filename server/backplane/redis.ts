@@ -413,7 +413,7 @@ export class RedisBackplane implements Backplane {
       since: this.bus.since,
       lastError: this.bus.state === 'down' ? this.bus.lastError : null,
       relayed: this.relays.size,
-      published: { ...this.bus.published },
+      published: { ...this.bus.published, events: { ...this.bus.published.events } },
       owned: this.ownership.events(),
       lease: { ttlMs: this.ownership.ttlMs, lastRenewError: this.ownership.lastRenewError },
     };

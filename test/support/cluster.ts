@@ -111,7 +111,7 @@ export interface Health {
   degraded: boolean;
   instance: string;
   owned: string[];
-  backplane: { state: string; relayed?: number; published?: { messages: number; bytes: number; dropped: number } };
+  backplane: { state: string; relayed?: number; published?: { messages: number; bytes: number; dropped: number; events: { messages: number; bytes: number } } };
   storage: { engine: string; state: string };
 }
 
