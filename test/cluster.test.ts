@@ -6,6 +6,7 @@
  * whenever the picture says it missed something.
  */
 import assert from 'node:assert/strict';
+import { request } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { WebSocket } from 'ws';
 import { emptyEventView, type EventView, reduceEventView } from '../client/event-view';
@@ -123,11 +124,45 @@ function assertTrailsComplete(spectator: Spectator, expected: Map<string, { time
   }
 }
 
+/** Limits the tests below exhaust from an address of their own; the others stay well under them from 127.0.0.1. */
+const LIMITED_CONNECTIONS = 24;
+const LIMITED_CREATIONS = 8;
+const OTHER_ADDRESS = '127.0.0.9';
+
+/** POST an event from `localAddress`: the instances count creations per client address. */
+function createFrom(instance: Instance, localAddress: string, name: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${instance.url}/api/events`, { method: 'POST', localAddress, headers: { 'content-type': 'application/json' } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode!));
+    });
+    req.on('error', reject);
+    req.end(JSON.stringify({ name }));
+  });
+}
+
+function connectFrom(instance: Instance, localAddress: string): Promise<WebSocket | number> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(instance.wsUrl, { localAddress });
+    ws.once('open', () => resolve(ws));
+    ws.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+    ws.once('error', () => resolve(0));
+  });
+}
+
 describe('several instances on PostgreSQL and Redis', { timeout: 180_000 }, () => {
   let db: Database;
   let redis: Redis;
   const instances: Instance[] = [];
-  const env = () => ({ DATABASE_URL: db.url, BACKPLANE_URL: redis.url, TEST_LEASE_TTL_MS: '2000', SNAPSHOTS_PER_SECOND_PER_IP: '1000', RUNNERS_PER_HOUR_PER_IP: '1000' });
+  const env = () => ({
+    DATABASE_URL: db.url,
+    BACKPLANE_URL: redis.url,
+    TEST_LEASE_TTL_MS: '2000',
+    SNAPSHOTS_PER_SECOND_PER_IP: '1000',
+    RUNNERS_PER_HOUR_PER_IP: '1000',
+    MAX_CONNECTIONS_PER_IP: String(LIMITED_CONNECTIONS),
+    EVENTS_PER_HOUR_PER_IP: String(LIMITED_CREATIONS),
+  });
   const live = () => instances.filter((i) => i.child.exitCode === null && i.child.signalCode === null);
 
   before(async () => {
@@ -264,5 +299,52 @@ describe('several instances on PostgreSQL and Redis', { timeout: 180_000 }, () =
       for (const p of phones) p.close();
       for (const s of spectators) s.close();
     }
+  });
+
+  test('a Server-Sent Events post that reaches another instance is handed to the one holding the stream', async () => {
+    const [b, c] = live() as [Instance, Instance];
+    const event = await createEvent(b, 'Posts elsewhere');
+    const res = await fetch(`${b.url}/api/stream`);
+    const reader = res.body!.getReader();
+    let text = '';
+    const read = async (pattern: RegExp) => {
+      while (!pattern.test(text)) text += new TextDecoder().decode((await reader.read()).value);
+      return pattern.exec(text)!;
+    };
+    const id = (await read(/event: stream\ndata: \{"id":"([^"]+)"\}/))[1]!;
+    assert.equal(id.slice(0, b.id.length), b.id, 'the stream id starts with the name of the instance holding it');
+    const post = await fetch(`${c.url}/api/stream/${id}`, { method: 'POST', body: JSON.stringify({ type: 'subscribe', event }) });
+    assert.equal(post.status, 202);
+    await read(new RegExp(`"type":"snapshot","event":\\{"id":"${event}"`));
+    const unknown = await fetch(`${c.url}/api/stream/${b.id}${'x'.repeat(24)}`, { method: 'POST', body: '{}' });
+    assert.equal(unknown.status, 404, 'a stream the holder does not know is gone, wherever the post lands');
+    await reader.cancel();
+  });
+
+  test('connections per address and event creations per address are counted across the instances', async () => {
+    const [b, c] = live() as [Instance, Instance];
+    const open: WebSocket[] = [];
+    try {
+      for (let i = 0; i < LIMITED_CONNECTIONS; i++) {
+        const got = await connectFrom(i % 2 ? c : b, OTHER_ADDRESS);
+        assert.ok(got instanceof WebSocket, `connection ${i + 1} of ${LIMITED_CONNECTIONS} is taken`);
+        open.push(got);
+      }
+      assert.equal(await connectFrom(b, OTHER_ADDRESS), 429, 'one more is refused on one instance');
+      assert.equal(await connectFrom(c, OTHER_ADDRESS), 429, 'and on the other');
+      const closing = open.shift()!;
+      closing.close();
+      await new Promise((r) => closing.once('close', r));
+      const again = await until(async () => {
+        const got = await connectFrom(c, OTHER_ADDRESS);
+        return got instanceof WebSocket ? got : null;
+      }, 5000, 'a connection to be free again');
+      open.push(again);
+    } finally {
+      for (const ws of open) ws.close();
+    }
+    const statuses: number[] = [];
+    for (let i = 0; i <= LIMITED_CREATIONS; i++) statuses.push(await createFrom(i % 2 ? c : b, OTHER_ADDRESS, `Limited ${i}`));
+    assert.deepEqual(statuses, [...Array(LIMITED_CREATIONS).fill(201), 429], 'the cluster takes as many as one instance would');
   });
 });
