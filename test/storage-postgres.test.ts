@@ -9,6 +9,7 @@ import { after, describe, test } from 'node:test';
 import pg from 'pg';
 import { parse } from 'pg-connection-string';
 import { MIGRATION_LOCK_SQL, readMigrations } from '../server/storage/postgres/migrate';
+import { Ownership } from '../server/backplane/ownership';
 import { PostgresStore } from '../server/storage/postgres/postgres-store';
 import { EVENT_LOCK_NAMESPACE, planAppend } from '../server/storage/postgres/write-plan';
 import { FencedError, type WriteOp } from '../server/storage/store';
@@ -335,6 +336,15 @@ describe('leases and fenced writes', () => {
     } finally {
       c.release();
     }
+  });
+
+  test('a periodic job runs on one instance a period, whichever asks first', async () => {
+    const [one, two] = [new Ownership(a.leases, 'A', () => {}), new Ownership(b.leases, 'B', () => {})];
+    const ran = await Promise.all([one.once('archive', 1500), two.once('archive', 1500), one.once('archive', 1500), two.once('archive', 1500)]);
+    const winners = new Set(ran.flatMap((r, i) => (r ? [i % 2] : [])));
+    assert.equal(winners.size, 1, 'only one instance runs it this period');
+    await new Promise((r) => setTimeout(r, 1100));
+    assert.equal(await (winners.has(0) ? two : one).once('archive', 1500), true, 'the next period is anyone\'s');
   });
 
   test('close both', async () => {
