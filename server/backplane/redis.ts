@@ -300,12 +300,14 @@ export class RedisBackplane implements Backplane {
       this.live.news(event, m.n);
       return;
     }
+    const owner = relay.lease;
     if (relay.tick(m.l, m.e, m.d) === 'publish') this.live.relayed(event, m.e, m.d);
+    // A new owner counts the phones bound here from scratch.
+    else if (relay.lease > owner && owner > 0) this.announcePresence(event);
   }
 
   private lostTrack(event: string): void {
     this.live.resync(event);
-    this.announcePresence(event);
   }
 
   private async fetchSnapshot(event: string, only: string[] | null): Promise<SnapshotMessage | null> {

@@ -454,6 +454,7 @@ export class Live implements LiveSide {
   }
 
   lost(event: string): void {
+    this.backplane.released(event);
     if (!this.rooms.peek(event)) return;
     log('warn', 'event_moved', { event, instance: this.backplane.instance });
     this.rooms.drop(event);
@@ -533,6 +534,8 @@ export class Live implements LiveSide {
 
   private async releaseIdle(): Promise<void> {
     for (const event of await this.rooms.releaseIdle((room) => this.ownership(room))) this.backplane.released(event);
+    // Leases taken without a room ever loaded here (an event created here, a phone that left) go too.
+    for (const event of this.backplane.ownedEvents()) if (!this.rooms.peek(event) && !this.sessions.holds(event)) this.backplane.released(event);
   }
 
   // ---------- reports ----------
