@@ -10,8 +10,9 @@
  * seconds; the load generators (separate processes) count what arrives and time a sample.
  * Prints a table and Trackside ÷ peer ratios, and writes bench/results/<time>.json and latest.json.
  * `--browser` instead measures the spectator page in Chromium with 1,000 runners (bench/browser.ts),
- * `--race` a whole race in bounded memory (bench/race.ts), and `--limit` finds, for Trackside and the bare
- * broadcaster, the largest S that still meets the delivery objective.
+ * `--race` a whole race in bounded memory (bench/race.ts), `--limit` finds, for Trackside and the bare
+ * broadcaster, the largest S that still meets the delivery objective, and `--cluster` measures one process
+ * against two instances on PostgreSQL and Redis (bench/cluster.ts).
  */
 import { type ChildProcess, execSync, fork, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -30,6 +31,7 @@ const { values: args } = parseArgs({
     duration: { type: 'string', default: '20' },
     tick: { type: 'string', default: '100' },
     browser: { type: 'boolean', default: false },
+    cluster: { type: 'boolean', default: false },
     quick: { type: 'boolean', default: false },
     /** Find, for Trackside and the bare broadcaster, the largest S that meets the delivery objective. */
     limit: { type: 'boolean', default: false },
@@ -341,7 +343,13 @@ async function limits() {
   writeFileSync(join(dir, 'limit-latest.json'), JSON.stringify({ date: new Date().toISOString(), tickMs: Number(args.tick), best, ratio, points }, null, 2));
 }
 
-if (args.browser) {
+if (args.cluster) {
+  // Two spectator counts by default: broker traffic must not grow with S.
+  const spectators = args.quick ? [200, 1000] : (process.argv.includes('--spectators') ? args.spectators! : '1000,5000').split(',').map(Number);
+  void import('./cluster').then(({ runCluster }) =>
+    runCluster({ spectators, runners: Number(args.runners), durationS: args.quick ? 5 : Number(args.duration), tickMs: Number(args.tick) }),
+  );
+} else if (args.browser) {
   // The browser and race modes live in their own files; they are started the same way.
   require('./browser');
 } else if (args.race) {

@@ -10,6 +10,9 @@ import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { type ClientConfig, providePageData } from '../lib/page-data';
 import { CloseCode, WS_PATH } from '../lib/protocol';
+import type { Backplane } from './backplane/backplane';
+import { LocalBackplane } from './backplane/local';
+import { clusterNamespace, RedisBackplane } from './backplane/redis';
 import type { Config } from './config';
 import type { RoomTimings } from './domain/event-room';
 import type { ApiContext } from './http/api/context';
@@ -27,9 +30,7 @@ import { startSimulation, type Simulation } from './simulator';
 import { openStore } from './storage/open';
 import type { Store } from './storage/store';
 import { loadTls } from './tls';
-import { ConnectionLimiter } from './transport/admission';
 import { createSseTransport } from './transport/sse';
-import { KeyedBuckets } from './transport/token-bucket';
 import { createWsTransport } from './transport/ws';
 
 export const DEMO_EVENT = { id: 'demo', name: 'Demo run: Central Park loop' } as const;
@@ -58,11 +59,28 @@ export interface StartOptions {
   heartbeatMs?: number;
   /** Loaded rooms nobody used for this long are released. */
   roomIdleMs?: number;
+  /** How long an owner's lease lasts unrenewed before another instance may take its events (several instances). */
+  leaseTtlMs?: number;
 }
 
-export async function startTrackside({ config, pages, store, timings, heartbeatMs, roomIdleMs }: StartOptions): Promise<Trackside> {
+/** The other instances: Redis (BACKPLANE_URL) with leases in the shared PostgreSQL, or none. */
+async function openBackplane(config: Config, store: Store, leaseTtlMs?: number): Promise<Backplane> {
+  if (!config.backplaneUrl) return new LocalBackplane();
+  if (!store.leases || !config.databaseUrl) throw new Error('Several instances need DATABASE_URL (PostgreSQL) beside BACKPLANE_URL.');
+  return RedisBackplane.connect({ url: config.backplaneUrl, namespace: clusterNamespace(config.databaseUrl), leases: store.leases, leaseTtlMs });
+}
+
+export async function startTrackside({ config, pages, store, timings, heartbeatMs, roomIdleMs, leaseTtlMs }: StartOptions): Promise<Trackside> {
   const db = store ?? (await openStore(config));
+  let backplane: Backplane;
+  try {
+    backplane = await openBackplane(config, db, leaseTtlMs);
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
   const live = new Live({
+    backplane,
     store: db,
     tickMs: config.tickMs,
     happinessIntervalMs: config.happinessIntervalMs,
@@ -75,7 +93,7 @@ export async function startTrackside({ config, pages, store, timings, heartbeatM
   await live.load();
 
   let accepting = true;
-  const limiter = new ConnectionLimiter(config.maxConnectionsPerIp);
+  const limiter = backplane.connectionLimiter(config.maxConnectionsPerIp);
   const ws = createWsTransport(live, {
     heartbeatMs,
     allowedOrigins: config.allowedOrigins,
@@ -109,7 +127,7 @@ export async function startTrackside({ config, pages, store, timings, heartbeatM
   const apiContext: ApiContext = {
     live,
     trustProxy: config.trustProxy,
-    creations: new KeyedBuckets(config.eventsPerHourPerIp, config.eventsPerHourPerIp / 3600),
+    creations: backplane.buckets('event-creations', config.eventsPerHourPerIp, config.eventsPerHourPerIp / 3600),
     exports: new ExportGate(),
     exportCache: new ExportCache(join(config.dataDir, 'exports')),
   };
@@ -165,11 +183,18 @@ export async function startTrackside({ config, pages, store, timings, heartbeatM
       resolve();
     });
   });
-  live.start();
-  if (config.archiveAfterMs > 0) live.every(Math.min(60_000, config.archiveAfterMs), () => archiveInactive(live, config.archiveAfterMs));
+  await live.start();
+  // Each instance finishes the events it owns; events nobody has loaded are looked for by one instance a period.
+  if (config.archiveAfterMs > 0) {
+    const period = Math.min(60_000, config.archiveAfterMs);
+    live.every(period, async () => archiveInactive(live, config.archiveAfterMs, await backplane.once('archive', period)));
+  }
   if (config.retentionMs > 0) {
-    await purgeInactive(live, config.retentionMs);
-    live.every(3600_000, () => purgeInactive(live, config.retentionMs));
+    const purge = async () => {
+      if (await backplane.once('retention', 3600_000)) await purgeInactive(live, config.retentionMs);
+    };
+    await purge();
+    live.every(3600_000, purge);
   }
 
   const port = (server.address() as AddressInfo).port;

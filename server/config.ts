@@ -57,9 +57,16 @@ const Schema = z
       .refine((u) => /^postgres(ql)?:\/\//.test(u), 'must be a PostgreSQL URL: postgres://user:password@host:5432/database')
       .refine(isConnectionString, 'is not a valid URL: percent-encode special characters in the user name and password')
       .optional(),
+    BACKPLANE_URL: z
+      .string()
+      .refine((u) => /^rediss?:\/\/[^\s]+$/.test(u), 'must be a Redis URL: redis://host:6379 (rediss:// for TLS)')
+      .optional(),
     NODE_ENV: z.string().optional(),
   })
   .superRefine((c, ctx) => {
+    if (c.BACKPLANE_URL && !c.DATABASE_URL) {
+      ctx.addIssue({ code: 'custom', path: ['BACKPLANE_URL'], message: 'several instances share one PostgreSQL: set DATABASE_URL too' });
+    }
     if (!!c.TLS_CERT !== !!c.TLS_KEY) {
       ctx.addIssue({ code: 'custom', path: ['TLS_CERT'], message: 'TLS_CERT and TLS_KEY must be given together' });
     }
@@ -95,6 +102,8 @@ export interface Config {
   snapshotsPerSecondPerIp: number;
   /** PostgreSQL to keep everything in (several instances share it); null for SQLite under dataDir. */
   databaseUrl: string | null;
+  /** Redis connecting several instances; null for one process. */
+  backplaneUrl: string | null;
   dev: boolean;
   tls: { kind: 'files'; cert: string; key: string } | { kind: 'self-signed' } | null;
 }
@@ -103,7 +112,7 @@ export class ConfigError extends Error {}
 
 /** A value as it may appear in a message: never a password. */
 function shown(key: string, value: string): string {
-  return key === 'DATABASE_URL' ? value.replace(/^([a-z]+:\/\/[^:@/]*:)[^@]*@/i, '$1***@') : value;
+  return key === 'DATABASE_URL' || key === 'BACKPLANE_URL' ? value.replace(/^([a-z]+:\/\/[^:@/]*:)[^@]*@/i, '$1***@') : value;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv, argv: readonly string[] = []): Config {
@@ -138,6 +147,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, argv: readonly string[] = [])
     runnersPerHourPerIp: c.RUNNERS_PER_HOUR_PER_IP,
     snapshotsPerSecondPerIp: c.SNAPSHOTS_PER_SECOND_PER_IP,
     databaseUrl: c.DATABASE_URL ?? null,
+    backplaneUrl: c.BACKPLANE_URL ?? null,
     dev: c.NODE_ENV !== 'production',
     tls:
       c.TLS_CERT && c.TLS_KEY

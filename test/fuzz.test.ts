@@ -458,7 +458,7 @@ test('the server survives at least 10,000 hostile frames while an honest runner 
   try {
     const eventId = (await makeEvent(srv, 'Fuzz target')).event.id;
     // The honest runner sends ten fixes a second for as long as the hostile traffic runs.
-    await srv.live.run(eventId, (room) => room.setQuotas({ fixesPerRunnerPerHour: 36_000 }), null);
+    await srv.live.run(eventId, { do: 'setQuotas', quotas: { fixesPerRunnerPerHour: 36_000 } }, null);
     const before = srv.live.stats();
 
     // The honest spectator collects every point of the honest runner from update frames.

@@ -329,7 +329,7 @@ describe('a real full disk', () => {
       const { event } = await makeEvent(srv, 'Tiny disk');
       for (let i = 0; i < 4; i++) phones.push(phone(srv, event.id, `Filler ${i + 1}`));
       await until('runners to join', () => phones.every((p) => p.session.snapshot.joined));
-      await srv.live.run(event.id, (room) => room.setQuotas({ fixesPerRunnerPerHour: 36_000 }), null);
+      await srv.live.run(event.id, { do: 'setQuotas', quotas: { fixesPerRunnerPerHour: 36_000 } }, null);
       let step = 0;
       const sending = setInterval(() => {
         step++;

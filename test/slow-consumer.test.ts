@@ -179,7 +179,7 @@ test('a spectator that stops reading never makes the server buffer without bound
     const eventId = (await makeEvent(srv, 'Slow consumer')).event.id;
     const fast = await Spectator.connect(srv.wsUrl, [eventId]);
     const slow = await Spectator.connect(srv.wsUrl, [eventId]);
-    await srv.live.run(eventId, (room) => room.setQuotas({ fixesPerRunnerPerHour: 36_000 }), null);
+    await srv.live.run(eventId, { do: 'setQuotas', quotas: { fixesPerRunnerPerHour: 36_000 } }, null);
     const all = await runners(srv, eventId, 100, 'Runner with a long name');
     const MAX_SEQ = 300;
     all.forEach((r, i) => drive(r, i, 25, 4, MAX_SEQ, (i * 7) % 25)); // 40 moods and 10 fixes a second each
@@ -288,7 +288,7 @@ test('a slow spectator following two events gets every point exactly once after 
     const a = (await makeEvent(srv, 'Event A')).event.id;
     const b = (await makeEvent(srv, 'Event B')).event.id;
     const slow = await Spectator.connect(srv.wsUrl, [a, b]);
-    for (const e of [a, b]) await srv.live.run(e, (room) => room.setQuotas({ fixesPerRunnerPerHour: 36_000 }), null);
+    for (const e of [a, b]) await srv.live.run(e, { do: 'setQuotas', quotas: { fixesPerRunnerPerHour: 36_000 } }, null);
     const loud = await runners(srv, a, 100, 'Runner with a long name');
     const steady = (await runners(srv, b, 1, 'Steady'))[0]!;
     const all = [...loud, steady];

@@ -9,9 +9,10 @@ import { after, describe, test } from 'node:test';
 import pg from 'pg';
 import { parse } from 'pg-connection-string';
 import { MIGRATION_LOCK_SQL, readMigrations } from '../server/storage/postgres/migrate';
+import { Ownership } from '../server/backplane/ownership';
 import { PostgresStore } from '../server/storage/postgres/postgres-store';
 import { EVENT_LOCK_NAMESPACE, planAppend } from '../server/storage/postgres/write-plan';
-import type { WriteOp } from '../server/storage/store';
+import { FencedError, type WriteOp } from '../server/storage/store';
 import { freePort } from './support/ports';
 import { storeContract } from './support/store-contract';
 
@@ -276,3 +277,77 @@ async function waitForAdvisoryWaiters(n: number): Promise<void> {
   }
   throw new Error('no append waited for the advisory lock');
 }
+
+describe('leases and fenced writes', () => {
+  const schema = freshSchema();
+  let a: PostgresStore;
+  let b: PostgresStore;
+  test('open two instances on one schema', async () => {
+    [a, b] = await Promise.all([PostgresStore.open({ url: URL, schema }), PostgresStore.open({ url: URL, schema })]);
+    await a.append(setup('lease'));
+  });
+
+  test('one holder at a time: a live lease is refused to another, an expired one changes hands at a higher epoch', async () => {
+    const first = await a.leases.acquire('lease', 'A', 200);
+    assert.deepEqual(first, { acquired: true, epoch: 1 });
+    const refused = await b.leases.acquire('lease', 'B', 200);
+    assert.equal(refused.acquired, false);
+    assert.equal(!refused.acquired && refused.lease.holder, 'A');
+    assert.ok(!refused.acquired && refused.lease.expiresInMs > 0 && refused.lease.expiresInMs <= 200);
+    await new Promise((r) => setTimeout(r, 250));
+    assert.deepEqual(await b.leases.acquire('lease', 'B', 5000), { acquired: true, epoch: 2 });
+    assert.deepEqual([...(await a.leases.renew('A', new Map([['lease', 1]]), 5000))], [], 'the old holder cannot renew it back');
+    assert.deepEqual([...(await b.leases.renew('B', new Map([['lease', 2]]), 5000))], ['lease']);
+    const now = (await a.leases.current(['lease', 'never'])).get('lease')!;
+    assert.equal(now.holder, 'B');
+    assert.equal(now.epoch, 2);
+    assert.equal((await a.leases.current(['never'])).size, 0);
+  });
+
+  test('a released lease is free at once', async () => {
+    await b.leases.release('B', 'lease', 2);
+    assert.deepEqual(await a.leases.acquire('lease', 'A', 5000), { acquired: true, epoch: 3 });
+  });
+
+  test('a batch fenced on an epoch that changed hands keeps nothing and names the event; the holder writes', async () => {
+    await assert.rejects(b.append([position('lease', 'r1', 1)], { holder: 'B', epochs: new Map([['lease', 2]]) }), (err: Error) => {
+      assert.ok(err instanceof FencedError, String(err));
+      assert.deepEqual((err as FencedError).events, ['lease']);
+      return true;
+    });
+    assert.equal(await a.countPositions('lease'), 0);
+    await a.append([position('lease', 'r1', 2)], { holder: 'A', epochs: new Map([['lease', 3]]) });
+    assert.equal(await a.countPositions('lease'), 1);
+  });
+
+  test('a change of owner waits for a batch of the old owner that is committing: its writes are before the new owner reads', async () => {
+    // The old owner's batch holds the event's lock; the new owner's acquire waits for it, then sees what it wrote.
+    const c = await admin.connect();
+    try {
+      await c.query('BEGIN');
+      await c.query(`SELECT pg_advisory_xact_lock($1, hashtext('lease'))`, [EVENT_LOCK_NAMESPACE]);
+      await a.leases.release('A', 'lease', 3);
+      const taking = b.leases.acquire('lease', 'B', 5000);
+      await waitForAdvisoryWaiters(1);
+      await c.query(`INSERT INTO "${schema}".positions (event, runner, seq, lat, lon, t, acc) VALUES ('lease', 'r1', 3, 1, 1, $1, 1)`, [T0]);
+      await c.query('COMMIT');
+      assert.deepEqual(await taking, { acquired: true, epoch: 4 });
+      assert.equal(await b.countPositions('lease'), 2);
+    } finally {
+      c.release();
+    }
+  });
+
+  test('a periodic job runs on one instance a period, whichever asks first', async () => {
+    const [one, two] = [new Ownership(a.leases, 'A', () => {}), new Ownership(b.leases, 'B', () => {})];
+    const ran = await Promise.all([one.once('archive', 1500), two.once('archive', 1500), one.once('archive', 1500), two.once('archive', 1500)]);
+    const winners = new Set(ran.flatMap((r, i) => (r ? [i % 2] : [])));
+    assert.equal(winners.size, 1, 'only one instance runs it this period');
+    await new Promise((r) => setTimeout(r, 1100));
+    assert.equal(await (winners.has(0) ? two : one).once('archive', 1500), true, 'the next period is anyone\'s');
+  });
+
+  test('close both', async () => {
+    await Promise.all([a.close(), b.close()]);
+  });
+});

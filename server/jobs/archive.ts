@@ -2,16 +2,17 @@
 import type { Live } from '../live/core';
 import { log } from '../log';
 
-export async function archiveInactive(live: Live, afterMs: number): Promise<string[]> {
+/** `unloaded`: look in the store for inactive events no instance has loaded too (one instance does, per period). */
+export async function archiveInactive(live: Live, afterMs: number, unloaded = true): Promise<string[]> {
   const finished: string[] = [];
   for (const room of [...live.rooms.all()]) {
     if (!room.inactiveFor(afterMs)) continue;
     const out = await live.runOn(room, (r) => r.finish(), null);
     if (out.ok) finished.push(room.id);
   }
-  for (const id of await live.store.inactiveEvents(live.now() - afterMs, { liveOnly: true })) {
+  for (const id of unloaded ? await live.store.inactiveEvents(live.now() - afterMs, { liveOnly: true }) : []) {
     if (live.rooms.peek(id) || live.index.info(id)?.status !== 'live') continue;
-    const out = await live.run(id, (r) => r.finish(), null);
+    const out = await live.run(id, { do: 'finish' }, null);
     if (out.ok) finished.push(id);
   }
   if (finished.length) log('info', 'events_archived', { events: finished });

@@ -135,7 +135,7 @@ export class Access {
   }
 
   /** Whether a runner's token is right, checked by `verify` (attempt-limited). */
-  runner(event: string, address: string, verify: () => boolean): Maybe<Refusal | null> {
+  runner(event: string, address: string, verify: () => Maybe<boolean>): Maybe<Refusal | null> {
     return this.attempt('runner', event, address, verify, { code: 'forbidden', status: 403, message: 'That token may not change this runner.' });
   }
 

@@ -9,7 +9,10 @@ import { SAMPLES_KEPT } from '../domain/happiness';
 import { CHEERS_KEPT } from '../domain/runner-track';
 import { log } from '../log';
 import type { ReadQueries } from '../storage/store';
-import type { WritePipeline } from './write-pipeline';
+import type { Ownership, WritePipeline } from './write-pipeline';
+
+/** The lease a room's writes go under (several instances), or undefined (one process). */
+export type OwnershipOf = (room: EventRoom) => Ownership | undefined;
 
 const PAGE = 5000;
 
@@ -20,6 +23,8 @@ export interface RoomsOptions {
   info: (event: string) => EventInfo | undefined;
   /** Whether anyone on this process still holds the event (spectators, runners' phones). */
   held: (event: string) => boolean;
+  /** A room was loaded (phones already bound to its runners are counted here). */
+  loaded?: (room: EventRoom) => void;
 }
 
 export class Rooms {
@@ -103,36 +108,37 @@ export class Rooms {
     }
     room.restored();
     this.loaded.set(event, room);
+    this.opts.loaded?.(room);
     this.lastUsed.set(event, this.deps.now());
     log('info', 'room_loaded', { event, runners: room.runners.size, replayed, ms: this.deps.now() - started });
     return room;
   }
 
   /** Checkpoints of every loaded room's changed runners, made durable. */
-  async checkpoint(room: EventRoom): Promise<void> {
+  async checkpoint(room: EventRoom, owner?: Ownership): Promise<void> {
     const ops = room.checkpoints();
     if (ops.length === 0) return;
     try {
-      await this.pipeline.write(ops);
+      await this.pipeline.write(ops, owner);
     } catch {
       // Not saved: the runners stay marked as changed and go with the next checkpoint.
       for (const op of ops) if (op.op === 'checkpoint') room.runners.get(op.runnerId)!.unsaved = true;
     }
   }
 
-  async checkpointAll(): Promise<void> {
-    await Promise.all([...this.loaded.values()].map((r) => this.checkpoint(r)));
+  async checkpointAll(owner: OwnershipOf = () => undefined): Promise<void> {
+    await Promise.all([...this.loaded.values()].map((r) => this.checkpoint(r, owner(r))));
   }
 
   /** Release rooms nobody holds and nobody used for `idleMs`, after a last checkpoint. */
-  async releaseIdle(): Promise<string[]> {
+  async releaseIdle(owner: OwnershipOf = () => undefined): Promise<string[]> {
     const now = this.deps.now();
     const released: string[] = [];
     for (const [event, room] of this.loaded) {
       if (this.opts.held(event) || room.busy) continue;
       if (now - (this.lastUsed.get(event) ?? 0) < this.opts.idleMs) continue;
       released.push(event);
-      const done = this.checkpoint(room).then(() => {
+      const done = this.checkpoint(room, owner(room)).then(() => {
         // Used again while the checkpoint was written: keep it.
         if (this.opts.held(event) || room.busy || this.deps.now() - (this.lastUsed.get(event) ?? 0) < this.opts.idleMs) return;
         if (room.unsaved) return;

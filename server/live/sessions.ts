@@ -4,16 +4,23 @@
  * strictly in the order they came, even when one of them waits (a room loading, a view code being checked).
  */
 import { type ClientMessage, CloseCode, ErrorCode, parseClientFrame, PROTOCOL_VERSION, type ServerMessage } from '../../lib/protocol';
-import type { Applied, Delivery, Effects, Refusal, SessionChange } from '../domain/effects';
-import type { EventRoom } from '../domain/event-room';
+import type { Delivery, Refusal, SessionChange } from '../domain/effects';
 import { MessageBudget, messageCost, SnapshotBudget } from '../transport/admission';
 import type { Peer } from '../transport/peer';
 import { KeyedBuckets, type TokenBucket } from '../transport/token-bucket';
 import type { Access, Granted, Viewer } from './access';
+import type { ResultOf, RoomCommand } from './commands';
 import type { Fanout, Member } from './fanout';
 import type { Rooms } from './rooms';
 
-export class Session implements Member {
+/** Whoever sent a command: a session here, or one of another instance whose answers travel back. */
+export interface Sender {
+  send(msg: ServerMessage): void;
+  /** The command bound its sender to a runner (a session here is bound by Sessions itself). */
+  bound?(event: string, runnerId: string): void;
+}
+
+export class Session implements Member, Sender {
   runner: { event: string; runnerId: string } | null = null;
   /**
    * Messages are handled one after another. Most are handled at once; while one waits (a view code being
@@ -47,7 +54,13 @@ export interface SessionServices {
   access: Access;
   now: () => number;
   /** Run a command on an event: the one way anything changes (live/core.ts). */
-  run<R>(event: string, command: (room: EventRoom) => Effects<R>, sender: Session | null, ref?: string): Promise<Outcome<R>>;
+  run<C extends RoomCommand>(event: string, command: C, sender: Session | null, ref?: string): Promise<Outcome<ResultOf<C>>>;
+  /** Make an event followable here (its room, or its owner's updates); false when there is no such event. */
+  open(event: string): Promise<boolean>;
+  /** Phones bound to a runner came (+1) or went (-1). */
+  presence(event: string, runnerId: string, delta: 1 | -1): void;
+  /** Whether the event's room runs on this instance now (commands for it are answered without a round trip). */
+  runsHere(event: string): boolean;
   /** Runners one address may create per hour. */
   joinsPerHourPerIp: number;
   snapshotsPerSecondPerIp: number;
@@ -137,11 +150,10 @@ export class Sessions {
     this.enqueue(session, () => (parsed.ok ? this.handle(session, parsed.msg) : this.malformed(session, parsed)));
   }
 
-  private malformed(session: Session, p: Extract<ReturnType<typeof parseClientFrame>, { ok: false }>): void {
+  private malformed(session: Session, p: Extract<ReturnType<typeof parseClientFrame>, { ok: false }>): void | Promise<void> {
     if (p.ref === 'pos' && session.runner) {
       const { runnerId } = session.runner;
-      void this.s.run(session.runner.event, (room) => room.refusePosition(runnerId, p.seq, p.message), session, 'pos');
-      return;
+      return this.command(session, session.runner.event, { do: 'refusePosition', runnerId, seq: p.seq, message: p.message }, 'pos');
     }
     session.send({ type: 'error', code: p.code, message: p.message, ...(p.ref ? { ref: p.ref } : {}) });
   }
@@ -156,12 +168,12 @@ export class Sessions {
             retryAfterMs: this.joins.waitMs(session.address),
           });
         }
-        void this.s.run(msg.event, (room) => room.join(msg.name, msg.color), session, 'join');
+        return this.command(session, msg.event, { do: 'join', name: msg.name, color: msg.color }, 'join');
         return;
       }
       case 'resume':
         if (!this.s.rooms.known(msg.event)) return this.noSuchEvent(session, msg.event, 'resume');
-        void this.s.run(msg.event, (room) => room.resume(msg.runnerId, msg.token, msg.name, msg.color), session, 'resume');
+        return this.command(session, msg.event, { do: 'resume', runnerId: msg.runnerId, token: msg.token, name: msg.name, color: msg.color }, 'resume');
         return;
       case 'pos':
       case 'mood':
@@ -172,12 +184,9 @@ export class Sessions {
           return session.send({ type: 'error', code: ErrorCode.NotJoined, message: `Join or resume as a runner before ${what}.`, ref: msg.type });
         }
         const { event, runnerId } = bound;
-        void this.s.run(
-          event,
-          (room) => (msg.type === 'pos' ? room.position(runnerId, msg) : msg.type === 'mood' ? room.mood(runnerId, msg.value) : room.stop(runnerId)),
-          session,
-          msg.type,
-        );
+        const cmd: RoomCommand =
+          msg.type === 'pos' ? { do: 'position', runnerId, msg } : msg.type === 'mood' ? { do: 'mood', runnerId, value: msg.value } : { do: 'stop', runnerId };
+        return this.command(session, event, cmd, msg.type);
         return;
       }
       case 'subscribe':
@@ -191,11 +200,21 @@ export class Sessions {
         if (!watch && this.s.rooms.info(msg.event)?.protected !== false) {
           return session.send({ type: 'error', code: ErrorCode.ViewCodeRequired, message: 'This event is protected: enter its view code to cheer.', ref: 'cheer' });
         }
-        const seen = watch?.via === 'link' ? watch.only : null;
-        void this.s.run(msg.event, (room) => room.cheer(msg.runnerId, msg.text, msg.from, seen), session, 'cheer');
+        const seen = watch?.via === 'link' && watch.only ? [...watch.only] : null;
+        return this.command(session, msg.event, { do: 'cheer', runnerId: msg.runnerId, text: msg.text, from: msg.from, seen }, 'cheer');
         return;
       }
     }
+  }
+
+  /**
+   * Run a command for a session. Answered here, its answers keep their place among the session's; answered by
+   * another instance, the session's later messages wait for it, so that they keep their place too.
+   */
+  private command(session: Session, event: string, cmd: RoomCommand, ref: string): void | Promise<void> {
+    const here = this.s.runsHere(event);
+    const done = this.s.run(event, cmd, session, ref);
+    if (!here) return done.then(() => {});
   }
 
   private noSuchEvent(session: Session, event: string, ref: string): void {
@@ -225,22 +244,19 @@ export class Sessions {
         retryAfterMs: Math.max(1000, session.snapshots.waitMs()),
       });
     }
-    const room = this.s.rooms.peek(msg.event);
-    if (!room) {
-      return this.s.rooms.get(msg.event).then((loaded) => {
-        if (session.closed) return;
-        if (!loaded) return this.noSuchEvent(session, msg.event, 'subscribe');
-        this.watch(session, msg, granted.viewer, loaded);
-      });
-    }
-    this.watch(session, msg, granted.viewer, room);
+    if (this.s.rooms.peek(msg.event)) return this.watch(session, msg, granted.viewer);
+    return this.s.open(msg.event).then((found) => {
+      if (session.closed) return;
+      if (!found) return this.noSuchEvent(session, msg.event, 'subscribe');
+      this.watch(session, msg, granted.viewer);
+    });
   }
 
-  private watch(session: Session, msg: Extract<ClientMessage, { type: 'subscribe' }>, viewer: Viewer, room: EventRoom): void {
+  private watch(session: Session, msg: Extract<ClientMessage, { type: 'subscribe' }>, viewer: Viewer): void {
     // The link's choice bounds any narrower choice of the spectator's.
     const chosen = msg.runners ? new Set(viewer.only ? msg.runners.filter((id) => viewer.only!.has(id)) : msg.runners) : viewer.only;
+    // The snapshot comes with watching: from the room here, or from the event's owner.
     this.s.fanout.watch(session, { event: msg.event, only: chosen, via: viewer.via, linkId: viewer.linkId });
-    this.s.fanout.sendSnapshot(session, room.snapshot(chosen));
   }
 
   private sendRefusal(session: Session, r: Refusal, ref: string): void {
@@ -256,7 +272,7 @@ export class Sessions {
   // ---------- deliveries ----------
 
   /** Send what a command produced: to its sender, a runner's phones, or everyone at the event. */
-  deliver(event: string, sender: Session | null, deliveries: readonly Delivery[]): void {
+  deliver(event: string, sender: Sender | null, deliveries: readonly Delivery[]): void {
     for (const d of deliveries) {
       const to = d.to;
       if ('sender' in to) sender?.send(d.msg);
@@ -274,23 +290,20 @@ export class Sessions {
     }
   }
 
-  apply(room: EventRoom, sender: Session | null, applied: Applied<unknown>): void {
-    // What the change says goes out first: a removed runner's phone is told before it is let go.
-    this.deliver(room.id, sender, applied.send);
-    for (const change of applied.sessions ?? []) this.change(room, sender, change);
-  }
-
-  private change(room: EventRoom, sender: Session | null, c: SessionChange): void {
+  /** One change a command made to sessions: here, for a session of this instance or for all of them. */
+  change(event: string, sender: Sender | null, c: SessionChange): void {
     if ('bind' in c) {
-      if (sender && !sender.closed) this.bind(sender, room, c.bind);
+      if (sender instanceof Session) {
+        if (!sender.closed) this.bind(sender, event, c.bind);
+      } else sender?.bound?.(event, c.bind);
     } else if ('unbindRunner' in c) {
-      for (const s of [...(this.byRunner.get(runnerKey(room.id, c.unbindRunner)) ?? [])]) this.unbind(s);
+      for (const s of [...(this.byRunner.get(runnerKey(event, c.unbindRunner)) ?? [])]) this.unbind(s);
     } else if ('dropLink' in c) {
-      this.dropLink(room.id, c.dropLink, c.reason);
+      this.dropLink(event, c.dropLink, c.reason);
     } else {
-      for (const { member, watch } of [...this.s.fanout.watchers(room.id)]) {
+      for (const { member, watch } of [...this.s.fanout.watchers(event)]) {
         if (watch.via === 'link' || watch.via === 'organiser') continue;
-        this.s.fanout.unwatch(member.id, room.id);
+        this.s.fanout.unwatch(member.id, event);
         (member as Session).send({
           type: 'error',
           code: ErrorCode.ViewCodeRequired,
@@ -314,18 +327,23 @@ export class Sessions {
     }
   }
 
-  private bind(session: Session, room: EventRoom, runnerId: string): void {
-    if (session.runner?.event === room.id && session.runner.runnerId === runnerId) return;
+  /** Bind a session here to a runner whose event runs on another instance (its command was answered there). */
+  bindRemote(session: Session, event: string, runnerId: string): void {
+    this.bind(session, event, runnerId);
+  }
+
+  private bind(session: Session, event: string, runnerId: string): void {
+    if (session.runner?.event === event && session.runner.runnerId === runnerId) return;
     this.unbind(session);
-    session.runner = { event: room.id, runnerId };
-    const key = runnerKey(room.id, runnerId);
+    session.runner = { event, runnerId };
+    const key = runnerKey(event, runnerId);
     let set = this.byRunner.get(key);
     if (!set) this.byRunner.set(key, (set = new Set()));
     set.add(session);
-    let bound = this.boundToEvent.get(room.id);
-    if (!bound) this.boundToEvent.set(room.id, (bound = new Set()));
+    let bound = this.boundToEvent.get(event);
+    if (!bound) this.boundToEvent.set(event, (bound = new Set()));
     bound.add(session);
-    room.runnerConnected(runnerId, 1);
+    this.s.presence(event, runnerId, 1);
   }
 
   private unbind(session: Session): void {
@@ -339,7 +357,19 @@ export class Sessions {
     const bound = this.boundToEvent.get(r.event);
     bound?.delete(session);
     if (bound?.size === 0) this.boundToEvent.delete(r.event);
-    this.s.rooms.peek(r.event)?.runnerConnected(r.runnerId, -1);
+    this.s.presence(r.event, r.runnerId, -1);
+  }
+
+  /** Events whose runners have phones bound here, with how many per runner. */
+  boundRunners(): Map<string, Map<string, number>> {
+    const out = new Map<string, Map<string, number>>();
+    for (const [key, set] of this.byRunner) {
+      const [event, runnerId] = key.split('\n') as [string, string];
+      let m = out.get(event);
+      if (!m) out.set(event, (m = new Map()));
+      m.set(runnerId, set.size);
+    }
+    return out;
   }
 
   /** Close every session (server shutting down, or storage lost for good). */

@@ -8,7 +8,7 @@
  * When a commit takes long (a stalled disk), writes wait, up to a bound, and health says so; nothing else
  * of the server waits with them.
  */
-import type { WriteLog, WriteOp } from '../storage/store';
+import { type Fence, FencedError, type WriteLog, type WriteOp } from '../storage/store';
 import { log } from '../log';
 
 export type Done = (err: Error | null, arrivals: ReadonlyArray<number | null>) => void;
@@ -31,6 +31,22 @@ export interface PipelineOptions {
   /** While failing, one batch is tried this often. */
   probeEveryMs?: number;
   now?: () => number;
+  /** Who writes, for fenced batches (several instances); without it nothing is fenced. */
+  holder?: string;
+}
+
+/** A write refused because this instance no longer owns the event it was for: nothing of it was kept. */
+export class NotOwnerError extends Error {
+  constructor(readonly event: string) {
+    super(`this instance no longer owns ${event}`);
+    this.name = 'NotOwnerError';
+  }
+}
+
+/** The lease a write was made under: it commits only while this instance still holds `event` at `epoch`. */
+export interface Ownership {
+  event: string;
+  epoch: number;
 }
 
 export interface StorageHealth {
@@ -45,6 +61,7 @@ export interface StorageHealth {
 interface Entry {
   ops: readonly WriteOp[];
   done: Done;
+  owner?: Ownership;
 }
 
 export class WritePipeline {
@@ -57,6 +74,7 @@ export class WritePipeline {
   private readonly maxQueuedOps: number;
   private readonly probeEveryMs: number;
   private readonly now: () => number;
+  private readonly holder: string | undefined;
   private closed = false;
   private idleWaiters: Array<() => void> = [];
 
@@ -68,13 +86,14 @@ export class WritePipeline {
     this.maxQueuedOps = opts.maxQueuedOps ?? 200_000;
     this.probeEveryMs = opts.probeEveryMs ?? 3000;
     this.now = opts.now ?? Date.now;
+    this.holder = opts.holder;
   }
 
   /**
    * Make `ops` durable, then call `done`. With no ops, `done` runs once everything submitted before is
    * durable. Refused at once (done with a StorageUnavailableError) while the store is failing or too far behind.
    */
-  submit(ops: readonly WriteOp[], done: Done): void {
+  submit(ops: readonly WriteOp[], done: Done, owner?: Ownership): void {
     if (ops.length > 0) {
       const refusal = this.refusal(ops.length);
       if (refusal) {
@@ -82,14 +101,14 @@ export class WritePipeline {
         return;
       }
     }
-    this.queue.push({ ops, done });
+    this.queue.push({ ops, done, ...(owner && ops.length > 0 && this.holder ? { owner } : {}) });
     this.queuedOps += ops.length;
     this.schedule();
   }
 
   /** The same as a promise of the arrivals. */
-  write(ops: readonly WriteOp[]): Promise<ReadonlyArray<number | null>> {
-    return new Promise((resolve, reject) => this.submit(ops, (err, arrivals) => (err ? reject(err) : resolve(arrivals))));
+  write(ops: readonly WriteOp[], owner?: Ownership): Promise<ReadonlyArray<number | null>> {
+    return new Promise((resolve, reject) => this.submit(ops, (err, arrivals) => (err ? reject(err) : resolve(arrivals)), owner));
   }
 
   private refusal(count: number): StorageUnavailableError | null {
@@ -118,11 +137,14 @@ export class WritePipeline {
       if (!this.writing && this.queue.length === 0) this.wakeIdle();
       return;
     }
-    const batch = this.queue;
-    this.queue = [];
-    this.queuedOps = 0;
+    const batch = this.takeBatch();
     const ops: WriteOp[] = [];
-    for (const e of batch) for (const op of e.ops) ops.push(op);
+    const epochs = new Map<string, number>();
+    for (const e of batch) {
+      for (const op of e.ops) ops.push(op);
+      if (e.owner) epochs.set(e.owner.event, e.owner.epoch);
+    }
+    const fence: Fence | undefined = epochs.size && this.holder ? { holder: this.holder, epochs } : undefined;
     if (ops.length === 0) {
       for (const e of batch) e.done(null, []);
       this.schedule();
@@ -133,14 +155,21 @@ export class WritePipeline {
     let arrivals: ReadonlyArray<number | null> | null = null;
     let error: Error | null = null;
     try {
-      arrivals = (await this.store.append(ops)).arrivals;
+      arrivals = (await this.store.append(ops, fence)).arrivals;
     } catch (err) {
       error = err instanceof Error ? err : new Error(String(err));
     }
     const took = this.now() - this.writing.since;
     this.writing = null;
     if (took > this.stallAfterMs) log('warn', 'store_commit_slow', { ms: took, ops: ops.length });
-    if (error) {
+    if (error instanceof FencedError) {
+      // Not a storage failure: the writes for events another instance took are refused, the rest go again first.
+      const lost = new Set(error.events);
+      const again = batch.filter((e) => !(e.owner && lost.has(e.owner.event)));
+      for (const e of batch) if (e.owner && lost.has(e.owner.event)) e.done(new NotOwnerError(e.owner.event), []);
+      this.queue.unshift(...again);
+      for (const e of again) this.queuedOps += e.ops.length;
+    } else if (error) {
       log('error', 'store_write_failed', { error: error.message, code: (error as { code?: string }).code, ops: ops.length });
       this.failing ??= { since: this.now(), error: error.message, nextProbe: this.now() + this.probeEveryMs };
       this.failing.error = error.message;
@@ -158,6 +187,23 @@ export class WritePipeline {
       }
     }
     this.schedule();
+  }
+
+  /** The queue as one batch, up to an entry under another epoch of an event already in it (it goes next). */
+  private takeBatch(): Entry[] {
+    const epochs = new Map<string, number>();
+    let n = 0;
+    for (; n < this.queue.length; n++) {
+      const owner = this.queue[n]!.owner;
+      if (!owner) continue;
+      const known = epochs.get(owner.event);
+      if (known !== undefined && known !== owner.epoch) break;
+      epochs.set(owner.event, owner.epoch);
+    }
+    const batch = this.queue.splice(0, n);
+    this.queuedOps = 0;
+    for (const e of this.queue) this.queuedOps += e.ops.length;
+    return batch;
   }
 
   health(): StorageHealth {

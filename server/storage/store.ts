@@ -95,8 +95,44 @@ export interface AppendResult {
   arrivals: Array<number | null>;
 }
 
+/**
+ * Who writes a batch, as the owner of which events. With several instances each event has one owner at a
+ * time, holding the event's lease (`Leases`) at some epoch; a batch with a fence commits only if `holder`
+ * still holds every event in `epochs` at that epoch, checked inside the batch's transaction. So an owner
+ * that was paused or cut off, and whose events another instance took meanwhile, writes nothing as owner.
+ */
+export interface Fence {
+  holder: string;
+  epochs: ReadonlyMap<string, number>;
+}
+
 export interface WriteLog {
-  append(ops: readonly WriteOp[]): Promise<AppendResult>;
+  /** Rejects with FencedError (nothing kept) when the fence no longer holds for some of its events. */
+  append(ops: readonly WriteOp[], fence?: Fence): Promise<AppendResult>;
+}
+
+/**
+ * Leases with expiry: one holder per key at a time (an event's owner, a job's runner). Acquiring a key whose
+ * lease expired (or that nobody held) raises its epoch, the fencing token writes are checked against; a
+ * holder keeps its lease by renewing it before it expires.
+ */
+export interface Lease {
+  key: string;
+  holder: string;
+  epoch: number;
+  /** Milliseconds until it expires (by the lease keeper's clock); ≤ 0 once it has. */
+  expiresInMs: number;
+}
+
+export interface Leases {
+  /** The lease for `holder` at a new epoch, or the lease someone else still holds. */
+  acquire(key: string, holder: string, ttlMs: number): Promise<{ acquired: true; epoch: number } | { acquired: false; lease: Lease }>;
+  /** Extend these leases (key → epoch); returns the keys still held, the rest were lost. */
+  renew(holder: string, held: ReadonlyMap<string, number>, ttlMs: number): Promise<Set<string>>;
+  /** Give a lease up at once, so that another may take it without waiting for it to expire. */
+  release(holder: string, key: string, epoch: number): Promise<void>;
+  /** The current leases of these keys (expired ones too); keys never leased are missing. */
+  current(keys: readonly string[]): Promise<Map<string, Lease>>;
 }
 
 export interface RoomRunner extends RunnerRecord {
@@ -193,8 +229,18 @@ export class StorageError extends Error {
   }
 }
 
+/** A fenced batch refused: these events are no longer this writer's. */
+export class FencedError extends StorageError {
+  constructor(readonly events: string[]) {
+    super(`not the owner of ${events.join(', ')} any more`, 'fenced');
+    this.name = 'FencedError';
+  }
+}
+
 export interface Store extends WriteLog, ReadQueries {
   /** Which engine, for health reports: "sqlite" or "postgres". */
   readonly engine: string;
+  /** Engines that several instances share keep their leases too (PostgreSQL); one process needs none. */
+  readonly leases?: Leases;
   close(): Promise<void>;
 }

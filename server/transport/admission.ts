@@ -32,8 +32,15 @@ export function originAllowed(req: IncomingMessage, allowed: readonly string[] |
   }
 }
 
-/** Live connections per address, capped. */
-export class ConnectionLimiter {
+/** Live connections per address, capped; across several instances the answer may take a round trip. */
+export interface AddressLimiter {
+  /** Count a new connection; false (and not counted) when the address is at its limit. */
+  open(address: string): boolean | Promise<boolean>;
+  close(address: string): void;
+}
+
+/** Live connections per address in this process, capped. */
+export class ConnectionLimiter implements AddressLimiter {
   private readonly counts = new Map<string, number>();
 
   constructor(private readonly max: number) {}
@@ -54,6 +61,15 @@ export class ConnectionLimiter {
 
   get addresses(): number {
     return this.counts.size;
+  }
+
+  /** Connections open from each address. */
+  entries(): IterableIterator<[string, number]> {
+    return this.counts.entries();
+  }
+
+  count(address: string): number {
+    return this.counts.get(address) ?? 0;
   }
 }
 

@@ -2,6 +2,8 @@
  * The fallback transport for networks that block WebSocket: Server-Sent Events down, HTTP posts up.
  * GET /api/stream opens a stream (its first event names it); POST /api/stream/<id> carries one client
  * message, with the same validation, budget and replies (over the stream) as a WebSocket frame.
+ * Behind a round-robin proxy a post may reach another instance than the one holding its stream: stream ids
+ * start with the holder's name, and the post is handed to it over the backplane.
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -10,7 +12,7 @@ import { readBody } from '../http/body';
 import { fail, sendJson } from '../http/errors';
 import type { Live } from '../live/core';
 import type { Session } from '../live/sessions';
-import { clientAddress, type ConnectionLimiter, originAllowed } from './admission';
+import { type AddressLimiter, clientAddress, originAllowed } from './admission';
 
 interface Stream {
   session: Session;
@@ -31,15 +33,37 @@ export function createSseTransport(
     allowedOrigins = null,
     heartbeatMs = 25_000,
     accepting = () => true,
-  }: { limiter: ConnectionLimiter; trustProxy: boolean; allowedOrigins?: string[] | null; heartbeatMs?: number; accepting?: () => boolean },
+  }: { limiter: AddressLimiter; trustProxy: boolean; allowedOrigins?: string[] | null; heartbeatMs?: number; accepting?: () => boolean },
 ): SseTransport {
   const streams = new Map<string, Stream>();
+  live.streams = (id, body) => {
+    const stream = streams.get(id);
+    if (!stream) return 'gone';
+    receive(stream, body);
+    return 'ok';
+  };
 
   function open(req: IncomingMessage, res: ServerResponse): void {
     if (!accepting()) return void res.writeHead(503, { 'content-type': 'text/plain', 'retry-after': '5' }).end('Not taking connections right now.\n');
     if (!originAllowed(req, allowedOrigins)) return void res.writeHead(403, { 'content-type': 'text/plain' }).end('This origin may not connect.\n');
     const address = clientAddress(req, trustProxy);
-    if (!limiter.open(address)) return void res.writeHead(429, { 'content-type': 'text/plain' }).end('Too many connections from this address.\n');
+    const allowed = limiter.open(address);
+    if (allowed instanceof Promise) {
+      void allowed.then((ok) => {
+        if (res.destroyed) {
+          if (ok) limiter.close(address);
+        } else if (ok) start(res, address);
+        else tooMany(res);
+      });
+    } else if (allowed) start(res, address);
+    else tooMany(res);
+  }
+
+  function tooMany(res: ServerResponse): void {
+    res.writeHead(429, { 'content-type': 'text/plain' }).end('Too many connections from this address.\n');
+  }
+
+  function start(res: ServerResponse, address: string): void {
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-store',
@@ -47,7 +71,7 @@ export function createSseTransport(
       // Proxies such as nginx would otherwise hold the stream back in their buffers.
       'x-accel-buffering': 'no',
     });
-    const id = randomBytes(18).toString('base64url');
+    const id = live.backplane.streamTag + randomBytes(18).toString('base64url');
     res.write(`event: stream\ndata: ${JSON.stringify({ id })}\n\n`);
     let ended = false;
     const end = (code: number, reason: string) => {
@@ -82,18 +106,29 @@ export function createSseTransport(
     });
   }
 
-  async function post(req: IncomingMessage, res: ServerResponse, id: string): Promise<void> {
-    const stream = streams.get(id);
-    if (!stream) return sendJson(res, 404, { error: { code: 'no_such_stream', message: 'Open a stream first.' } });
-    const body = await readBody(req, LIMITS.maxFrameBytes);
+  /** One client message for a stream held here. */
+  function receive(stream: Stream, body: string): void {
     const verdict = stream.session.budget.take(1);
     // As on WebSocket: refused, and cut off when it keeps flooding.
     if (verdict === 'close') stream.end(CloseCode.Policy, 'message rate exceeded');
     else if (verdict === 'refuse') {
       live.sessions.refuse(stream.session, ErrorCode.RateLimited, `Too many messages: at most ${LIMITS.ratePerSecond} a second.`, { retryAfterMs: 1000 });
-    } else live.sessions.receive(stream.session, body.toString('utf8'));
+    } else live.sessions.receive(stream.session, body);
+  }
+
+  async function post(req: IncomingMessage, res: ServerResponse, id: string): Promise<void> {
+    const stream = streams.get(id);
+    const elsewhere = !stream && live.backplane.streamTag !== '' && !id.startsWith(live.backplane.streamTag);
+    if (!stream && !elsewhere) return noStream(res);
+    const body = (await readBody(req, LIMITS.maxFrameBytes)).toString('utf8');
+    if (stream) receive(stream, body);
+    else if ((await live.backplane.streamPost(id, body)) === 'gone') return noStream(res);
     // Replies travel over the stream, in order with everything else.
     sendJson(res, 202, {});
+  }
+
+  function noStream(res: ServerResponse): void {
+    sendJson(res, 404, { error: { code: 'no_such_stream', message: 'Open a stream first.' } });
   }
 
   return {

@@ -38,8 +38,15 @@ export class TokenBucket {
   }
 }
 
+/** Token buckets per key; shared by several instances the answer may take a round trip. */
+export interface Buckets {
+  take(key: string, n?: number): boolean | Promise<boolean>;
+  /** How long until `n` tokens are there for `key`, ms (as far as this process knows). */
+  waitMs(key: string, n?: number): number;
+}
+
 /** One bucket per key (an address), forgetting keys whose bucket has refilled. */
-export class KeyedBuckets {
+export class KeyedBuckets implements Buckets {
   private readonly buckets = new Map<string, TokenBucket>();
 
   constructor(

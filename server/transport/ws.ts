@@ -9,7 +9,7 @@ import * as wsLib from 'ws';
 import { WebSocket, WebSocketServer } from 'ws';
 import { CloseCode, ErrorCode, LIMITS } from '../../lib/protocol';
 import type { Live } from '../live/core';
-import { clientAddress, type ConnectionLimiter, originAllowed } from './admission';
+import { type AddressLimiter, clientAddress, originAllowed } from './admission';
 
 export interface WsTransport {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
@@ -22,7 +22,7 @@ export interface WsTransportOptions {
   heartbeatMs?: number;
   allowedOrigins?: string[] | null;
   /** Shared with the other transports: the limit is per address, whatever the transport. */
-  limiter: ConnectionLimiter;
+  limiter: AddressLimiter;
   trustProxy?: boolean;
   /** While false, upgrades are refused with 503 (the server is stopping or cannot store data). */
   accepting?: () => boolean;
@@ -94,20 +94,36 @@ export function createWsTransport(live: Live, opts: WsTransportOptions): WsTrans
   }, heartbeatMs);
   heartbeat.unref();
 
+  function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, address: string): void {
+    let upgraded = false;
+    socket.once('close', () => {
+      // An upgrade that failed before 'connection' must not hold its slot.
+      if (!upgraded) limiter.close(address);
+    });
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      upgraded = true;
+      connected(ws, address);
+    });
+  }
+
   return {
     handleUpgrade(req, socket, head) {
       if (!accepting()) return refuse(socket, '503 Service Unavailable', 'The server is not taking connections right now: try again shortly.');
       if (!originAllowed(req, allowedOrigins)) return refuse(socket, '403 Forbidden', 'This origin may not connect.');
       const address = clientAddress(req, trustProxy);
-      if (!limiter.open(address)) return refuse(socket, '429 Too Many Requests', 'Too many connections from this address.');
-      let upgraded = false;
-      socket.once('close', () => {
-        // An upgrade that failed before 'connection' must not hold its slot.
-        if (!upgraded) limiter.close(address);
-      });
-      wss.handleUpgrade(req, socket, head, (ws) => {
-        upgraded = true;
-        connected(ws, address);
+      const allowed = limiter.open(address);
+      if (!(allowed instanceof Promise)) {
+        if (!allowed) return refuse(socket, '429 Too Many Requests', 'Too many connections from this address.');
+        return upgrade(req, socket, head, address);
+      }
+      // Counted across instances: the upgrade goes on once the count answers.
+      void allowed.then((ok) => {
+        if (socket.destroyed) {
+          if (ok) limiter.close(address);
+          return;
+        }
+        if (!ok) return refuse(socket, '429 Too Many Requests', 'Too many connections from this address.');
+        upgrade(req, socket, head, address);
       });
     },
     async close(code = CloseCode.GoingAway, reason = 'server shutting down') {

@@ -1,12 +1,11 @@
 /** What every API handler shares: the live server, limits, and who is asking (address, tokens, access). */
 import type { IncomingMessage } from 'node:http';
 import { EventIdSchema } from '../../../lib/protocol';
-import type { EventRoom } from '../../domain/event-room';
-import type { Effects } from '../../domain/effects';
+import type { AnswerOf, ResultOf, RoomCommand, RoomQuery } from '../../live/commands';
 import type { Live } from '../../live/core';
 import type { Viewer } from '../../live/access';
 import { clientAddress } from '../../transport/admission';
-import type { KeyedBuckets } from '../../transport/token-bucket';
+import type { Buckets } from '../../transport/token-bucket';
 import { HttpError } from '../errors';
 import type { Request } from '../router';
 import type { ExportCache } from '../../exports/export-cache';
@@ -16,7 +15,7 @@ export interface ApiContext {
   live: Live;
   trustProxy: boolean;
   /** Event creations allowed per address: creating needs no account, so one address must not fill the disk. */
-  creations: KeyedBuckets;
+  creations: Buckets;
   exports: ExportGate;
   exportCache: ExportCache;
 }
@@ -40,10 +39,11 @@ export function eventOf(r: ApiRequest): string {
   return id;
 }
 
-export async function roomOf(r: ApiRequest): Promise<EventRoom> {
-  const room = await r.ctx.live.rooms.get(eventOf(r));
-  if (!room) throw new HttpError(404, 'no_such_event', 'There is no such event.');
-  return room;
+/** Ask the event's live state (wherever its room runs), or 404. */
+export async function ask<Q extends RoomQuery>(r: ApiRequest, q: Q): Promise<AnswerOf<Q>> {
+  const answer = await r.ctx.live.query(eventOf(r), q);
+  if (answer === null) throw new HttpError(404, 'no_such_event', 'There is no such event.');
+  return answer;
 }
 
 /**
@@ -69,7 +69,7 @@ export async function organiser(r: ApiRequest): Promise<string> {
 }
 
 /** Run a command and answer with its result, or throw its refusal (503 when storage failed). */
-export async function command<R>(r: ApiRequest, event: string, cmd: (room: EventRoom) => Effects<R>): Promise<R | undefined> {
+export async function command<C extends RoomCommand>(r: ApiRequest, event: string, cmd: C): Promise<ResultOf<C> | undefined> {
   const out = await r.ctx.live.run(event, cmd, null);
   if (!out.ok) throw HttpError.from(out.refusal);
   return out.result;

@@ -20,7 +20,7 @@ export function listEvents(r: ApiRequest): void {
 
 export async function createEvent(r: ApiRequest): Promise<void> {
   const address = addressOf(r);
-  if (!r.ctx.creations.take(address)) {
+  if (!(await r.ctx.creations.take(address))) {
     throw new HttpError(429, 'rate_limited', 'Too many events created from this address: try again later.', { 'retry-after': '600' });
   }
   const body = (await readJson(r.req, MAX_BODY_BYTES)) as { name?: unknown } | null;
@@ -42,10 +42,21 @@ export function health(r: ApiRequest): void {
   const { live } = r.ctx;
   const storage = live.storageHealth();
   const ok = storage.state === 'ok';
+  const backplane = live.backplane.health();
   sendJson(
     r.res,
     ok ? 200 : 503,
-    { ok, storage: { engine: live.store.engine, ...storage }, ...live.stats(), exports: r.ctx.exports.active },
+    {
+      ok,
+      // Without the backplane this instance still serves the events it owns and what it holds; it says so here.
+      degraded: backplane.state === 'down',
+      instance: live.backplane.instance,
+      owned: live.backplane.ownedEvents(),
+      backplane,
+      storage: { engine: live.store.engine, ...storage },
+      ...live.stats(),
+      exports: r.ctx.exports.active,
+    },
     ok ? OPEN_CORS : { ...OPEN_CORS, 'retry-after': '5' },
   );
 }

@@ -5,12 +5,12 @@ import { hashViewCode, newViewCode } from '../../credentials';
 import { QuotasSchema } from '../../domain/quotas';
 import { readJson } from '../body';
 import { HttpError, invalid, sendJson } from '../errors';
-import { addressOf, type ApiRequest, bearer, command, eventOf, organiser, roomOf } from './context';
+import { addressOf, type ApiRequest, ask, bearer, command, eventOf, organiser } from './context';
 import { MAX_BODY_BYTES } from './events';
 
 export async function finish(r: ApiRequest): Promise<void> {
   const event = await organiser(r);
-  sendJson(r.res, 200, { event: await command(r, event, (room) => room.finish()) });
+  sendJson(r.res, 200, { event: await command(r, event, { do: 'finish' }) });
 }
 
 /**
@@ -31,16 +31,16 @@ export async function setViewCode(r: ApiRequest): Promise<void> {
     code = parsed.data;
   }
   const hash = code === null ? null : await hashViewCode(code);
-  const info = await command(r, event, (room) => room.setViewCode(hash));
+  const info = await command(r, event, { do: 'setViewCode', hash });
   sendJson(r.res, 200, { event: info, ...(body?.generate === true ? { code } : {}) });
 }
 
 export async function quotas(r: ApiRequest): Promise<void> {
   const event = await organiser(r);
-  if (r.req.method === 'GET') return sendJson(r.res, 200, { quotas: (await roomOf(r)).quotas });
+  if (r.req.method === 'GET') return sendJson(r.res, 200, { quotas: await ask(r, { ask: 'quotas' }) });
   const parsed = QuotasSchema.safeParse(await readJson(r.req, MAX_BODY_BYTES));
   if (!parsed.success) throw invalid('limits', parsed.error, 'bad_quotas');
-  sendJson(r.res, 200, { quotas: await command(r, event, (room) => room.setQuotas(parsed.data)) });
+  sendJson(r.res, 200, { quotas: await command(r, event, { do: 'setQuotas', quotas: parsed.data }) });
 }
 
 const LinkRequest = z.object({
@@ -52,19 +52,18 @@ const LinkRequest = z.object({
 
 export async function links(r: ApiRequest): Promise<void> {
   const event = await organiser(r);
-  const room = await roomOf(r);
-  if (r.req.method === 'GET') return sendJson(r.res, 200, { links: room.listLinks() });
+  if (r.req.method === 'GET') return sendJson(r.res, 200, { links: await ask(r, { ask: 'links' }) });
   const parsed = LinkRequest.safeParse(await readJson(r.req, MAX_BODY_BYTES));
   if (!parsed.success) throw invalid('link', parsed.error, 'bad_link');
   const { label, runners, expiresAt } = parsed.data;
   if (expiresAt != null && expiresAt <= r.ctx.live.now()) throw new HttpError(400, 'bad_link', 'The expiry time must be in the future.');
-  const link = (await command(r, event, (room) => room.createLink({ label, runners: runners ?? null, expiresAt: expiresAt ?? null })))!;
+  const link = (await command(r, event, { do: 'createLink', label, runners: runners ?? null, expiresAt: expiresAt ?? null }))!;
   sendJson(r.res, 201, { link, path: `/s/${link.token}` });
 }
 
 export async function revokeLink(r: ApiRequest): Promise<void> {
   const event = await organiser(r);
-  const link = await command(r, event, (room) => room.revokeLink(r.params.link ?? ''));
+  const link = await command(r, event, { do: 'revokeLink', linkId: r.params.link ?? '' });
   if (!link) throw new HttpError(404, 'no_such_link', 'There is no such link.');
   r.res.writeHead(204).end();
 }
@@ -77,11 +76,10 @@ export async function removeRunner(r: ApiRequest): Promise<void> {
   if (!token) {
     throw new HttpError(401, 'unauthorised', 'Send the organiser token, or your runner token, as "Authorization: Bearer …".', { 'www-authenticate': 'Bearer' });
   }
-  const room = await roomOf(r);
   // The same refusal for an unknown runner and a wrong token, so ids cannot be probed.
-  const refusal = await r.ctx.live.access.runner(event, addressOf(r), () => room.verifyOrganiser(token) || room.verifyRunner(runnerId, token));
+  const refusal = await r.ctx.live.access.runner(event, addressOf(r), () => ask(r, { ask: 'token', runnerId, token, organiser: true }));
   if (refusal) throw HttpError.from({ ...refusal, message: refusal.status === 403 ? 'That token may not remove this runner.' : refusal.message });
-  await command(r, event, (x) => x.removeRunner(runnerId));
+  await command(r, event, { do: 'removeRunner', runnerId });
   r.res.writeHead(204).end();
 }
 
@@ -94,19 +92,18 @@ export async function deviceKey(r: ApiRequest): Promise<void> {
   const runnerId = r.params.runner ?? '';
   const token = bearer(r.req);
   if (!token) throw new HttpError(401, 'unauthorised', 'Send your runner token as "Authorization: Bearer …".', { 'www-authenticate': 'Bearer' });
-  const room = await roomOf(r);
-  const refusal = await r.ctx.live.access.runner(event, addressOf(r), () => room.verifyRunner(runnerId, token));
+  const refusal = await r.ctx.live.access.runner(event, addressOf(r), () => ask(r, { ask: 'token', runnerId, token, organiser: false }));
   if (refusal) throw HttpError.from({ ...refusal, message: refusal.status === 403 ? 'That token may not manage this runner.' : refusal.message });
   if (r.req.method === 'GET') {
-    const refused = room.refusedFixes(runnerId);
-    if (!refused) throw new HttpError(404, 'no_such_runner', 'That runner is not in this event.');
-    return sendJson(r.res, 200, { issued: room.runners.get(runnerId)?.record.deviceKeyHash != null, refused });
+    const state = await ask(r, { ask: 'deviceKey', runnerId });
+    if (!state) throw new HttpError(404, 'no_such_runner', 'That runner is not in this event.');
+    return sendJson(r.res, 200, state);
   }
   if (r.req.method === 'DELETE') {
-    await command(r, event, (x) => x.revokeDeviceKey(runnerId));
+    await command(r, event, { do: 'revokeDeviceKey', runnerId });
     return void r.res.writeHead(204).end();
   }
-  const key = await command(r, event, (x) => x.issueDeviceKey(runnerId));
+  const key = await command(r, event, { do: 'issueDeviceKey', runnerId });
   if (!key) throw new HttpError(404, 'no_such_runner', 'That runner is not in this event.');
   sendJson(r.res, 201, { key });
 }
@@ -114,7 +111,7 @@ export async function deviceKey(r: ApiRequest): Promise<void> {
 /** The organiser has seen an alert: it closes for everyone. */
 export async function acknowledgeAlert(r: ApiRequest): Promise<void> {
   const event = await organiser(r);
-  const alert = await command(r, event, (room) => room.acknowledgeAlert(r.params.alert ?? ''));
+  const alert = await command(r, event, { do: 'acknowledgeAlert', alertId: r.params.alert ?? '' });
   if (!alert) throw new HttpError(404, 'no_such_alert', 'There is no open alert with that id: it may have been acknowledged already.');
   sendJson(r.res, 200, { alert });
 }

@@ -12,41 +12,42 @@ import { ClientGone, responseSink } from '../../exports/sink';
 import { log } from '../../log';
 import type { TrackCursor } from '../../storage/store';
 import { HttpError, sendJson } from '../errors';
-import { addressOf, type ApiRequest, reader, roomOf } from './context';
+import { addressOf, type ApiRequest, ask, reader } from './context';
 
 /** Largest page of the track endpoint. */
 export const TRACK_PAGE_MAX = 10_000;
 
 export async function eventSummary(r: ApiRequest): Promise<void> {
-  const { viewer, cors } = await reader(r);
-  const room = await roomOf(r);
+  const { viewer, cors, event } = await reader(r);
   const asOrganiser = viewer.via === 'organiser';
-  const body: Record<string, unknown> = { event: room.info, runners: room.summaries(asOrganiser, viewer.only) };
+  const room = await ask(r, { ask: 'summaries', all: asOrganiser, only: viewer.only ? [...viewer.only] : null });
+  const body: Record<string, unknown> = { event: room.info, runners: room.runners };
   if (asOrganiser) {
-    body.organiser = { failedAttempts: r.ctx.live.access.failedAttempts(room.id), quotas: room.quotas, runners: room.runners.size };
+    body.organiser = { failedAttempts: r.ctx.live.access.failedAttempts(event), quotas: room.quotas, runners: room.runnerCount };
   }
   sendJson(r.res, 200, body, cors);
 }
 
 export async function snapshot(r: ApiRequest): Promise<void> {
   const { viewer, cors } = await reader(r);
-  const { type: _type, ...snap } = (await roomOf(r)).snapshot(viewer.only);
+  const { type: _type, ...snap } = await ask(r, { ask: 'snapshot', only: viewer.only ? [...viewer.only] : null });
   sendJson(r.res, 200, snap, cors);
 }
 
 export async function happiness(r: ApiRequest): Promise<void> {
   const { cors } = await reader(r);
-  sendJson(r.res, 200, { samples: (await roomOf(r)).happiness }, cors);
+  sendJson(r.res, 200, { samples: await ask(r, { ask: 'happiness' }) }, cors);
 }
 
 async function runnerFor(r: ApiRequest) {
   const access = await reader(r);
-  const room = await roomOf(r);
   const runnerId = r.params.runner ?? '';
-  const summary = RunnerIdSchema.safeParse(runnerId).success ? room.summary(runnerId) : null;
+  const valid = RunnerIdSchema.safeParse(runnerId).success;
+  const room = valid ? await ask(r, { ask: 'runner', runnerId }) : null;
+  const summary = room?.summary ?? null;
   const seen = summary && (access.viewer.via === 'organiser' || summary.lastSeen !== null) && (!access.viewer.only || access.viewer.only.has(runnerId));
   if (!summary || !seen) throw new HttpError(404, 'no_such_runner', 'That runner is not in this event.');
-  return { ...access, room, summary };
+  return { ...access, room: { id: access.event, info: room!.info, epoch: room!.epoch }, summary };
 }
 
 export async function runner(r: ApiRequest): Promise<void> {
@@ -158,8 +159,8 @@ export async function trackGpx(r: ApiRequest): Promise<void> {
 }
 
 export async function exportJson(r: ApiRequest): Promise<void> {
-  const { viewer, cors } = await reader(r);
-  const room = await roomOf(r);
+  const { viewer, cors, event } = await reader(r);
+  const room = { id: event, ...(await ask(r, { ask: 'version' })) };
   const headers = {
     'content-type': 'application/json; charset=utf-8',
     'content-disposition': `attachment; filename="${room.id}.json"`,

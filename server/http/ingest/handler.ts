@@ -196,7 +196,7 @@ async function owntracks(live: Live, req: IncomingMessage, res: ServerResponse):
     if (decoded.problem) log('info', 'card_ignored', { app: 'owntracks', event: owner.event, runner: owner.runnerId, reason: decoded.problem });
     if (!decoded.avatar) return app.ok(res, {});
     const avatar = decoded.avatar;
-    const out = await live.run(owner.event, (room) => room.setAvatar(owner.runnerId, owner.keyHash, avatar), null);
+    const out = await live.run(owner.event, { do: 'setAvatar', runnerId: owner.runnerId, keyHash: owner.keyHash, avatar }, null);
     return out.ok ? app.ok(res, {}) : refusal(res, app, out.refusal);
   }
   app.ok(res, {});
@@ -262,11 +262,11 @@ async function deliver(live: Live, res: ServerResponse, app: App, owner: Owner, 
     }
   }
   if (fixes.length === 0 && refused.length === 0 && !decoded.sos) {
-    const out = await live.run(owner.event, (room) => room.heartbeat(owner.runnerId, owner.keyHash), null);
+    const out = await live.run(owner.event, { do: 'heartbeat', runnerId: owner.runnerId, keyHash: owner.keyHash }, null);
     return out.ok ? app.ok(res, {}) : refusal(res, app, out.refusal);
   }
   const report = { app: app.name, fixes, refused, sos: decoded.sos };
-  const out = await live.run(owner.event, (room) => room.ingest(owner.runnerId, owner.keyHash, report), null);
+  const out = await live.run(owner.event, { do: 'ingest', runnerId: owner.runnerId, keyHash: owner.keyHash, report }, null);
   if (!out.ok) return refusal(res, app, out.refusal);
   const outcome = out.result as IngestOutcome;
   for (const [reason, count] of Object.entries(outcome.refused) as Array<[AppRefusal, number]>) {

@@ -11,6 +11,8 @@ import {
   type Arrival,
   type AppendResult,
   type AvatarRecord,
+  type Fence,
+  FencedError,
   type ReadQueries,
   type RoomRecord,
   type RunnerRecord,
@@ -25,6 +27,7 @@ import {
 import { gpxPoint } from '../../exports/gpx';
 import { positionJson } from '../../exports/position-json';
 import { createPool, describeTarget, explainStartError, type Target } from './connection';
+import { PostgresLeases } from './leases';
 import { migrate } from './migrate';
 import { type AppendPlan, collect, planAppend } from './write-plan';
 
@@ -111,10 +114,15 @@ export class PostgresStore implements Store {
   private writing: Promise<unknown> = Promise.resolve();
   private closed = false;
 
+  readonly leases: PostgresLeases;
+
   private constructor(
     private readonly writer: pg.Pool,
     private readonly reader: pg.Pool,
-  ) {}
+    private readonly leasePool: pg.Pool,
+  ) {
+    this.leases = new PostgresLeases(leasePool);
+  }
 
   /** Connect, migrate the schema to the newest version, and check that reads connect too. */
   static async open(o: PostgresOptions): Promise<PostgresStore> {
@@ -127,7 +135,9 @@ export class PostgresStore implements Store {
     // The writer keeps its connection (and the statements prepared on it) for as long as it lives.
     const writer = createPool({ ...base, max: 1, idleTimeoutMs: 0 });
     const reader = createPool({ ...base, max: o.readers ?? 6, idleTimeoutMs: 30_000 });
-    for (const [role, pool] of [['writer', writer], ['reader', reader]] as const) {
+    // Leases are renewed on connections of their own, so that a long read never makes an owner miss a renewal.
+    const leasePool = createPool({ ...base, max: 2, idleTimeoutMs: 0 });
+    for (const [role, pool] of [['writer', writer], ['reader', reader], ['leases', leasePool]] as const) {
       // An idle connection that breaks (server restart, network) is dropped and replaced on next use.
       pool.on('error', (err) => log('warn', 'postgres_connection_lost', { role, host: target.host, port: target.port, message: err.message }));
     }
@@ -135,33 +145,44 @@ export class PostgresStore implements Store {
       await withClient(writer, (client) => migrate(client, { create: o.schema }));
       await reader.query('SELECT 1');
     } catch (err) {
-      await Promise.allSettled([writer.end(), reader.end()]);
+      await Promise.allSettled([writer.end(), reader.end(), leasePool.end()]);
       throw explainStartError(err, target, connectTimeoutMs);
     }
-    return new PostgresStore(writer, reader);
+    return new PostgresStore(writer, reader, leasePool);
   }
 
-  append(ops: readonly WriteOp[]): Promise<AppendResult> {
+  append(ops: readonly WriteOp[], fence?: Fence): Promise<AppendResult> {
     if (this.closed) return Promise.reject(new StorageError('the store is closed'));
     if (ops.length === 0) return Promise.resolve({ arrivals: [] });
     let plan: AppendPlan;
     try {
-      plan = planAppend(ops);
+      plan = planAppend(ops, fence?.epochs.keys());
     } catch (err) {
       return Promise.reject(err);
     }
-    const run = this.writing.then(() => this.commit(plan));
+    const run = this.writing.then(() => this.commit(plan, fence));
     this.writing = run.catch(() => {});
     return run;
   }
 
-  private async commit(plan: AppendPlan): Promise<AppendResult> {
+  private async commit(plan: AppendPlan, fence?: Fence): Promise<AppendResult> {
     return withClient(
       this.writer,
       async (client) => {
         try {
           await client.query('BEGIN');
           await client.query(plan.lock);
+          // Under the events' locks, which a new owner takes too: whoever holds the lease now, holds it until commit.
+          if (fence && fence.epochs.size > 0) {
+            const { rows } = await client.query<{ key: string; holder: string; epoch: number }>({
+              name: 'trackside_fence',
+              text: 'SELECT key, holder, epoch FROM leases WHERE key = ANY($1::text[])',
+              values: [[...fence.epochs.keys()]],
+            });
+            const held = new Map(rows.map((r) => [r.key, r]));
+            const lost = [...fence.epochs].filter(([e, epoch]) => held.get(e)?.holder !== fence.holder || held.get(e)?.epoch !== epoch).map(([e]) => e);
+            if (lost.length) throw new FencedError(lost);
+          }
           for (const step of plan.steps) collect(plan, step, (await client.query(step)).rows);
           if (plan.activity) await client.query(plan.activity);
           await client.query('COMMIT');
@@ -316,7 +337,7 @@ export class PostgresStore implements Store {
     if (this.closed) return;
     this.closed = true;
     await this.writing;
-    await Promise.allSettled([this.writer.end(), this.reader.end()]);
+    await Promise.allSettled([this.writer.end(), this.reader.end(), this.leasePool.end()]);
   }
 }
 

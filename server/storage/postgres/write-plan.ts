@@ -236,12 +236,14 @@ function statement(name: string, s: ArrayStatement, rows: readonly unknown[][]):
   return { name: `trackside_${name}`, text: s.text, values };
 }
 
-export function planAppend(ops: readonly WriteOp[]): AppendPlan {
+/** `alsoLock`: events to lock beside those the ops write (a fenced batch locks each event it is fenced on). */
+export function planAppend(ops: readonly WriteOp[], alsoLock: Iterable<string> = []): AppendPlan {
   const steps: AppendPlan['steps'] = [];
   const activity = new Map<string, number>();
   const touch = (event: string, t: number) => activity.set(event, Math.max(activity.get(event) ?? -Infinity, t));
   const events = new Set<string>();
   for (const op of ops) events.add(op.op === 'event' ? op.record.info.id : op.op === 'runner' ? op.runner.event : op.event);
+  for (const e of alsoLock) events.add(e);
 
   let i = 0;
   while (i < ops.length) {

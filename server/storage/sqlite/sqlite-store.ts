@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { StorageError } from '../store';
-import type { Arrival, AppendResult, ReadQueries, RoomRecord, Store, StoredPosition, TrackCursor, TrackFormat, TrackText, WriteOp } from '../store';
+import type { Arrival, AppendResult, Fence, ReadQueries, RoomRecord, Store, StoredPosition, TrackCursor, TrackFormat, TrackText, WriteOp } from '../store';
 import { unpackPositions } from './engine';
 import type { WorkerCall, WorkerReply } from './worker';
 
@@ -79,7 +79,9 @@ export class SqliteStore implements Store {
     }
   }
 
-  async append(ops: readonly WriteOp[]): Promise<AppendResult> {
+  async append(ops: readonly WriteOp[], fence?: Fence): Promise<AppendResult> {
+    // One process owns everything here: nobody else can have taken an event.
+    if (fence && fence.epochs.size > 0) throw new StorageError('SQLite serves one instance only: several instances need DATABASE_URL (PostgreSQL)');
     if (ops.length === 0) return { arrivals: [] };
     return { arrivals: await this.writer.call<Array<number | null>>('append', ops) };
   }
