@@ -109,7 +109,7 @@ test.describe('two instances behind a round-robin proxy', () => {
     await phone.goto(`/e/${eventId}/run`);
     await phone.getByLabel('Your name').fill('Ada');
     await phone.getByRole('button', { name: 'Start sharing' }).click();
-    await expect(phone.getByTestId('connection')).toHaveText('Live');
+    await expect(phone.getByTestId('connection')).toHaveText('Connected');
     await expect(phone.getByTestId('acked')).toHaveText('1');
     for (let i = 1; i <= 4; i++) {
       await phoneCtx.setGeolocation(step(i));
@@ -136,7 +136,7 @@ test.describe('two instances behind a round-robin proxy', () => {
     await phone.goto(`/e/${eventId}/run`);
     await phone.getByLabel('Your name').fill('Cleo');
     await phone.getByRole('button', { name: 'Start sharing' }).click();
-    await expect(phone.getByTestId('connection')).toHaveText('Live (fallback: SSE)', { timeout: 20_000 });
+    await expect(phone.getByTestId('connection')).toHaveText('Connected (fallback: SSE)', { timeout: 20_000 });
     await expect(phone.getByTestId('acked')).toHaveText('1');
 
     const viewer = await viewerCtx.newPage();
