@@ -275,7 +275,7 @@ async function main() {
       for (let s = 0; s < N; s++) {
         const f = fixAt(i, s, raceStart + s * 1000);
         track.settle(f.seq);
-        track.applyFix(f, f.t);
+        track.applyFix(f, f.t, null);
         if (s >= P) ops.push({ op: 'position', event, runnerId: r.id, pos: f });
         if (ops.length >= 50_000) await flush();
       }

@@ -4,6 +4,8 @@
  * keep the two in step.
  */
 import { z } from 'zod';
+import type { Checkpoint } from './course/checkpoints';
+import type { DistanceUnit } from './course/units';
 
 export const PROTOCOL_VERSION = 2;
 export const WS_PATH = '/ws';
@@ -123,6 +125,8 @@ export const ColorSchema = z.string().regex(/^#[0-9a-fA-F]{6}$/, 'colour must lo
 export const RunnerNameSchema = text(LIMITS.nameMax);
 export const EventNameSchema = text(LIMITS.eventNameMax);
 export const CheerTextSchema = text(LIMITS.cheerMax);
+/** A race number: what is printed on the bib, letters and digits ("1234", "F12"). */
+export const BibSchema = z.string().trim().regex(/^[A-Za-z0-9-]{1,8}$/, 'bib: 1 to 8 letters, digits or dashes');
 
 const finite = z.number().finite();
 export const TimestampSchema = z.number().int().min(0).max(8.64e15);
@@ -134,6 +138,7 @@ export const JoinMsg = z.object({
   event: EventIdSchema,
   name: RunnerNameSchema,
   color: ColorSchema,
+  bib: BibSchema.optional(),
 });
 export const ResumeMsg = z.object({
   type: z.literal('resume'),
@@ -230,6 +235,55 @@ export interface EventInfo {
   status: EventStatus;
   /** Spectators need the view code. */
   protected: boolean;
+  /** The race: its start, the organiser's unit and the course (absent on events stored before courses). */
+  race?: RaceInfo;
+}
+
+
+export interface CourseInfo {
+  /** Changes whenever the course does: GET /api/events/<id>/course?v=<version> is cacheable for ever. */
+  version: number;
+  name: string | null;
+  /** Metres from start to finish. */
+  length: number;
+  checkpoints: Checkpoint[];
+  /** The course file had elevations: the course endpoint gives a profile. */
+  elevation: boolean;
+}
+
+export interface RaceInfo {
+  /** The organiser's start time (ms); null until set or pressed. Fixes before it are not the race. */
+  startsAt: number | null;
+  /** The organiser's unit; each spectator may switch. */
+  unit: DistanceUnit;
+  course: CourseInfo | null;
+}
+
+export const DEFAULT_RACE: RaceInfo = { startsAt: null, unit: 'km', course: null };
+
+/** Where a runner is in the race, on events with a course. Times are ms since the epoch, speeds m/s. */
+export interface RunnerRaceInfo {
+  /** 1 for the leader; null before the runner is seen on the course. */
+  pos: number | null;
+  state: 'finished' | 'running' | 'not-started';
+  /** Metres along the course; null before the runner is seen on it. */
+  at: number | null;
+  /** Off the course for a while (a detour, a wrong turn, a lift home). */
+  off: boolean;
+  /** The runner's own start; null before it. */
+  start: number | null;
+  /** Seconds from the runner's start to the finish line. */
+  finish: number | null;
+  /** Seconds behind the leader and behind the runner ahead, measured at the same spot of the course. */
+  gap: number | null;
+  ahead: number | null;
+  /** Metres behind the runner ahead. */
+  aheadM: number | null;
+  /** Current speed along the course (about the last minute) and average since the start. */
+  speed: number | null;
+  avg: number | null;
+  /** The last checkpoint passed (organiser's checkpoints and the finish). */
+  cp: { name: string; t: number } | null;
 }
 
 export interface RunnerInfo {
@@ -245,6 +299,10 @@ export interface RunnerInfo {
    * GET /api/events/<id>/runners/<runner-id>/avatar?v=<avatar>.
    */
   avatar?: number;
+  /** Race number, as given when joining or set by the organiser. */
+  bib?: string;
+  /** On events with a course. */
+  race?: RunnerRaceInfo;
 }
 
 export interface RunnerSnapshot extends RunnerInfo {

@@ -31,7 +31,7 @@ function eventRecord(overrides: Partial<EventRecord> = {}): EventRecord {
 
 function newRoom(record: Partial<RoomRecord> = {}): EventRoom {
   return new EventRoom(
-    { event: eventRecord(), runners: [], links: [], samples: [], alerts: [], maxArrival: 0, ...record },
+    { event: eventRecord(), runners: [], links: [], samples: [], alerts: [], maxArrival: 0, course: null, ...record },
     { now: () => now, credentials: cryptoCredentials, timings: DEFAULT_TIMINGS },
   );
 }
@@ -766,7 +766,7 @@ describe('coming back after a restart', () => {
       checkpoint: checkpoints.has(r.id) ? { through: checkpoints.get(r.id)!.through, state: checkpoints.get(r.id)!.state } : null,
       avatarAt: r.avatarAt,
     }));
-    return { event: room.eventRecord(), runners, links: [], samples: room.happiness, alerts: [...room.alerts.values()], maxArrival: room.appliedArrival };
+    return { event: room.eventRecord(), runners, links: [], samples: room.happiness, alerts: [...room.alerts.values()], maxArrival: room.appliedArrival, course: null };
   }
 
   function picture(room: EventRoom) {

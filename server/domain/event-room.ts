@@ -9,11 +9,13 @@ import {
   type Alert,
   AppRefusal,
   type Cheer,
+  DEFAULT_RACE,
   ErrorCode,
   type EventInfo,
   type HappinessSample,
   LIMITS,
   type PositionMessage,
+  type RaceInfo,
   type RunnerInfo,
   type RunnerSnapshot,
   type ServerMessage,
@@ -21,9 +23,15 @@ import {
   shareLinkState,
   type TrackPoint,
 } from '../../lib/protocol';
+import type { Checkpoint } from '../../lib/course/checkpoints';
+import type { Course } from '../../lib/course/course';
+import { retime } from '../../lib/course/race';
+import type { Entrant } from '../../lib/course/standings';
+import type { DistanceUnit } from '../../lib/course/units';
 import type { Credentials } from '../credentials';
 import type { Arrival, AvatarRecord, EventQuotas, EventRecord, RoomRecord, RunnerRecord, StoredPosition, WriteOp } from '../storage/store';
 import { type Delivery, type Effects, nothing, refuse, reply } from './effects';
+import { RaceCourse, type RunnerRaceDetail, sameView } from './race-course';
 import { sample, SAMPLES_KEPT, thin } from './happiness';
 import { effectiveQuotas, fixAllowance, fixRetryAfterMs } from './quotas';
 import { CHEERS_KEPT, INGEST_SEQ_BASE, isBrowserSeq, RunnerTrack } from './runner-track';
@@ -100,6 +108,9 @@ export interface IngestOutcome {
 }
 
 const FINISHED = { code: ErrorCode.EventFinished, status: 403 } as const;
+const NO_COURSE = { code: 'no_course', status: 409, message: 'This event has no course yet: upload one first.' } as const;
+/** The race order is worked out at most this often. */
+const STANDINGS_EVERY_MS = 1000;
 const UNKNOWN_KEY = {
   code: 'unknown_key',
   status: 404,
@@ -142,6 +153,11 @@ export class EventRoom {
   /** Per restored runner, the arrival its checkpoint is good to; runners without one are rebuilt from their track. */
   private readonly restoredThrough = new Map<string, number>();
   private readonly toRebuild: string[] = [];
+  /** The course runners are matched to; null without one. */
+  course: RaceCourse | null = null;
+  /** Some runner's race moved on since standings were last worked out, and when that was. */
+  private raceMoved = false;
+  private standingsAt = 0;
 
   constructor(
     record: RoomRecord,
@@ -156,6 +172,8 @@ export class EventRoom {
     for (const l of record.links) this.links.set(l.id, l);
     for (const a of record.alerts) this.alerts.set(a.id, a);
     this.trailBudget = LIMITS.trailMaxPoints;
+    const race = this.race;
+    if (record.course && race.course) this.course = RaceCourse.fromStored(record.course, race.course, race.startsAt);
     for (const r of record.runners) {
       this.runners.set(r.id, RunnerTrack.restore(r, this.trailBudget));
       if (r.checkpoint) this.restoredThrough.set(r.id, r.checkpoint.through);
@@ -180,6 +198,10 @@ export class EventRoom {
     return this.info.id;
   }
 
+  get race(): RaceInfo {
+    return this.info.race ?? DEFAULT_RACE;
+  }
+
   eventRecord(): EventRecord {
     return { info: this.info, organiserHash: this.organiserHash, viewCodeHash: this.viewCodeHash, quotas: this.quotaOverrides };
   }
@@ -197,7 +219,7 @@ export class EventRoom {
     if (!r) return;
     for (const p of page) {
       if (isBrowserSeq(p.seq)) r.settle(p.seq);
-      r.applyFix(p, p.t);
+      r.applyFix(p, p.t, this.course);
     }
   }
 
@@ -226,7 +248,7 @@ export class EventRoom {
       return;
     }
     if (isBrowserSeq(a.pos.seq)) r.settle(a.pos.seq);
-    r.applyFix(a.pos, a.pos.t);
+    r.applyFix(a.pos, a.pos.t, this.course);
   }
 
   /** After restoring: statuses by the time now, counts and budgets. */
@@ -235,6 +257,8 @@ export class EventRoom {
       this.finishRestore(r);
       r.frame();
     }
+    this.raceMoved = this.course !== null;
+    this.updateStandings(this.deps.now());
     this.restoredThrough.clear();
     this.toRebuild.length = 0;
     this.recount();
@@ -248,7 +272,7 @@ export class EventRoom {
 
   // ---------- runners ----------
 
-  join(name: string, color: string): Effects<{ runnerId: string }> {
+  join(name: string, color: string, bib: string | null = null): Effects<{ runnerId: string }> {
     if (this.info.status === 'finished') {
       return refuse({ ...FINISHED, message: 'This event has finished; it no longer takes runners.' }, 'join');
     }
@@ -273,6 +297,7 @@ export class EventRoom {
       deviceKeyHash: null,
       joinedAt: now,
       stopped: false,
+      bib,
     };
     return {
       send: [],
@@ -389,7 +414,8 @@ export class EventRoom {
 
   private applyFix(r: RunnerTrack, pos: StoredPosition, now: number, arrival: number): void {
     const wasVisible = r.visible;
-    const point = r.applyFix(pos, now);
+    const point = r.applyFix(pos, now, this.info.status === 'live' ? this.course : null);
+    if (this.course) this.raceMoved = true;
     this.appliedArrival = Math.max(this.appliedArrival, arrival);
     this.lastActivity = Math.max(this.lastActivity, now);
     if (!wasVisible) this.recount();
@@ -845,6 +871,7 @@ export class EventRoom {
   tick(): { delta: Delta | null; lapsedLinks: string[] } {
     const now = this.deps.now();
     for (const r of this.runners.values()) this.refreshStatus(r, now);
+    if (now - this.standingsAt >= STANDINGS_EVERY_MS) this.updateStandings(now);
     const lapsedLinks: string[] = [];
     for (const l of this.links.values()) {
       if (l.expiresAt !== null && l.revokedAt === null && l.expiresAt <= now && !this.lapsed.has(l.id)) {
@@ -873,6 +900,114 @@ export class EventRoom {
     this.removed.clear();
     this.snapshotCache = null;
     return { delta, lapsedLinks };
+  }
+
+  /**
+   * The race order, worked out again when some runner moved on (at most every STANDINGS_EVERY_MS: a sort
+   * of the field, not something to do per fix). Runners whose view changed go out with the next update.
+   */
+  private updateStandings(now: number): void {
+    if (!this.raceMoved) return;
+    this.raceMoved = false;
+    this.standingsAt = now;
+    const course = this.course;
+    if (!course) return;
+    const entrants: Entrant[] = [];
+    for (const r of this.runners.values()) {
+      if (!r.visible) continue;
+      if (!r.race || r.raceVersion !== course.version) r.startRace(course);
+      entrants.push({ id: r.id, name: r.record.name, bib: r.record.bib, race: r.race! });
+    }
+    for (const standing of course.standings(entrants)) {
+      const r = this.runners.get(standing.id)!;
+      const view = course.view(standing, r.race!);
+      if (sameView(r.raceView, view)) continue;
+      r.raceView = view;
+      this.dirty.add(r.id);
+    }
+  }
+
+  // ---------- the race ----------
+
+  /**
+   * A new course (parsed and checked by the caller), or none. Every runner's race starts again from their
+   * next fix: timings against another line would mean nothing.
+   */
+  setCourse(course: Course | null): Effects<RaceInfo> {
+    const next = course ? new RaceCourse(course, Math.max(this.deps.now(), (this.course?.version ?? 0) + 1), this.race.startsAt) : null;
+    const race: RaceInfo = { ...this.race, course: next?.info() ?? null };
+    const effects = this.changeRace(race, next, [{ op: 'course', event: this.id, course: next?.compact() ?? null, updatedAt: this.deps.now() }]);
+    return effects;
+  }
+
+  /** Checkpoints, checked by the caller against the course's length. Passings are worked out again for them. */
+  setCheckpoints(checkpoints: Checkpoint[]): Effects<RaceInfo> {
+    const current = this.course;
+    if (!current) return refuse(NO_COURSE, 'checkpoints');
+    const next = current.with({ checkpoints });
+    return this.changeRace({ ...this.race, course: next.info() }, next, [], (r) => {
+      if (r.race && r.raceVersion === current.version) r.race = retime(current.points, next.points, r.race);
+    });
+  }
+
+  /** The start time (null: none) and the event's unit. */
+  setRaceSettings(changes: { startsAt?: number | null; unit?: DistanceUnit }): Effects<RaceInfo> {
+    const race: RaceInfo = { ...this.race, ...changes };
+    const next = this.course && changes.startsAt !== undefined ? this.course.with({ startsAt: changes.startsAt }) : this.course;
+    return this.changeRace(race, next, []);
+  }
+
+  private changeRace(race: RaceInfo, next: RaceCourse | null, extra: WriteOp[], each?: (r: RunnerTrack) => void): Effects<RaceInfo> {
+    if (this.info.status === 'finished' && next !== this.course) {
+      return refuse({ ...FINISHED, message: 'This event has finished; its course and checkpoints stay as they were.' });
+    }
+    const record: EventRecord = { ...this.eventRecord(), info: { ...this.info, race } };
+    return {
+      send: [],
+      write: [...extra, { op: 'event', record }],
+      commit: () => {
+        const previous = this.course;
+        this.info = record.info;
+        this.course = next;
+        for (const r of this.runners.values()) {
+          if (each) each(r);
+          // Same line: keep the race. Another line (or none): start again.
+          if (next?.version !== previous?.version) r.startRace(next);
+          else if (next) r.raceView = undefined;
+          r.unsaved = true;
+          if (r.visible) this.dirty.add(r.id);
+        }
+        this.raceMoved = next !== null;
+        this.updateStandings(this.deps.now());
+        this.snapshotCache = null;
+        return { send: [{ to: { event: true }, msg: { type: 'event', event: this.info } }], result: race };
+      },
+    };
+  }
+
+  /** The race number of a runner (null: none), set or corrected by the organiser. */
+  setBib(runnerId: string, bib: string | null): Effects<boolean> {
+    const r = this.runners.get(runnerId);
+    if (!r) return nothing(false);
+    const effects = this.changeRunner(r, { bib }, true);
+    const commit = effects.commit!;
+    return {
+      ...effects,
+      commit: (a) => {
+        const applied = commit(a);
+        if (r.visible) this.dirty.add(r.id);
+        this.raceMoved = this.course !== null;
+        this.snapshotCache = null;
+        return applied;
+      },
+    };
+  }
+
+  /** One runner's splits and predictions; null without a course or such a runner. */
+  raceDetail(runnerId: string, unit: DistanceUnit): RunnerRaceDetail | null {
+    const r = this.runners.get(runnerId);
+    if (!this.course || !r?.visible || !r.race || !r.raceView) return null;
+    return this.course.detail(r.raceView, r.race, unit);
   }
 
   /** This interval's happiness sample, kept and then sent to spectators. */

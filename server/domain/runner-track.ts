@@ -5,10 +5,12 @@
  */
 import { distanceM } from '../../lib/geo';
 import { decodeTrail } from '../../lib/polyline';
-import { type AppRefusal, LIMITS, type Cheer, type RunnerInfo, type RunnerStatus, type TrackPoint } from '../../lib/protocol';
+import { type AppRefusal, LIMITS, type Cheer, type RunnerInfo, type RunnerRaceInfo, type RunnerStatus, type TrackPoint } from '../../lib/protocol';
 import { MIN_STEP_M } from '../../lib/track';
 import type { RoomRunner, RunnerRecord, StoredPosition } from '../storage/store';
+import type { RunnerRace } from '../../lib/course/race';
 import { DisplayTrail } from './display-trail';
+import type { RaceCourse } from './race-course';
 
 /** Tracking-app fixes are numbered from here, apart from the browser's: the number is this plus the fix time. */
 export const INGEST_SEQ_BASE = LIMITS.maxSeq + 1;
@@ -31,6 +33,9 @@ interface Checkpoint {
   trail: string;
   /** Tracking-app fixes refused, per reason (checkpoints before these were counted have none). */
   refused?: Partial<Record<AppRefusal, number>>;
+  /** The runner's race on course `courseVersion` (checkpoints before courses have neither). */
+  race?: RunnerRace | null;
+  courseVersion?: number | null;
 }
 
 export const isBrowserSeq = (seq: number) => seq <= LIMITS.maxSeq;
@@ -67,6 +72,10 @@ export class RunnerTrack {
   refused: Partial<Record<AppRefusal, number>> = {};
   /** When the tracking app last sent a picture; null without one. */
   avatarAt: number | null = null;
+  /** Their race on the event's course (null without a course), and what spectators were last told of it. */
+  race: RunnerRace | null = null;
+  raceVersion: number | null = null;
+  raceView: RunnerRaceInfo | undefined;
 
   constructor(
     public record: RunnerRecord,
@@ -111,7 +120,11 @@ export class RunnerTrack {
    * A durable fix joins the live picture. Totals move on only with fixes later than the latest one: a late
    * fix fills in a stretch already counted, so it is drawn but not counted again.
    */
-  applyFix(p: StoredPosition, heardAt: number): TrackPoint | null {
+  applyFix(p: StoredPosition, heardAt: number, course: RaceCourse | null): TrackPoint | null {
+    if (course) {
+      if (this.raceVersion !== course.version || !this.race) this.startRace(course);
+      this.race = course.step(this.race!, p).race;
+    }
     this.points++;
     this.lastHeard = Math.max(this.lastHeard, heardAt);
     this.unsaved = true;
@@ -122,6 +135,14 @@ export class RunnerTrack {
       this.count(point);
     }
     return this.trail.insert(p.lat, p.lon, p.t) ? point : null;
+  }
+
+  /** A new course (or none): the race starts again from the next fix. */
+  startRace(course: RaceCourse | null): void {
+    this.race = course ? course.fresh() : null;
+    this.raceVersion = course?.version ?? null;
+    this.raceView = undefined;
+    this.unsaved = true;
   }
 
   private count(p: TrackPoint): void {
@@ -142,6 +163,8 @@ export class RunnerTrack {
     const r = this.record;
     const info: RunnerInfo = { id: r.id, name: r.name, color: r.color, status: this.status, lastSeen: this.framed.last?.t ?? null, mood: this.mood };
     if (this.avatarAt !== null) info.avatar = this.avatarAt;
+    if (r.bib) info.bib = r.bib;
+    if (this.raceView) info.race = this.raceView;
     return info;
   }
 
@@ -164,6 +187,8 @@ export class RunnerTrack {
       anchor: this.anchor,
       trail: this.trail.encode(Number.MAX_SAFE_INTEGER),
       refused: this.refused,
+      race: this.race,
+      courseVersion: this.raceVersion,
     };
     this.unsaved = false;
     return JSON.stringify(c);
@@ -190,6 +215,8 @@ export class RunnerTrack {
       track.anchor = c.anchor;
       track.trail.load(decodeTrail(c.trail));
       track.refused = { ...c.refused };
+      track.race = c.race ?? null;
+      track.raceVersion = c.courseVersion ?? null;
       track.unsaved = false;
     }
     return track;

@@ -3,6 +3,7 @@
  * a long track can be streamed: `gpxHead`, one `gpxPoint` per fix in time order, `gpxTail`.
  * Pure: the caller reads the positions and writes the text.
  */
+import { type Course, positionAt } from '../../lib/course/course';
 import type { StoredPosition } from '../storage/store';
 
 export interface GpxInput {
@@ -77,4 +78,30 @@ export function gpxTail(): string {
 export function toGpx({ event, runner, positions, creator = 'Trackside' }: GpxInput): string {
   const points = positions.filter(representable).sort((a, b) => a.t - b.t || a.seq - b.seq);
   return gpxHead(event, runner, points[0]?.t ?? null, creator) + points.map(gpxPoint).join('') + gpxTail();
+}
+
+/**
+ * A course as GPX: its checkpoints as waypoints (with their distance in the description), then the line
+ * as one track with elevations when the course has them. Watches and apps that follow a route take this.
+ */
+export function courseGpx(event: { name: string }, course: Course): string {
+  const lines = [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    '<gpx version="1.1" creator="Trackside" xmlns="http://www.topografix.com/GPX/1/1"' +
+      ' xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"' +
+      ' xsi:schemaLocation="http://www.topografix.com/GPX/1/1 http://www.topografix.com/GPX/1/1/gpx.xsd">',
+    `  <metadata><name>${xmlText(course.name ?? event.name)}</name></metadata>`,
+  ];
+  for (const cp of course.checkpoints) {
+    const [lat, lon] = positionAt(course, cp.at);
+    lines.push(`  <wpt lat="${decimal(lat, 7)}" lon="${longitude(lon)}"><name>${xmlText(cp.name)}</name><desc>${decimal(cp.at, 1)} m</desc></wpt>`);
+  }
+  lines.push('  <trk>', `    <name>${xmlText(course.name ?? event.name)}</name>`, '    <trkseg>');
+  course.points.forEach(([lat, lon], i) => {
+    const alt = course.elevations?.[i];
+    const ele = alt !== undefined && Number.isFinite(alt) ? `<ele>${decimal(alt, 1)}</ele>` : '';
+    lines.push(`      <trkpt lat="${decimal(lat, 7)}" lon="${longitude(lon)}">${ele}</trkpt>`);
+  });
+  lines.push('    </trkseg>', '  </trk>', '</gpx>', '');
+  return lines.join('\n');
 }

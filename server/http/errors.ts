@@ -10,6 +10,8 @@ export class HttpError extends Error {
     readonly code: string,
     message: string,
     readonly headers: Record<string, string> = {},
+    /** More for a program to act on, beside code and message (the lines of a course file to pick from). */
+    readonly detail: Record<string, unknown> = {},
   ) {
     super(message);
   }
@@ -38,7 +40,7 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
 }
 
 export function sendError(res: ServerResponse, err: HttpError, headers: Record<string, string> = {}): void {
-  sendJson(res, err.status, { error: { code: err.code, message: err.message } }, { ...headers, ...err.headers });
+  sendJson(res, err.status, { error: { code: err.code, message: err.message, ...err.detail } }, { ...headers, ...err.headers });
 }
 
 /** Answer a failure: an HttpError as it says; anything else is logged with its cause and answered 500. */

@@ -3,13 +3,17 @@
  * is (on another instance, over the backplane) as well as here. Each one is one call on the room; the
  * answers callers wait for are named per command.
  */
-import type { Alert, AppRefusal, EventInfo, HappinessSample, PositionMessage, ShareLink } from '../../lib/protocol';
+import type { Checkpoint } from '../../lib/course/checkpoints';
+import { type CompactCourse, decodeCourse } from '../../lib/course/compact';
+import type { DistanceUnit } from '../../lib/course/units';
+import type { Alert, AppRefusal, EventInfo, HappinessSample, PositionMessage, RaceInfo, ShareLink } from '../../lib/protocol';
 import type { Effects } from '../domain/effects';
 import type { AppReport, EventRoom, IngestOutcome, RunnerSummary, SnapshotMessage } from '../domain/event-room';
+import type { RunnerRaceDetail } from '../domain/race-course';
 import type { AvatarRecord, EventQuotas } from '../storage/store';
 
 export type RoomCommand =
-  | { do: 'join'; name: string; color: string }
+  | { do: 'join'; name: string; color: string; bib: string | null }
   | { do: 'resume'; runnerId: string; token: string; name?: string; color?: string }
   | { do: 'position'; runnerId: string; msg: PositionMessage }
   | { do: 'refusePosition'; runnerId: string; seq?: number; message: string }
@@ -29,7 +33,12 @@ export type RoomCommand =
   | { do: 'issueDeviceKey'; runnerId: string }
   | { do: 'revokeDeviceKey'; runnerId: string }
   | { do: 'setAvatar'; runnerId: string; keyHash: string; avatar: Omit<AvatarRecord, 'updatedAt'> }
-  | { do: 'acknowledgeAlert'; alertId: string };
+  | { do: 'acknowledgeAlert'; alertId: string }
+  /** A course checked by the caller (null removes it), in its compact form so that it travels as JSON. */
+  | { do: 'setCourse'; course: CompactCourse | null }
+  | { do: 'setCheckpoints'; checkpoints: Checkpoint[] }
+  | { do: 'setRaceSettings'; startsAt?: number | null; unit?: DistanceUnit }
+  | { do: 'setBib'; runnerId: string; bib: string | null };
 
 /** What a caller that waits hears back from each command. */
 export interface CommandResults {
@@ -52,6 +61,10 @@ export interface CommandResults {
   revokeDeviceKey: boolean;
   setAvatar: number;
   acknowledgeAlert: Alert | null;
+  setCourse: RaceInfo;
+  setCheckpoints: RaceInfo;
+  setRaceSettings: RaceInfo;
+  setBib: boolean;
 }
 
 export type ResultOf<C extends RoomCommand> = CommandResults[C['do']];
@@ -59,7 +72,7 @@ export type ResultOf<C extends RoomCommand> = CommandResults[C['do']];
 export function execute(room: EventRoom, c: RoomCommand): Effects<unknown> {
   switch (c.do) {
     case 'join':
-      return room.join(c.name, c.color);
+      return room.join(c.name, c.color, c.bib);
     case 'resume':
       return room.resume(c.runnerId, c.token, c.name, c.color);
     case 'position':
@@ -96,6 +109,14 @@ export function execute(room: EventRoom, c: RoomCommand): Effects<unknown> {
       return room.setAvatar(c.runnerId, c.keyHash, c.avatar);
     case 'acknowledgeAlert':
       return room.acknowledgeAlert(c.alertId);
+    case 'setCourse':
+      return room.setCourse(c.course ? decodeCourse(c.course) : null);
+    case 'setCheckpoints':
+      return room.setCheckpoints(c.checkpoints);
+    case 'setRaceSettings':
+      return room.setRaceSettings({ ...(c.startsAt !== undefined ? { startsAt: c.startsAt } : {}), ...(c.unit ? { unit: c.unit } : {}) });
+    case 'setBib':
+      return room.setBib(c.runnerId, c.bib);
   }
 }
 
@@ -112,7 +133,11 @@ export type RoomQuery =
   /** Whether the runner has a tracking-app key, and how many of its app's fixes were refused; null for no such runner. */
   | { ask: 'deviceKey'; runnerId: string }
   /** Whether `token` is the runner's own (or, with `organiser`, the event's organiser token). */
-  | { ask: 'token'; runnerId: string; token: string; organiser: boolean };
+  | { ask: 'token'; runnerId: string; token: string; organiser: boolean }
+  /** The course line as stored, with the event's checkpoints; null without one. */
+  | { ask: 'course' }
+  /** One runner's splits and predictions; null without a course or such a runner. */
+  | { ask: 'raceDetail'; runnerId: string; unit: DistanceUnit };
 
 export interface QueryAnswers {
   summaries: { info: EventInfo; runners: RunnerSummary[]; quotas: EventQuotas; runnerCount: number };
@@ -124,6 +149,8 @@ export interface QueryAnswers {
   version: { info: EventInfo; version: string };
   deviceKey: { issued: boolean; refused: Partial<Record<AppRefusal, number>> } | null;
   token: boolean;
+  course: { info: EventInfo; course: CompactCourse } | null;
+  raceDetail: { info: EventInfo; detail: RunnerRaceDetail } | null;
 }
 
 export type AnswerOf<Q extends RoomQuery> = QueryAnswers[Q['ask']];
@@ -151,5 +178,11 @@ export function answer(room: EventRoom, q: RoomQuery): QueryAnswers[RoomQuery['a
       return { info: room.info, version: room.version };
     case 'token':
       return (q.organiser && room.verifyOrganiser(q.token)) || room.verifyRunner(q.runnerId, q.token);
+    case 'course':
+      return room.course ? { info: room.info, course: room.course.compact() } : null;
+    case 'raceDetail': {
+      const detail = room.raceDetail(q.runnerId, q.unit);
+      return detail ? { info: room.info, detail } : null;
+    }
   }
 }

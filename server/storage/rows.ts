@@ -3,7 +3,7 @@
  * column holds JSON (SQLite keeps text, PostgreSQL jsonb) and a boolean (SQLite 0/1), which `fromJson`
  * and `truthy` take care of.
  */
-import type { Alert, EventStatus, ShareLink } from '../../lib/protocol';
+import { type Alert, DEFAULT_RACE, type EventStatus, type RaceInfo, type ShareLink } from '../../lib/protocol';
 import type { EventRecord, RunnerRecord, StoredPosition } from './store';
 
 export type Row = Record<string, unknown>;
@@ -21,6 +21,7 @@ export function eventRecord(r: Row): EventRecord {
       createdAt: r.created_at as number,
       status: r.status as EventStatus,
       protected: viewCodeHash !== null,
+      race: fromJson<RaceInfo>(r.race) ?? DEFAULT_RACE,
     },
     organiserHash: r.organiser_hash as string,
     viewCodeHash,
@@ -38,6 +39,7 @@ export function runnerRecord(r: Row): RunnerRecord {
     deviceKeyHash: (r.device_key_hash as string | null) ?? null,
     joinedAt: r.joined_at as number,
     stopped: truthy(r.stopped),
+    bib: (r.bib as string | null) ?? null,
   };
 }
 

@@ -12,6 +12,7 @@
  * order batches commit. A room's checkpoint says up to which arrival it is; after a restart the room is its
  * checkpoint plus whatever arrived later (`replay`).
  */
+import type { CompactCourse } from '../../lib/course/compact';
 import type { Alert, Cheer, EventInfo, HappinessSample, ShareLink } from '../../lib/protocol';
 
 /** Per-event limits the organiser may raise. */
@@ -44,6 +45,7 @@ export interface RunnerRecord {
   deviceKeyHash: string | null;
   joinedAt: number;
   stopped: boolean;
+  bib: string | null;
 }
 
 export interface StoredPosition {
@@ -87,6 +89,8 @@ export type WriteOp =
   | { op: 'alert'; event: string; alert: Alert }
   /** A runner's picture, replacing the last one. */
   | { op: 'avatar'; event: string; runnerId: string; avatar: AvatarRecord }
+  /** The event's course line, replacing the last one; null removes it. */
+  | { op: 'course'; event: string; course: CompactCourse | null; updatedAt: number }
   /** A room's picture of one runner up to arrival `through` (opaque to the store), replacing the last one. */
   | { op: 'checkpoint'; event: string; runnerId: string; through: number; state: string };
 
@@ -156,6 +160,8 @@ export interface RoomRecord {
   alerts: Alert[];
   /** Highest arrival of any of this event's positions and skips; 0 when none. */
   maxArrival: number;
+  /** The course line; its checkpoints are the event's (`info.race.course`). */
+  course: CompactCourse | null;
 }
 
 /** A position or skip written after some arrival, for replay after a checkpoint. */

@@ -19,7 +19,7 @@ function eventRecord(id: string, overrides: Partial<EventRecord['info']> = {}): 
 }
 
 function runner(event: string, id: string, overrides: Partial<RunnerRecord> = {}): RunnerRecord {
-  return { id, event, name: `Runner ${id}`, color: '#123456', tokenHash: `tok-${id}`, deviceKeyHash: null, joinedAt: T0, stopped: false, ...overrides };
+  return { id, event, name: `Runner ${id}`, color: '#123456', tokenHash: `tok-${id}`, deviceKeyHash: null, joinedAt: T0, stopped: false, bib: null, ...overrides };
 }
 
 function pos(seq: number, t = T0 + seq * 1000, extra: Partial<StoredPosition> = {}): StoredPosition {

@@ -5,6 +5,7 @@ import type { ApiContext } from './context';
 import { OPEN_CORS } from './context';
 import { createEvent, health, listEvents } from './events';
 import { acknowledgeAlert, deviceKey, finish, links, quotas, removeRunner, revokeLink, setViewCode } from './organiser';
+import { bib, checkpoints, course, courseFromRunner, raceSettings, runnerRace } from './race';
 import { avatar, eventSummary, exportJson, happiness, runner, snapshot, trackGpx, trackPage } from './reads';
 
 export function apiRouter(): Router<ApiContext> {
@@ -24,7 +25,15 @@ export function apiRouter(): Router<ApiContext> {
     .on('POST', '/api/events/:id/links', links)
     .on('DELETE', '/api/events/:id/links/:link', revokeLink)
     .on('POST', '/api/events/:id/alerts/:alert/ack', acknowledgeAlert)
+    .on('GET', '/api/events/:id/course', course)
+    .on('PUT', '/api/events/:id/course', course)
+    .on('DELETE', '/api/events/:id/course', course)
+    .on('POST', '/api/events/:id/course/from-track', courseFromRunner)
+    .on('PUT', '/api/events/:id/checkpoints', checkpoints)
+    .on('PUT', '/api/events/:id/race', raceSettings)
     .on('GET', '/api/events/:id/runners/:runner', runner)
+    .on('PUT', '/api/events/:id/runners/:runner/bib', bib)
+    .on('GET', '/api/events/:id/runners/:runner/race', runnerRace)
     .on('DELETE', '/api/events/:id/runners/:runner', removeRunner)
     .on('GET', '/api/events/:id/runners/:runner/track', trackPage)
     .on('GET', '/api/events/:id/runners/:runner/track.gpx', trackGpx)

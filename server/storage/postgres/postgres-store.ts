@@ -3,6 +3,7 @@
  * (batches commit one after another, each in one transaction), a few others read, so that an export or a
  * room being hydrated never makes an acknowledgement wait for a free connection.
  */
+import type { CompactCourse } from '../../../lib/course/compact';
 import { alertRecord, eventRecord, linkRecord, type Row, runnerRecord, storedPosition } from '../rows';
 import type pg from 'pg';
 import type { Alert, Cheer, HappinessSample } from '../../../lib/protocol';
@@ -60,7 +61,7 @@ const ALERT_COLUMNS = 'id, runner, name, kind, raised_at, lat, lon, t, acc, sour
 const LOAD_ROOM = `
 SELECT e.*,
   (SELECT coalesce(json_agg(json_build_array(r.id, r.name, r.color, r.token_hash, r.device_key_hash, r.joined_at, r.stopped,
-            m.value, m.t, k.through, k.state, ch.list, av.updated_at) ORDER BY r.joined_at, r.id), '[]')
+            m.value, m.t, k.through, k.state, ch.list, av.updated_at, r.bib) ORDER BY r.joined_at, r.id), '[]')
      FROM runners r
      LEFT JOIN LATERAL (SELECT value, t FROM moods WHERE event = r.event AND runner = r.id ORDER BY t DESC, id DESC LIMIT 1) m ON true
      LEFT JOIN checkpoints k ON k.event = r.event AND k.runner = r.id
@@ -73,6 +74,7 @@ SELECT e.*,
   (SELECT coalesce(json_agg(l.* ORDER BY l.created_at, l.id), '[]') FROM share_links l WHERE l.event = e.id) AS room_links,
   (SELECT coalesce(json_agg(json_build_object(${ALERT_COLUMNS.split(', ').map((c) => `'${c}', a.${c}`).join(', ')}) ORDER BY a.raised_at, a.id), '[]')
      FROM alerts a WHERE a.event = e.id AND a.acked_at IS NULL) AS room_alerts,
+  (SELECT course FROM courses WHERE event = e.id) AS room_course,
   greatest(coalesce((SELECT max(arrival) FROM positions WHERE event = e.id), 0),
            coalesce((SELECT max(arrival) FROM skipped_seqs WHERE event = e.id), 0)) AS max_arrival
 FROM events e WHERE e.id = $1`;
@@ -91,6 +93,7 @@ type RoomRunnerJson = [
   state: string | null,
   cheers: Array<[from: string, text: string, t: number]> | null,
   avatarAt: number | null,
+  bib: string | null,
 ];
 
 // Both halves walk an (event, arrival) index and are merged in arrival order.
@@ -231,6 +234,7 @@ export class PostgresStore implements Store {
       cheers: (r[11] ?? []).map(([from, text, t]): Cheer => ({ from, text, t })),
       checkpoint: r[9] === null ? null : { through: r[9], state: r[10]! },
       avatarAt: r[12],
+      bib: r[13],
     }));
     const samples = (row.room_samples as Array<[number, number | null, number]>).map(([t, mean, count]): HappinessSample => ({ t, mean, count }));
     return {
@@ -240,6 +244,7 @@ export class PostgresStore implements Store {
       samples,
       alerts: (row.room_alerts as Row[]).map(alertRecord),
       maxArrival: row.max_arrival as number,
+      course: (row.room_course as CompactCourse | null) ?? null,
     };
   }
 

@@ -5,6 +5,7 @@
  * Runs keep the batch's order, which is what makes a `deleteRunner` after positions delete them.
  * Pure: builds statements and reads their results, never touches a connection.
  */
+import { DEFAULT_RACE } from '../../../lib/protocol';
 import type { WriteOp } from '../store';
 
 export interface Statement {
@@ -74,9 +75,10 @@ const ROWS: { [K in Exclude<Kind, 'position' | 'skip' | 'deleteEvent' | 'deleteR
   event: {
     statement: unnestInsert(
       'events',
-      'id text, name text, created_at bigint, status text, organiser_hash text, view_code_hash text, quotas jsonb',
+      'id text, name text, created_at bigint, status text, organiser_hash text, view_code_hash text, quotas jsonb, race jsonb',
       `ON CONFLICT (id) DO UPDATE SET name = excluded.name, status = excluded.status,
-         organiser_hash = excluded.organiser_hash, view_code_hash = excluded.view_code_hash, quotas = excluded.quotas`,
+         organiser_hash = excluded.organiser_hash, view_code_hash = excluded.view_code_hash, quotas = excluded.quotas,
+         race = excluded.race`,
     ),
     row: ({ record: r }) => [
       r.info.id,
@@ -86,17 +88,18 @@ const ROWS: { [K in Exclude<Kind, 'position' | 'skip' | 'deleteEvent' | 'deleteR
       r.organiserHash,
       r.viewCodeHash,
       JSON.stringify(r.quotas ?? {}),
+      JSON.stringify(r.info.race ?? DEFAULT_RACE),
     ],
     key: (op) => op.record.info.id,
   },
   runner: {
     statement: unnestInsert(
       'runners',
-      'event text, id text, name text, color text, token_hash text, device_key_hash text, joined_at bigint, stopped boolean',
+      'event text, id text, name text, color text, token_hash text, device_key_hash text, joined_at bigint, stopped boolean, bib text',
       `ON CONFLICT (event, id) DO UPDATE SET name = excluded.name, color = excluded.color, stopped = excluded.stopped,
-         device_key_hash = excluded.device_key_hash`,
+         device_key_hash = excluded.device_key_hash, bib = excluded.bib`,
     ),
-    row: ({ runner: r }) => [r.event, r.id, r.name, r.color, r.tokenHash, r.deviceKeyHash, r.joinedAt, r.stopped],
+    row: ({ runner: r }) => [r.event, r.id, r.name, r.color, r.tokenHash, r.deviceKeyHash, r.joinedAt, r.stopped, r.bib ?? null],
     key: (op) => keyOf(op.runner.event, op.runner.id),
   },
   link: {
@@ -157,6 +160,16 @@ const ROWS: { [K in Exclude<Kind, 'position' | 'skip' | 'deleteEvent' | 'deleteR
     row: ({ event, runnerId, avatar: v }) => [event, runnerId, v.name, v.mime, v.data, v.updatedAt],
     key: (op) => keyOf(op.event, op.runnerId),
   },
+  course: {
+    // A removed course is kept as null: one upsert whatever the change.
+    statement: unnestInsert(
+      'courses',
+      'event text, course jsonb, updated_at bigint',
+      'ON CONFLICT (event) DO UPDATE SET course = excluded.course, updated_at = excluded.updated_at',
+    ),
+    row: ({ event, course, updatedAt }) => [event, course === null ? null : JSON.stringify(course), updatedAt],
+    key: (op) => op.event,
+  },
 };
 
 /** Fixes and refused sequence numbers: kept once per (event, runner, seq); new ones return their arrival. */
@@ -190,7 +203,7 @@ const DELETE_RUNNERS: ArrayStatement = {
 DELETE FROM runners x USING gone WHERE x.event = gone.event AND x.id = gone.runner`,
 };
 
-const EVENT_TABLES = ['positions', 'skipped_seqs', 'moods', 'samples', 'cheers', 'runners', 'share_links', 'checkpoints', 'alerts', 'avatars'];
+const EVENT_TABLES = ['positions', 'skipped_seqs', 'moods', 'samples', 'cheers', 'runners', 'share_links', 'checkpoints', 'alerts', 'avatars', 'courses'];
 const DELETE_EVENTS: ArrayStatement = {
   types: ['text'],
   text: `WITH gone AS (SELECT unnest($1::text[]) AS event),

@@ -7,7 +7,8 @@ import { alertRecord, eventRecord, linkRecord, type Row, runnerRecord } from '..
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { Alert, Cheer, HappinessSample } from '../../../lib/protocol';
+import type { CompactCourse } from '../../../lib/course/compact';
+import { type Alert, type Cheer, DEFAULT_RACE, type HappinessSample } from '../../../lib/protocol';
 import type {
   Arrival,
   AvatarRecord,
@@ -36,7 +37,7 @@ export const POSITION_COLUMNS = ['seq', 'lat', 'lon', 't', 'acc', 'alt', 'spd', 
 const POSITION_SELECT = 'SELECT seq, lat, lon, t, acc, alt, spd, hdg, bat FROM positions';
 const ALERT_SELECT = 'SELECT id, runner, name, kind, raised_at, lat, lon, t, acc, source, acked_at FROM alerts';
 /** Every table with an `event` column, and those with a `runner` one too. */
-const EVENT_TABLES = ['positions', 'skipped_seqs', 'moods', 'samples', 'cheers', 'runners', 'share_links', 'checkpoints', 'alerts', 'avatars'];
+const EVENT_TABLES = ['positions', 'skipped_seqs', 'moods', 'samples', 'cheers', 'runners', 'share_links', 'checkpoints', 'alerts', 'avatars', 'courses'];
 const RUNNER_TABLES = ['positions', 'skipped_seqs', 'moods', 'cheers', 'checkpoints', 'alerts', 'avatars'];
 
 export class SqliteEngine {
@@ -93,11 +94,21 @@ export class SqliteEngine {
         case 'event': {
           const { info } = op.record;
           this.stmt(
-            `INSERT INTO events (id, name, created_at, status, organiser_hash, view_code_hash, quotas)
-             VALUES (?, ?, ?, ?, ?, ?, ?)
+            `INSERT INTO events (id, name, created_at, status, organiser_hash, view_code_hash, quotas, race)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
              ON CONFLICT (id) DO UPDATE SET name = excluded.name, status = excluded.status,
-               organiser_hash = excluded.organiser_hash, view_code_hash = excluded.view_code_hash, quotas = excluded.quotas`,
-          ).run(info.id, info.name, info.createdAt, info.status, op.record.organiserHash, op.record.viewCodeHash, JSON.stringify(op.record.quotas));
+               organiser_hash = excluded.organiser_hash, view_code_hash = excluded.view_code_hash, quotas = excluded.quotas,
+               race = excluded.race`,
+          ).run(
+            info.id,
+            info.name,
+            info.createdAt,
+            info.status,
+            op.record.organiserHash,
+            op.record.viewCodeHash,
+            JSON.stringify(op.record.quotas),
+            JSON.stringify(info.race ?? DEFAULT_RACE),
+          );
           break;
         }
         case 'deleteEvent':
@@ -109,11 +120,11 @@ export class SqliteEngine {
         case 'runner': {
           const r = op.runner;
           this.stmt(
-            `INSERT INTO runners (event, id, name, color, token_hash, device_key_hash, joined_at, stopped)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            `INSERT INTO runners (event, id, name, color, token_hash, device_key_hash, joined_at, stopped, bib)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
              ON CONFLICT (event, id) DO UPDATE SET name = excluded.name, color = excluded.color, stopped = excluded.stopped,
-               device_key_hash = excluded.device_key_hash`,
-          ).run(r.event, r.id, r.name, r.color, r.tokenHash, r.deviceKeyHash, r.joinedAt, r.stopped ? 1 : 0);
+               device_key_hash = excluded.device_key_hash, bib = excluded.bib`,
+          ).run(r.event, r.id, r.name, r.color, r.tokenHash, r.deviceKeyHash, r.joinedAt, r.stopped ? 1 : 0, r.bib ?? null);
           break;
         }
         case 'deleteRunner':
@@ -187,6 +198,15 @@ export class SqliteEngine {
           ).run(op.event, op.runnerId, v.name, v.mime, v.data, v.updatedAt);
           break;
         }
+        case 'course':
+          if (op.course === null) this.stmt('DELETE FROM courses WHERE event = ?').run(op.event);
+          else {
+            this.stmt(
+              `INSERT INTO courses (event, course, updated_at) VALUES (?, ?, ?)
+               ON CONFLICT (event) DO UPDATE SET course = excluded.course, updated_at = excluded.updated_at`,
+            ).run(op.event, JSON.stringify(op.course), op.updatedAt);
+          }
+          break;
         case 'checkpoint':
           this.stmt(
             `INSERT INTO checkpoints (event, runner, through, state) VALUES (?, ?, ?, ?)
@@ -271,7 +291,8 @@ export class SqliteEngine {
       `SELECT max(coalesce((SELECT max(arrival) FROM positions WHERE event = ?), 0),
                   coalesce((SELECT max(arrival) FROM skipped_seqs WHERE event = ?), 0)) AS m`,
     ).get(event, event) as { m: number };
-    return { event: eventRecord(row), runners, links, samples, alerts, maxArrival: max.m };
+    const course = this.stmt('SELECT course FROM courses WHERE event = ?').get(event) as { course: string } | undefined;
+    return { event: eventRecord(row), runners, links, samples, alerts, maxArrival: max.m, course: course ? (JSON.parse(course.course) as CompactCourse) : null };
   }
 
   replay(event: string, after: number, limit: number): Arrival[] {
