@@ -108,7 +108,8 @@ export function reduceEventView(state: EventView, msg: ServerMessage | LocalActi
       for (const info of msg.runners) {
         const prev = runners[info.id];
         if (!prev) order.push(info.id);
-        runners[info.id] = { ...(prev ?? { track: [], distance: 0 }), ...info };
+        // An info is whole: a bib or race it leaves out is gone.
+        runners[info.id] = { ...(prev ?? { track: [], distance: 0 }), bib: undefined, race: undefined, ...info };
       }
       const cap = trailCap(order.length);
       for (const [id, points] of Object.entries(msg.points)) {

@@ -41,6 +41,8 @@ export interface RunnerSessionOptions {
   event: string;
   name: string;
   color: string;
+  /** Race number to join with, when the runner gave one. */
+  bib?: string | null;
   storage: KeyValueStorage;
   createSocket?: SocketFactory;
   onChange?: (state: RunnerSessionState) => void;
@@ -68,6 +70,7 @@ export class RunnerSession {
   private mood: number | null = null;
   private name: string;
   private color: string;
+  private bib: string | null;
   private state: RunnerSessionState;
   /** Highest sequence number sent on the current connection. */
   private sentUpTo = 0;
@@ -78,6 +81,7 @@ export class RunnerSession {
   constructor(private readonly opts: RunnerSessionOptions) {
     this.name = opts.name;
     this.color = opts.color;
+    this.bib = opts.bib ?? null;
     this.identity = loadIdentity(opts.storage, opts.event);
     this.outbox = new Outbox(opts.storage, `trackside:${opts.event}:outbox`);
     this.state = {
@@ -129,9 +133,11 @@ export class RunnerSession {
     if (this.state.joined) this.socket.send({ type: 'mood', value });
   }
 
-  setProfile(name: string, color: string): void {
+  /** A bib counts when joining; afterwards the organiser sets it. */
+  setProfile(name: string, color: string, bib: string | null = this.bib): void {
     this.name = name;
     this.color = color;
+    this.bib = bib;
     if (this.state.joined && this.identity) this.sendResume();
   }
 
@@ -175,7 +181,7 @@ export class RunnerSession {
 
   private introduce(): void {
     if (this.identity) this.sendResume();
-    else this.socket.send({ type: 'join', event: this.opts.event, name: this.name, color: this.color });
+    else this.socket.send({ type: 'join', event: this.opts.event, name: this.name, color: this.color, ...(this.bib ? { bib: this.bib } : {}) });
   }
 
   private sendResume(): void {

@@ -5,7 +5,10 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { MapContainer, ScaleControl, TileLayer, useMap } from 'react-leaflet';
 import type { RunnerView } from '../client/event-view';
 import { type LabelCandidate, layoutLabels } from '../client/label-layout';
+import type { Course } from '../lib/course/course';
+import type { DistanceUnit } from '../lib/course/units';
 import type { TrackPoint } from '../lib/protocol';
+import { courseBounds, CourseLayers } from './CourseLayers';
 
 export interface LiveMapProps {
   runners: RunnerView[];
@@ -17,6 +20,9 @@ export interface LiveMapProps {
   onSelect: (id: string | null) => void;
   tileUrl: string;
   tileAttribution: string;
+  /** The event's course, drawn under the runners; the map fits to it and stays around it. */
+  course?: Course | null;
+  unit?: DistanceUnit;
 }
 
 const MAX_ZOOM = 18;
@@ -35,6 +41,7 @@ interface Drawn {
   lastDrawn: TrackPoint | undefined;
   drawn: number;
   onMap: boolean;
+  followed: boolean;
 }
 
 const latLng = (p: TrackPoint): L.LatLngTuple => [p[0], p[1]];
@@ -65,6 +72,7 @@ function RunnerLayers({
   onSelect,
   onPeek,
   onUserMove,
+  course,
 }: Omit<LiveMapProps, 'tileUrl' | 'tileAttribution'> & {
   autoFit: boolean;
   peekId: string | null;
@@ -225,7 +233,8 @@ function RunnerLayers({
       present.add(r.id);
       let d = drawn.get(r.id);
       const color = colors.get(r.id) ?? r.color;
-      if (d && d.runner === r && d.color === color) continue;
+      const followed = r.id === followId;
+      if (d && d.runner === r && d.color === color && d.followed === followed) continue;
       if (!d) {
         const trail = L.polyline([], { color, weight: 4, opacity: 0.7, interactive: false, className: 'trail' });
         trail.addTo(map);
@@ -242,11 +251,12 @@ function RunnerLayers({
         });
         marker.on('mouseover', () => peek.current(id));
         marker.on('mouseout', () => peek.current(null));
-        d = { runner: null, color, marker, trail, lastDrawn: undefined, drawn: 0, onMap: false };
+        d = { runner: null, color, marker, trail, lastDrawn: undefined, drawn: 0, onMap: false, followed: false };
         drawn.set(r.id, d);
       }
       d.runner = r;
       d.color = color;
+      d.followed = followed;
 
       const appended = d.drawn > 0 && r.track.length >= d.drawn && r.track[d.drawn - 1] === d.lastDrawn;
       const from = appended ? d.drawn : 0;
@@ -275,7 +285,10 @@ function RunnerLayers({
           d.onMap = true;
         }
       }
-      d.marker.setStyle({ fillColor: color, fillOpacity: r.status === 'active' ? 1 : 0.5 });
+      // The followed runner stands out: a larger marker with a dark ring, drawn above everyone else.
+      d.marker.setStyle({ fillColor: color, fillOpacity: r.status === 'active' || followed ? 1 : 0.5, color: followed ? '#111827' : '#ffffff', weight: followed ? 4 : 2 });
+      d.marker.setRadius(followed ? 12 : 8);
+      if (followed && d.onMap) d.marker.bringToFront();
       d.trail.setStyle({ color, opacity: r.status === 'active' ? 0.75 : 0.45 });
     }
     for (const [id, d] of drawn) {
@@ -288,7 +301,8 @@ function RunnerLayers({
     programmatic.current = true;
     try {
       // Zoom and pan stay around the field: nobody gets lost at 20 m scale over an empty park.
-      const f = field.current;
+      const courseBox = course ? courseBounds(course) : null;
+      const f = field.current && courseBox ? L.latLngBounds(field.current.getSouthWest(), field.current.getNorthEast()).extend(courseBox) : (field.current ?? courseBox);
       if (f && (!limit.current || !limit.current.contains(f))) {
         const c = f.getCenter();
         const around = c.toBounds(FIELD_MARGIN_M * 2);
@@ -303,7 +317,8 @@ function RunnerLayers({
       if (followed) {
         map.setView(latLng(followed), Math.max(map.getZoom(), 15), { animate: false });
       } else if (autoFit) {
-        const points = runners.flatMap((r) => (r.track.length ? [latLng(r.track[r.track.length - 1]!)] : []));
+        const points: L.LatLngExpression[] = runners.flatMap((r) => (r.track.length ? [latLng(r.track[r.track.length - 1]!)] : []));
+        if (courseBox) points.push(courseBox.getSouthWest(), courseBox.getNorthEast());
         if (points.length) {
           const bounds = L.latLngBounds(points);
           if (!fitted.current || !map.getBounds().pad(-0.05).contains(bounds)) {
@@ -316,7 +331,7 @@ function RunnerLayers({
       programmatic.current = false;
     }
     schedule();
-  }, [map, canvas, runners, colors, generation, followId, autoFit, schedule]);
+  }, [map, canvas, runners, colors, generation, followId, autoFit, schedule, course]);
 
   useEffect(() => placeSoon(), [peekId, followId, placeSoon]);
 
@@ -329,14 +344,16 @@ export default function LiveMap(props: LiveMapProps) {
   const onUserMove = useCallback(() => setAutoFit(false), []);
   const { onSelect } = props;
   const hasPoints = props.runners.some((r) => r.track.length > 0);
+  const { course, unit = 'km' } = props;
   return (
     <div className="map-wrap" data-testid="map">
       <MapContainer center={[20, 0]} zoom={2} minZoom={2} maxZoom={MAX_ZOOM} maxBoundsViscosity={1} worldCopyJump>
         <TileLayer url={props.tileUrl} attribution={props.tileAttribution} maxZoom={MAX_ZOOM} />
         <ScaleControl position="bottomleft" />
+        {course && <CourseLayers course={course} unit={unit} />}
         <RunnerLayers {...props} autoFit={autoFit} peekId={peekId} onPeek={setPeekId} onUserMove={onUserMove} />
       </MapContainer>
-      {!hasPoints && (
+      {!hasPoints && !course && (
         <div className="map-empty">
           <p>Waiting for the first runner&apos;s position…</p>
         </div>

@@ -1,5 +1,6 @@
 'use client';
 
+import { CourseSetup } from './CourseSetup';
 import Link from 'next/link';
 import { type FormEvent, useCallback, useEffect, useMemo, useState } from 'react';
 import { shareableOrigin } from '../client/addresses';
@@ -143,6 +144,31 @@ function NeedsToken({ eventId, onToken }: { eventId: string; onToken: (token: st
         Watch the event
       </Link>
     </main>
+  );
+}
+
+/** A runner's bib, saved when the field is left or Enter is pressed, and only when it changed. */
+function BibField({ runner, onSave }: { runner: { name: string; bib?: string }; onSave: (bib: string | null) => Promise<void> }) {
+  const [value, setValue] = useState<string | null>(null);
+  const shown = value ?? runner.bib ?? '';
+  const save = () => {
+    if (value === null) return;
+    const bib = value.trim() || null;
+    setValue(null);
+    if (bib !== (runner.bib ?? null)) void onSave(bib);
+  };
+  return (
+    <input
+      className="bib-input"
+      aria-label={`Bib of ${runner.name}`}
+      value={shown}
+      maxLength={8}
+      onChange={(e) => setValue(e.target.value)}
+      onBlur={save}
+      onKeyDown={(e) => {
+        if (e.key === 'Enter') save();
+      }}
+    />
   );
 }
 
@@ -295,6 +321,8 @@ export function OrganiserView({ event: initial, config }: { event: EventInfo; co
           <AddressNote path={runnerPath} reachable={config.reachableUrls} gps />
         </section>
 
+        <CourseSetup event={event} runners={runners} call={(path, init) => call(path, token, init)} act={act} />
+
         <ShareLinks eventId={event.id} runners={runners} origin={origin} call={(path, init) => call(path, token, init)} />
 
         <section className="panel" aria-labelledby="code-heading">
@@ -376,6 +404,9 @@ export function OrganiserView({ event: initial, config }: { event: EventInfo; co
                     <th className="col-who" scope="col">
                       Runner
                     </th>
+                    <th className="col-bib" scope="col">
+                      Bib
+                    </th>
                     <th className="col-seen p3" scope="col">
                       Seen
                     </th>
@@ -408,6 +439,17 @@ export function OrganiserView({ event: initial, config }: { event: EventInfo; co
                           <span className="alt alt-p3">{ago(r.lastSeen, now)}</span>
                           <span className="alt alt-p2">{r.points} points</span>
                         </div>
+                      </td>
+                      <td className="col-bib">
+                        <BibField
+                          runner={r}
+                          onSave={(bib) =>
+                            act(
+                              () => call(`/api/events/${event.id}/runners/${r.id}/bib`, token, { method: 'PUT', body: JSON.stringify({ bib }) }),
+                              bib ? `${r.name} has bib ${bib}.` : `${r.name} has no bib now.`,
+                            )
+                          }
+                        />
                       </td>
                       <td className="small p3">{ago(r.lastSeen, now)}</td>
                       <td className="num p2">{r.points}</td>

@@ -1,5 +1,6 @@
 'use client';
 
+import { LinkActions } from './LinkActions';
 import dynamic from 'next/dynamic';
 import Link from 'next/link';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
@@ -80,12 +81,18 @@ function toFix(p: GeolocationPosition): Fix {
   };
 }
 
+/** What BibSchema accepts (lib/protocol.ts): checked here so the runner hears why at once. */
+const BIB_PATTERN = /^[A-Za-z0-9-]{1,8}$/;
+
 export function RunnerView({ event, config }: { event: EventInfo; config: ClientConfig }) {
   const sharingKey = `trackside:${event.id}:sharing`;
   const moodKey = `trackside:${event.id}:mood`;
   const removedKey = `trackside:${event.id}:removed`;
   const [name, setName] = useState('');
   const [color, setColor] = useState(DEFAULT_COLOR);
+  const [bib, setBib] = useState('');
+  const [origin, setOrigin] = useState('');
+  useEffect(() => setOrigin(window.location.origin), []);
   const [sharing, setSharing] = useState(false);
   const [session, setSession] = useState<RunnerSessionState | null>(null);
   const [gps, setGps] = useState<{ acc: number | null; lastFix: number | null }>({ acc: null, lastFix: null });
@@ -236,11 +243,16 @@ export function RunnerView({ event, config }: { event: EventInfo; config: Client
       setFormError('Type your name so spectators know who you are.');
       return;
     }
+    const cleanBib = bib.trim();
+    if (cleanBib && !BIB_PATTERN.test(cleanBib)) {
+      setFormError('A bib is up to 8 letters, digits or dashes, as printed on it (“1234”, “F12”); or leave it empty.');
+      return;
+    }
     setFormError(null);
     setDeleted(false);
     localStorage.setItem(PROFILE_KEY, JSON.stringify({ name: clean, color }));
     const s = openSession(clean, color);
-    s.setProfile(clean, color);
+    s.setProfile(clean, color, cleanBib || null);
     if (startWatching()) {
       setSharing(true);
       localStorage.setItem(sharingKey, '1');
@@ -381,6 +393,20 @@ export function RunnerView({ event, config }: { event: EventInfo; config: Client
               autoComplete="nickname"
             />
           </label>
+          {!session?.runnerId && (
+            <label className="field">
+              Bib number (optional)
+              <input
+                value={bib}
+                maxLength={8}
+                inputMode="text"
+                autoCapitalize="characters"
+                placeholder="As printed on your bib"
+                onChange={(e) => setBib(e.target.value)}
+                disabled={sharing}
+              />
+            </label>
+          )}
           <div className="colors" role="group" aria-label={`Your colour on the map: ${colorName}`}>
             {PICKABLE.map((c) => (
               <button
@@ -535,6 +561,15 @@ export function RunnerView({ event, config }: { event: EventInfo; config: Client
             </ul>
           )}
         </section>
+
+        {session?.runnerId && origin && (
+          <section className="panel" aria-labelledby="family-heading" data-testid="family-link">
+            <h2 id="family-heading">Send this to your family</h2>
+            <p className="small muted">It opens the map following you{event.race?.course ? ', with your position, splits and when you should reach the next checkpoint' : ''}.</p>
+            <input readOnly aria-label="Link that follows you" value={`${origin}/e/${event.id}?runner=${session.runnerId}`} onFocus={(e) => e.currentTarget.select()} />
+            <LinkActions url={`${origin}/e/${event.id}?runner=${session.runnerId}`} title={`Follow ${name.trim() || 'me'}: ${event.name}`} what="link" />
+          </section>
+        )}
 
         <TrackerApps eventId={event.id} runnerId={session?.runnerId ?? null} name={name} reachable={config.reachableUrls} />
 

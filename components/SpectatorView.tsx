@@ -16,7 +16,10 @@ import { ConnectionBadge } from './ConnectionBadge';
 import { ContrastToggle } from './ContrastToggle';
 import { HappinessPanel } from './HappinessPanel';
 import { JoinQr } from './JoinQr';
+import { RaceCard } from './RaceCard';
 import { RunnerList } from './RunnerList';
+import { UnitSwitch, useUnit } from './UnitSwitch';
+import { useCourse } from './useCourse';
 import { useNow } from './useNow';
 import { ViewCodeForm } from './ViewCodeForm';
 
@@ -145,7 +148,22 @@ export function SpectatorView({ event, config, share }: { event: EventInfo; conf
   const select = useCallback((id: string | null) => {
     setSelected(id);
     setCheer({ state: 'idle' });
+    // The address follows the choice, so that it can be shared: /e/<id>?runner=<runner id>.
+    const url = new URL(window.location.href);
+    if (id) url.searchParams.set('runner', id);
+    else url.searchParams.delete('runner');
+    window.history.replaceState(window.history.state, '', url);
   }, []);
+  // Opened as /e/<id>?runner=<runner id>: follow that runner once they are on the map.
+  const wanted = useRef<string | null | undefined>(undefined);
+  useEffect(() => {
+    if (wanted.current === undefined) wanted.current = new URLSearchParams(window.location.search).get('runner');
+    const id = wanted.current;
+    if (id && view.runners[id] && hasFix(view.runners[id])) {
+      wanted.current = null;
+      setSelected(id);
+    }
+  }, [view.runners]);
 
   const sendCheer = (text: string, from: string) => {
     if (!selected) return;
@@ -163,11 +181,13 @@ export function SpectatorView({ event, config, share }: { event: EventInfo; conf
     code.current = entered;
     socket.current?.send({ type: 'subscribe', event: event.id, code: entered });
   };
+  const [unit, setUnit] = useUnit(view.event?.race?.unit ?? event.race?.unit ?? 'km');
   const codeQuery = share
     ? `?share=${share}`
     : view.event?.protected && code.current
       ? `?code=${encodeURIComponent(code.current)}`
       : '';
+  const course = useCourse(event.id, (view.event ?? event).race?.course, codeQuery);
   if (gone) {
     return (
       <main className="not-found" data-testid="link-gone">
@@ -178,6 +198,7 @@ export function SpectatorView({ event, config, share }: { event: EventInfo; conf
   }
 
   const info = view.event ?? event;
+  const racing = !!info.race?.course;
   return (
     <div className="spectator">
       <header className="topbar">
@@ -193,6 +214,7 @@ export function SpectatorView({ event, config, share }: { event: EventInfo; conf
           ) : (
             <ConnectionBadge state={conn.state} retryInMs={conn.retryInMs} transport={conn.transport} />
           )}
+          {racing && <UnitSwitch unit={unit} onChange={setUnit} />}
           {info.status === 'live' && !share && <JoinQr path={`/e/${event.id}/run`} reachable={config.reachableUrls} eventName={info.name} />}
           <ContrastToggle />
         </div>
@@ -213,6 +235,8 @@ export function SpectatorView({ event, config, share }: { event: EventInfo; conf
           onSelect={select}
           tileUrl={config.tileUrl}
           tileAttribution={config.tileAttribution}
+          course={course}
+          unit={unit}
         />
         <aside className="sidebar">
           <RunnerList
@@ -224,7 +248,12 @@ export function SpectatorView({ event, config, share }: { event: EventInfo; conf
             alerted={alerted}
             avatarQuery={codeQuery}
             eventId={event.id}
+            unit={unit}
+            racing={racing}
           />
+          {racing && selectedRunner && (
+            <RaceCard runner={selectedRunner} eventId={event.id} unit={unit} query={codeQuery} now={now + view.clockOffset} />
+          )}
           <CheerForm runner={selectedRunner} status={cheer} finished={info.status === 'finished'} onSend={sendCheer} />
           <HappinessPanel samples={view.happiness} />
           <section className="panel downloads" aria-labelledby="downloads-heading">

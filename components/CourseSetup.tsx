@@ -1,0 +1,210 @@
+'use client';
+
+import { type FormEvent, useState } from 'react';
+import { type DistanceUnit, formatDistance, inUnit, UNIT_M } from '../lib/course/units';
+import type { Checkpoint } from '../lib/course/checkpoints';
+import type { EventInfo } from '../lib/protocol';
+
+type Call = (path: string, init?: RequestInit) => Promise<Response>;
+
+interface Draft {
+  name: string;
+  /** Distance as typed, in the event's unit. */
+  at: string;
+}
+
+const toLocalInput = (t: number | null) => {
+  if (t === null) return '';
+  const d = new Date(t);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+};
+
+/**
+ * The organiser's race set-up: the course (a GPX, KML or GeoJSON file, or a runner's recorded track),
+ * its checkpoints, the start time (or *Start now*) and the event's unit.
+ */
+export function CourseSetup({
+  event,
+  runners,
+  call,
+  act,
+}: {
+  event: EventInfo;
+  runners: Array<{ id: string; name: string; lastSeen: number | null }>;
+  call: Call;
+  /** Runs a change, then says `done` (or the error) and reads the event again. */
+  act: (what: () => Promise<unknown>, done: string) => Promise<void>;
+}) {
+  const race = event.race ?? { startsAt: null, unit: 'km' as DistanceUnit, course: null };
+  const unit = race.unit;
+  const course = race.course;
+  const [drafts, setDrafts] = useState<Draft[] | null>(null);
+  const [start, setStart] = useState<string | null>(null);
+  const [fromRunner, setFromRunner] = useState('');
+  const finished = event.status === 'finished';
+  const checkpoints: Draft[] =
+    drafts ?? (course?.checkpoints ?? []).map((cp) => ({ name: cp.name, at: String(Math.round(inUnit(cp.at, unit) * 100) / 100) }));
+
+  const upload = (file: File) =>
+    act(async () => {
+      const res = await call(`/api/events/${event.id}/course`, { method: 'PUT', body: await file.arrayBuffer(), headers: { 'content-type': 'application/octet-stream' } });
+      const body = (await res.json()) as { warnings?: string[] };
+      if (body.warnings?.length) window.alert(body.warnings.join('\n'));
+      setDrafts(null);
+    }, `The course from ${file.name} is set.`);
+
+  const saveCheckpoints = (e: FormEvent) => {
+    e.preventDefault();
+    const list: Checkpoint[] = checkpoints
+      .filter((d) => d.name.trim() || d.at.trim())
+      .map((d) => ({ name: d.name, at: Number(d.at.replace(',', '.')) * UNIT_M[unit] }));
+    void act(async () => {
+      await call(`/api/events/${event.id}/checkpoints`, { method: 'PUT', body: JSON.stringify({ checkpoints: list }) });
+      setDrafts(null);
+    }, 'The checkpoints are saved.');
+  };
+
+  const setRace = (body: Record<string, unknown>, done: string) =>
+    act(() => call(`/api/events/${event.id}/race`, { method: 'PUT', body: JSON.stringify(body) }), done);
+
+  return (
+    <section className="panel course-setup" aria-labelledby="course-heading" data-testid="course-setup">
+      <h2 id="course-heading">Course and start</h2>
+      {course ? (
+        <p data-testid="course-summary">
+          <strong>{course.name ?? 'Course'}</strong>: {formatDistance(course.length, unit)}, {course.checkpoints.length} checkpoint
+          {course.checkpoints.length === 1 ? '' : 's'}.{' '}
+          <a href={`/api/events/${event.id}/course?format=gpx`} download>
+            Download GPX
+          </a>
+        </p>
+      ) : (
+        <p className="muted">No course yet: runners are shown by where they are, not by race order.</p>
+      )}
+      {!finished && (
+        <div className="course-upload">
+          <label className="field">
+            <span>{course ? 'Replace the course' : 'Upload the course'} (GPX, KML or GeoJSON)</span>
+            <input
+              type="file"
+              accept=".gpx,.kml,.geojson,.json,application/gpx+xml,application/vnd.google-earth.kml+xml,application/geo+json"
+              onChange={(e) => {
+                const file = e.target.files?.[0];
+                if (file) void upload(file);
+                e.target.value = '';
+              }}
+            />
+          </label>
+          {runners.some((r) => r.lastSeen !== null) && (
+            <div className="inline-form">
+              <label className="field">
+                <span>Or use a runner&apos;s recorded track</span>
+                <select value={fromRunner} onChange={(e) => setFromRunner(e.target.value)}>
+                  <option value="">Choose a runner…</option>
+                  {runners
+                    .filter((r) => r.lastSeen !== null)
+                    .map((r) => (
+                      <option key={r.id} value={r.id}>
+                        {r.name}
+                      </option>
+                    ))}
+                </select>
+              </label>
+              <button
+                className="btn"
+                type="button"
+                disabled={!fromRunner}
+                onClick={() =>
+                  void act(
+                    () => call(`/api/events/${event.id}/course/from-track`, { method: 'POST', body: JSON.stringify({ runner: fromRunner }) }),
+                    'That track is now the course.',
+                  )
+                }
+              >
+                Use as course
+              </button>
+            </div>
+          )}
+        </div>
+      )}
+      {course && (
+        <form className="checkpoints" onSubmit={saveCheckpoints} aria-labelledby="checkpoints-heading">
+          <h3 id="checkpoints-heading">Checkpoints</h3>
+          {checkpoints.length === 0 && <p className="small muted">None yet: add the places spectators wait at (“Water 3”, “Half way”).</p>}
+          {checkpoints.map((d, i) => (
+            <div className="checkpoint-row" key={i}>
+              <label className="field">
+                <span>Name</span>
+                <input
+                  value={d.name}
+                  maxLength={40}
+                  disabled={finished}
+                  onChange={(e) => setDrafts(checkpoints.map((x, j) => (j === i ? { ...x, name: e.target.value } : x)))}
+                />
+              </label>
+              <label className="field">
+                <span>At ({unit})</span>
+                <input
+                  value={d.at}
+                  inputMode="decimal"
+                  disabled={finished}
+                  onChange={(e) => setDrafts(checkpoints.map((x, j) => (j === i ? { ...x, at: e.target.value } : x)))}
+                />
+              </label>
+              {!finished && (
+                <button className="btn small" type="button" aria-label={`Remove checkpoint ${d.name || i + 1}`} onClick={() => setDrafts(checkpoints.filter((_, j) => j !== i))}>
+                  Remove
+                </button>
+              )}
+            </div>
+          ))}
+          {!finished && (
+            <div className="row-actions">
+              <button className="btn" type="button" onClick={() => setDrafts([...checkpoints, { name: '', at: '' }])}>
+                Add a checkpoint
+              </button>
+              <button className="btn primary" type="submit" disabled={drafts === null}>
+                Save checkpoints
+              </button>
+            </div>
+          )}
+        </form>
+      )}
+      <div className="race-settings">
+        <h3>Start</h3>
+        <p className="small muted">
+          {race.startsAt === null
+            ? 'No start time: each runner is timed from when they cross the start line (or their first fix on the course).'
+            : `Started ${new Date(race.startsAt).toLocaleString()}: fixes before it are not the race.`}
+        </p>
+        {!finished && (
+          <div className="inline-form">
+            <label className="field">
+              <span>Start time</span>
+              <input type="datetime-local" value={start ?? toLocalInput(race.startsAt)} onChange={(e) => setStart(e.target.value)} />
+            </label>
+            <button
+              className="btn"
+              type="button"
+              disabled={!start}
+              onClick={() => void setRace({ startsAt: start ? new Date(start).getTime() : null }, 'The start time is set.').then(() => setStart(null))}
+            >
+              Set start time
+            </button>
+            <button className="btn primary" type="button" onClick={() => void setRace({ startNow: true }, 'The race has started.')}>
+              Start now
+            </button>
+          </div>
+        )}
+        <label className="field unit-field">
+          <span>Distances in</span>
+          <select value={unit} onChange={(e) => void setRace({ unit: e.target.value }, 'The unit is saved.')}>
+            <option value="km">kilometres (min/km)</option>
+            <option value="mi">miles (min/mi)</option>
+          </select>
+        </label>
+      </div>
+    </section>
+  );
+}
