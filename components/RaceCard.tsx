@@ -2,6 +2,7 @@
 
 import { useEffect, useState } from 'react';
 import type { RunnerView } from '../client/event-view';
+import { PassingToast } from './PassingToast';
 import { describeBasis, type Forecast, type Split } from '../lib/course/forecast';
 import { type DistanceUnit, formatDistance, formatDuration, formatGap, formatPace } from '../lib/course/units';
 
@@ -80,6 +81,7 @@ export function RaceCard({ runner, eventId, unit, query, now }: { runner: Runner
           <dd>{formatPace(race.avg, unit)}</dd>
         </div>
       </dl>
+      <PassingToast runner={runner} />
       {race.off && <p className="alert">Off the course for a while: a detour, or their phone is somewhere else.</p>}
       {detail && detail.forecast.ahead.length > 0 && (
         <div className="race-eta" data-testid="race-eta">

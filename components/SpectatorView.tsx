@@ -16,6 +16,7 @@ import { ConnectionBadge } from './ConnectionBadge';
 import { ContrastToggle } from './ContrastToggle';
 import { HappinessPanel } from './HappinessPanel';
 import { JoinQr } from './JoinQr';
+import { ElevationProfile } from './ElevationProfile';
 import { RaceCard } from './RaceCard';
 import { RunnerList } from './RunnerList';
 import { UnitSwitch, useUnit } from './UnitSwitch';
@@ -254,6 +255,7 @@ export function SpectatorView({ event, config, share }: { event: EventInfo; conf
           {racing && selectedRunner && (
             <RaceCard runner={selectedRunner} eventId={event.id} unit={unit} query={codeQuery} now={now + view.clockOffset} />
           )}
+          {course && course.elevations && <ElevationProfile course={course} runners={runners} colors={colors} followId={selected} unit={unit} />}
           <CheerForm runner={selectedRunner} status={cheer} finished={info.status === 'finished'} onSend={sendCheer} />
           <HappinessPanel samples={view.happiness} />
           <section className="panel downloads" aria-labelledby="downloads-heading">
