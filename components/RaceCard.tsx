@@ -48,7 +48,15 @@ export function RaceCard({ runner, eventId, unit, query, now }: { runner: Runner
   }, [eventId, runner.id, unit, query, !race, passed]);
   if (!race) return null;
   const elapsed = race.start === null ? null : race.finish ?? (now - race.start) / 1000;
-  const rows = detail ? [...detail.splits.filter((s) => s.kind !== 'finish'), ...detail.checkpoints].sort((a, b) => a.at - b.at) : [];
+  // Kilometres (or miles) and checkpoints in one table, each split since the row before it.
+  const rows = detail
+    ? [...detail.splits.filter((s) => s.kind !== 'finish'), ...detail.checkpoints]
+        .sort((a, b) => a.at - b.at)
+        .map((s, i, all) => {
+          const before = i > 0 ? all[i - 1]!.elapsed : 0;
+          return { ...s, split: s.elapsed !== null && before !== null ? s.elapsed - before : null };
+        })
+    : [];
   return (
     <section className="panel race-card" aria-labelledby="race-heading" data-testid="race-card">
       <h2 id="race-heading">

@@ -1,6 +1,6 @@
 'use client';
 
-import { memo, useMemo, useRef, useState } from 'react';
+import { memo, type ReactNode, useMemo, useRef, useState } from 'react';
 import type { RunnerView } from '../client/event-view';
 import { colorName } from '../client/colors';
 import { createRunnerSearch } from '../lib/course/search';
@@ -105,7 +105,7 @@ const RunnerRow = memo(function RunnerRow({
             </span>
           )}
           <span>{ago(r.lastSeen, now)}</span>
-          {race?.cp && <span className="alt-always">{race.cp.name}</span>}
+          {race?.cp && race.state !== 'finished' && <span>{race.cp.name}</span>}
           <span className="alt alt-p1">{distance}</span>
           {gap && <span className="alt alt-p2">{gap}</span>}
           {pace !== '—' && <span className="alt alt-p2">{pace}</span>}
@@ -195,6 +195,7 @@ export function RunnerList({
   avatarQuery = '',
   unit = 'km',
   racing = false,
+  tools = null,
 }: {
   runners: RunnerView[];
   colors: ReadonlyMap<string, string>;
@@ -209,6 +210,8 @@ export function RunnerList({
   unit?: DistanceUnit;
   /** The event has a course: race order, distance along the course, gaps. */
   racing?: boolean;
+  /** Controls beside the heading (the unit switch). */
+  tools?: ReactNode;
 }) {
   const now = useNow() + clockOffset;
   const [query, setQuery] = useState('');
@@ -233,10 +236,12 @@ export function RunnerList({
   const windowed = rows.length > WINDOW_FROM;
   const view = useWindowedRows(box, windowed ? rows.length : 0);
   const shown = windowed ? rows.slice(view.from, view.to) : rows;
-  const columns = racing ? 6 : 4;
   return (
     <section className="panel runner-list" aria-labelledby="runners-heading">
-      <h2 id="runners-heading">Runners ({runners.length})</h2>
+      <div className="panel-head">
+        <h2 id="runners-heading">Runners ({runners.length})</h2>
+        {tools}
+      </div>
       {runners.length >= SEARCH_FROM && (
         <input
           className="runner-search"
@@ -251,14 +256,15 @@ export function RunnerList({
         <p className="muted">No runners yet. Share the runner link to get started.</p>
       ) : (
         <div className={`runner-scroll${windowed ? ' windowed' : ''}`} ref={box} data-testid="runner-scroll">
-          <table className="runner-table" aria-rowcount={rows.length + 1}>
+          <table className={`runner-table${racing ? ' racing' : ''}`} aria-rowcount={rows.length + 1}>
             <caption className="visually-hidden">Runners: choose one to follow on the map and cheer</caption>
             <thead>
               <tr>
                 {racing && <SortHeader label="#" title="Position" sortKey="order" sort={sort} onSort={onSort} className="num col-pos" />}
                 <SortHeader label="Runner" sortKey="name" sort={sort} onSort={onSort} className="col-who" />
                 <SortHeader
-                  label={racing ? 'On course' : 'Dist.'}
+                  label="Dist."
+                  title={racing ? 'Distance along the course' : 'Distance covered'}
                   sortKey="distance"
                   sort={sort}
                   onSort={onSort}
@@ -276,7 +282,8 @@ export function RunnerList({
             <tbody>
               {windowed && view.before > 0 && (
                 <tr aria-hidden="true" className="spacer" style={{ height: view.before }}>
-                  <td colSpan={columns} />
+                  {/* One cell: a colspan over columns hidden at this width would add empty ones. */}
+                  <td />
                 </tr>
               )}
               {shown.map((r) => (
@@ -295,7 +302,7 @@ export function RunnerList({
               ))}
               {windowed && view.after > 0 && (
                 <tr aria-hidden="true" className="spacer" style={{ height: view.after }}>
-                  <td colSpan={columns} />
+                  <td />
                 </tr>
               )}
             </tbody>

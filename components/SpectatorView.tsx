@@ -215,7 +215,6 @@ export function SpectatorView({ event, config, share }: { event: EventInfo; conf
           ) : (
             <ConnectionBadge state={conn.state} retryInMs={conn.retryInMs} transport={conn.transport} />
           )}
-          {racing && <UnitSwitch unit={unit} onChange={setUnit} />}
           {info.status === 'live' && !share && <JoinQr path={`/e/${event.id}/run`} reachable={config.reachableUrls} eventName={info.name} />}
           <ContrastToggle />
         </div>
@@ -251,6 +250,7 @@ export function SpectatorView({ event, config, share }: { event: EventInfo; conf
             eventId={event.id}
             unit={unit}
             racing={racing}
+            tools={racing ? <UnitSwitch unit={unit} onChange={setUnit} /> : null}
           />
           {racing && selectedRunner && (
             <RaceCard runner={selectedRunner} eventId={event.id} unit={unit} query={codeQuery} now={now + view.clockOffset} />

@@ -5,7 +5,11 @@
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import { WebSocket } from 'ws';
+import { type Course, positionAt } from '../lib/course/course';
+import { parseCourseFile } from '../lib/course/course-file';
+import { offsetM } from '../lib/geo';
 import { startSimulation } from '../server/simulator';
+import { CENTRE, NAMES } from './seed';
 import { createEvent, expect, offline, test } from './fixtures';
 
 const PHONE = { width: 390, height: 844 };
@@ -107,5 +111,109 @@ test('spectator and runner views render at phone and desktop sizes, dark and out
     }
   } finally {
     sim.stop();
+  }
+});
+
+/** A 10 km loop around the park with two hills, as a GPX with heights. */
+function loopGpx(): string {
+  const pts: string[] = [];
+  const n = 400;
+  for (let i = 0; i <= n; i++) {
+    const a = (i / n) * 2 * Math.PI;
+    // An egg-shaped loop about 3.5 km by 2.4 km: 10 km round.
+    const north = 1750 * Math.sin(a) * (1 + 0.12 * Math.cos(a));
+    const east = 1200 * (1 - Math.cos(a));
+    const [lat, lon] = offsetM(CENTRE.latitude, CENTRE.longitude, north, east);
+    const ele = 20 + 18 * Math.sin(a * 2) ** 2 + 6 * Math.sin(a * 5);
+    pts.push(`<trkpt lat="${lat.toFixed(6)}" lon="${lon.toFixed(6)}"><ele>${ele.toFixed(1)}</ele></trkpt>`);
+  }
+  return `<?xml version="1.0"?><gpx version="1.1" creator="test" xmlns="http://www.topografix.com/GPX/1/1"><trk><name>Park loop 10k</name><trkseg>${pts.join('')}</trkseg></trk></gpx>`;
+}
+
+/** Joins with a bib and runs `metres` of the course at `speed`, fixes every 5 s ending now; `off` strays 120 m east at the end. */
+async function raceRunner(wsUrl: string, event: string, course: Course, name: string, bib: string, metres: number, speed: number, off = false): Promise<string> {
+  const ws = new WebSocket(wsUrl);
+  await new Promise((resolve, reject) => {
+    ws.once('open', resolve);
+    ws.once('error', reject);
+  });
+  const got: Array<{ type: string; runnerId?: string; seq?: number }> = [];
+  ws.on('message', (d) => got.push(JSON.parse(d.toString())));
+  const wait = (pick: (m: (typeof got)[number]) => boolean) => expect.poll(() => got.some(pick), { timeout: 20_000 }).toBe(true);
+  ws.send(JSON.stringify({ type: 'join', event, name, color: '#e6194b', bib }));
+  await wait((m) => m.type === 'joined');
+  const seconds = metres / speed;
+  const t0 = Date.now() - seconds * 1000;
+  let seq = 0;
+  // The last few minutes in detail, the rest as a sparse trail (what a phone that lost signal sends).
+  for (let s = 0; s <= seconds; s += s < seconds - 240 ? 60 : 5) {
+    const along = Math.min(course.length, speed * s);
+    let [lat, lon] = positionAt(course, along);
+    if (off && s > seconds - 60) [lat, lon] = offsetM(lat, lon, 0, 120);
+    ws.send(JSON.stringify({ type: 'pos', seq: ++seq, lat, lon, t: Math.round(t0 + s * 1000), acc: 6 }));
+  }
+  ws.send(JSON.stringify({ type: 'mood', value: (bib.length * 7 + Number(bib.slice(-1)) || 5) % 11 }));
+  const last = seq;
+  await wait((m) => m.type === 'ack' && m.seq === last);
+  const id = got.find((m) => m.type === 'joined')!.runnerId!;
+  ws.close();
+  return id;
+}
+
+test('race views: a course, 210 runners in race order, a followed runner, the organiser set-up', async ({ browser, baseURL, page }, testInfo) => {
+  test.setTimeout(240_000);
+  const created = await page.request.post('/api/events', { data: { name: 'Park loop 10k' } });
+  const { event, organiserToken } = (await created.json()) as { event: { id: string }; organiserToken: string };
+  const auth = { authorization: `Bearer ${organiserToken}` };
+  const put = await page.request.put(`/api/events/${event.id}/course`, { headers: auth, data: loopGpx() });
+  expect(put.ok()).toBe(true);
+  const course = parseCourseFile(loopGpx()).course;
+  const cps = await page.request.put(`/api/events/${event.id}/checkpoints`, {
+    headers: auth,
+    data: { checkpoints: [{ name: 'Water 1', at: 2500 }, { name: 'Half way', at: course.length / 2 }, { name: 'Boathouse water station and first aid', at: 7500 }] },
+  });
+  expect(cps.ok()).toBe(true);
+  const wsUrl = `${baseURL!.replace('http', 'ws')}/ws`;
+  const names = [NAMES.noSpaces, NAMES.cjk, NAMES.emoji, NAMES.spaced];
+  const ids: string[] = [];
+  for (let from = 0; from < 210; from += 30) {
+    ids.push(
+      ...(await Promise.all(
+        Array.from({ length: Math.min(30, 210 - from) }, (_, k) => {
+          const i = from + k;
+          const name = i < names.length ? names[i]! : `Runner ${i} ${['Ada', 'Bashir', 'Chen', 'Dara', 'Elif'][i % 5]}`;
+          // The first few have finished; the rest are spread over the course.
+          const metres = i < 6 ? course.length + 50 : Math.max(300, course.length * (1 - i / 230));
+          return raceRunner(wsUrl, event.id, course, name, i === 0 ? 'W-1234' : String(1000 + i), metres, 3 + (i % 7) * 0.25, i === 9);
+        }),
+      )),
+    );
+  }
+  const shoot = (p: Page, name: string) => p.screenshot({ path: target(name, testInfo.outputPath.bind(testInfo)) });
+  for (const shot of [SHOTS[0], SHOTS[1]]) {
+    const ctx = await browser.newContext({ baseURL, ...contextFor(shot) });
+    await offline(ctx, []);
+    const spectator = await ctx.newPage();
+    await spectator.goto(`/e/${event.id}?runner=${ids[40]}`);
+    await expect(spectator.getByTestId('race-card')).toBeVisible();
+    await expect(spectator.getByTestId('race-eta')).toBeVisible();
+    await expect(spectator.locator('tr.runner').first().getByTestId('position')).toHaveText('1');
+    await spectator.waitForTimeout(800);
+    await shoot(spectator, `race-spectator-${shot.size}`);
+    if (shot === SHOTS[0]) {
+      await spectator.getByTestId('race-card').scrollIntoViewIfNeeded();
+      await shoot(spectator, 'race-followed-phone');
+    }
+    await ctx.close();
+  }
+  for (const shot of [SHOTS[0], SHOTS[1]]) {
+    const ctx = await browser.newContext({ baseURL, ...contextFor(shot) });
+    await offline(ctx, []);
+    const organiser = await ctx.newPage();
+    await organiser.goto(`/e/${event.id}/organise#token=${organiserToken}`);
+    await expect(organiser.getByTestId('course-summary')).toContainText('Park loop 10k');
+    await organiser.getByTestId('course-setup').scrollIntoViewIfNeeded();
+    await shoot(organiser, `race-organiser-${shot.size}`);
+    await ctx.close();
   }
 });
