@@ -23,3 +23,33 @@ export async function loadFullTrack(
     after = page.next;
   }
 }
+
+/**
+ * Several runners' whole tracks, a few at a time, until `budget` points are held: the rest keep their
+ * display trails (a replay of a big, long race is drawn from those). Runners whose track could not be
+ * read are left out too.
+ */
+export async function loadTracks(
+  event: string,
+  runnerIds: readonly string[],
+  access: { code?: string; share?: string },
+  { budget = 600_000, concurrency = 6, signal }: { budget?: number; concurrency?: number; signal?: AbortSignal } = {},
+): Promise<Map<string, TrackPoint[]>> {
+  const out = new Map<string, TrackPoint[]>();
+  let held = 0;
+  let next = 0;
+  const worker = async () => {
+    while (next < runnerIds.length && held < budget) {
+      const id = runnerIds[next++]!;
+      try {
+        const track = await loadFullTrack(event, id, access, signal);
+        held += track.length;
+        out.set(id, track);
+      } catch {
+        if (signal?.aborted) return;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return out;
+}

@@ -1,7 +1,7 @@
 'use client';
 
 import L from 'leaflet';
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { type ReactNode, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { MapContainer, ScaleControl, TileLayer, useMap } from 'react-leaflet';
 import type { RunnerView } from '../client/event-view';
 import { type LabelCandidate, layoutLabels } from '../client/label-layout';
@@ -23,6 +23,8 @@ export interface LiveMapProps {
   /** The event's course, drawn under the runners; the map fits to it and stays around it. */
   course?: Course | null;
   unit?: DistanceUnit;
+  /** Drawn over the map (the replay timeline). */
+  overlay?: ReactNode;
 }
 
 const MAX_ZOOM = 18;
@@ -73,7 +75,7 @@ function RunnerLayers({
   onPeek,
   onUserMove,
   course,
-}: Omit<LiveMapProps, 'tileUrl' | 'tileAttribution'> & {
+}: Omit<LiveMapProps, 'tileUrl' | 'tileAttribution' | 'overlay'> & {
   autoFit: boolean;
   peekId: string | null;
   onPeek: (id: string | null) => void;
@@ -358,7 +360,8 @@ export default function LiveMap(props: LiveMapProps) {
           <p>Waiting for the first runner&apos;s position…</p>
         </div>
       )}
-      {(!autoFit || props.followId) && (
+      {props.overlay}
+      {(!autoFit || props.followId) && !props.overlay && (
         <div className="map-tools">
           <button
             className="btn"

@@ -5,7 +5,9 @@ import Link from 'next/link';
 import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'react';
 import { assignColors } from '../client/colors';
 import { emptyEventView, type LocalAction, reduceEventView, type RunnerView } from '../client/event-view';
-import { loadFullTrack } from '../client/track-pages';
+import { buildReplay, frameAt, type Replay } from '../client/replay';
+import { loadFullTrack, loadTracks } from '../client/track-pages';
+import type { Course } from '../lib/course/course';
 import { type ConnectionState, LiveSocket, type Transport } from '../client/live-socket';
 import { ErrorCode, type EventInfo, type ServerMessage } from '../lib/protocol';
 import { liveUrl } from '../client/ws-url';
@@ -18,6 +20,7 @@ import { HappinessPanel } from './HappinessPanel';
 import { JoinQr } from './JoinQr';
 import { ElevationProfile } from './ElevationProfile';
 import { RaceCard } from './RaceCard';
+import { ReplayBar, type ReplaySpeed } from './ReplayBar';
 import { RunnerList } from './RunnerList';
 import { UnitSwitch, useUnit } from './UnitSwitch';
 import { useCourse } from './useCourse';
@@ -135,9 +138,18 @@ export function SpectatorView({ event, config, share }: { event: EventInfo; conf
   }, [view.generation]);
 
   // A runner appears to spectators with their first fix (someone whose location is blocked never does).
-  const runners = useMemo(
+  const liveRunners = useMemo(
     () => view.order.flatMap((id) => (view.runners[id] && hasFix(view.runners[id]) ? [view.runners[id]] : [])),
     [view],
+  );
+  const [replay, setReplay] = useState<{ t: number; playing: boolean; speed: ReplaySpeed } | null>(null);
+  const [replayData, setReplayData] = useState<Replay | null>(null);
+  // Frames are worked out about eight times a second of wall time, whatever the speed.
+  const replayStep = replay ? replay.speed * 125 : 1;
+  const replayT = replay && replayData ? Math.min(replayData.to, Math.ceil(replay.t / replayStep) * replayStep) : null;
+  const runners = useMemo(
+    () => (replayData && replayT !== null ? frameAt(replayData, liveRunners, replayT) : liveRunners),
+    [replayData, replayT, liveRunners],
   );
   // Colours are assigned again only when someone joins or changes colour, so the map keeps its caches.
   const colorKey = runners.map((r) => `${r.id}${r.color}`).join();
@@ -166,6 +178,46 @@ export function SpectatorView({ event, config, share }: { event: EventInfo; conf
     }
   }, [view.runners]);
 
+  const replayCourse = useRef<Course | null>(null);
+  const [replayLoading, setReplayLoading] = useState(false);
+  // Markers move along the runners' stored tracks (display trails are thinned by shape, not by time).
+  const startReplay = useCallback(
+    async (at?: number) => {
+      setReplayLoading(true);
+      try {
+        const access = share ? { share } : code.current ? { code: code.current } : {};
+        const tracks = await loadTracks(event.id, liveRunners.map((r) => r.id), access);
+        const full = liveRunners.map((r) => (tracks.has(r.id) ? { ...r, track: tracks.get(r.id)! } : r));
+        const data = buildReplay(full, replayCourse.current, (view.event ?? event).race?.startsAt ?? null);
+        setReplayData(data);
+        setReplay({ t: Math.max(data.from, Math.min(data.to, at ?? data.from)), playing: at === undefined, speed: 60 });
+      } finally {
+        setReplayLoading(false);
+      }
+    },
+    [liveRunners, view.event, event, share],
+  );
+  const stopReplay = useCallback(() => {
+    setReplay(null);
+    setReplayData(null);
+    const url = new URL(window.location.href);
+    url.searchParams.delete('t');
+    window.history.replaceState(window.history.state, '', url);
+  }, []);
+  // The address keeps the moment, so it can be shared: ?t=<ms>.
+  const shownT = replayT === null ? null : Math.round(replayT / 1000) * 1000;
+  useEffect(() => {
+    if (shownT === null) return;
+    const timer = setTimeout(() => {
+      const url = new URL(window.location.href);
+      url.searchParams.set('t', String(shownT));
+      window.history.replaceState(window.history.state, '', url);
+    }, 400);
+    return () => clearTimeout(timer);
+  }, [shownT]);
+  // Opened with ?t=: replay from that moment once the picture (and the course, if any) is in.
+  const wantedT = useRef<number | null | undefined>(undefined);
+
   const sendCheer = (text: string, from: string) => {
     if (!selected) return;
     const sent = socket.current?.send({
@@ -189,6 +241,19 @@ export function SpectatorView({ event, config, share }: { event: EventInfo; conf
       ? `?code=${encodeURIComponent(code.current)}`
       : '';
   const course = useCourse(event.id, (view.event ?? event).race?.course, codeQuery);
+  replayCourse.current = course;
+  useEffect(() => {
+    if (wantedT.current === undefined) {
+      const t = Number(new URLSearchParams(window.location.search).get('t'));
+      wantedT.current = Number.isFinite(t) && t > 0 ? t : null;
+    }
+    const courseReady = !(view.event ?? event).race?.course || course !== null;
+    if (wantedT.current !== null && view.generation > 0 && liveRunners.length > 0 && courseReady) {
+      const t = wantedT.current;
+      wantedT.current = null;
+      void startReplay(t);
+    }
+  }, [view.generation, liveRunners.length, course, view.event, event, startReplay]);
   if (gone) {
     return (
       <main className="not-found" data-testid="link-gone">
@@ -224,7 +289,12 @@ export function SpectatorView({ event, config, share }: { event: EventInfo; conf
       <main className={`spectator-main${info.status === 'finished' ? ' has-banner' : ''}`}>
         {info.status === 'finished' && (
           <p className="finished-banner" role="status">
-            This event has finished. The map shows where everyone went.
+            This event has finished. The map shows where everyone went.{' '}
+            {!replay && liveRunners.length > 0 && (
+              <button type="button" className="btn small" disabled={replayLoading} onClick={() => void startReplay()}>
+                {replayLoading ? 'Loading the replay…' : 'Replay the race'}
+              </button>
+            )}
           </p>
         )}
         <LiveMap
@@ -237,6 +307,21 @@ export function SpectatorView({ event, config, share }: { event: EventInfo; conf
           tileAttribution={config.tileAttribution}
           course={course}
           unit={unit}
+          overlay={
+            replay && replayData ? (
+              <ReplayBar
+                from={replayData.from}
+                to={replayData.to}
+                t={replay.t}
+                playing={replay.playing}
+                speed={replay.speed}
+                onTime={(t) => setReplay((r) => (r ? { ...r, t } : r))}
+                onPlaying={(playing) => setReplay((r) => (r ? { ...r, playing } : r))}
+                onSpeed={(speed) => setReplay((r) => (r ? { ...r, speed } : r))}
+                onClose={stopReplay}
+              />
+            ) : null
+          }
         />
         <aside className="sidebar">
           <RunnerList
@@ -252,7 +337,12 @@ export function SpectatorView({ event, config, share }: { event: EventInfo; conf
             racing={racing}
             tools={racing ? <UnitSwitch unit={unit} onChange={setUnit} /> : null}
           />
-          {racing && selectedRunner && (
+          {info.status === 'live' && !replay && liveRunners.length > 0 && (
+            <button type="button" className="btn small replay-start" disabled={replayLoading} onClick={() => void startReplay()}>
+              {replayLoading ? 'Loading the replay…' : 'Replay so far'}
+            </button>
+          )}
+          {racing && selectedRunner && !replay && (
             <RaceCard runner={selectedRunner} eventId={event.id} unit={unit} query={codeQuery} now={now + view.clockOffset} />
           )}
           {course && course.elevations && <ElevationProfile course={course} runners={runners} colors={colors} followId={selected} unit={unit} />}

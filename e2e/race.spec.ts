@@ -35,7 +35,8 @@ interface Racer {
  * Joins over the protocol with a bib and runs at `speed` m/s for `seconds` (fixes every 5 s), the last fix
  * `endAgoS` seconds ago.
  */
-async function runner(baseURL: string, event: string, name: string, bib: string, speed: number, seconds: number, endAgoS = 0): Promise<Racer> {
+async function runner(baseURL: string, event: string, name: string, bib: string, speed: number | ((s: number) => number), seconds: number, endAgoS = 0): Promise<Racer> {
+  const metres = typeof speed === 'number' ? (s: number) => speed * s : speed;
   const ws = new WebSocket(`${baseURL.replace('http', 'ws')}/ws`);
   await new Promise((resolve, reject) => {
     ws.once('open', resolve);
@@ -54,7 +55,7 @@ async function runner(baseURL: string, event: string, name: string, bib: string,
   let s = 0;
   const run = async (to: number) => {
     for (; s <= to; s += 5) {
-      const [lat, lon] = along(Math.min(5000, speed * s));
+      const [lat, lon] = along(Math.min(5000, metres(s)));
       ws.send(JSON.stringify({ type: 'pos', seq: ++seq, lat, lon, t: t0 + s * 1000, acc: 5 }));
     }
     const last = seq;
@@ -182,4 +183,57 @@ test('a GPX course, checkpoints, race order with gaps, a followed runner’s spl
   await expect(page.getByText('Walt Walker has bib W1.')).toBeVisible();
   await expect(spectator.locator('tr.runner', { hasText: 'Walt Walker' }).getByTestId('bib')).toHaveText('bib W1');
   expect(blocked.length).toBeGreaterThan(0);
+});
+
+test('a finished race replays: play, pause, scrub, the order at that moment, and the moment in the address', async ({ page, baseURL }) => {
+  test.setTimeout(60_000);
+  const created = await page.request.post('/api/events', { data: { name: 'Replay 5k' } });
+  const { event, organiserToken } = (await created.json()) as { event: { id: string }; organiserToken: string };
+  const auth = { authorization: `Bearer ${organiserToken}` };
+  expect((await page.request.put(`/api/events/${event.id}/course`, { headers: auth, data: courseGpx() })).ok()).toBe(true);
+  // Bea goes out fast and fades; Ann starts slowly and passes her at about 1.5 km.
+  const ann = await runner(baseURL!, event.id, 'Ann Patient', '1', (s) => (s < 500 ? 2 * s : 1000 + 4 * (s - 500)), 1200);
+  const bea = await runner(baseURL!, event.id, 'Bea Bolt', '2', (s) => 3 * s, 1200);
+  ann.close();
+  bea.close();
+  expect((await page.request.post(`/api/events/${event.id}/finish`, { headers: auth })).ok()).toBe(true);
+
+  await page.goto(`/e/${event.id}`);
+  await expect.poll(() => rowOrder(page)).toEqual(['Ann Patient', 'Bea Bolt']);
+  await page.getByRole('button', { name: 'Replay the race' }).click();
+  const bar = page.getByTestId('replay-bar');
+  await expect(bar).toBeVisible();
+  await bar.getByRole('button', { name: 'Pause' }).click();
+  await bar.getByLabel('Speed').selectOption('300');
+
+  // Early on Bea leads, and Ann's trail is short.
+  const slider = bar.getByLabel('Replay time');
+  const [from, to] = await slider.evaluate((el: HTMLInputElement) => [Number(el.min), Number(el.max)]);
+  await slider.fill(String(from + 300_000));
+  await expect.poll(() => rowOrder(page)).toEqual(['Bea Bolt', 'Ann Patient']);
+  const annTrail = page.locator(`path.trail[data-runner="${ann.runnerId}"]`);
+  const early = Number(await annTrail.getAttribute('data-points'));
+  expect(early).toBeGreaterThan(50);
+  expect(early).toBeLessThan(70);
+  await expect(page).toHaveURL(new RegExp(`[?&]t=${from + 300_000}`));
+
+  // Later Ann is ahead; her trail has grown.
+  await slider.fill(String(to - 60_000));
+  await expect.poll(() => rowOrder(page)).toEqual(['Ann Patient', 'Bea Bolt']);
+  await expect.poll(async () => Number(await annTrail.getAttribute('data-points'))).toBeGreaterThan(early + 100);
+
+  // Playing moves the time on.
+  const before = await bar.getByTestId('replay-time').textContent();
+  await slider.fill(String(from));
+  await bar.getByRole('button', { name: 'Play' }).click();
+  await expect.poll(() => bar.getByTestId('replay-time').textContent()).not.toBe(before);
+
+  // The address opens the replay at that moment.
+  const shared = await page.context().newPage();
+  await shared.goto(`/e/${event.id}?t=${from + 300_000}`);
+  await expect(shared.getByTestId('replay-bar')).toBeVisible();
+  await expect.poll(() => rowOrder(shared)).toEqual(['Bea Bolt', 'Ann Patient']);
+  await shared.getByTestId('replay-bar').getByRole('button', { name: 'Live' }).click();
+  await expect(shared.getByTestId('replay-bar')).toBeHidden();
+  await expect.poll(() => rowOrder(shared)).toEqual(['Ann Patient', 'Bea Bolt']);
 });

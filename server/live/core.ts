@@ -8,7 +8,7 @@
  * `query` go there when it is elsewhere, its writes are fenced by the owner's lease, and what it sends to
  * anyone but the sender (updates, news, session changes) also goes to the other instances.
  */
-import { ErrorCode, type ServerMessage } from '../../lib/protocol';
+import { DEFAULT_RACE, ErrorCode, type ServerMessage } from '../../lib/protocol';
 import type { Backplane, IndexChange, LiveSide, News, RunReply, RunRequest } from '../backplane/backplane';
 import { LocalBackplane } from '../backplane/local';
 import { cryptoCredentials } from '../credentials';
@@ -350,7 +350,7 @@ export class Live implements LiveSide {
 
   private async writeNewEvent(eventId: string, name: string, organiserHash: string, epoch: number): Promise<Outcome<EventRecord>> {
     const record: EventRecord = {
-      info: { id: eventId, name, createdAt: this.now(), status: 'live', protected: false },
+      info: { id: eventId, name, createdAt: this.now(), status: 'live', protected: false, race: DEFAULT_RACE },
       organiserHash,
       viewCodeHash: null,
       quotas: {},

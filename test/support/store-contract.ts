@@ -4,14 +4,14 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { Alert } from '../../lib/protocol';
+import { type Alert, DEFAULT_RACE } from '../../lib/protocol';
 import type { EventRecord, RunnerRecord, Store, StoredPosition, WriteOp } from '../../server/storage/store';
 
 const T0 = 1_700_000_000_000;
 
 function eventRecord(id: string, overrides: Partial<EventRecord['info']> = {}): EventRecord {
   return {
-    info: { id, name: `Event ${id}`, createdAt: T0, status: 'live', protected: false, ...overrides },
+    info: { id, name: `Event ${id}`, createdAt: T0, status: 'live', protected: false, race: DEFAULT_RACE, ...overrides },
     organiserHash: 'org-hash',
     viewCodeHash: null,
     quotas: {},

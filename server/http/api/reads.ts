@@ -45,7 +45,7 @@ async function runnerFor(r: ApiRequest) {
   const valid = RunnerIdSchema.safeParse(runnerId).success;
   const room = valid ? await ask(r, { ask: 'runner', runnerId }) : null;
   const summary = room?.summary ?? null;
-  const seen = summary && (access.viewer.via === 'organiser' || summary.lastSeen !== null) && (!access.viewer.only || access.viewer.only.has(runnerId));
+  const seen = summary && (access.viewer.via === 'organiser' || summary.latest !== null) && (!access.viewer.only || access.viewer.only.has(runnerId));
   if (!summary || !seen) throw new HttpError(404, 'no_such_runner', 'That runner is not in this event.');
   return { ...access, room: { id: access.event, info: room!.info, epoch: room!.epoch }, summary };
 }
