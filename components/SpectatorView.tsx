@@ -144,9 +144,10 @@ export function SpectatorView({ event, config, share }: { event: EventInfo; conf
   );
   const [replay, setReplay] = useState<{ t: number; playing: boolean; speed: ReplaySpeed } | null>(null);
   const [replayData, setReplayData] = useState<Replay | null>(null);
-  // Frames are worked out about eight times a second of wall time, whatever the speed.
+  // While playing, frames are worked out about eight times a second of wall time, whatever the speed.
   const replayStep = replay ? replay.speed * 125 : 1;
-  const replayT = replay && replayData ? Math.min(replayData.to, Math.ceil(replay.t / replayStep) * replayStep) : null;
+  const replayT =
+    replay && replayData ? Math.min(replayData.to, replay.playing ? Math.ceil(replay.t / replayStep) * replayStep : replay.t) : null;
   const runners = useMemo(
     () => (replayData && replayT !== null ? frameAt(replayData, liveRunners, replayT) : liveRunners),
     [replayData, replayT, liveRunners],
@@ -205,7 +206,7 @@ export function SpectatorView({ event, config, share }: { event: EventInfo; conf
     window.history.replaceState(window.history.state, '', url);
   }, []);
   // The address keeps the moment, so it can be shared: ?t=<ms>.
-  const shownT = replayT === null ? null : Math.round(replayT / 1000) * 1000;
+  const shownT = replay ? Math.round(replay.t / 1000) * 1000 : null;
   useEffect(() => {
     if (shownT === null) return;
     const timer = setTimeout(() => {
@@ -327,7 +328,8 @@ export function SpectatorView({ event, config, share }: { event: EventInfo; conf
           <RunnerList
             runners={runners}
             colors={colors}
-            clockOffset={view.clockOffset}
+            // In a replay, "seen 20 s ago" is as of the moment shown.
+            clockOffset={replayT !== null ? replayT - Date.now() : view.clockOffset}
             selected={selected}
             onSelect={select}
             alerted={alerted}

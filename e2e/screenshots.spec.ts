@@ -216,4 +216,22 @@ test('race views: a course, 210 runners in race order, a followed runner, the or
     await shoot(organiser, `race-organiser-${shot.size}`);
     await ctx.close();
   }
+  // The finished race, replayed to a moment half way through.
+  expect((await page.request.post(`/api/events/${event.id}/finish`, { headers: auth })).ok()).toBe(true);
+  for (const shot of [SHOTS[0], SHOTS[1]]) {
+    const ctx = await browser.newContext({ baseURL, ...contextFor(shot) });
+    await offline(ctx, []);
+    const spectator = await ctx.newPage();
+    await spectator.goto(`/e/${event.id}`);
+    await spectator.getByRole('button', { name: 'Replay the race' }).click();
+    const bar = spectator.getByTestId('replay-bar');
+    await bar.getByRole('button', { name: 'Pause' }).click();
+    const slider = bar.getByLabel('Replay time');
+    const [from, to] = await slider.evaluate((el: HTMLInputElement) => [Number(el.min), Number(el.max)]);
+    await slider.fill(String(Math.round(from + (to - from) * 0.6)));
+    await expect(spectator.locator('tr.runner').first().getByTestId('position')).toHaveText('1');
+    await spectator.waitForTimeout(800);
+    await shoot(spectator, `race-replay-${shot.size}`);
+    await ctx.close();
+  }
 });
