@@ -6,23 +6,13 @@
  */
 import type { Page } from '@playwright/test';
 import { WebSocket } from 'ws';
-import { offsetM } from '../lib/geo';
+import { alongOutAndBack, outAndBackGpx } from '../test/support/out-and-back';
 import { expect, test } from './fixtures';
 
 const START = [40.7712, -73.9741] as const;
 
-function courseGpx(): string {
-  const pts: string[] = [];
-  const add = (m: number, east: number) => {
-    const [lat, lon] = offsetM(START[0], START[1], m, east);
-    pts.push(`<trkpt lat="${lat.toFixed(7)}" lon="${lon.toFixed(7)}"><ele>${(20 + m / 50).toFixed(1)}</ele></trkpt>`);
-  };
-  for (let m = 0; m <= 2500; m += 25) add(m, 0);
-  for (let m = 2475; m >= 0; m -= 25) add(m, 1);
-  return `<?xml version="1.0"?><gpx version="1.1" creator="test" xmlns="http://www.topografix.com/GPX/1/1"><trk><name>Reservoir out and back</name><trkseg>${pts.join('')}</trkseg></trk></gpx>`;
-}
-
-const along = (m: number) => (m <= 2500 ? offsetM(START[0], START[1], m, 0) : offsetM(START[0], START[1], 5000 - m, 0));
+const courseGpx = () => outAndBackGpx(START, 'Reservoir out and back');
+const along = (m: number) => alongOutAndBack(START, m);
 
 interface Racer {
   runnerId: string;

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { offsetM } from '../lib/geo';
+import { alongOutAndBack, outAndBackGpx } from './support/out-and-back';
 import type { RaceInfo } from '../lib/protocol';
 import { schemaErrors } from './gpx-schema';
 import { makeEvent, startTestServer, TestClient } from './helpers';
@@ -16,19 +16,8 @@ import { makeEvent, startTestServer, TestClient } from './helpers';
 const auth = (token: string) => ({ authorization: `Bearer ${token}` });
 const START = [51.5, -0.12] as const;
 
-/** A GPX of a 2.5 km out-and-back due north (5 km in all), with elevations. */
-function outAndBackGpx(): string {
-  const pts: string[] = [];
-  const add = (m: number, east: number) => {
-    const [lat, lon] = offsetM(START[0], START[1], m, east);
-    pts.push(`<trkpt lat="${lat.toFixed(7)}" lon="${lon.toFixed(7)}"><ele>${(10 + m / 100).toFixed(1)}</ele></trkpt>`);
-  };
-  for (let m = 0; m <= 2500; m += 25) add(m, 0);
-  for (let m = 2475; m >= 0; m -= 25) add(m, 1);
-  return `<?xml version="1.0"?><gpx version="1.1" creator="test" xmlns="http://www.topografix.com/GPX/1/1"><trk><name>Park out and back</name><trkseg>${pts.join('')}</trkseg></trk></gpx>`;
-}
-
-const along = (m: number) => (m <= 2500 ? offsetM(START[0], START[1], m, 0) : offsetM(START[0], START[1], 5000 - m, 0));
+const courseFile = () => outAndBackGpx(START, 'Park out and back');
+const along = (m: number) => alongOutAndBack(START, m);
 
 async function put(url: string, token: string, body: string, path: string): Promise<{ status: number; body: Record<string, unknown> }> {
   const res = await fetch(`${url}${path}`, { method: 'PUT', headers: auth(token), body });
@@ -64,11 +53,11 @@ describe('the race over HTTP', () => {
       assert.match((empty.body.error as { message: string }).message, /empty|nothing/i);
       const junk = await put(srv.url, token, '<gpx><trk><trkseg><trkpt lat="99" lon="0"/></trkseg></trk></gpx>', `${base}/course`);
       assert.equal(junk.status, 400);
-      const wrong = await put(srv.url, 'x'.repeat(32), outAndBackGpx(), `${base}/course`);
+      const wrong = await put(srv.url, 'x'.repeat(32), courseFile(), `${base}/course`);
       assert.equal(wrong.status, 403);
       assert.equal((await fetch(`${srv.url}${base}/course`)).status, 404, 'still no course');
 
-      const set = await put(srv.url, token, outAndBackGpx(), `${base}/course`);
+      const set = await put(srv.url, token, courseFile(), `${base}/course`);
       assert.equal(set.status, 200, JSON.stringify(set.body));
       const race = set.body.race as RaceInfo;
       assert.ok(race.course && Math.abs(race.course.length - 5000) < 10, `length ${race.course?.length}`);
@@ -173,7 +162,7 @@ describe('the race over HTTP', () => {
   test('after a restart the course and every runner\'s race are as they were', async () => {
     const srv = await startTestServer();
     const { event, organiserToken: token } = await makeEvent(srv, 'Restart run');
-    assert.equal((await put(srv.url, token, outAndBackGpx(), `/api/events/${event.id}/course`)).status, 200);
+    assert.equal((await put(srv.url, token, courseFile(), `/api/events/${event.id}/course`)).status, 200);
     const a = await runner(srv.wsUrl, event.id, 'Ada', '3', 4, 400);
     a.client.close();
     // The race view comes with the next working-out of the order (about a second).
