@@ -1,5 +1,5 @@
 import Link from 'next/link';
-import { ContrastToggle } from '../components/ContrastToggle';
+import { BrandHeader } from '../components/BrandHeader';
 import { CreateEventForm } from '../components/CreateEventForm';
 import { pageData } from '../lib/page-data';
 
@@ -9,14 +9,7 @@ export default function Home() {
   const events = pageData().listEvents();
   return (
     <>
-      <header className="topbar">
-        <Link href="/" className="brand">
-          Track<span>side</span>
-        </Link>
-        <div className="links">
-          <ContrastToggle />
-        </div>
-      </header>
+      <BrandHeader />
       <main className="landing">
         <section className="hero">
           <h1>Live tracking for your run</h1>

@@ -12,6 +12,11 @@ export interface RunnerView extends RunnerInfo {
   track: TrackPoint[];
   /** Metres covered, as the server counts it. */
   distance: number;
+  /**
+   * Fixes stored: as the snapshot counted them, plus the points updates brought since (two fixes of the same
+   * millisecond come as one point, so this may fall short by those).
+   */
+  points: number;
   /** Whether `track` is the runner's full stored track (loaded page by page) rather than a display trail. */
   detailed?: boolean;
 }
@@ -76,7 +81,7 @@ export function reduceEventView(state: EventView, msg: ServerMessage | LocalActi
   switch (msg.type) {
     case 'snapshot': {
       const runners: Record<string, RunnerView> = {};
-      for (const { trail, last, points: _points, ...info } of msg.runners) {
+      for (const { trail, last, ...info } of msg.runners) {
         const track = decodeTrail(trail);
         // The trail keeps whole seconds; the latest fix comes exact.
         if (last) {
@@ -109,19 +114,25 @@ export function reduceEventView(state: EventView, msg: ServerMessage | LocalActi
         const prev = runners[info.id];
         if (!prev) order.push(info.id);
         // An info is whole: a bib or race it leaves out is gone.
-        runners[info.id] = { ...(prev ?? { track: [], distance: 0 }), bib: undefined, race: undefined, ...info };
+        runners[info.id] = { ...(prev ?? { track: [], distance: 0, points: 0 }), bib: undefined, race: undefined, ...info };
       }
       const cap = trailCap(order.length);
       for (const [id, points] of Object.entries(msg.points)) {
         const prev = runners[id];
         if (!prev || points.length === 0) continue;
         let track = prev.track.slice();
-        let added = false;
-        for (const p of points) added = insertPoint(track, p) || added;
+        let added = 0;
+        for (const p of points) if (insertPoint(track, p)) added++;
         if (!added) continue;
         if (!prev.detailed && track.length > cap) track = simplifyTrack(track, cap / 2);
         const end = track[track.length - 1]!;
-        runners[id] = { ...prev, track, lastSeen: Math.max(prev.lastSeen ?? 0, end[2]), distance: msg.distance[id] ?? prev.distance };
+        runners[id] = {
+          ...prev,
+          track,
+          lastSeen: Math.max(prev.lastSeen ?? 0, end[2]),
+          distance: msg.distance[id] ?? prev.distance,
+          points: prev.points + added,
+        };
       }
       for (const id of msg.removed ?? []) delete runners[id];
       const kept = msg.removed?.length ? order.filter((id) => runners[id]) : order;

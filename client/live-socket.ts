@@ -1,22 +1,11 @@
 /** A WebSocket that reconnects by itself and speaks the Trackside protocol. Works in browsers and Node. */
 import { backoffMs } from './backoff';
 import type { ClientMessage, ServerMessage } from '../lib/protocol';
+import type { ConnectionState, SocketFactory, SocketLike, Transport } from './socket-like';
 import { SseSocket } from './sse-socket';
 
-export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed';
-export type Transport = 'websocket' | 'sse';
-
-/** The subset of the WebSocket API used here; the browser's and the `ws` package's both fit. */
-export interface SocketLike {
-  readonly readyState: number;
-  onopen: ((ev: unknown) => void) | null;
-  onclose: ((ev: { code: number; reason: string }) => void) | null;
-  onerror: ((ev: unknown) => void) | null;
-  onmessage: ((ev: { data: unknown }) => void) | null;
-  send(data: string): void;
-  close(code?: number, reason?: string): void;
-}
-export type SocketFactory = (url: string) => SocketLike;
+/** Callers that build sockets themselves (the simulator, tests) take the types from here too. */
+export type { ConnectionState, SocketFactory, SocketLike, Transport } from './socket-like';
 
 export interface LiveSocketOptions {
   url: string;

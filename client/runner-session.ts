@@ -1,10 +1,14 @@
 /**
- * A runner's side of the protocol: identity, outbox and live socket together. The runner page and the
- * simulator both use it, so the simulator exercises exactly what phones do.
+ * A runner's side: identity, outbox and live socket together, and the runner's own HTTP calls (deleting
+ * their track, the device key for tracking apps). The runner page and the simulator both use it, so the
+ * simulator exercises exactly what phones do. Views read it as a Store.
  */
-import { type ConnectionState, LiveSocket, type SocketFactory, type Transport } from './live-socket';
+import { type AppRefusal, type Cheer, ErrorCode, type ServerMessage } from '../lib/protocol';
+import { ApiError, call } from './api';
+import { LiveSocket } from './live-socket';
 import { type Fix, type KeyValueStorage, Outbox } from './outbox';
-import { type Cheer, ErrorCode, type ServerMessage } from '../lib/protocol';
+import type { ConnectionState, SocketFactory, Transport } from './socket-like';
+import { Listeners, type Store } from './store';
 
 export interface RunnerIdentity {
   runnerId: string;
@@ -49,6 +53,8 @@ export interface RunnerSessionOptions {
 }
 
 const identityKey = (event: string) => `trackside:${event}:runner`;
+/** The device key stays in this browser (which holds the runner token already), so its settings can be shown again. */
+const deviceKeyKey = (event: string) => `trackside:${event}:device-key`;
 
 /** Unsent fixes go out at most this many a second, inside the server's message budget. */
 const RESEND_PER_SECOND = 80;
@@ -63,8 +69,9 @@ export function loadIdentity(storage: KeyValueStorage, event: string): RunnerIde
   }
 }
 
-export class RunnerSession {
+export class RunnerSession implements Store<RunnerSessionState> {
   private readonly socket: LiveSocket;
+  private readonly listeners = new Listeners();
   private readonly outbox: Outbox;
   private identity: RunnerIdentity | null;
   private mood: number | null = null;
@@ -120,6 +127,9 @@ export class RunnerSession {
   get snapshot(): RunnerSessionState {
     return this.state;
   }
+
+  readonly subscribe = (listener: () => void): (() => void) => this.listeners.add(listener);
+  readonly getSnapshot = (): RunnerSessionState => this.state;
 
   record(fix: Fix): void {
     const msg = this.outbox.add(fix);
@@ -258,6 +268,60 @@ export class RunnerSession {
     }
   }
 
+  // ---------- the runner's own HTTP calls ----------
+
+  /**
+   * Delete this runner and their whole track from the event, then forget them on this device. A token the
+   * server no longer knows means there is nothing left to delete.
+   */
+  async deleteTrack(): Promise<void> {
+    const identity = this.requireIdentity();
+    try {
+      await call('removeRunner', { id: this.opts.event, runner: identity.runnerId }, { token: identity.token });
+    } catch (err) {
+      if (!(err instanceof ApiError) || err.status !== 403) throw err;
+    }
+    this.forget();
+    this.close();
+  }
+
+  /** The device key this browser holds for the runner, if any. */
+  deviceKey(): string | null {
+    const identity = this.identity;
+    if (!identity) return null;
+    try {
+      const saved = JSON.parse(this.opts.storage.getItem(deviceKeyKey(this.opts.event)) ?? 'null') as { runnerId?: string; key?: string } | null;
+      return saved?.runnerId === identity.runnerId && typeof saved.key === 'string' ? saved.key : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /** A new device key (the old one stops working), kept in this browser. */
+  async issueDeviceKey(): Promise<string> {
+    const identity = this.requireIdentity();
+    const { key } = await call('issueDeviceKey', { id: this.opts.event, runner: identity.runnerId }, { token: identity.token });
+    this.opts.storage.setItem(deviceKeyKey(this.opts.event), JSON.stringify({ runnerId: identity.runnerId, key }));
+    return key;
+  }
+
+  async revokeDeviceKey(): Promise<void> {
+    const identity = this.requireIdentity();
+    await call('revokeDeviceKey', { id: this.opts.event, runner: identity.runnerId }, { token: identity.token });
+    this.opts.storage.removeItem(deviceKeyKey(this.opts.event));
+  }
+
+  /** Fixes from tracking apps the server could not keep, per reason (apps are told "taken" all the same). */
+  async refusedAppFixes(): Promise<Partial<Record<AppRefusal, number>>> {
+    const identity = this.requireIdentity();
+    return (await call('deviceKey', { id: this.opts.event, runner: identity.runnerId }, { token: identity.token })).refused;
+  }
+
+  private requireIdentity(): RunnerIdentity {
+    if (!this.identity) throw new ApiError(0, 'not_joined', 'Join the event on this page first.');
+    return this.identity;
+  }
+
   /** Drop this device's identity and unsent fixes for the event. */
   forget(): void {
     this.identity = null;
@@ -275,5 +339,6 @@ export class RunnerSession {
   private update(patch: Partial<RunnerSessionState>): void {
     this.state = { ...this.state, ...patch };
     this.opts.onChange?.(this.state);
+    this.listeners.notify();
   }
 }

@@ -1,5 +1,5 @@
 /** What the runner's page says about sharing, decided in one place from everything that bears on it. */
-import type { ConnectionState } from './live-socket';
+import type { ConnectionState } from './socket-like';
 
 export type GpsState = 'ok' | 'waiting' | 'blocked' | 'unavailable' | 'insecure' | 'unsupported';
 

@@ -2,7 +2,8 @@
  * A SocketLike over Server-Sent Events (down) and HTTP posts (up), for networks that block WebSocket.
  * Messages are posted one after another, so the server sees them in the order they were sent.
  */
-import type { SocketLike } from './live-socket';
+import { ApiError, apiUrl, call } from './api';
+import type { SocketLike } from './socket-like';
 
 const OPEN = 1;
 const CLOSED = 3;
@@ -19,7 +20,7 @@ export class SseSocket implements SocketLike {
 
   /** `base` is the server's http(s) origin. */
   constructor(private readonly base: string) {
-    this.source = new EventSource(`${base}/api/stream`);
+    this.source = new EventSource(apiUrl('stream', {}, {}, base));
     this.source.addEventListener('stream', (e) => {
       this.id = (JSON.parse((e as MessageEvent<string>).data) as { id: string }).id;
       this.readyState = OPEN;
@@ -39,14 +40,11 @@ export class SseSocket implements SocketLike {
     if (this.readyState !== OPEN || !id) return;
     this.posting = this.posting.then(async () => {
       try {
-        const res = await fetch(`${this.base}/api/stream/${id}`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: data,
-        });
-        if (res.status === 404) this.finish(1006, 'stream gone');
-      } catch {
-        this.finish(1006, 'post failed');
+        await call('streamPost', { stream: id }, { raw: data, rawType: 'application/json', origin: this.base });
+      } catch (err) {
+        // A refused frame is answered over the stream; only a stream the server no longer has, or no answer, ends it.
+        if (!(err instanceof ApiError) || err.status === 0) this.finish(1006, 'post failed');
+        else if (err.status === 404) this.finish(1006, 'stream gone');
       }
     });
   }

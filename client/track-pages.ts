@@ -1,5 +1,6 @@
 /** A runner's whole stored track, read page by page from the track endpoint as encoded trails. */
 import { decodeTrail } from '../lib/polyline';
+import { call, type Query, type TrailPage } from './api';
 import type { TrackPoint } from '../lib/protocol';
 
 const PAGE = 10_000;
@@ -13,11 +14,8 @@ export async function loadFullTrack(
   const track: TrackPoint[] = [];
   let after: string | null = null;
   for (;;) {
-    const q = new URLSearchParams({ format: 'trail', limit: String(PAGE), ...access });
-    if (after) q.set('after', after);
-    const res = await fetch(`/api/events/${encodeURIComponent(event)}/runners/${encodeURIComponent(runnerId)}/track?${q.toString()}`, { signal });
-    if (!res.ok) throw new Error(`track page: ${res.status}`);
-    const page = (await res.json()) as { trail: string; next: string | null };
+    const query: Query = { format: 'trail', limit: String(PAGE), ...access, after: after ?? undefined };
+    const page: TrailPage = await call('trackPage', { id: event, runner: runnerId }, { query, signal });
     for (const p of decodeTrail(page.trail, 1)) track.push(p);
     if (!page.next) return track;
     after = page.next;

@@ -2,9 +2,8 @@
 
 import { type FormEvent, useEffect, useState } from 'react';
 import type { RunnerView } from '../client/event-view';
+import type { CheerStatus } from '../client/event-watch';
 import { LIMITS } from '../lib/protocol';
-
-export type CheerStatus = { state: 'idle' } | { state: 'sending' } | { state: 'sent' } | { state: 'failed'; message: string };
 
 const FROM_KEY = 'trackside:cheer-from';
 

@@ -1,6 +1,6 @@
 'use client';
 
-import type { ConnectionState, Transport } from '../client/live-socket';
+import type { ConnectionState, Transport } from '../client/socket-like';
 
 export function ConnectionBadge({
   state,

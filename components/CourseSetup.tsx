@@ -1,11 +1,11 @@
 'use client';
 
 import { type FormEvent, useState } from 'react';
+import { apiUrl } from '../client/api';
+import type { OrganiserSession, RaceSettings } from '../client/organiser-session';
 import { type DistanceUnit, formatDistance, inUnit, UNIT_M } from '../lib/course/units';
 import type { Checkpoint } from '../lib/course/checkpoints';
 import type { EventInfo } from '../lib/protocol';
-
-type Call = (path: string, init?: RequestInit) => Promise<Response>;
 
 interface Draft {
   name: string;
@@ -27,13 +27,13 @@ const toLocalInput = (t: number | null) => {
 export function CourseSetup({
   event,
   runners,
-  call,
+  session,
   act,
 }: {
   event: EventInfo;
   runners: Array<{ id: string; name: string; lastSeen: number | null }>;
-  call: Call;
-  /** Runs a change, then says `done` (or the error) and reads the event again. */
+  session: OrganiserSession;
+  /** Runs a change, then says `done` (or the error). */
   act: (what: () => Promise<unknown>, done: string) => Promise<void>;
 }) {
   const race = event.race ?? { startsAt: null, unit: 'km' as DistanceUnit, course: null };
@@ -48,9 +48,8 @@ export function CourseSetup({
 
   const upload = (file: File) =>
     act(async () => {
-      const res = await call(`/api/events/${event.id}/course`, { method: 'PUT', body: await file.arrayBuffer(), headers: { 'content-type': 'application/octet-stream' } });
-      const body = (await res.json()) as { warnings?: string[] };
-      if (body.warnings?.length) window.alert(body.warnings.join('\n'));
+      const warnings = await session.setCourse(await file.arrayBuffer());
+      if (warnings.length) window.alert(warnings.join('\n'));
       setDrafts(null);
     }, `The course from ${file.name} is set.`);
 
@@ -60,13 +59,12 @@ export function CourseSetup({
       .filter((d) => d.name.trim() || d.at.trim())
       .map((d) => ({ name: d.name, at: Number(d.at.replace(',', '.')) * UNIT_M[unit] }));
     void act(async () => {
-      await call(`/api/events/${event.id}/checkpoints`, { method: 'PUT', body: JSON.stringify({ checkpoints: list }) });
+      await session.setCheckpoints(list);
       setDrafts(null);
     }, 'The checkpoints are saved.');
   };
 
-  const setRace = (body: Record<string, unknown>, done: string) =>
-    act(() => call(`/api/events/${event.id}/race`, { method: 'PUT', body: JSON.stringify(body) }), done);
+  const setRace = (settings: RaceSettings, done: string) => act(() => session.setRace(settings), done);
 
   return (
     <section className="panel course-setup" aria-labelledby="course-heading" data-testid="course-setup">
@@ -75,7 +73,7 @@ export function CourseSetup({
         <p data-testid="course-summary">
           <strong>{course.name ?? 'Course'}</strong>: {formatDistance(course.length, unit)}, {course.checkpoints.length} checkpoint
           {course.checkpoints.length === 1 ? '' : 's'}.{' '}
-          <a href={`/api/events/${event.id}/course?format=gpx`} download>
+          <a href={apiUrl('course', { id: event.id }, { format: 'gpx' })} download>
             Download GPX
           </a>
         </p>
@@ -115,12 +113,7 @@ export function CourseSetup({
                 className="btn"
                 type="button"
                 disabled={!fromRunner}
-                onClick={() =>
-                  void act(
-                    () => call(`/api/events/${event.id}/course/from-track`, { method: 'POST', body: JSON.stringify({ runner: fromRunner }) }),
-                    'That track is now the course.',
-                  )
-                }
+                onClick={() => void act(() => session.courseFromTrack(fromRunner), 'That track is now the course.')}
               >
                 Use as course
               </button>
@@ -199,7 +192,7 @@ export function CourseSetup({
         )}
         <label className="field unit-field">
           <span>Distances in</span>
-          <select value={unit} onChange={(e) => void setRace({ unit: e.target.value }, 'The unit is saved.')}>
+          <select value={unit} onChange={(e) => void setRace({ unit: e.target.value as DistanceUnit }, 'The unit is saved.')}>
             <option value="km">kilometres (min/km)</option>
             <option value="mi">miles (min/mi)</option>
           </select>

@@ -2,6 +2,8 @@
 
 import { useRouter } from 'next/navigation';
 import { type FormEvent, useState } from 'react';
+import { call } from '../client/api';
+import { markCreated } from '../client/organiser-token';
 import { LIMITS } from '../lib/protocol';
 
 export function CreateEventForm() {
@@ -15,16 +17,10 @@ export function CreateEventForm() {
     setBusy(true);
     setError(null);
     try {
-      const res = await fetch('/api/events', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ name }),
-      });
-      const body = (await res.json()) as { event?: { id: string }; organiserToken?: string; error?: { message: string } };
-      if (!res.ok || !body.event || !body.organiserToken) throw new Error(body.error?.message ?? `The server answered ${res.status}.`);
+      const { event, organiserToken } = await call('createEvent', {}, { body: { name } });
       // The organiser page shows its link once, big, to the device that created the event.
-      sessionStorage.setItem(`trackside:${body.event.id}:created`, '1');
-      router.push(`/e/${body.event.id}/organise#token=${body.organiserToken}`);
+      markCreated(event.id);
+      router.push(`/e/${event.id}/organise#token=${organiserToken}`);
     } catch (err) {
       setError(err instanceof Error ? err.message : 'Could not create the event: check your connection and try again.');
       setBusy(false);

@@ -1,12 +1,7 @@
 'use client';
 
 import { type FormEvent, useEffect, useState } from 'react';
-
-export interface Quotas {
-  maxRunners: number;
-  fixesPerRunnerPerHour: number;
-  cheersPerMinute: number;
-}
+import type { Quotas } from '../client/api';
 
 const FIELDS: Array<{ key: keyof Quotas; label: string; help: string; min: number; max: number }> = [
   { key: 'maxRunners', label: 'Runners in the event', help: 'Joins beyond this are refused.', min: 1, max: 100_000 },

@@ -1,8 +1,8 @@
 'use client';
 
-import QRCode from 'qrcode';
-import { useEffect, useState } from 'react';
+import { useMemo, useSyncExternalStore } from 'react';
 import { isLoopbackHost, shareableOrigin } from '../client/addresses';
+import { qrImages } from '../client/qr-images';
 import { LinkActions } from './LinkActions';
 
 interface Where {
@@ -15,16 +15,31 @@ interface Where {
   others: string[];
 }
 
+/** No addresses but the page's: one array for every caller, so that nothing is worked out again for a new []. */
+const NO_ADDRESSES: readonly string[] = [];
+const unchanging = () => () => {};
+
+/** The page's origin; null while rendering on the server (and while hydrating what it rendered). */
+function usePageOrigin(): string | null {
+  return useSyncExternalStore(
+    unchanging,
+    () => window.location.origin,
+    () => null,
+  );
+}
+
 /** The absolute address of `path` that another device can open, and how it was chosen. */
 function useWhere(path: string, reachable: readonly string[]): Where | null {
-  const [where, setWhere] = useState<Where | null>(null);
-  useEffect(() => {
-    const found = shareableOrigin(window.location.origin, reachable);
+  const pageOrigin = usePageOrigin();
+  // By value: callers may pass an equal list that is a new array each render.
+  const addresses = reachable.join(' ');
+  return useMemo(() => {
+    if (pageOrigin === null) return null;
+    const found = shareableOrigin(pageOrigin, addresses ? addresses.split(' ') : []);
     const url = new URL(path, `${found.origin}/`);
     const loopback = isLoopbackHost(url.hostname);
-    setWhere({ url: url.toString(), loopback, switched: found.loopback && !loopback, origin: url.origin, others: found.others });
-  }, [path, reachable]);
-  return where;
+    return { url: url.toString(), loopback, switched: found.loopback && !loopback, origin: url.origin, others: found.others };
+  }, [pageOrigin, path, addresses]);
 }
 
 /**
@@ -35,7 +50,7 @@ function useWhere(path: string, reachable: readonly string[]): Where | null {
 export function QrCode({
   path,
   label,
-  reachable = [],
+  reachable = NO_ADDRESSES,
   title = 'Trackside',
   gps = false,
   quiet = false,
@@ -50,12 +65,14 @@ export function QrCode({
   quiet?: boolean;
 }) {
   const where = useWhere(path, reachable);
-  const [image, setImage] = useState<string | null>(null);
-  useEffect(() => {
-    if (!where) return;
-    QRCode.toDataURL(where.url, { margin: 1, width: 360, errorCorrectionLevel: 'M' })
-      .then(setImage)
-      .catch(() => setImage(null));
+  // Made while rendering, once per address (client/qr-images.ts keeps it): no effect, nothing to wait for.
+  const image = useMemo(() => {
+    try {
+      return where ? qrImages.get(where.url) : null;
+    } catch {
+      // Longer than a QR code holds: the address is still shown, with Copy and Share.
+      return null;
+    }
   }, [where]);
   return (
     <figure className="qr">

@@ -1,16 +1,11 @@
 'use client';
 
 import { useEffect, useState } from 'react';
+import { call, type Query, type RunnerRaceDetail } from '../client/api';
 import type { RunnerView } from '../client/event-view';
 import { PassingToast } from './PassingToast';
-import { describeBasis, type Forecast, type Split } from '../lib/course/forecast';
+import { describeBasis } from '../lib/course/forecast';
 import { type DistanceUnit, formatDistance, formatDuration, formatGap, formatPace } from '../lib/course/units';
-
-interface Detail {
-  splits: Split[];
-  checkpoints: Split[];
-  forecast: Forecast;
-}
 
 /** How often a followed runner's splits and predictions are read again. */
 const REFRESH_MS = 15_000;
@@ -22,20 +17,17 @@ const clock = (t: number) => new Date(t).toLocaleTimeString([], { hour: '2-digit
  * splits at every kilometre or mile and checkpoint, and when they should reach the next checkpoints and
  * the finish (with what the prediction is based on).
  */
-export function RaceCard({ runner, eventId, unit, query, now }: { runner: RunnerView; eventId: string; unit: DistanceUnit; query: string; now: number }) {
+export function RaceCard({ runner, eventId, unit, access, now }: { runner: RunnerView; eventId: string; unit: DistanceUnit; access: Query; now: number }) {
   const race = runner.race;
-  const [detail, setDetail] = useState<Detail | null>(null);
+  const [detail, setDetail] = useState<RunnerRaceDetail | null>(null);
   const passed = race?.cp?.t ?? null;
   useEffect(() => {
     setDetail(null);
     if (!race) return;
-    const q = new URLSearchParams(query.replace(/^\?/, ''));
-    q.set('unit', unit);
     const abort = new AbortController();
     const load = () =>
-      fetch(`/api/events/${eventId}/runners/${runner.id}/race?${q.toString()}`, { signal: abort.signal })
-        .then((res) => (res.ok ? (res.json() as Promise<Detail>) : null))
-        .then((d) => d && setDetail(d))
+      call('runnerRace', { id: eventId, runner: runner.id }, { query: { ...access, unit }, signal: abort.signal })
+        .then(setDetail)
         .catch(() => {});
     void load();
     const timer = setInterval(load, REFRESH_MS);
@@ -45,7 +37,7 @@ export function RaceCard({ runner, eventId, unit, query, now }: { runner: Runner
     };
     // A passing is news: read again at once.
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [eventId, runner.id, unit, query, !race, passed]);
+  }, [eventId, runner.id, unit, access, !race, passed]);
   if (!race) return null;
   const elapsed = race.start === null ? null : race.finish ?? (now - race.start) / 1000;
   // Kilometres (or miles) and checkpoints in one table, each split since the row before it.

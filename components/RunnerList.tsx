@@ -1,6 +1,7 @@
 'use client';
 
 import { memo, type ReactNode, useMemo, useRef, useState } from 'react';
+import { apiUrl, type Query } from '../client/api';
 import type { RunnerView } from '../client/event-view';
 import { colorName } from '../client/colors';
 import { createRunnerSearch } from '../lib/course/search';
@@ -128,11 +129,11 @@ const RunnerRow = memo(function RunnerRow({
   );
 });
 
+const NO_ACCESS: Query = {};
+
 /** A runner's picture from their tracking app (OwnTracks cards), by version so browsers may cache it. */
-function avatarSrc(eventId: string, runnerId: string, version: number, query: string): string {
-  const q = new URLSearchParams(query.replace(/^\?/, ''));
-  q.set('v', String(version));
-  return `/api/events/${eventId}/runners/${runnerId}/avatar?${q.toString()}`;
+function avatarSrc(eventId: string, runnerId: string, version: number, access: Query): string {
+  return apiUrl('avatar', { id: eventId, runner: runnerId }, { ...access, v: String(version) });
 }
 
 /** Race order: finished, then running by distance, then the rest (the server's positions). */
@@ -192,7 +193,7 @@ export function RunnerList({
   onSelect,
   alerted,
   eventId,
-  avatarQuery = '',
+  access = NO_ACCESS,
   unit = 'km',
   racing = false,
   tools = null,
@@ -205,8 +206,8 @@ export function RunnerList({
   /** Runners with an open SOS. */
   alerted?: ReadonlySet<string>;
   eventId?: string;
-  /** Access for the pictures (share link or view code), as a query string. */
-  avatarQuery?: string;
+  /** Access for the pictures (share link or view code). */
+  access?: Query;
   unit?: DistanceUnit;
   /** The event has a course: race order, distance along the course, gaps. */
   racing?: boolean;
@@ -295,7 +296,7 @@ export function RunnerList({
                   now={now}
                   onSelect={onSelect}
                   sos={alerted?.has(r.id) ?? false}
-                  avatarSrc={eventId && r.avatar !== undefined ? avatarSrc(eventId, r.id, r.avatar, avatarQuery) : null}
+                  avatarSrc={eventId && r.avatar !== undefined ? avatarSrc(eventId, r.id, r.avatar, access) : null}
                   unit={unit}
                   racing={racing}
                 />

@@ -1,6 +1,7 @@
 'use client';
 
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
+import type { OrganiserSession } from '../client/organiser-session';
 import { LIMITS, type RunnerInfo, type ShareLink, shareLinkState } from '../lib/protocol';
 import { LinkActions } from './LinkActions';
 
@@ -14,16 +15,14 @@ const EXPIRY_CHOICES = [
 
 /** The organiser's spectator links: make one (all runners or some, expiring or not), copy, withdraw. */
 export function ShareLinks({
-  eventId,
   runners,
   origin,
-  call,
+  session,
 }: {
-  eventId: string;
   runners: RunnerInfo[];
   /** Where other devices reach this server. */
   origin: string;
-  call: (path: string, init?: RequestInit) => Promise<Response>;
+  session: OrganiserSession;
 }) {
   const [links, setLinks] = useState<ShareLink[]>([]);
   const [label, setLabel] = useState('');
@@ -31,10 +30,7 @@ export function ShareLinks({
   const [hours, setHours] = useState(0);
   const [error, setError] = useState<string | null>(null);
 
-  const refresh = useCallback(async () => {
-    const res = await call(`/api/events/${eventId}/links`);
-    setLinks(((await res.json()) as { links: ShareLink[] }).links);
-  }, [call, eventId]);
+  const refresh = useCallback(async () => setLinks(await session.links()), [session]);
 
   useEffect(() => {
     refresh().catch(() => {});
@@ -44,13 +40,10 @@ export function ShareLinks({
     e.preventDefault();
     setError(null);
     try {
-      await call(`/api/events/${eventId}/links`, {
-        method: 'POST',
-        body: JSON.stringify({
-          label: label.trim(),
-          runners: chosen.size ? [...chosen] : null,
-          expiresAt: hours ? Date.now() + hours * 3600_000 : null,
-        }),
+      await session.createLink({
+        label: label.trim(),
+        runners: chosen.size ? [...chosen] : null,
+        expiresAt: hours ? Date.now() + hours * 3600_000 : null,
       });
       setLabel('');
       setChosen(new Set());
@@ -136,7 +129,7 @@ export function ShareLinks({
                     <button
                       className="btn danger"
                       type="button"
-                      onClick={() => void call(`/api/events/${eventId}/links/${l.id}`, { method: 'DELETE' }).then(refresh)}
+                      onClick={() => void session.revokeLink(l.id).then(refresh)}
                     >
                       Withdraw
                     </button>

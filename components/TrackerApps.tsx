@@ -2,7 +2,8 @@
 
 import { useCallback, useEffect, useState } from 'react';
 import { shareableOrigin } from '../client/addresses';
-import { loadIdentity } from '../client/runner-session';
+import { ApiError } from '../client/api';
+import type { RunnerSession } from '../client/runner-session';
 import {
   gpsloggerUrl,
   osmandTemplate,
@@ -16,17 +17,8 @@ import {
 import { type AppRefusal, APP_REFUSAL_TEXT } from '../lib/protocol';
 import { QrCode } from './QrCode';
 
-/** The key stays in this browser (which already holds the runner token) so the settings can be shown again. */
-const keyStore = (eventId: string) => `trackside:${eventId}:device-key`;
-
-function loadKey(eventId: string, runnerId: string): string | null {
-  try {
-    const saved = JSON.parse(localStorage.getItem(keyStore(eventId)) ?? 'null') as { runnerId?: string; key?: string } | null;
-    return saved?.runnerId === runnerId && typeof saved.key === 'string' ? saved.key : null;
-  } catch {
-    return null;
-  }
-}
+/** Apps are told "taken" even for fixes the server cannot keep: how often the runner page asks what was refused. */
+const REFUSED_EVERY_MS = 15_000;
 
 function Copy({ label, value }: { label: string; value: string }) {
   const [copied, setCopied] = useState(false);
@@ -72,20 +64,19 @@ function Refused({ counts }: { counts: Partial<Record<AppRefusal, number>> }) {
 
 /**
  * "Track with a phone app": the runner's device key for Traccar Client, OsmAnd, OwnTracks, Overland or
- * GPSLogger, and the exact
- * settings for each. `runnerId` is the runner's id once they have joined (null before); the token comes from
- * this browser's saved identity. `name` names the runner in OwnTracks.
+ * GPSLogger, and the exact settings for each. `runnerId` is the runner's id once they have joined (null
+ * before); the key is made and kept by their session. `name` names the runner in OwnTracks.
  */
 export function TrackerApps({
-  eventId,
+  session,
   runnerId,
-  name = '',
-  reachable = [],
+  name,
+  reachable,
 }: {
-  eventId: string;
+  session: RunnerSession | null;
   runnerId: string | null;
-  name?: string;
-  reachable?: readonly string[];
+  name: string;
+  reachable: readonly string[];
 }) {
   const [origin, setOrigin] = useState('');
   const [key, setKey] = useState<string | null>(null);
@@ -93,47 +84,37 @@ export function TrackerApps({
   const [problem, setProblem] = useState<string | null>(null);
   const [refused, setRefused] = useState<Partial<Record<AppRefusal, number>>>({});
 
-  useEffect(() => {
-    // Apps run on the phone: a loopback page gives them the server's network address instead.
-    setOrigin(shareableOrigin(window.location.origin, reachable).origin);
-    setKey(runnerId ? loadKey(eventId, runnerId) : null);
-  }, [eventId, runnerId, reachable]);
+  // Apps run on the phone: a loopback page gives them the server's network address instead.
+  useEffect(() => setOrigin(shareableOrigin(window.location.origin, reachable).origin), [reachable]);
+  useEffect(() => setKey(runnerId && session ? session.deviceKey() : null), [session, runnerId]);
 
   // Apps are told "taken" even for fixes the server cannot keep (so their queue moves on): the counts say so here.
   const loadRefused = useCallback(async () => {
-    const identity = loadIdentity(localStorage, eventId);
-    if (!identity) return;
-    const res = await fetch(`/api/events/${eventId}/runners/${identity.runnerId}/device-key`, { headers: { authorization: `Bearer ${identity.token}` } }).catch(() => null);
-    if (res?.ok) setRefused(((await res.json()) as { refused: Partial<Record<AppRefusal, number>> }).refused);
-  }, [eventId]);
+    const counts = await session?.refusedAppFixes().catch(() => null);
+    if (counts) setRefused(counts);
+  }, [session]);
   useEffect(() => {
     if (!key) return;
     void loadRefused();
-    const timer = setInterval(() => void loadRefused(), 15_000);
+    const timer = setInterval(() => void loadRefused(), REFUSED_EVERY_MS);
     return () => clearInterval(timer);
   }, [key, loadRefused]);
 
-  async function change(method: 'POST' | 'DELETE') {
-    const identity = loadIdentity(localStorage, eventId);
-    if (!identity) return setProblem('Join the event on this page first.');
-    if (method === 'DELETE' && !window.confirm('Revoke the key? Apps using it stop being able to send your position.')) return;
+  async function change(issue: boolean) {
+    if (!session) return setProblem('Join the event on this page first.');
+    if (!issue && !window.confirm('Revoke the key? Apps using it stop being able to send your position.')) return;
     setBusy(true);
     setProblem(null);
-    const res = await fetch(`/api/events/${eventId}/runners/${identity.runnerId}/device-key`, {
-      method,
-      headers: { authorization: `Bearer ${identity.token}` },
-    }).catch(() => null);
-    setBusy(false);
-    if (!res || (method === 'POST' ? res.status !== 201 : res.status !== 204)) {
-      return setProblem('That did not work: check your connection and try again.');
-    }
-    if (method === 'POST') {
-      const { key: issued } = (await res.json()) as { key: string };
-      localStorage.setItem(keyStore(eventId), JSON.stringify({ runnerId: identity.runnerId, key: issued }));
-      setKey(issued);
-    } else {
-      localStorage.removeItem(keyStore(eventId));
-      setKey(null);
+    try {
+      if (issue) setKey(await session.issueDeviceKey());
+      else {
+        await session.revokeDeviceKey();
+        setKey(null);
+      }
+    } catch (err) {
+      setProblem(err instanceof ApiError && err.code === 'not_joined' ? err.message : 'That did not work: check your connection and try again.');
+    } finally {
+      setBusy(false);
     }
   }
 
@@ -157,11 +138,11 @@ export function TrackerApps({
             </p>
           )}
           <div className="actions" style={{ display: 'flex', gap: 8, flexWrap: 'wrap', margin: '8px 0' }}>
-            <button className="btn primary" type="button" disabled={busy} onClick={() => void change('POST')}>
+            <button className="btn primary" type="button" disabled={busy} onClick={() => void change(true)}>
               {key ? 'Replace key' : 'Create device key'}
             </button>
             {key && (
-              <button className="btn danger" type="button" disabled={busy} onClick={() => void change('DELETE')}>
+              <button className="btn danger" type="button" disabled={busy} onClick={() => void change(false)}>
                 Revoke key
               </button>
             )}

@@ -13,7 +13,7 @@ import {
 import { courseFromTrack } from '../lib/course/course-from-track';
 import { elevationAt, elevationProfile } from '../lib/course/elevation';
 import { CourseError } from '../lib/course/errors';
-import { decodePolyline, decodeSeries, encodePolyline, encodeSeries } from '../lib/course/polyline';
+import { decodePolyline, decodeSeries, encodePolyline, encodeSeries } from '../lib/polyline';
 import type { TrackPoint } from '../lib/protocol';
 import { courseFromXY, gaussian, jitter, rng, straight, toLatLon, winding } from './course-shapes';
 

@@ -110,6 +110,14 @@ describe('reduceEventView: updates', () => {
     assert.equal(before.runners.ada!.track.length, 2, 'the previous state is left alone');
   });
 
+  test('fixes stored are the snapshot’s count plus the points updates brought since, a point held already not counted again', () => {
+    const before = afterSnapshot([{ ...runner('ada', [pt(0), pt(1)]), points: 40 }]);
+    const after = reduceEventView(before, update({ ada: [pt(2), pt(3), pt(1)] }, [info('cy')]), T);
+    assert.equal(after.runners.ada!.points, 42);
+    const cy = reduceEventView(after, update({ cy: [pt(7)] }, [], { seq: 12, prev: 11 }), T);
+    assert.equal(cy.runners.cy!.points, 1, 'a runner who joins live starts from their first point');
+  });
+
   test('a point the view holds already is not added twice', () => {
     const before = afterSnapshot();
     const again = reduceEventView(before, update({ ada: [pt(1)] }), T);

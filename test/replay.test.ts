@@ -15,7 +15,7 @@ function runner(id: string, metres: (s: number) => number, seconds: number): Run
     const [lat, lon] = toLatLon([metres(s), 0]);
     track.push([lat, lon, T0 + s * 1000]);
   }
-  return { id, name: id, color: '#123456', status: 'active', lastSeen: track[track.length - 1]![2], mood: null, track, distance: 0 };
+  return { id, name: id, color: '#123456', status: 'active', lastSeen: track[track.length - 1]![2], mood: null, track, distance: 0, points: track.length };
 }
 
 describe('replay', () => {

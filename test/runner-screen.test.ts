@@ -1,8 +1,11 @@
-/** Unit: the runner's own numbers and the status their page shows. */
+/** Unit: the runner's own numbers, the status their page shows, the fixes it takes and what it remembers. */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { DEFAULT_COLOR, PICKABLE } from '../client/colors';
+import { geoProblem, toFix } from '../client/gps';
 import { MemoryStorage } from '../client/outbox';
 import { formatElapsed, OwnTrack } from '../client/own-track';
+import { RunnerMemory } from '../client/runner-memory';
 import { runnerStatus, type RunnerStatusInput } from '../client/runner-status';
 import { distanceM } from '../lib/geo';
 
@@ -94,5 +97,71 @@ describe('runnerStatus', () => {
   test('a finished event or a removed runner outranks everything', () => {
     assert.equal(label({ finished: true }), 'Event finished');
     assert.equal(label({ removed: true, finished: true }), 'Removed by the organiser');
+  });
+});
+
+describe('browser fixes', () => {
+  const coords = { latitude: 51.5, longitude: -0.12, accuracy: 7.5, altitude: null, altitudeAccuracy: null, heading: NaN, speed: 3.2 };
+
+  test('a fix keeps the values the server takes and leaves out those it would refuse', () => {
+    const fix = toFix({ coords: { ...coords, altitude: 20_000, heading: 400 } as GeolocationCoordinates, timestamp: T + 0.6 });
+    assert.deepEqual(fix, { lat: 51.5, lon: -0.12, t: T + 1, acc: 7.5, alt: null, spd: 3.2, hdg: null });
+  });
+
+  test('a fix without a time is stamped with the phone clock', () => {
+    assert.equal(toFix({ coords: coords as GeolocationCoordinates, timestamp: 0 }, T).t, T);
+  });
+
+  test('refused, unavailable and slow location each say what to do', () => {
+    const codes = { PERMISSION_DENIED: 1, POSITION_UNAVAILABLE: 2 } as const;
+    assert.equal(geoProblem({ ...codes, code: 1 }).state, 'blocked');
+    assert.match(geoProblem({ ...codes, code: 1 }).problem!.text, /Allow it in the browser settings/);
+    assert.equal(geoProblem({ ...codes, code: 2 }).state, 'unavailable');
+    assert.equal(geoProblem({ ...codes, code: 3 }).state, 'waiting');
+  });
+});
+
+describe('RunnerMemory', () => {
+  test('the profile is kept for every event; sharing, happiness and removal per event', () => {
+    const storage = new MemoryStorage();
+    const here = new RunnerMemory(storage, 'sunday-10k');
+    here.saveProfile('Ada', PICKABLE[2]!.hex);
+    here.sharing = true;
+    here.mood = 7;
+    here.markRemoved();
+    const elsewhere = new RunnerMemory(storage, 'monday-5k');
+    assert.deepEqual(elsewhere.profile(), { name: 'Ada', color: PICKABLE[2]!.hex });
+    assert.deepEqual([elsewhere.sharing, elsewhere.mood, elsewhere.removed], [false, null, false]);
+    const again = new RunnerMemory(storage, 'sunday-10k');
+    assert.deepEqual([again.sharing, again.mood, again.removed], [true, 7, true]);
+    again.sharing = false;
+    assert.equal(new RunnerMemory(storage, 'sunday-10k').sharing, false);
+  });
+
+  test('a colour that is not offered any more, or a damaged profile, falls back to the default', () => {
+    const storage = new MemoryStorage();
+    storage.setItem('trackside:profile', JSON.stringify({ name: 'Bo', color: '#000001' }));
+    assert.deepEqual(new RunnerMemory(storage, 'e').profile(), { name: 'Bo', color: DEFAULT_COLOR });
+    storage.setItem('trackside:profile', '{not json');
+    assert.deepEqual(new RunnerMemory(storage, 'e').profile(), { name: null, color: DEFAULT_COLOR });
+  });
+
+  test('storage that refuses everything leaves the page working, without memory', () => {
+    const refusing = {
+      getItem: () => {
+        throw new Error('blocked');
+      },
+      setItem: () => {
+        throw new Error('blocked');
+      },
+      removeItem: () => {
+        throw new Error('blocked');
+      },
+    };
+    const memory = new RunnerMemory(refusing, 'e');
+    memory.saveProfile('Cy', DEFAULT_COLOR);
+    memory.sharing = true;
+    memory.mood = 3;
+    assert.deepEqual([memory.profile().name, memory.sharing, memory.mood, memory.removed], [null, false, null, false]);
   });
 });

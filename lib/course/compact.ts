@@ -6,7 +6,7 @@
 import type { Checkpoint } from './checkpoints';
 import { type Course, buildCourse } from './course';
 import { CourseError, CourseErrorCode } from './errors';
-import { decodePolyline, decodeSeries, encodePolyline, encodeSeries } from './polyline';
+import { decodePolyline, decodeSeries, encodePolyline, encodeSeries, PolylineError } from '../polyline';
 
 export const COMPACT_COURSE_VERSION = 1;
 
@@ -34,6 +34,15 @@ function bad(what: string): never {
   throw new CourseError(CourseErrorCode.BadCompact, `The stored course is damaged (${what}): upload the course again.`);
 }
 
+function decoded<T>(what: string, decode: () => T): T {
+  try {
+    return decode();
+  } catch (err) {
+    if (err instanceof PolylineError) bad(`${what}: ${err.reason === 'cut' ? 'cut off' : 'a character it cannot hold'}`);
+    throw err;
+  }
+}
+
 /** Rebuilds a course from its compact form; throws a CourseError when the value is not one. */
 export function decodeCourse(value: unknown): Course {
   if (typeof value !== 'object' || value === null) bad('not an object');
@@ -49,8 +58,8 @@ export function decodeCourse(value: unknown): Course {
     if (typeof name !== 'string' || typeof at !== 'number') bad('checkpoint');
     return { name, at };
   });
-  const points = decodePolyline(v.line, 6);
-  const elevations = typeof v.elevations === 'string' ? decodeSeries(v.elevations, 1) : null;
+  const points = decoded('line', () => decodePolyline(v.line as string, 6));
+  const elevations = typeof v.elevations === 'string' ? decoded('elevations', () => decodeSeries(v.elevations as string, 1)) : null;
   if (elevations && elevations.length !== points.length) bad('elevations do not match the line');
   return buildCourse({ name: v.name, points, elevations }, checkpoints);
 }

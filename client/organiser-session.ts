@@ -1,0 +1,167 @@
+/**
+ * The organiser's side: the event watched live with the organiser token (an EventSession: the same socket
+ * policy as spectators), the roster of runners and limits (client/organiser-roster.ts), and the organiser's
+ * commands over HTTP. Nothing is read on a timer: the summary is read again when a snapshot arrives and after
+ * each command (docs/api.md lists what it holds that the live stream does not).
+ */
+import type { Checkpoint } from '../lib/course/checkpoints';
+import type { DistanceUnit } from '../lib/course/units';
+import type { EventInfo, ShareLink } from '../lib/protocol';
+import { type Answer, call, type CallOptions, type Params, type Quotas, type RouteName } from './api';
+import { EventSession } from './event-session';
+import type { WatchState } from './event-watch';
+import { emptyRoster, reduceRoster, type Roster, type RosterInput } from './organiser-roster';
+import type { SocketFactory } from './socket-like';
+import { Listeners, type Store } from './store';
+
+export interface OrganiserState {
+  watch: WatchState;
+  roster: Roster;
+}
+
+export interface OrganiserSessionOptions {
+  url: string;
+  event: string;
+  token: string;
+  createSocket?: SocketFactory;
+  schedule?: (flush: () => void) => void;
+  /** Where the HTTP API is, when not this page's origin. */
+  origin?: string;
+}
+
+export type RaceSettings = { startsAt: number | null } | { startNow: true } | { unit: DistanceUnit };
+
+export class OrganiserSession implements Store<OrganiserState> {
+  private readonly live: EventSession;
+  private readonly listeners = new Listeners();
+  private roster: Roster = emptyRoster;
+  private state: OrganiserState;
+  /** Summary reads answered out of order are dropped: only the latest counts. */
+  private reads = 0;
+  private closed = false;
+
+  constructor(private readonly opts: OrganiserSessionOptions) {
+    this.live = new EventSession({
+      url: opts.url,
+      event: opts.event,
+      access: { organiser: opts.token },
+      createSocket: opts.createSocket,
+      schedule: opts.schedule,
+      onMessage: (msg) => this.reduce({ type: 'server', msg }),
+    });
+    this.state = { watch: this.live.getSnapshot(), roster: this.roster };
+    this.live.subscribe(() => this.changed());
+  }
+
+  readonly subscribe = (listener: () => void): (() => void) => this.listeners.add(listener);
+
+  readonly getSnapshot = (): OrganiserState => {
+    const watch = this.live.getSnapshot();
+    if (watch !== this.state.watch || this.roster !== this.state.roster) this.state = { watch, roster: this.roster };
+    return this.state;
+  };
+
+  close(): void {
+    this.closed = true;
+    this.live.close();
+  }
+
+  // ---------- commands ----------
+
+  finish(): Promise<{ event: EventInfo }> {
+    return this.command('finish', {});
+  }
+
+  /** Protect the event with this code, or lift protection (null). */
+  setViewCode(code: string | null): Promise<unknown> {
+    return this.command('setViewCode', {}, { body: { code } });
+  }
+
+  /** Protect the event with a code the server picks; answers the code (shown once). */
+  async pickViewCode(): Promise<string> {
+    return (await this.command('setViewCode', {}, { body: { generate: true } })).code ?? '';
+  }
+
+  setQuotas(quotas: Quotas): Promise<unknown> {
+    return this.command('setQuotas', {}, { body: quotas });
+  }
+
+  setBib(runnerId: string, bib: string | null): Promise<unknown> {
+    return this.command('setBib', { runner: runnerId }, { body: { bib } });
+  }
+
+  removeRunner(runnerId: string): Promise<unknown> {
+    return this.command('removeRunner', { runner: runnerId });
+  }
+
+  /** Close an SOS for everyone; this page stops showing it at once. */
+  async acknowledge(alertId: string): Promise<void> {
+    const { alert } = await this.command('acknowledgeAlert', { alert: alertId });
+    this.live.receive({ type: 'alert', event: this.opts.event, alert });
+  }
+
+  async links(): Promise<ShareLink[]> {
+    return (await call('links', { id: this.opts.event }, this.auth())).links;
+  }
+
+  createLink(body: { label: string; runners: string[] | null; expiresAt: number | null }): Promise<unknown> {
+    return this.command('createLink', {}, { body });
+  }
+
+  revokeLink(linkId: string): Promise<unknown> {
+    return this.command('revokeLink', { link: linkId });
+  }
+
+  /** Upload a course file (GPX, KML or GeoJSON); answers the warnings about it. */
+  async setCourse(file: ArrayBuffer): Promise<string[]> {
+    return (await this.command('setCourse', {}, { raw: file })).warnings;
+  }
+
+  courseFromTrack(runnerId: string): Promise<unknown> {
+    return this.command('courseFromTrack', {}, { body: { runner: runnerId } });
+  }
+
+  setCheckpoints(checkpoints: Checkpoint[]): Promise<unknown> {
+    return this.command('setCheckpoints', {}, { body: { checkpoints } });
+  }
+
+  setRace(settings: RaceSettings): Promise<unknown> {
+    return this.command('setRace', {}, { body: settings });
+  }
+
+  private auth(): CallOptions {
+    return { token: this.opts.token, origin: this.opts.origin };
+  }
+
+  /**
+   * A route of this event with the organiser token; then what only the summary says is read again, so the
+   * page shows the change when the command resolves.
+   */
+  private async command<N extends RouteName>(name: N, params: Omit<Params<N>, 'id'>, opts: CallOptions = {}): Promise<Answer<N>> {
+    const answer = await call(name, { ...params, id: this.opts.event } as Params<N>, { ...opts, ...this.auth() });
+    await this.readSummary();
+    return answer;
+  }
+
+  private async readSummary(): Promise<void> {
+    const read = ++this.reads;
+    try {
+      const summary = await call('eventSummary', { id: this.opts.event }, this.auth());
+      if (read === this.reads && !this.closed) this.reduce({ type: 'summary', summary });
+    } catch {
+      // Read again with the next snapshot or command.
+    }
+  }
+
+  private reduce(input: RosterInput): void {
+    const { roster, read } = reduceRoster(this.roster, input);
+    if (read) void this.readSummary();
+    if (roster === this.roster) return;
+    this.roster = roster;
+    this.changed();
+  }
+
+  private changed(): void {
+    this.listeners.notify();
+  }
+}

@@ -1,0 +1,79 @@
+'use client';
+
+import { PICKABLE } from '../../client/colors';
+import { LIMITS } from '../../lib/protocol';
+
+/** "You": the name spectators see, the bib (before joining), and the colour on the map; fixed while sharing. */
+export function ProfileForm({
+  name,
+  bib,
+  color,
+  locked,
+  askBib,
+  error,
+  onName,
+  onBib,
+  onColor,
+}: {
+  name: string;
+  bib: string;
+  color: string;
+  /** Sharing: the profile stays as it is. */
+  locked: boolean;
+  /** A bib counts when joining; afterwards the organiser sets it. */
+  askBib: boolean;
+  error: string | null;
+  onName: (name: string) => void;
+  onBib: (bib: string) => void;
+  onColor: (color: string) => void;
+}) {
+  const colorName = PICKABLE.find((c) => c.hex === color)?.name ?? 'Red';
+  return (
+    <section className="panel" aria-label="You">
+      <label className="field">
+        Your name
+        <input
+          value={name}
+          maxLength={LIMITS.nameMax}
+          placeholder="As spectators will see it"
+          onChange={(e) => onName(e.target.value)}
+          disabled={locked}
+          autoComplete="nickname"
+        />
+      </label>
+      {askBib && (
+        <label className="field">
+          Bib number (optional)
+          <input
+            value={bib}
+            maxLength={8}
+            inputMode="text"
+            autoCapitalize="characters"
+            placeholder="As printed on your bib"
+            onChange={(e) => onBib(e.target.value)}
+            disabled={locked}
+          />
+        </label>
+      )}
+      <div className="colors" role="group" aria-label={`Your colour on the map: ${colorName}`}>
+        {PICKABLE.map((c) => (
+          <button
+            key={c.hex}
+            type="button"
+            style={{ background: c.hex }}
+            aria-label={c.name}
+            title={c.name}
+            aria-pressed={c.hex === color}
+            disabled={locked}
+            onClick={() => onColor(c.hex)}
+          />
+        ))}
+      </div>
+      {error && (
+        <p className="form-error" role="alert">
+          {error}
+        </p>
+      )}
+    </section>
+  );
+}
