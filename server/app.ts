@@ -14,7 +14,8 @@ import type { Backplane } from './backplane/backplane';
 import { LocalBackplane } from './backplane/local';
 import { clusterNamespace, RedisBackplane } from './backplane/redis';
 import type { Config } from './config';
-import type { RoomTimings } from './domain/event-room';
+import type { RoomTimings } from './room/state';
+import { summaries } from './room/picture';
 import type { ApiContext } from './http/api/context';
 import { ExportCache } from './exports/export-cache';
 import { ExportGate } from './http/api/export-gate';
@@ -115,7 +116,7 @@ export async function startTrackside({ config, pages, store, timings, heartbeatM
       live.index.list((id) => {
         const room = live.rooms.peek(id);
         if (!room) return null;
-        const seen = room.summaries(false);
+        const seen = summaries(room, false);
         return { runners: seen.length, active: seen.filter((r) => r.status === 'active').length };
       }),
     getEvent: (id) => live.index.info(id),

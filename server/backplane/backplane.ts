@@ -5,9 +5,10 @@
  * its updates and news come back to every instance whose clients follow it.
  */
 import type { ServerMessage } from '../../lib/protocol';
-import type { Delivery, Refusal, SessionChange } from '../domain/effects';
-import type { Delta, SnapshotMessage } from '../domain/event-room';
-import type { RoomCommand, RoomQuery } from '../live/commands';
+import type { Delivery, Refusal, SessionChange } from '../room/effects';
+import type { Delta, SnapshotMessage } from '../room/state';
+import type { RoomCommand } from '../room/commands';
+import type { RoomQuery } from '../room/queries';
 import type { Feed } from '../live/fanout';
 import type { EventRecord } from '../storage/store';
 import type { ShareLink } from '../../lib/protocol';

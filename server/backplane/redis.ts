@@ -14,9 +14,9 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { parse } from 'pg-connection-string';
-import type { Delta, SnapshotMessage } from '../domain/event-room';
+import type { Delta, SnapshotMessage } from '../room/state';
 import type { Feed } from '../live/fanout';
-import type { RoomQuery } from '../live/commands';
+import type { RoomQuery } from '../room/queries';
 import { log } from '../log';
 import type { Leases } from '../storage/store';
 import { type AddressLimiter, ConnectionLimiter } from '../transport/admission';

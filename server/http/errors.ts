@@ -1,7 +1,7 @@
 /** HTTP answers: JSON bodies, errors with a code and a message a person can act on, logged once. */
 import type { ServerResponse } from 'node:http';
 import type { ZodError } from 'zod';
-import type { Refusal } from '../domain/effects';
+import type { Refusal } from '../room/effects';
 import { log } from '../log';
 
 export class HttpError extends Error {

@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import { ErrorCode } from '../../lib/protocol';
 import { ADDRESS_ATTEMPTS, AttemptLimiter, EVENT_ATTEMPTS } from '../domain/attempts';
-import type { Refusal } from '../domain/effects';
+import type { Refusal } from '../room/effects';
 import { cryptoCredentials, verifyViewCode } from '../credentials';
 import type { EventIndex } from './event-index';
 

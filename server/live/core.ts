@@ -12,13 +12,17 @@ import { DEFAULT_RACE, ErrorCode, type ServerMessage } from '../../lib/protocol'
 import type { Backplane, IndexChange, LiveSide, News, RunReply, RunRequest } from '../backplane/backplane';
 import { LocalBackplane } from '../backplane/local';
 import { cryptoCredentials } from '../credentials';
-import type { Applied, Delivery, Effects, Refusal, SessionChange } from '../domain/effects';
-import { DEFAULT_TIMINGS, type Delta, type EventRoom, type RoomTimings, type SnapshotMessage } from '../domain/event-room';
+import { execute, type ResultOf, type RoomCommand } from '../room/commands';
+import type { Applied, Delivery, Effects, Refusal, SessionChange } from '../room/effects';
+import { sampleHappiness } from '../room/organiser';
+import { snapshot, tick } from '../room/picture';
+import { type AnswerOf, answer, type RoomQuery } from '../room/queries';
+import { lapsedLinks } from '../room/share-links';
+import { DEFAULT_TIMINGS, type Delta, type Room, type RoomTimings, type SnapshotMessage } from '../room/state';
 import { log } from '../log';
 import type { EventRecord, Store } from '../storage/store';
 import type { Peer } from '../transport/peer';
 import { Access } from './access';
-import { type AnswerOf, answer, execute, type ResultOf, type RoomCommand, type RoomQuery } from './commands';
 import { EventIndex } from './event-index';
 import { Fanout, type Feed } from './fanout';
 import { Rooms } from './rooms';
@@ -79,7 +83,7 @@ export class Live implements LiveSide {
   readonly now: () => number;
   private timers: NodeJS.Timeout[] = [];
   private busyTimers = new Set<Promise<unknown>>();
-  private readonly roomFeeds = new WeakMap<EventRoom, Feed>();
+  private readonly roomFeeds = new WeakMap<Room, Feed>();
 
   constructor(private readonly opts: LiveOptions) {
     this.store = opts.store;
@@ -91,7 +95,7 @@ export class Live implements LiveSide {
     this.rooms = new Rooms(
       opts.store,
       this.pipeline,
-      { now: this.now, credentials: cryptoCredentials, timings: { ...DEFAULT_TIMINGS, ...opts.timings } },
+      { now: this.now, secrets: cryptoCredentials, timings: { ...DEFAULT_TIMINGS, ...opts.timings } },
       {
         idleMs: opts.roomIdleMs ?? 10 * 60_000,
         held: (event) => this.sessions.holds(event) || this.backplane.followedElsewhere(event),
@@ -154,7 +158,7 @@ export class Live implements LiveSide {
   // ---------- where an event runs ----------
 
   /** The lease a room's writes are made under, when writes are fenced. */
-  private ownership(room: EventRoom): { event: string; epoch: number } | undefined {
+  private ownership(room: Room): { event: string; epoch: number } | undefined {
     const epoch = this.backplane.owned(room.id);
     return epoch === undefined || this.backplane.holder === undefined ? undefined : { event: room.id, epoch };
   }
@@ -165,7 +169,7 @@ export class Live implements LiveSide {
     if (room && this.backplane.owned(event) !== undefined) {
       let feed = this.roomFeeds.get(room);
       if (!feed) {
-        feed = { epoch: room.epoch, snapshot: (only) => room.snapshot(only), since: (seq) => (seq === room.seq ? [] : null) };
+        feed = { epoch: room.epoch, snapshot: (only) => snapshot(room, only), since: (seq) => (seq === room.seq ? [] : null) };
         this.roomFeeds.set(room, feed);
       }
       return feed;
@@ -234,12 +238,12 @@ export class Live implements LiveSide {
   }
 
   /** Run a command on a room held here (timers, jobs); refused when the event has moved to another instance. */
-  async runOn<R>(room: EventRoom, command: (room: EventRoom) => Effects<R>, sender: Sender | null, ref?: string): Promise<Outcome<R>> {
+  async runOn<R>(room: Room, command: (room: Room) => Effects<R>, sender: Sender | null, ref?: string): Promise<Outcome<R>> {
     const out = await this.runOnRoom(room, command, sender, ref);
     return out === MOVED ? { ok: false, refusal: UNREACHABLE } : out;
   }
 
-  private runOnRoom<R>(room: EventRoom, command: (room: EventRoom) => Effects<R>, sender: Sender | null, ref?: string): Promise<Outcome<R> | typeof MOVED> {
+  private runOnRoom<R>(room: Room, command: (room: Room) => Effects<R>, sender: Sender | null, ref?: string): Promise<Outcome<R> | typeof MOVED> {
     if (this.backplane.owned(room.id) === undefined || this.rooms.peek(room.id) !== room) return Promise.resolve(MOVED);
     const owner = this.ownership(room);
     this.rooms.touch(room.id);
@@ -294,7 +298,7 @@ export class Live implements LiveSide {
   }
 
   /** Keep the index in step with a room's event and links after a change, here and on every instance. */
-  private syncIndex(room: EventRoom): void {
+  private syncIndex(room: Room): void {
     const rec = this.index.get(room.id);
     if (!rec || rec.info !== room.info || rec.viewCodeHash !== room.viewCodeHash || rec.quotas !== room.quotaOverrides) {
       const record = room.eventRecord();
@@ -435,7 +439,7 @@ export class Live implements LiveSide {
   async snapshotHere(event: string, only: string[] | null): Promise<SnapshotMessage | { moved: true }> {
     if (this.backplane.owned(event) === undefined) return { moved: true };
     const room = this.rooms.peek(event) ?? (await this.rooms.get(event));
-    return room ? room.snapshot(only ? new Set(only) : null) : { moved: true };
+    return room ? snapshot(room, only ? new Set(only) : null) : { moved: true };
   }
 
   news(event: string, news: News): void {
@@ -511,8 +515,8 @@ export class Live implements LiveSide {
   tick(): void {
     for (const room of this.rooms.all()) {
       if (this.backplane.owned(room.id) === undefined) continue;
-      const { delta, lapsedLinks } = room.tick();
-      for (const link of lapsedLinks) {
+      const delta = tick(room);
+      for (const link of lapsedLinks(room)) {
         const change: SessionChange = { dropLink: link, reason: 'expired' };
         this.sessions.change(room.id, null, change);
         this.backplane.publishNews(room.id, { deliveries: [], changes: [change], except: null });
@@ -528,7 +532,7 @@ export class Live implements LiveSide {
   sampleHappiness(): void {
     for (const room of this.rooms.all()) {
       if (this.backplane.owned(room.id) === undefined) continue;
-      const fx = room.sampleHappiness();
+      const fx = sampleHappiness(room);
       if (fx) void this.runOn(room, () => fx, null);
     }
   }

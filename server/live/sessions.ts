@@ -4,12 +4,12 @@
  * strictly in the order they came, even when one of them waits (a room loading, a view code being checked).
  */
 import { type ClientMessage, CloseCode, ErrorCode, parseClientFrame, PROTOCOL_VERSION, type ServerMessage } from '../../lib/protocol';
-import type { Delivery, Refusal, SessionChange } from '../domain/effects';
+import type { Delivery, Refusal, SessionChange } from '../room/effects';
 import { MessageBudget, messageCost, SnapshotBudget } from '../transport/admission';
 import type { Peer } from '../transport/peer';
 import { KeyedBuckets, type TokenBucket } from '../transport/token-bucket';
 import type { Access, Granted, Viewer } from './access';
-import type { ResultOf, RoomCommand } from './commands';
+import type { ResultOf, RoomCommand } from '../room/commands';
 import type { Fanout, Member } from './fanout';
 import type { Rooms } from './rooms';
 

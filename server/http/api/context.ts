@@ -1,7 +1,8 @@
 /** What every API handler shares: the live server, limits, and who is asking (address, tokens, access). */
 import type { IncomingMessage } from 'node:http';
 import { EventIdSchema } from '../../../lib/protocol';
-import type { AnswerOf, ResultOf, RoomCommand, RoomQuery } from '../../live/commands';
+import type { ResultOf, RoomCommand } from '../../room/commands';
+import type { AnswerOf, RoomQuery } from '../../room/queries';
 import type { Live } from '../../live/core';
 import type { Viewer } from '../../live/access';
 import { clientAddress } from '../../transport/admission';

@@ -3,6 +3,7 @@ import { EventNameSchema } from '../../../lib/protocol';
 import { cryptoCredentials } from '../../credentials';
 import { HttpError, sendJson } from '../errors';
 import { readJson } from '../body';
+import { summaries } from '../../room/picture';
 import { addressOf, type ApiRequest, OPEN_CORS } from './context';
 
 export const MAX_BODY_BYTES = 4096;
@@ -12,7 +13,7 @@ export function listEvents(r: ApiRequest): void {
   const events = live.index.list((id) => {
     const room = live.rooms.peek(id);
     if (!room) return null;
-    const runners = room.summaries(false);
+    const runners = summaries(room, false);
     return { runners: runners.length, active: runners.filter((x) => x.status === 'active').length };
   });
   sendJson(r.res, 200, { events }, OPEN_CORS);

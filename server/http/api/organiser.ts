@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { cleanText, LIMITS, RunnerIdSchema, ViewCodeSchema } from '../../../lib/protocol';
 import { hashViewCode, newViewCode } from '../../credentials';
-import { QuotasSchema } from '../../domain/quotas';
+import { QuotasSchema } from '../../room/quotas';
 import { readJson } from '../body';
 import { HttpError, invalid, sendJson } from '../errors';
 import { addressOf, type ApiRequest, ask, bearer, command, eventOf, organiser } from './context';

@@ -30,7 +30,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { INGEST_PATHS } from '../../../lib/ingest-urls';
 import { AppRefusal, APP_REFUSAL_TEXT } from '../../../lib/protocol';
 import { cryptoCredentials } from '../../credentials';
-import type { AppFix, IngestOutcome } from '../../domain/event-room';
+import type { AppFix, IngestOutcome } from '../../room/tracking-apps';
 import type { Live } from '../../live/core';
 import { log } from '../../log';
 import { readBody } from '../body';
