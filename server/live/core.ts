@@ -342,7 +342,7 @@ export class Live implements LiveSide {
         const claim = await this.backplane.claimNew(eventId).catch(() => null);
         if (claim === null) return { ok: false, refusal: { ...UNREACHABLE, message: 'The event could not be saved: try again in a moment.' } };
         if (claim === false) {
-          if (id) return { ok: false, refusal: { code: 'event_exists', status: 409, message: `There is an event "${id}" already.` } };
+          if (id) return { ok: false, refusal: { code: ErrorCode.EventExists, status: 409, message: `There is an event "${id}" already.` } };
           continue;
         }
         return await this.writeNewEvent(eventId, name, organiserHash, claim.epoch);
@@ -374,7 +374,7 @@ export class Live implements LiveSide {
   async ensureEvent(id: string, name: string): Promise<void> {
     if (this.index.has(id)) return;
     const out = await this.createEvent(name, '', id);
-    if (!out.ok && out.refusal.code !== 'event_exists') throw new Error(out.refusal.message);
+    if (!out.ok && out.refusal.code !== ErrorCode.EventExists) throw new Error(out.refusal.message);
   }
 
   /** Delete an event and everything kept about it (retention), on the instance that owns it. */

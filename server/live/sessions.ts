@@ -262,7 +262,7 @@ export class Sessions {
   private sendRefusal(session: Session, r: Refusal, ref: string): void {
     session.send({
       type: 'error',
-      code: r.code as ErrorCode,
+      code: r.code,
       message: r.message,
       ref,
       ...(r.retryAfterMs !== undefined ? { retryAfterMs: r.retryAfterMs } : {}),

@@ -128,7 +128,7 @@ export function createSseTransport(
   }
 
   function noStream(res: ServerResponse): void {
-    sendJson(res, 404, { error: { code: 'no_such_stream', message: 'Open a stream first.' } });
+    sendJson(res, 404, { error: { code: ErrorCode.NoSuchStream, message: 'Open a stream first.' } });
   }
 
   return {

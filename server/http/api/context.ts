@@ -1,6 +1,6 @@
 /** What every API handler shares: the live server, limits, and who is asking (address, tokens, access). */
 import type { IncomingMessage } from 'node:http';
-import { EventIdSchema } from '../../../lib/protocol';
+import { EventIdSchema, ErrorCode } from '../../../lib/protocol';
 import type { ResultOf, RoomCommand } from '../../room/commands';
 import type { AnswerOf, RoomQuery } from '../../room/queries';
 import type { Live } from '../../live/core';
@@ -36,14 +36,14 @@ export const addressOf = (r: ApiRequest) => clientAddress(r.req, r.ctx.trustProx
 /** The event named in the path, or 404. */
 export function eventOf(r: ApiRequest): string {
   const id = r.params.id ?? '';
-  if (!EventIdSchema.safeParse(id).success || !r.ctx.live.index.has(id)) throw new HttpError(404, 'no_such_event', 'There is no such event.');
+  if (!EventIdSchema.safeParse(id).success || !r.ctx.live.index.has(id)) throw new HttpError(404, ErrorCode.NoSuchEvent, 'There is no such event.');
   return id;
 }
 
 /** Ask the event's live state (wherever its room runs), or 404. */
 export async function ask<Q extends RoomQuery>(r: ApiRequest, q: Q): Promise<AnswerOf<Q>> {
   const answer = await r.ctx.live.query(eventOf(r), q);
-  if (answer === null) throw new HttpError(404, 'no_such_event', 'There is no such event.');
+  if (answer === null) throw new HttpError(404, ErrorCode.NoSuchEvent, 'There is no such event.');
   return answer;
 }
 

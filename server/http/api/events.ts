@@ -1,5 +1,5 @@
 /** Listing and creating events, and the health report. */
-import { EventNameSchema } from '../../../lib/protocol';
+import { EventNameSchema, ErrorCode } from '../../../lib/protocol';
 import { cryptoCredentials } from '../../credentials';
 import { HttpError, sendJson } from '../errors';
 import { readJson } from '../body';
@@ -22,12 +22,12 @@ export function listEvents(r: ApiRequest): void {
 export async function createEvent(r: ApiRequest): Promise<void> {
   const address = addressOf(r);
   if (!(await r.ctx.creations.take(address))) {
-    throw new HttpError(429, 'rate_limited', 'Too many events created from this address: try again later.', { 'retry-after': '600' });
+    throw new HttpError(429, ErrorCode.RateLimited, 'Too many events created from this address: try again later.', { 'retry-after': '600' });
   }
   const body = (await readJson(r.req, MAX_BODY_BYTES)) as { name?: unknown } | null;
-  if (typeof body?.name !== 'string') throw new HttpError(400, 'bad_name', 'Give the event a name: {"name": "Sunday 10k"}.');
+  if (typeof body?.name !== 'string') throw new HttpError(400, ErrorCode.BadName, 'Give the event a name: {"name": "Sunday 10k"}.');
   const name = EventNameSchema.safeParse(body.name);
-  if (!name.success) throw new HttpError(400, 'bad_name', `Event name ${name.error.issues[0]?.message ?? 'is invalid'}.`);
+  if (!name.success) throw new HttpError(400, ErrorCode.BadName, `Event name ${name.error.issues[0]?.message ?? 'is invalid'}.`);
   const organiserToken = cryptoCredentials.newToken();
   const out = await r.ctx.live.createEvent(name.data, cryptoCredentials.hash(organiserToken));
   if (!out.ok) throw HttpError.from(out.refusal);

@@ -1,4 +1,5 @@
 /** Every endpoint under /api (the live stream's fallback excepted, transport/sse.ts). */
+import { ErrorCode } from '../../../lib/protocol';
 import { HttpError, sendError } from '../errors';
 import { Router } from '../router';
 import type { ApiContext } from './context';
@@ -56,5 +57,5 @@ export function preflight(res: import('node:http').ServerResponse): void {
 }
 
 export function notFound(res: import('node:http').ServerResponse): void {
-  sendError(res, new HttpError(404, 'not_found', 'No such API endpoint.'));
+  sendError(res, new HttpError(404, ErrorCode.NotFound, 'No such API endpoint.'));
 }
