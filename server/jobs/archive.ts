@@ -1,5 +1,5 @@
 /** End live events nobody has used for a while: sharing stops, the map stays viewable. */
-import type { Live } from '../live/core';
+import type { Live } from '../live/live';
 import { log } from '../log';
 import { finish } from '../room/organiser';
 

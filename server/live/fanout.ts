@@ -13,7 +13,7 @@
  */
 import { CloseCode, type RunnerInfo, type ServerMessage, type TrackPoint } from '../../lib/protocol';
 import type { Delta, SnapshotMessage } from '../room/state';
-import { type Peer, type SharedFrame, sharedFrame } from '../transport/peer';
+import { type Peer, type SharedFrame, sharedFrame } from './peer';
 
 export interface Member {
   readonly id: number;

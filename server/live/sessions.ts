@@ -5,9 +5,9 @@
  */
 import { type ClientMessage, CloseCode, ErrorCode, parseClientFrame, PROTOCOL_VERSION, type ServerMessage } from '../../lib/protocol';
 import type { Delivery, Refusal, SessionChange } from '../room/effects';
-import { MessageBudget, messageCost, SnapshotBudget } from '../transport/admission';
-import type { Peer } from '../transport/peer';
-import { KeyedBuckets, type TokenBucket } from '../transport/token-bucket';
+import { MessageBudget, messageCost, SnapshotBudget } from '../limits/admission';
+import type { Peer } from './peer';
+import { KeyedBuckets, type TokenBucket } from '../limits/token-bucket';
 import type { Access, Granted, Viewer } from './access';
 import type { ResultOf, RoomCommand } from '../room/commands';
 import type { Fanout, Member } from './fanout';

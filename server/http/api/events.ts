@@ -51,8 +51,8 @@ export function health(r: ApiRequest): void {
       ok,
       // Without the backplane this instance still serves the events it owns and what it holds; it says so here.
       degraded: backplane.state === 'down',
-      instance: live.backplane.instance,
-      owned: live.backplane.ownedEvents(),
+      instance: live.backplane.bus.instance,
+      owned: live.backplane.ownership.ownedEvents(),
       backplane,
       storage: { engine: live.store.engine, ...storage },
       ...live.stats(),

@@ -13,7 +13,7 @@ import { CourseError } from '../../../lib/course/errors';
 import { isDistanceUnit } from '../../../lib/course/units';
 import { BibSchema, RunnerIdSchema, type TrackPoint, ErrorCode } from '../../../lib/protocol';
 import { slugify } from '../../../lib/slug';
-import { courseGpx } from '../../exports/gpx';
+import { courseGpx } from '../../storage/formats/gpx';
 import type { TrackCursor } from '../../storage/store';
 import { readBody, readJson } from '../body';
 import { HttpError, invalid, sendJson } from '../errors';

@@ -7,7 +7,7 @@ import { encodeTrail } from '../../../lib/polyline';
 import { RunnerIdSchema, ErrorCode } from '../../../lib/protocol';
 import { slugify } from '../../../lib/slug';
 import { trackTexts, writeEventJson } from '../../exports/event-json';
-import { gpxHead, gpxTail } from '../../exports/gpx';
+import { gpxHead, gpxTail } from '../../storage/formats/gpx';
 import { ClientGone, responseSink } from '../../exports/sink';
 import { log } from '../../log';
 import type { TrackCursor } from '../../storage/store';

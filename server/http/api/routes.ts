@@ -1,4 +1,4 @@
-/** Every endpoint under /api (the live stream's fallback excepted, transport/sse.ts). */
+/** Every endpoint under /api (opening a live stream excepted: transport/sse.ts). */
 import { ErrorCode } from '../../../lib/protocol';
 import { HttpError, sendError } from '../errors';
 import { Router } from '../router';
@@ -7,11 +7,13 @@ import { OPEN_CORS } from './context';
 import { createEvent, health, listEvents } from './events';
 import { acknowledgeAlert, deviceKey, finish, links, quotas, removeRunner, revokeLink, setViewCode } from './organiser';
 import { bib, checkpoints, course, courseFromRunner, raceSettings, runnerRace } from './race';
+import { streamPost } from './stream';
 import { avatar, eventSummary, exportJson, happiness, runner, snapshot, trackGpx, trackPage } from './reads';
 
 export function apiRouter(): Router<ApiContext> {
   const r = new Router<ApiContext>();
   r.on('GET', '/api/health', health)
+    .on('POST', '/api/stream/:stream', streamPost)
     .on('GET', '/api/events', listEvents)
     .on('POST', '/api/events', createEvent)
     .on('GET', '/api/events/:id', eventSummary)

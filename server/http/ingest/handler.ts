@@ -31,7 +31,7 @@ import { INGEST_PATHS } from '../../../lib/ingest-urls';
 import { AppRefusal, APP_REFUSAL_TEXT, ErrorCode } from '../../../lib/protocol';
 import { cryptoCredentials } from '../../credentials';
 import type { AppFix, IngestOutcome } from '../../room/tracking-apps';
-import type { Live } from '../../live/core';
+import type { Live } from '../../live/live';
 import { log } from '../../log';
 import { readBody } from '../body';
 import { HttpError } from '../errors';
