@@ -69,8 +69,13 @@ export const messageCost = (type: string | undefined) => (type && Object.hasOwn(
  * a bucket of their own, so a sender that floods in bursts, a frame let through now and then, is cut off.
  */
 export class MessageBudget {
-  private readonly tokens = new TokenBucket(LIMITS.rateBurst, LIMITS.ratePerSecond);
-  private readonly strikes = new TokenBucket(LIMITS.rateStrikes, LIMITS.rateStrikes / 10);
+  private readonly tokens: TokenBucket;
+  private readonly strikes: TokenBucket;
+
+  constructor(now: () => number = Date.now) {
+    this.tokens = new TokenBucket(LIMITS.rateBurst, LIMITS.ratePerSecond, now);
+    this.strikes = new TokenBucket(LIMITS.rateStrikes, LIMITS.rateStrikes / 10, now);
+  }
 
   /** 'ok', 'refuse' (answer rate_limited) or 'close' (flooding: close with CloseCode.Policy). */
   take(cost: number): 'ok' | 'refuse' | 'close' {

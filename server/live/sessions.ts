@@ -82,7 +82,7 @@ export class Sessions {
   }
 
   attach(peer: Peer, address: string): Session {
-    const session = new Session(this.nextId++, peer, address, new MessageBudget(), this.snapshotBudget);
+    const session = new Session(this.nextId++, peer, address, new MessageBudget(this.s.now), this.snapshotBudget);
     this.sessions.set(session.id, session);
     session.send({ type: 'hello', v: PROTOCOL_VERSION, now: this.s.now() });
     return session;
