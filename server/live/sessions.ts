@@ -169,12 +169,10 @@ export class Sessions {
           });
         }
         return this.command(session, msg.event, { do: 'join', name: msg.name, color: msg.color, bib: msg.bib ?? null }, 'join');
-        return;
       }
       case 'resume':
         if (!this.s.rooms.known(msg.event)) return this.noSuchEvent(session, msg.event, 'resume');
         return this.command(session, msg.event, { do: 'resume', runnerId: msg.runnerId, token: msg.token, name: msg.name, color: msg.color }, 'resume');
-        return;
       case 'pos':
       case 'mood':
       case 'stop': {
@@ -187,7 +185,6 @@ export class Sessions {
         const cmd: RoomCommand =
           msg.type === 'pos' ? { do: 'position', runnerId, msg } : msg.type === 'mood' ? { do: 'mood', runnerId, value: msg.value } : { do: 'stop', runnerId };
         return this.command(session, event, cmd, msg.type);
-        return;
       }
       case 'subscribe':
         return this.subscribe(session, msg);
@@ -202,7 +199,6 @@ export class Sessions {
         }
         const seen = watch?.via === 'link' && watch.only ? [...watch.only] : null;
         return this.command(session, msg.event, { do: 'cheer', runnerId: msg.runnerId, text: msg.text, from: msg.from, seen }, 'cheer');
-        return;
       }
     }
   }

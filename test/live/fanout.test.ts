@@ -13,9 +13,17 @@ import { FakePeer } from './fake-peer';
 
 const info = (id: string): RunnerInfo => ({ id, name: id, color: '#123456', status: 'active', lastSeen: 1, mood: null });
 
+interface FakeFeed {
+  seq: number;
+  whole: SnapshotMessage | null;
+  log: Delta[];
+  feed: Feed;
+  tick(ids: string[]): Delta;
+}
+
 /** A feed whose picture is as of offset `seq`, with every update kept. */
-function feed() {
-  const f = {
+function feed(): FakeFeed {
+  const f: FakeFeed = {
     seq: 0,
     whole: null as SnapshotMessage | null,
     log: [] as Delta[],
@@ -29,8 +37,8 @@ function feed() {
         if (!only) f.whole = msg;
         return msg;
       },
-      since: (seq: number) => f.log.filter((d) => d.seq > seq),
-    } satisfies Feed,
+      since: (seq: number): Delta[] => f.log.filter((d) => d.seq > seq),
+    },
     /** The next tick: points for these runners. */
     tick(ids: string[]): Delta {
       const d: Delta = { seq: ++f.seq, now: f.seq, runners: [], points: Object.fromEntries(ids.map((id) => [id, [[51, 0, f.seq]]])), distance: {}, removed: [] };
@@ -97,7 +105,7 @@ describe('fan-out', () => {
     assert.equal(stuck.peer.closedWith, null, 'behind, but not far: it waits until it reads again');
     stuck.peer.bufferedAmount = 5000;
     fan.watch(stuck, { event: 'ev', only: null, via: 'public' });
-    assert.equal(stuck.peer.closedWith?.code, CloseCode.TooSlow);
+    assert.equal((stuck.peer as FakePeer).closedWith?.code, CloseCode.TooSlow);
   });
 
   test('event news goes to everyone watching; news about one runner only to those who see that runner', () => {
