@@ -25,7 +25,7 @@ import { WebSocket } from 'ws';
 import { offsetM } from '../lib/geo';
 import type { ServerMessage } from '../lib/protocol';
 import { chromiumArgs } from '../playwright.config';
-import { RunnerTrack } from '../server/domain/runner-track';
+import { RunnerTrack } from '../server/room/runner-track';
 import { SqliteStore } from '../server/storage/sqlite/sqlite-store';
 import type { RunnerRecord, StoredPosition, WriteOp } from '../server/storage/store';
 

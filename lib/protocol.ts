@@ -57,31 +57,73 @@ export const CloseCode = {
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
 
-/** Reasons the server refuses a frame; sent in `error.code`. */
+/**
+ * Every reason the server refuses something: `error.code` in a live frame and in an HTTP error body alike.
+ * One vocabulary, so a client branches on the same code whichever way it asked.
+ */
 export const ErrorCode = {
+  // ---- frames ----
   BadJson: 'bad_json',
   BadMessage: 'bad_message',
   UnknownType: 'unknown_type',
-  NoSuchEvent: 'no_such_event',
-  EventFinished: 'event_finished',
-  NoSuchRunner: 'no_such_runner',
-  BadToken: 'bad_token',
+  BinaryFrame: 'binary_frame',
   NotJoined: 'not_joined',
   BadPosition: 'bad_position',
-  BinaryFrame: 'binary_frame',
+  RateLimited: 'rate_limited',
+  // ---- who is asking ----
+  BadToken: 'bad_token',
+  /** The request needs the organiser token ("Authorization: Bearer …"). */
+  Unauthorised: 'unauthorised',
+  /** The token sent is not the one this needs. */
+  Forbidden: 'forbidden',
   ViewCodeRequired: 'view_code_required',
   BadViewCode: 'bad_view_code',
-  RunnerRemoved: 'runner_removed',
-  RateLimited: 'rate_limited',
   LinkRevoked: 'link_revoked',
   LinkExpired: 'link_expired',
   NoSuchLink: 'no_such_link',
-  /** Nothing was kept: storage is failing or slow. Send it again later (retryAfterMs). */
-  StorageUnavailable: 'storage_unavailable',
   /** Too many wrong view codes, links or tokens: wait retryAfterMs before trying again. */
   TooManyAttempts: 'too_many_attempts',
+  /** A tracking app's device key that belongs to no runner (revoked or replaced). */
+  UnknownKey: 'unknown_key',
+  // ---- what it is about ----
+  NoSuchEvent: 'no_such_event',
+  EventExists: 'event_exists',
+  EventFinished: 'event_finished',
+  NoSuchRunner: 'no_such_runner',
+  RunnerRemoved: 'runner_removed',
+  NoSuchAlert: 'no_such_alert',
+  NoCourse: 'no_course',
+  NoRace: 'no_race',
+  NoAvatar: 'no_avatar',
+  NoSuchStream: 'no_such_stream',
+  NotFound: 'not_found',
+  MethodNotAllowed: 'method_not_allowed',
+  // ---- what was sent ----
+  BadRequest: 'bad_request',
+  BadPath: 'bad_path',
+  BadName: 'bad_name',
+  BadLink: 'bad_link',
+  BadQuotas: 'bad_quotas',
+  BadCourse: 'bad_course',
+  BadPick: 'bad_pick',
+  BadCheckpoints: 'bad_checkpoints',
+  BadRace: 'bad_race',
+  BadBib: 'bad_bib',
+  BadUnit: 'bad_unit',
+  BadFormat: 'bad_format',
+  BadCursor: 'bad_cursor',
+  BadLimit: 'bad_limit',
+  BadFrom: 'bad_from',
+  BadTo: 'bad_to',
+  TooLarge: 'too_large',
+  // ---- the server ----
+  /** Nothing was kept: storage is failing or slow. Send it again later (retryAfterMs). */
+  StorageUnavailable: 'storage_unavailable',
   /** This runner, address or event has stored as much as it may for now: send it again after retryAfterMs. */
   QuotaExceeded: 'quota_exceeded',
+  TooManyExports: 'too_many_exports',
+  ExportsBusy: 'exports_busy',
+  Internal: 'internal',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

@@ -10,11 +10,12 @@ import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { type ClientConfig, providePageData } from '../lib/page-data';
 import { CloseCode, WS_PATH } from '../lib/protocol';
-import type { Backplane } from './backplane/backplane';
+import type { Backplane } from './backplane/ports';
 import { LocalBackplane } from './backplane/local';
-import { clusterNamespace, RedisBackplane } from './backplane/redis';
+import { clusterNamespace, RedisBackplane } from './backplane/redis/backplane';
 import type { Config } from './config';
-import type { RoomTimings } from './domain/event-room';
+import type { RoomTimings } from './room/state';
+import { summaries } from './room/picture';
 import type { ApiContext } from './http/api/context';
 import { ExportCache } from './exports/export-cache';
 import { ExportGate } from './http/api/export-gate';
@@ -22,7 +23,7 @@ import { apiRouter, notFound, preflight } from './http/api/routes';
 import { handleIngest } from './http/ingest/handler';
 import { archiveInactive } from './jobs/archive';
 import { purgeInactive } from './jobs/retention';
-import { Live } from './live/core';
+import { Live } from './live/live';
 import { log } from './log';
 import { reachableUrls } from './network';
 import { newNonce, pageHeaders } from './security-headers';
@@ -89,25 +90,12 @@ export async function startTrackside({ config, pages, store, timings, heartbeatM
     // The demo's simulated runners join from this server's own address, on top of everyone else's allowance.
     joinsPerHourPerIp: config.runnersPerHourPerIp + (config.demo ? config.demoRunners : 0),
     snapshotsPerSecondPerIp: config.snapshotsPerSecondPerIp,
+    maxConnectionsPerIp: config.maxConnectionsPerIp,
   });
   await live.load();
 
-  let accepting = true;
-  const limiter = backplane.connectionLimiter(config.maxConnectionsPerIp);
-  const ws = createWsTransport(live, {
-    heartbeatMs,
-    allowedOrigins: config.allowedOrigins,
-    limiter,
-    trustProxy: config.trustProxy,
-    accepting: () => accepting,
-  });
-  const sse = createSseTransport(live, {
-    limiter,
-    trustProxy: config.trustProxy,
-    allowedOrigins: config.allowedOrigins,
-    heartbeatMs,
-    accepting: () => accepting,
-  });
+  const ws = createWsTransport(live.gateway, { heartbeatMs, allowedOrigins: config.allowedOrigins, trustProxy: config.trustProxy });
+  const sse = createSseTransport(live.gateway, { trustProxy: config.trustProxy, allowedOrigins: config.allowedOrigins, heartbeatMs });
   // The reachable addresses are known once the server listens (PORT=0 picks the port).
   const clientConfig: ClientConfig = { tileUrl: config.tileUrl, tileAttribution: config.tileAttribution, reachableUrls: [] };
   providePageData({
@@ -115,7 +103,7 @@ export async function startTrackside({ config, pages, store, timings, heartbeatM
       live.index.list((id) => {
         const room = live.rooms.peek(id);
         if (!room) return null;
-        const seen = room.summaries(false);
+        const seen = summaries(room, false);
         return { runners: seen.length, active: seen.filter((r) => r.status === 'active').length };
       }),
     getEvent: (id) => live.index.info(id),
@@ -127,7 +115,7 @@ export async function startTrackside({ config, pages, store, timings, heartbeatM
   const apiContext: ApiContext = {
     live,
     trustProxy: config.trustProxy,
-    creations: backplane.buckets('event-creations', config.eventsPerHourPerIp, config.eventsPerHourPerIp / 3600),
+    creations: backplane.limits.buckets('event-creations', config.eventsPerHourPerIp, config.eventsPerHourPerIp / 3600),
     exports: new ExportGate(),
     exportCache: new ExportCache(join(config.dataDir, 'exports')),
   };
@@ -140,7 +128,7 @@ export async function startTrackside({ config, pages, store, timings, heartbeatM
       res.writeHead(400).end('Bad request');
       return;
     }
-    if (!accepting) {
+    if (!live.gateway.accepting) {
       res.writeHead(503, { 'content-type': 'text/plain', 'retry-after': '5', connection: 'close' }).end('The server is stopping: try again shortly.\n');
       return;
     }
@@ -187,11 +175,11 @@ export async function startTrackside({ config, pages, store, timings, heartbeatM
   // Each instance finishes the events it owns; events nobody has loaded are looked for by one instance a period.
   if (config.archiveAfterMs > 0) {
     const period = Math.min(60_000, config.archiveAfterMs);
-    live.every(period, async () => archiveInactive(live, config.archiveAfterMs, await backplane.once('archive', period)));
+    live.every(period, async () => archiveInactive(live, config.archiveAfterMs, await backplane.ownership.once('archive', period)));
   }
   if (config.retentionMs > 0) {
     const purge = async () => {
-      if (await backplane.once('retention', 3600_000)) await purgeInactive(live, config.retentionMs);
+      if (await backplane.ownership.once('retention', 3600_000)) await purgeInactive(live, config.retentionMs);
     };
     await purge();
     live.every(3600_000, purge);
@@ -224,7 +212,7 @@ export async function startTrackside({ config, pages, store, timings, heartbeatM
     port,
     close() {
       closing ??= (async () => {
-        accepting = false;
+        live.gateway.stopAccepting();
         demo?.stop();
         sse.close(CloseCode.GoingAway, 'server shutting down');
         await ws.close(CloseCode.GoingAway, 'server shutting down');

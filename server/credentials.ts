@@ -5,7 +5,7 @@
  */
 import { createHash, randomBytes, randomInt, scrypt, timingSafeEqual } from 'node:crypto';
 
-export interface Credentials {
+export interface Secrets {
   newRunnerId(): string;
   /** A secret with 128 bits of randomness or more. */
   newToken(): string;
@@ -13,7 +13,7 @@ export interface Credentials {
   verify(token: string, hash: string): boolean;
 }
 
-export const cryptoCredentials: Credentials = {
+export const cryptoCredentials: Secrets = {
   newRunnerId: () => randomBytes(6).toString('base64url'),
   newToken: () => randomBytes(24).toString('base64url'),
   hash: (token) => createHash('sha256').update(token).digest('base64url'),

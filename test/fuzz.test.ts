@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { WebSocket } from 'ws';
 import { CloseCode, ErrorCode, LIMITS, type ServerMessage, type TrackPoint } from '../lib/protocol';
-import { MESSAGE_COST } from '../server/transport/admission';
+import { MESSAGE_COST } from '../server/limits/admission';
 import { fix, joinAsRunner, startTestServer, TestClient, makeEvent } from './helpers';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 0x7ac51de) >>> 0;

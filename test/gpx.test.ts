@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { validateXML } from 'xmllint-wasm';
 import { schemaErrors, XSD } from './gpx-schema';
-import { toGpx, type GpxInput } from '../server/exports/gpx';
+import { toGpx, type GpxInput } from '../server/storage/formats/gpx';
 import type { StoredPosition } from '../server/storage/store';
 
 const T0 = Date.UTC(2026, 10, 26, 10, 0, 0); // 2026-11-26T10:00:00.000Z

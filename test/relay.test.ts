@@ -1,8 +1,8 @@
 /** The feed of an event owned elsewhere: updates taken in order, anything out of order starts again from a snapshot. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Relay } from '../server/backplane/relay';
-import type { Delta, SnapshotMessage } from '../server/domain/event-room';
+import { Relay } from '../server/backplane/redis/relay';
+import type { Delta, SnapshotMessage } from '../server/room/state';
 
 const delta = (seq: number): Delta => ({ seq, now: seq, runners: [], points: { r: [[1, 2, seq * 1000]] }, distance: { r: seq }, removed: [] });
 const snapshot = (epoch: string, seq: number): SnapshotMessage => ({

@@ -9,7 +9,7 @@ import { after, describe, test } from 'node:test';
 import pg from 'pg';
 import { parse } from 'pg-connection-string';
 import { MIGRATION_LOCK_SQL, readMigrations } from '../server/storage/postgres/migrate';
-import { Ownership } from '../server/backplane/ownership';
+import { Ownership } from '../server/backplane/redis/ownership';
 import { PostgresStore } from '../server/storage/postgres/postgres-store';
 import { EVENT_LOCK_NAMESPACE, planAppend } from '../server/storage/postgres/write-plan';
 import { FencedError, type WriteOp } from '../server/storage/store';

@@ -1,73 +1,51 @@
 /** One process, no services: every event is owned here, nothing travels, nothing is fenced. */
-import { ConnectionLimiter } from '../transport/admission';
-import { KeyedBuckets } from '../transport/token-bucket';
-import type { Backplane, BackplaneHealth, Claim } from './backplane';
+import { ConnectionLimiter } from '../limits/admission';
+import { KeyedBuckets } from '../limits/token-bucket';
+import type { Backplane, BackplaneHealth, Claim, ClusterLimits, CommandBus, EventChannel, EventOwnership } from './ports';
+
+const alone = (): never => {
+  throw new Error('one process owns every event');
+};
 
 export class LocalBackplane implements Backplane {
   readonly kind = 'local' as const;
-  readonly instance = 'local';
-  readonly holder = undefined;
-  readonly streamTag = '';
+
+  readonly ownership: EventOwnership = {
+    holder: undefined,
+    claim: (): Claim => ({ here: true, epoch: 0 }),
+    claimNew: () => Promise.resolve({ epoch: 0 }),
+    owned: () => 0,
+    ownedEvents: () => [],
+    released: () => {},
+    once: () => Promise.resolve(true),
+  };
+
+  readonly bus: CommandBus = {
+    instance: 'local',
+    streamTag: '',
+    forward: alone,
+    ask: alone,
+    forwardDelete: alone,
+    presence: () => {},
+    streamPost: () => Promise.resolve('gone'),
+  };
+
+  readonly channel: EventChannel = {
+    publishTick: () => {},
+    publishNews: () => {},
+    publishIndex: () => {},
+    follow: () => {},
+    feed: () => undefined,
+    followedElsewhere: () => false,
+  };
+
+  readonly limits: ClusterLimits = {
+    connectionLimiter: (max) => new ConnectionLimiter(max),
+    buckets: (_name, capacity, perSecond) => new KeyedBuckets(capacity, perSecond),
+  };
 
   async start(): Promise<void> {}
   async stop(): Promise<void> {}
-
-  claim(): Claim {
-    return { here: true, epoch: 0 };
-  }
-
-  claimNew(): Promise<{ epoch: number }> {
-    return Promise.resolve({ epoch: 0 });
-  }
-
-  owned(): number {
-    return 0;
-  }
-
-  ownedEvents(): string[] {
-    return [];
-  }
-
-  forward(): never {
-    throw new Error('one process owns every event');
-  }
-
-  ask(): never {
-    throw new Error('one process owns every event');
-  }
-
-  forwardDelete(): never {
-    throw new Error('one process owns every event');
-  }
-
-  publishTick(): void {}
-  publishNews(): void {}
-  publishIndex(): void {}
-  follow(): void {}
-  feed(): undefined {
-    return undefined;
-  }
-  followedElsewhere(): boolean {
-    return false;
-  }
-  released(): void {}
-  presence(): void {}
-
-  streamPost(): Promise<'gone'> {
-    return Promise.resolve('gone');
-  }
-
-  connectionLimiter(max: number): ConnectionLimiter {
-    return new ConnectionLimiter(max);
-  }
-
-  buckets(_name: string, capacity: number, perSecond: number): KeyedBuckets {
-    return new KeyedBuckets(capacity, perSecond);
-  }
-
-  once(): Promise<boolean> {
-    return Promise.resolve(true);
-  }
 
   health(): BackplaneHealth {
     return { kind: 'local', state: 'local' };

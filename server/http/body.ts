@@ -1,4 +1,5 @@
 /** Reading request bodies: one size rule for every endpoint, and a clear answer when it is broken. */
+import { ErrorCode } from '../../lib/protocol';
 import type { IncomingMessage } from 'node:http';
 import { HttpError } from './errors';
 
@@ -9,7 +10,7 @@ import { HttpError } from './errors';
 export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length']);
   return new Promise((resolve, reject) => {
-    const tooLarge = () => new HttpError(413, 'too_large', `The request body must be at most ${limit} bytes.`);
+    const tooLarge = () => new HttpError(413, ErrorCode.TooLarge, `The request body must be at most ${limit} bytes.`);
     if (declared > limit) {
       let drained = 0;
       req.on('data', (chunk: Buffer) => {
@@ -38,6 +39,6 @@ export async function readJson(req: IncomingMessage, limit: number): Promise<unk
   try {
     return JSON.parse(body.toString('utf8'));
   } catch {
-    throw new HttpError(400, 'bad_json', 'Request body must be JSON.');
+    throw new HttpError(400, ErrorCode.BadJson, 'Request body must be JSON.');
   }
 }

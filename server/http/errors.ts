@@ -1,13 +1,14 @@
 /** HTTP answers: JSON bodies, errors with a code and a message a person can act on, logged once. */
+import { ErrorCode } from '../../lib/protocol';
 import type { ServerResponse } from 'node:http';
 import type { ZodError } from 'zod';
-import type { Refusal } from '../domain/effects';
+import type { Refusal } from '../room/effects';
 import { log } from '../log';
 
 export class HttpError extends Error {
   constructor(
     readonly status: number,
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
     readonly headers: Record<string, string> = {},
     /** More for a program to act on, beside code and message (the lines of a course file to pick from). */
@@ -23,7 +24,7 @@ export class HttpError extends Error {
 }
 
 /** "Invalid link: runners.0 not a runner id." from the first thing zod found wrong. */
-export function invalid(what: string, err: ZodError, code = 'bad_request'): HttpError {
+export function invalid(what: string, err: ZodError, code: ErrorCode = ErrorCode.BadRequest): HttpError {
   const issue = err.issues[0];
   return new HttpError(400, code, `Invalid ${what}: ${issue?.path.join('.') || 'body'} ${issue?.message ?? 'is invalid'}.`);
 }
@@ -51,6 +52,6 @@ export function fail(res: ServerResponse, err: unknown, context: Record<string, 
     return;
   }
   log('error', 'request_failed', { ...context, error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
-  if (!res.headersSent) sendError(res, new HttpError(500, 'internal', 'Something went wrong on the server; it was logged.'), headers);
+  if (!res.headersSent) sendError(res, new HttpError(500, ErrorCode.Internal, 'Something went wrong on the server; it was logged.'), headers);
   else res.destroy();
 }

@@ -2,6 +2,7 @@
  * A small router: method and path pattern ("/api/events/:id/runners/:runner/track") to a handler. A path
  * that matches with another method gets 405 with Allow; errors thrown by handlers are answered once (errors.ts).
  */
+import { ErrorCode } from '../../lib/protocol';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { fail, HttpError, sendError } from './errors';
 
@@ -59,7 +60,7 @@ export class Router<C> {
           params[name] = decodeURIComponent(m[i + 1]!);
         });
       } catch {
-        sendError(res, new HttpError(400, 'bad_path', 'The address is not valid.'), this.headersFor(req, url));
+        sendError(res, new HttpError(400, ErrorCode.BadPath, 'The address is not valid.'), this.headersFor(req, url));
         return true;
       }
       Promise.resolve()
@@ -68,7 +69,7 @@ export class Router<C> {
       return true;
     }
     if (!allowed) return false;
-    sendError(res, new HttpError(405, 'method_not_allowed', `Use ${allowed.join(' or ')}.`, { allow: allowed.join(', ') }), this.headersFor(req, url));
+    sendError(res, new HttpError(405, ErrorCode.MethodNotAllowed, `Use ${allowed.join(' or ')}.`, { allow: allowed.join(', ') }), this.headersFor(req, url));
     return true;
   }
 }

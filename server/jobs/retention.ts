@@ -1,5 +1,5 @@
 /** Delete events with no fix, mood or cheer for the retention period, and everything kept about them. */
-import type { Live } from '../live/core';
+import type { Live } from '../live/live';
 import { log } from '../log';
 
 export async function purgeInactive(live: Live, retentionMs: number): Promise<string[]> {

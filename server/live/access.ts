@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import { ErrorCode } from '../../lib/protocol';
 import { ADDRESS_ATTEMPTS, AttemptLimiter, EVENT_ATTEMPTS } from '../domain/attempts';
-import type { Refusal } from '../domain/effects';
+import type { Refusal } from '../room/effects';
 import { cryptoCredentials, verifyViewCode } from '../credentials';
 import type { EventIndex } from './event-index';
 
@@ -124,19 +124,19 @@ export class Access {
   /** Whether the organiser token is this event's (attempt-limited). */
   organiser(event: string, token: string | null | undefined, address: string): Maybe<Refusal | null> {
     const rec = this.index.get(event);
-    if (!token) return { code: 'unauthorised', status: 401, message: 'Send the organiser token as "Authorization: Bearer …".' };
+    if (!token) return { code: ErrorCode.Unauthorised, status: 401, message: 'Send the organiser token as "Authorization: Bearer …".' };
     return this.attempt(
       'organiser',
       event,
       address,
       () => !!rec && rec.organiserHash !== '' && cryptoCredentials.verify(token, rec.organiserHash),
-      { code: 'forbidden', status: 403, message: 'That is not the organiser token of this event.' },
+      { code: ErrorCode.Forbidden, status: 403, message: 'That is not the organiser token of this event.' },
     );
   }
 
   /** Whether a runner's token is right, checked by `verify` (attempt-limited). */
   runner(event: string, address: string, verify: () => Maybe<boolean>): Maybe<Refusal | null> {
-    return this.attempt('runner', event, address, verify, { code: 'forbidden', status: 403, message: 'That token may not change this runner.' });
+    return this.attempt('runner', event, address, verify, { code: ErrorCode.Forbidden, status: 403, message: 'That token may not change this runner.' });
   }
 
   /** Who `creds` make this viewer of `event`, or why not; at once unless a view code must be checked. */

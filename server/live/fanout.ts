@@ -12,8 +12,8 @@
  * offset, then the feed's updates after that offset.
  */
 import { CloseCode, type RunnerInfo, type ServerMessage, type TrackPoint } from '../../lib/protocol';
-import type { Delta, SnapshotMessage } from '../domain/event-room';
-import { type Peer, type SharedFrame, sharedFrame } from '../transport/peer';
+import type { Delta, SnapshotMessage } from '../room/state';
+import { type Peer, type SharedFrame, sharedFrame } from './peer';
 
 export interface Member {
   readonly id: number;

@@ -4,15 +4,16 @@
  * used the event for a while. Cost follows what is live, not what is stored.
  */
 import type { EventInfo } from '../../lib/protocol';
-import { EventRoom, type RoomDeps } from '../domain/event-room';
-import { SAMPLES_KEPT } from '../domain/happiness';
-import { CHEERS_KEPT } from '../domain/runner-track';
+import { SAMPLES_KEPT } from '../room/happiness';
+import { checkpoints, rebuild, rebuilt, replay, replayFrom, restored, runnersToRebuild } from '../room/recovery';
+import { CHEERS_KEPT } from '../room/runner-track';
+import { Room, type RoomDeps } from '../room/state';
 import { log } from '../log';
 import type { ReadQueries } from '../storage/store';
 import type { Ownership, WritePipeline } from './write-pipeline';
 
 /** The lease a room's writes go under (several instances), or undefined (one process). */
-export type OwnershipOf = (room: EventRoom) => Ownership | undefined;
+export type OwnershipOf = (room: Room) => Ownership | undefined;
 
 const PAGE = 5000;
 
@@ -24,12 +25,12 @@ export interface RoomsOptions {
   /** Whether anyone on this process still holds the event (spectators, runners' phones). */
   held: (event: string) => boolean;
   /** A room was loaded (phones already bound to its runners are counted here). */
-  loaded?: (room: EventRoom) => void;
+  loaded?: (room: Room) => void;
 }
 
 export class Rooms {
-  private readonly loaded = new Map<string, EventRoom>();
-  private readonly loading = new Map<string, Promise<EventRoom | null>>();
+  private readonly loaded = new Map<string, Room>();
+  private readonly loading = new Map<string, Promise<Room | null>>();
   private readonly releasing = new Map<string, Promise<void>>();
   private readonly lastUsed = new Map<string, number>();
 
@@ -41,7 +42,7 @@ export class Rooms {
   ) {}
 
   /** The room of `event`, loading it when needed; null when there is no such event. */
-  async get(event: string): Promise<EventRoom | null> {
+  async get(event: string): Promise<Room | null> {
     if (!this.known(event)) return null;
     this.lastUsed.set(event, this.deps.now());
     const room = this.loaded.get(event);
@@ -67,7 +68,7 @@ export class Rooms {
   }
 
   /** The room if it is loaded now. */
-  peek(event: string): EventRoom | undefined {
+  peek(event: string): Room | undefined {
     return this.loaded.get(event);
   }
 
@@ -75,7 +76,7 @@ export class Rooms {
     if (this.loaded.has(event)) this.lastUsed.set(event, this.deps.now());
   }
 
-  all(): IterableIterator<EventRoom> {
+  all(): IterableIterator<Room> {
     return this.loaded.values();
   }
 
@@ -83,30 +84,30 @@ export class Rooms {
     return this.loaded.size;
   }
 
-  private async hydrate(event: string): Promise<EventRoom | null> {
+  private async hydrate(event: string): Promise<Room | null> {
     const started = this.deps.now();
     const record = await this.store.loadRoom(event, { cheersKept: CHEERS_KEPT, samplesKept: SAMPLES_KEPT });
     if (!record) return null;
-    const room = new EventRoom(record, this.deps);
-    for (const runnerId of room.runnersToRebuild()) {
+    const room = new Room(record, this.deps);
+    for (const runnerId of runnersToRebuild(room)) {
       let cursor = null as { t: number; seq: number } | null;
       for (;;) {
         const page = await this.store.trackPage(event, runnerId, cursor, PAGE);
-        room.rebuild(runnerId, page);
+        rebuild(room, runnerId, page);
         if (page.length < PAGE) break;
         cursor = { t: page.at(-1)!.t, seq: page.at(-1)!.seq };
       }
-      room.rebuilt(runnerId, await this.store.skipped(event, runnerId));
+      rebuilt(room, runnerId, await this.store.skipped(event, runnerId));
     }
-    let from = room.replayFrom();
+    let from = replayFrom(room);
     let replayed = 0;
     while (from !== null) {
       const page = await this.store.replay(event, from, PAGE);
-      for (const a of page) room.replay(a);
+      for (const a of page) replay(room, a);
       replayed += page.length;
       from = page.length < PAGE ? null : page.at(-1)!.arrival;
     }
-    room.restored();
+    restored(room);
     this.loaded.set(event, room);
     this.opts.loaded?.(room);
     this.lastUsed.set(event, this.deps.now());
@@ -115,8 +116,8 @@ export class Rooms {
   }
 
   /** Checkpoints of every loaded room's changed runners, made durable. */
-  async checkpoint(room: EventRoom, owner?: Ownership): Promise<void> {
-    const ops = room.checkpoints();
+  async checkpoint(room: Room, owner?: Ownership): Promise<void> {
+    const ops = checkpoints(room);
     if (ops.length === 0) return;
     try {
       await this.pipeline.write(ops, owner);

@@ -4,12 +4,12 @@
  * strictly in the order they came, even when one of them waits (a room loading, a view code being checked).
  */
 import { type ClientMessage, CloseCode, ErrorCode, parseClientFrame, PROTOCOL_VERSION, type ServerMessage } from '../../lib/protocol';
-import type { Delivery, Refusal, SessionChange } from '../domain/effects';
-import { MessageBudget, messageCost, SnapshotBudget } from '../transport/admission';
-import type { Peer } from '../transport/peer';
-import { KeyedBuckets, type TokenBucket } from '../transport/token-bucket';
+import type { Delivery, Refusal, SessionChange } from '../room/effects';
+import { MessageBudget, messageCost, SnapshotBudget } from '../limits/admission';
+import type { Peer } from './peer';
+import { KeyedBuckets, type TokenBucket } from '../limits/token-bucket';
 import type { Access, Granted, Viewer } from './access';
-import type { ResultOf, RoomCommand } from './commands';
+import type { ResultOf, RoomCommand } from '../room/commands';
 import type { Fanout, Member } from './fanout';
 import type { Rooms } from './rooms';
 
@@ -82,7 +82,7 @@ export class Sessions {
   }
 
   attach(peer: Peer, address: string): Session {
-    const session = new Session(this.nextId++, peer, address, new MessageBudget(), this.snapshotBudget);
+    const session = new Session(this.nextId++, peer, address, new MessageBudget(this.s.now), this.snapshotBudget);
     this.sessions.set(session.id, session);
     session.send({ type: 'hello', v: PROTOCOL_VERSION, now: this.s.now() });
     return session;
@@ -169,12 +169,10 @@ export class Sessions {
           });
         }
         return this.command(session, msg.event, { do: 'join', name: msg.name, color: msg.color, bib: msg.bib ?? null }, 'join');
-        return;
       }
       case 'resume':
         if (!this.s.rooms.known(msg.event)) return this.noSuchEvent(session, msg.event, 'resume');
         return this.command(session, msg.event, { do: 'resume', runnerId: msg.runnerId, token: msg.token, name: msg.name, color: msg.color }, 'resume');
-        return;
       case 'pos':
       case 'mood':
       case 'stop': {
@@ -187,7 +185,6 @@ export class Sessions {
         const cmd: RoomCommand =
           msg.type === 'pos' ? { do: 'position', runnerId, msg } : msg.type === 'mood' ? { do: 'mood', runnerId, value: msg.value } : { do: 'stop', runnerId };
         return this.command(session, event, cmd, msg.type);
-        return;
       }
       case 'subscribe':
         return this.subscribe(session, msg);
@@ -202,7 +199,6 @@ export class Sessions {
         }
         const seen = watch?.via === 'link' && watch.only ? [...watch.only] : null;
         return this.command(session, msg.event, { do: 'cheer', runnerId: msg.runnerId, text: msg.text, from: msg.from, seen }, 'cheer');
-        return;
       }
     }
   }
@@ -262,7 +258,7 @@ export class Sessions {
   private sendRefusal(session: Session, r: Refusal, ref: string): void {
     session.send({
       type: 'error',
-      code: r.code as ErrorCode,
+      code: r.code,
       message: r.message,
       ref,
       ...(r.retryAfterMs !== undefined ? { retryAfterMs: r.retryAfterMs } : {}),

@@ -205,8 +205,8 @@ export interface ReadQueries {
     range?: { from?: number; to?: number },
   ): Promise<StoredPosition[]>;
   /**
-   * The same page as trackPage, already written out (exports/position-json.ts for 'json', one per line
-   * joined by ",\n"; exports/gpx.ts gpxPoint for 'gpx'): engines may do it where the rows are, off the
+   * The same page as trackPage, already written out (formats/position-json.ts for 'json', one per line
+   * joined by ",\n"; formats/gpx.ts gpxPoint for 'gpx'): engines may do it where the rows are, off the
    * server's event loop. `last` is the cursor of the page's last fix (null for an empty page).
    */
   trackText(event: string, runnerId: string, after: TrackCursor | null, limit: number, format: TrackFormat): Promise<TrackText>;

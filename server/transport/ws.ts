@@ -1,15 +1,15 @@
 /**
- * WebSocket transport: who may connect (origin, connections per address), frames in and out of the live
- * sessions, the first token of each frame's budget, heartbeats, size limits and close codes.
+ * WebSocket transport: upgrades from allowed origins, frames in and out through the live gateway,
+ * heartbeats, size limits and close codes. Budgets and refusals are the gateway's, as for every transport.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import * as wsLib from 'ws';
 import { WebSocket, WebSocketServer } from 'ws';
-import { CloseCode, ErrorCode, LIMITS } from '../../lib/protocol';
-import type { Live } from '../live/core';
-import { type AddressLimiter, clientAddress, originAllowed } from './admission';
+import { CloseCode, LIMITS } from '../../lib/protocol';
+import type { Gateway } from '../live/gateway';
+import { clientAddress, originAllowed } from './origin';
 
 export interface WsTransport {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
@@ -21,11 +21,7 @@ export interface WsTransport {
 export interface WsTransportOptions {
   heartbeatMs?: number;
   allowedOrigins?: string[] | null;
-  /** Shared with the other transports: the limit is per address, whatever the transport. */
-  limiter: AddressLimiter;
   trustProxy?: boolean;
-  /** While false, upgrades are refused with 503 (the server is stopping or cannot store data). */
-  accepting?: () => boolean;
 }
 
 /** `Sender.frame` is public in ws but missing from its type definitions. */
@@ -38,14 +34,14 @@ function refuse(socket: Duplex, status: string, message: string): void {
   socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n${message}\n`);
 }
 
-export function createWsTransport(live: Live, opts: WsTransportOptions): WsTransport {
-  const { heartbeatMs = 30_000, allowedOrigins = null, limiter, trustProxy = false, accepting = () => true } = opts;
+export function createWsTransport(gateway: Gateway, opts: WsTransportOptions): WsTransport {
+  const { heartbeatMs = 30_000, allowedOrigins = null, trustProxy = false } = opts;
   const wss = new WebSocketServer({ noServer: true, maxPayload: LIMITS.maxFrameBytes, perMessageDeflate: false });
   const alive = new WeakMap<WebSocket, boolean>();
 
   function connected(ws: WebSocket, address: string): void {
     alive.set(ws, true);
-    const session = live.attach(
+    const connection = gateway.connect(
       {
         send: (data) => ws.send(data, { binary: false }),
         sendShared(frame) {
@@ -64,19 +60,10 @@ export function createWsTransport(live: Live, opts: WsTransportOptions): WsTrans
     );
     ws.on('pong', () => alive.set(ws, true));
     ws.on('message', (data, isBinary) => {
-      // Every frame pays before it is read; refused frames are not even parsed.
-      const verdict = session.budget.take(1);
-      if (verdict === 'close') return ws.close(CloseCode.Policy, 'message rate exceeded');
-      if (verdict === 'refuse') {
-        return live.sessions.refuse(session, ErrorCode.RateLimited, `Too many messages: at most ${LIMITS.ratePerSecond} a second.`, { retryAfterMs: 1000 });
-      }
-      if (isBinary) live.sessions.refuse(session, ErrorCode.BinaryFrame, 'Frames must be JSON text, not binary.');
-      else live.sessions.receive(session, data.toString());
+      if (isBinary) connection.receiveBinary();
+      else connection.receive(data.toString());
     });
-    ws.on('close', () => {
-      limiter.close(address);
-      live.sessions.detach(session);
-    });
+    ws.on('close', () => connection.closed());
     // 'close' always follows 'error' (oversized frames close with 1009 by themselves).
     ws.on('error', () => {});
   }
@@ -98,7 +85,7 @@ export function createWsTransport(live: Live, opts: WsTransportOptions): WsTrans
     let upgraded = false;
     socket.once('close', () => {
       // An upgrade that failed before 'connection' must not hold its slot.
-      if (!upgraded) limiter.close(address);
+      if (!upgraded) gateway.release(address);
     });
     wss.handleUpgrade(req, socket, head, (ws) => {
       upgraded = true;
@@ -108,10 +95,10 @@ export function createWsTransport(live: Live, opts: WsTransportOptions): WsTrans
 
   return {
     handleUpgrade(req, socket, head) {
-      if (!accepting()) return refuse(socket, '503 Service Unavailable', 'The server is not taking connections right now: try again shortly.');
+      if (!gateway.accepting) return refuse(socket, '503 Service Unavailable', 'The server is not taking connections right now: try again shortly.');
       if (!originAllowed(req, allowedOrigins)) return refuse(socket, '403 Forbidden', 'This origin may not connect.');
       const address = clientAddress(req, trustProxy);
-      const allowed = limiter.open(address);
+      const allowed = gateway.admit(address);
       if (!(allowed instanceof Promise)) {
         if (!allowed) return refuse(socket, '429 Too Many Requests', 'Too many connections from this address.');
         return upgrade(req, socket, head, address);
@@ -119,7 +106,7 @@ export function createWsTransport(live: Live, opts: WsTransportOptions): WsTrans
       // Counted across instances: the upgrade goes on once the count answers.
       void allowed.then((ok) => {
         if (socket.destroyed) {
-          if (ok) limiter.close(address);
+          if (ok) gateway.release(address);
           return;
         }
         if (!ok) return refuse(socket, '429 Too Many Requests', 'Too many connections from this address.');

@@ -11,7 +11,7 @@ async function main() {
     leaseTtlMs: process.env.TEST_LEASE_TTL_MS ? Number(process.env.TEST_LEASE_TTL_MS) : undefined,
     heartbeatMs: 5000,
   });
-  process.send?.({ type: 'listening', port: trackside.port, instance: trackside.live.backplane.instance });
+  process.send?.({ type: 'listening', port: trackside.port, instance: trackside.live.backplane.bus.instance });
   const stop = () => void trackside.close().then(() => process.exit(0));
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);

@@ -1,11 +1,12 @@
 /** What every API handler shares: the live server, limits, and who is asking (address, tokens, access). */
 import type { IncomingMessage } from 'node:http';
-import { EventIdSchema } from '../../../lib/protocol';
-import type { AnswerOf, ResultOf, RoomCommand, RoomQuery } from '../../live/commands';
-import type { Live } from '../../live/core';
+import { EventIdSchema, ErrorCode } from '../../../lib/protocol';
+import type { ResultOf, RoomCommand } from '../../room/commands';
+import type { AnswerOf, RoomQuery } from '../../room/queries';
+import type { Live } from '../../live/live';
 import type { Viewer } from '../../live/access';
-import { clientAddress } from '../../transport/admission';
-import type { Buckets } from '../../transport/token-bucket';
+import { clientAddress } from '../../transport/origin';
+import type { Buckets } from '../../limits/token-bucket';
 import { HttpError } from '../errors';
 import type { Request } from '../router';
 import type { ExportCache } from '../../exports/export-cache';
@@ -35,14 +36,14 @@ export const addressOf = (r: ApiRequest) => clientAddress(r.req, r.ctx.trustProx
 /** The event named in the path, or 404. */
 export function eventOf(r: ApiRequest): string {
   const id = r.params.id ?? '';
-  if (!EventIdSchema.safeParse(id).success || !r.ctx.live.index.has(id)) throw new HttpError(404, 'no_such_event', 'There is no such event.');
+  if (!EventIdSchema.safeParse(id).success || !r.ctx.live.index.has(id)) throw new HttpError(404, ErrorCode.NoSuchEvent, 'There is no such event.');
   return id;
 }
 
 /** Ask the event's live state (wherever its room runs), or 404. */
 export async function ask<Q extends RoomQuery>(r: ApiRequest, q: Q): Promise<AnswerOf<Q>> {
   const answer = await r.ctx.live.query(eventOf(r), q);
-  if (answer === null) throw new HttpError(404, 'no_such_event', 'There is no such event.');
+  if (answer === null) throw new HttpError(404, ErrorCode.NoSuchEvent, 'There is no such event.');
   return answer;
 }
 

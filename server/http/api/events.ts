@@ -1,8 +1,9 @@
 /** Listing and creating events, and the health report. */
-import { EventNameSchema } from '../../../lib/protocol';
+import { EventNameSchema, ErrorCode } from '../../../lib/protocol';
 import { cryptoCredentials } from '../../credentials';
 import { HttpError, sendJson } from '../errors';
 import { readJson } from '../body';
+import { summaries } from '../../room/picture';
 import { addressOf, type ApiRequest, OPEN_CORS } from './context';
 
 export const MAX_BODY_BYTES = 4096;
@@ -12,7 +13,7 @@ export function listEvents(r: ApiRequest): void {
   const events = live.index.list((id) => {
     const room = live.rooms.peek(id);
     if (!room) return null;
-    const runners = room.summaries(false);
+    const runners = summaries(room, false);
     return { runners: runners.length, active: runners.filter((x) => x.status === 'active').length };
   });
   sendJson(r.res, 200, { events }, OPEN_CORS);
@@ -21,12 +22,12 @@ export function listEvents(r: ApiRequest): void {
 export async function createEvent(r: ApiRequest): Promise<void> {
   const address = addressOf(r);
   if (!(await r.ctx.creations.take(address))) {
-    throw new HttpError(429, 'rate_limited', 'Too many events created from this address: try again later.', { 'retry-after': '600' });
+    throw new HttpError(429, ErrorCode.RateLimited, 'Too many events created from this address: try again later.', { 'retry-after': '600' });
   }
   const body = (await readJson(r.req, MAX_BODY_BYTES)) as { name?: unknown } | null;
-  if (typeof body?.name !== 'string') throw new HttpError(400, 'bad_name', 'Give the event a name: {"name": "Sunday 10k"}.');
+  if (typeof body?.name !== 'string') throw new HttpError(400, ErrorCode.BadName, 'Give the event a name: {"name": "Sunday 10k"}.');
   const name = EventNameSchema.safeParse(body.name);
-  if (!name.success) throw new HttpError(400, 'bad_name', `Event name ${name.error.issues[0]?.message ?? 'is invalid'}.`);
+  if (!name.success) throw new HttpError(400, ErrorCode.BadName, `Event name ${name.error.issues[0]?.message ?? 'is invalid'}.`);
   const organiserToken = cryptoCredentials.newToken();
   const out = await r.ctx.live.createEvent(name.data, cryptoCredentials.hash(organiserToken));
   if (!out.ok) throw HttpError.from(out.refusal);
@@ -50,8 +51,8 @@ export function health(r: ApiRequest): void {
       ok,
       // Without the backplane this instance still serves the events it owns and what it holds; it says so here.
       degraded: backplane.state === 'down',
-      instance: live.backplane.instance,
-      owned: live.backplane.ownedEvents(),
+      instance: live.backplane.bus.instance,
+      owned: live.backplane.ownership.ownedEvents(),
       backplane,
       storage: { engine: live.store.engine, ...storage },
       ...live.stats(),

@@ -2,6 +2,7 @@
  * Exports stream from the store, but each still costs a reader and a connection for as long as it runs:
  * a few at a time for the whole server, two at a time per address. The rest are told when to come back.
  */
+import { ErrorCode } from '../../../lib/protocol';
 import { HttpError } from '../errors';
 
 export class ExportGate {
@@ -17,10 +18,10 @@ export class ExportGate {
   acquire(address: string): () => void {
     const mine = this.byAddress.get(address) ?? 0;
     if (mine >= this.perAddress) {
-      throw new HttpError(429, 'too_many_exports', 'An export from this address is still running: wait for it to finish.', { 'retry-after': '5' });
+      throw new HttpError(429, ErrorCode.TooManyExports, 'An export from this address is still running: wait for it to finish.', { 'retry-after': '5' });
     }
     if (this.running >= this.total) {
-      throw new HttpError(503, 'exports_busy', 'Several exports are running: try again in a few seconds.', { 'retry-after': '5' });
+      throw new HttpError(503, ErrorCode.ExportsBusy, 'Several exports are running: try again in a few seconds.', { 'retry-after': '5' });
     }
     this.running++;
     this.byAddress.set(address, mine + 1);

@@ -1,8 +1,8 @@
 /** The organiser's changes (with the organiser token), and a runner's own (with the runner token). */
 import { z } from 'zod';
-import { cleanText, LIMITS, RunnerIdSchema, ViewCodeSchema } from '../../../lib/protocol';
+import { cleanText, LIMITS, RunnerIdSchema, ViewCodeSchema, ErrorCode } from '../../../lib/protocol';
 import { hashViewCode, newViewCode } from '../../credentials';
-import { QuotasSchema } from '../../domain/quotas';
+import { QuotasSchema } from '../../room/quotas';
 import { readJson } from '../body';
 import { HttpError, invalid, sendJson } from '../errors';
 import { addressOf, type ApiRequest, ask, bearer, command, eventOf, organiser } from './context';
@@ -24,10 +24,10 @@ export async function setViewCode(r: ApiRequest): Promise<void> {
   if (body?.generate === true) code = newViewCode();
   else if (body?.code === null) code = null;
   else if (body?.code === undefined) {
-    throw new HttpError(400, 'bad_view_code', 'Send {"code": "…"} to set a view code, {"generate": true} for one the server picks, or {"code": null} to lift it.');
+    throw new HttpError(400, ErrorCode.BadViewCode, 'Send {"code": "…"} to set a view code, {"generate": true} for one the server picks, or {"code": null} to lift it.');
   } else {
     const parsed = ViewCodeSchema.safeParse(body.code);
-    if (!parsed.success) throw new HttpError(400, 'bad_view_code', `The ${parsed.error.issues[0]?.message ?? 'view code is invalid'}; send {"code": null} to lift it.`);
+    if (!parsed.success) throw new HttpError(400, ErrorCode.BadViewCode, `The ${parsed.error.issues[0]?.message ?? 'view code is invalid'}; send {"code": null} to lift it.`);
     code = parsed.data;
   }
   const hash = code === null ? null : await hashViewCode(code);
@@ -39,7 +39,7 @@ export async function quotas(r: ApiRequest): Promise<void> {
   const event = await organiser(r);
   if (r.req.method === 'GET') return sendJson(r.res, 200, { quotas: await ask(r, { ask: 'quotas' }) });
   const parsed = QuotasSchema.safeParse(await readJson(r.req, MAX_BODY_BYTES));
-  if (!parsed.success) throw invalid('limits', parsed.error, 'bad_quotas');
+  if (!parsed.success) throw invalid('limits', parsed.error, ErrorCode.BadQuotas);
   sendJson(r.res, 200, { quotas: await command(r, event, { do: 'setQuotas', quotas: parsed.data }) });
 }
 
@@ -54,9 +54,9 @@ export async function links(r: ApiRequest): Promise<void> {
   const event = await organiser(r);
   if (r.req.method === 'GET') return sendJson(r.res, 200, { links: await ask(r, { ask: 'links' }) });
   const parsed = LinkRequest.safeParse(await readJson(r.req, MAX_BODY_BYTES));
-  if (!parsed.success) throw invalid('link', parsed.error, 'bad_link');
+  if (!parsed.success) throw invalid('link', parsed.error, ErrorCode.BadLink);
   const { label, runners, expiresAt } = parsed.data;
-  if (expiresAt != null && expiresAt <= r.ctx.live.now()) throw new HttpError(400, 'bad_link', 'The expiry time must be in the future.');
+  if (expiresAt != null && expiresAt <= r.ctx.live.now()) throw new HttpError(400, ErrorCode.BadLink, 'The expiry time must be in the future.');
   const link = (await command(r, event, { do: 'createLink', label, runners: runners ?? null, expiresAt: expiresAt ?? null }))!;
   sendJson(r.res, 201, { link, path: `/s/${link.token}` });
 }
@@ -64,7 +64,7 @@ export async function links(r: ApiRequest): Promise<void> {
 export async function revokeLink(r: ApiRequest): Promise<void> {
   const event = await organiser(r);
   const link = await command(r, event, { do: 'revokeLink', linkId: r.params.link ?? '' });
-  if (!link) throw new HttpError(404, 'no_such_link', 'There is no such link.');
+  if (!link) throw new HttpError(404, ErrorCode.NoSuchLink, 'There is no such link.');
   r.res.writeHead(204).end();
 }
 
@@ -74,7 +74,7 @@ export async function removeRunner(r: ApiRequest): Promise<void> {
   const runnerId = r.params.runner ?? '';
   const token = bearer(r.req);
   if (!token) {
-    throw new HttpError(401, 'unauthorised', 'Send the organiser token, or your runner token, as "Authorization: Bearer …".', { 'www-authenticate': 'Bearer' });
+    throw new HttpError(401, ErrorCode.Unauthorised, 'Send the organiser token, or your runner token, as "Authorization: Bearer …".', { 'www-authenticate': 'Bearer' });
   }
   // The same refusal for an unknown runner and a wrong token, so ids cannot be probed.
   const refusal = await r.ctx.live.access.runner(event, addressOf(r), () => ask(r, { ask: 'token', runnerId, token, organiser: true }));
@@ -91,12 +91,12 @@ export async function deviceKey(r: ApiRequest): Promise<void> {
   const event = eventOf(r);
   const runnerId = r.params.runner ?? '';
   const token = bearer(r.req);
-  if (!token) throw new HttpError(401, 'unauthorised', 'Send your runner token as "Authorization: Bearer …".', { 'www-authenticate': 'Bearer' });
+  if (!token) throw new HttpError(401, ErrorCode.Unauthorised, 'Send your runner token as "Authorization: Bearer …".', { 'www-authenticate': 'Bearer' });
   const refusal = await r.ctx.live.access.runner(event, addressOf(r), () => ask(r, { ask: 'token', runnerId, token, organiser: false }));
   if (refusal) throw HttpError.from({ ...refusal, message: refusal.status === 403 ? 'That token may not manage this runner.' : refusal.message });
   if (r.req.method === 'GET') {
     const state = await ask(r, { ask: 'deviceKey', runnerId });
-    if (!state) throw new HttpError(404, 'no_such_runner', 'That runner is not in this event.');
+    if (!state) throw new HttpError(404, ErrorCode.NoSuchRunner, 'That runner is not in this event.');
     return sendJson(r.res, 200, state);
   }
   if (r.req.method === 'DELETE') {
@@ -104,7 +104,7 @@ export async function deviceKey(r: ApiRequest): Promise<void> {
     return void r.res.writeHead(204).end();
   }
   const key = await command(r, event, { do: 'issueDeviceKey', runnerId });
-  if (!key) throw new HttpError(404, 'no_such_runner', 'That runner is not in this event.');
+  if (!key) throw new HttpError(404, ErrorCode.NoSuchRunner, 'That runner is not in this event.');
   sendJson(r.res, 201, { key });
 }
 
@@ -112,6 +112,6 @@ export async function deviceKey(r: ApiRequest): Promise<void> {
 export async function acknowledgeAlert(r: ApiRequest): Promise<void> {
   const event = await organiser(r);
   const alert = await command(r, event, { do: 'acknowledgeAlert', alertId: r.params.alert ?? '' });
-  if (!alert) throw new HttpError(404, 'no_such_alert', 'There is no open alert with that id: it may have been acknowledged already.');
+  if (!alert) throw new HttpError(404, ErrorCode.NoSuchAlert, 'There is no open alert with that id: it may have been acknowledged already.');
   sendJson(r.res, 200, { alert });
 }

@@ -11,9 +11,9 @@ import { courseFromTrack } from '../../../lib/course/course-from-track';
 import { MAX_FILE_BYTES, parseCourseFile } from '../../../lib/course/course-file';
 import { CourseError } from '../../../lib/course/errors';
 import { isDistanceUnit } from '../../../lib/course/units';
-import { BibSchema, RunnerIdSchema, type TrackPoint } from '../../../lib/protocol';
+import { BibSchema, RunnerIdSchema, type TrackPoint, ErrorCode } from '../../../lib/protocol';
 import { slugify } from '../../../lib/slug';
-import { courseGpx } from '../../exports/gpx';
+import { courseGpx } from '../../storage/formats/gpx';
 import type { TrackCursor } from '../../storage/store';
 import { readBody, readJson } from '../body';
 import { HttpError, invalid, sendJson } from '../errors';
@@ -25,7 +25,7 @@ const TRACK_FIXES_MAX = 86_400;
 
 function courseRefusal(err: unknown): never {
   if (err instanceof CourseError) {
-    throw new HttpError(400, `bad_course`, err.message, {}, { reason: err.code, ...(err.lines ? { lines: err.lines } : {}) });
+    throw new HttpError(400, ErrorCode.BadCourse, err.message, {}, { reason: err.code, ...(err.lines ? { lines: err.lines } : {}) });
   }
   throw err;
 }
@@ -59,7 +59,7 @@ export async function course(r: ApiRequest): Promise<void> {
   const body = await readBody(r.req, MAX_FILE_BYTES);
   const pickParam = r.url.searchParams.get('pick');
   const pick = pickParam === null ? undefined : Number(pickParam);
-  if (pick !== undefined && (!Number.isSafeInteger(pick) || pick < 0)) throw new HttpError(400, 'bad_pick', 'pick must be the index of one of the lines listed.');
+  if (pick !== undefined && (!Number.isSafeInteger(pick) || pick < 0)) throw new HttpError(400, ErrorCode.BadPick, 'pick must be the index of one of the lines listed.');
   let parsed;
   try {
     parsed = parseCourseFile(body, { pick });
@@ -72,7 +72,7 @@ export async function course(r: ApiRequest): Promise<void> {
 async function readCourse(r: ApiRequest): Promise<void> {
   const { cors } = await reader(r);
   const found = await ask(r, { ask: 'course' });
-  if (!found) throw new HttpError(404, 'no_course', 'This event has no course yet.');
+  if (!found) throw new HttpError(404, ErrorCode.NoCourse, 'This event has no course yet.');
   const info = found.info.race!.course!;
   const asked = r.url.searchParams.get('v');
   // A version in the URL names one course for ever; without one, the answer changes with the course.
@@ -101,17 +101,17 @@ const FromTrack = z.object({
 export async function courseFromRunner(r: ApiRequest): Promise<void> {
   const event = await organiser(r);
   const parsed = FromTrack.safeParse(await readJson(r.req, MAX_BODY_BYTES));
-  if (!parsed.success) throw invalid('request', parsed.error, 'bad_request');
+  if (!parsed.success) throw invalid('request', parsed.error, ErrorCode.BadRequest);
   const { runner, from, to } = parsed.data;
   const known = await ask(r, { ask: 'runner', runnerId: runner });
-  if (!known.summary) throw new HttpError(404, 'no_such_runner', 'That runner is not in this event.');
+  if (!known.summary) throw new HttpError(404, ErrorCode.NoSuchRunner, 'That runner is not in this event.');
   const track: TrackPoint[] = [];
   let after: TrackCursor | null = null;
   for (;;) {
     const page = await r.ctx.live.store.trackPage(event, runner, after, 5000, { from, to });
     for (const p of page) track.push([p.lat, p.lon, p.t]);
     if (track.length > TRACK_FIXES_MAX) {
-      throw new HttpError(400, 'bad_course', `That track has more than ${TRACK_FIXES_MAX} fixes: choose a time range (from, to).`);
+      throw new HttpError(400, ErrorCode.BadCourse, `That track has more than ${TRACK_FIXES_MAX} fixes: choose a time range (from, to).`);
     }
     if (page.length < 5000) break;
     const last = page[page.length - 1]!;
@@ -134,15 +134,15 @@ const Checkpoints = z.object({
 export async function checkpoints(r: ApiRequest): Promise<void> {
   const event = await organiser(r);
   const parsed = Checkpoints.safeParse(await readJson(r.req, MAX_BODY_BYTES));
-  if (!parsed.success) throw invalid('checkpoints', parsed.error, 'bad_checkpoints');
+  if (!parsed.success) throw invalid('checkpoints', parsed.error, ErrorCode.BadCheckpoints);
   const found = await ask(r, { ask: 'version' });
   const length = found.info.race?.course?.length;
-  if (length === undefined) throw new HttpError(409, 'no_course', 'This event has no course yet: upload one first.');
+  if (length === undefined) throw new HttpError(409, ErrorCode.NoCourse, 'This event has no course yet: upload one first.');
   let list;
   try {
     list = validateCheckpoints(parsed.data.checkpoints, length);
   } catch (err) {
-    if (err instanceof CourseError) throw new HttpError(400, 'bad_checkpoints', err.message);
+    if (err instanceof CourseError) throw new HttpError(400, ErrorCode.BadCheckpoints, err.message);
     throw err;
   }
   sendJson(r.res, 200, { race: await command(r, event, { do: 'setCheckpoints', checkpoints: list }) });
@@ -162,7 +162,7 @@ const RaceSettings = z
 export async function raceSettings(r: ApiRequest): Promise<void> {
   const event = await organiser(r);
   const parsed = RaceSettings.safeParse(await readJson(r.req, MAX_BODY_BYTES));
-  if (!parsed.success) throw invalid('race settings', parsed.error, 'bad_race');
+  if (!parsed.success) throw invalid('race settings', parsed.error, ErrorCode.BadRace);
   const { startsAt, startNow, unit } = parsed.data;
   const race = await command(r, event, {
     do: 'setRaceSettings',
@@ -178,9 +178,9 @@ const Bib = z.object({ bib: BibSchema.nullable() });
 export async function bib(r: ApiRequest): Promise<void> {
   const event = await organiser(r);
   const parsed = Bib.safeParse(await readJson(r.req, MAX_BODY_BYTES));
-  if (!parsed.success) throw invalid('bib', parsed.error, 'bad_bib');
+  if (!parsed.success) throw invalid('bib', parsed.error, ErrorCode.BadBib);
   const done = await command(r, event, { do: 'setBib', runnerId: r.params.runner ?? '', bib: parsed.data.bib });
-  if (!done) throw new HttpError(404, 'no_such_runner', 'That runner is not in this event.');
+  if (!done) throw new HttpError(404, ErrorCode.NoSuchRunner, 'That runner is not in this event.');
   sendJson(r.res, 200, { bib: parsed.data.bib });
 }
 
@@ -189,9 +189,9 @@ export async function runnerRace(r: ApiRequest): Promise<void> {
   const { viewer, cors } = await reader(r);
   const runnerId = r.params.runner ?? '';
   const unitParam = r.url.searchParams.get('unit') ?? 'km';
-  if (!isDistanceUnit(unitParam)) throw new HttpError(400, 'bad_unit', 'unit must be km or mi.');
+  if (!isDistanceUnit(unitParam)) throw new HttpError(400, ErrorCode.BadUnit, 'unit must be km or mi.');
   const seen = RunnerIdSchema.safeParse(runnerId).success && (!viewer.only || viewer.only.has(runnerId));
   const found = seen ? await ask(r, { ask: 'raceDetail', runnerId, unit: unitParam }) : null;
-  if (!found) throw new HttpError(404, 'no_race', 'There is no race to show for that runner: no course, or no fix on it yet.');
+  if (!found) throw new HttpError(404, ErrorCode.NoRace, 'There is no race to show for that runner: no course, or no fix on it yet.');
   sendJson(r.res, 200, found.detail, { 'cache-control': 'no-store', ...cors });
 }

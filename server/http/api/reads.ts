@@ -4,10 +4,10 @@
  */
 import { createHash } from 'node:crypto';
 import { encodeTrail } from '../../../lib/polyline';
-import { RunnerIdSchema } from '../../../lib/protocol';
+import { RunnerIdSchema, ErrorCode } from '../../../lib/protocol';
 import { slugify } from '../../../lib/slug';
 import { trackTexts, writeEventJson } from '../../exports/event-json';
-import { gpxHead, gpxTail } from '../../exports/gpx';
+import { gpxHead, gpxTail } from '../../storage/formats/gpx';
 import { ClientGone, responseSink } from '../../exports/sink';
 import { log } from '../../log';
 import type { TrackCursor } from '../../storage/store';
@@ -46,7 +46,7 @@ async function runnerFor(r: ApiRequest) {
   const room = valid ? await ask(r, { ask: 'runner', runnerId }) : null;
   const summary = room?.summary ?? null;
   const seen = summary && (access.viewer.via === 'organiser' || summary.latest !== null) && (!access.viewer.only || access.viewer.only.has(runnerId));
-  if (!summary || !seen) throw new HttpError(404, 'no_such_runner', 'That runner is not in this event.');
+  if (!summary || !seen) throw new HttpError(404, ErrorCode.NoSuchRunner, 'That runner is not in this event.');
   return { ...access, room: { id: access.event, info: room!.info, epoch: room!.epoch }, summary };
 }
 
@@ -59,15 +59,17 @@ export async function runner(r: ApiRequest): Promise<void> {
 function cursorParam(value: string | null): TrackCursor | null {
   if (value === null || value === '') return null;
   const m = /^(-?\d{1,16}):(\d{1,16})$/.exec(value);
-  if (!m) throw new HttpError(400, 'bad_cursor', 'after must be the "next" value of the previous page, like 1700000000000:42.');
+  if (!m) throw new HttpError(400, ErrorCode.BadCursor, 'after must be the "next" value of the previous page, like 1700000000000:42.');
   return { t: Number(m[1]), seq: Number(m[2]) };
 }
 
-function intParam(r: ApiRequest, name: string, min: number, max: number): number | undefined {
+const INT_PARAM_CODES = { limit: ErrorCode.BadLimit, from: ErrorCode.BadFrom, to: ErrorCode.BadTo } as const;
+
+function intParam(r: ApiRequest, name: 'limit' | 'from' | 'to', min: number, max: number): number | undefined {
   const v = r.url.searchParams.get(name);
   if (v === null || v === '') return undefined;
   const n = Number(v);
-  if (!Number.isSafeInteger(n) || n < min || n > max) throw new HttpError(400, `bad_${name}`, `${name} must be a whole number from ${min} to ${max}.`);
+  if (!Number.isSafeInteger(n) || n < min || n > max) throw new HttpError(400, INT_PARAM_CODES[name], `${name} must be a whole number from ${min} to ${max}.`);
   return n;
 }
 
@@ -84,7 +86,7 @@ export async function trackPage(r: ApiRequest): Promise<void> {
   const from = intParam(r, 'from', 0, 8.64e15);
   const to = intParam(r, 'to', 0, 8.64e15);
   const format = r.url.searchParams.get('format') ?? 'fixes';
-  if (format !== 'fixes' && format !== 'trail') throw new HttpError(400, 'bad_format', 'format must be fixes or trail.');
+  if (format !== 'fixes' && format !== 'trail') throw new HttpError(400, ErrorCode.BadFormat, 'format must be fixes or trail.');
   const version = `${room.epoch}.${summary.points}.${summary.lastSeen ?? 0}`;
   const etag = `W/"${createHash('sha256').update(`${version}|${r.url.search}`).digest('base64url').slice(0, 22)}"`;
   const caching = { etag, 'cache-control': cors['access-control-allow-origin'] ? 'public, max-age=5' : 'private, max-age=5', vary: 'x-view-code, authorization' };
@@ -110,7 +112,7 @@ export async function trackPage(r: ApiRequest): Promise<void> {
 export async function avatar(r: ApiRequest): Promise<void> {
   const { summary, cors, room } = await runnerFor(r);
   const picture = summary.avatar !== undefined ? await r.ctx.live.store.avatar(room.id, summary.id) : null;
-  if (!picture) throw new HttpError(404, 'no_avatar', 'This runner has no picture.');
+  if (!picture) throw new HttpError(404, ErrorCode.NoAvatar, 'This runner has no picture.');
   const bytes = Buffer.from(picture.data, 'base64');
   const etag = `"${picture.updatedAt}"`;
   const versioned = r.url.searchParams.get('v') === String(picture.updatedAt);

@@ -1,4 +1,5 @@
-/** Every endpoint under /api (the live stream's fallback excepted, transport/sse.ts). */
+/** Every endpoint under /api (opening a live stream excepted: transport/sse.ts). */
+import { ErrorCode } from '../../../lib/protocol';
 import { HttpError, sendError } from '../errors';
 import { Router } from '../router';
 import type { ApiContext } from './context';
@@ -6,11 +7,13 @@ import { OPEN_CORS } from './context';
 import { createEvent, health, listEvents } from './events';
 import { acknowledgeAlert, deviceKey, finish, links, quotas, removeRunner, revokeLink, setViewCode } from './organiser';
 import { bib, checkpoints, course, courseFromRunner, raceSettings, runnerRace } from './race';
+import { streamPost } from './stream';
 import { avatar, eventSummary, exportJson, happiness, runner, snapshot, trackGpx, trackPage } from './reads';
 
 export function apiRouter(): Router<ApiContext> {
   const r = new Router<ApiContext>();
   r.on('GET', '/api/health', health)
+    .on('POST', '/api/stream/:stream', streamPost)
     .on('GET', '/api/events', listEvents)
     .on('POST', '/api/events', createEvent)
     .on('GET', '/api/events/:id', eventSummary)
@@ -56,5 +59,5 @@ export function preflight(res: import('node:http').ServerResponse): void {
 }
 
 export function notFound(res: import('node:http').ServerResponse): void {
-  sendError(res, new HttpError(404, 'not_found', 'No such API endpoint.'));
+  sendError(res, new HttpError(404, ErrorCode.NotFound, 'No such API endpoint.'));
 }

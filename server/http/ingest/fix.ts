@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { AppRefusal, PositionMsg } from '../../../lib/protocol';
-import type { AppFix } from '../../domain/event-room';
+import type { AppFix } from '../../room/tracking-apps';
 
 export type { AppFix };
 

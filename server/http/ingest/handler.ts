@@ -28,10 +28,10 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { INGEST_PATHS } from '../../../lib/ingest-urls';
-import { AppRefusal, APP_REFUSAL_TEXT } from '../../../lib/protocol';
+import { AppRefusal, APP_REFUSAL_TEXT, ErrorCode } from '../../../lib/protocol';
 import { cryptoCredentials } from '../../credentials';
-import type { AppFix, IngestOutcome } from '../../domain/event-room';
-import type { Live } from '../../live/core';
+import type { AppFix, IngestOutcome } from '../../room/tracking-apps';
+import type { Live } from '../../live/live';
 import { log } from '../../log';
 import { readBody } from '../body';
 import { HttpError } from '../errors';
@@ -282,7 +282,7 @@ async function deliver(live: Live, res: ServerResponse, app: App, owner: Owner, 
 
 /** A command the room refused, or that storage could not make durable. */
 function refusal(res: ServerResponse, app: App, r: { code: string; status: number; message: string; retryAfterMs?: number }): void {
-  if (r.code === 'unknown_key' || r.code === 'no_such_event') return unknownKey(res, app, 'this device key belongs to no runner any more');
+  if (r.code === ErrorCode.UnknownKey || r.code === ErrorCode.NoSuchEvent) return unknownKey(res, app, 'this device key belongs to no runner any more');
   // 5xx (storage) makes every app keep what it sent and send it again later.
   const headers: Record<string, string> = r.retryAfterMs !== undefined ? { 'retry-after': String(Math.ceil(r.retryAfterMs / 1000)) } : {};
   app.error(res, r.status, r.message, headers);

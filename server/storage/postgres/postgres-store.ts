@@ -25,8 +25,8 @@ import {
   type TrackText,
   type WriteOp,
 } from '../store';
-import { gpxPoint } from '../../exports/gpx';
-import { positionJson } from '../../exports/position-json';
+import { gpxPoint } from '../formats/gpx';
+import { positionJson } from '../formats/position-json';
 import { createPool, describeTarget, explainStartError, type Target } from './connection';
 import { PostgresLeases } from './leases';
 import { migrate } from './migrate';

@@ -22,23 +22,18 @@ import type {
   TrackText,
   WriteOp,
 } from '../store';
-import { gpxPoint } from '../../exports/gpx';
-import { positionJson } from '../../exports/position-json';
+import { gpxPoint } from '../formats/gpx';
+import { positionJson } from '../formats/position-json';
 import { migrate } from './migrate';
+import { type Writing, writeOp } from './write-ops';
 
 
 /** Column order of a position in the packed form that crosses the thread boundary. */
 export const POSITION_COLUMNS = ['seq', 'lat', 'lon', 't', 'acc', 'alt', 'spd', 'hdg', 'bat'] as const;
 
 
-
-
-
 const POSITION_SELECT = 'SELECT seq, lat, lon, t, acc, alt, spd, hdg, bat FROM positions';
 const ALERT_SELECT = 'SELECT id, runner, name, kind, raised_at, lat, lon, t, acc, source, acked_at FROM alerts';
-/** Every table with an `event` column, and those with a `runner` one too. */
-const EVENT_TABLES = ['positions', 'skipped_seqs', 'moods', 'samples', 'cheers', 'runners', 'share_links', 'checkpoints', 'alerts', 'avatars', 'courses'];
-const RUNNER_TABLES = ['positions', 'skipped_seqs', 'moods', 'cheers', 'checkpoints', 'alerts', 'avatars'];
 
 export class SqliteEngine {
   readonly db: Database.Database;
@@ -84,143 +79,21 @@ export class SqliteEngine {
   }
 
   private applyOps(ops: readonly WriteOp[]): Array<number | null> {
-    const arrivalAtStart = this.nextArrival;
-    const arrivals: Array<number | null> = [];
+    const arrivals = { next: this.nextArrival };
+    const arrivalAtStart = arrivals.next;
     const activity = new Map<string, number>();
-    const touch = (event: string, t: number) => activity.set(event, Math.max(activity.get(event) ?? 0, t));
-    for (const op of ops) {
-      let arrival: number | null = null;
-      switch (op.op) {
-        case 'event': {
-          const { info } = op.record;
-          this.stmt(
-            `INSERT INTO events (id, name, created_at, status, organiser_hash, view_code_hash, quotas, race)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-             ON CONFLICT (id) DO UPDATE SET name = excluded.name, status = excluded.status,
-               organiser_hash = excluded.organiser_hash, view_code_hash = excluded.view_code_hash, quotas = excluded.quotas,
-               race = excluded.race`,
-          ).run(
-            info.id,
-            info.name,
-            info.createdAt,
-            info.status,
-            op.record.organiserHash,
-            op.record.viewCodeHash,
-            JSON.stringify(op.record.quotas),
-            JSON.stringify(info.race ?? DEFAULT_RACE),
-          );
-          break;
-        }
-        case 'deleteEvent':
-          for (const table of EVENT_TABLES) {
-            this.stmt(`DELETE FROM ${table} WHERE event = ?`).run(op.event);
-          }
-          this.stmt('DELETE FROM events WHERE id = ?').run(op.event);
-          break;
-        case 'runner': {
-          const r = op.runner;
-          this.stmt(
-            `INSERT INTO runners (event, id, name, color, token_hash, device_key_hash, joined_at, stopped, bib)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-             ON CONFLICT (event, id) DO UPDATE SET name = excluded.name, color = excluded.color, stopped = excluded.stopped,
-               device_key_hash = excluded.device_key_hash, bib = excluded.bib`,
-          ).run(r.event, r.id, r.name, r.color, r.tokenHash, r.deviceKeyHash, r.joinedAt, r.stopped ? 1 : 0, r.bib ?? null);
-          break;
-        }
-        case 'deleteRunner':
-          for (const table of RUNNER_TABLES) {
-            this.stmt(`DELETE FROM ${table} WHERE event = ? AND runner = ?`).run(op.event, op.runnerId);
-          }
-          this.stmt('DELETE FROM runners WHERE event = ? AND id = ?').run(op.event, op.runnerId);
-          break;
-        case 'link': {
-          const l = op.link;
-          // Link tokens are kept as they are: the organiser must be able to copy a link again later.
-          this.stmt(
-            `INSERT INTO share_links (id, event, token, label, runners, created_at, expires_at, revoked_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-             ON CONFLICT (id) DO UPDATE SET revoked_at = excluded.revoked_at, expires_at = excluded.expires_at`,
-          ).run(l.id, op.event, l.token, l.label, l.runners ? JSON.stringify(l.runners) : null, l.createdAt, l.expiresAt, l.revokedAt);
-          break;
-        }
-        case 'position': {
-          const p = op.pos;
-          const changes = this.stmt(
-            `INSERT OR IGNORE INTO positions (event, runner, seq, lat, lon, t, acc, alt, spd, hdg, bat, arrival)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-          ).run(op.event, op.runnerId, p.seq, p.lat, p.lon, p.t, p.acc, p.alt, p.spd, p.hdg, p.bat, this.nextArrival).changes;
-          if (changes === 1) arrival = this.nextArrival++;
-          touch(op.event, p.t);
-          break;
-        }
-        case 'skip': {
-          const changes = this.stmt('INSERT OR IGNORE INTO skipped_seqs (event, runner, seq, arrival) VALUES (?, ?, ?, ?)').run(
-            op.event,
-            op.runnerId,
-            op.seq,
-            this.nextArrival,
-          ).changes;
-          if (changes === 1) arrival = this.nextArrival++;
-          break;
-        }
-        case 'mood':
-          this.stmt('INSERT INTO moods (event, runner, value, t) VALUES (?, ?, ?, ?)').run(op.event, op.runnerId, op.value, op.t);
-          touch(op.event, op.t);
-          break;
-        case 'sample':
-          this.stmt('INSERT INTO samples (event, t, mean, count) VALUES (?, ?, ?, ?)').run(op.event, op.sample.t, op.sample.mean, op.sample.count);
-          break;
-        case 'cheer':
-          this.stmt('INSERT INTO cheers (event, runner, sender, text, t) VALUES (?, ?, ?, ?, ?)').run(
-            op.event,
-            op.runnerId,
-            op.cheer.from,
-            op.cheer.text,
-            op.cheer.t,
-          );
-          touch(op.event, op.cheer.t);
-          break;
-        case 'alert': {
-          const a = op.alert;
-          this.stmt(
-            `INSERT INTO alerts (event, id, runner, name, kind, raised_at, lat, lon, t, acc, source, acked_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-             ON CONFLICT (event, id) DO UPDATE SET acked_at = excluded.acked_at`,
-          ).run(op.event, a.id, a.runnerId, a.name, a.kind, a.raisedAt, a.at?.lat ?? null, a.at?.lon ?? null, a.at?.t ?? null, a.at?.acc ?? null, a.source, a.ackedAt);
-          touch(op.event, a.raisedAt);
-          break;
-        }
-        case 'avatar': {
-          const v = op.avatar;
-          this.stmt(
-            `INSERT INTO avatars (event, runner, name, mime, data, updated_at) VALUES (?, ?, ?, ?, ?, ?)
-             ON CONFLICT (event, runner) DO UPDATE SET name = excluded.name, mime = excluded.mime, data = excluded.data, updated_at = excluded.updated_at`,
-          ).run(op.event, op.runnerId, v.name, v.mime, v.data, v.updatedAt);
-          break;
-        }
-        case 'course':
-          if (op.course === null) this.stmt('DELETE FROM courses WHERE event = ?').run(op.event);
-          else {
-            this.stmt(
-              `INSERT INTO courses (event, course, updated_at) VALUES (?, ?, ?)
-               ON CONFLICT (event) DO UPDATE SET course = excluded.course, updated_at = excluded.updated_at`,
-            ).run(op.event, JSON.stringify(op.course), op.updatedAt);
-          }
-          break;
-        case 'checkpoint':
-          this.stmt(
-            `INSERT INTO checkpoints (event, runner, through, state) VALUES (?, ?, ?, ?)
-             ON CONFLICT (event, runner) DO UPDATE SET through = excluded.through, state = excluded.state`,
-          ).run(op.event, op.runnerId, op.through, op.state);
-          break;
-      }
-      arrivals.push(arrival);
-    }
+    const writing: Writing = {
+      stmt: (sql) => this.stmt(sql),
+      arrivals,
+      touch: (event, t) => activity.set(event, Math.max(activity.get(event) ?? 0, t)),
+    };
+    const out = ops.map((op) => writeOp(writing, op));
+    this.nextArrival = arrivals.next;
     for (const [event, t] of activity) {
       this.stmt('UPDATE events SET last_activity = max(last_activity, ?) WHERE id = ?').run(t, event);
     }
     if (this.nextArrival !== arrivalAtStart) this.stmt("UPDATE meta SET value = ? WHERE key = 'arrival'").run(this.nextArrival - 1);
-    return arrivals;
+    return out;
   }
 
   // ---------- reads ----------

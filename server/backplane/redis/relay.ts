@@ -6,8 +6,8 @@
  * a fresh one. Anything that breaks the order (a lost message, another owner, Redis back after an outage)
  * makes everyone here start again from a new snapshot.
  */
-import type { Delta, SnapshotMessage } from '../domain/event-room';
-import type { Feed } from '../live/fanout';
+import type { Delta, SnapshotMessage } from '../../room/state';
+import type { Feed } from '../ports';
 
 /** Updates kept: about ten seconds at the default tick. */
 const KEPT = 64;

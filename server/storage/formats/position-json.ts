@@ -1,5 +1,5 @@
 /** One stored fix as JSON: the text JSON.stringify writes, without its cost (exports write millions). */
-import type { StoredPosition } from '../storage/store';
+import type { StoredPosition } from '../store';
 
 const n = (v: number | null) => (v === null ? 'null' : String(v));
 

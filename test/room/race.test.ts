@@ -1,22 +1,26 @@
 /**
- * Unit: the race inside an event room (server/domain/event-room.ts with domain/race-course.ts): a course
+ * Unit: the race inside an event room (server/room/race.ts with room/race-course.ts): a course
  * set by the organiser, fixes matched to it as they commit, the race order and gaps in updates and
  * snapshots, checkpoints retimed, bibs, a course that survives a checkpoint and restart, and refusals.
  */
 import assert from 'node:assert/strict';
 import { beforeEach, describe, test } from 'node:test';
-import { encodeCourse } from '../lib/course/compact';
-import { buildCourse, type LatLon } from '../lib/course/course';
-import { offsetM } from '../lib/geo';
-import type { PositionMessage, RunnerInfo } from '../lib/protocol';
-import { cryptoCredentials } from '../server/credentials';
-import type { Applied, Effects } from '../server/domain/effects';
-import { DEFAULT_TIMINGS, EventRoom } from '../server/domain/event-room';
-import type { EventRecord, RoomRecord, RoomRunner, WriteOp } from '../server/storage/store';
+import { encodeCourse } from '../../lib/course/compact';
+import { buildCourse, type LatLon } from '../../lib/course/course';
+import { offsetM } from '../../lib/geo';
+import type { PositionMessage, RunnerInfo } from '../../lib/protocol';
+import { cryptoCredentials } from '../../server/credentials';
+import type { Applied, Effects } from '../../server/room/effects';
+import { DEFAULT_TIMINGS, Room } from '../../server/room/state';
+import { clock, T0 } from './support';
+import * as runners from '../../server/room/runners';
+import * as fixes from '../../server/room/fixes';
+import * as raceRules from '../../server/room/race';
+import * as organiser from '../../server/room/organiser';
+import * as picture from '../../server/room/picture';
+import * as recovery from '../../server/room/recovery';
+import type { EventRecord, RoomRecord, RoomRunner, WriteOp } from '../../server/storage/store';
 
-const T0 = 1_700_000_000_000;
-let now = T0;
-let arrival = 0;
 const START: LatLon = [51.5, -0.12];
 
 /** Out 2.5 km due north and back: the two halves lie on top of each other. */
@@ -41,61 +45,59 @@ function eventRecord(): EventRecord {
   };
 }
 
-function newRoom(record: Partial<RoomRecord> = {}): EventRoom {
-  return new EventRoom(
+function newRoom(record: Partial<RoomRecord> = {}): Room {
+  return new Room(
     { event: eventRecord(), runners: [], links: [], samples: [], alerts: [], maxArrival: 0, course: null, ...record },
-    { now: () => now, credentials: cryptoCredentials, timings: DEFAULT_TIMINGS },
+    { now: () => clock.now, secrets: cryptoCredentials, timings: DEFAULT_TIMINGS },
   );
 }
 
 function commit<R>(fx: Effects<R>): Applied<R> {
   assert.ok(fx.commit, `expected a write: ${JSON.stringify(fx.send)}`);
-  return fx.commit(fx.write.map((op) => (op.op === 'position' || op.op === 'skip' ? ++arrival : null)));
+  return fx.commit(fx.write.map((op) => (op.op === 'position' || op.op === 'skip' ? ++clock.arrival : null)));
 }
 
-function join(room: EventRoom, name: string, bib: string | null = null): string {
-  const joined = commit(room.join(name, '#123456', bib)).send[0]!.msg;
+function join(room: Room, name: string, bib: string | null = null): string {
+  const joined = commit(runners.join(room, name, '#123456', bib)).send[0]!.msg;
   assert.equal(joined.type, 'joined');
   return joined.type === 'joined' ? joined.runnerId : '';
 }
 
 const seqs = new Map<string, number>();
 /** The runner is `m` metres into the race at the clock's time. */
-function at(room: EventRoom, runnerId: string, m: number): void {
+function at(room: Room, runnerId: string, m: number): void {
   const seq = (seqs.get(runnerId) ?? 0) + 1;
   seqs.set(runnerId, seq);
   const [lat, lon] = along(m);
-  const msg: PositionMessage = { type: 'pos', seq, lat, lon, t: now, acc: 5 };
-  commit(room.position(runnerId, msg));
+  const msg: PositionMessage = { type: 'pos', seq, lat, lon, t: clock.now, acc: 5 };
+  commit(fixes.position(room, runnerId, msg));
 }
 
 /** Runs a race: each runner at its own speed (m/s) from the gun at `gun` s, one fix every 5 s from `from` s for `seconds`. */
-function run(room: EventRoom, speeds: Record<string, number>, seconds: number, from = 0, gun = 0): void {
+function run(room: Room, speeds: Record<string, number>, seconds: number, from = 0, gun = 0): void {
   for (let s = from; s <= from + seconds; s += 5) {
-    now = T0 + s * 1000;
+    clock.now = T0 + s * 1000;
     for (const [id, v] of Object.entries(speeds)) at(room, id, Math.min(5000, v * (s - gun)));
   }
 }
 
-function latestInfos(room: EventRoom): Map<string, RunnerInfo> {
+function latestInfos(room: Room): Map<string, RunnerInfo> {
   const out = new Map<string, RunnerInfo>();
-  now += 1100;
-  const { delta } = room.tick();
+  clock.now += 1100;
+  const delta = picture.tick(room);
   for (const r of delta?.runners ?? []) out.set(r.id, r);
-  for (const r of room.snapshot(null).runners) if (!out.has(r.id)) out.set(r.id, r);
+  for (const r of picture.snapshot(room, null).runners) if (!out.has(r.id)) out.set(r.id, r);
   return out;
 }
 
 beforeEach(() => {
-  now = T0;
-  arrival = 0;
   seqs.clear();
 });
 
 describe('a course in the room', () => {
   test('setting a course is written with the event and announced once it commits', () => {
     const room = newRoom();
-    const fx = room.setCourse(outAndBack());
+    const fx = raceRules.setCourse(room, outAndBack());
     assert.deepEqual(
       fx.write.map((op) => op.op),
       ['course', 'event'],
@@ -111,7 +113,7 @@ describe('a course in the room', () => {
 
   test('on an out-and-back course runners are ordered by distance along it, not by where they stand', () => {
     const room = newRoom();
-    commit(room.setCourse(outAndBack()));
+    commit(raceRules.setCourse(room, outAndBack()));
     const fast = join(room, 'Fast Fiona', '7');
     const slow = join(room, 'Slow Sam', '12');
     // After 700 s Fiona (5 m/s) is at 3,500 m, on the way back, 1,500 m from the start; Sam (2 m/s) is at
@@ -133,7 +135,7 @@ describe('a course in the room', () => {
 
   test('finishers are first, by their finish time, with the finish as their last checkpoint', () => {
     const room = newRoom();
-    commit(room.setCourse(outAndBack()));
+    commit(raceRules.setCourse(room, outAndBack()));
     const a = join(room, 'A');
     const b = join(room, 'B');
     run(room, { [a]: 5, [b]: 4 }, 1300);
@@ -145,7 +147,7 @@ describe('a course in the room', () => {
     assert.ok(ra.finish! < rb.finish!, `${ra.finish} < ${rb.finish}`);
     assert.equal(ra.pos, 1);
     assert.equal(ra.cp?.name, 'Finish');
-    const detail = room.raceDetail(a, 'km');
+    const detail = raceRules.raceDetail(room, a, 'km');
     assert.ok(detail);
     assert.equal(detail.splits.length, 5, 'a split at every kilometre, the last being the finish');
     assert.ok(Math.abs(detail.splits[0]!.split! - 200) < 15, `first km in ${detail.splits[0]!.split} s`);
@@ -153,11 +155,11 @@ describe('a course in the room', () => {
 
   test('checkpoints added mid-race are timed from what is known, and predictions point at the next one', () => {
     const room = newRoom();
-    commit(room.setCourse(outAndBack()));
+    commit(raceRules.setCourse(room, outAndBack()));
     const a = join(room, 'A');
     run(room, { [a]: 4 }, 600); // 2,400 m
-    commit(room.setCheckpoints([{ name: 'Turn', at: 2500 }, { name: 'Water', at: 1000 }].sort((x, y) => x.at - y.at)));
-    let detail = room.raceDetail(a, 'km')!;
+    commit(raceRules.setCheckpoints(room, [{ name: 'Turn', at: 2500 }, { name: 'Water', at: 1000 }].sort((x, y) => x.at - y.at)));
+    let detail = raceRules.raceDetail(room, a, 'km')!;
     assert.equal(detail.checkpoints.length, 1, 'Water passed');
     assert.ok(Math.abs(detail.checkpoints[0]!.elapsed! - 250) < 20, `Water at ${detail.checkpoints[0]!.elapsed}`);
     const next = detail.forecast.ahead[0]!;
@@ -166,19 +168,19 @@ describe('a course in the room', () => {
     run(room, { [a]: 4 }, 100, 605);
     const infos = latestInfos(room);
     assert.equal(infos.get(a)!.race!.cp?.name, 'Turn');
-    detail = room.raceDetail(a, 'km')!;
+    detail = raceRules.raceDetail(room, a, 'km')!;
     assert.equal(detail.checkpoints.length, 2);
   });
 
   test('a start time set by the organiser leaves out the warm-up', () => {
     const room = newRoom();
-    commit(room.setCourse(outAndBack()));
-    commit(room.setRaceSettings({ startsAt: T0 + 300_000, unit: 'mi' }));
+    commit(raceRules.setCourse(room, outAndBack()));
+    commit(raceRules.setRaceSettings(room, { startsAt: T0 + 300_000, unit: 'mi' }));
     assert.equal(room.info.race!.unit, 'mi');
     const a = join(room, 'A');
     // A warm-up along the first 600 m, then back to the line for the gun.
     for (let s = 0; s <= 300; s += 5) {
-      now = T0 + s * 1000;
+      clock.now = T0 + s * 1000;
       at(room, a, s <= 150 ? s * 4 : Math.max(0, 600 - (s - 150) * 4));
     }
     run(room, { [a]: 4 }, 300, 305, 300);
@@ -192,36 +194,36 @@ describe('a course in the room', () => {
     const a = join(room, 'A');
     at(room, a, 0);
     assert.equal(latestInfos(room).get(a)!.race, undefined);
-    const fx = room.setCheckpoints([{ name: 'Water', at: 100 }]);
+    const fx = raceRules.setCheckpoints(room, [{ name: 'Water', at: 100 }]);
     assert.equal(fx.refusal?.code, 'no_course');
     assert.deepEqual(fx.write, []);
   });
 
   test('a finished event keeps its course', () => {
     const room = newRoom();
-    commit(room.setCourse(outAndBack()));
-    commit(room.finish());
-    assert.equal(room.setCourse(null).refusal?.code, 'event_finished');
+    commit(raceRules.setCourse(room, outAndBack()));
+    commit(organiser.finish(room));
+    assert.equal(raceRules.setCourse(room, null).refusal?.code, 'event_finished');
   });
 
   test('bibs are set and corrected by the organiser, and shown with the runner', () => {
     const room = newRoom();
     const a = join(room, 'A', '101');
     at(room, a, 0);
-    commit(room.setBib(a, 'F12'));
+    commit(raceRules.setBib(room, a, 'F12'));
     assert.equal(latestInfos(room).get(a)!.bib, 'F12');
-    const fx = room.setBib(a, null);
+    const fx = raceRules.setBib(room, a, null);
     const op = fx.write[0] as Extract<WriteOp, { op: 'runner' }>;
     assert.equal(op.runner.bib, null);
   });
 
   test('the race picks up where it was after a restart: course from the store, races from the checkpoints', () => {
     const room = newRoom();
-    commit(room.setCourse(outAndBack()));
+    commit(raceRules.setCourse(room, outAndBack()));
     const a = join(room, 'A');
     run(room, { [a]: 4 }, 400);
     const before = latestInfos(room).get(a)!.race!;
-    const checkpoints = room.checkpoints() as Array<Extract<WriteOp, { op: 'checkpoint' }>>;
+    const checkpoints = recovery.checkpoints(room) as Array<Extract<WriteOp, { op: 'checkpoint' }>>;
     const r = room.runners.get(a)!;
     const stored: RoomRunner = {
       ...r.record,
@@ -231,9 +233,9 @@ describe('a course in the room', () => {
       checkpoint: { through: checkpoints[0]!.through, state: checkpoints[0]!.state },
       avatarAt: null,
     };
-    const again = newRoom({ event: room.eventRecord(), runners: [stored], maxArrival: arrival, course: room.course!.compact() });
-    again.restored();
-    const after = again.snapshot(null).runners[0]!.race!;
+    const again = newRoom({ event: room.eventRecord(), runners: [stored], maxArrival: clock.arrival, course: room.course!.compact() });
+    recovery.restored(again);
+    const after = picture.snapshot(again, null).runners[0]!.race!;
     assert.equal(after.at, before.at);
     assert.equal(after.start, before.start);
     assert.equal(again.course!.version, room.course!.version);
@@ -245,7 +247,7 @@ describe('the compact course', () => {
     const course = outAndBack();
     const json = JSON.parse(JSON.stringify(encodeCourse(course)));
     const room = newRoom();
-    commit(room.setCourse(course));
+    commit(raceRules.setCourse(room, course));
     assert.deepEqual(room.course!.compact().line, json.line);
   });
 });

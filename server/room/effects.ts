@@ -4,7 +4,7 @@
  * after the write, applies the change and says what to send; `abort` runs instead when the write failed.
  * A command with nothing to write but a `commit` runs it after everything written before it is durable.
  */
-import type { ServerMessage } from '../../lib/protocol';
+import type { ErrorCode, ServerMessage } from '../../lib/protocol';
 import type { WriteOp } from '../storage/store';
 
 /** Who a message is for. The domain knows the sender of a command and runners; sessions know sockets. */
@@ -45,7 +45,7 @@ export interface Applied<R = void> {
 
 /** Why a command was refused, for callers that answer over HTTP. */
 export interface Refusal {
-  code: string;
+  code: ErrorCode;
   message: string;
   /** HTTP status that fits. */
   status: number;
@@ -73,7 +73,7 @@ export function refuse<R = void>(refusal: Refusal, ref?: string, extra: { seq?: 
     send: [
       reply({
         type: 'error',
-        code: refusal.code as Extract<ServerMessage, { type: 'error' }>['code'],
+        code: refusal.code,
         message: refusal.message,
         ...(ref ? { ref } : {}),
         ...extra,

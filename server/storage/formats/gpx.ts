@@ -3,8 +3,8 @@
  * a long track can be streamed: `gpxHead`, one `gpxPoint` per fix in time order, `gpxTail`.
  * Pure: the caller reads the positions and writes the text.
  */
-import { type Course, positionAt } from '../../lib/course/course';
-import type { StoredPosition } from '../storage/store';
+import { type Course, positionAt } from '../../../lib/course/course';
+import type { StoredPosition } from '../store';
 
 export interface GpxInput {
   event: { id: string; name: string };

@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createClient, type RedisClientType } from 'redis';
-import { log } from '../log';
+import { log } from '../../log';
 
 type Client = RedisClientType;
 

@@ -1,36 +1,11 @@
 /**
- * Who may open a live connection and how much one may ask of the server: origin checks, connections per
- * address, and a message budget that charges each message by the work it causes.
+ * How much one live connection, and one address, may ask of the server: connections per address, and a
+ * message budget that charges each message by the work it causes.
  */
-import type { IncomingMessage } from 'node:http';
 import { LIMITS } from '../../lib/protocol';
 import { KeyedBuckets, TokenBucket } from './token-bucket';
 
-/** The client's address; behind a reverse proxy (TRUST_PROXY=1) the first X-Forwarded-For entry. */
-export function clientAddress(req: IncomingMessage, trustProxy: boolean): string {
-  if (trustProxy) {
-    const forwarded = req.headers['x-forwarded-for'];
-    const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
-    if (first) return first;
-  }
-  return req.socket.remoteAddress ?? 'unknown';
-}
-
-/**
- * Browsers always send Origin on WebSocket upgrades, so a page elsewhere cannot ride on a visitor's
- * connection. Without ALLOWED_ORIGINS only this server's own origin is allowed. Clients that are not
- * browsers (apps, the simulator) send no Origin and are allowed: they cannot borrow anyone's session.
- */
-export function originAllowed(req: IncomingMessage, allowed: readonly string[] | null): boolean {
-  const origin = req.headers.origin;
-  if (!origin) return true;
-  if (allowed) return allowed.includes(origin) || allowed.includes('*');
-  try {
-    return new URL(origin).host === req.headers.host;
-  } catch {
-    return false;
-  }
-}
+export type { Buckets } from './token-bucket';
 
 /** Live connections per address, capped; across several instances the answer may take a round trip. */
 export interface AddressLimiter {
@@ -94,8 +69,13 @@ export const messageCost = (type: string | undefined) => (type && Object.hasOwn(
  * a bucket of their own, so a sender that floods in bursts, a frame let through now and then, is cut off.
  */
 export class MessageBudget {
-  private readonly tokens = new TokenBucket(LIMITS.rateBurst, LIMITS.ratePerSecond);
-  private readonly strikes = new TokenBucket(LIMITS.rateStrikes, LIMITS.rateStrikes / 10);
+  private readonly tokens: TokenBucket;
+  private readonly strikes: TokenBucket;
+
+  constructor(now: () => number = Date.now) {
+    this.tokens = new TokenBucket(LIMITS.rateBurst, LIMITS.ratePerSecond, now);
+    this.strikes = new TokenBucket(LIMITS.rateStrikes, LIMITS.rateStrikes / 10, now);
+  }
 
   /** 'ok', 'refuse' (answer rate_limited) or 'close' (flooding: close with CloseCode.Policy). */
   take(cost: number): 'ok' | 'refuse' | 'close' {

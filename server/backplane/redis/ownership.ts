@@ -6,9 +6,9 @@
  * lost. Leases live in the database rather than in Redis so that ownership, and the writes it fences, stay
  * right while Redis is away and after it restarts empty.
  */
-import type { Lease, Leases } from '../storage/store';
-import { log } from '../log';
-import type { Claim } from './backplane';
+import type { Lease, Leases } from '../../storage/store';
+import { log } from '../../log';
+import type { Claim } from '../ports';
 
 export interface OwnershipOptions {
   /** A lease not renewed for this long can be taken by another instance. */

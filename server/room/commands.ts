@@ -1,0 +1,113 @@
+/**
+ * Every change to an event as data: what the live layer runs, here or on the instance that owns the event
+ * (commands travel over the backplane as JSON). COMMANDS maps each one to its rule; each rule's answer, for
+ * a caller that waits, is named in CommandResults.
+ */
+import type { Checkpoint } from '../../lib/course/checkpoints';
+import { type CompactCourse, decodeCourse } from '../../lib/course/compact';
+import type { DistanceUnit } from '../../lib/course/units';
+import type { Alert, EventInfo, PositionMessage, RaceInfo, ShareLink } from '../../lib/protocol';
+import type { AvatarRecord, EventQuotas } from '../storage/store';
+import { acknowledgeAlert } from './alerts';
+import { cheer } from './cheers';
+import type { Effects } from './effects';
+import { position, refusePosition } from './fixes';
+import { finish, setQuotas, setViewCode } from './organiser';
+import { setBib, setCheckpoints, setCourse, setRaceSettings } from './race';
+import { join, mood, removeRunner, resume, stop } from './runners';
+import { createLink, revokeLink } from './share-links';
+import type { Room } from './state';
+import { type AppReport, heartbeat, type IngestOutcome, ingest, issueDeviceKey, revokeDeviceKey, setAvatar } from './tracking-apps';
+
+export type RoomCommand =
+  | { do: 'join'; name: string; color: string; bib: string | null }
+  | { do: 'resume'; runnerId: string; token: string; name?: string; color?: string }
+  | { do: 'position'; runnerId: string; msg: PositionMessage }
+  | { do: 'refusePosition'; runnerId: string; seq?: number; message: string }
+  | { do: 'mood'; runnerId: string; value: number }
+  | { do: 'stop'; runnerId: string }
+  /** `seen`: the runners the sender may cheer (a share link's), null for all. */
+  | { do: 'cheer'; runnerId: string; text: string; from?: string; seen: string[] | null }
+  /** What a tracking app sent in one request. */
+  | { do: 'ingest'; runnerId: string; keyHash: string; report: AppReport }
+  | { do: 'heartbeat'; runnerId: string; keyHash: string }
+  | { do: 'finish' }
+  | { do: 'setViewCode'; hash: string | null }
+  | { do: 'setQuotas'; quotas: Partial<EventQuotas> }
+  | { do: 'createLink'; label: string; runners: string[] | null; expiresAt: number | null }
+  | { do: 'revokeLink'; linkId: string }
+  | { do: 'removeRunner'; runnerId: string }
+  | { do: 'issueDeviceKey'; runnerId: string }
+  | { do: 'revokeDeviceKey'; runnerId: string }
+  | { do: 'setAvatar'; runnerId: string; keyHash: string; avatar: Omit<AvatarRecord, 'updatedAt'> }
+  | { do: 'acknowledgeAlert'; alertId: string }
+  /** A course checked by the caller (null removes it), in its compact form so that it travels as JSON. */
+  | { do: 'setCourse'; course: CompactCourse | null }
+  | { do: 'setCheckpoints'; checkpoints: Checkpoint[] }
+  | { do: 'setRaceSettings'; startsAt?: number | null; unit?: DistanceUnit }
+  | { do: 'setBib'; runnerId: string; bib: string | null };
+
+/** What a caller that waits hears back from each command. */
+export interface CommandResults {
+  join: { runnerId: string };
+  resume: void;
+  position: void;
+  refusePosition: void;
+  mood: void;
+  stop: void;
+  cheer: void;
+  ingest: IngestOutcome;
+  heartbeat: 'heard';
+  finish: EventInfo;
+  setViewCode: EventInfo;
+  setQuotas: EventQuotas;
+  createLink: ShareLink;
+  revokeLink: ShareLink | null;
+  removeRunner: boolean;
+  issueDeviceKey: string | null;
+  revokeDeviceKey: boolean;
+  setAvatar: number;
+  acknowledgeAlert: Alert | null;
+  setCourse: RaceInfo;
+  setCheckpoints: RaceInfo;
+  setRaceSettings: RaceInfo;
+  setBib: boolean;
+}
+
+export type CommandName = RoomCommand['do'];
+export type ResultOf<C extends RoomCommand> = CommandResults[C['do']];
+type CommandOf<K extends CommandName> = Extract<RoomCommand, { do: K }>;
+
+export const COMMANDS: { readonly [K in CommandName]: (room: Room, c: CommandOf<K>) => Effects<CommandResults[K]> } = {
+  join: (room, c) => join(room, c.name, c.color, c.bib),
+  resume: (room, c) => resume(room, c.runnerId, c.token, c.name, c.color),
+  position: (room, c) => position(room, c.runnerId, c.msg),
+  refusePosition: (room, c) => refusePosition(room, c.runnerId, c.seq, c.message),
+  mood: (room, c) => mood(room, c.runnerId, c.value),
+  stop: (room, c) => stop(room, c.runnerId),
+  cheer: (room, c) => cheer(room, c.runnerId, c.text, c.from, c.seen ? new Set(c.seen) : null),
+  ingest: (room, c) => ingest(room, c.runnerId, c.keyHash, c.report),
+  heartbeat: (room, c) => heartbeat(room, c.runnerId, c.keyHash),
+  finish: (room) => finish(room),
+  setViewCode: (room, c) => setViewCode(room, c.hash),
+  setQuotas: (room, c) => setQuotas(room, c.quotas),
+  createLink: (room, c) => createLink(room, { label: c.label, runners: c.runners, expiresAt: c.expiresAt }),
+  revokeLink: (room, c) => revokeLink(room, c.linkId),
+  removeRunner: (room, c) => removeRunner(room, c.runnerId),
+  issueDeviceKey: (room, c) => issueDeviceKey(room, c.runnerId),
+  revokeDeviceKey: (room, c) => revokeDeviceKey(room, c.runnerId),
+  setAvatar: (room, c) => setAvatar(room, c.runnerId, c.keyHash, c.avatar),
+  acknowledgeAlert: (room, c) => acknowledgeAlert(room, c.alertId),
+  setCourse: (room, c) => setCourse(room, c.course ? decodeCourse(c.course) : null),
+  setCheckpoints: (room, c) => setCheckpoints(room, c.checkpoints),
+  setRaceSettings: (room, c) =>
+    setRaceSettings(room, { ...(c.startsAt !== undefined ? { startsAt: c.startsAt } : {}), ...(c.unit ? { unit: c.unit } : {}) }),
+  setBib: (room, c) => setBib(room, c.runnerId, c.bib),
+};
+
+/** Run one command's rule on a room: its Effects, for the live layer to carry out. */
+export function execute<C extends RoomCommand>(room: Room, c: C): Effects<ResultOf<C>> {
+  // The table is keyed by `do`, so the entry found takes exactly this command.
+  const rule = COMMANDS[c.do] as unknown as (room: Room, c: C) => Effects<ResultOf<C>>;
+  return rule(room, c);
+}

@@ -1,0 +1,77 @@
+/**
+ * What the HTTP API reads of an event's live state, as data: answered by whichever instance has the room.
+ * QUERIES maps each question to its answer.
+ */
+import type { CompactCourse } from '../../lib/course/compact';
+import type { DistanceUnit } from '../../lib/course/units';
+import type { AppRefusal, EventInfo, HappinessSample, ShareLink } from '../../lib/protocol';
+import type { EventQuotas } from '../storage/store';
+import { verifyOrganiser } from './organiser';
+import { type RunnerSummary, snapshot, summaries, summary } from './picture';
+import { raceDetail } from './race';
+import type { RunnerRaceDetail } from './race-course';
+import { verifyRunner } from './runners';
+import { listLinks } from './share-links';
+import type { Room, SnapshotMessage } from './state';
+import { deviceKeyState } from './tracking-apps';
+
+export type RoomQuery =
+  | { ask: 'summaries'; all: boolean; only: string[] | null }
+  | { ask: 'runner'; runnerId: string }
+  | { ask: 'snapshot'; only: string[] | null }
+  | { ask: 'happiness' }
+  | { ask: 'quotas' }
+  | { ask: 'links' }
+  /** What a kept copy of the event's export is keyed by. */
+  | { ask: 'version' }
+  /** Whether the runner has a tracking-app key, and how many of its app's fixes were refused; null for no such runner. */
+  | { ask: 'deviceKey'; runnerId: string }
+  /** Whether `token` is the runner's own (or, with `organiser`, the event's organiser token). */
+  | { ask: 'token'; runnerId: string; token: string; organiser: boolean }
+  /** The course line as stored, with the event's checkpoints; null without one. */
+  | { ask: 'course' }
+  /** One runner's splits and predictions; null without a course or such a runner. */
+  | { ask: 'raceDetail'; runnerId: string; unit: DistanceUnit };
+
+export interface QueryAnswers {
+  summaries: { info: EventInfo; runners: RunnerSummary[]; quotas: EventQuotas; runnerCount: number };
+  runner: { info: EventInfo; epoch: string; summary: RunnerSummary | null };
+  snapshot: SnapshotMessage;
+  happiness: HappinessSample[];
+  quotas: EventQuotas;
+  links: ShareLink[];
+  version: { info: EventInfo; version: string };
+  deviceKey: { issued: boolean; refused: Partial<Record<AppRefusal, number>> } | null;
+  token: boolean;
+  course: { info: EventInfo; course: CompactCourse } | null;
+  raceDetail: { info: EventInfo; detail: RunnerRaceDetail } | null;
+}
+
+export type QueryName = RoomQuery['ask'];
+export type AnswerOf<Q extends RoomQuery> = QueryAnswers[Q['ask']];
+type QueryOf<K extends QueryName> = Extract<RoomQuery, { ask: K }>;
+
+const ids = (list: string[] | null) => (list ? new Set(list) : null);
+
+export const QUERIES: { readonly [K in QueryName]: (room: Room, q: QueryOf<K>) => QueryAnswers[K] } = {
+  summaries: (room, q) => ({ info: room.info, runners: summaries(room, q.all, ids(q.only)), quotas: room.quotas, runnerCount: room.runners.size }),
+  runner: (room, q) => ({ info: room.info, epoch: room.epoch, summary: summary(room, q.runnerId) }),
+  snapshot: (room, q) => snapshot(room, ids(q.only)),
+  happiness: (room) => room.happiness,
+  quotas: (room) => room.quotas,
+  links: (room) => listLinks(room),
+  version: (room) => ({ info: room.info, version: room.version }),
+  deviceKey: (room, q) => deviceKeyState(room, q.runnerId),
+  token: (room, q) => (q.organiser && verifyOrganiser(room, q.token)) || verifyRunner(room, q.runnerId, q.token),
+  course: (room) => (room.course ? { info: room.info, course: room.course.compact() } : null),
+  raceDetail: (room, q) => {
+    const detail = raceDetail(room, q.runnerId, q.unit);
+    return detail ? { info: room.info, detail } : null;
+  },
+};
+
+export function answer<Q extends RoomQuery>(room: Room, q: Q): AnswerOf<Q> {
+  // The table is keyed by `ask`, so the entry found takes exactly this query.
+  const read = QUERIES[q.ask] as unknown as (room: Room, q: Q) => AnswerOf<Q>;
+  return read(room, q);
+}

@@ -1,0 +1,96 @@
+/**
+ * The race: the course runners are matched to, its checkpoints, the start time and unit, bibs, and one
+ * runner's splits and predictions. A new line starts every runner's race again from their next fix; new
+ * checkpoints retime the passings already seen.
+ */
+import type { Checkpoint } from '../../lib/course/checkpoints';
+import type { Course } from '../../lib/course/course';
+import { retime } from '../../lib/course/race';
+import type { DistanceUnit } from '../../lib/course/units';
+import { ErrorCode, type RaceInfo } from '../../lib/protocol';
+import type { EventRecord, WriteOp } from '../storage/store';
+import { type Effects, nothing, refuse } from './effects';
+import { RaceCourse, type RunnerRaceDetail } from './race-course';
+import type { RunnerTrack } from './runner-track';
+import type { Room } from './state';
+
+/**
+ * A new course (parsed and checked by the caller), or none. Every runner's race starts again from their
+ * next fix: timings against another line would mean nothing.
+ */
+export function setCourse(room: Room, course: Course | null): Effects<RaceInfo> {
+  const now = room.now();
+  const next = course ? new RaceCourse(course, Math.max(now, (room.course?.version ?? 0) + 1), room.race.startsAt) : null;
+  const race: RaceInfo = { ...room.race, course: next?.info() ?? null };
+  return changeRace(room, race, next, [{ op: 'course', event: room.id, course: next?.compact() ?? null, updatedAt: now }]);
+}
+
+/** Checkpoints, checked by the caller against the course's length. Passings are worked out again for them. */
+export function setCheckpoints(room: Room, checkpoints: Checkpoint[]): Effects<RaceInfo> {
+  const current = room.course;
+  if (!current) return refuse({ code: ErrorCode.NoCourse, status: 409, message: 'This event has no course yet: upload one first.' }, 'checkpoints');
+  const next = current.with({ checkpoints });
+  return changeRace(room, { ...room.race, course: next.info() }, next, [], (r) => {
+    if (r.race && r.raceVersion === current.version) r.race = retime(current.points, next.points, r.race);
+  });
+}
+
+/** The start time (null: none) and the event's unit. */
+export function setRaceSettings(room: Room, changes: { startsAt?: number | null; unit?: DistanceUnit }): Effects<RaceInfo> {
+  const race: RaceInfo = { ...room.race, ...changes };
+  const next = room.course && changes.startsAt !== undefined ? room.course.with({ startsAt: changes.startsAt }) : room.course;
+  return changeRace(room, race, next, []);
+}
+
+function changeRace(room: Room, race: RaceInfo, next: RaceCourse | null, extra: WriteOp[], each?: (r: RunnerTrack) => void): Effects<RaceInfo> {
+  if (room.info.status === 'finished' && next !== room.course) {
+    return refuse({ code: ErrorCode.EventFinished, status: 403, message: 'This event has finished; its course and checkpoints stay as they were.' });
+  }
+  const record: EventRecord = { ...room.eventRecord(), info: { ...room.info, race } };
+  return {
+    send: [],
+    write: [...extra, { op: 'event', record }],
+    commit: () => {
+      const previous = room.course;
+      room.info = record.info;
+      room.course = next;
+      for (const r of room.runners.values()) {
+        if (each) each(r);
+        // Same line: keep the race. Another line (or none): start again.
+        if (next?.version !== previous?.version) r.startRace(next);
+        else if (next) r.raceView = undefined;
+        r.unsaved = true;
+        if (r.visible) room.dirty.add(r.id);
+      }
+      room.raceMoved = next !== null;
+      room.updateStandings(room.now(), true);
+      room.snapshotCache = null;
+      return { send: [{ to: { event: true }, msg: { type: 'event', event: room.info } }], result: race };
+    },
+  };
+}
+
+/** The race number of a runner (null: none), set or corrected by the organiser. */
+export function setBib(room: Room, runnerId: string, bib: string | null): Effects<boolean> {
+  const r = room.runners.get(runnerId);
+  if (!r) return nothing(false);
+  const effects = room.patchRunner(r, { bib }, true);
+  const commit = effects.commit!;
+  return {
+    ...effects,
+    commit: (a) => {
+      const applied = commit(a);
+      if (r.visible) room.dirty.add(r.id);
+      room.raceMoved = room.course !== null;
+      room.snapshotCache = null;
+      return applied;
+    },
+  };
+}
+
+/** One runner's splits and predictions; null without a course or such a runner. */
+export function raceDetail(room: Room, runnerId: string, unit: DistanceUnit): RunnerRaceDetail | null {
+  const r = room.runners.get(runnerId);
+  if (!room.course || !r?.visible || !r.race || !r.raceView) return null;
+  return room.course.detail(r.raceView, r.race, unit);
+}

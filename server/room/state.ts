@@ -1,0 +1,307 @@
+/**
+ * One event's live state: runners with their sequence numbers and display trails, share links, open alerts,
+ * happiness, the course, and what changed since the last update. The rules that change it live beside it,
+ * one file per concern (runners.ts, fixes.ts, tracking-apps.ts, …); they import this state and lib/, never
+ * each other. Pure: nothing here touches a socket, a file or a timer, and time comes from the injected clock.
+ */
+import { randomBytes } from 'node:crypto';
+import {
+  type Alert,
+  DEFAULT_RACE,
+  ErrorCode,
+  type EventInfo,
+  type HappinessSample,
+  LIMITS,
+  type RaceInfo,
+  type RunnerInfo,
+  type ServerMessage,
+  type ShareLink,
+  type TrackPoint,
+} from '../../lib/protocol';
+import type { Entrant } from '../../lib/course/standings';
+import type { Secrets } from '../credentials';
+import type { EventQuotas, EventRecord, RoomRecord, RunnerRecord, StoredPosition } from '../storage/store';
+import { type Effects, type Refusal } from './effects';
+import { SAMPLES_KEPT } from './happiness';
+import { effectiveQuotas, fixAllowance, fixRetryAfterMs } from './quotas';
+import { RaceCourse, sameView } from './race-course';
+import { RunnerTrack } from './runner-track';
+
+export interface RoomTimings {
+  /** A runner with nothing heard for this long is shown idle. */
+  idleAfterMs: number;
+  /** A runner with nothing heard for this long is shown offline. */
+  offlineAfterMs: number;
+  /** Happiness counts runners whose latest fix or mood is younger than this. */
+  activeWindowMs: number;
+}
+
+export const DEFAULT_TIMINGS: RoomTimings = {
+  idleAfterMs: 30_000,
+  offlineAfterMs: 5 * 60_000,
+  activeWindowMs: 5 * 60_000,
+};
+
+export interface RoomDeps {
+  now: () => number;
+  secrets: Secrets;
+  timings: RoomTimings;
+}
+
+/** What one tick changed, for everyone who follows the whole event; fan-out filters it for narrower choices. */
+export interface Delta {
+  seq: number;
+  now: number;
+  runners: RunnerInfo[];
+  points: Record<string, TrackPoint[]>;
+  distance: Record<string, number>;
+  removed: string[];
+}
+
+export type SnapshotMessage = Extract<ServerMessage, { type: 'snapshot' }>;
+
+/** The race order is worked out at most this often. */
+const STANDINGS_EVERY_MS = 1000;
+
+export class Room {
+  info: EventInfo;
+  organiserHash: string;
+  viewCodeHash: string | null;
+  quotaOverrides: Partial<EventQuotas>;
+  readonly epoch = randomBytes(6).toString('base64url');
+  /** Bumped by every change made durable: with the epoch, names what an export of now would hold. */
+  changes = 0;
+  /** Offset of the latest update. */
+  seq = 0;
+  readonly runners = new Map<string, RunnerTrack>();
+  readonly links = new Map<string, ShareLink>();
+  /** Alerts nobody acknowledged yet, by id, in the order they were raised. */
+  readonly alerts = new Map<string, Alert>();
+  happiness: HappinessSample[];
+  /** Highest arrival this room has applied: its checkpoints are good up to here. */
+  appliedArrival: number;
+  /** Server time of the latest join, fix, mood or cheer: archiving judges by it. */
+  lastActivity: number;
+  /** The course runners are matched to; null without one. */
+  course: RaceCourse | null = null;
+
+  /** Runners whose info changed since the last update. */
+  readonly dirty = new Set<string>();
+  /** Trail points since the last update, per runner. */
+  readonly pendingPoints = new Map<string, TrackPoint[]>();
+  /** Runners removed since the last update. */
+  readonly removed = new Set<string>();
+  /** Ids of runners whose join is being written. */
+  readonly reservedIds = new Set<string>();
+  /** Share links whose expiry was announced already. */
+  readonly lapsed = new Set<string>();
+  /** Per restored runner, the arrival its checkpoint is good to; runners without one are rebuilt from their track. */
+  readonly restoredThrough = new Map<string, number>();
+  readonly toRebuild: string[] = [];
+  visibleCount = 0;
+  trailBudget: number = LIMITS.trailMaxPoints;
+  cheerTokens: number;
+  cheerRefill: number;
+  /** The whole-event snapshot of update `seq`, shared by everyone who asks for it before the next. */
+  snapshotCache: { seq: number; msg: SnapshotMessage } | null = null;
+  /** Some runner's race moved on since standings were last worked out, and when that was. */
+  raceMoved = false;
+  standingsAt = 0;
+
+  constructor(
+    record: RoomRecord,
+    readonly deps: RoomDeps,
+  ) {
+    this.info = record.event.info;
+    this.organiserHash = record.event.organiserHash;
+    this.viewCodeHash = record.event.viewCodeHash;
+    this.quotaOverrides = record.event.quotas;
+    this.happiness = record.samples.slice(-SAMPLES_KEPT);
+    this.appliedArrival = record.maxArrival;
+    for (const l of record.links) this.links.set(l.id, l);
+    for (const a of record.alerts) this.alerts.set(a.id, a);
+    const race = this.race;
+    if (record.course && race.course) this.course = RaceCourse.fromStored(record.course, race.course, race.startsAt);
+    for (const r of record.runners) {
+      this.runners.set(r.id, RunnerTrack.restore(r, this.trailBudget));
+      if (r.checkpoint) this.restoredThrough.set(r.id, r.checkpoint.through);
+      else this.toRebuild.push(r.id);
+    }
+    this.lastActivity = Math.max(record.event.info.createdAt, ...[...this.runners.values()].map((r) => r.lastHeard));
+    this.cheerTokens = this.quotas.cheersPerMinute;
+    this.cheerRefill = deps.now();
+    this.recount();
+  }
+
+  get id(): string {
+    return this.info.id;
+  }
+
+  get version(): string {
+    return `${this.epoch}.${this.changes}`;
+  }
+
+  get quotas(): EventQuotas {
+    return effectiveQuotas(this.quotaOverrides);
+  }
+
+  get race(): RaceInfo {
+    return this.info.race ?? DEFAULT_RACE;
+  }
+
+  now(): number {
+    return this.deps.now();
+  }
+
+  eventRecord(): EventRecord {
+    return { info: this.info, organiserHash: this.organiserHash, viewCodeHash: this.viewCodeHash, quotas: this.quotaOverrides };
+  }
+
+  /** Whether a runner changed since the last checkpoint. */
+  get unsaved(): boolean {
+    for (const r of this.runners.values()) if (r.unsaved) return true;
+    return false;
+  }
+
+  /** Whether anything is being written for this room. */
+  get busy(): boolean {
+    if (this.reservedIds.size) return true;
+    for (const r of this.runners.values()) if (r.inflight.size) return true;
+    return false;
+  }
+
+  /** Whether the event is live with no join, fix, mood or cheer for `afterMs`. */
+  inactiveFor(afterMs: number): boolean {
+    return this.info.status === 'live' && this.now() - this.lastActivity >= afterMs;
+  }
+
+  /** The runner's open alert, if any: a runner has at most one (a second alarm while it is open adds nothing). */
+  openAlertOf(runnerId: string): Alert | null {
+    for (const a of this.alerts.values()) if (a.runnerId === runnerId) return a;
+    return null;
+  }
+
+  /** A session bound to this runner came or went. */
+  runnerConnected(runnerId: string, delta: 1 | -1): void {
+    const r = this.runners.get(runnerId);
+    if (r) r.connected = Math.max(0, r.connected + delta);
+  }
+
+  // ---------- changes every rule makes the same way ----------
+
+  markDirty(r: RunnerTrack): void {
+    if (r.visible) this.dirty.add(r.id);
+  }
+
+  statusOf(r: RunnerTrack, now: number) {
+    if (r.record.stopped) return 'stopped' as const;
+    const age = now - r.lastHeard;
+    if (age >= this.deps.timings.offlineAfterMs) return 'offline' as const;
+    if (age >= this.deps.timings.idleAfterMs) return 'idle' as const;
+    return 'active' as const;
+  }
+
+  refreshStatus(r: RunnerTrack, now: number): void {
+    const status = this.statusOf(r, now);
+    if (status !== r.status) {
+      r.status = status;
+      this.markDirty(r);
+    }
+  }
+
+  /** Something came from the runner without a position (a heartbeat, an alarm). */
+  heard(r: RunnerTrack, now: number): void {
+    if (now <= r.lastHeard) return;
+    r.lastHeard = now;
+    r.unsaved = true;
+    this.refreshStatus(r, now);
+  }
+
+  /** A durable fix joins the live picture: the runner's totals and race, the next update's points. */
+  applyFix(r: RunnerTrack, pos: StoredPosition, now: number, arrival: number): void {
+    const wasVisible = r.visible;
+    const point = r.applyFix(pos, now, this.info.status === 'live' ? this.course : null);
+    if (this.course) this.raceMoved = true;
+    this.appliedArrival = Math.max(this.appliedArrival, arrival);
+    this.lastActivity = Math.max(this.lastActivity, now);
+    if (!wasVisible) this.recount();
+    if (point) {
+      const pending = this.pendingPoints.get(r.id);
+      if (pending) pending.push(point);
+      else this.pendingPoints.set(r.id, [point]);
+    }
+    this.refreshStatus(r, now);
+    // A runner's first fix makes them visible: spectators get their whole info then.
+    if (!wasVisible) this.dirty.add(r.id);
+  }
+
+  /** Share the snapshot budget among the runners spectators see. */
+  recount(): void {
+    let n = 0;
+    for (const r of this.runners.values()) if (r.visible) n++;
+    this.visibleCount = n;
+    const budget = Math.max(LIMITS.trailMinPoints, Math.min(LIMITS.trailMaxPoints, Math.floor(LIMITS.snapshotPoints / Math.max(1, n))));
+    // Budgets only shrink in steps, so a field that grows by one runner does not thin every trail each time.
+    if (budget < this.trailBudget * 0.8 || budget > this.trailBudget * 1.25) {
+      this.trailBudget = budget;
+      for (const r of this.runners.values()) r.trail.setBudget(budget);
+    }
+  }
+
+  /**
+   * The race order, worked out again when some runner moved on (at most every STANDINGS_EVERY_MS unless
+   * `force`d: a sort of the field, not something to do per fix). Runners whose view changed go out with the
+   * next update.
+   */
+  updateStandings(now: number, force = false): void {
+    if (!this.raceMoved || (!force && now - this.standingsAt < STANDINGS_EVERY_MS)) return;
+    this.raceMoved = false;
+    this.standingsAt = now;
+    const course = this.course;
+    if (!course) return;
+    const entrants: Entrant[] = [];
+    for (const r of this.runners.values()) {
+      if (!r.visible) continue;
+      if (!r.race || r.raceVersion !== course.version) r.startRace(course);
+      entrants.push({ id: r.id, name: r.record.name, bib: r.record.bib, race: r.race! });
+    }
+    for (const standing of course.standings(entrants)) {
+      const r = this.runners.get(standing.id)!;
+      const view = course.view(standing, r.race!);
+      if (sameView(r.raceView, view)) continue;
+      r.raceView = view;
+      this.dirty.add(r.id);
+    }
+  }
+
+  /** Why this runner may store no more fixes now; null while under the event's allowance. */
+  fixQuota(r: RunnerTrack, now: number, pending = 0): (Refusal & { retryAfterMs: number }) | null {
+    const elapsed = now - r.record.joinedAt;
+    const stored = r.points + r.inflight.size + pending;
+    if (stored < fixAllowance(this.quotas, elapsed)) return null;
+    return {
+      code: ErrorCode.QuotaExceeded,
+      status: 429,
+      message: `This runner has stored as many fixes as the event allows for now (${this.quotas.fixesPerRunnerPerHour} an hour): they are kept on the phone and sent later.`,
+      retryAfterMs: fixRetryAfterMs(this.quotas, stored, elapsed),
+    };
+  }
+
+  /** Change a runner's stored record; the change is seen once it is durable. */
+  patchRunner<R>(r: RunnerTrack, patch: Partial<RunnerRecord>, result: R): Effects<R> {
+    const record = { ...r.record, ...patch };
+    return {
+      send: [],
+      write: [{ op: 'runner', runner: record }],
+      commit: () => {
+        r.record = { ...r.record, ...patch };
+        return { send: [], result };
+      },
+    };
+  }
+
+  /** The message a removed runner's phone gets for anything it sends. */
+  removedError(): ServerMessage {
+    return { type: 'error', code: ErrorCode.RunnerRemoved, message: 'This runner and their track were removed from the event.' };
+  }
+}
