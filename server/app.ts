@@ -18,6 +18,9 @@ import type { RoomTimings } from './domain/event-room';
 import type { ApiContext } from './http/api/context';
 import { ExportCache } from './exports/export-cache';
 import { ExportGate } from './http/api/export-gate';
+import { CourseUploads } from './http/course-upload/course-uploads';
+import { CourseParserPool } from './http/course-upload/parser-pool';
+import { watchEventLoop } from './http/event-loop-delay';
 import { apiRouter, notFound, preflight } from './http/api/routes';
 import { handleIngest } from './http/ingest/handler';
 import { archiveInactive } from './jobs/archive';
@@ -71,6 +74,7 @@ async function openBackplane(config: Config, store: Store, leaseTtlMs?: number):
 }
 
 export async function startTrackside({ config, pages, store, timings, heartbeatMs, roomIdleMs, leaseTtlMs }: StartOptions): Promise<Trackside> {
+  watchEventLoop();
   const db = store ?? (await openStore(config));
   let backplane: Backplane;
   try {
@@ -130,6 +134,7 @@ export async function startTrackside({ config, pages, store, timings, heartbeatM
     creations: backplane.buckets('event-creations', config.eventsPerHourPerIp, config.eventsPerHourPerIp / 3600),
     exports: new ExportGate(),
     exportCache: new ExportCache(join(config.dataDir, 'exports')),
+    courseUploads: new CourseUploads(new CourseParserPool(), (name, capacity, perSecond) => backplane.buckets(name, capacity, perSecond)),
   };
   const tls = await loadTls(config);
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
@@ -229,6 +234,7 @@ export async function startTrackside({ config, pages, store, timings, heartbeatM
         sse.close(CloseCode.GoingAway, 'server shutting down');
         await ws.close(CloseCode.GoingAway, 'server shutting down');
         await live.stop();
+        await apiContext.courseUploads.close();
         server.closeAllConnections?.();
         await new Promise<void>((resolve) => server.close(() => resolve()));
         await db.close();
