@@ -1,9 +1,10 @@
 /**
  * Worker threads that read course files (./parse-worker.ts), so no file holds the event loop. At most
  * `size` files are read at once (one or two: the rest of the server needs the other cores). Files wait in
- * one queue per key (the uploader's address), and the queues are served in turn: an address that sends
- * file after file delays everyone else by one file at most. Each file has a time and a memory budget; past
- * either, its worker is ended (and started again for the next file) and the file is refused.
+ * one queue per key (the uploader's address), and the key whose last file started longest ago goes next:
+ * an address that sends file after file delays another's by the file being read, not by its whole queue.
+ * Each file has a time and a memory budget; past either, its worker is ended (and started again for the
+ * next file) and the file is refused.
  */
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
@@ -45,8 +46,11 @@ export class CourseParserPool {
   private readonly heapMb: number;
   private readonly idleMs: number;
   private readonly slots: Slot[] = [];
-  /** Waiting files per key; a Map keeps keys in the order they are served. */
+  /** Waiting files per key. */
   private readonly queues = new Map<string, Job[]>();
+  /** When each key last had a file started, counted in files started. */
+  private readonly lastStarted = new Map<string, number>();
+  private started = 0;
   private closed = false;
 
   constructor(options: ParserPoolOptions = {}) {
@@ -90,15 +94,24 @@ export class CourseParserPool {
     }
   }
 
-  /** The first job of the key served least recently; that key goes to the back of the line. */
+  /** The first file of the key whose last file started longest ago (or never): keys take turns. */
   private next(): Job | undefined {
-    for (const [key, queue] of this.queues) {
-      const job = queue.shift()!;
-      this.queues.delete(key);
-      if (queue.length) this.queues.set(key, queue);
-      return job;
+    let chosen: string | undefined;
+    let chosenAt = Infinity;
+    for (const key of this.queues.keys()) {
+      const at = this.lastStarted.get(key) ?? -1;
+      if (at < chosenAt) {
+        chosen = key;
+        chosenAt = at;
+      }
     }
-    return undefined;
+    if (chosen === undefined) return undefined;
+    const queue = this.queues.get(chosen)!;
+    const job = queue.shift()!;
+    if (!queue.length) this.queues.delete(chosen);
+    if (this.lastStarted.size > 1000) for (const key of this.lastStarted.keys()) if (!this.queues.has(key)) this.lastStarted.delete(key);
+    this.lastStarted.set(chosen, ++this.started);
+    return job;
   }
 }
 
@@ -179,7 +192,7 @@ class Slot {
     this.deadline = setTimeout(() => {
       // The worker is still in the file: end it; the next file gets a new one.
       void this.detach();
-      const seconds = Math.round(this.options.timeoutMs / 1000);
+      const seconds = this.options.timeoutMs / 1000;
       this.finish(
         new CourseError(
           CourseErrorCode.TooComplex,
