@@ -120,6 +120,11 @@ describe('names shown to everyone', () => {
     assert.equal(parseCourseFile(file).course.name, 'Parknur run');
   });
 
+  test('a name written as CDATA is read like text', () => {
+    const file = gpx(`<trk><name><![CDATA[Loop & back]]></name><trkseg>${trkpts(3)}</trkseg></trk>`);
+    assert.equal(parseCourseFile(file).course.name, 'Loop & back');
+  });
+
   test('a line named with nothing visible has no name, and the document name is used', () => {
     const file = gpx(`<metadata><name>Club 10K</name></metadata><trk><name>\u202E\u200F\u2066</name><trkseg>${trkpts(3)}</trkseg></trk>`);
     assert.equal(parseCourseFile(file).course.name, 'Club 10K');

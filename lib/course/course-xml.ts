@@ -62,11 +62,14 @@ export function readXmlCourse(text: string, budget: FileBudget): { format: XmlCo
       state.max = capture === 'name' ? NAME_TEXT_MAX : Infinity;
     }
   });
-  parser.on('text', (t: string) => {
+  const onText = (t: string) => {
     if (!state.text || state.length >= state.max) return;
     state.text.push(t);
     state.length += t.length;
-  });
+  };
+  parser.on('text', onText);
+  // Planners write names as CDATA too (<name><![CDATA[Loop & back]]></name>).
+  parser.on('cdata', onText);
   parser.on('closetag', () => {
     const captured = state.text ? state.text.join('') : null;
     state.text = null;

@@ -116,5 +116,5 @@ function limited(message: string, waitMs: number): HttpError {
 /** "40 s" or "3 minutes". */
 function wait(ms: number): string {
   const s = Math.max(1, Math.ceil(ms / 1000));
-  return s < 90 ? `${s} s` : `${Math.ceil(s / 60)} minutes`;
+  return s < 120 ? `${s} s` : `${Math.ceil(s / 60)} minutes`;
 }

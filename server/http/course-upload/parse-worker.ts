@@ -3,6 +3,7 @@
  * spent here, never on the thread that serves requests. It answers with the course in its compact form
  * (what the room stores), or with the refusal to send back.
  */
+import { setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import { type CompactCourse, encodeCourse } from '../../../lib/course/compact';
 import { type CourseFormat, parseCourseFile } from '../../../lib/course/course-file';
@@ -28,6 +29,16 @@ export type ParseReply =
   | { id: number; ok: false; failure: string };
 
 const port = parentPort!;
+
+// On a machine with few cores the thread that answers everyone must get the CPU first. On Linux each
+// thread has its own nice value, so this lowers only this one (elsewhere it would lower the whole server).
+if (process.platform === 'linux') {
+  try {
+    setPriority(0, 10);
+  } catch {
+    // Not allowed here: read at the same priority as the rest.
+  }
+}
 
 port.on('message', ({ id, bytes, pick }: ParseRequest) => {
   let reply: ParseReply;

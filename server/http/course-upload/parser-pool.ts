@@ -24,7 +24,6 @@ export interface ParserPoolOptions {
 }
 
 interface Job {
-  key: string;
   bytes: Uint8Array;
   pick: number | undefined;
   resolve(parsed: ParsedUpload): void;
@@ -65,7 +64,7 @@ export class CourseParserPool {
     if (this.closed) return Promise.reject(new PoolClosed());
     return new Promise((resolve, reject) => {
       const queue = this.queues.get(key);
-      const job: Job = { key, bytes, pick, resolve, reject };
+      const job: Job = { bytes, pick, resolve, reject };
       if (queue) queue.push(job);
       else this.queues.set(key, [job]);
       this.pump();
