@@ -364,9 +364,10 @@ class KmlReader implements TagReader {
   /** "lon,lat[,alt] lon,lat[,alt] …": every tuple must have numbers for both. */
   private lineCoordinates(text: string): Position[] {
     const out: Position[] = [];
-    for (const tuple of text.trim().split(/\s+/)) {
-      if (!tuple) continue;
-      const [lonText, latText, altText] = tuple.split(',');
+    // One tuple at a time, not split all at once: the budget stops a line of millions part way.
+    const tuples = /\S+/g;
+    for (let m = tuples.exec(text); m; m = tuples.exec(text)) {
+      const [lonText, latText, altText] = m[0].split(',');
       const num = (v: string | undefined) => (v === undefined || v.trim() === '' ? Number.NaN : Number(v));
       const lon = num(lonText);
       const lat = num(latText);
