@@ -6,6 +6,9 @@
 import { z } from 'zod';
 import type { Checkpoint } from './course/checkpoints';
 import type { DistanceUnit } from './course/units';
+import { cleanText, hasVisibleText } from './text';
+
+export { cleanText, hasVisibleText };
 
 export const PROTOCOL_VERSION = 2;
 export const WS_PATH = '/ws';
@@ -122,30 +125,18 @@ export const ErrorCode = {
   /** This runner, address or event has stored as much as it may for now: send it again after retryAfterMs. */
   QuotaExceeded: 'quota_exceeded',
   TooManyExports: 'too_many_exports',
+  /** A course file of this event or address is still being read. */
+  UploadInProgress: 'upload_in_progress',
+  /** The server is reading as many course files as it may at once. */
+  UploadsBusy: 'uploads_busy',
   ExportsBusy: 'exports_busy',
   Internal: 'internal',
+  /** The server is stopping: try again shortly. */
+  Stopping: 'stopping',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
 // ---------- shared field schemas ----------
-
-/** Strip control characters and surrounding white space: names and cheers are shown to other people. */
-export function cleanText(s: string): string {
-  // eslint-disable-next-line no-control-regex
-  return s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u200b-\u200f\u202a-\u202e\u2066-\u2069]/g, '').trim();
-}
-
-/**
- * Characters that draw nothing, or nothing a reader can tell apart from a gap: format characters (soft
- * hyphen, zero-width and byte-order marks, word joiners), separators, Hangul fillers, the blank Braille
- * pattern, combining marks with nothing to combine with, and variation selectors.
- */
-const BLANK = /[\p{Cf}\p{Z}\p{M}\u3164\u115F\u1160\uFFA0\u2800\u180E\u034F\uFE00-\uFE0F\u{E0100}-\u{E01EF}]/gu;
-
-/** Whether a text shows at least one letter, digit, punctuation mark or symbol. */
-export function hasVisibleText(s: string): boolean {
-  return s.replace(BLANK, '').length > 0;
-}
 
 const text = (max: number) =>
   z

@@ -19,6 +19,9 @@ import { summaries } from './room/picture';
 import type { ApiContext } from './http/api/context';
 import { ExportCache } from './exports/export-cache';
 import { ExportGate } from './http/api/export-gate';
+import { CourseUploads } from './http/course-upload/course-uploads';
+import { CourseParserPool } from './http/course-upload/parser-pool';
+import { watchEventLoop } from './http/event-loop-delay';
 import { apiRouter, notFound, preflight } from './http/api/routes';
 import { handleIngest } from './http/ingest/handler';
 import { archiveInactive } from './jobs/archive';
@@ -72,6 +75,7 @@ async function openBackplane(config: Config, store: Store, leaseTtlMs?: number):
 }
 
 export async function startTrackside({ config, pages, store, timings, heartbeatMs, roomIdleMs, leaseTtlMs }: StartOptions): Promise<Trackside> {
+  watchEventLoop();
   const db = store ?? (await openStore(config));
   let backplane: Backplane;
   try {
@@ -118,6 +122,7 @@ export async function startTrackside({ config, pages, store, timings, heartbeatM
     creations: backplane.limits.buckets('event-creations', config.eventsPerHourPerIp, config.eventsPerHourPerIp / 3600),
     exports: new ExportGate(),
     exportCache: new ExportCache(join(config.dataDir, 'exports')),
+    courseUploads: new CourseUploads(new CourseParserPool(), (name, capacity, perSecond) => backplane.limits.buckets(name, capacity, perSecond)),
   };
   const tls = await loadTls(config);
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
@@ -217,6 +222,7 @@ export async function startTrackside({ config, pages, store, timings, heartbeatM
         sse.close(CloseCode.GoingAway, 'server shutting down');
         await ws.close(CloseCode.GoingAway, 'server shutting down');
         await live.stop();
+        await apiContext.courseUploads.close();
         server.closeAllConnections?.();
         await new Promise<void>((resolve) => server.close(() => resolve()));
         await db.close();

@@ -11,6 +11,7 @@ import { HttpError } from '../errors';
 import type { Request } from '../router';
 import type { ExportCache } from '../../exports/export-cache';
 import type { ExportGate } from './export-gate';
+import type { CourseUploads } from '../course-upload/course-uploads';
 
 export interface ApiContext {
   live: Live;
@@ -19,6 +20,8 @@ export interface ApiContext {
   creations: Buckets;
   exports: ExportGate;
   exportCache: ExportCache;
+  /** Course files are read in worker threads, within limits per event and per address. */
+  courseUploads: CourseUploads;
 }
 
 export type ApiRequest = Request<ApiContext>;

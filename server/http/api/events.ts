@@ -4,6 +4,7 @@ import { cryptoCredentials } from '../../credentials';
 import { HttpError, sendJson } from '../errors';
 import { readJson } from '../body';
 import { summaries } from '../../room/picture';
+import { eventLoopDelay } from '../event-loop-delay';
 import { addressOf, type ApiRequest, OPEN_CORS } from './context';
 
 export const MAX_BODY_BYTES = 4096;
@@ -57,6 +58,8 @@ export function health(r: ApiRequest): void {
       storage: { engine: live.store.engine, ...storage },
       ...live.stats(),
       exports: r.ctx.exports.active,
+      // A request that holds the event loop shows here (course files are read in workers so that none does).
+      eventLoopDelayMs: eventLoopDelay(),
     },
     ok ? OPEN_CORS : { ...OPEN_CORS, 'retry-after': '5' },
   );

@@ -5,10 +5,10 @@
  */
 import { z } from 'zod';
 import { validateCheckpoints } from '../../../lib/course/checkpoints';
-import { decodeCourse, encodeCourse } from '../../../lib/course/compact';
+import { type CompactCourse, decodeCourse, encodeCourse } from '../../../lib/course/compact';
 import type { Course } from '../../../lib/course/course';
 import { courseFromTrack } from '../../../lib/course/course-from-track';
-import { MAX_FILE_BYTES, parseCourseFile } from '../../../lib/course/course-file';
+import { MAX_FILE_BYTES } from '../../../lib/course/course-file';
 import { CourseError } from '../../../lib/course/errors';
 import { isDistanceUnit } from '../../../lib/course/units';
 import { BibSchema, RunnerIdSchema, type TrackPoint, ErrorCode } from '../../../lib/protocol';
@@ -17,7 +17,7 @@ import { courseGpx } from '../../storage/formats/gpx';
 import type { TrackCursor } from '../../storage/store';
 import { readBody, readJson } from '../body';
 import { HttpError, invalid, sendJson } from '../errors';
-import { type ApiRequest, ask, command, organiser, reader } from './context';
+import { type ApiRequest, addressOf, ask, command, organiser, reader } from './context';
 import { MAX_BODY_BYTES } from './events';
 
 /** Longest track promoted to a course, in fixes: a whole day at one a second. */
@@ -30,18 +30,16 @@ function courseRefusal(err: unknown): never {
   throw err;
 }
 
-/** The current checkpoints carried over to a new line, as far as they still fit on it. */
-async function keptCheckpoints(r: ApiRequest, course: Course): Promise<{ course: Course; dropped: string[] }> {
+/**
+ * The new line becomes the course, with the current checkpoints carried over as far as they still fit on it.
+ * Works on the compact form: the line is measured once, where it was read, not again on this thread.
+ */
+async function setCourse(r: ApiRequest, event: string, course: CompactCourse, length: number, warnings: string[]): Promise<void> {
   const current = (await ask(r, { ask: 'version' })).info.race?.course?.checkpoints ?? [];
-  const fits = current.filter((cp) => cp.at <= course.length);
-  const dropped = current.filter((cp) => cp.at > course.length).map((cp) => cp.name);
-  return { course: decodeCourse({ ...encodeCourse(course), checkpoints: validateCheckpoints(fits, course.length) }), dropped };
-}
-
-async function setCourse(r: ApiRequest, event: string, parsed: Course, warnings: string[]): Promise<void> {
-  const { course, dropped } = await keptCheckpoints(r, parsed);
+  const dropped = current.filter((cp) => cp.at > length).map((cp) => cp.name);
   if (dropped.length) warnings.push(`Checkpoints past the new finish were removed: ${dropped.join(', ')}.`);
-  const race = await command(r, event, { do: 'setCourse', course: encodeCourse(course) });
+  const checkpoints = validateCheckpoints(current.filter((cp) => cp.at <= length), length);
+  const race = await command(r, event, { do: 'setCourse', course: { ...course, checkpoints } });
   sendJson(r.res, 200, { race, warnings });
 }
 
@@ -56,17 +54,19 @@ export async function course(r: ApiRequest): Promise<void> {
     const race = await command(r, event, { do: 'setCourse', course: null });
     return sendJson(r.res, 200, { race, warnings: [] });
   }
-  const body = await readBody(r.req, MAX_FILE_BYTES);
   const pickParam = r.url.searchParams.get('pick');
   const pick = pickParam === null ? undefined : Number(pickParam);
   if (pick !== undefined && (!Number.isSafeInteger(pick) || pick < 0)) throw new HttpError(400, ErrorCode.BadPick, 'pick must be the index of one of the lines listed.');
+  const address = addressOf(r);
+  const release = await r.ctx.courseUploads.admit(event, address);
   let parsed;
   try {
-    parsed = parseCourseFile(body, { pick });
-  } catch (err) {
-    courseRefusal(err);
+    const body = await readBody(r.req, MAX_FILE_BYTES);
+    parsed = await r.ctx.courseUploads.parse(address, body, pick).catch(courseRefusal);
+  } finally {
+    release();
   }
-  await setCourse(r, event, parsed.course, [...parsed.warnings]);
+  await setCourse(r, event, parsed.course, parsed.length, [...parsed.warnings]);
 }
 
 async function readCourse(r: ApiRequest): Promise<void> {
@@ -123,7 +123,7 @@ export async function courseFromRunner(r: ApiRequest): Promise<void> {
   } catch (err) {
     courseRefusal(err);
   }
-  await setCourse(r, event, built, []);
+  await setCourse(r, event, encodeCourse(built), built.length, []);
 }
 
 const Checkpoints = z.object({
