@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import type { Checkpoint } from './course/checkpoints';
 import type { DistanceUnit } from './course/units';
+import type { PublicEntry } from './entries/entry';
 import { cleanText, hasVisibleText } from './text';
 
 export { cleanText, hasVisibleText };
@@ -94,6 +95,15 @@ export const ErrorCode = {
   EventFinished: 'event_finished',
   NoSuchRunner: 'no_such_runner',
   RunnerRemoved: 'runner_removed',
+  /** The bib belongs to another runner. */
+  BibTaken: 'bib_taken',
+  /** The bib is on the start list: joining with it needs the entry's claim code. */
+  ClaimRequired: 'claim_required',
+  BadClaimCode: 'bad_claim_code',
+  /** The entry was claimed from another phone already: the organiser can issue a new claim code. */
+  BibClaimed: 'bib_claimed',
+  NoSuchTimingPoint: 'no_such_timing_point',
+  NoSuchTracker: 'no_such_tracker',
   NoSuchAlert: 'no_such_alert',
   NoCourse: 'no_course',
   NoRace: 'no_race',
@@ -112,6 +122,12 @@ export const ErrorCode = {
   BadCheckpoints: 'bad_checkpoints',
   BadRace: 'bad_race',
   BadBib: 'bad_bib',
+  /** Some rows of a start list cannot be entries; `rows` says which and why. */
+  BadEntries: 'bad_entries',
+  BadEntry: 'bad_entry',
+  BadTimingPoint: 'bad_timing_point',
+  BadPassings: 'bad_passings',
+  BadTracker: 'bad_tracker',
   BadUnit: 'bad_unit',
   BadFormat: 'bad_format',
   BadCursor: 'bad_cursor',
@@ -172,6 +188,8 @@ export const JoinMsg = z.object({
   name: RunnerNameSchema,
   color: ColorSchema,
   bib: BibSchema.optional(),
+  /** The claim code of the start-list entry with this bib: the runner becomes that entry's runner. */
+  claim: z.string().max(40).optional(),
 });
 export const ResumeMsg = z.object({
   type: z.literal('resume'),
@@ -284,12 +302,22 @@ export interface CourseInfo {
   elevation: boolean;
 }
 
+/** A place on the course where a timing mat reports chips passing (docs/api.md#timing-points). */
+export interface TimingPointInfo {
+  id: string;
+  name: string;
+  /** Metres from the start (0 for a start mat, the course's length for a finish mat). */
+  at: number;
+}
+
 export interface RaceInfo {
   /** The organiser's start time (ms); null until set or pressed. Fixes before it are not the race. */
   startsAt: number | null;
   /** The organiser's unit; each spectator may switch. */
   unit: DistanceUnit;
   course: CourseInfo | null;
+  /** Timing mats along the course, by distance (absent on events stored before them). */
+  timing?: TimingPointInfo[];
 }
 
 export const DEFAULT_RACE: RaceInfo = { startsAt: null, unit: 'km', course: null };
@@ -317,6 +345,12 @@ export interface RunnerRaceInfo {
   avg: number | null;
   /** The last checkpoint passed (organiser's checkpoints and the finish). */
   cp: { name: string; t: number } | null;
+  /**
+   * The latest timing mat that saw the runner's chip, and the speed (m/s) to carry them on at: their last
+   * segment between mats, or their predicted pace before a second mat. Between mats a runner without a
+   * fresher fix is drawn moving at that speed (lib/course/between-mats.ts) up to the next mat.
+   */
+  mat?: { at: number; t: number; speed: number | null };
 }
 
 export interface RunnerInfo {
@@ -334,6 +368,8 @@ export interface RunnerInfo {
   avatar?: number;
   /** Race number, as given when joining or set by the organiser. */
   bib?: string;
+  /** From the start list: what spectators may know of the entry (never birth year or chip). */
+  entry?: PublicEntry;
   /** On events with a course. */
   race?: RunnerRaceInfo;
 }

@@ -34,6 +34,7 @@ export function join(room: Room, name: string, color: string, bib: string | null
     joinedAt: now,
     stopped: false,
     bib,
+    entry: null,
   };
   return {
     send: [],
@@ -53,7 +54,7 @@ export function join(room: Room, name: string, color: string, bib: string | null
 export function resume(room: Room, runnerId: string, token: string, name?: string, color?: string): Effects {
   const r = room.runners.get(runnerId);
   // One answer for an unknown id and a wrong token, so ids cannot be probed.
-  if (!r || !room.deps.secrets.verify(token, r.record.tokenHash)) {
+  if (!r || r.record.tokenHash === null || !room.deps.secrets.verify(token, r.record.tokenHash)) {
     return refuse({ code: ErrorCode.BadToken, status: 403, message: 'Unknown runner or wrong token: join again as a new runner.' }, 'resume');
   }
   const renamed = (name && name !== r.record.name) || (color && color !== r.record.color);
@@ -149,5 +150,5 @@ export function removeRunner(room: Room, runnerId: string): Effects<boolean> {
 /** Whether `token` is the runner's own. */
 export function verifyRunner(room: Room, runnerId: string, token: string): boolean {
   const r = room.runners.get(runnerId);
-  return !!r && room.deps.secrets.verify(token, r.record.tokenHash);
+  return !!r && r.record.tokenHash !== null && room.deps.secrets.verify(token, r.record.tokenHash);
 }
