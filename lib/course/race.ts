@@ -45,7 +45,7 @@ export function timingPoints(course: Course): TimingPoint[] {
   return points.sort((a, b) => a.at - b.at || order[a.kind] - order[b.kind]);
 }
 
-export type StartBasis = 'line' | 'gun' | 'first-fix';
+export type StartBasis = 'line' | 'gun' | 'first-fix' | 'mat';
 
 export interface RunnerRace {
   match: MatchState;
@@ -66,6 +66,8 @@ export interface RunnerRace {
    * crossing is timed from these rather than from the filtered progress, which lags a standing start.
    */
   line: { behind: [number, number] | null; past: [number, number] | null } | null;
+  /** Timing mats that saw the runner's chip, [metres, ms] by distance (lib/course/mats.ts); exact, unlike fixes. */
+  mats?: Array<[at: number, t: number]>;
 }
 
 export function initialRunnerRace(): RunnerRace {
@@ -182,7 +184,7 @@ export function raceStep(
     if (recent.length > RECENT_MAX * 2) recent.splice(0, recent.length - RECENT_MAX * 2);
   }
   return {
-    race: { match: match.state, start, passings, observedFrom, finish, recent, line },
+    race: { ...race, match: match.state, start, passings, observedFrom, finish, recent, line },
     outcome: match.outcome,
     match,
     passed,
@@ -234,6 +236,7 @@ export function timeAt(points: readonly TimingPoint[], race: RunnerRace, x: numb
   }
   const r = race.recent;
   for (let k = 0; k < r.length; k += 2) consider(r[k + 1]!, r[k]!);
+  for (const [at, t] of race.mats ?? []) consider(at, t);
   consider(lastAt, lastT);
   return lerpTime(loT, loAt, hiT, hiAt, x);
 }
