@@ -38,3 +38,29 @@ export function nextMatAfter(mats: ReadonlyArray<{ at: number }>, at: number): n
   for (const m of mats) if (m.at > at + 1 && (next === null || m.at < next)) next = m.at;
   return next;
 }
+
+/** A GPS fix this young places a runner (over the mats' prediction), ms. */
+export const GPS_FRESH_MS = 120_000;
+
+export type Placement =
+  /** Where their latest GPS (phone, app or satellite) fix put them. */
+  | { basis: 'gps'; lat: number; lon: number; t: number }
+  /** Carried on from their last mat: drawn as predicted. */
+  | { basis: 'predicted'; at: number; waiting: boolean };
+
+/**
+ * Where to draw a runner now: a fresh GPS fix newer than their last mat places them; else the mats' prediction
+ * does (`at` metres along the course); else their latest fix, however old; else nowhere (null).
+ */
+export function placeRunner(
+  gps: { lat: number; lon: number; t: number } | null,
+  mat: MatSighting | null,
+  now: number,
+  course: { length: number; nextAt: (at: number) => number | null; predicted: number | null } | null,
+): Placement | null {
+  const fresh = gps !== null && now - gps.t <= GPS_FRESH_MS && (mat === null || gps.t >= mat.t);
+  if (gps && (fresh || !mat || !course)) return { basis: 'gps', lat: gps.lat, lon: gps.lon, t: gps.t };
+  if (!mat || !course) return null;
+  const where = progressBetweenMats(mat, now, course.nextAt(mat.at), course.length, course.predicted);
+  return { basis: 'predicted', at: where.at, waiting: where.waiting };
+}

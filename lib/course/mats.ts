@@ -115,3 +115,11 @@ export function lastMat(race: RunnerRace): { at: number; t: number; speed: numbe
   const speed = before ? (latest[0] - before[0]) / ((latest[1] - before[1]) / 1000) : null;
   return { at: latest[0], t: latest[1], speed };
 }
+
+/** The middle of the speeds known (m/s): what a runner the mats saw only once is carried on at. */
+export function medianSpeed(values: ReadonlyArray<number | null>): number | null {
+  const known = values.filter((v): v is number => v !== null && Number.isFinite(v) && v > 0).sort((a, b) => a - b);
+  if (known.length === 0) return null;
+  const mid = known.length >> 1;
+  return known.length % 2 ? known[mid]! : (known[mid - 1]! + known[mid]!) / 2;
+}

@@ -103,16 +103,9 @@ export const EntryFieldsSchema = z
     path: ['lastName'],
   });
 
-/** Letters and digits that cannot be mistaken for one another on paper (no 0/O, 1/I/L). */
-const CLAIM_ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789';
+/** Letters and digits that cannot be mistaken for one another on paper (no 0/O, 1/I/L): 31^8 ≈ 8.5e11 codes. */
+export const CLAIM_ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789';
 export const CLAIM_CODE_LENGTH = 8;
-
-/** A claim code from random bytes (one per character): 31^8, about 8.5e11 codes. */
-export function claimCodeFrom(bytes: Uint8Array): string {
-  let out = '';
-  for (let i = 0; i < CLAIM_CODE_LENGTH; i++) out += CLAIM_ALPHABET[bytes[i]! % CLAIM_ALPHABET.length];
-  return out;
-}
 
 /** A claim code as typed on a phone: case, spaces and dashes do not matter. */
 export const normaliseClaimCode = (code: string) => code.toUpperCase().replace(/[\s-]+/g, '');

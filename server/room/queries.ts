@@ -5,7 +5,12 @@
 import type { CompactCourse } from '../../lib/course/compact';
 import type { DistanceUnit } from '../../lib/course/units';
 import type { AppRefusal, EventInfo, HappinessSample, ShareLink } from '../../lib/protocol';
+import type { EntryFields } from '../../lib/entries/entry';
 import type { EventQuotas } from '../storage/store';
+import { checkEntries, type EntryProblem, type EntryView, entryViews } from './entries';
+import { pointPassings, type PointPassings, positions, type PositionsGeoJson, type StandingRow, standings } from './race-feed';
+import { timingView, type TimingView } from './timing';
+import { type TrackerView, trackerViews } from './trackers';
 import { verifyOrganiser } from './organiser';
 import { type RunnerSummary, snapshot, summaries, summary } from './picture';
 import { raceDetail } from './race';
@@ -31,7 +36,18 @@ export type RoomQuery =
   /** The course line as stored, with the event's checkpoints; null without one. */
   | { ask: 'course' }
   /** One runner's splits and predictions; null without a course or such a runner. */
-  | { ask: 'raceDetail'; runnerId: string; unit: DistanceUnit };
+  | { ask: 'raceDetail'; runnerId: string; unit: DistanceUnit }
+  /** The start list with claim codes (organiser). */
+  | { ask: 'entries' }
+  /** What would stop these entries being saved (the import's preview). */
+  | { ask: 'checkEntries'; entries: EntryFields[] }
+  /** Timing points with their decoders' activity, and unknown chips (organiser). */
+  | { ask: 'timing' }
+  | { ask: 'trackers' }
+  /** The open race feed: `only` limits it to a share link's runners. */
+  | { ask: 'standings'; only: string[] | null }
+  | { ask: 'pointPassings'; only: string[] | null; pointId: string | null }
+  | { ask: 'positions'; only: string[] | null };
 
 export interface QueryAnswers {
   summaries: { info: EventInfo; runners: RunnerSummary[]; quotas: EventQuotas; runnerCount: number };
@@ -45,6 +61,13 @@ export interface QueryAnswers {
   token: boolean;
   course: { info: EventInfo; course: CompactCourse } | null;
   raceDetail: { info: EventInfo; detail: RunnerRaceDetail } | null;
+  entries: EntryView[];
+  checkEntries: EntryProblem[];
+  timing: TimingView;
+  trackers: TrackerView[];
+  standings: { info: EventInfo; version: string; rows: StandingRow[] };
+  pointPassings: { info: EventInfo; version: string; points: PointPassings[] };
+  positions: { info: EventInfo; version: string; geojson: PositionsGeoJson };
 }
 
 export type QueryName = RoomQuery['ask'];
@@ -68,6 +91,13 @@ export const QUERIES: { readonly [K in QueryName]: (room: Room, q: QueryOf<K>) =
     const detail = raceDetail(room, q.runnerId, q.unit);
     return detail ? { info: room.info, detail } : null;
   },
+  entries: (room) => entryViews(room),
+  checkEntries: (room, q) => checkEntries(room, q.entries),
+  timing: (room) => timingView(room),
+  trackers: (room) => trackerViews(room),
+  standings: (room, q) => ({ info: room.info, version: room.version, rows: standings(room, ids(q.only)) }),
+  pointPassings: (room, q) => ({ info: room.info, version: room.version, points: pointPassings(room, ids(q.only), q.pointId) }),
+  positions: (room, q) => ({ info: room.info, version: room.version, geojson: positions(room, ids(q.only)) }),
 };
 
 export function answer<Q extends RoomQuery>(room: Room, q: Q): AnswerOf<Q> {

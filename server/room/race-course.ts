@@ -17,6 +17,7 @@ import {
   type TimingPoint,
   timingPoints,
 } from '../../lib/course/race';
+import { lastMat } from '../../lib/course/mats';
 import { type Entrant, raceStandings, type Standing } from '../../lib/course/standings';
 import type { CourseInfo, RunnerRaceInfo } from '../../lib/protocol';
 
@@ -83,8 +84,11 @@ export class RaceCourse {
     return raceStandings(this.course, this.points, entrants);
   }
 
-  /** What spectators see of one runner, rounded so that a view changes only when a reader would notice. */
-  view(standing: Standing, race: RunnerRace): RunnerRaceInfo {
+  /**
+   * What spectators see of one runner, rounded so that a view changes only when a reader would notice.
+   * `predicted` carries a runner the mats saw only once on between mats.
+   */
+  view(standing: Standing, race: RunnerRace, predicted: number | null = null): RunnerRaceInfo {
     let cp: RunnerRaceInfo['cp'] = null;
     for (let i = race.passings.length - 1; i >= 0; i--) {
       const point = this.points[i]!;
@@ -94,7 +98,9 @@ export class RaceCourse {
         break;
       }
     }
+    const mat = lastMat(race);
     return {
+      ...(mat ? { mat: { at: round(mat.at)!, t: mat.t, speed: round(mat.speed ?? predicted, 2) } } : {}),
       pos: standing.position,
       state: standing.status,
       at: round(standing.progress),
@@ -136,6 +142,9 @@ export function sameView(a: RunnerRaceInfo | undefined, b: RunnerRaceInfo): bool
     a.speed === b.speed &&
     a.avg === b.avg &&
     a.cp?.name === b.cp?.name &&
-    a.cp?.t === b.cp?.t
+    a.cp?.t === b.cp?.t &&
+    a.mat?.at === b.mat?.at &&
+    a.mat?.t === b.mat?.t &&
+    a.mat?.speed === b.mat?.speed
   );
 }

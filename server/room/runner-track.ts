@@ -3,6 +3,7 @@
  * the latest fix, exact totals kept as fixes arrive, and a bounded display trail. It never holds the full
  * track: that stays in the store. `checkpoint()` and `RunnerTrack.restore` carry it across restarts.
  */
+import { publicEntry } from '../../lib/entries/entry';
 import { distanceM } from '../../lib/geo';
 import { decodeTrail } from '../../lib/polyline';
 import { type AppRefusal, LIMITS, type Cheer, type RunnerInfo, type RunnerRaceInfo, type RunnerStatus, type TrackPoint } from '../../lib/protocol';
@@ -76,6 +77,8 @@ export class RunnerTrack {
   race: RunnerRace | null = null;
   raceVersion: number | null = null;
   raceView: RunnerRaceInfo | undefined;
+  /** The timing mats that saw this runner's chip (not checkpointed: a room reads its passings when it loads). */
+  mats: Array<{ point: string; t: number }> = [];
 
   constructor(
     public record: RunnerRecord,
@@ -90,9 +93,9 @@ export class RunnerTrack {
     return this.record.id;
   }
 
-  /** Whether spectators see this runner: from their first fix on. */
+  /** Whether spectators see this runner: from their first fix on, or from the start list before any. */
   get visible(): boolean {
-    return this.last !== null;
+    return this.last !== null || this.record.entry !== null;
   }
 
   /** What spectators have been told is now what there is. */
@@ -164,6 +167,7 @@ export class RunnerTrack {
     const info: RunnerInfo = { id: r.id, name: r.name, color: r.color, status: this.status, lastSeen: this.framed.last?.t ?? null, mood: this.mood };
     if (this.avatarAt !== null) info.avatar = this.avatarAt;
     if (r.bib) info.bib = r.bib;
+    if (r.entry) info.entry = publicEntry(r.entry);
     if (this.raceView) info.race = this.raceView;
     return info;
   }
