@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { KeyedBuckets, TokenBucket } from '../server/transport/token-bucket';
+import { KeyedBuckets, TokenBucket } from '../server/limits/token-bucket';
 
 test('a bucket allows its burst, then refills at its rate', () => {
   let now = 0;

@@ -12,7 +12,7 @@ import type { Feed } from '../live/fanout';
 import type { EventRecord } from '../storage/store';
 import type { ShareLink } from '../../lib/protocol';
 import type { AddressLimiter } from '../transport/admission';
-import type { Buckets } from '../transport/token-bucket';
+import type { Buckets } from '../limits/token-bucket';
 
 /** Where an event's room runs. */
 export type Claim =
@@ -50,7 +50,14 @@ export interface News {
   except: Origin | null;
 }
 
-export type IndexChange = { put: EventRecord } | { link: { event: string; link: ShareLink } } | { deleted: string };
+export type IndexChange =
+  | { put: EventRecord }
+  | { link: { event: string; link: ShareLink } }
+  | { deleted: string }
+  /** How many runners the event has on the map and how many are sending, as its room counts them. */
+  | { counts: { event: string; runners: number; active: number } }
+  /** A device key was issued (by its hash). */
+  | { deviceKey: { hash: string; event: string; runnerId: string } };
 
 /** The other side of the backplane: what the instance's live layer does for it. */
 export interface LiveSide {

@@ -1,6 +1,6 @@
 /** One process, no services: every event is owned here, nothing travels, nothing is fenced. */
 import { ConnectionLimiter } from '../transport/admission';
-import { KeyedBuckets } from '../transport/token-bucket';
+import { KeyedBuckets } from '../limits/token-bucket';
 import type { Backplane, BackplaneHealth, Claim } from './backplane';
 
 export class LocalBackplane implements Backplane {

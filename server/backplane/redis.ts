@@ -20,7 +20,7 @@ import type { RoomQuery } from '../live/commands';
 import { log } from '../log';
 import type { Leases } from '../storage/store';
 import { type AddressLimiter, ConnectionLimiter } from '../transport/admission';
-import { type Buckets, KeyedBuckets } from '../transport/token-bucket';
+import { type Buckets, KeyedBuckets } from '../limits/token-bucket';
 import type { Backplane, BackplaneHealth, Claim, IndexChange, LiveSide, News, RunReply, RunRequest, Unreachable } from './backplane';
 import { Ownership } from './ownership';
 import { RedisBus } from './redis-bus';

@@ -19,10 +19,11 @@ import type { EventRecord, Store } from '../storage/store';
 import type { Peer } from '../transport/peer';
 import { Access } from './access';
 import { type AnswerOf, answer, execute, type ResultOf, type RoomCommand, type RoomQuery } from './commands';
-import { EventIndex } from './event-index';
+import { EventIndex, fieldCounts } from './event-index';
 import { Fanout, type Feed } from './fanout';
 import { Rooms } from './rooms';
 import { type Outcome, type Sender, Session, Sessions } from './sessions';
+import { WriteAdmission } from './write-admission';
 import { NotOwnerError, type StorageHealth, StorageUnavailableError, WritePipeline } from './write-pipeline';
 
 export interface LiveOptions {
@@ -38,6 +39,8 @@ export interface LiveOptions {
   checkpointMs?: number;
   joinsPerHourPerIp?: number;
   snapshotsPerSecondPerIp?: number;
+  /** MiB one address may make the server store per hour (limits/write-budget.ts). */
+  writeMiBPerHourPerIp?: number;
   stallAfterMs?: number;
   /** The other instances; one process by default. */
   backplane?: Backplane;
@@ -70,6 +73,7 @@ class RemoteSender implements Sender {
 export class Live implements LiveSide {
   readonly index = new EventIndex();
   readonly access: Access;
+  readonly writes: WriteAdmission;
   readonly fanout: Fanout;
   readonly rooms: Rooms;
   readonly sessions: Sessions;
@@ -87,6 +91,7 @@ export class Live implements LiveSide {
     this.now = opts.now ?? Date.now;
     this.pipeline = new WritePipeline(opts.store, { stallAfterMs: opts.stallAfterMs, now: this.now, holder: this.backplane.holder });
     this.access = new Access(this.index, this.now);
+    this.writes = new WriteAdmission(this.index, opts.writeMiBPerHourPerIp ?? 256, this.now);
     this.fanout = new Fanout(opts.maxBufferedBytes, (event) => this.feedOf(event));
     this.rooms = new Rooms(
       opts.store,
@@ -98,6 +103,7 @@ export class Live implements LiveSide {
         info: (event) => this.index.info(event),
         loaded: (room) => {
           for (const [runnerId, n] of this.boundRunners(room.id) ?? []) for (let i = 0; i < n; i++) room.runnerConnected(runnerId, 1);
+          this.syncCounts(room);
         },
       },
     );
@@ -110,6 +116,7 @@ export class Live implements LiveSide {
       open: (event) => this.open(event),
       presence: (event, runnerId, delta) => this.presenceHere(event, runnerId, delta),
       runsHere: (event) => this.backplane.owned(event) !== undefined,
+      admit: (address, event, cmd) => this.writes.admit(address, event, cmd),
       joinsPerHourPerIp: opts.joinsPerHourPerIp ?? 60,
       snapshotsPerSecondPerIp: opts.snapshotsPerSecondPerIp ?? 20,
     });
@@ -310,6 +317,12 @@ export class Live implements LiveSide {
     }
   }
 
+  /** Keep the index's counts of a room's runners in step (the landing page reads them), here and on every instance. */
+  private syncCounts(room: EventRoom): void {
+    const counts = fieldCounts(room.runners.values());
+    if (this.index.setCounts(room.id, counts)) this.backplane.publishIndex({ counts: { event: room.id, ...counts } });
+  }
+
   /** What the HTTP API reads of an event's live state, from wherever its room is; null when there is no such event. */
   async query<Q extends RoomQuery>(event: string, q: Q): Promise<AnswerOf<Q> | null> {
     const deadline = this.now() + ROUTE_PATIENCE_MS;
@@ -447,6 +460,8 @@ export class Live implements LiveSide {
   indexChanged(change: IndexChange): void {
     if ('put' in change) this.index.put(change.put);
     else if ('link' in change) this.index.putLink(change.link.event, change.link.link);
+    else if ('counts' in change) this.index.setCounts(change.counts.event, change.counts);
+    else if ('deviceKey' in change) this.index.putDeviceKey(change.deviceKey.hash, { event: change.deviceKey.event, runnerId: change.deviceKey.runnerId });
     else if (!this.rooms.peek(change.deleted)) this.forget(change.deleted);
   }
 
@@ -520,6 +535,8 @@ export class Live implements LiveSide {
       if (delta) {
         this.fanout.publish(room.id, room.epoch, delta);
         this.backplane.publishTick(room.id, room.epoch, delta);
+        // Runners appear with their first fix and change status with an update: the counts move then only.
+        if (delta.runners.length || delta.removed.length) this.syncCounts(room);
       }
       if (this.sessions.holds(room.id)) this.rooms.touch(room.id);
     }

@@ -4,7 +4,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { LIMITS } from '../../lib/protocol';
-import { KeyedBuckets, TokenBucket } from './token-bucket';
+import { KeyedBuckets, TokenBucket } from '../limits/token-bucket';
 
 /** The client's address; behind a reverse proxy (TRUST_PROXY=1) the first X-Forwarded-For entry. */
 export function clientAddress(req: IncomingMessage, trustProxy: boolean): string {
