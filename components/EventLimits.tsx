@@ -6,6 +6,7 @@ export interface Quotas {
   maxRunners: number;
   fixesPerRunnerPerHour: number;
   cheersPerMinute: number;
+  addressMiBPerHour: number;
 }
 
 const FIELDS: Array<{ key: keyof Quotas; label: string; help: string; min: number; max: number }> = [
@@ -18,6 +19,13 @@ const FIELDS: Array<{ key: keyof Quotas; label: string; help: string; min: numbe
     max: 36_000,
   },
   { key: 'cheersPerMinute', label: 'Cheers per minute, whole event', help: 'Spectators beyond this are asked to send again in a moment.', min: 1, max: 6000 },
+  {
+    key: 'addressMiBPerHour',
+    label: 'Storage per address per hour, MiB',
+    help: 'What one address (a venue’s Wi-Fi, a phone network’s shared address) may store for this event: about 0.75 MiB for each runner there sending a fix a second. Raise it for a big venue.',
+    min: 1,
+    max: 1024,
+  },
 ];
 
 /** The event's limits, which the organiser may raise (or lower) for a big race. */
@@ -42,7 +50,7 @@ export function EventLimits({
     <section className="panel" aria-labelledby="limits-heading">
       <h2 id="limits-heading">Limits</h2>
       <p className="muted small">
-        What one event, and one runner in it, may store: these keep a mistaken or hostile client from filling the disk. {runners} of{' '}
+        What one event, one runner in it and one address may store: these keep a mistaken or hostile client from filling the disk. {runners} of{' '}
         {quotas.maxRunners.toLocaleString()} runners have joined.
       </p>
       <form className="limits-form" onSubmit={submit}>
