@@ -36,15 +36,18 @@ export function EventLimits({
 }: {
   quotas: Quotas | null;
   runners: number;
-  onSave: (quotas: Quotas) => Promise<void>;
+  /** Saves the limits that were changed. */
+  onSave: (quotas: Partial<Quotas>) => Promise<void>;
 }) {
   const [draft, setDraft] = useState<Quotas | null>(quotas);
   useEffect(() => setDraft(quotas), [quotas]);
   if (!quotas || !draft) return null;
-  const changed = FIELDS.some((f) => draft[f.key] !== quotas[f.key]);
+  const changed = FIELDS.filter((f) => draft[f.key] !== quotas[f.key]);
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    void onSave(draft);
+    // Only what was changed: a limit the server set above what an organiser may (its own allowance per
+    // address) is left as it is.
+    void onSave(Object.fromEntries(changed.map((f) => [f.key, draft[f.key]])));
   };
   return (
     <section className="panel" aria-labelledby="limits-heading">
@@ -61,7 +64,7 @@ export function EventLimits({
               type="number"
               inputMode="numeric"
               min={f.min}
-              max={f.max}
+              max={Math.max(f.max, quotas[f.key])}
               step={1}
               value={draft[f.key]}
               onChange={(e) => setDraft({ ...draft, [f.key]: Number(e.target.value) })}
@@ -72,7 +75,7 @@ export function EventLimits({
             </span>
           </label>
         ))}
-        <button className="btn primary" type="submit" disabled={!changed}>
+        <button className="btn primary" type="submit" disabled={changed.length === 0}>
           Save limits
         </button>
       </form>
