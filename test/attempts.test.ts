@@ -123,6 +123,20 @@ describe('guessing view codes over HTTP and WebSocket', () => {
   });
 });
 
+describe('spectators at a venue', () => {
+  test('a crowd behind one address sending the right code at once (the server just restarted) is let in together, after one slow check', async () => {
+    const srv = await startTestServer();
+    try {
+      const { event, organiserToken } = await makeEvent(srv, 'Crowd');
+      await fetch(`${srv.url}/api/events/${event.id}/view-code`, { method: 'PUT', headers: auth(organiserToken), body: '{"code":"tempo42"}' });
+      const statuses = await Promise.all(Array.from({ length: 60 }, () => status(fetch(`${srv.url}/api/events/${event.id}?code=tempo42`))));
+      assert.deepEqual(statuses, Array(60).fill(200));
+    } finally {
+      await srv.dispose();
+    }
+  });
+});
+
 /** Read a response's body and give its status. */
 async function status(res: Promise<Response>): Promise<number> {
   const r = await res;

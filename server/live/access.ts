@@ -58,6 +58,8 @@ export class Access {
   private readonly failedByEvent = new Map<string, number>();
   /** View-code checks under way, per event and address. */
   private readonly checking = new Map<string, number>();
+  /** Scrypt checks under way, by stored hash and the code's fast hash. */
+  private readonly pending = new Map<string, Promise<boolean>>();
 
   constructor(
     private readonly index: EventIndex,
@@ -93,10 +95,10 @@ export class Access {
   }
 
   /**
-   * Check a view code through the attempt limits: `check` says whether it is right. Returns a refusal when
-   * this address (or, having guessed wrong before, the event) is locked out, or when the code is wrong.
+   * Check a view code against the stored hash through the attempt limits. Returns a refusal when this
+   * address (or, having guessed wrong before, the event) is locked out, or when the code is wrong.
    */
-  private viewCode(event: string, address: string, check: () => Maybe<boolean>, wrong: Refusal): Maybe<Refusal | null> {
+  private viewCode(event: string, address: string, stored: string, code: string, wrong: Refusal): Maybe<Refusal | null> {
     const key = `${event}\n${address}`;
     const checks = [this.byAddress.check(key)];
     if (this.byAddress.failures(key) > 0) checks.push(this.byEvent.check(event));
@@ -112,9 +114,11 @@ export class Access {
       }
     }
     // Slow checks (scrypt) run a few at a time: guesses sent all at once would otherwise all pass the gate
-    // before the first failure is counted.
+    // before the first failure is counted. A code already being checked is not checked again: the
+    // spectators of a venue reconnecting at once with the same code wait for one check together.
+    const same = this.pending.get(`${stored}\n${fast(code)}`);
     const running = this.checking.get(key) ?? 0;
-    if (running >= MAX_CHECKS_AT_ONCE) {
+    if (!same && running >= MAX_CHECKS_AT_ONCE) {
       return { code: ErrorCode.TooManyAttempts, status: 429, message: 'Too many view codes at once: wait a moment.', retryAfterMs: 1000 };
     }
     const judge = (right: boolean) => {
@@ -124,7 +128,8 @@ export class Access {
       this.countFailure(event);
       return wrong;
     };
-    const result = check();
+    if (same) return same.then(judge);
+    const result = this.checkCode(event, stored, code);
     if (!(result instanceof Promise)) return judge(result);
     this.checking.set(key, running + 1);
     return result.then(judge).finally(() => {
@@ -180,7 +185,7 @@ export class Access {
     const code = creds.code;
     const stored = rec.viewCodeHash;
     return then(
-      this.viewCode(event, address, () => this.checkCode(event, stored, code), {
+      this.viewCode(event, address, stored, code, {
         code: ErrorCode.BadViewCode,
         status: 403,
         message: 'That view code is not right: check it with the organiser.',
@@ -198,9 +203,14 @@ export class Access {
     const key = fast(code);
     if (known.codes.has(key)) return true;
     const codes = known.codes;
-    return verifyViewCode(code, stored).then((ok) => {
-      if (ok && this.index.get(event)?.viewCodeHash === stored) codes.add(key);
-      return ok;
-    });
+    const pendingKey = `${stored}\n${key}`;
+    const checking = verifyViewCode(code, stored)
+      .then((ok) => {
+        if (ok && this.index.get(event)?.viewCodeHash === stored) codes.add(key);
+        return ok;
+      })
+      .finally(() => this.pending.delete(pendingKey));
+    this.pending.set(pendingKey, checking);
+    return checking;
   }
 }
