@@ -76,6 +76,7 @@ async function measure(mode: 'single' | 'cluster', spectators: number, a: Cluste
     MAX_CONNECTIONS_PER_IP: '1000000',
     SNAPSHOTS_PER_SECOND_PER_IP: '100000',
     RUNNERS_PER_HOUR_PER_IP: '100000',
+    WRITE_MIB_PER_HOUR_PER_IP: '1000000',
     EVENTS_PER_HOUR_PER_IP: '100000',
   };
   const db = mode === 'cluster' ? await createDatabase() : null;

@@ -87,6 +87,7 @@ function startServer(kind: ServerKind, dataDir: string): ChildProcess {
       MAX_CONNECTIONS_PER_IP: '1000000',
       // Every simulated client comes from loopback: per-address limits would stand in for a crowd.
       RUNNERS_PER_HOUR_PER_IP: '1000000',
+      WRITE_MIB_PER_HOUR_PER_IP: '1000000',
       SNAPSHOTS_PER_SECOND_PER_IP: '1000000',
       LOG_LEVEL: 'silent',
       NEXT_TELEMETRY_DISABLED: '1',

@@ -54,7 +54,14 @@ export interface News {
   except: Origin | null;
 }
 
-export type IndexChange = { put: EventRecord } | { link: { event: string; link: ShareLink } } | { deleted: string };
+export type IndexChange =
+  | { put: EventRecord }
+  | { link: { event: string; link: ShareLink } }
+  | { deleted: string }
+  /** How many runners the event has on the map and how many are sending, as its room counts them. */
+  | { counts: { event: string; runners: number; active: number } }
+  /** A device key was issued (by its hash). */
+  | { deviceKey: { hash: string; event: string; runnerId: string } };
 
 export type Unreachable = { unreachable: string };
 export type Moved = { moved: true };

@@ -61,6 +61,8 @@ export interface SessionServices {
   presence(event: string, runnerId: string, delta: 1 | -1): void;
   /** Whether the event's room runs on this instance now (commands for it are answered without a round trip). */
   runsHere(event: string): boolean;
+  /** Charge a write to the sender's address (limits/write-budget.ts); the refusal when it is over budget. */
+  admit(address: string, event: string, command: RoomCommand): Refusal | null;
   /** Runners one address may create per hour. */
   joinsPerHourPerIp: number;
   snapshotsPerSecondPerIp: number;
@@ -208,6 +210,8 @@ export class Sessions {
    * another instance, the session's later messages wait for it, so that they keep their place too.
    */
   private command(session: Session, event: string, cmd: RoomCommand, ref: string): void | Promise<void> {
+    const over = this.s.admit(session.address, event, cmd);
+    if (over) return this.sendRefusal(session, over, ref);
     const here = this.s.runsHere(event);
     const done = this.s.run(event, cmd, session, ref);
     if (!here) return done.then(() => {});

@@ -72,8 +72,13 @@ export async function organiser(r: ApiRequest): Promise<string> {
   return event;
 }
 
-/** Run a command and answer with its result, or throw its refusal (503 when storage failed). */
+/**
+ * Run a command and answer with its result, or throw its refusal (503 when storage failed, 429 when the
+ * address has stored as much as it may for now).
+ */
 export async function command<C extends RoomCommand>(r: ApiRequest, event: string, cmd: C): Promise<ResultOf<C> | undefined> {
+  const over = r.ctx.live.writes.admit(addressOf(r), event, cmd);
+  if (over) throw HttpError.from(over);
   const out = await r.ctx.live.run(event, cmd, null);
   if (!out.ok) throw HttpError.from(out.refusal);
   return out.result;

@@ -210,11 +210,23 @@ export class PostgresStore implements Store {
   }
 
   async loadIndex(): ReturnType<ReadQueries['loadIndex']> {
-    const [events, links] = await Promise.all([
+    const [events, links, seen, keys] = await Promise.all([
       this.query('index_events', 'SELECT * FROM events ORDER BY created_at, id'),
       this.query('index_links', 'SELECT * FROM share_links ORDER BY created_at, id'),
+      // One look-up in the positions' key per runner, never a scan of the positions.
+      this.query(
+        'index_runners_seen',
+        `SELECT event, count(*)::int AS runners FROM runners r
+         WHERE EXISTS (SELECT 1 FROM positions p WHERE p.event = r.event AND p.runner = r.id) GROUP BY event ORDER BY event`,
+      ),
+      this.query('index_device_keys', 'SELECT device_key_hash, event, id FROM runners WHERE device_key_hash IS NOT NULL ORDER BY event, id'),
     ]);
-    return { events: events.map(eventRecord), links: links.map((r) => ({ event: r.event as string, link: linkRecord(r) })) };
+    return {
+      events: events.map(eventRecord),
+      links: links.map((r) => ({ event: r.event as string, link: linkRecord(r) })),
+      runnersSeen: seen.map((r) => ({ event: r.event as string, runners: Number(r.runners) })),
+      deviceKeys: keys.map((r) => ({ hash: r.device_key_hash as string, event: r.event as string, runnerId: r.id as string })),
+    };
   }
 
   async loadRoom(event: string, opts: { cheersKept: number; samplesKept: number }): Promise<RoomRecord | null> {
