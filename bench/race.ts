@@ -350,7 +350,7 @@ async function main() {
         };
         check();
       })`)) as number;
-      const snapshotAt = (await page.evaluate('window.__snapshotAt')) as number;
+      const snapshotAt = await page.evaluate<number>('window.__snapshotAt');
       await cdp.send('HeapProfiler.collectGarbage');
       const heap = (await cdp.send('Runtime.getHeapUsage')) as { usedSize: number };
       const drawMs = Math.round(drawnAt - snapshotAt);

@@ -259,8 +259,8 @@ function ratios(points: Point[]): string {
 }
 
 async function main() {
-  const servers = args.servers!.split(',') as ServerKind[];
-  const spectators = args.quick ? [200, 1000] : args.spectators!.split(',').map(Number);
+  const servers = args.servers.split(',') as ServerKind[];
+  const spectators = args.quick ? [200, 1000] : args.spectators.split(',').map(Number);
   const durationS = args.quick ? 5 : Number(args.duration);
   const runners = Number(args.runners);
   if (servers.includes('trackside') && !existsSync(join(ROOT, '.next', 'BUILD_ID'))) {
@@ -346,7 +346,7 @@ async function limits() {
 
 if (args.cluster) {
   // Two spectator counts by default: broker traffic must not grow with S.
-  const spectators = args.quick ? [200, 1000] : (process.argv.includes('--spectators') ? args.spectators! : '1000,5000').split(',').map(Number);
+  const spectators = args.quick ? [200, 1000] : (process.argv.includes('--spectators') ? args.spectators : '1000,5000').split(',').map(Number);
   void import('./cluster').then(({ runCluster }) =>
     runCluster({ spectators, runners: Number(args.runners), durationS: args.quick ? 5 : Number(args.duration), tickMs: Number(args.tick) }),
   );

@@ -15,7 +15,6 @@ import { LocalBackplane } from './backplane/local';
 import { clusterNamespace, RedisBackplane } from './backplane/redis/backplane';
 import type { Config } from './config';
 import type { RoomTimings } from './room/state';
-import { summaries } from './room/picture';
 import type { ApiContext } from './http/api/context';
 import { ExportCache } from './exports/export-cache';
 import { ExportGate } from './http/api/export-gate';

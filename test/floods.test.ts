@@ -136,7 +136,7 @@ describe('floods from one address', () => {
     });
     const snapshots = socks.reduce((n, s) => n + s.snapshots, 0);
     const mib = socks.reduce((n, s) => n + s.bytes, 0) / 2 ** 20;
-    t.diagnostic(`subscribes sent ${sent}, snapshots served ${snapshots} (${mib.toFixed(1)} MiB), refused ${JSON.stringify(socks.reduce((a, s) => ({ ...a, ...Object.fromEntries(Object.entries(s.codes).map(([k, v]) => [k, (a[k] ?? 0) + v])) }), {} as Record<string, number>))}`);
+    t.diagnostic(`subscribes sent ${sent}, snapshots served ${snapshots} (${mib.toFixed(1)} MiB), refused ${JSON.stringify(socks.reduce((a, s) => Object.assign(a, Object.fromEntries(Object.entries(s.codes).map(([k, v]) => [k, (a[k] ?? 0) + v]))), {} as Record<string, number>))}`);
     assert.ok(snapshots <= 20 * 5 + 5 * 20 + 20, `at most a burst per connection and the address's rate: ${snapshots}`);
     withinUsualLatency('subscribe flood', m, t);
     for (const s of socks) s.ws.terminate();

@@ -9,6 +9,7 @@ import { describe, test } from 'node:test';
 import { ErrorCode } from '../lib/protocol';
 import { MIB, STORED_BYTES, WriteBudget } from '../server/limits/write-budget';
 import { storedBytes } from '../server/live/write-admission';
+import type { AppFix } from '../server/room/tracking-apps';
 import { joinAsRunner, makeEvent, startTestServer, storedTrack, TestClient } from './helpers';
 
 const auth = (token: string) => ({ authorization: `Bearer ${token}` });
@@ -38,7 +39,7 @@ describe('the write budget', () => {
   test('a write costs about what it adds to the store; rows written again in place cost nothing', () => {
     assert.equal(storedBytes({ do: 'position', runnerId: 'r', msg: { type: 'pos', seq: 1, lat: 0, lon: 0, t: 0, acc: 5 } }), STORED_BYTES.position);
     assert.equal(storedBytes({ do: 'cheer', runnerId: 'r', text: 'Go!', seen: null }), STORED_BYTES.cheer + 3);
-    assert.equal(storedBytes({ do: 'ingest', runnerId: 'r', keyHash: 'k', report: { app: 'x', fixes: Array(10).fill({}), refused: [], sos: false } }), 10 * STORED_BYTES.position);
+    assert.equal(storedBytes({ do: 'ingest', runnerId: 'r', keyHash: 'k', report: { app: 'x', fixes: Array.from({ length: 10 }, () => ({}) as AppFix), refused: [], sos: false } }), 10 * STORED_BYTES.position);
     assert.equal(storedBytes({ do: 'resume', runnerId: 'r', token: 't', name: 'New name' }), 0);
     assert.equal(storedBytes({ do: 'setRaceSettings', startsAt: 1 }), 0);
   });
@@ -167,7 +168,7 @@ describe('the write budget over real sockets', () => {
       assert.equal(err.seq, undefined, 'not refused for good: the phone keeps the fix');
       assert.ok(err.retryAfterMs! > 0);
       assert.equal((await storedTrack(srv, event.id, runnerId)).length, 0);
-      await new Promise((r) => setTimeout(r, err.retryAfterMs!));
+      await new Promise((r) => setTimeout(r, err.retryAfterMs));
       client.send({ type: 'pos', seq: 1, lat: 51.5, lon: -0.1, t, acc: 5 });
       assert.equal((await client.next('ack')).seq, 1);
       assert.equal((await storedTrack(srv, event.id, runnerId)).length, 1);

@@ -304,7 +304,7 @@ export class Sessions {
       for (const { member, watch } of [...this.s.fanout.watchers(event)]) {
         if (watch.via === 'link' || watch.via === 'organiser') continue;
         this.s.fanout.unwatch(member.id, event);
-        (member as Session).send({
+        this.tell(member, {
           type: 'error',
           code: ErrorCode.ViewCodeRequired,
           message: 'This event is now protected: enter its view code.',
@@ -314,12 +314,18 @@ export class Sessions {
     }
   }
 
+  /** Tell a member of the fan-out something: members are sessions, whose peer carries the message. */
+  private tell(member: Member, msg: ServerMessage): void {
+    if (!this.sessions.get(member.id)?.closed) member.peer.send(JSON.stringify(msg));
+  }
+
   /** Whoever watches through this link is told and receives nothing more. */
   dropLink(event: string, linkId: string, reason: 'revoked' | 'expired'): void {
     for (const { member, watch } of [...this.s.fanout.watchers(event)]) {
       if (watch.via !== 'link' || watch.linkId !== linkId) continue;
       this.s.fanout.unwatch(member.id, event);
-      (member as Session).send(
+      this.tell(
+        member,
         reason === 'revoked'
           ? { type: 'error', code: ErrorCode.LinkRevoked, message: 'The organiser has withdrawn this link.', ref: 'subscribe' }
           : { type: 'error', code: ErrorCode.LinkExpired, message: 'This link has expired.', ref: 'subscribe' },

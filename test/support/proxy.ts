@@ -29,9 +29,9 @@ export function siteConfig(listenPort: number, upstreams: readonly number[], acc
   }
   const [indent, params] = [servers[0]![1]!, servers[0]![2] ?? ''];
   const upstreamLines = upstreams.map((port) => `${indent}server 127.0.0.1:${port}${params};\n`).join('');
-  const first = servers[0]!.index!;
+  const first = servers[0]!.index;
   const last = servers.at(-1)!;
-  const end = last.index! + last[0].length;
+  const end = last.index + last[0].length;
   return (text.slice(0, first) + upstreamLines + text.slice(end))
     .replace(/^( *)listen 80;$/m, `$1listen 127.0.0.1:${listenPort};`)
     .replace(ACCESS_LOG, `$1${accessLog}$2`);
@@ -112,7 +112,7 @@ export async function startProxy(upstreams: readonly number[], opts: { workerCon
   const child = spawn(NGINX, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', errorLog], { detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
   running.add(child);
   let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   child.once('exit', () => running.delete(child));
 

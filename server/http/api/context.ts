@@ -66,7 +66,7 @@ export async function reader(r: ApiRequest): Promise<{ viewer: Viewer; cors: Rec
 /** The request carries this event's organiser token, or it is refused. */
 export async function organiser(r: ApiRequest): Promise<string> {
   const event = eventOf(r);
-  const refusal = await r.ctx.live.access.organiser(event, bearer(r.req), addressOf(r));
+  const refusal = r.ctx.live.access.organiser(event, bearer(r.req), addressOf(r));
   if (refusal?.status === 401) throw new HttpError(401, refusal.code, refusal.message, { 'www-authenticate': 'Bearer' });
   if (refusal) throw HttpError.from(refusal);
   return event;

@@ -3,7 +3,6 @@ import { EventNameSchema, ErrorCode } from '../../../lib/protocol';
 import { cryptoCredentials } from '../../credentials';
 import { HttpError, sendJson } from '../errors';
 import { readJson } from '../body';
-import { summaries } from '../../room/picture';
 import { eventLoopDelay } from '../event-loop-delay';
 import { addressOf, type ApiRequest, OPEN_CORS } from './context';
 

@@ -27,7 +27,7 @@ import {
 } from '../store';
 import { gpxPoint } from '../formats/gpx';
 import { positionJson } from '../formats/position-json';
-import { createPool, describeTarget, explainStartError, type Target } from './connection';
+import { createPool, describeTarget, explainStartError } from './connection';
 import { PostgresLeases } from './leases';
 import { migrate } from './migrate';
 import { type AppendPlan, collect, planAppend } from './write-plan';
@@ -161,7 +161,7 @@ export class PostgresStore implements Store {
     try {
       plan = planAppend(ops, fence?.epochs.keys());
     } catch (err) {
-      return Promise.reject(err);
+      return Promise.reject(err instanceof Error ? err : new StorageError(String(err)));
     }
     const run = this.writing.then(() => this.commit(plan, fence));
     this.writing = run.catch(() => {});

@@ -8,7 +8,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { CompactCourse } from '../../../lib/course/compact';
-import { type Alert, type Cheer, DEFAULT_RACE, type HappinessSample } from '../../../lib/protocol';
+import { type Alert, type Cheer, type HappinessSample } from '../../../lib/protocol';
 import type {
   Arrival,
   AvatarRecord,
