@@ -9,6 +9,7 @@ import Database from 'better-sqlite3';
 import { ErrorCode } from '../lib/protocol';
 import { ADDRESS_ATTEMPTS, AttemptLimiter } from '../server/domain/attempts';
 import { makeEvent, startTestServer, TestClient } from './helpers';
+import { sleep } from './support/wait';
 
 describe('the attempt limiter', () => {
   test('a few failures are free, then each locks the key out twice as long, up to a ceiling; success forgets', () => {
@@ -71,7 +72,9 @@ describe('guessing over HTTP and WebSocket', () => {
       const refused = await ws.next('error');
       assert.equal(refused.code, ErrorCode.TooManyAttempts);
       assert.ok(refused.retryAfterMs! > 0);
-      await new Promise((r) => setTimeout(r, refused.retryAfterMs! + 50));
+      // The lockout ends at a time the server named. Every try before then counts as one more failed attempt,
+      // which this test counts below, so the time named is waited out instead of tried until it works.
+      await sleep(refused.retryAfterMs! + 50);
       ws.send({ type: 'subscribe', event: event.id, code: '4711' });
       assert.equal((await ws.next('snapshot')).event.id, event.id);
       ws.close();
@@ -98,14 +101,19 @@ describe('guessing over HTTP and WebSocket', () => {
       ws.close();
 
       const forged = [] as number[];
+      let retryAfterS = 0;
       for (let i = 0; i < 7; i++) {
-        forged.push((await fetch(`${srv.url}/api/events/${event.id}/finish`, { method: 'POST', headers: { authorization: `Bearer ${'f'.repeat(30)}${i}` } })).status);
+        const res = await fetch(`${srv.url}/api/events/${event.id}/finish`, { method: 'POST', headers: { authorization: `Bearer ${'f'.repeat(30)}${i}` } });
+        forged.push(res.status);
+        retryAfterS = Number(res.headers.get('retry-after') ?? 0);
       }
       assert.deepEqual(forged.slice(0, 5), [403, 403, 403, 403, 403]);
       assert.equal(forged[5], 429);
 
       // Another address is not held up by this one (a proxy's X-Forwarded-For is not trusted here, so use the organiser's own token after the lockout).
-      await new Promise((r) => setTimeout(r, 1100));
+      // Out of the lockout, at the time the last refusal named: a try before it would count and lengthen it.
+      assert.ok(retryAfterS >= 1, 'the last refusal says when to try again');
+      await sleep(retryAfterS * 1000);
       const picked = await fetch(`${srv.url}/api/events/${event.id}/view-code`, {
         method: 'PUT',
         headers: { authorization: `Bearer ${organiserToken}` },

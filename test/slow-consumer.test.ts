@@ -14,41 +14,27 @@ import { WebSocket } from 'ws';
 import { emptyEventView, type EventView, reduceEventView } from '../client/event-view';
 import { decodeTrail } from '../lib/polyline';
 import type { ServerMessage } from '../lib/protocol';
-import { joinAsRunner, makeEvent, startTestServer, type TestServer } from './helpers';
+import { joinAsRunner, makeEvent, publishTick, startTestServer, type TestServer } from './helpers';
+import { requireGc, settledMemory } from './support/memory';
+import { sleep, waitFor } from './support/wait';
 
 const MiB = 1024 * 1024;
 const fmt = (n: number) => `${(n / MiB).toFixed(1)} MiB`;
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-function requireGc(): () => void {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  if (typeof gc !== 'function') {
-    throw new Error(
-      'global.gc is missing: this test measures memory and must run with --expose-gc ' +
-        '(node --expose-gc --import tsx --test test/slow-consumer.test.ts)',
-    );
-  }
-  return gc;
-}
-
-/**
- * Memory this process holds after full collections: JS heap plus Buffers and other external memory.
- * Freed external memory is accounted a little after the collection, hence the pause between two.
- */
+/** Memory this process holds after full collections: JS heap plus Buffers and other external memory. */
 async function held(gc: () => void) {
-  gc();
-  await sleep(20);
-  gc();
-  const m = process.memoryUsage();
+  const m = await settledMemory(gc, (u) => u.heapUsed + u.external);
   return { held: m.heapUsed + m.external, heap: m.heapUsed, external: m.external, rss: m.rss };
 }
 
-async function until(what: string, check: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(20);
-  }
+async function until(what: string, check: () => boolean, timeout: number): Promise<void> {
+  await waitFor(check, { what, timeout, interval: 20 });
+}
+
+/** The server's side of the one spectator watching `event`: how much it has queued for it. */
+function queuedFor(srv: TestServer, event: string): number {
+  const [watcher] = [...srv.live.fanout.watchers(event)];
+  return watcher?.member.peer.bufferedAmount ?? 0;
 }
 
 /** A spectator holding the picture the page would, per event, and every point time it was sent since its last snapshot. */
@@ -142,6 +128,7 @@ function drive(r: Runner, lane: number, everyMs: number, fixEvery: number, maxSe
     r.client.send({ type: 'mood', value: steps % 2 ? 7 : 8 });
     if (steps++ % fixEvery === 0) r.client.send(fixAt(++r.seq, lane));
   };
+  // Runners start out of step with one another (a phase, not a wait).
   const start = setTimeout(() => {
     timers.delete(start);
     const timer = setInterval(step, everyMs);
@@ -172,7 +159,7 @@ async function runners(srv: TestServer, event: string, n: number, prefix: string
 }
 
 test('a spectator that stops reading never makes the server buffer without bound, and other spectators are unaffected', async (t) => {
-  const gc = requireGc();
+  const gc = requireGc('test/slow-consumer.test.ts');
   // A long heartbeat: the paused spectator must be left to the slow-consumer rule, not cut off for missing pongs.
   const srv = await startTestServer({ TICK_MS: '20', RUNNERS_PER_HOUR_PER_IP: '1000' }, { heartbeatMs: 600_000 });
   try {
@@ -184,7 +171,7 @@ test('a spectator that stops reading never makes the server buffer without bound
     const MAX_SEQ = 300;
     all.forEach((r, i) => drive(r, i, 25, 4, MAX_SEQ, (i * 7) % 25)); // 40 moods and 10 fixes a second each
 
-    await sleep(500);
+    await until('the load to be flowing', () => all.every((r) => r.acked >= 2), 20_000);
     slow.socket.pause();
     const pausedAt = Date.now();
     const fastAtPause = fast.bytes;
@@ -194,6 +181,7 @@ test('a spectator that stops reading never makes the server buffer without bound
     const samples: Array<Awaited<ReturnType<typeof held>>> = [];
     const LOAD = 16 * MiB;
     while (fast.bytes - fastAtPause < LOAD && Date.now() - pausedAt < 25_000 && all[0]!.seq < MAX_SEQ - 20) {
+      // A sampling period; the loop ends on what was delivered.
       await sleep(500);
       samples.push(await held(gc));
     }
@@ -245,7 +233,7 @@ test('a spectator that stops reading never makes the server buffer without bound
 });
 
 test('a spectator that stops reading but keeps subscribing is not buffered without bound', async (t) => {
-  const gc = requireGc();
+  const gc = requireGc('test/slow-consumer.test.ts');
   const srv = await startTestServer({ TICK_MS: '20' }, { heartbeatMs: 600_000 });
   try {
     const eventId = (await makeEvent(srv, 'Big snapshot')).event.id;
@@ -267,6 +255,7 @@ test('a spectator that stops reading but keeps subscribing is not buffered witho
     let peak = base;
     for (let s = 0; s < 10; s++) {
       for (let i = 0; i < 45; i++) reader.ws.send(JSON.stringify({ type: 'subscribe', event: eventId }));
+      // Pacing of the load; slower under load means less pressure, and the bound below still holds.
       await sleep(500);
       const m = await held(gc);
       if (m.held > peak.held) peak = m;
@@ -298,12 +287,19 @@ test('a slow spectator following two events gets every point exactly once after 
 
     slow.socket.pause();
     const bytesAtPause = slow.bytes;
-    await sleep(20_000);
+    // Paused until the server holds back updates of both events from it: more is queued for it than a
+    // reader may have waiting (the server's 1 MiB default), and news of each event came after that.
+    await until('the server to queue more than 1 MiB for the paused spectator', () => queuedFor(srv, a) > MiB, 60_000);
+    const ackedAtFull = [loud[0]!.acked, steady.acked];
+    await until('news of both events since', () => loud[0]!.acked > ackedAtFull[0]! && steady.acked > ackedAtFull[1]!, 20_000);
+    publishTick(srv);
     slow.socket.resume();
     await until('fresh snapshots of both events', () => slow.snapshots.length >= 4, 20_000).catch((err: Error) => {
       throw new Error(`${err.message}: ${slow.snapshots.length} snapshots, ${fmt(slow.bytes - bytesAtPause)} since the pause`);
     });
-    await sleep(300);
+    // Updates of event B after its fresh snapshot, so that a point sent twice would show.
+    const sinceResync = slow.seen.get(steady.runnerId)?.length ?? 0;
+    await until('an update of event B after the resync', () => (slow.seen.get(steady.runnerId)?.length ?? 0) > sinceResync, 20_000);
     await stopAndSettle(all);
     await until('the slow spectator to hold event B', () => slow.times(b, steady.runnerId).length === steady.seq, 10_000).catch(() => {});
 
