@@ -31,11 +31,15 @@ async function until(what: string, check: () => boolean, timeout: number): Promi
   await waitFor(check, { what, timeout, interval: 20 });
 }
 
-/** The server's side of the one spectator watching `event`: how much it has queued for it. */
-function queuedFor(srv: TestServer, event: string): number {
-  const [watcher] = [...srv.live.fanout.watchers(event)];
-  return watcher?.member.peer.bufferedAmount ?? 0;
+/** The server's side of the spectators watching `event`: the most it has queued for one of them. */
+function mostQueued(srv: TestServer, event: string): number {
+  let most = 0;
+  for (const { member } of srv.live.fanout.watchers(event)) most = Math.max(most, member.peer.bufferedAmount);
+  return most;
 }
+
+/** Past this much queued for a spectator the server skips its updates (the Fanout default). */
+const SKIP_PAST = MiB;
 
 /** A spectator holding the picture the page would, per event, and every point time it was sent since its last snapshot. */
 class Spectator {
@@ -168,7 +172,9 @@ test('a spectator that stops reading never makes the server buffer without bound
     const slow = await Spectator.connect(srv.wsUrl, [eventId]);
     await srv.live.run(eventId, { do: 'setQuotas', quotas: { fixesPerRunnerPerHour: 36_000 } }, null);
     const all = await runners(srv, eventId, 100, 'Runner with a long name');
-    const MAX_SEQ = 300;
+    // Room after the paused phase (it ends by MAX_SEQ - 100 at the latest): news goes on while the slow
+    // spectator catches up, which is when it gets its fresh snapshot.
+    const MAX_SEQ = 500;
     all.forEach((r, i) => drive(r, i, 25, 4, MAX_SEQ, (i * 7) % 25)); // 40 moods and 10 fixes a second each
 
     await until('the load to be flowing', () => all.every((r) => r.acked >= 2), 20_000);
@@ -180,11 +186,17 @@ test('a spectator that stops reading never makes the server buffer without bound
 
     const samples: Array<Awaited<ReturnType<typeof held>>> = [];
     const LOAD = 16 * MiB;
-    while (fast.bytes - fastAtPause < LOAD && Date.now() - pausedAt < 25_000 && all[0]!.seq < MAX_SEQ - 20) {
+    // Paused until the server has held back updates from the slow spectator (more than SKIP_PAST queued for
+    // it, and an update went by since) and the load went on for a while (LOAD delivered to the other, or 25 s).
+    let fastBytesWhenFull: number | null = null;
+    const heldBack = () => fastBytesWhenFull !== null && fast.bytes > fastBytesWhenFull;
+    while (!(heldBack() && (fast.bytes - fastAtPause >= LOAD || Date.now() - pausedAt >= 25_000)) && all[0]!.seq < MAX_SEQ - 100) {
       // A sampling period; the loop ends on what was delivered.
       await sleep(500);
       samples.push(await held(gc));
+      if (fastBytesWhenFull === null && mostQueued(srv, eventId) > SKIP_PAST) fastBytesWhenFull = fast.bytes;
     }
+    assert.ok(heldBack(), `the load was too light to tell: the server never queued more than ${fmt(SKIP_PAST)} for the paused spectator`);
     const loadMs = Date.now() - pausedAt;
     const fastDuringPause = fast.bytes - fastAtPause;
     const peak = samples.reduce((a, s) => (s.held > a.held ? s : a), base);
@@ -193,7 +205,7 @@ test('a spectator that stops reading never makes the server buffer without bound
 
     slow.socket.resume();
     const resumedAt = Date.now();
-    await until('a fresh snapshot for the slow spectator', () => slow.snapshots.length >= 2, 15_000);
+    await until('a fresh snapshot for the slow spectator', () => slow.snapshots.length >= 2, 60_000);
     const resyncMs = Date.now() - resumedAt;
     const backlog = slow.snapshots[1]!.bytesBefore - slowAtPause;
     await stopAndSettle(all);
@@ -289,12 +301,12 @@ test('a slow spectator following two events gets every point exactly once after 
     const bytesAtPause = slow.bytes;
     // Paused until the server holds back updates of both events from it: more is queued for it than a
     // reader may have waiting (the server's 1 MiB default), and news of each event came after that.
-    await until('the server to queue more than 1 MiB for the paused spectator', () => queuedFor(srv, a) > MiB, 60_000);
+    await until(`the server to queue more than ${fmt(SKIP_PAST)} for the paused spectator`, () => mostQueued(srv, a) > SKIP_PAST, 60_000);
     const ackedAtFull = [loud[0]!.acked, steady.acked];
     await until('news of both events since', () => loud[0]!.acked > ackedAtFull[0]! && steady.acked > ackedAtFull[1]!, 20_000);
     publishTick(srv);
     slow.socket.resume();
-    await until('fresh snapshots of both events', () => slow.snapshots.length >= 4, 20_000).catch((err: Error) => {
+    await until('fresh snapshots of both events', () => slow.snapshots.length >= 4, 60_000).catch((err: Error) => {
       throw new Error(`${err.message}: ${slow.snapshots.length} snapshots, ${fmt(slow.bytes - bytesAtPause)} since the pause`);
     });
     // Updates of event B after its fresh snapshot, so that a point sent twice would show.
