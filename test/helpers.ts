@@ -90,7 +90,7 @@ export class TestClient {
   /** Wait for a message matching `pred`, consuming messages before it. */
   async until<T extends ServerMessage>(pred: (m: ServerMessage) => m is T, timeoutMs?: number): Promise<T>;
   async until(pred: (m: ServerMessage) => boolean, timeoutMs?: number): Promise<ServerMessage>;
-  async until(pred: (m: ServerMessage) => boolean, timeoutMs = 5000): Promise<ServerMessage> {
+  async until(pred: (m: ServerMessage) => boolean, timeoutMs = 15_000): Promise<ServerMessage> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const i = this.received.findIndex(pred);
@@ -112,7 +112,7 @@ export class TestClient {
     return this.until((m): m is Of<T> => m.type === type, timeoutMs);
   }
 
-  waitClose(timeoutMs = 5000): Promise<{ code: number; reason: string }> {
+  waitClose(timeoutMs = 15_000): Promise<{ code: number; reason: string }> {
     return waitFor(() => this.closed, { timeout: timeoutMs, what: 'the socket to close' });
   }
 
@@ -120,7 +120,7 @@ export class TestClient {
    * A WebSocket ping, answered: everything the server sent this client before it read the ping has arrived
    * (frames come in order). The way to say "nothing more is on its way" without waiting a while.
    */
-  roundTrip(timeoutMs = 5000): Promise<void> {
+  roundTrip(timeoutMs = 15_000): Promise<void> {
     return within(
       new Promise<void>((resolve) => {
         this.ws.once('pong', () => resolve());
