@@ -104,7 +104,8 @@ export const isTimeZone = (timeZone: string) => formatFor(timeZone) !== null;
 function offsetAt(f: Intl.DateTimeFormat, t: number): number {
   const p: Record<string, number> = {};
   for (const part of f.formatToParts(new Date(t))) if (part.type !== 'literal') p[part.type] = Number(part.value);
-  const local = Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!, p.second!);
+  const get = (k: string) => p[k] ?? 0;
+  const local = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
   return local - Math.floor(t / 1000) * 1000;
 }
 
