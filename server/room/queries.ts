@@ -9,7 +9,7 @@ import type { EntryFields } from '../../lib/entries/entry';
 import type { EventQuotas } from '../storage/store';
 import { checkEntries, type EntryProblem, type EntryView, entryViews } from './entries';
 import { pointPassings, type PointPassings, positions, type PositionsGeoJson, type StandingRow, standings } from './race-feed';
-import { timingView, type TimingView } from './timing';
+import { pointFor, timingView, type TimingView } from './timing';
 import { type TrackerView, trackerViews } from './trackers';
 import { verifyOrganiser } from './organiser';
 import { type RunnerSummary, snapshot, summaries, summary } from './picture';
@@ -43,6 +43,8 @@ export type RoomQuery =
   | { ask: 'checkEntries'; entries: EntryFields[] }
   /** Timing points with their decoders' activity, and unknown chips (organiser). */
   | { ask: 'timing' }
+  /** The time zone a point's decoder lines are read in; null for no such point or another key. */
+  | { ask: 'pointZone'; pointId: string; keyHash: string }
   | { ask: 'trackers' }
   /** The open race feed: `only` limits it to a share link's runners. */
   | { ask: 'standings'; only: string[] | null }
@@ -64,6 +66,7 @@ export interface QueryAnswers {
   entries: EntryView[];
   checkEntries: EntryProblem[];
   timing: TimingView;
+  pointZone: string | null;
   trackers: TrackerView[];
   standings: { info: EventInfo; version: string; rows: StandingRow[] };
   pointPassings: { info: EventInfo; version: string; points: PointPassings[] };
@@ -94,6 +97,7 @@ export const QUERIES: { readonly [K in QueryName]: (room: Room, q: QueryOf<K>) =
   entries: (room) => entryViews(room),
   checkEntries: (room, q) => checkEntries(room, q.entries),
   timing: (room) => timingView(room),
+  pointZone: (room, q) => pointFor(room, q.pointId, q.keyHash)?.timeZone ?? null,
   trackers: (room) => trackerViews(room),
   standings: (room, q) => ({ info: room.info, version: room.version, rows: standings(room, ids(q.only)) }),
   pointPassings: (room, q) => ({ info: room.info, version: room.version, points: pointPassings(room, ids(q.only), q.pointId) }),

@@ -7,7 +7,11 @@ import { OPEN_CORS } from './context';
 import { createEvent, health, listEvents } from './events';
 import { acknowledgeAlert, deviceKey, finish, links, quotas, removeRunner, revokeLink, setViewCode } from './organiser';
 import { bib, checkpoints, course, courseFromRunner, raceSettings, runnerRace } from './race';
+import { editEntry, importEntries, listEntries, newClaimCode } from './entries';
+import { feedPassings, feedPositions, feedStandings } from './feed';
 import { streamPost } from './stream';
+import { postPassings, timing, timingKey, timingPoint } from './timing';
+import { removeTracker, trackers } from './trackers';
 import { avatar, eventSummary, exportJson, happiness, runner, snapshot, trackGpx, trackPage } from './reads';
 
 export function apiRouter(): Router<ApiContext> {
@@ -43,7 +47,23 @@ export function apiRouter(): Router<ApiContext> {
     .on('GET', '/api/events/:id/runners/:runner/avatar', avatar)
     .on('GET', '/api/events/:id/runners/:runner/device-key', deviceKey)
     .on('POST', '/api/events/:id/runners/:runner/device-key', deviceKey)
-    .on('DELETE', '/api/events/:id/runners/:runner/device-key', deviceKey);
+    .on('DELETE', '/api/events/:id/runners/:runner/device-key', deviceKey)
+    .on('GET', '/api/events/:id/entries', listEntries)
+    .on('POST', '/api/events/:id/entries', importEntries)
+    .on('PUT', '/api/events/:id/entries/:runner', editEntry)
+    .on('POST', '/api/events/:id/entries/:runner/claim-code', newClaimCode)
+    .on('GET', '/api/events/:id/timing', timing)
+    .on('POST', '/api/events/:id/timing', timing)
+    .on('PUT', '/api/events/:id/timing/:point', timingPoint)
+    .on('DELETE', '/api/events/:id/timing/:point', timingPoint)
+    .on('POST', '/api/events/:id/timing/:point/key', timingKey)
+    .on('POST', '/api/events/:id/timing/:point/passings', postPassings)
+    .on('GET', '/api/events/:id/trackers', trackers)
+    .on('POST', '/api/events/:id/trackers', trackers)
+    .on('DELETE', '/api/events/:id/trackers/:tracker', removeTracker)
+    .on('GET', '/api/events/:id/feed/standings', feedStandings)
+    .on('GET', '/api/events/:id/feed/passings', feedPassings)
+    .on('GET', '/api/events/:id/feed/positions.geojson', feedPositions);
   return r;
 }
 
