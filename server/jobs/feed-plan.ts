@@ -41,7 +41,7 @@ export class FeedBudget {
   }
 
   /** Take one request; false (taking none) when the budget is spent for now. */
-  take(): Promise<boolean> {
-    return Promise.resolve(this.buckets.take('feeds'));
+  take(): boolean | Promise<boolean> {
+    return this.buckets.take('feeds');
   }
 }
