@@ -164,6 +164,21 @@ describe('timing over HTTP and TCP', () => {
     assert.equal(again.points[0]!.passings.length, 2);
   });
 
+  test('the export holds the start list’s public part and the passings by runner, never a chip or claim code', async () => {
+    const body = (await (await api('/export.json')).json()) as {
+      runners: Array<{ bib: string; entry: { sex: string } | null }>;
+      passings: Array<{ point: string; runner: string; t: number }>;
+    };
+    assert.deepEqual(body.runners.map((r) => [r.bib, r.entry?.sex]).sort(), [
+      ['1', 'F'],
+      ['2', 'M'],
+      ['3', 'F'],
+    ]);
+    assert.equal(body.passings.length, 4, 'KX1 and KX2 at the start and at the turnaround; the unknown chip left out');
+    const text = JSON.stringify(body);
+    assert.ok(!/KX\d|claimCode|1985/.test(text), 'no chips, claim codes or birth years');
+  });
+
   test('the open race feed: standings, positions as GeoJSON, with ETag and CORS', async () => {
     const res = await api('/feed/standings');
     assert.equal(res.status, 200);
