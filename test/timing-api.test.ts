@@ -169,7 +169,7 @@ describe('timing over HTTP and TCP', () => {
       runners: Array<{ bib: string; entry: { sex: string } | null }>;
       passings: Array<{ point: string; runner: string; t: number }>;
     };
-    assert.deepEqual(body.runners.map((r) => [r.bib, r.entry?.sex]).sort(), [
+    assert.deepEqual(body.runners.map((r) => [r.bib, r.entry?.sex]).sort((a, b) => a[0]!.localeCompare(b[0]!)), [
       ['1', 'F'],
       ['2', 'M'],
       ['3', 'F'],
