@@ -8,7 +8,8 @@
  */
 import type { CompactCourse } from '../lib/course/compact';
 import type { Forecast, Split } from '../lib/course/forecast';
-import type { Alert, AppRefusal, CourseInfo, EventInfo, RaceInfo, RunnerInfo, ShareLink } from '../lib/protocol';
+import type { Entry, EntryFields } from '../lib/entries/entry';
+import type { Alert, AppRefusal, CourseInfo, EventInfo, RaceInfo, RunnerInfo, ShareLink, TimingPointInfo } from '../lib/protocol';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
@@ -70,6 +71,50 @@ export interface TrailPage {
   next: string | null;
 }
 
+/** A start-list entry as the organiser sees it (server/room/entries.ts). */
+export interface EntryView {
+  runnerId: string;
+  bib: string;
+  name: string;
+  entry: Entry;
+  claimed: boolean;
+  seen: boolean;
+}
+
+/** A row of a start list the server would not save, and why. */
+export interface EntryRowProblem {
+  line?: number;
+  index: number;
+  bib: string;
+  errors: string[];
+}
+
+export interface TimingPointView extends TimingPointInfo {
+  timeZone: string;
+  passings: number;
+  heardAt: number | null;
+}
+
+export interface TimingView {
+  points: TimingPointView[];
+  unknownChips: Array<{ chip: string; passings: number; lastT: number; points: string[] }>;
+  unknownCount: number;
+}
+
+export interface TrackerView {
+  id: string;
+  runnerId: string;
+  runnerName: string;
+  kind: 'inreach' | 'spot';
+  feed: string;
+  hasPassword: boolean;
+  polledAt: number | null;
+  lastT: number | null;
+  error: string | null;
+}
+
+export type { EntryFields };
+
 export const ROUTES = {
   createEvent: json<{ event: EventInfo; organiserToken: string }>()('POST', '/api/events'),
   eventSummary: json<EventSummary>()('GET', '/api/events/:id'),
@@ -97,6 +142,25 @@ export const ROUTES = {
   deviceKey: json<{ issued: boolean; refused: Partial<Record<AppRefusal, number>> }>()('GET', '/api/events/:id/runners/:runner/device-key'),
   issueDeviceKey: json<{ key: string }>()('POST', '/api/events/:id/runners/:runner/device-key'),
   revokeDeviceKey: none('DELETE', '/api/events/:id/runners/:runner/device-key'),
+  entries: json<{ entries: EntryView[] }>()('GET', '/api/events/:id/entries'),
+  /** With ?format=csv, the start list with claim codes to print. */
+  entriesCsv: open('/api/events/:id/entries'),
+  importEntries: json<{ created: number; updated: number; saved: boolean }>()('POST', '/api/events/:id/entries'),
+  editEntry: json<{ saved: true }>()('PUT', '/api/events/:id/entries/:runner'),
+  newClaimCode: json<{ claimCode: string }>()('POST', '/api/events/:id/entries/:runner/claim-code'),
+  timing: json<TimingView>()('GET', '/api/events/:id/timing'),
+  addTimingPoint: json<{ point: TimingPointInfo; key: string }>()('POST', '/api/events/:id/timing'),
+  updateTimingPoint: json<{ point: TimingPointInfo }>()('PUT', '/api/events/:id/timing/:point'),
+  removeTimingPoint: none('DELETE', '/api/events/:id/timing/:point'),
+  timingKey: json<{ key: string }>()('POST', '/api/events/:id/timing/:point/key'),
+  /** A decoder's passings (the point's key as the token); documented for timers, not called by pages. */
+  passings: json<{ stored: number; duplicates: number; unknown: number }>()('POST', '/api/events/:id/timing/:point/passings'),
+  trackers: json<{ trackers: TrackerView[] }>()('GET', '/api/events/:id/trackers'),
+  addTracker: json<{ tracker: TrackerView }>()('POST', '/api/events/:id/trackers'),
+  removeTracker: none('DELETE', '/api/events/:id/trackers/:tracker'),
+  feedStandings: open('/api/events/:id/feed/standings'),
+  feedPassings: open('/api/events/:id/feed/passings'),
+  feedPositions: open('/api/events/:id/feed/positions.geojson'),
   /** The live stream's fallback: Server-Sent Events down (an EventSource opens it)… */
   stream: open('/api/stream'),
   /** …and one client message per post up. */
@@ -134,6 +198,8 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** What else the error said (a start list's `rows` to fix). */
+    readonly detail: Readonly<Record<string, unknown>> = {},
   ) {
     super(message);
   }
@@ -172,8 +238,8 @@ export async function call<N extends RouteName>(name: N, params: Params<N>, opts
     throw new ApiError(0, 'unreachable', 'Could not reach the server: check your connection and try again.');
   }
   if (!res.ok) {
-    const answer = (await res.json().catch(() => null)) as { error?: { code?: string; message?: string } } | null;
-    throw new ApiError(res.status, answer?.error?.code ?? 'http_error', answer?.error?.message ?? `The server answered ${res.status}.`);
+    const answer = (await res.json().catch(() => null)) as { error?: { code?: string; message?: string } & Record<string, unknown> } | null;
+    throw new ApiError(res.status, answer?.error?.code ?? 'http_error', answer?.error?.message ?? `The server answered ${res.status}.`, answer?.error ?? {});
   }
   if (route.answer === 'none') return null as Answer<N>;
   return (await res.json()) as Answer<N>;

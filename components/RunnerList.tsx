@@ -3,6 +3,7 @@
 import { memo, type ReactNode, useMemo, useRef, useState } from 'react';
 import { apiUrl, type Query } from '../client/api';
 import type { RunnerView } from '../client/event-view';
+import type { PredictedSpot } from '../client/predicted';
 import { colorName } from '../client/colors';
 import { createRunnerSearch } from '../lib/course/search';
 import { type DistanceUnit, formatDistance, formatGap, formatPace } from '../lib/course/units';
@@ -53,6 +54,7 @@ const RunnerRow = memo(function RunnerRow({
   avatarSrc,
   unit,
   racing,
+  spot,
 }: {
   runner: RunnerView;
   color: string;
@@ -66,9 +68,19 @@ const RunnerRow = memo(function RunnerRow({
   unit: DistanceUnit;
   /** The event has a course: distance is along it, and the list is in race order. */
   racing: boolean;
+  /** Where the timing mats put the runner now, when no fresher fix does. */
+  spot: PredictedSpot | undefined;
 }) {
   const race = racing ? r.race : undefined;
-  const distance = race ? (race.at === null ? '—' : formatDistance(race.at, unit)) : formatDistance(r.distance, unit);
+  const distance = spot
+    ? `≈ ${formatDistance(spot.at, unit)}`
+    : race
+      ? race.at === null
+        ? '—'
+        : formatDistance(race.at, unit)
+      : r.track.length === 0 && r.entry
+        ? '—'
+        : formatDistance(r.distance, unit);
   const pace = formatPace(speedOf(r), unit);
   const mood = r.mood === null ? '—' : String(r.mood);
   const gap = race ? (race.pos === 1 ? 'leader' : formatGap(race.gap)) : null;
@@ -100,12 +112,13 @@ const RunnerRow = memo(function RunnerRow({
         <div className="runner-meta">
           <span className={`status ${r.status}`}>{STATUS_TEXT[r.status]}</span>
           {note && <span className={`race-note${race?.off ? ' off' : ''}`}>{note}</span>}
+          {spot && <span className="race-note">{spot.waiting ? 'due at the next mat' : 'predicted from the mats'}</span>}
           {sos && (
             <span className="pill bad" data-testid="sos-badge">
               SOS
             </span>
           )}
-          <span>{ago(r.lastSeen, now)}</span>
+          <span>{r.lastSeen !== null ? ago(r.lastSeen, now) : r.race?.mat ? `at a mat ${ago(r.race.mat.t, now)}` : 'no position yet'}</span>
           {race?.cp && race.state !== 'finished' && <span>{race.cp.name}</span>}
           <span className="alt alt-p1">{distance}</span>
           {gap && <span className="alt alt-p2">{gap}</span>}
@@ -197,6 +210,7 @@ export function RunnerList({
   unit = 'km',
   racing = false,
   tools = null,
+  predicted,
 }: {
   runners: RunnerView[];
   colors: ReadonlyMap<string, string>;
@@ -213,6 +227,8 @@ export function RunnerList({
   racing?: boolean;
   /** Controls beside the heading (the unit switch). */
   tools?: ReactNode;
+  /** Runners the timing mats place now (client/predicted.ts). */
+  predicted?: ReadonlyMap<string, PredictedSpot>;
 }) {
   const now = useNow() + clockOffset;
   const [query, setQuery] = useState('');
@@ -299,6 +315,7 @@ export function RunnerList({
                   avatarSrc={eventId && r.avatar !== undefined ? avatarSrc(eventId, r.id, r.avatar, access) : null}
                   unit={unit}
                   racing={racing}
+                  spot={predicted?.get(r.id)}
                 />
               ))}
               {windowed && view.after > 0 && (

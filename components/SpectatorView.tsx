@@ -7,6 +7,7 @@ import { assignColors } from '../client/colors';
 import { EventSession } from '../client/event-session';
 import type { RunnerView } from '../client/event-view';
 import { initialWatch, readAccess } from '../client/event-watch';
+import { type PredictedSpot, predictedSpots } from '../client/predicted';
 import { buildReplay, frameAt, type Replay } from '../client/replay';
 import { loadTracks } from '../client/track-pages';
 import { liveUrl } from '../client/ws-url';
@@ -41,7 +42,10 @@ const LiveMap = dynamic(() => import('./LiveMap'), {
 });
 
 const hasFix = (r: RunnerView) => r.lastSeen !== null || r.track.length > 0;
+/** Listed and followable: runners with a fix, and the start list's runners before any. */
+const listed = (r: RunnerView) => hasFix(r) || r.entry !== undefined;
 const BEFORE_SESSION = initialWatch({});
+const NO_SPOTS: ReadonlyMap<string, PredictedSpot> = new Map();
 
 export function SpectatorView({ event, config, share }: { event: EventInfo; config: ClientConfig; share?: string }) {
   const codeKey = `trackside:${event.id}:code`;
@@ -64,9 +68,10 @@ export function SpectatorView({ event, config, share }: { event: EventInfo; conf
   // A followed runner's trail is drawn in full detail: their whole stored track, read page by page.
   useEffect(() => session?.follow(selected), [session, selected]);
 
-  // A runner appears to spectators with their first fix (someone whose location is blocked never does).
+  // A runner appears to spectators with their first fix (someone whose location is blocked never does), or
+  // from the start list.
   const liveRunners = useMemo(
-    () => view.order.flatMap((id) => (view.runners[id] && hasFix(view.runners[id]) ? [view.runners[id]] : [])),
+    () => view.order.flatMap((id) => (view.runners[id] && listed(view.runners[id]) ? [view.runners[id]] : [])),
     [view],
   );
   const [replay, setReplay] = useState<{ t: number; playing: boolean; speed: ReplaySpeed } | null>(null);
@@ -83,7 +88,7 @@ export function SpectatorView({ event, config, share }: { event: EventInfo; conf
   const colorKey = runners.map((r) => `${r.id}${r.color}`).join();
   // eslint-disable-next-line react-hooks/exhaustive-deps
   const colors = useMemo(() => assignColors(runners), [colorKey]);
-  const selectedRunner = selected && view.runners[selected] && hasFix(view.runners[selected]) ? view.runners[selected] : null;
+  const selectedRunner = selected && view.runners[selected] && listed(view.runners[selected]) ? view.runners[selected] : null;
   const alerts = useMemo(() => Object.values(view.alerts), [view.alerts]);
   const alerted = useMemo(() => new Set(alerts.map((a) => a.runnerId)), [alerts]);
   const select = useCallback(
@@ -103,7 +108,7 @@ export function SpectatorView({ event, config, share }: { event: EventInfo; conf
   useEffect(() => {
     if (wanted.current === undefined) wanted.current = new URLSearchParams(window.location.search).get('runner');
     const id = wanted.current;
-    if (id && view.runners[id] && hasFix(view.runners[id])) {
+    if (id && view.runners[id] && listed(view.runners[id])) {
       wanted.current = null;
       setSelected(id);
     }
@@ -155,6 +160,12 @@ export function SpectatorView({ event, config, share }: { event: EventInfo; conf
   const [unit, setUnit] = useUnit(view.event?.race?.unit ?? event.race?.unit ?? 'km');
   const course = useCourse(event.id, (view.event ?? event).race?.course, access);
   replayCourse.current = course;
+  const mats = (view.event ?? event).race?.timing;
+  // Runners the timing mats place move on every second (useNow), by server time; not in a replay.
+  const predicted = useMemo(
+    () => (replay ? NO_SPOTS : predictedSpots(runners, course, mats ?? [], now + view.clockOffset)),
+    [replay, runners, course, mats, now, view.clockOffset],
+  );
   useEffect(() => {
     if (wantedT.current === undefined) {
       const t = Number(new URLSearchParams(window.location.search).get('t'));
@@ -213,6 +224,7 @@ export function SpectatorView({ event, config, share }: { event: EventInfo; conf
           tileAttribution={config.tileAttribution}
           course={course}
           unit={unit}
+          predicted={predicted}
           overlay={
             replay && replayData ? (
               <ReplayBar
@@ -242,6 +254,7 @@ export function SpectatorView({ event, config, share }: { event: EventInfo; conf
             eventId={event.id}
             unit={unit}
             racing={racing}
+            predicted={predicted}
             tools={racing ? <UnitSwitch unit={unit} onChange={setUnit} /> : null}
           />
           {info.status === 'live' && !replay && liveRunners.length > 0 && (

@@ -203,6 +203,7 @@ export async function startTrackside({ config, pages, store, timings, heartbeatM
   });
   const timingTcp: TimingListener | null =
     config.timingTcpPort === null ? null : await startTimingListener(live, { port: config.timingTcpPort, host: config.host });
+  clientConfig.timingTcpPort = timingTcp?.port ?? null;
   if (config.retentionMs > 0) {
     const purge = async () => {
       if (await backplane.ownership.once('retention', 3600_000)) await purgeInactive(live, config.retentionMs);

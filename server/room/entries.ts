@@ -178,7 +178,8 @@ export function newClaimCode(room: Room, runnerId: string): Effects<string | nul
       r.record = { ...r.record, entry, tokenHash: null };
       const message = 'The organiser gave this entry a new claim code: enter it with your bib to carry on.';
       return claimed
-        ? { send: [{ to: { runner: runnerId }, msg: { type: 'error', code: ErrorCode.BadToken, message } }], sessions: [{ unbindRunner: runnerId }], result: code }
+        ? // As a refused resume: the phone forgets the old token and joins again, and is asked for the new code.
+          { send: [{ to: { runner: runnerId }, msg: { type: 'error', code: ErrorCode.BadToken, message, ref: 'resume' } }], sessions: [{ unbindRunner: runnerId }], result: code }
         : { send: [], result: code };
     },
   };

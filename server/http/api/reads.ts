@@ -45,7 +45,9 @@ async function runnerFor(r: ApiRequest) {
   const valid = RunnerIdSchema.safeParse(runnerId).success;
   const room = valid ? await ask(r, { ask: 'runner', runnerId }) : null;
   const summary = room?.summary ?? null;
-  const seen = summary && (access.viewer.via === 'organiser' || summary.latest !== null) && (!access.viewer.only || access.viewer.only.has(runnerId));
+  // Spectators see a runner from their first fix on, or from the start list before any.
+  const listed = summary && (summary.latest !== null || summary.entry !== undefined);
+  const seen = summary && (access.viewer.via === 'organiser' || listed) && (!access.viewer.only || access.viewer.only.has(runnerId));
   if (!summary || !seen) throw new HttpError(404, ErrorCode.NoSuchRunner, 'That runner is not in this event.');
   return { ...access, room: { id: access.event, info: room!.info, epoch: room!.epoch }, summary };
 }
