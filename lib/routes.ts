@@ -151,7 +151,7 @@ function wholeNumber(name: string, min: number, max: number, code: ErrorCode, de
 }
 
 /** Largest page of the track endpoint. */
-export const TRACK_PAGE_MAX = 10_000;
+const TRACK_PAGE_MAX = 10_000;
 
 /** "1700000000000:42": a track page's `next`, the time and sequence number of its last fix. */
 const CURSOR = z.codec(
@@ -170,7 +170,7 @@ const CURSOR = z.codec(
 // ---------- bodies ----------
 
 /** Every JSON body is small: names, codes, settings. */
-export const JSON_BODY_MAX = 4096;
+const JSON_BODY_MAX = 4096;
 
 /** "Invalid link: runners.0 not a runner id." from the first thing zod found wrong. */
 function invalid(what: string) {
