@@ -28,7 +28,7 @@ export function apiUrl<N extends RouteName>(name: N, params: Params<N>, query: Q
   const q = new URLSearchParams();
   for (const [k, v] of Object.entries(query as Readonly<Record<string, string | number | undefined>>)) if (v !== undefined) q.set(k, String(v));
   const search = q.toString();
-  return `${origin}${fillPath(ROUTES[name].path, params as Readonly<Record<string, string>>)}${search ? `?${search}` : ''}`;
+  return `${origin}${fillPath(ROUTES[name].path, params)}${search ? `?${search}` : ''}`;
 }
 
 export class ApiError extends Error {
@@ -60,7 +60,7 @@ type BodyOptions<R extends RouteSpec> = R['body'] extends { kind: 'json' }
 export type CallOptions<N extends RouteName = RouteName> = Options & { query?: Query<N> } & BodyOptions<Routes[N]>;
 
 /** Call a route; resolves with what a success answers (null for routes that answer nothing). */
-export async function call<N extends RouteName>(name: N, params: Params<N>, opts: CallOptions<N> = {} as CallOptions<N>): Promise<Answer<N>> {
+export async function call<N extends RouteName>(name: N, params: Params<N>, opts: CallOptions<N> = {}): Promise<Answer<N>> {
   const route: RouteSpec = ROUTES[name];
   const { answer } = route;
   if (!answer.json && answer.status !== 204) throw new Error(`${name} is opened by its address (apiUrl), not called.`);

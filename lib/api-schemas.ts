@@ -29,18 +29,21 @@ import {
 // ---------- shared shapes ----------
 
 /** The highest an organiser may set each of an event's limits to. */
-export const QUOTA_CEILINGS = { maxRunners: 100_000, fixesPerRunnerPerHour: 36_000, cheersPerMinute: 6000 } as const;
+export const QUOTA_CEILINGS = {
+  maxRunners: 100_000,
+  fixesPerRunnerPerHour: 36_000,
+  cheersPerMinute: 6000,
+  // About 1,300 runners on one address, each sending a fix a second.
+  addressMiBPerHour: 1024,
+} as const;
 
+/** An event's limits as they stand (the server's own allowance for one address may be above the ceiling). */
 export const QuotasSchema = z
   .object({
-    maxRunners: z.number().int().min(1).max(QUOTA_CEILINGS.maxRunners).describe('Runners who may join.'),
-    fixesPerRunnerPerHour: z
-      .number()
-      .int()
-      .min(60)
-      .max(QUOTA_CEILINGS.fixesPerRunnerPerHour)
-      .describe('Fixes one runner may store per hour (beyond a first 600 for an outbox that catches up).'),
-    cheersPerMinute: z.number().int().min(1).max(QUOTA_CEILINGS.cheersPerMinute).describe('Cheers the event takes per minute.'),
+    maxRunners: z.number().int().describe('Runners who may join.'),
+    fixesPerRunnerPerHour: z.number().int().describe('Fixes one runner may store per hour (beyond a first 600 for an outbox that catches up).'),
+    cheersPerMinute: z.number().int().describe('Cheers the event takes per minute.'),
+    addressMiBPerHour: z.number().int().describe('MiB one address may store for the event per hour (a venue whose runners share one address).'),
   })
   .meta({ id: 'Quotas' });
 export type Quotas = z.infer<typeof QuotasSchema>;
@@ -182,6 +185,9 @@ export const HealthAnswer = z.object({
   rooms: z.number().int(),
   runners: z.number().int(),
   exports: z.number().int(),
+  eventLoopDelayMs: z
+    .object({ p99: z.number(), max: z.number() })
+    .describe("How late the event loop's timer ran lately, ms: a request that holds the loop shows here."),
 });
 
 export const EventListAnswer = z.object({
@@ -259,8 +265,16 @@ export const ViewCodeBody = z
     message: 'Send {"code": "…"} to set a view code, {"generate": true} for one the server picks, or {"code": null} to lift it.',
   });
 
-/** Any of the limits; the others stay as they are. */
-export const QuotasBody = QuotasSchema.partial().strict();
+/** Any of the limits, within their ceilings; the others stay as they are. */
+export const QuotasBody = z
+  .object({
+    maxRunners: z.number().int().min(1).max(QUOTA_CEILINGS.maxRunners),
+    fixesPerRunnerPerHour: z.number().int().min(60).max(QUOTA_CEILINGS.fixesPerRunnerPerHour),
+    cheersPerMinute: z.number().int().min(1).max(QUOTA_CEILINGS.cheersPerMinute),
+    addressMiBPerHour: z.number().int().min(1).max(QUOTA_CEILINGS.addressMiBPerHour),
+  })
+  .partial()
+  .strict();
 
 export const LinkBody = z.object({
   label: z.string().max(LIMITS.nameMax * 4).transform(cleanText).pipe(z.string().max(LIMITS.nameMax)).default(''),

@@ -6,11 +6,48 @@
 import { z } from 'zod';
 import { ErrorAnswerSchema } from './api-schemas';
 import { PROTOCOL_VERSION } from './protocol';
-import { ACCESS, type Access, type Field, ROUTE_NAMES, ROUTES, type RouteSpec, routeErrors } from './routes';
+import { ACCESS, type Access, type Field, type Method, ROUTE_NAMES, ROUTES, type RouteSpec, routeErrors } from './routes';
 
 type Json = Record<string, unknown>;
+/** A JSON Schema (2020-12, as OpenAPI 3.1 takes it). */
+export type JsonSchema = Json;
 
-const SECURITY: Record<Access, Json[] | null> = {
+export interface OpenApiParameter {
+  name: string;
+  in: 'path' | 'query';
+  required: boolean;
+  description?: string;
+  schema: JsonSchema;
+}
+
+export interface OpenApiResponse {
+  description: string;
+  content?: Record<string, { schema: JsonSchema }>;
+  /** The error codes a refusal with this status may carry. */
+  'x-error-codes'?: string[];
+}
+
+export interface OpenApiOperation {
+  operationId: string;
+  summary: string;
+  description: string;
+  /** Who may call it: the route table's access. */
+  'x-access': Access;
+  parameters?: OpenApiParameter[];
+  requestBody?: { required: true; description?: string; content: Record<string, { schema?: JsonSchema }> };
+  security?: Array<Record<string, string[]>>;
+  responses: Record<string, OpenApiResponse>;
+}
+
+/** A type rather than an interface: it is JSON, readable as any JSON object. */
+export type OpenApiDocument = {
+  openapi: '3.1.0';
+  info: { title: string; version: string; description: string };
+  paths: Record<string, Partial<Record<Lowercase<Method>, OpenApiOperation>>>;
+  components: { schemas: Record<string, JsonSchema>; securitySchemes: Record<string, Json> };
+};
+
+const SECURITY: Record<Access, Array<Record<string, string[]>> | null> = {
   anyone: null,
   // An empty requirement first: a public event needs none of these.
   reader: [{}, { viewCode: [] }, { viewCodeHeader: [] }, { shareLink: [] }, { organiserToken: [] }],
@@ -53,25 +90,25 @@ function refsToComponents(value: unknown): unknown {
   );
 }
 
-function parameter(schemas: Schemas, name: string, field: Field, where: 'path' | 'query'): Json {
+function parameter(schemas: Schemas, name: string, field: Field, where: 'path' | 'query'): OpenApiParameter {
   const { description, ...schema } = schemas.of(field.schema, 'input');
   return {
     name,
     in: where,
     required: where === 'path' || !field.schema.safeParse(undefined).success,
-    ...(description ? { description } : {}),
+    ...(typeof description === 'string' ? { description } : {}),
     schema,
   };
 }
 
-function operation(schemas: Schemas, name: string, route: RouteSpec): Json {
+function operation(schemas: Schemas, name: string, route: RouteSpec): OpenApiOperation {
   const parameters = [
     ...Object.entries(route.params).map(([n, f]) => parameter(schemas, n, f, 'path')),
     ...Object.entries(route.query).map(([n, f]) => parameter(schemas, n, f, 'query')),
   ];
-  const responses: Record<string, Json> = {};
+  const responses: Record<string, OpenApiResponse> = {};
   const { answer } = route;
-  const content: Json = {};
+  const content: Record<string, { schema: JsonSchema }> = {};
   if (answer.json) content['application/json'] = { schema: schemas.of(answer.json, 'output') };
   for (const [type, description] of Object.entries(answer.other ?? {})) content[type] = { schema: { description } };
   responses[String(answer.status)] = { description: answer.description, ...(Object.keys(content).length ? { content } : {}) };
@@ -80,11 +117,12 @@ function operation(schemas: Schemas, name: string, route: RouteSpec): Json {
     responses[status] = { description: also.description, ...body };
   }
   const byStatus = new Map<number, string[]>();
-  for (const [code, status] of Object.entries(routeErrors(route))) byStatus.set(status!, [...(byStatus.get(status!) ?? []), code]);
+  for (const [code, status] of Object.entries(routeErrors(route))) byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
   for (const [status, codes] of [...byStatus].sort(([a], [b]) => a - b)) {
     if (responses[String(status)]) throw new Error(`${name}: ${status} is both an answer and a refusal.`);
     responses[String(status)] = {
       description: `Refused: ${codes.join(', ')}.`,
+      'x-error-codes': codes,
       content: {
         'application/json': {
           schema: {
@@ -98,7 +136,7 @@ function operation(schemas: Schemas, name: string, route: RouteSpec): Json {
     };
   }
   const body = route.body;
-  const requestBody =
+  const requestBody: OpenApiOperation['requestBody'] | null =
     body === null
       ? null
       : body.kind === 'json'
@@ -122,13 +160,13 @@ function operation(schemas: Schemas, name: string, route: RouteSpec): Json {
 }
 
 /** The document; every call makes it afresh from the table. */
-export function openApiDocument(): Json {
+export function openApiDocument(): OpenApiDocument {
   const schemas = new Schemas();
-  const paths: Record<string, Record<string, Json>> = {};
+  const paths: OpenApiDocument['paths'] = {};
   for (const name of ROUTE_NAMES) {
     const route: RouteSpec = ROUTES[name];
     const path = route.path.replace(/:([A-Za-z]+)/g, '{$1}');
-    (paths[path] ??= {})[route.method.toLowerCase()] = operation(schemas, name, route);
+    (paths[path] ??= {})[route.method.toLowerCase() as Lowercase<Method>] = operation(schemas, name, route);
   }
   const error = schemas.of(ErrorAnswerSchema, 'output');
   if (error.$ref !== '#/components/schemas/Error') throw new Error('The error answer must be the Error component.');

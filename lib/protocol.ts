@@ -4,6 +4,9 @@
  * keep the two in step.
  */
 import { z } from 'zod';
+import { cleanText, hasVisibleText } from './text';
+
+export { cleanText, hasVisibleText };
 
 export const PROTOCOL_VERSION = 2;
 export const WS_PATH = '/ws';
@@ -120,30 +123,18 @@ export const ErrorCode = {
   /** This runner, address or event has stored as much as it may for now: send it again after retryAfterMs. */
   QuotaExceeded: 'quota_exceeded',
   TooManyExports: 'too_many_exports',
+  /** A course file of this event or address is still being read. */
+  UploadInProgress: 'upload_in_progress',
+  /** The server is reading as many course files as it may at once. */
+  UploadsBusy: 'uploads_busy',
   ExportsBusy: 'exports_busy',
   Internal: 'internal',
+  /** The server is stopping: try again shortly. */
+  Stopping: 'stopping',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
 // ---------- shared field schemas ----------
-
-/** Strip control characters and surrounding white space: names and cheers are shown to other people. */
-export function cleanText(s: string): string {
-  // eslint-disable-next-line no-control-regex
-  return s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u200b-\u200f\u202a-\u202e\u2066-\u2069]/g, '').trim();
-}
-
-/**
- * Characters that draw nothing, or nothing a reader can tell apart from a gap: format characters (soft
- * hyphen, zero-width and byte-order marks, word joiners), separators, Hangul fillers, the blank Braille
- * pattern, combining marks with nothing to combine with, and variation selectors.
- */
-const BLANK = /[\p{Cf}\p{Z}\p{M}\u3164\u115F\u1160\uFFA0\u2800\u180E\u034F\uFE00-\uFE0F\u{E0100}-\u{E01EF}]/gu;
-
-/** Whether a text shows at least one letter, digit, punctuation mark or symbol. */
-export function hasVisibleText(s: string): boolean {
-  return s.replace(BLANK, '').length > 0;
-}
 
 const text = (max: number) =>
   z
@@ -312,6 +303,15 @@ export const EventInfoSchema = z
   })
   .meta({ id: 'EventInfo' });
 export type EventInfo = z.infer<typeof EventInfoSchema>;
+
+/**
+ * What anyone may see of an event without its view code, a link or the organiser token: a protected event
+ * shows its name and status only (no course, checkpoints or start time); a public one shows everything.
+ */
+export function eventShownToAnyone(info: EventInfo): EventInfo {
+  if (!info.protected) return info;
+  return { id: info.id, name: info.name, createdAt: info.createdAt, status: info.status, protected: true };
+}
 
 /** Where a runner is in the race, on events with a course. Times are ms since the epoch, speeds m/s. */
 export const RunnerRaceInfoSchema = z

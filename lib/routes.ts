@@ -105,11 +105,14 @@ type ParamsFit<R extends RouteInput> = [ParamNames<R['path']>] extends [never]
   ? { readonly params?: Readonly<Record<string, never>> }
   : { readonly params: { readonly [K in ParamNames<R['path']>]: Field } & { readonly [K in Exclude<keyof R['params'], ParamNames<R['path']>>]: never } };
 
+/** No parameters: nothing can be read from it. */
+type NoFields = Readonly<Record<string, never>>;
+
 type Complete<R extends RouteInput> = Omit<R, 'params' | 'query' | 'body' | 'errors'> & {
-  readonly params: R['params'] extends Fields ? R['params'] : Record<never, Field>;
-  readonly query: R['query'] extends Fields ? R['query'] : Record<never, Field>;
+  readonly params: R['params'] extends Fields ? R['params'] : NoFields;
+  readonly query: R['query'] extends Fields ? R['query'] : NoFields;
   readonly body: R['body'] extends Body ? R['body'] : null;
-  readonly errors: R['errors'] extends object ? R['errors'] : Record<never, number>;
+  readonly errors: R['errors'] extends object ? R['errors'] : RouteSpec['errors'];
 };
 
 function route<const R extends RouteInput>(spec: R & ParamsFit<R>): Complete<R> {
@@ -311,7 +314,8 @@ export const ROUTES = {
     params: { id: EVENT },
     body: json(A.LinkBody, ErrorCode.BadLink, invalid('link')),
     answer: ok(A.CreatedLinkAnswer, 'The link and the page to share.', 201),
-    errors: WRITES,
+    // What it stores counts against the address's write budget.
+    errors: { [ErrorCode.QuotaExceeded]: 429, ...WRITES },
   }),
   revokeLink: route({
     method: 'DELETE',
@@ -365,7 +369,17 @@ export const ROUTES = {
       description: 'The course file as it is; its content type is not read.',
     },
     answer: ok(A.CourseChangeAnswer, 'The race info with the new course, and what was done to the file.'),
-    errors: { [ErrorCode.BadCourse]: 400, [ErrorCode.EventFinished]: 403, [ErrorCode.TooLarge]: 413, ...WRITES },
+    errors: {
+      [ErrorCode.BadCourse]: 400,
+      [ErrorCode.EventFinished]: 403,
+      [ErrorCode.TooLarge]: 413,
+      // Uploads per event and per address, and files read at once (server/http/course-upload).
+      [ErrorCode.RateLimited]: 429,
+      [ErrorCode.UploadInProgress]: 429,
+      [ErrorCode.UploadsBusy]: 503,
+      [ErrorCode.Stopping]: 503,
+      ...WRITES,
+    },
   }),
   deleteCourse: route({
     method: 'DELETE',
@@ -615,14 +629,17 @@ const ACCESS_ERRORS: Record<Access, Partial<Record<ErrorCode, number>>> = {
     [ErrorCode.NoSuchEvent]: 404,
     [ErrorCode.ViewCodeRequired]: 403,
     [ErrorCode.BadViewCode]: 403,
+    // A wrong organiser token, without the view code, on a protected event.
+    [ErrorCode.Forbidden]: 403,
     [ErrorCode.NoSuchLink]: 404,
     [ErrorCode.LinkExpired]: 410,
     [ErrorCode.LinkRevoked]: 410,
+    // Only view codes are attempt-limited: tokens and links are too long to guess.
     [ErrorCode.TooManyAttempts]: 429,
   },
-  organiser: { [ErrorCode.NoSuchEvent]: 404, [ErrorCode.Unauthorised]: 401, [ErrorCode.Forbidden]: 403, [ErrorCode.TooManyAttempts]: 429 },
-  runner: { [ErrorCode.NoSuchEvent]: 404, [ErrorCode.Unauthorised]: 401, [ErrorCode.Forbidden]: 403, [ErrorCode.TooManyAttempts]: 429 },
-  organiserOrRunner: { [ErrorCode.NoSuchEvent]: 404, [ErrorCode.Unauthorised]: 401, [ErrorCode.Forbidden]: 403, [ErrorCode.TooManyAttempts]: 429 },
+  organiser: { [ErrorCode.NoSuchEvent]: 404, [ErrorCode.Unauthorised]: 401, [ErrorCode.Forbidden]: 403 },
+  runner: { [ErrorCode.NoSuchEvent]: 404, [ErrorCode.Unauthorised]: 401, [ErrorCode.Forbidden]: 403 },
+  organiserOrRunner: { [ErrorCode.NoSuchEvent]: 404, [ErrorCode.Unauthorised]: 401, [ErrorCode.Forbidden]: 403 },
   stream: {},
 };
 

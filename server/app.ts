@@ -9,16 +9,18 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { type ClientConfig, providePageData } from '../lib/page-data';
-import { CloseCode, WS_PATH } from '../lib/protocol';
+import { CloseCode, eventShownToAnyone, WS_PATH } from '../lib/protocol';
 import type { Backplane } from './backplane/ports';
 import { LocalBackplane } from './backplane/local';
 import { clusterNamespace, RedisBackplane } from './backplane/redis/backplane';
 import type { Config } from './config';
 import type { RoomTimings } from './room/state';
-import { summaries } from './room/picture';
 import type { ApiContext } from './http/api/context';
 import { ExportCache } from './exports/export-cache';
 import { ExportGate } from './http/api/export-gate';
+import { CourseUploads } from './http/course-upload/course-uploads';
+import { CourseParserPool } from './http/course-upload/parser-pool';
+import { watchEventLoop } from './http/event-loop-delay';
 import { apiRouter, notFound, preflight } from './http/api/routes';
 import { handleIngest } from './http/ingest/handler';
 import { archiveInactive } from './jobs/archive';
@@ -26,7 +28,7 @@ import { purgeInactive } from './jobs/retention';
 import { Live } from './live/live';
 import { log } from './log';
 import { reachableUrls } from './network';
-import { newNonce, pageHeaders } from './security-headers';
+import { API_HEADERS, newNonce, pageHeaders } from './security-headers';
 import { startSimulation, type Simulation } from './simulator';
 import { openStore } from './storage/open';
 import type { Store } from './storage/store';
@@ -72,6 +74,7 @@ async function openBackplane(config: Config, store: Store, leaseTtlMs?: number):
 }
 
 export async function startTrackside({ config, pages, store, timings, heartbeatMs, roomIdleMs, leaseTtlMs }: StartOptions): Promise<Trackside> {
+  watchEventLoop();
   const db = store ?? (await openStore(config));
   let backplane: Backplane;
   try {
@@ -91,6 +94,7 @@ export async function startTrackside({ config, pages, store, timings, heartbeatM
     joinsPerHourPerIp: config.runnersPerHourPerIp + (config.demo ? config.demoRunners : 0),
     snapshotsPerSecondPerIp: config.snapshotsPerSecondPerIp,
     maxConnectionsPerIp: config.maxConnectionsPerIp,
+    writeMiBPerHourPerIp: config.writeMiBPerHourPerIp,
   });
   await live.load();
 
@@ -99,14 +103,11 @@ export async function startTrackside({ config, pages, store, timings, heartbeatM
   // The reachable addresses are known once the server listens (PORT=0 picks the port).
   const clientConfig: ClientConfig = { tileUrl: config.tileUrl, tileAttribution: config.tileAttribution, reachableUrls: [] };
   providePageData({
-    listEvents: () =>
-      live.index.list((id) => {
-        const room = live.rooms.peek(id);
-        if (!room) return null;
-        const seen = summaries(room, false);
-        return { runners: seen.length, active: seen.filter((r) => r.status === 'active').length };
-      }),
-    getEvent: (id) => live.index.info(id),
+    listEvents: () => live.index.list(),
+    publicEvent: (id) => {
+      const info = live.index.info(id);
+      return info && eventShownToAnyone(info);
+    },
     resolveShareLink: (token) => live.index.resolveLink(token),
     clientConfig,
   });
@@ -118,9 +119,13 @@ export async function startTrackside({ config, pages, store, timings, heartbeatM
     creations: backplane.limits.buckets('event-creations', config.eventsPerHourPerIp, config.eventsPerHourPerIp / 3600),
     exports: new ExportGate(),
     exportCache: new ExportCache(join(config.dataDir, 'exports')),
+    courseUploads: new CourseUploads(new CourseParserPool(), (name, capacity, perSecond) => backplane.limits.buckets(name, capacity, perSecond)),
   };
   const tls = await loadTls(config);
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
+    // The one place every answer gets its security headers: handlers add their own on top and never repeat
+    // these; pages replace the policy with their own below.
+    for (const [name, value] of Object.entries(API_HEADERS)) res.setHeader(name, value);
     let url: URL;
     try {
       url = new URL(req.url ?? '/', 'http://localhost');
@@ -133,7 +138,7 @@ export async function startTrackside({ config, pages, store, timings, heartbeatM
       return;
     }
     if (sse.handle(req, res, url)) return;
-    if (handleIngest(live, req, res, url)) return;
+    if (handleIngest(live, req, res, url, config.trustProxy)) return;
     if (url.pathname.startsWith('/api/')) {
       if (req.method === 'OPTIONS') return preflight(res);
       if (!api.handle(req, res, url, apiContext)) notFound(res);
@@ -217,6 +222,7 @@ export async function startTrackside({ config, pages, store, timings, heartbeatM
         sse.close(CloseCode.GoingAway, 'server shutting down');
         await ws.close(CloseCode.GoingAway, 'server shutting down');
         await live.stop();
+        await apiContext.courseUploads.close();
         server.closeAllConnections?.();
         await new Promise<void>((resolve) => server.close(() => resolve()));
         await db.close();

@@ -285,7 +285,7 @@ test('a client that stops answering pings is terminated and its subscription fre
     control.send({ type: 'subscribe', event: eventId });
     await control.next('snapshot');
 
-    t.diagnostic(`heartbeat ${heartbeatMs} ms: silent raw socket and paused ws client terminated within ${terminatedAfter} ms; live client kept through ${10} more heartbeats`);
+    t.diagnostic(`heartbeat ${heartbeatMs} ms: silent raw socket and paused ws client terminated within ${terminatedAfter} ms; live client kept through 10 more heartbeats`);
     control.close();
     paused.ws.terminate();
   } finally {

@@ -9,25 +9,23 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Ajv2020 } from 'ajv/dist/2020';
-import { openApiDocument } from '../lib/openapi';
+import { type JsonSchema, type OpenApiOperation, openApiDocument } from '../lib/openapi';
 import { type ErrorCode } from '../lib/protocol';
-import { ROUTE_NAMES, ROUTES, type RouteName, type RouteSpec } from '../lib/routes';
-import { apiUrl } from '../client/api';
+import { type Method, ROUTE_NAMES, ROUTES, type RouteName, type RouteSpec } from '../lib/routes';
+import { type Answer, apiUrl } from '../client/api';
 import { alongOutAndBack, outAndBackGpx } from './support/out-and-back';
 import { makeEvent, startTestServer, TestClient, type TestServer } from './helpers';
 
-type Json = Record<string, any>;
-
-const doc = openApiDocument() as Json;
+const doc = openApiDocument();
 const ajv = new Ajv2020({ strict: true, allErrors: true });
 ajv.addKeyword('components');
 
 /** The document's schema of what `route` answers with `status` as JSON. */
-function documented(route: RouteSpec, status: number): Json {
-  const op = doc.paths[route.path.replace(/:([A-Za-z]+)/g, '{$1}')][route.method.toLowerCase()];
-  const schema = op.responses[String(status)]?.content?.['application/json']?.schema;
+function documented(route: RouteSpec, status: number): JsonSchema {
+  const op: OpenApiOperation | undefined = doc.paths[route.path.replace(/:([A-Za-z]+)/g, '{$1}')]?.[route.method.toLowerCase() as Lowercase<Method>];
+  const schema = op?.responses[String(status)]?.content?.['application/json']?.schema;
   assert.ok(schema, `${route.method} ${route.path}: the document has no JSON answer for ${status}`);
-  return schema as Json;
+  return schema;
 }
 
 function matchesDocument(route: RouteSpec, status: number, body: unknown): void {
@@ -130,7 +128,7 @@ describe('every route answers what the table says', () => {
   const answered = new Set<RouteName>();
 
   /** Ask route `name`; its success must be the table's status, and its JSON the table's schema and the document's, field for field. */
-  async function ask<N extends RouteName>(name: N, params: Record<string, string>, init: RequestInit & { query?: Record<string, string> } = {}): Promise<Json> {
+  async function ask<N extends RouteName>(name: N, params: Record<string, string>, init: RequestInit & { query?: Record<string, string> } = {}): Promise<Answer<N>> {
     const route: RouteSpec = ROUTES[name];
     const res = await fetch(`${srv.url}${apiUrl(name, params as never, init.query as never)}`, { ...init, method: route.method });
     const text = await res.text();
@@ -139,17 +137,17 @@ describe('every route answers what the table says', () => {
     const type = (res.headers.get('content-type') ?? '').split(';')[0]!;
     if (route.answer.status === 204) {
       assert.equal(text, '', `${name} answers nothing`);
-      return {};
+      return null as Answer<N>;
     }
     if (!route.answer.json || type !== 'application/json') {
       assert.ok(type in (route.answer.other ?? {}), `${name}: ${type} is not one of its answers`);
-      return {};
+      return null as Answer<N>;
     }
-    const body = JSON.parse(text) as Json;
+    const body: unknown = JSON.parse(text);
     // Parsing keeps only the fields the schema names: an answer with one more, or one of another shape, differs.
     assert.deepEqual(route.answer.json.parse(body), body, `${name}: the answer has fields its schema does not name`);
     matchesDocument(route, res.status, body);
-    return body;
+    return body as Answer<N>;
   }
 
   async function eventually<T>(read: () => Promise<T | undefined>): Promise<T> {
@@ -165,8 +163,8 @@ describe('every route answers what the table says', () => {
     const START = [51.5, -0.12] as const;
     await ask('health', {});
     const created = await ask('createEvent', {}, { body: JSON.stringify({ name: 'Answers 10k' }) });
-    const id = created.event.id as string;
-    const organiser = auth(created.organiserToken as string);
+    const id = created.event.id;
+    const organiser = auth(created.organiserToken);
     await ask('listEvents', {});
     await ask('setCourse', { id }, { headers: organiser, body: outAndBackGpx(START, 'Answers course') });
     await ask('course', { id });
@@ -194,7 +192,7 @@ describe('every route answers what the table says', () => {
     await ask('runner', { id, runner });
     await ask('trackPage', { id, runner }, { query: { limit: '10' } });
     await ask('trackPage', { id, runner }, { query: { format: 'trail' } });
-    await eventually(async () => ((await (await fetch(`${srv.url}/api/events/${id}/runners/${runner}/race`)).status) === 200 ? true : undefined));
+    await eventually(async () => ((await fetch(`${srv.url}/api/events/${id}/runners/${runner}/race`)).status === 200 ? true : undefined));
     await ask('runnerRace', { id, runner }, { query: { unit: 'mi' } });
     await ask('setBib', { id, runner }, { headers: organiser, body: JSON.stringify({ bib: 'F12' }) });
     await ask('trackGpx', { id, runner });

@@ -312,7 +312,7 @@ describe('leases and fenced writes', () => {
   test('a batch fenced on an epoch that changed hands keeps nothing and names the event; the holder writes', async () => {
     await assert.rejects(b.append([position('lease', 'r1', 1)], { holder: 'B', epochs: new Map([['lease', 2]]) }), (err: Error) => {
       assert.ok(err instanceof FencedError, String(err));
-      assert.deepEqual((err as FencedError).events, ['lease']);
+      assert.deepEqual(err.events, ['lease']);
       return true;
     });
     assert.equal(await a.countPositions('lease'), 0);

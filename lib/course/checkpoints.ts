@@ -3,6 +3,7 @@
  * spectators wait at, so they must be unambiguous: one name each, on the course, in course order.
  */
 import { CourseError, CourseErrorCode, count, metres } from './errors';
+import { cleanName } from './names';
 
 export interface Checkpoint {
   name: string;
@@ -29,7 +30,7 @@ export function validateCheckpoints(input: readonly Checkpoint[], lengthM: numbe
   const seen = new Map<string, string>();
   const out: Checkpoint[] = [];
   input.forEach((cp, i) => {
-    const name = typeof cp.name === 'string' ? cp.name.replace(/\s+/g, ' ').trim() : '';
+    const name = cleanName(cp.name, Infinity) ?? '';
     const label = name ? `"${name}"` : `number ${i + 1}`;
     if (!name) {
       throw new CourseError(

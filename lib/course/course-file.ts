@@ -1,21 +1,19 @@
 /**
  * Course files: GPX (track or route), KML (LineString, gx:Track) and GeoJSON (LineString, MultiLineString,
- * in a Feature or a FeatureCollection). XML goes through @xmldom/xmldom and @tmcw/togeojson, so the same
- * code reads a file on the server and in the organiser's browser; the checks here are the ones those
- * libraries leave to us (they drop malformed points silently, and accept several lines in one file).
+ * in a Feature or a FeatureCollection). The readers (course-xml.ts, course-geojson.ts) keep to a budget of
+ * points, lines and nesting while they read (file-budget.ts); the rest is linear in the points kept. This is
+ * still CPU work in proportion to the file: the server runs it in a worker (server/http/course-upload).
  *
  * Rules, so the organiser can predict what happens:
  * - One line is the course. Several *different* lines are refused with a list to choose from (`pick`);
- *   identical copies (a planner that writes the route and the track) count as one.
+ *   identical copies (a planner that writes the route and the track) count as one (distinct-lines.ts).
  * - The pieces of one line (GPX track segments, KML MultiGeometry) are joined in file order when each
  *   starts within JOIN_GAP_M of the previous one's end; farther apart, the file is refused.
  * - Elevations: kept when every point has one; when up to a fifth are missing they are filled from the
  *   neighbours; with more missing the course has no profile. Each case says so in `warnings`.
  */
-import { DOMParser } from '@xmldom/xmldom';
-import { gpx, kml } from '@tmcw/togeojson';
 import CheapRuler from 'cheap-ruler';
-import type { Feature, FeatureCollection, Geometry, Position } from 'geojson';
+import type { Position } from 'geojson';
 import type { Checkpoint } from './checkpoints';
 import {
   type Course,
@@ -25,7 +23,11 @@ import {
   buildCourse,
   checkCoordinate,
 } from './course';
+import { readGeoJsonCourse } from './course-geojson';
+import { readXmlCourse } from './course-xml';
+import { distinctLines } from './distinct-lines';
 import { CourseError, CourseErrorCode, type LineSummary, count, metres } from './errors';
+import { type BudgetLimits, type Candidate, FILE_LIMITS, FileBudget, type Found } from './file-budget';
 
 export type CourseFormat = 'gpx' | 'kml' | 'geojson';
 
@@ -40,6 +42,8 @@ export interface ParseOptions {
   /** Which of several lines is the course: an index into the `lines` of a `several-lines` error. */
   pick?: number;
   checkpoints?: readonly Checkpoint[];
+  /** The reading budget; FILE_LIMITS unless a test wants small numbers. */
+  limits?: BudgetLimits;
 }
 
 export interface ParsedCourseFile {
@@ -49,53 +53,22 @@ export interface ParsedCourseFile {
   warnings: string[];
 }
 
-interface Candidate {
-  kind: LineSummary['kind'];
-  name: string | null;
-  parts: Position[][];
-}
-
-interface Found {
-  candidates: Candidate[];
-  documentName: string | null;
-  points: number;
-  areas: number;
-}
-
 /** Reads a course file (bytes or text). Throws a CourseError whose message tells the organiser what to do. */
 export function parseCourseFile(input: string | Uint8Array, options: ParseOptions = {}): ParsedCourseFile {
   const text = toText(input);
   const start = text.search(/\S/);
   if (start < 0) throw new CourseError(CourseErrorCode.Empty, 'The file is empty: choose the course file again.');
   const head = text.slice(start, start + 200);
+  const budget = new FileBudget(options.limits ?? FILE_LIMITS);
 
   let format: CourseFormat;
   let found: Found;
   if (head.startsWith('{') || head.startsWith('[')) {
     format = 'geojson';
-    found = fromGeoJson(text);
+    found = readGeoJsonCourse(text, budget);
   } else if (head.startsWith('<')) {
-    const doc = parseXml(text);
-    const root = doc.documentElement?.localName ?? '';
-    if (root === 'gpx') {
-      format = 'gpx';
-      checkGpxPoints(doc);
-      found = fromFeatures(gpx(doc), documentName(doc, ['metadata', 'gpx']));
-    } else if (root === 'kml') {
-      format = 'kml';
-      checkKmlCoordinates(doc);
-      found = fromFeatures(kml(doc), documentName(doc, ['Document', 'Folder', 'kml']));
-    } else if (root === 'TrainingCenterDatabase') {
-      throw new CourseError(
-        CourseErrorCode.UnknownFormat,
-        'TCX files are not read as courses: export the route or activity as GPX and upload that.',
-      );
-    } else {
-      throw new CourseError(
-        CourseErrorCode.UnknownFormat,
-        `This XML file is neither GPX nor KML (it starts with <${root}>): export the course as GPX, KML or GeoJSON.`,
-      );
-    }
+    // Leading white space is not XML, but files with it are common enough to read anyway.
+    ({ format, found } = readXmlCourse(text.slice(start), budget));
   } else {
     throw new CourseError(
       CourseErrorCode.UnknownFormat,
@@ -141,186 +114,6 @@ function zipped(): never {
   );
 }
 
-type XmlDocument = ReturnType<DOMParser['parseFromString']>;
-type XmlElement = ReturnType<XmlDocument['getElementsByTagName']>[number];
-
-function parseXml(text: string): XmlDocument {
-  try {
-    return new DOMParser({
-      onError: (level, message) => {
-        if (level !== 'warning') throw new Error(message);
-      },
-    }).parseFromString(text, 'text/xml');
-  } catch (e) {
-    const reason = (e instanceof Error ? e.message : String(e)).split('\n')[0]!.replace(/^\[xmldom \w+\]\s*/, '');
-    throw new CourseError(
-      CourseErrorCode.InvalidXml,
-      `The file is not well-formed XML (${reason.trim()}): it may be cut short; download or export it again.`,
-    );
-  }
-}
-
-/** The name of the document itself (not of a line in it), from the first of `parents` that has one. */
-function documentName(doc: XmlDocument, parents: string[]): string | null {
-  for (const parent of parents) {
-    const holders = parent === doc.documentElement?.localName ? [doc.documentElement] : Array.from(doc.getElementsByTagName(parent));
-    for (const holder of holders) {
-      if (!holder) continue;
-      for (const child of Array.from(holder.childNodes)) {
-        if (child.nodeType === 1 && (child as XmlElement).localName === 'name') {
-          const name = clean(child.textContent);
-          if (name) return name;
-        }
-      }
-    }
-  }
-  return null;
-}
-
-function clean(value: unknown): string | null {
-  if (typeof value !== 'string') return null;
-  const s = value.replace(/\s+/g, ' ').trim();
-  return s ? s.slice(0, 120) : null;
-}
-
-/** togeojson skips a point whose lat or lon does not parse; a course with a silent hole is worse than an error. */
-function checkGpxPoints(doc: XmlDocument): void {
-  let index = 0;
-  for (const tag of ['trkpt', 'rtept']) {
-    for (const el of Array.from(doc.getElementsByTagName(tag))) {
-      const lat = Number.parseFloat(el.getAttribute('lat') ?? '');
-      const lon = Number.parseFloat(el.getAttribute('lon') ?? '');
-      checkCoordinate(lat, lon, index++);
-    }
-  }
-}
-
-/** The KML counterpart: every "lon,lat[,alt]" tuple of every line must be numbers. */
-function checkKmlCoordinates(doc: XmlDocument): void {
-  let index = 0;
-  for (const el of Array.from(doc.getElementsByTagName('coordinates'))) {
-    const parent = el.parentNode as XmlElement | null;
-    if (!parent || (parent.localName !== 'LineString' && parent.localName !== 'LinearRing')) continue;
-    const holder = (parent.parentNode as XmlElement | null)?.localName;
-    if (holder === 'outerBoundaryIs' || holder === 'innerBoundaryIs') continue;
-    for (const tuple of (el.textContent ?? '').trim().split(/\s+/)) {
-      if (!tuple) continue;
-      const [lon, lat] = tuple.split(',').map((v) => (v.trim() === '' ? Number.NaN : Number(v)));
-      checkCoordinate(lat ?? Number.NaN, lon ?? Number.NaN, index++);
-    }
-  }
-}
-
-function fromFeatures(collection: FeatureCollection<Geometry | null>, docName: string | null): Found {
-  const found: Found = { candidates: [], documentName: docName, points: 0, areas: 0 };
-  for (const feature of collection.features) addFeature(found, feature);
-  return found;
-}
-
-function addFeature(found: Found, feature: Feature<Geometry | null>): void {
-  const props = feature.properties ?? {};
-  const gpxType = props._gpxType;
-  const kind: LineSummary['kind'] = gpxType === 'trk' ? 'track' : gpxType === 'rte' ? 'route' : 'line';
-  const parts: Position[][] = [];
-  collectParts(found, feature.geometry, parts);
-  if (parts.length) found.candidates.push({ kind, name: clean(props.name), parts });
-}
-
-function collectParts(found: Found, geometry: Geometry | null, parts: Position[][]): void {
-  if (!geometry) return;
-  switch (geometry.type) {
-    case 'LineString':
-      if (geometry.coordinates.length) parts.push(geometry.coordinates);
-      break;
-    case 'MultiLineString':
-      for (const part of geometry.coordinates) if (part.length) parts.push(part);
-      break;
-    case 'GeometryCollection':
-      for (const g of geometry.geometries) collectParts(found, g, parts);
-      break;
-    case 'Point':
-      found.points++;
-      break;
-    case 'MultiPoint':
-      found.points += geometry.coordinates.length;
-      break;
-    case 'Polygon':
-    case 'MultiPolygon':
-      found.areas++;
-      break;
-  }
-}
-
-const GEOMETRY_TYPES = new Set(['Point', 'MultiPoint', 'LineString', 'MultiLineString', 'Polygon', 'MultiPolygon', 'GeometryCollection']);
-
-function fromGeoJson(text: string): Found {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (e) {
-    const reason = e instanceof Error ? e.message : String(e);
-    throw new CourseError(
-      CourseErrorCode.InvalidJson,
-      `The file is not valid JSON (${reason}): it may be cut short; export it again.`,
-    );
-  }
-  const found: Found = { candidates: [], documentName: null, points: 0, areas: 0 };
-  const notGeoJson = () =>
-    new CourseError(
-      CourseErrorCode.UnknownFormat,
-      'This JSON is not GeoJSON (no FeatureCollection, Feature or geometry): export the course as GeoJSON or GPX.',
-    );
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw notGeoJson();
-  const root = value as Record<string, unknown>;
-  if (root.type === 'FeatureCollection') {
-    if (!Array.isArray(root.features)) throw notGeoJson();
-    if (root.name !== undefined) found.documentName = clean(root.name);
-    root.features.forEach((f, i) => addFeature(found, asFeature(f, `feature ${i + 1}`)));
-  } else if (root.type === 'Feature') {
-    addFeature(found, asFeature(root, 'the feature'));
-  } else if (typeof root.type === 'string' && GEOMETRY_TYPES.has(root.type)) {
-    addFeature(found, { type: 'Feature', properties: {}, geometry: asGeometry(root, 'the geometry') });
-  } else {
-    throw notGeoJson();
-  }
-  return found;
-}
-
-function malformed(where: string, what: string): CourseError {
-  return new CourseError(
-    CourseErrorCode.UnknownFormat,
-    `The GeoJSON is malformed: ${where} ${what}. Export the course again from your route planner.`,
-  );
-}
-
-function asFeature(value: unknown, where: string): Feature<Geometry | null> {
-  if (typeof value !== 'object' || value === null) throw malformed(where, 'is not an object');
-  const f = value as Record<string, unknown>;
-  if (f.type !== 'Feature') throw malformed(where, 'is not a Feature');
-  const props = typeof f.properties === 'object' && f.properties !== null ? (f.properties as Record<string, unknown>) : {};
-  return { type: 'Feature', properties: props, geometry: f.geometry === null ? null : asGeometry(f.geometry, where) };
-}
-
-function asGeometry(value: unknown, where: string): Geometry {
-  if (typeof value !== 'object' || value === null) throw malformed(where, 'has no geometry');
-  const g = value as Record<string, unknown>;
-  if (g.type === 'GeometryCollection') {
-    if (!Array.isArray(g.geometries)) throw malformed(where, 'has a GeometryCollection without geometries');
-    return { type: 'GeometryCollection', geometries: g.geometries.map((x) => asGeometry(x, where)) };
-  }
-  if (typeof g.type !== 'string' || !GEOMETRY_TYPES.has(g.type)) throw malformed(where, `has an unknown geometry "${String(g.type)}"`);
-  const depth = { Point: 0, MultiPoint: 1, LineString: 1, MultiLineString: 2, Polygon: 2, MultiPolygon: 3 }[g.type] ?? 0;
-  if (!isNested(g.coordinates, depth)) throw malformed(where, `has ${g.type} coordinates of the wrong shape`);
-  return { type: g.type, coordinates: g.coordinates } as Geometry;
-}
-
-/** Arrays nested `depth` deep around positions (arrays of numbers; the numbers are checked later). */
-function isNested(value: unknown, depth: number): boolean {
-  if (!Array.isArray(value)) return false;
-  if (depth === 0) return value.every((n) => typeof n === 'number');
-  return value.every((v) => isNested(v, depth - 1));
-}
-
 function lengthOf(parts: Position[][]): number {
   const first = parts[0]?.[0];
   const ruler = new CheapRuler(typeof first?.[1] === 'number' && Math.abs(first[1]) <= 90 ? first[1] : 0, 'meters');
@@ -336,18 +129,8 @@ function lengthOf(parts: Position[][]): number {
   return total;
 }
 
-function sameLine(a: Candidate, b: Candidate): boolean {
-  const pa = a.parts.flat();
-  const pb = b.parts.flat();
-  if (pa.length !== pb.length) return false;
-  const close = (x: number | undefined, y: number | undefined) =>
-    x !== undefined && y !== undefined && Math.abs(x - y) < 5e-7;
-  return pa.every((p, i) => close(p[0], pb[i]![0]) && close(p[1], pb[i]![1]));
-}
-
 function choose(found: Found, pick: number | undefined, warnings: string[]): Candidate {
-  const distinct: Candidate[] = [];
-  for (const c of found.candidates) if (!distinct.some((d) => sameLine(d, c))) distinct.push(c);
+  const distinct = distinctLines(found.candidates);
   if (distinct.length === 0) {
     const message =
       found.areas > 0
@@ -401,7 +184,8 @@ function join(candidate: Candidate): Position[] {
         );
       }
     }
-    out.push(...part);
+    // One at a time: spreading a long piece into push() passes every point as an argument.
+    for (const p of part) out.push(p);
   });
   return out;
 }

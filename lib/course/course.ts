@@ -6,6 +6,7 @@
 import CheapRuler from 'cheap-ruler';
 import { type Checkpoint, validateCheckpoints } from './checkpoints';
 import { CourseError, CourseErrorCode, count, metres } from './errors';
+import { MAX_COURSE_NAME, cleanName } from './names';
 import { type DistanceUnit, UNIT_M } from './units';
 
 export type LatLon = readonly [lat: number, lon: number];
@@ -57,6 +58,8 @@ export const roundElevation = (v: number) => Math.round(v * ELEVATION_SCALE) / E
 
 /** Throws a `bad-coordinate` error naming the first point that is not a place on Earth. */
 export function checkCoordinate(lat: number, lon: number, index: number): void {
+  if (Number.isFinite(lat) && Number.isFinite(lon) && Math.abs(lat) <= 90 && Math.abs(lon) <= 180) return;
+  // Only now: formatting the number costs more than the check, and this runs for every point of a file.
   const where = `Point ${count(index + 1)}`;
   if (!Number.isFinite(lat) || !Number.isFinite(lon)) {
     throw new CourseError(
@@ -129,7 +132,7 @@ export function buildCourse(shape: CourseShape, checkpoints: readonly Checkpoint
     );
   }
   return {
-    name: shape.name,
+    name: cleanName(shape.name, MAX_COURSE_NAME),
     points,
     elevations,
     cumulative,

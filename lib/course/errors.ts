@@ -14,6 +14,12 @@ export const CourseErrorCode = {
   SeveralLines: 'several-lines',
   Disconnected: 'disconnected',
   TooManyPoints: 'too-many-points',
+  /** More lines in one file than anyone would choose a course from (read no further). */
+  TooManyLines: 'too-many-lines',
+  /** Elements or arrays nested deeper than any course file needs (read no further). */
+  TooDeep: 'too-deep',
+  /** The file took longer or more memory to read than any course should (the server stopped reading it). */
+  TooComplex: 'too-complex',
   BadCoordinate: 'bad-coordinate',
   TooShort: 'too-short',
   BadCheckpoint: 'bad-checkpoint',

@@ -76,6 +76,11 @@ export class Router<C> {
     return this;
   }
 
+  /** Every route it serves, in the order they were bound. */
+  table(): Array<{ method: string; path: string }> {
+    return this.routes.map(({ route }) => ({ method: route.method, path: route.path }));
+  }
+
   /** Serve the request if its path is one of ours; false when it is not. */
   handle(req: IncomingMessage, res: ServerResponse, url: URL, ctx: C): boolean {
     let allowed: string[] | null = null;

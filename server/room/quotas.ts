@@ -1,7 +1,8 @@
 /**
  * How much one event, and one runner in it, may store. Honest use stays far below: a phone takes about one
  * fix a second, and an outbox that catches up after an outage sends fixes it took earlier, never more than
- * the time since joining allows. The organiser may raise an event's limits.
+ * the time since joining allows. The organiser may raise an event's limits, and what one address may store
+ * for the event (limits/write-budget.ts): a venue whose runners share one address.
  */
 import type { EventQuotas } from '../storage/store';
 

@@ -167,7 +167,7 @@ export async function until<T>(check: () => T | Promise<T>, timeoutMs: number, w
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await check();
-    if (v) return v as NonNullable<T>;
+    if (v) return v;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(25);
   }

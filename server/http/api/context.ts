@@ -12,6 +12,7 @@ import { HttpError } from '../errors';
 import type { Request } from '../router';
 import type { ExportCache } from '../../exports/export-cache';
 import type { ExportGate } from './export-gate';
+import type { CourseUploads } from '../course-upload/course-uploads';
 
 export interface ApiContext {
   live: Live;
@@ -20,6 +21,8 @@ export interface ApiContext {
   creations: Buckets;
   exports: ExportGate;
   exportCache: ExportCache;
+  /** Course files are read in worker threads, within limits per event and per address. */
+  courseUploads: CourseUploads;
 }
 
 /**
@@ -72,14 +75,19 @@ export async function reader(r: EventRequest): Promise<{ viewer: Viewer; cors: R
 /** The request carries this event's organiser token, or it is refused. */
 export async function organiser(r: EventRequest): Promise<string> {
   const event = eventOf(r);
-  const refusal = await r.ctx.live.access.organiser(event, bearer(r.req), addressOf(r));
+  const refusal = r.ctx.live.access.organiser(event, bearer(r.req), addressOf(r));
   if (refusal?.status === 401) throw new HttpError(401, refusal.code, refusal.message, { 'www-authenticate': 'Bearer' });
   if (refusal) throw HttpError.from(refusal);
   return event;
 }
 
-/** Run a command and answer with its result, or throw its refusal (503 when storage failed). */
+/**
+ * Run a command and answer with its result, or throw its refusal (503 when storage failed, 429 when the
+ * address has stored as much as it may for now).
+ */
 export async function command<C extends RoomCommand>(r: EventRequest, event: string, cmd: C): Promise<ResultOf<C> | undefined> {
+  const over = r.ctx.live.writes.admit(addressOf(r), event, cmd);
+  if (over) throw HttpError.from(over);
   const out = await r.ctx.live.run(event, cmd, null);
   if (!out.ok) throw HttpError.from(out.refusal);
   return out.result;

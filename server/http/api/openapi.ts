@@ -1,9 +1,9 @@
 /** GET /api/openapi.json: the route table as an OpenAPI 3.1 document, made once. */
-import { openApiDocument } from '../../../lib/openapi';
+import { type OpenApiDocument, openApiDocument } from '../../../lib/openapi';
 import { sendJson } from '../errors';
 import { type ApiRequest, OPEN_CORS } from './context';
 
-let document: Record<string, unknown> | null = null;
+let document: OpenApiDocument | null = null;
 
 export function openapi(r: ApiRequest<'openapi'>): void {
   document ??= openApiDocument();

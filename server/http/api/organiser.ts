@@ -1,6 +1,6 @@
 /** The organiser's changes (with the organiser token), and a runner's own (with the runner token). */
 import { ErrorCode } from '../../../lib/protocol';
-import { hashViewCode, newViewCode } from '../../credentials';
+import { cryptoCredentials, hashViewCode, newViewCode } from '../../credentials';
 import { HttpError, sendJson } from '../errors';
 import { addressOf, type ApiRequest, ask, bearer, command, eventOf, organiser } from './context';
 
@@ -24,8 +24,9 @@ export async function setViewCode(r: ApiRequest<'setViewCode'>): Promise<void> {
 
 export async function quotas(r: ApiRequest<'quotas' | 'setQuotas'>): Promise<void> {
   const event = await organiser(r);
-  if (r.req.method === 'GET') return sendJson(r.res, 200, { quotas: await ask(r, { ask: 'quotas' }) });
-  sendJson(r.res, 200, { quotas: await command(r, event, { do: 'setQuotas', quotas: await r.body() }) });
+  const { writes } = r.ctx.live;
+  if (r.req.method === 'GET') return sendJson(r.res, 200, { quotas: writes.quotas(await ask(r, { ask: 'quotas' })) });
+  sendJson(r.res, 200, { quotas: writes.quotas((await command(r, event, { do: 'setQuotas', quotas: await r.body() }))!) });
 }
 
 export async function links(r: ApiRequest<'links' | 'createLink'>): Promise<void> {
@@ -81,6 +82,10 @@ export async function deviceKey(r: ApiRequest<'deviceKey' | 'issueDeviceKey' | '
   }
   const key = await command(r, event, { do: 'issueDeviceKey', runnerId });
   if (!key) throw new HttpError(404, ErrorCode.NoSuchRunner, 'That runner is not in this event.');
+  // Known at once here and on every instance: the app's first fix needs no storage look-up.
+  const issued = { hash: cryptoCredentials.hash(key), event, runnerId };
+  r.ctx.live.index.putDeviceKey(issued.hash, { event, runnerId });
+  r.ctx.live.backplane.channel.publishIndex({ deviceKey: issued });
   sendJson(r.res, 201, { key });
 }
 

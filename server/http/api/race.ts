@@ -4,10 +4,10 @@
  * predictions.
  */
 import { validateCheckpoints } from '../../../lib/course/checkpoints';
-import { decodeCourse, encodeCourse } from '../../../lib/course/compact';
+import { type CompactCourse, decodeCourse, encodeCourse } from '../../../lib/course/compact';
 import type { Course } from '../../../lib/course/course';
 import { courseFromTrack } from '../../../lib/course/course-from-track';
-import { MAX_FILE_BYTES, parseCourseFile } from '../../../lib/course/course-file';
+import { MAX_FILE_BYTES } from '../../../lib/course/course-file';
 import { CourseError } from '../../../lib/course/errors';
 import { type TrackPoint, ErrorCode } from '../../../lib/protocol';
 import { slugify } from '../../../lib/slug';
@@ -15,7 +15,7 @@ import { courseGpx } from '../../storage/formats/gpx';
 import type { TrackCursor } from '../../storage/store';
 import { readBody } from '../body';
 import { HttpError, sendJson } from '../errors';
-import { type ApiRequest, ask, command, type EventRequest, organiser, reader } from './context';
+import { type ApiRequest, addressOf, ask, command, type EventRequest, organiser, reader } from './context';
 
 /** Longest track promoted to a course, in fixes: a whole day at one a second. */
 const TRACK_FIXES_MAX = 86_400;
@@ -27,32 +27,32 @@ function courseRefusal(err: unknown): never {
   throw err;
 }
 
-/** The current checkpoints carried over to a new line, as far as they still fit on it. */
-async function keptCheckpoints(r: EventRequest, course: Course): Promise<{ course: Course; dropped: string[] }> {
+/**
+ * The new line becomes the course, with the current checkpoints carried over as far as they still fit on it.
+ * Works on the compact form: the line is measured once, where it was read, not again on this thread.
+ */
+async function setCourse(r: EventRequest, event: string, course: CompactCourse, length: number, warnings: string[]): Promise<void> {
   const current = (await ask(r, { ask: 'version' })).info.race?.course?.checkpoints ?? [];
-  const fits = current.filter((cp) => cp.at <= course.length);
-  const dropped = current.filter((cp) => cp.at > course.length).map((cp) => cp.name);
-  return { course: decodeCourse({ ...encodeCourse(course), checkpoints: validateCheckpoints(fits, course.length) }), dropped };
-}
-
-async function setCourse(r: EventRequest, event: string, parsed: Course, warnings: string[]): Promise<void> {
-  const { course, dropped } = await keptCheckpoints(r, parsed);
+  const dropped = current.filter((cp) => cp.at > length).map((cp) => cp.name);
   if (dropped.length) warnings.push(`Checkpoints past the new finish were removed: ${dropped.join(', ')}.`);
-  const race = await command(r, event, { do: 'setCourse', course: encodeCourse(course) });
+  const checkpoints = validateCheckpoints(current.filter((cp) => cp.at <= length), length);
+  const race = await command(r, event, { do: 'setCourse', course: { ...course, checkpoints } });
   sendJson(r.res, 200, { race, warnings });
 }
 
 /** PUT …/course with the file as the body (GPX, KML or GeoJSON; ?pick=<n> chooses one of several lines). */
 export async function uploadCourse(r: ApiRequest<'setCourse'>): Promise<void> {
   const event = await organiser(r);
-  const body = await readBody(r.req, MAX_FILE_BYTES);
+  const address = addressOf(r);
+  const release = await r.ctx.courseUploads.admit(event, address);
   let parsed;
   try {
-    parsed = parseCourseFile(body, { pick: r.query.pick });
-  } catch (err) {
-    courseRefusal(err);
+    const body = await readBody(r.req, MAX_FILE_BYTES);
+    parsed = await r.ctx.courseUploads.parse(address, body, r.query.pick).catch(courseRefusal);
+  } finally {
+    release();
   }
-  await setCourse(r, event, parsed.course, [...parsed.warnings]);
+  await setCourse(r, event, parsed.course, parsed.length, [...parsed.warnings]);
 }
 
 /** DELETE …/course removes it. */
@@ -69,20 +69,25 @@ export async function readCourse(r: ApiRequest<'course'>): Promise<void> {
   if (!found) throw new HttpError(404, ErrorCode.NoCourse, 'This event has no course yet.');
   const info = found.info.race!.course!;
   const asked = r.query.v;
-  // A version in the URL names one course for ever; without one, the answer changes with the course.
-  const caching = asked === String(info.version) ? 'public, max-age=31536000, immutable' : 'no-cache';
+  // A version in the URL names one course for ever; without one, the answer changes with the course. A
+  // protected event's course is for whoever holds its code, link or token: never kept in a shared cache.
+  const scope = cors['access-control-allow-origin'] ? 'public' : 'private';
+  const caching = {
+    'cache-control': asked === String(info.version) ? `${scope}, max-age=31536000, immutable` : 'no-cache',
+    vary: 'x-view-code, authorization',
+  };
   if (r.query.format === 'gpx') {
     const text = courseGpx(found.info, decodeCourse(found.course));
     r.res.writeHead(200, {
       'content-type': 'application/gpx+xml; charset=utf-8',
       'content-disposition': `attachment; filename="${slugify(found.info.name)}-course.gpx"`,
-      'cache-control': caching,
+      ...caching,
       ...cors,
     });
     r.res.end(text);
     return;
   }
-  sendJson(r.res, 200, { info, course: found.course }, { 'cache-control': caching, ...cors });
+  sendJson(r.res, 200, { info, course: found.course }, { ...caching, ...cors });
 }
 
 /** POST …/course/from-track {"runner": "<id>", "from"?: ms, "to"?: ms}: a runner's recorded track becomes the course. */
@@ -109,7 +114,7 @@ export async function courseFromRunner(r: ApiRequest<'courseFromTrack'>): Promis
   } catch (err) {
     courseRefusal(err);
   }
-  await setCourse(r, event, built, []);
+  await setCourse(r, event, encodeCourse(built), built.length, []);
 }
 
 /** PUT …/checkpoints {"checkpoints": [{"name": "Water 3", "at": 15000}, …]}: metres from the start. */

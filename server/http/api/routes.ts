@@ -60,7 +60,7 @@ const served = (name: RouteName): name is Served => !('transport' in ROUTES[name
 
 function bind<N extends Served>(router: Router<ApiContext>, name: N): void {
   // For one route N, ApiRequest<N> is the router's request for ROUTES[N].
-  router.on(ROUTES[name] as Routes[N], HANDLERS[name] as (r: Request<ApiContext, Routes[N]>) => unknown);
+  router.on(ROUTES[name], HANDLERS[name] as (r: Request<ApiContext, Routes[N]>) => unknown);
 }
 
 export function apiRouter(): Router<ApiContext> {
