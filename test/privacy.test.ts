@@ -9,6 +9,7 @@ import { describe, test } from 'node:test';
 import { pageData } from '../lib/page-data';
 import type { EventInfo, RaceInfo } from '../lib/protocol';
 import { fix, joinAsRunner, makeEvent, startTestServer, TestClient, type TestServer } from './helpers';
+import { waitFor } from './support/wait';
 import { outAndBackGpx } from './support/out-and-back';
 
 const auth = (token: string) => ({ authorization: `Bearer ${token}` });
@@ -115,11 +116,13 @@ describe('public events are listed with their counts, loaded or not', () => {
         return { runners: e.runners, active: e.active };
       };
       const until = async (want: { runners: number; active: number }) => {
-        for (let i = 0; i < 200; i++) {
-          const got = await listed();
-          if (got.runners === want.runners && got.active === want.active) return;
-          await new Promise((r) => setTimeout(r, 25));
-        }
+        await waitFor(
+          async () => {
+            const got = await listed();
+            return got.runners === want.runners && got.active === want.active;
+          },
+          { what: `the list to count ${JSON.stringify(want)}` },
+        ).catch(() => undefined);
         assert.deepEqual(await listed(), want);
       };
       assert.deepEqual(await listed(), { runners: 0, active: 0 }, 'a new public event, its room never loaded');

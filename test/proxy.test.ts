@@ -52,6 +52,8 @@ function flood(res: ServerResponse, limit: number): Promise<number> {
       while (written < limit) {
         written += chunk.length;
         if (!res.write(chunk)) {
+          // A window in which nothing drains: the reader stopped and every buffer on the way is full. Under
+          // load the window only ends later, with more written if a proxy kept taking: the bound below holds.
           const stalled = setTimeout(() => {
             res.off('drain', pump);
             resolve(written);

@@ -3,12 +3,13 @@
  * deploy/nginx/trackside.conf (the configuration the deployment guide gives) on a free loopback port, in
  * front of the given upstream ports, from a temporary folder that `stop` removes.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './ports';
+import { spawnGroup } from './processes';
+import { waitFor, within } from './wait';
 
 export const NGINX = process.env.NGINX_PATH ?? '/usr/sbin/nginx';
 export const SITE_CONFIG = join(__dirname, '..', '..', 'deploy', 'nginx', 'trackside.conf');
@@ -72,20 +73,6 @@ export interface Proxy {
   stop(): Promise<void>;
 }
 
-const running = new Set<ChildProcess>();
-process.on('exit', () => {
-  for (const child of running) killGroup(child, 'SIGKILL');
-});
-
-function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-  try {
-    // nginx runs in a process group of its own: workers go with the master even if it is killed outright.
-    process.kill(-child.pid!, signal);
-  } catch {
-    // already gone
-  }
-}
-
 function canConnect(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect(port, '127.0.0.1');
@@ -109,33 +96,22 @@ export async function startProxy(upstreams: readonly number[], opts: { workerCon
   const errorLog = join(dir, 'error.log');
   const errors = () => (existsSync(errorLog) ? readFileSync(errorLog, 'utf8') : '');
 
-  const child = spawn(NGINX, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', errorLog], { detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
-  running.add(child);
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  child.once('exit', () => running.delete(child));
+  // nginx runs in a process group of its own: workers go with the master even if it is killed outright.
+  const nginx = spawnGroup(NGINX, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', errorLog], { stdio: ['ignore', 'ignore', 'pipe'] });
 
   const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      killGroup(child, 'SIGTERM');
-      const timer = setTimeout(() => killGroup(child, 'SIGKILL'), 5000);
-      await exited;
-      clearTimeout(timer);
+    if (nginx.running()) {
+      nginx.signal('SIGTERM');
+      await within(nginx.exited, { timeout: 5000, what: 'nginx to stop' }).catch(() => nginx.kill());
     }
     // Workers finish with the master on SIGTERM; make sure none is left if it was killed instead.
-    killGroup(child, 'SIGKILL');
+    await nginx.kill();
     rmSync(dir, { recursive: true, force: true });
   };
 
-  for (let i = 0; i < 200; i++) {
-    if (child.exitCode !== null) break;
-    if (await canConnect(port)) {
-      return { port, url: `http://127.0.0.1:${port}`, errors, accessLog: () => (existsSync(accessLog) ? readFileSync(accessLog, 'utf8') : ''), stop };
-    }
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  const log = `${stderr}${errors()}`.trim();
+  const up = await waitFor(async () => (await canConnect(port)) || !nginx.running(), { timeout: 10_000, interval: 25, what: `nginx on 127.0.0.1:${port}` }).catch(() => false);
+  if (up && nginx.running()) return { port, url: `http://127.0.0.1:${port}`, errors, accessLog: () => (existsSync(accessLog) ? readFileSync(accessLog, 'utf8') : ''), stop };
+  const log = `${nginx.output()}${errors()}`.trim();
   await stop();
   throw new Error(`nginx did not start on 127.0.0.1:${port}:\n${log}`);
 }
