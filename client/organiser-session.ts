@@ -137,8 +137,9 @@ export class OrganiserSession implements Store<OrganiserState> {
   }
 
   /** Save start-list entries (checked on the server again; ApiError `rows` say which to fix). */
-  importEntries(entries: EntryFields[]): Promise<{ created: number; updated: number }> {
-    return this.command('importEntries', {}, { body: { entries } });
+  async importEntries(entries: EntryFields[]): Promise<{ created: number; updated: number }> {
+    const out = await this.command('importEntries', {}, { raw: JSON.stringify({ entries }), rawType: 'application/json' });
+    return { created: out.created ?? 0, updated: out.updated ?? 0 };
   }
 
   editEntry(runnerId: string, fields: EntryFields): Promise<unknown> {
@@ -182,7 +183,7 @@ export class OrganiserSession implements Store<OrganiserState> {
     return this.command('removeTracker', { tracker: trackerId });
   }
 
-  private auth(): CallOptions {
+  private auth(): { token: string; origin?: string } {
     return { token: this.opts.token, origin: this.opts.origin };
   }
 
@@ -190,7 +191,7 @@ export class OrganiserSession implements Store<OrganiserState> {
    * A route of this event with the organiser token; then what only the summary says is read again, so the
    * page shows the change when the command resolves.
    */
-  private async command<N extends RouteName>(name: N, params: Omit<Params<N>, 'id'>, opts: CallOptions = {}): Promise<Answer<N>> {
+  private async command<N extends RouteName>(name: N, params: Omit<Params<N>, 'id'>, opts = {} as CallOptions<N>): Promise<Answer<N>> {
     const answer = await call(name, { ...params, id: this.opts.event } as Params<N>, { ...opts, ...this.auth() });
     await this.readSummary();
     return answer;

@@ -86,7 +86,7 @@ export function StartListEntries({
     <div className="start-list-entries" data-testid="start-list-entries">
       <p className="small">
         {entries.length} entries, {claimed} claimed from a phone.{' '}
-        <a href={apiUrl('entriesCsv', { id: eventId }, { format: 'csv' })} onClick={(e) => downloadWithToken(e, eventId, token)}>
+        <a href={apiUrl('entries', { id: eventId }, { format: 'csv' })} onClick={(e) => downloadWithToken(e, eventId, token)}>
           Download the list with claim codes (CSV)
         </a>
       </p>

@@ -32,13 +32,16 @@ export interface Entry extends Omit<EntryFields, 'bib'> {
 }
 
 /** What spectators see of an entry. */
-export interface PublicEntry {
-  sex: Sex | null;
-  ageGroup: string | null;
-  category: string | null;
-  club: string | null;
-  wave: string | null;
-}
+export const PublicEntrySchema = z
+  .object({
+    sex: z.enum(['F', 'M', 'X']).nullable(),
+    ageGroup: z.string().nullable(),
+    category: z.string().nullable().describe('The race or distance the runner entered.'),
+    club: z.string().nullable(),
+    wave: z.string().nullable(),
+  })
+  .meta({ id: 'PublicEntry' });
+export type PublicEntry = z.infer<typeof PublicEntrySchema>;
 
 export const ENTRY_LIMITS = {
   nameMax: 40,

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { type EntryFields, EntryFieldsSchema } from '../../../lib/entries/entry';
 import { goodEntries, readStartList, rowProblems } from '../../../lib/entries/start-list';
-import { ErrorCode, RunnerIdSchema } from '../../../lib/protocol';
+import { ErrorCode } from '../../../lib/protocol';
 import { readBody } from '../body';
 import { HttpError, sendJson } from '../errors';
 import { type ApiRequest, ask, command, organiser } from './context';
@@ -37,7 +37,7 @@ const refuseRows = (rows: RowProblem[], total: number): never => {
 };
 
 /** The entries of the request, or the rows to fix. A CSV file is read as the organiser page reads it. */
-async function entriesOf(r: ApiRequest): Promise<{ entries: EntryFields[]; lines: number[] | null }> {
+async function entriesOf(r: ApiRequest<'importEntries'>): Promise<{ entries: EntryFields[]; lines: number[] | null }> {
   const body = await readBody(r.req, MAX_START_LIST_BYTES);
   const type = r.req.headers['content-type'] ?? '';
   if (/^application\/json\b/i.test(type)) {
@@ -79,7 +79,7 @@ async function entriesOf(r: ApiRequest): Promise<{ entries: EntryFields[]; lines
 }
 
 /** POST …/entries: import a start list (CSV or JSON); ?dryRun=1 checks it against the event and saves nothing. */
-export async function importEntries(r: ApiRequest): Promise<void> {
+export async function importEntries(r: ApiRequest<'importEntries'>): Promise<void> {
   const event = await organiser(r);
   const { entries, lines } = await entriesOf(r);
   const toRows = (problems: Array<{ index: number; bib: string; message: string }>): RowProblem[] => {
@@ -91,7 +91,7 @@ export async function importEntries(r: ApiRequest): Promise<void> {
     }
     return [...byIndex.values()];
   };
-  if (r.url.searchParams.get('dryRun') === '1') {
+  if (r.query.dryRun === '1') {
     const problems = await ask(r, { ask: 'checkEntries', entries });
     if (problems.length) refuseRows(toRows(problems), entries.length);
     return sendJson(r.res, 200, { entries: entries.length, saved: false });
@@ -108,10 +108,10 @@ const csvField = (v: string | number | null) => {
 };
 
 /** GET …/entries: the start list with claim codes; ?format=csv to print (bib, name, claim code, chip …). */
-export async function listEntries(r: ApiRequest): Promise<void> {
+export async function listEntries(r: ApiRequest<'entries'>): Promise<void> {
   await organiser(r);
   const entries = await ask(r, { ask: 'entries' });
-  if (r.url.searchParams.get('format') !== 'csv') return sendJson(r.res, 200, { entries });
+  if (r.query.format !== 'csv') return sendJson(r.res, 200, { entries });
   const head = ['Bib', 'First name', 'Last name', 'Claim code', 'Sex', 'Year of birth', 'Age group', 'Category', 'Club', 'Wave', 'Chip', 'Claimed'];
   const lines = entries.map(({ bib, entry: e, claimed }) =>
     [bib, e.firstName, e.lastName, e.claimCode, e.sex, e.birthYear, e.ageGroup, e.category, e.club, e.wave, e.chip, claimed ? 'yes' : 'no'].map(csvField).join(','),
@@ -125,38 +125,20 @@ export async function listEntries(r: ApiRequest): Promise<void> {
   r.res.end(body);
 }
 
-function runnerParam(r: ApiRequest): string {
-  const id = r.params.runner ?? '';
-  if (!RunnerIdSchema.safeParse(id).success) throw new HttpError(404, ErrorCode.NoSuchRunner, 'That runner is not in this event.');
-  return id;
-}
-
 /** PUT …/entries/<runner>: the corrected entry (every field; its claim code stays). */
-export async function editEntry(r: ApiRequest): Promise<void> {
+export async function editEntry(r: ApiRequest<'editEntry'>): Promise<void> {
   const event = await organiser(r);
-  const runnerId = runnerParam(r);
-  const body = await readBody(r.req, 16 * 1024);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(body.toString('utf8'));
-  } catch {
-    throw new HttpError(400, ErrorCode.BadJson, 'Request body must be JSON.');
-  }
-  const parsed = EntryFieldsSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new HttpError(400, ErrorCode.BadEntry, `Invalid entry: ${issue?.path.join('.') || 'entry'} ${issue?.message ?? 'is invalid'}.`);
-  }
-  const out = await command(r, event, { do: 'editEntry', runnerId, fields: parsed.data });
+  const fields = await r.body();
+  const out = await command(r, event, { do: 'editEntry', runnerId: r.params.runner, fields });
   if (!out) throw new HttpError(404, ErrorCode.NoSuchRunner, 'That runner is not on the start list.');
   if (out.problems.length) throw new HttpError(409, ErrorCode.BadEntry, `The entry cannot be saved: ${out.problems.map((p) => p.message).join('; ')}.`);
   sendJson(r.res, 200, { saved: true });
 }
 
 /** POST …/entries/<runner>/claim-code: a new claim code (answered); a phone that claimed the entry is let go. */
-export async function newClaimCode(r: ApiRequest): Promise<void> {
+export async function newClaimCode(r: ApiRequest<'newClaimCode'>): Promise<void> {
   const event = await organiser(r);
-  const code = await command(r, event, { do: 'newClaimCode', runnerId: runnerParam(r) });
+  const code = await command(r, event, { do: 'newClaimCode', runnerId: r.params.runner });
   if (!code) throw new HttpError(404, ErrorCode.NoSuchRunner, 'That runner is not on the start list.');
   sendJson(r.res, 200, { claimCode: code });
 }

@@ -9,7 +9,7 @@ import { HttpError, sendJson } from '../errors';
 import { type ApiRequest, ask, reader } from './context';
 import { ErrorCode } from '../../../lib/protocol';
 
-function answer(r: ApiRequest, cors: Record<string, string>, body: unknown, type = 'application/json; charset=utf-8'): void {
+function answer(r: ApiRequest<'feedStandings' | 'feedPassings' | 'feedPositions'>, cors: Record<string, string>, body: unknown, type = 'application/json; charset=utf-8'): void {
   const json = JSON.stringify(body);
   const etag = `W/"${createHash('sha256').update(json).digest('base64url').slice(0, 22)}"`;
   const headers = {
@@ -23,23 +23,23 @@ function answer(r: ApiRequest, cors: Record<string, string>, body: unknown, type
 }
 
 /** GET …/feed/standings: every runner in race order. */
-export async function feedStandings(r: ApiRequest): Promise<void> {
+export async function feedStandings(r: ApiRequest<'feedStandings'>): Promise<void> {
   const { viewer, cors } = await reader(r);
   const got = await ask(r, { ask: 'standings', only: viewer.only ? [...viewer.only] : null });
   answer(r, cors, { event: { id: got.info.id, name: got.info.name, status: got.info.status, startsAt: got.info.race?.startsAt ?? null }, standings: got.rows });
 }
 
 /** GET …/feed/passings?point=<id>: each timing point with the runners it saw, earliest first. */
-export async function feedPassings(r: ApiRequest): Promise<void> {
+export async function feedPassings(r: ApiRequest<'feedPassings'>): Promise<void> {
   const { viewer, cors } = await reader(r);
-  const point = r.url.searchParams.get('point');
+  const point = r.query.point ?? null;
   const got = await ask(r, { ask: 'pointPassings', only: viewer.only ? [...viewer.only] : null, pointId: point });
   if (point !== null && got.points.length === 0) throw new HttpError(404, ErrorCode.NoSuchTimingPoint, 'There is no such timing point.');
   answer(r, cors, { event: { id: got.info.id, name: got.info.name }, points: got.points });
 }
 
 /** GET …/feed/positions.geojson: a point per runner placed now, by GPS or predicted from the mats. */
-export async function feedPositions(r: ApiRequest): Promise<void> {
+export async function feedPositions(r: ApiRequest<'feedPositions'>): Promise<void> {
   const { viewer, cors } = await reader(r);
   const got = await ask(r, { ask: 'positions', only: viewer.only ? [...viewer.only] : null });
   answer(r, cors, got.geojson, 'application/geo+json; charset=utf-8');

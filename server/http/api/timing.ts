@@ -3,67 +3,60 @@
  * (each key answered once); a point's decoder (or the software beside it) posts passings with the key, as
  * JSON or as decoder lines, and is answered once they are durable. docs/api.md#timing-points.
  */
-import { z } from 'zod';
-import { isTimeZone } from '../../../lib/timing/decoder-line';
 import { MAX_PASSINGS_PER_BATCH, passingsFromJson, passingsFromLines, type ReadPassings } from '../../../lib/timing/passings';
 import { ErrorCode } from '../../../lib/protocol';
 import { cryptoCredentials } from '../../credentials';
-import { readBody, readJson } from '../body';
-import { HttpError, invalid, sendJson } from '../errors';
+import { readBody } from '../body';
+import { HttpError, sendJson } from '../errors';
 import { type ApiRequest, ask, bearer, command, eventOf, organiser } from './context';
-import { MAX_BODY_BYTES } from './events';
 
 /** Largest batch of passings read: 5000 decoder lines are about 250 KiB. */
 const MAX_PASSINGS_BYTES = 1024 * 1024;
 
-const PointSchema = z
-  .object({
-    name: z.string().trim().min(1, 'must not be empty').max(40, 'at most 40 characters'),
-    at: z.number().finite().min(0, 'must be 0 or more'),
-    timeZone: z.string().max(64).refine(isTimeZone, 'must be a time zone like Europe/Berlin or UTC').default('UTC'),
-  })
-  .strict();
-
 /** The distance must be on the course, when there is one. */
-async function checkAt(r: ApiRequest, at: number | undefined): Promise<void> {
+async function checkAt(r: ApiRequest<'addTimingPoint' | 'updateTimingPoint'>, at: number | undefined): Promise<void> {
   if (at === undefined) return;
   const length = (await ask(r, { ask: 'version' })).info.race?.course?.length ?? null;
   if (length !== null && at > length + 1) {
-    throw new HttpError(400, ErrorCode.BadTimingPoint, `The point is at ${Math.round(at)} m but the course is ${Math.round(length)} m long: put it on the course.`);
+    throw new HttpError(409, ErrorCode.BadTimingPoint, `The point is at ${Math.round(at)} m but the course is ${Math.round(length)} m long: put it on the course.`);
   }
 }
 
-/** GET …/timing: the points with their decoders' activity, and the unknown chips. POST: a new point. */
-export async function timing(r: ApiRequest): Promise<void> {
-  const event = await organiser(r);
-  if (r.req.method === 'GET') return sendJson(r.res, 200, await ask(r, { ask: 'timing' }));
-  const parsed = PointSchema.safeParse(await readJson(r.req, MAX_BODY_BYTES));
-  if (!parsed.success) throw invalid('timing point', parsed.error, ErrorCode.BadTimingPoint);
-  await checkAt(r, parsed.data.at);
-  const out = (await command(r, event, { do: 'addTimingPoint', point: parsed.data }))!;
-  sendJson(r.res, 201, out);
+/** GET …/timing: the points with their decoders' activity, and the unknown chips. */
+export async function timing(r: ApiRequest<'timing'>): Promise<void> {
+  await organiser(r);
+  sendJson(r.res, 200, await ask(r, { ask: 'timing' }));
 }
 
-/** PUT …/timing/<point>: rename, change the zone, or move a point that has no passings yet. DELETE removes it. */
-export async function timingPoint(r: ApiRequest): Promise<void> {
+/** POST …/timing: a new point; its key is answered this once. */
+export async function addTimingPoint(r: ApiRequest<'addTimingPoint'>): Promise<void> {
   const event = await organiser(r);
-  const pointId = r.params.point ?? '';
-  if (r.req.method === 'DELETE') {
-    if (!(await command(r, event, { do: 'removeTimingPoint', pointId }))) throw new HttpError(404, ErrorCode.NoSuchTimingPoint, 'There is no such timing point.');
-    return void r.res.writeHead(204).end();
-  }
-  const parsed = PointSchema.partial().safeParse(await readJson(r.req, MAX_BODY_BYTES));
-  if (!parsed.success) throw invalid('timing point', parsed.error, ErrorCode.BadTimingPoint);
-  await checkAt(r, parsed.data.at);
-  const point = await command(r, event, { do: 'updateTimingPoint', pointId, changes: parsed.data });
+  const point = await r.body();
+  await checkAt(r, point.at);
+  sendJson(r.res, 201, (await command(r, event, { do: 'addTimingPoint', point }))!);
+}
+
+/** PUT …/timing/<point>: rename, change the zone, or move a point that has no passings yet. */
+export async function updateTimingPoint(r: ApiRequest<'updateTimingPoint'>): Promise<void> {
+  const event = await organiser(r);
+  const changes = await r.body();
+  await checkAt(r, changes.at);
+  const point = await command(r, event, { do: 'updateTimingPoint', pointId: r.params.point, changes });
   if (!point) throw new HttpError(404, ErrorCode.NoSuchTimingPoint, 'There is no such timing point.');
   sendJson(r.res, 200, { point });
 }
 
-/** POST …/timing/<point>/key: a new key for the point's decoder (answered once); the old one stops working. */
-export async function timingKey(r: ApiRequest): Promise<void> {
+/** DELETE …/timing/<point>: the key stops working; the passings it brought stay. */
+export async function removeTimingPoint(r: ApiRequest<'removeTimingPoint'>): Promise<void> {
   const event = await organiser(r);
-  const key = await command(r, event, { do: 'newTimingKey', pointId: r.params.point ?? '' });
+  if (!(await command(r, event, { do: 'removeTimingPoint', pointId: r.params.point }))) throw new HttpError(404, ErrorCode.NoSuchTimingPoint, 'There is no such timing point.');
+  r.res.writeHead(204).end();
+}
+
+/** POST …/timing/<point>/key: a new key for the point's decoder (answered once); the old one stops working. */
+export async function timingKey(r: ApiRequest<'timingKey'>): Promise<void> {
+  const event = await organiser(r);
+  const key = await command(r, event, { do: 'newTimingKey', pointId: r.params.point });
   if (!key) throw new HttpError(404, ErrorCode.NoSuchTimingPoint, 'There is no such timing point.');
   sendJson(r.res, 201, { key });
 }
@@ -72,9 +65,9 @@ export async function timingKey(r: ApiRequest): Promise<void> {
  * POST …/timing/<point>/passings with the point's key ("Authorization: Bearer <key>"): JSON
  * {"passings": [{"chip", "t" | "time", …}]}, or decoder lines (text/plain), one passing per line.
  */
-export async function postPassings(r: ApiRequest): Promise<void> {
+export async function postPassings(r: ApiRequest<'passings'>): Promise<void> {
   const event = eventOf(r);
-  const pointId = r.params.point ?? '';
+  const pointId = r.params.point;
   const key = bearer(r.req);
   if (!key || key.length > 256) {
     throw new HttpError(401, ErrorCode.Unauthorised, 'Send the timing point’s key as "Authorization: Bearer <key>" (it is on the organiser page).', { 'www-authenticate': 'Bearer' });
