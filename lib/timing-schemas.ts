@@ -114,7 +114,9 @@ export const PassingsAnswer = z.object({
   stored: z.number().int().describe('New passings made durable.'),
   duplicates: z.number().int().describe('Passings kept before (sent again).'),
   unknown: z.number().int().describe('Of those stored, passings of chips no entry carries.'),
-  refused: z.record(z.enum(['in_future', 'too_old', 'malformed']), z.number().int()).describe('Passings refused for good, per reason.'),
+  refused: z
+    .object({ in_future: z.number().int().optional(), too_old: z.number().int().optional(), malformed: z.number().int().optional() })
+    .describe('Passings refused for good, per reason: a decoder clock more than 5 minutes ahead, a week behind, or unreadable.'),
   problems: z.array(z.string()).describe('What was wrong with the first few that could not be read.'),
 });
 

@@ -144,7 +144,9 @@ describe('timing over HTTP and TCP', () => {
         .map((p) => [p.type, p.value]),
     );
     const stamp = `${local.day}-${local.month}-${local.year} ${local.hour}:${local.minute}:${local.second}.250`;
-    decoder.send(`KX1;${stamp};1;7;80;0\r*\rthis is not a passing\rKX2;${stamp};1;8;;0\r`);
+    // KX2 a little later at the same mat: the order between the two is then the mats', not a tie.
+    const later = stamp.replace(/\.250$/, '.750');
+    decoder.send(`KX1;${stamp};1;7;80;0\r*\rthis is not a passing\rKX2;${later};1;8;;0\r`);
     await decoder.waitLine((l) => l.startsWith('ERR line'), 'the bad line named');
     const ack = await decoder.waitLine((l) => l.startsWith('ACK'), 'the acknowledgement');
     assert.equal(ack, 'ACK 3');
