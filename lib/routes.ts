@@ -597,7 +597,7 @@ export const ROUTES = {
       schema: T.ImportBody,
     },
     answer: ok(T.ImportAnswer, 'Saved (or, with dryRun=1, ready to save).'),
-    errors: { [ErrorCode.BadEntries]: 400, [ErrorCode.BadJson]: 400, [ErrorCode.BadFormat]: 415, [ErrorCode.EventFinished]: 403, [ErrorCode.QuotaExceeded]: 409, ...WRITES },
+    errors: { [ErrorCode.BadEntries]: 400, [ErrorCode.BadJson]: 400, [ErrorCode.BadFormat]: 415, [ErrorCode.EventFinished]: 403, [ErrorCode.QuotaExceeded]: 429, ...WRITES },
   }),
   editEntry: route({
     method: 'PUT',
@@ -607,7 +607,7 @@ export const ROUTES = {
     params: { id: EVENT, runner: RUNNER },
     body: json(T.EntryBody, ErrorCode.BadEntry, invalid('entry')),
     answer: ok(T.SavedAnswer, 'Saved.'),
-    errors: { [ErrorCode.NoSuchRunner]: 404, [ErrorCode.BadEntry]: 409, ...WRITES },
+    errors: { [ErrorCode.NoSuchRunner]: 404, ...WRITES },
   }),
   newClaimCode: route({
     method: 'POST',
@@ -634,7 +634,7 @@ export const ROUTES = {
     params: { id: EVENT },
     body: json(T.TimingPointBody, ErrorCode.BadTimingPoint, invalid('timing point')),
     answer: ok(T.AddedPointAnswer, 'The point and its key.', 201),
-    errors: { [ErrorCode.BadTimingPoint]: 409, [ErrorCode.QuotaExceeded]: 429, ...WRITES },
+    errors: { [ErrorCode.QuotaExceeded]: 429, ...WRITES },
   }),
   updateTimingPoint: route({
     method: 'PUT',
@@ -644,7 +644,7 @@ export const ROUTES = {
     params: { id: EVENT, point: POINT },
     body: json(T.TimingPointChanges, ErrorCode.BadTimingPoint, invalid('timing point')),
     answer: ok(T.PointAnswer, 'The point now.'),
-    errors: { [ErrorCode.BadTimingPoint]: 409, ...WRITES },
+    errors: WRITES,
   }),
   removeTimingPoint: route({
     method: 'DELETE',
@@ -695,7 +695,7 @@ export const ROUTES = {
     params: { id: EVENT },
     body: json(T.TrackerBody, ErrorCode.BadTracker, invalid('tracker')),
     answer: ok(T.TrackerAnswer, 'The tracker.', 201),
-    errors: { [ErrorCode.NoSuchRunner]: 404, [ErrorCode.BadTracker]: 409, [ErrorCode.EventFinished]: 403, [ErrorCode.QuotaExceeded]: 429, ...WRITES },
+    errors: { [ErrorCode.NoSuchRunner]: 404, [ErrorCode.EventFinished]: 403, [ErrorCode.QuotaExceeded]: 429, ...WRITES },
   }),
   removeTracker: route({
     method: 'DELETE',

@@ -108,7 +108,7 @@ export function importEntries(room: Room, list: readonly EntryFields[]): Effects
   if (room.runners.size + room.reservedIds.size + fresh.size > room.quotas.maxRunners) {
     return refuse({
       code: ErrorCode.QuotaExceeded,
-      status: 409,
+      status: 429,
       message: `This event takes at most ${room.quotas.maxRunners} runners and the list adds ${fresh.size}: raise the runner limit first.`,
     });
   }

@@ -87,7 +87,7 @@ function eventOp(room: Room, points: TimingPointRecord[]): WriteOp {
 /** A new timing point; its key is answered here only. */
 export function addTimingPoint(room: Room, input: TimingPointInput): Effects<{ point: TimingPointInfo; key: string }> {
   if (room.timingPoints.size >= MAX_TIMING_POINTS) {
-    return refuse({ code: ErrorCode.BadTimingPoint, status: 409, message: `An event has at most ${MAX_TIMING_POINTS} timing points.` });
+    return refuse({ code: ErrorCode.BadTimingPoint, status: 400, message: `An event has at most ${MAX_TIMING_POINTS} timing points.` });
   }
   const { secrets } = room.deps;
   let id = secrets.newRunnerId();
@@ -112,7 +112,7 @@ export function updateTimingPoint(room: Room, pointId: string, changes: Partial<
   if (changes.at !== undefined && changes.at !== current.at && room.chips.passingsAt(pointId) > 0) {
     return refuse({
       code: ErrorCode.BadTimingPoint,
-      status: 409,
+      status: 400,
       message: 'This point has passings already, so it stays where it is: add a new point at the other distance instead.',
     });
   }

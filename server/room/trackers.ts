@@ -32,10 +32,10 @@ export function addTracker(room: Room, runnerId: string, kind: TrackerKind, feed
   }
   const theirs = [...room.trackers.values()].filter((k) => k.runnerId === runnerId);
   if (theirs.some((k) => k.kind === kind && k.feed === feed)) {
-    return refuse({ code: ErrorCode.BadTracker, status: 409, message: `${r.record.name} has this ${kind === 'inreach' ? 'MapShare' : 'SPOT'} feed already.` });
+    return refuse({ code: ErrorCode.BadTracker, status: 400, message: `${r.record.name} has this ${kind === 'inreach' ? 'MapShare' : 'SPOT'} feed already.` });
   }
   if (theirs.length >= MAX_TRACKERS_PER_RUNNER) {
-    return refuse({ code: ErrorCode.BadTracker, status: 409, message: `A runner may have at most ${MAX_TRACKERS_PER_RUNNER} trackers: remove one first.` });
+    return refuse({ code: ErrorCode.BadTracker, status: 400, message: `A runner may have at most ${MAX_TRACKERS_PER_RUNNER} trackers: remove one first.` });
   }
   let id = room.deps.secrets.newRunnerId();
   while (room.trackers.has(id)) id = room.deps.secrets.newRunnerId();

@@ -131,7 +131,7 @@ export async function editEntry(r: ApiRequest<'editEntry'>): Promise<void> {
   const fields = await r.body();
   const out = await command(r, event, { do: 'editEntry', runnerId: r.params.runner, fields });
   if (!out) throw new HttpError(404, ErrorCode.NoSuchRunner, 'That runner is not on the start list.');
-  if (out.problems.length) throw new HttpError(409, ErrorCode.BadEntry, `The entry cannot be saved: ${out.problems.map((p) => p.message).join('; ')}.`);
+  if (out.problems.length) throw new HttpError(400, ErrorCode.BadEntry, `The entry cannot be saved: ${out.problems.map((p) => p.message).join('; ')}.`);
   sendJson(r.res, 200, { saved: true });
 }
 

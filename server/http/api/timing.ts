@@ -18,7 +18,7 @@ async function checkAt(r: ApiRequest<'addTimingPoint' | 'updateTimingPoint'>, at
   if (at === undefined) return;
   const length = (await ask(r, { ask: 'version' })).info.race?.course?.length ?? null;
   if (length !== null && at > length + 1) {
-    throw new HttpError(409, ErrorCode.BadTimingPoint, `The point is at ${Math.round(at)} m but the course is ${Math.round(length)} m long: put it on the course.`);
+    throw new HttpError(400, ErrorCode.BadTimingPoint, `The point is at ${Math.round(at)} m but the course is ${Math.round(length)} m long: put it on the course.`);
   }
 }
 
