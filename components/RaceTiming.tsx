@@ -12,11 +12,17 @@ import { TimingPoints } from './TimingPoints';
 
 /** What the live stream does not carry is read again after a change, and as runners move, at most this often. */
 const READ_EVERY_MS = 10_000;
+/**
+ * Decoders' heartbeats, unknown chips and satellite polls change nothing the live stream carries: while the
+ * page is in sight, they are read this often too.
+ */
+const QUIET_READ_MS = 15_000;
 
 /**
  * The organiser's race timing: the start list (import with preview, entries with claim codes), the timing
  * points with their keys and unknown chips, and satellite trackers. Its reads follow the event: after each
- * change made here, and again while live updates come (at most every READ_EVERY_MS).
+ * change made here, again while live updates come (at most every READ_EVERY_MS), and every QUIET_READ_MS
+ * while the page is in sight.
  */
 export function RaceTiming({
   event,
@@ -59,9 +65,19 @@ export function RaceTiming({
   useEffect(() => {
     void read();
   }, [read]);
+  // As the event moves: at once when the last read is old enough, else once it is (the last change counts).
   useEffect(() => {
-    if (Date.now() - lastRead.current >= READ_EVERY_MS) void read();
+    const wait = lastRead.current + READ_EVERY_MS - Date.now();
+    if (wait <= 0) return void read();
+    const timer = setTimeout(() => void read(), wait);
+    return () => clearTimeout(timer);
   }, [liveSeq, read]);
+  useEffect(() => {
+    const timer = setInterval(() => {
+      if (document.visibilityState === 'visible' && Date.now() - lastRead.current >= QUIET_READ_MS) void read();
+    }, QUIET_READ_MS);
+    return () => clearInterval(timer);
+  }, [read]);
 
   const then = <T,>(p: Promise<T>) => p.then(async (v) => (await read(), v));
   const tcp = tcpPort === null || !origin ? null : `${new URL(origin).hostname}:${tcpPort}`;
