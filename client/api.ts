@@ -7,6 +7,7 @@
  * so that both can later be derived from one table in lib/.
  */
 import type { CompactCourse } from '../lib/course/compact';
+import type { Whereabouts } from '../lib/course/estimate';
 import type { Forecast, Split } from '../lib/course/forecast';
 import type { Alert, AppRefusal, CourseInfo, EventInfo, RaceInfo, RunnerInfo, ShareLink } from '../lib/protocol';
 
@@ -58,6 +59,8 @@ export interface RunnerRaceDetail {
   splits: Split[];
   checkpoints: Split[];
   forecast: Forecast;
+  /** Where the estimator put the runner when the server answered (`t`). */
+  whereabouts: (Whereabouts & { t: number }) | null;
 }
 
 /** One page of a runner's stored track with format=trail: encoded in milliseconds (lib/polyline.ts). */

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import type { Checkpoint } from './course/checkpoints';
 import type { DistanceUnit } from './course/units';
+import type { RunnerEstimate } from './course/estimate';
 import { cleanText, hasVisibleText } from './text';
 
 export { cleanText, hasVisibleText };
@@ -317,6 +318,29 @@ export interface RunnerRaceInfo {
   avg: number | null;
   /** The last checkpoint passed (organiser's checkpoints and the finish). */
   cp: { name: string; t: number } | null;
+  /**
+   * The estimator's anchor: the last observation and the pace that moves the runner on from it, from which
+   * `whereabouts` (lib/course/estimate.ts) gives the likely position and the band at any moment, and says
+   * whether the runner is seen, predicted (between mats) or a ghost (silent past `until`). Null before the
+   * start and after the finish.
+   */
+  est: RaceEstimate | null;
+  /** The next checkpoint ahead (when there is one) and the finish: likely arrival with the earliest and latest plausible. */
+  eta: RaceEta[];
+}
+
+/** See RunnerRaceInfo.est and docs/protocol.md. */
+export type RaceEstimate = RunnerEstimate;
+
+export interface RaceEta {
+  name: string;
+  kind: 'checkpoint' | 'finish';
+  /** Metres from the start. */
+  at: number;
+  /** Likely arrival, earliest and latest plausible (ms). */
+  t: number;
+  lo: number;
+  hi: number;
 }
 
 export interface RunnerInfo {

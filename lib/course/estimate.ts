@@ -55,7 +55,12 @@ const MIN_SPREAD = 0.02;
 const Z = 1.645;
 /** Runners slow as the hours go on: on average, and how differently (relative speed per hour ahead). */
 const SLOWING_PER_H = 0.03;
-const DRIFT_SD_PER_H = 0.07;
+const DRIFT_SD_PER_H = 0.05;
+/**
+ * How much of the kilometre-to-kilometre spread stays in an average over the stretch ahead: the pace
+ * measured over the last 2 km and the pace to come are both averages, in which much of it cancels.
+ */
+const SPREAD_KEPT = 0.7;
 /** No one is predicted slower than walking pace or much faster than they have been running. */
 const SLOWEST_FACTOR = 0.3;
 const FASTEST_FACTOR = 1.4;
@@ -63,7 +68,7 @@ const FASTEST_FACTOR = 1.4;
 /** Relative speed over a horizon of `seconds`: slowest plausible, likely, fastest plausible. */
 export function speedFactors(spread: number, seconds: number): [slow: number, likely: number, fast: number] {
   const h = Math.max(0, seconds) / 3600;
-  const sd = Math.sqrt(spread * spread + (DRIFT_SD_PER_H * h) ** 2);
+  const sd = Math.sqrt((SPREAD_KEPT * spread) ** 2 + (DRIFT_SD_PER_H * h) ** 2);
   const likely = 1 - SLOWING_PER_H * h;
   return [Math.max(SLOWEST_FACTOR, likely - Z * sd), Math.max(SLOWEST_FACTOR, likely), Math.min(FASTEST_FACTOR, 1 + Z * sd)];
 }

@@ -92,5 +92,5 @@ export function setBib(room: Room, runnerId: string, bib: string | null): Effect
 export function raceDetail(room: Room, runnerId: string, unit: DistanceUnit): RunnerRaceDetail | null {
   const r = room.runners.get(runnerId);
   if (!room.course || !r?.visible || !r.race || !r.raceView) return null;
-  return room.course.detail(r.raceView, r.race, unit);
+  return room.course.detail(r.raceView, r.race, unit, room.now());
 }
