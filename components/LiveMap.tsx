@@ -8,7 +8,11 @@ import { type LabelCandidate, layoutLabels } from '../client/label-layout';
 import type { Course } from '../lib/course/course';
 import type { DistanceUnit } from '../lib/course/units';
 import type { TrackPoint } from '../lib/protocol';
+import type { CourseScale } from '../client/race-words';
+import type { WhereaboutsKind } from '../lib/course/estimate';
 import { courseBounds, CourseLayers } from './CourseLayers';
+import { GhostLayers } from './GhostLayers';
+import { MapLegend } from './MapLegend';
 
 export interface LiveMapProps {
   runners: RunnerView[];
@@ -25,6 +29,8 @@ export interface LiveMapProps {
   unit?: DistanceUnit;
   /** Drawn over the map (the replay timeline). */
   overlay?: ReactNode;
+  /** The course as the estimator needs it: with it, runners not heard from are drawn where they probably are. */
+  scale?: CourseScale | null;
 }
 
 const MAX_ZOOM = 18;
@@ -75,7 +81,7 @@ function RunnerLayers({
   onPeek,
   onUserMove,
   course,
-}: Omit<LiveMapProps, 'tileUrl' | 'tileAttribution' | 'overlay'> & {
+}: Omit<LiveMapProps, 'tileUrl' | 'tileAttribution' | 'overlay' | 'scale'> & {
   autoFit: boolean;
   peekId: string | null;
   onPeek: (id: string | null) => void;
@@ -340,21 +346,29 @@ function RunnerLayers({
   return null;
 }
 
+const sameSet = <T,>(a: ReadonlySet<T>, b: ReadonlySet<T>) => a.size === b.size && [...a].every((x) => b.has(x));
+
 export default function LiveMap(props: LiveMapProps) {
   const [autoFit, setAutoFit] = useState(true);
   const [peekId, setPeekId] = useState<string | null>(null);
+  const [estimated, setEstimated] = useState<ReadonlySet<WhereaboutsKind>>(new Set());
+  const onKinds = useCallback((kinds: ReadonlySet<WhereaboutsKind>) => setEstimated((was) => (sameSet(was, kinds) ? was : kinds)), []);
   const onUserMove = useCallback(() => setAutoFit(false), []);
   const { onSelect } = props;
   const hasPoints = props.runners.some((r) => r.track.length > 0);
-  const { course, unit = 'km' } = props;
+  const { course, unit = 'km', scale } = props;
   return (
     <div className="map-wrap" data-testid="map">
       <MapContainer center={[20, 0]} zoom={2} minZoom={2} maxZoom={MAX_ZOOM} maxBoundsViscosity={1} worldCopyJump>
         <TileLayer url={props.tileUrl} attribution={props.tileAttribution} maxZoom={MAX_ZOOM} />
         <ScaleControl position="bottomleft" />
         {course && <CourseLayers course={course} unit={unit} />}
+        {course && scale && !props.overlay && (
+          <GhostLayers runners={props.runners} colors={props.colors} course={course} scale={scale} followId={props.followId} onSelect={onSelect} onKinds={onKinds} />
+        )}
         <RunnerLayers {...props} autoFit={autoFit} peekId={peekId} onPeek={setPeekId} onUserMove={onUserMove} />
       </MapContainer>
+      {!props.overlay && <MapLegend kinds={estimated} />}
       {!hasPoints && !course && (
         <div className="map-empty">
           <p>Waiting for the first runner&apos;s position…</p>

@@ -192,6 +192,6 @@ export async function runnerRace(r: ApiRequest): Promise<void> {
   if (!isDistanceUnit(unitParam)) throw new HttpError(400, ErrorCode.BadUnit, 'unit must be km or mi.');
   const seen = RunnerIdSchema.safeParse(runnerId).success && (!viewer.only || viewer.only.has(runnerId));
   const found = seen ? await ask(r, { ask: 'raceDetail', runnerId, unit: unitParam }) : null;
-  if (!found) throw new HttpError(404, ErrorCode.NoRace, 'There is no race to show for that runner: no course, or no fix on it yet.');
+  if (!found?.detail) throw new HttpError(404, ErrorCode.NoRace, 'There is no race to show for that runner: no course, or no fix on it yet.');
   sendJson(r.res, 200, found.detail, { 'cache-control': 'no-store', ...cors });
 }
