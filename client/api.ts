@@ -36,6 +36,8 @@ export interface Quotas {
   maxRunners: number;
   fixesPerRunnerPerHour: number;
   cheersPerMinute: number;
+  /** MiB one address may store per hour for this event. */
+  addressMiBPerHour: number;
 }
 
 /** A runner as the summary read gives them: the organiser's read includes runners without a fix yet. */

@@ -82,7 +82,7 @@ export class OrganiserSession implements Store<OrganiserState> {
     return (await this.command('setViewCode', {}, { body: { generate: true } })).code ?? '';
   }
 
-  setQuotas(quotas: Quotas): Promise<unknown> {
+  setQuotas(quotas: Partial<Quotas>): Promise<unknown> {
     return this.command('setQuotas', {}, { body: quotas });
   }
 

@@ -214,13 +214,14 @@ function RunnerLayers({
     map.on('moveend zoomend resize viewreset', placeSoon);
     const clear = () => peek.current(null);
     map.on('click', clear);
+    const labels = labelEls.current;
     return () => {
       map.off('moveend zoomend resize viewreset', placeSoon);
       map.off('click', clear);
       if (frame.current !== null) cancelAnimationFrame(frame.current);
       if (timer.current !== null) clearTimeout(timer.current);
-      for (const label of labelEls.current.values()) label.remove();
-      labelEls.current.clear();
+      for (const label of labels.values()) label.remove();
+      labels.clear();
     };
   }, [map, placeSoon]);
 
@@ -251,7 +252,7 @@ function RunnerLayers({
         const id = r.id;
         marker.on('click', (e: L.LeafletMouseEvent) => {
           // The map's own click (which hides a peeked name) is not for this tap.
-          L.DomEvent.stopPropagation(e as unknown as Event);
+          L.DomEvent.stopPropagation(e);
           // On a touch screen the first tap on a runner whose name is hidden shows the name; the next one follows.
           const touch = (e.originalEvent as PointerEvent).pointerType === 'touch';
           if (touch && !placedIds.current.has(id)) peek.current(id);

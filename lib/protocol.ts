@@ -273,6 +273,15 @@ export interface EventInfo {
   race?: RaceInfo;
 }
 
+/**
+ * What anyone may see of an event without its view code, a link or the organiser token: a protected event
+ * shows its name and status only (no course, checkpoints or start time); a public one shows everything.
+ */
+export function eventShownToAnyone(info: EventInfo): EventInfo {
+  if (!info.protected) return info;
+  return { id: info.id, name: info.name, createdAt: info.createdAt, status: info.status, protected: true };
+}
+
 
 export interface CourseInfo {
   /** Changes whenever the course does: GET /api/events/<id>/course?v=<version> is cacheable for ever. */

@@ -18,6 +18,7 @@ type Handler<C> = (r: Request<C>) => unknown;
 
 interface Route<C> {
   method: string;
+  path: string;
   pattern: RegExp;
   names: string[];
   handler: Handler<C>;
@@ -40,8 +41,13 @@ export class Router<C> {
         })
         .join('/')}$`,
     );
-    this.routes.push({ method, pattern, names, handler });
+    this.routes.push({ method, path, pattern, names, handler });
     return this;
+  }
+
+  /** Every route, in the order they were added: the table the docs and tests go through. */
+  table(): Array<{ method: string; path: string }> {
+    return this.routes.map(({ method, path }) => ({ method, path }));
   }
 
   /** Serve the request if its path is one of ours; false when it is not. */

@@ -1,7 +1,8 @@
 /**
  * How much one event, and one runner in it, may store. Honest use stays far below: a phone takes about one
  * fix a second, and an outbox that catches up after an outage sends fixes it took earlier, never more than
- * the time since joining allows. The organiser may raise an event's limits.
+ * the time since joining allows. The organiser may raise an event's limits, and what one address may store
+ * for the event (limits/write-budget.ts): a venue whose runners share one address.
  */
 import { z } from 'zod';
 import type { EventQuotas } from '../storage/store';
@@ -17,6 +18,8 @@ export const QUOTA_CEILINGS: EventQuotas = {
   maxRunners: 100_000,
   fixesPerRunnerPerHour: 36_000,
   cheersPerMinute: 6000,
+  // About 1,300 runners on one address, each sending a fix a second.
+  addressMiBPerHour: 1024,
 };
 
 export const QuotasSchema = z
@@ -24,6 +27,7 @@ export const QuotasSchema = z
     maxRunners: z.number().int().min(1).max(QUOTA_CEILINGS.maxRunners),
     fixesPerRunnerPerHour: z.number().int().min(60).max(QUOTA_CEILINGS.fixesPerRunnerPerHour),
     cheersPerMinute: z.number().int().min(1).max(QUOTA_CEILINGS.cheersPerMinute),
+    addressMiBPerHour: z.number().int().min(1).max(QUOTA_CEILINGS.addressMiBPerHour!),
   })
   .partial()
   .strict();

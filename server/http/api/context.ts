@@ -66,14 +66,19 @@ export async function reader(r: ApiRequest): Promise<{ viewer: Viewer; cors: Rec
 /** The request carries this event's organiser token, or it is refused. */
 export async function organiser(r: ApiRequest): Promise<string> {
   const event = eventOf(r);
-  const refusal = await r.ctx.live.access.organiser(event, bearer(r.req), addressOf(r));
+  const refusal = r.ctx.live.access.organiser(event, bearer(r.req), addressOf(r));
   if (refusal?.status === 401) throw new HttpError(401, refusal.code, refusal.message, { 'www-authenticate': 'Bearer' });
   if (refusal) throw HttpError.from(refusal);
   return event;
 }
 
-/** Run a command and answer with its result, or throw its refusal (503 when storage failed). */
+/**
+ * Run a command and answer with its result, or throw its refusal (503 when storage failed, 429 when the
+ * address has stored as much as it may for now).
+ */
 export async function command<C extends RoomCommand>(r: ApiRequest, event: string, cmd: C): Promise<ResultOf<C> | undefined> {
+  const over = r.ctx.live.writes.admit(addressOf(r), event, cmd);
+  if (over) throw HttpError.from(over);
   const out = await r.ctx.live.run(event, cmd, null);
   if (!out.ok) throw HttpError.from(out.refusal);
   return out.result;

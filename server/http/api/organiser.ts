@@ -1,7 +1,7 @@
 /** The organiser's changes (with the organiser token), and a runner's own (with the runner token). */
 import { z } from 'zod';
 import { cleanText, LIMITS, RunnerIdSchema, ViewCodeSchema, ErrorCode } from '../../../lib/protocol';
-import { hashViewCode, newViewCode } from '../../credentials';
+import { cryptoCredentials, hashViewCode, newViewCode } from '../../credentials';
 import { QuotasSchema } from '../../room/quotas';
 import { readJson } from '../body';
 import { HttpError, invalid, sendJson } from '../errors';
@@ -37,10 +37,11 @@ export async function setViewCode(r: ApiRequest): Promise<void> {
 
 export async function quotas(r: ApiRequest): Promise<void> {
   const event = await organiser(r);
-  if (r.req.method === 'GET') return sendJson(r.res, 200, { quotas: await ask(r, { ask: 'quotas' }) });
+  const { writes } = r.ctx.live;
+  if (r.req.method === 'GET') return sendJson(r.res, 200, { quotas: writes.quotas(await ask(r, { ask: 'quotas' })) });
   const parsed = QuotasSchema.safeParse(await readJson(r.req, MAX_BODY_BYTES));
   if (!parsed.success) throw invalid('limits', parsed.error, ErrorCode.BadQuotas);
-  sendJson(r.res, 200, { quotas: await command(r, event, { do: 'setQuotas', quotas: parsed.data }) });
+  sendJson(r.res, 200, { quotas: writes.quotas((await command(r, event, { do: 'setQuotas', quotas: parsed.data }))!) });
 }
 
 const LinkRequest = z.object({
@@ -105,6 +106,10 @@ export async function deviceKey(r: ApiRequest): Promise<void> {
   }
   const key = await command(r, event, { do: 'issueDeviceKey', runnerId });
   if (!key) throw new HttpError(404, ErrorCode.NoSuchRunner, 'That runner is not in this event.');
+  // Known at once here and on every instance: the app's first fix needs no storage look-up.
+  const issued = { hash: cryptoCredentials.hash(key), event, runnerId };
+  r.ctx.live.index.putDeviceKey(issued.hash, { event, runnerId });
+  r.ctx.live.backplane.channel.publishIndex({ deviceKey: issued });
   sendJson(r.res, 201, { key });
 }
 

@@ -75,20 +75,25 @@ async function readCourse(r: ApiRequest): Promise<void> {
   if (!found) throw new HttpError(404, ErrorCode.NoCourse, 'This event has no course yet.');
   const info = found.info.race!.course!;
   const asked = r.url.searchParams.get('v');
-  // A version in the URL names one course for ever; without one, the answer changes with the course.
-  const caching = asked === String(info.version) ? 'public, max-age=31536000, immutable' : 'no-cache';
+  // A version in the URL names one course for ever; without one, the answer changes with the course. A
+  // protected event's course is for whoever holds its code, link or token: never kept in a shared cache.
+  const scope = cors['access-control-allow-origin'] ? 'public' : 'private';
+  const caching = {
+    'cache-control': asked === String(info.version) ? `${scope}, max-age=31536000, immutable` : 'no-cache',
+    vary: 'x-view-code, authorization',
+  };
   if (r.url.searchParams.get('format') === 'gpx') {
     const text = courseGpx(found.info, decodeCourse(found.course));
     r.res.writeHead(200, {
       'content-type': 'application/gpx+xml; charset=utf-8',
       'content-disposition': `attachment; filename="${slugify(found.info.name)}-course.gpx"`,
-      'cache-control': caching,
+      ...caching,
       ...cors,
     });
     r.res.end(text);
     return;
   }
-  sendJson(r.res, 200, { info, course: found.course }, { 'cache-control': caching, ...cors });
+  sendJson(r.res, 200, { info, course: found.course }, { ...caching, ...cors });
 }
 
 const FromTrack = z.object({

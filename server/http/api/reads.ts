@@ -23,7 +23,7 @@ export async function eventSummary(r: ApiRequest): Promise<void> {
   const room = await ask(r, { ask: 'summaries', all: asOrganiser, only: viewer.only ? [...viewer.only] : null });
   const body: Record<string, unknown> = { event: room.info, runners: room.runners };
   if (asOrganiser) {
-    body.organiser = { failedAttempts: r.ctx.live.access.failedAttempts(event), quotas: room.quotas, runners: room.runnerCount };
+    body.organiser = { failedAttempts: r.ctx.live.access.failedAttempts(event), quotas: r.ctx.live.writes.quotas(room.quotas), runners: room.runnerCount };
   }
   sendJson(r.res, 200, body, cors);
 }
@@ -128,9 +128,8 @@ export async function avatar(r: ApiRequest): Promise<void> {
   r.res.writeHead(200, {
     'content-type': picture.mime,
     'content-length': String(bytes.length),
-    // An uploaded picture is only ever an image here: never sniffed as anything else, never a page.
-    'x-content-type-options': 'nosniff',
-    'content-security-policy': "default-src 'none'; sandbox",
+    // An uploaded picture is only ever an image here, never a page (nosniff comes with every answer).
+    'content-security-policy': "default-src 'none'; frame-ancestors 'none'; sandbox",
     ...cors,
     ...caching,
   });
