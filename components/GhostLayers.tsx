@@ -84,7 +84,7 @@ export function GhostLayers({
         const marker = L.circleMarker(at as [number, number], { renderer: canvas, pane: 'ghosts', fillColor: '#ffffff' }).addTo(map);
         const id = r.id;
         marker.on('click', (e: L.LeafletMouseEvent) => {
-          L.DomEvent.stopPropagation(e as unknown as Event);
+          L.DomEvent.stopPropagation(e);
           select.current(id);
         });
         d = { band, marker, key: '' };
@@ -106,7 +106,7 @@ export function GhostLayers({
       d.marker.remove();
       drawn.current.delete(id);
     }
-    map.getContainer().dataset.ghosts = String([...present].length);
+    map.getContainer().dataset.ghosts = String(present.size);
     onKinds(kinds);
   }, [map, canvas, runners, colors, course, scale, followId, now, onKinds]);
 

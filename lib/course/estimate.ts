@@ -46,7 +46,7 @@ export interface RunnerEstimate {
 
 /** A runner's pace before any is measured: about 6:00 /km, very uncertain. */
 export const TYPICAL_FLAT_SPEED = 2.8;
-const TYPICAL_SPREAD = 0.3;
+export const TYPICAL_SPREAD = 0.3;
 /** The spread assumed before several kilometres were seen, and how many kilometres it counts as. */
 const PRIOR_SPREAD = 0.06;
 const PRIOR_WEIGHT = 3;

@@ -19,7 +19,7 @@ import {
 } from './race';
 import { type DistanceUnit, UNIT_M, formatDistance } from './units';
 import { type EffortProfile, effortAt } from './effort';
-import { type RunnerEstimate, TYPICAL_FLAT_SPEED, arrival, overdueAfter, paceSpread } from './estimate';
+import { type RunnerEstimate, TYPICAL_FLAT_SPEED, TYPICAL_SPREAD, arrival, overdueAfter, paceSpread } from './estimate';
 
 export const RECENT_M = 2000;
 const MIN_BASIS_M = 200;
@@ -158,7 +158,7 @@ export function raceEstimate(course: Course, points: readonly TimingPoint[], rac
     const seconds = basis.metres / basis.speed;
     v = (effortAt(effort, at) - effortAt(effort, at - basis.metres)) / seconds;
   } else {
-    spread = Math.max(spread, 0.3);
+    spread = Math.max(spread, TYPICAL_SPREAD);
   }
   const anchor = { src, t, at, err, v, spread, basis: basis?.kind ?? ('typical' as const), metres: basis?.metres ?? 0 };
   return { ...anchor, until: overdueAfter(anchor, effort, nextMat, course.length) };
