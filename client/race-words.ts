@@ -48,13 +48,15 @@ export function whereaboutsText(w: Whereabouts | null, unit: DistanceUnit): stri
   return `predicted ${bandText(w, unit)} · last mat ${silence(w.silentMs)} ago`;
 }
 
-const clock = (t: number) => new Date(t).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+const CLOCK = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
 
-/** "11:05–11:20" (one time when both round to the same minute). */
+/** A clock time as the ETA intervals write it. */
+export const clockText = (t: number) => CLOCK.format(t);
+
+/** "11:05–11:20" in the reader's locale ("11:05 – 11:20 AM" in en-US); one time when both are in the same minute. */
 export function etaText(eta: { lo: number; hi: number }): string {
-  const a = clock(eta.lo);
-  const b = clock(eta.hi);
-  return a === b ? a : `${a}–${b}`;
+  const a = CLOCK.format(eta.lo);
+  return a === CLOCK.format(eta.hi) ? a : CLOCK.formatRange(eta.lo, Math.max(eta.lo, eta.hi));
 }
 
 /**

@@ -12,6 +12,16 @@ import { useNow } from './useNow';
 /** Ghosts move on this often: a few metres a second is nothing at a map's scale. */
 const MOVE_EVERY_MS = 5000;
 
+/** Where the followed runner probably is when the estimator, not a fresh fix, places them; null otherwise. */
+export function useGhostAt(runners: RunnerView[], followId: string | null, course: Course | null, scale: CourseScale | null): readonly [number, number] | null {
+  const now = useNow(MOVE_EVERY_MS);
+  const race = followId ? runners.find((r) => r.id === followId)?.race : undefined;
+  const w = course ? estimateNow(race, scale, now) : null;
+  const at = w && w.kind !== 'seen' ? Math.round(w.at / 25) * 25 : null;
+  // Moved on in steps of 25 m, so the map is not panned for every metre.
+  return useMemo(() => (course && at !== null ? (positionAt(course, at) as [number, number]) : null), [course, at]);
+}
+
 interface Drawn {
   band: L.Polyline;
   marker: L.CircleMarker;
@@ -22,7 +32,7 @@ interface Drawn {
  * Runners the estimator places where no fresh fix does: a hollow marker where they probably are now (a
  * ghost, dashed: not heard from for longer than their source's normal interval; predicted, solid ring: a
  * chip-only runner between mats) on a band along the course from the slowest to the fastest plausible
- * progress. Their last fix keeps its own (faded) marker in RunnerLayers. Own panes, under the runners.
+ * progress. Their last fix keeps its own (faded) marker in RunnerLayers. Own panes, over the trails.
  */
 export function GhostLayers({
   runners,
@@ -50,10 +60,11 @@ export function GhostLayers({
   const canvas = useMemo(() => L.canvas({ padding: 0.5, pane: 'ghosts' }), []);
 
   useEffect(() => {
+    // Above the trails and the runners' canvas (overlay pane, 400), below the runners' names (650).
     const bands = map.getPane('ghostBands') ?? map.createPane('ghostBands');
-    bands.style.zIndex = '390';
+    bands.style.zIndex = '420';
     const ghosts = map.getPane('ghosts') ?? map.createPane('ghosts');
-    ghosts.style.zIndex = '395';
+    ghosts.style.zIndex = '610';
     const layers = drawn.current;
     return () => {
       for (const d of layers.values()) {

@@ -13,20 +13,20 @@ export function MapLegend({ kinds }: { kinds: ReadonlySet<WhereaboutsKind> }) {
     <div className="map-legend" data-testid="map-legend" aria-label="Map legend">
       <ul>
         <li>
-          <span className="legend-dot live" aria-hidden="true" /> Last fix (faded once it is not fresh)
+          <span className="legend-dot live" aria-hidden="true" /> Last fix
         </li>
         {kinds.has('ghost') && (
           <li>
-            <span className="legend-dot ghost" aria-hidden="true" /> Not heard from: where they probably are now
+            <span className="legend-dot ghost" aria-hidden="true" /> Not heard from: probably here
           </li>
         )}
         {kinds.has('predicted') && (
           <li>
-            <span className="legend-dot predicted" aria-hidden="true" /> Timing chip only: predicted between mats
+            <span className="legend-dot predicted" aria-hidden="true" /> Chip only: predicted between mats
           </li>
         )}
         <li>
-          <span className="legend-band" aria-hidden="true" /> Where they could be, slowest to fastest
+          <span className="legend-band" aria-hidden="true" /> Where they could be by now
         </li>
       </ul>
     </div>

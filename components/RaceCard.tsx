@@ -3,7 +3,7 @@
 import { useEffect, useState } from 'react';
 import { call, type Query, type RunnerRaceDetail } from '../client/api';
 import type { RunnerView } from '../client/event-view';
-import { basisWords, type CourseScale, estimateNow, etaText, paceNowText, splitTables, type SplitRow } from '../client/race-words';
+import { basisWords, clockText, type CourseScale, estimateNow, etaText, paceNowText, splitTables, type SplitRow } from '../client/race-words';
 import { PassingToast } from './PassingToast';
 import { type DistanceUnit, formatDistance, formatDuration, formatGap, formatPace } from '../lib/course/units';
 
@@ -102,7 +102,8 @@ export function RaceCard({
       {where && where.kind !== 'seen' && (
         <p className="race-ghost" data-testid="race-whereabouts">
           {where.kind === 'ghost' ? `Not heard from for ${silenceWords(where.silentMs)}: ` : 'Between timing mats: '}
-          probably at {formatDistance(where.at, unit, 1)}, somewhere between {formatDistance(where.lo, unit, 1)} and {formatDistance(where.hi, unit, 1)}.
+          probably at {formatDistance(where.at, unit, bandDecimals(where))}, somewhere between {formatDistance(where.lo, unit, bandDecimals(where))} and{' '}
+          {formatDistance(where.hi, unit, bandDecimals(where))}.
         </p>
       )}
       {detail && detail.forecast.ahead.length > 0 && (
@@ -112,7 +113,7 @@ export function RaceCard({
             {detail.forecast.ahead.map((eta) => (
               <li key={`${eta.kind}${eta.at}`}>
                 <span>{eta.label}</span> <strong className="eta-interval">{etaText(eta)}</strong>{' '}
-                <span className="muted">(likely {clock(eta.t)})</span>
+                <span className="muted">(likely {clockText(eta.t)})</span>
               </li>
             ))}
           </ul>
@@ -134,6 +135,9 @@ export function RaceCard({
     </section>
   );
 }
+
+/** Two decimals for a band narrower than a kilometre, so its ends read apart. */
+const bandDecimals = (w: { lo: number; hi: number }) => (w.hi - w.lo < 1000 ? 2 : 1);
 
 function silenceWords(ms: number): string {
   const m = Math.round(ms / 60_000);

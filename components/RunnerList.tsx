@@ -111,7 +111,7 @@ const RunnerRow = memo(function RunnerRow({
               SOS
             </span>
           )}
-          <span>{ago(r.lastSeen, now)}</span>
+          {!estimate && <span>{ago(r.lastSeen, now)}</span>}
           {race?.cp && race.state !== 'finished' && <span>{race.cp.name}</span>}
           {estimate && (
             <span className="race-estimate" data-testid="estimate">
