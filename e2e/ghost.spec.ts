@@ -6,6 +6,7 @@
  * Photographed at phone and desktop sizes (`npm run screenshots` writes them to docs/screenshots/).
  */
 import { join } from 'node:path';
+import AxeBuilder from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
 import { WebSocket } from 'ws';
 import { type Course, positionAt } from '../lib/course/course';
@@ -138,6 +139,10 @@ test('a runner who goes silent becomes a ghost with a band, an estimate in the l
     await expect(spectator.locator(`tr.runner[data-runner="${fresh}"]`).getByTestId('finish-eta')).toBeVisible();
     await expect(spectator.locator(`tr.runner[data-runner="${fresh}"]`).getByTestId('estimate')).toHaveCount(0);
     await spectator.getByLabel('Find a runner by name or bib').fill('');
+
+    // The legend, the estimate and the intervals pass axe as the rest of the page does.
+    const axe = await new AxeBuilder({ page: spectator }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']).analyze();
+    expect(axe.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
 
     await settled(spectator);
     const shoot = (p: Page, name: string) =>
