@@ -1,7 +1,7 @@
 'use client';
 
 import { useEffect, useState } from 'react';
-import { call, type Query, type RunnerRaceDetail } from '../client/api';
+import { call, type ReadAccess, type RunnerRaceDetail } from '../client/api';
 import type { RunnerView } from '../client/event-view';
 import { basisWords, clockText, type CourseScale, estimateNow, etaText, paceNowText, splitTables, type SplitRow } from '../client/race-words';
 import { PassingToast } from './PassingToast';
@@ -30,7 +30,7 @@ export function RaceCard({
   runner: RunnerView;
   eventId: string;
   unit: DistanceUnit;
-  access: Query;
+  access: ReadAccess;
   now: number;
   /** The course as the estimator needs it (null until it is loaded). */
   scale: CourseScale | null;

@@ -174,7 +174,7 @@ test('a spectator that stops reading never makes the server buffer without bound
     const all = await runners(srv, eventId, 100, 'Runner with a long name');
     // Room after the paused phase (it ends by MAX_SEQ - 100 at the latest): news goes on while the slow
     // spectator catches up, which is when it gets its fresh snapshot.
-    const MAX_SEQ = 500;
+    const MAX_SEQ = 900;
     all.forEach((r, i) => drive(r, i, 25, 4, MAX_SEQ, (i * 7) % 25)); // 40 moods and 10 fixes a second each
 
     await until('the load to be flowing', () => all.every((r) => r.acked >= 2), 20_000);
@@ -185,12 +185,15 @@ test('a spectator that stops reading never makes the server buffer without bound
     const base = await held(gc);
 
     const samples: Array<Awaited<ReturnType<typeof held>>> = [];
-    const LOAD = 16 * MiB;
+    // Far more than the kernel's socket buffers and the server's queue can hold for the paused spectator
+    // (a few MiB on loopback), so what it is sent later shows whether the server kept the rest.
+    const LOAD = 10 * MiB;
     // Paused until the server has held back updates from the slow spectator (more than SKIP_PAST queued for
-    // it, and an update went by since) and the load went on for a while (LOAD delivered to the other, or 25 s).
+    // it, and an update went by since) and LOAD went to the other. A loaded machine gets there later, not
+    // never: the runners keep sending until then (or until they run out of fixes, which the checks report).
     let fastBytesWhenFull: number | null = null;
     const heldBack = () => fastBytesWhenFull !== null && fast.bytes > fastBytesWhenFull;
-    while (!(heldBack() && (fast.bytes - fastAtPause >= LOAD || Date.now() - pausedAt >= 25_000)) && all[0]!.seq < MAX_SEQ - 100) {
+    while (!(heldBack() && fast.bytes - fastAtPause >= LOAD) && all[0]!.seq < MAX_SEQ - 100) {
       // A sampling period; the loop ends on what was delivered.
       await sleep(500);
       samples.push(await held(gc));

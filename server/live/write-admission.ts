@@ -6,7 +6,7 @@
  */
 import { ErrorCode } from '../../lib/protocol';
 import type { Refusal } from '../room/effects';
-import { QUOTA_CEILINGS } from '../room/quotas';
+import { QUOTA_CEILINGS } from '../../lib/api-schemas';
 import { MIB, STORED_BYTES, WriteBudget } from '../limits/write-budget';
 import type { EventQuotas } from '../storage/store';
 import type { RoomCommand } from '../room/commands';
@@ -48,7 +48,7 @@ export class WriteAdmission {
     readonly defaultMiBPerHour: number,
     now: () => number = Date.now,
   ) {
-    this.budget = new WriteBudget(defaultMiBPerHour * MIB, QUOTA_CEILINGS.addressMiBPerHour! * MIB, now);
+    this.budget = new WriteBudget(defaultMiBPerHour * MIB, QUOTA_CEILINGS.addressMiBPerHour * MIB, now);
   }
 
   /** Charge `cmd` to `address`; the refusal when it does not fit now. */

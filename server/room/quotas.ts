@@ -4,7 +4,6 @@
  * the time since joining allows. The organiser may raise an event's limits, and what one address may store
  * for the event (limits/write-budget.ts): a venue whose runners share one address.
  */
-import { z } from 'zod';
 import type { EventQuotas } from '../storage/store';
 
 export const DEFAULT_QUOTAS: EventQuotas = {
@@ -13,24 +12,7 @@ export const DEFAULT_QUOTAS: EventQuotas = {
   cheersPerMinute: 600,
 };
 
-/** The highest an organiser may set each limit to. */
-export const QUOTA_CEILINGS: EventQuotas = {
-  maxRunners: 100_000,
-  fixesPerRunnerPerHour: 36_000,
-  cheersPerMinute: 6000,
-  // About 1,300 runners on one address, each sending a fix a second.
-  addressMiBPerHour: 1024,
-};
-
-export const QuotasSchema = z
-  .object({
-    maxRunners: z.number().int().min(1).max(QUOTA_CEILINGS.maxRunners),
-    fixesPerRunnerPerHour: z.number().int().min(60).max(QUOTA_CEILINGS.fixesPerRunnerPerHour),
-    cheersPerMinute: z.number().int().min(1).max(QUOTA_CEILINGS.cheersPerMinute),
-    addressMiBPerHour: z.number().int().min(1).max(QUOTA_CEILINGS.addressMiBPerHour!),
-  })
-  .partial()
-  .strict();
+// The ceilings an organiser may raise them to are part of the API: lib/api-schemas.ts (QUOTA_CEILINGS).
 
 export function effectiveQuotas(overrides: Partial<EventQuotas>): EventQuotas {
   return { ...DEFAULT_QUOTAS, ...overrides };
