@@ -149,18 +149,33 @@ export function raceStep(
   const t = fix.t;
   const at = match.progress;
   const prev = race.start && race.match.anchorT !== null && race.match.progress !== null ? { t: race.match.anchorT, at: race.match.progress } : null;
-  let next: RunnerRace = { ...race, match: match.state, src };
-  let started = false;
-  if (next.start === null) {
+  let first: Pick<RunnerRace, 'start' | 'observedFrom' | 'observedT'> | null = null;
+  if (race.start === null) {
     let pen = (race.pen ?? []).concat(t, match.at ?? at, fix.accuracy ?? options.defaultAccuracyM);
     if (pen.length > PEN_MAX * 3) pen = pen.slice(pen.length - PEN_MAX * 3);
-    if (at <= START_CONFIRM_M) return { race: { ...next, pen }, outcome: match.outcome, match, passed: [], started: false };
-    const crossed = lineCrossing(pen, match.state.speed);
-    next = { ...next, ...firstStart(crossed, t, at, options.startTime), pen: null };
-    started = true;
+    if (at <= START_CONFIRM_M) return { race: { ...race, match: match.state, src, pen }, outcome: match.outcome, match, passed: [], started: false };
+    first = firstStart(lineCrossing(pen, match.state.speed), t, at, options.startTime);
   }
-  const { race: advanced, passed } = advance(points, next, prev, t, at);
-  return { race: advanced, outcome: match.outcome, match, passed, started };
+  const start = first?.start ?? race.start!;
+  const moved = advance(points, race, start, prev, t, at);
+  return {
+    // One literal of one shape: this runs for every fix of every runner.
+    race: {
+      match: match.state,
+      start,
+      passings: moved.passings,
+      observedFrom: first ? first.observedFrom : race.observedFrom,
+      observedT: first ? first.observedT : (race.observedT ?? null),
+      src,
+      finish: moved.finish,
+      recent: moved.recent,
+      pen: null,
+    },
+    outcome: match.outcome,
+    match,
+    passed: moved.passed,
+    started: first !== null,
+  };
 }
 
 /** Observed at a place and time exactly: a timing mat's passing (or any source that places a runner on the course). */
@@ -204,8 +219,8 @@ export function raceObserve(points: readonly TimingPoint[], race: RunnerRace, ob
     started = true;
     if (at <= START_CONFIRM_M) return { race: next, outcome: 'on-course', match: null, passed: [], started };
   }
-  const { race: advanced, passed } = advance(points, next, prev, obs.t, at);
-  return { race: advanced, outcome: 'on-course', match: null, passed, started };
+  const moved = advance(points, next, next.start!, prev, obs.t, at);
+  return { race: { ...next, passings: moved.passings, finish: moved.finish, recent: moved.recent }, outcome: 'on-course', match: null, passed: moved.passed, started };
 }
 
 /** A runner's start: their crossing of the line when known, else the gun, else where they were first seen. */
@@ -222,31 +237,41 @@ function firstStart(crossed: number | null, t: number, at: number, startTime: nu
  * Progress reached `at` at `t`: passings of the points up to it, interpolated from the previous
  * observation `prev` (null: from the runner's start), the finish, and the recent samples.
  */
-function advance(points: readonly TimingPoint[], race: RunnerRace, prev: { t: number; at: number } | null, t: number, at: number): { race: RunnerRace; passed: Passed[] } {
-  const start = race.start!;
+function advance(
+  points: readonly TimingPoint[],
+  race: RunnerRace,
+  start: NonNullable<RunnerRace['start']>,
+  prev: { t: number; at: number } | null,
+  t: number,
+  at: number,
+): { passings: Array<number | null>; finish: number | null; recent: number[]; passed: Passed[] } {
   const fromT = prev?.t ?? start.t;
   const fromAt = prev?.at ?? start.at;
-  const passings = race.passings.slice();
+  let passings = race.passings;
   const passed: Passed[] = [];
   let finish: number | null = null;
-  while (passings.length < points.length && points[passings.length]!.at <= at) {
-    const point = points[passings.length]!;
-    let when: number | null;
-    if (point.at < start.at) when = null;
-    else if (at > fromAt) when = fromT + ((point.at - fromAt) / (at - fromAt)) * (t - fromT);
-    else when = t;
-    passings.push(when);
-    if (when !== null) passed.push({ index: passings.length - 1, t: when });
-    if (point.kind === 'finish') finish = when ?? t;
+  if (passings.length < points.length && points[passings.length]!.at <= at) {
+    passings = passings.slice();
+    while (passings.length < points.length && points[passings.length]!.at <= at) {
+      const point = points[passings.length]!;
+      let when: number | null;
+      if (point.at < start.at) when = null;
+      else if (at > fromAt) when = fromT + ((point.at - fromAt) / (at - fromAt)) * (t - fromT);
+      else when = t;
+      passings.push(when);
+      if (when !== null) passed.push({ index: passings.length - 1, t: when });
+      if (point.kind === 'finish') finish = when ?? t;
+    }
   }
 
-  const recent = race.recent.slice();
+  let recent = race.recent;
   const lastRecentT = recent.length ? recent[recent.length - 2]! : -Infinity;
   if (t - lastRecentT >= RECENT_SPACING_MS) {
+    recent = recent.slice();
     recent.push(t, at);
     if (recent.length > RECENT_MAX * 2) recent.splice(0, recent.length - RECENT_MAX * 2);
   }
-  return { race: { ...race, passings, finish, recent }, passed };
+  return { passings, finish, recent, passed };
 }
 
 /**
