@@ -48,7 +48,7 @@ export interface RunnerEstimate {
 export const TYPICAL_FLAT_SPEED = 2.8;
 export const TYPICAL_SPREAD = 0.3;
 /** The spread assumed before several kilometres were seen, and how many kilometres it counts as. */
-const PRIOR_SPREAD = 0.06;
+export const PRIOR_SPREAD = 0.06;
 const PRIOR_WEIGHT = 3;
 const MIN_SPREAD = 0.02;
 /** One-sided 95 %: each edge of the band is passed by about one runner in twenty. */

@@ -19,7 +19,7 @@ import {
 } from './race';
 import { type DistanceUnit, UNIT_M, formatDistance } from './units';
 import { type EffortProfile, effortAt } from './effort';
-import { type RunnerEstimate, TYPICAL_FLAT_SPEED, TYPICAL_SPREAD, arrival, overdueAfter, paceSpread } from './estimate';
+import { PRIOR_SPREAD, type RunnerEstimate, TYPICAL_FLAT_SPEED, TYPICAL_SPREAD, arrival, overdueAfter, paceSpread } from './estimate';
 
 export const RECENT_M = 2000;
 const MIN_BASIS_M = 200;
@@ -153,7 +153,10 @@ export function raceEstimate(course: Course, points: readonly TimingPoint[], rac
   const pp = race.match.covariance?.[0] ?? 25;
   const err = src === 'mat' ? 0 : Math.min(30, Math.max(3, Math.sqrt(pp)));
   let v = TYPICAL_FLAT_SPEED;
+  // Between mats every kilometre is interpolated at one pace: their spread says nothing, so it is never
+  // taken below what is assumed before any is seen.
   let spread = paceSpread(flatKmSpeeds(points, race, effort));
+  if (src === 'mat') spread = Math.max(spread, PRIOR_SPREAD);
   if (basis) {
     const seconds = basis.metres / basis.speed;
     v = (effortAt(effort, at) - effortAt(effort, at - basis.metres)) / seconds;
