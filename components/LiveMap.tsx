@@ -8,7 +8,11 @@ import { type LabelCandidate, layoutLabels } from '../client/label-layout';
 import type { Course } from '../lib/course/course';
 import type { DistanceUnit } from '../lib/course/units';
 import type { TrackPoint } from '../lib/protocol';
+import type { CourseScale } from '../client/race-words';
+import type { WhereaboutsKind } from '../lib/course/estimate';
 import { courseBounds, CourseLayers } from './CourseLayers';
+import { GhostLayers, useGhostAt } from './GhostLayers';
+import { MapLegend } from './MapLegend';
 
 export interface LiveMapProps {
   runners: RunnerView[];
@@ -25,6 +29,8 @@ export interface LiveMapProps {
   unit?: DistanceUnit;
   /** Drawn over the map (the replay timeline). */
   overlay?: ReactNode;
+  /** The course as the estimator needs it: with it, runners not heard from are drawn where they probably are. */
+  scale?: CourseScale | null;
 }
 
 const MAX_ZOOM = 18;
@@ -75,7 +81,10 @@ function RunnerLayers({
   onPeek,
   onUserMove,
   course,
-}: Omit<LiveMapProps, 'tileUrl' | 'tileAttribution' | 'overlay'> & {
+  followAt,
+}: Omit<LiveMapProps, 'tileUrl' | 'tileAttribution' | 'overlay' | 'scale'> & {
+  /** Where to keep the followed runner in view when that is not their last fix (a ghost: where they probably are). */
+  followAt: readonly [number, number] | null;
   autoFit: boolean;
   peekId: string | null;
   onPeek: (id: string | null) => void;
@@ -136,7 +145,7 @@ function RunnerLayers({
     // The zoom and scale controls, the attribution and "Show all runners" stay uncovered.
     const origin = map.getContainer().getBoundingClientRect();
     const wrap = map.getContainer().parentElement ?? map.getContainer();
-    const obstacles = Array.from(wrap.querySelectorAll('.leaflet-control, .map-tools')).map((c) => {
+    const obstacles = Array.from(wrap.querySelectorAll('.leaflet-control, .map-tools, .map-legend')).map((c) => {
       const r = c.getBoundingClientRect();
       return { x: r.left - origin.left - 4, y: r.top - origin.top - 4, width: r.width + 8, height: r.height + 8 };
     });
@@ -318,7 +327,7 @@ function RunnerLayers({
       }
       const followed = followId ? drawn.get(followId)?.lastDrawn : undefined;
       if (followed) {
-        map.setView(latLng(followed), Math.max(map.getZoom(), 15), { animate: false });
+        map.setView(followAt ? [followAt[0], followAt[1]] : latLng(followed), Math.max(map.getZoom(), 15), { animate: false });
       } else if (autoFit) {
         const points: L.LatLngExpression[] = runners.flatMap((r) => (r.track.length ? [latLng(r.track[r.track.length - 1]!)] : []));
         if (courseBox) points.push(courseBox.getSouthWest(), courseBox.getNorthEast());
@@ -334,28 +343,37 @@ function RunnerLayers({
       programmatic.current = false;
     }
     schedule();
-  }, [map, canvas, runners, colors, generation, followId, autoFit, schedule, course]);
+  }, [map, canvas, runners, colors, generation, followId, autoFit, schedule, course, followAt]);
 
   useEffect(() => placeSoon(), [peekId, followId, placeSoon]);
 
   return null;
 }
 
+const sameSet = <T,>(a: ReadonlySet<T>, b: ReadonlySet<T>) => a.size === b.size && [...a].every((x) => b.has(x));
+
 export default function LiveMap(props: LiveMapProps) {
   const [autoFit, setAutoFit] = useState(true);
   const [peekId, setPeekId] = useState<string | null>(null);
+  const [estimated, setEstimated] = useState<ReadonlySet<WhereaboutsKind>>(new Set());
+  const onKinds = useCallback((kinds: ReadonlySet<WhereaboutsKind>) => setEstimated((was) => (sameSet(was, kinds) ? was : kinds)), []);
   const onUserMove = useCallback(() => setAutoFit(false), []);
   const { onSelect } = props;
   const hasPoints = props.runners.some((r) => r.track.length > 0);
-  const { course, unit = 'km' } = props;
+  const { course, unit = 'km', scale } = props;
+  const followAt = useGhostAt(props.runners, props.followId, course ?? null, props.overlay ? null : (scale ?? null));
   return (
     <div className="map-wrap" data-testid="map">
       <MapContainer center={[20, 0]} zoom={2} minZoom={2} maxZoom={MAX_ZOOM} maxBoundsViscosity={1} worldCopyJump>
         <TileLayer url={props.tileUrl} attribution={props.tileAttribution} maxZoom={MAX_ZOOM} />
         <ScaleControl position="bottomleft" />
         {course && <CourseLayers course={course} unit={unit} />}
-        <RunnerLayers {...props} autoFit={autoFit} peekId={peekId} onPeek={setPeekId} onUserMove={onUserMove} />
+        {course && scale && !props.overlay && (
+          <GhostLayers runners={props.runners} colors={props.colors} course={course} scale={scale} followId={props.followId} onSelect={onSelect} onKinds={onKinds} />
+        )}
+        <RunnerLayers {...props} followAt={followAt} autoFit={autoFit} peekId={peekId} onPeek={setPeekId} onUserMove={onUserMove} />
       </MapContainer>
+      {!props.overlay && <MapLegend kinds={estimated} />}
       {!hasPoints && !course && (
         <div className="map-empty">
           <p>Waiting for the first runner&apos;s position…</p>

@@ -7,6 +7,7 @@ import { colorName } from '../client/colors';
 import { createRunnerSearch } from '../lib/course/search';
 import { type DistanceUnit, formatDistance, formatGap, formatPace } from '../lib/course/units';
 import { recentPace } from '../lib/track';
+import { type CourseScale, estimateNow, etaText, whereaboutsText } from '../client/race-words';
 import { useWindowedRows } from './useWindowedRows';
 import { ago, useNow } from './useNow';
 
@@ -53,6 +54,7 @@ const RunnerRow = memo(function RunnerRow({
   avatarSrc,
   unit,
   racing,
+  scale,
 }: {
   runner: RunnerView;
   color: string;
@@ -66,8 +68,12 @@ const RunnerRow = memo(function RunnerRow({
   unit: DistanceUnit;
   /** The event has a course: distance is along it, and the list is in race order. */
   racing: boolean;
+  /** The course as the estimator needs it: a runner not heard from gets where they probably are. */
+  scale: CourseScale | null;
 }) {
   const race = racing ? r.race : undefined;
+  const estimate = whereaboutsText(estimateNow(race, scale, now), unit);
+  const finishEta = race?.eta.find((e) => e.kind === 'finish');
   const distance = race ? (race.at === null ? '—' : formatDistance(race.at, unit)) : formatDistance(r.distance, unit);
   const pace = formatPace(speedOf(r), unit);
   const mood = r.mood === null ? '—' : String(r.mood);
@@ -105,8 +111,18 @@ const RunnerRow = memo(function RunnerRow({
               SOS
             </span>
           )}
-          <span>{ago(r.lastSeen, now)}</span>
+          {!estimate && <span>{ago(r.lastSeen, now)}</span>}
           {race?.cp && race.state !== 'finished' && <span>{race.cp.name}</span>}
+          {estimate && (
+            <span className="race-estimate" data-testid="estimate">
+              {estimate}
+            </span>
+          )}
+          {finishEta && race?.state === 'running' && (
+            <span className="race-eta-line" data-testid="finish-eta">
+              finish {etaText(finishEta)}
+            </span>
+          )}
           <span className="alt alt-p1">{distance}</span>
           {gap && <span className="alt alt-p2">{gap}</span>}
           {pace !== '—' && <span className="alt alt-p2">{pace}</span>}
@@ -197,6 +213,7 @@ export function RunnerList({
   unit = 'km',
   racing = false,
   tools = null,
+  scale = null,
 }: {
   runners: RunnerView[];
   colors: ReadonlyMap<string, string>;
@@ -213,6 +230,8 @@ export function RunnerList({
   racing?: boolean;
   /** Controls beside the heading (the unit switch). */
   tools?: ReactNode;
+  /** The course as the estimator needs it (null: no estimates, as in a replay). */
+  scale?: CourseScale | null;
 }) {
   const now = useNow() + clockOffset;
   const [query, setQuery] = useState('');
@@ -299,6 +318,7 @@ export function RunnerList({
                   avatarSrc={eventId && r.avatar !== undefined ? avatarSrc(eventId, r.id, r.avatar, access) : null}
                   unit={unit}
                   racing={racing}
+                  scale={scale}
                 />
               ))}
               {windowed && view.after > 0 && (

@@ -10,7 +10,9 @@ import { initialWatch, readAccess } from '../client/event-watch';
 import { buildReplay, frameAt, type Replay } from '../client/replay';
 import { loadTracks } from '../client/track-pages';
 import { liveUrl } from '../client/ws-url';
+import type { CourseScale } from '../client/race-words';
 import type { Course } from '../lib/course/course';
+import { effortProfile } from '../lib/course/effort';
 import type { ClientConfig } from '../lib/page-data';
 import type { EventInfo } from '../lib/protocol';
 import { AlertBanner } from './AlertBanner';
@@ -155,6 +157,7 @@ export function SpectatorView({ event, config, share }: { event: EventInfo; conf
   const [unit, setUnit] = useUnit(view.event?.race?.unit ?? event.race?.unit ?? 'km');
   const course = useCourse(event.id, (view.event ?? event).race?.course, access);
   replayCourse.current = course;
+  const scale = useMemo<CourseScale | null>(() => (course ? { effort: effortProfile(course), length: course.length } : null), [course]);
   useEffect(() => {
     if (wantedT.current === undefined) {
       const t = Number(new URLSearchParams(window.location.search).get('t'));
@@ -213,6 +216,7 @@ export function SpectatorView({ event, config, share }: { event: EventInfo; conf
           tileAttribution={config.tileAttribution}
           course={course}
           unit={unit}
+          scale={scale}
           overlay={
             replay && replayData ? (
               <ReplayBar
@@ -242,6 +246,7 @@ export function SpectatorView({ event, config, share }: { event: EventInfo; conf
             eventId={event.id}
             unit={unit}
             racing={racing}
+            scale={replay ? null : scale}
             tools={racing ? <UnitSwitch unit={unit} onChange={setUnit} /> : null}
           />
           {info.status === 'live' && !replay && liveRunners.length > 0 && (
@@ -250,7 +255,7 @@ export function SpectatorView({ event, config, share }: { event: EventInfo; conf
             </button>
           )}
           {racing && selectedRunner && !replay && (
-            <RaceCard runner={selectedRunner} eventId={event.id} unit={unit} access={access} now={now + view.clockOffset} />
+            <RaceCard runner={selectedRunner} eventId={event.id} unit={unit} access={access} now={now + view.clockOffset} scale={scale} />
           )}
           {course && course.elevations && <ElevationProfile course={course} runners={runners} colors={colors} followId={selected} unit={unit} />}
           <CheerForm runner={selectedRunner} status={watch.cheer} finished={info.status === 'finished'} onSend={sendCheer} />

@@ -30,7 +30,7 @@ export type RoomQuery =
   | { ask: 'token'; runnerId: string; token: string; organiser: boolean }
   /** The course line as stored, with the event's checkpoints; null without one. */
   | { ask: 'course' }
-  /** One runner's splits and predictions; null without a course or such a runner. */
+  /** One runner's splits and predictions; `detail` is null without a course, such a runner or a fix of theirs. */
   | { ask: 'raceDetail'; runnerId: string; unit: DistanceUnit };
 
 export interface QueryAnswers {
@@ -44,7 +44,7 @@ export interface QueryAnswers {
   deviceKey: { issued: boolean; refused: Partial<Record<AppRefusal, number>> } | null;
   token: boolean;
   course: { info: EventInfo; course: CompactCourse } | null;
-  raceDetail: { info: EventInfo; detail: RunnerRaceDetail } | null;
+  raceDetail: { info: EventInfo; detail: RunnerRaceDetail | null };
 }
 
 export type QueryName = RoomQuery['ask'];
@@ -64,10 +64,7 @@ export const QUERIES: { readonly [K in QueryName]: (room: Room, q: QueryOf<K>) =
   deviceKey: (room, q) => deviceKeyState(room, q.runnerId),
   token: (room, q) => (q.organiser && verifyOrganiser(room, q.token)) || verifyRunner(room, q.runnerId, q.token),
   course: (room) => (room.course ? { info: room.info, course: room.course.compact() } : null),
-  raceDetail: (room, q) => {
-    const detail = raceDetail(room, q.runnerId, q.unit);
-    return detail ? { info: room.info, detail } : null;
-  },
+  raceDetail: (room, q) => ({ info: room.info, detail: raceDetail(room, q.runnerId, q.unit) }),
 };
 
 export function answer<Q extends RoomQuery>(room: Room, q: Q): AnswerOf<Q> {
