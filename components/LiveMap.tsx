@@ -5,11 +5,14 @@ import { type ReactNode, useCallback, useEffect, useMemo, useRef, useState } fro
 import { MapContainer, ScaleControl, TileLayer, useMap } from 'react-leaflet';
 import type { RunnerView } from '../client/event-view';
 import { type LabelCandidate, layoutLabels } from '../client/label-layout';
-import type { PredictedSpot } from '../client/predicted';
 import type { Course } from '../lib/course/course';
 import type { DistanceUnit } from '../lib/course/units';
 import type { TrackPoint } from '../lib/protocol';
+import type { CourseScale } from '../client/race-words';
+import type { WhereaboutsKind } from '../lib/course/estimate';
 import { courseBounds, CourseLayers } from './CourseLayers';
+import { GhostLayers, useGhostAt } from './GhostLayers';
+import { MapLegend } from './MapLegend';
 
 export interface LiveMapProps {
   runners: RunnerView[];
@@ -26,11 +29,9 @@ export interface LiveMapProps {
   unit?: DistanceUnit;
   /** Drawn over the map (the replay timeline). */
   overlay?: ReactNode;
-  /** Runners placed by the timing mats rather than GPS now: drawn hollow there (client/predicted.ts). */
-  predicted?: ReadonlyMap<string, PredictedSpot>;
+  /** The course as the estimator needs it: with it, runners not heard from are drawn where they probably are. */
+  scale?: CourseScale | null;
 }
-
-const NO_PREDICTIONS: ReadonlyMap<string, PredictedSpot> = new Map();
 
 const MAX_ZOOM = 18;
 /** The map never zooms out past the field plus this much around it, metres. */
@@ -49,19 +50,9 @@ interface Drawn {
   drawn: number;
   onMap: boolean;
   followed: boolean;
-  /** Where the marker is when the mats place the runner (null: at the trail's end). */
-  spot: PredictedSpot | null;
 }
 
 const latLng = (p: TrackPoint): L.LatLngTuple => [p[0], p[1]];
-
-/** Where a runner's marker goes: predicted from the mats, else the end of their trail. */
-function spotOf(r: RunnerView, predicted: ReadonlyMap<string, PredictedSpot>): L.LatLngTuple | null {
-  const p = predicted.get(r.id);
-  if (p) return [p.lat, p.lon];
-  const last = r.track[r.track.length - 1];
-  return last ? latLng(last) : null;
-}
 
 let measureCtx: CanvasRenderingContext2D | null = null;
 const widths = new Map<string, number>();
@@ -90,8 +81,10 @@ function RunnerLayers({
   onPeek,
   onUserMove,
   course,
-  predicted = NO_PREDICTIONS,
-}: Omit<LiveMapProps, 'tileUrl' | 'tileAttribution' | 'overlay'> & {
+  followAt,
+}: Omit<LiveMapProps, 'tileUrl' | 'tileAttribution' | 'overlay' | 'scale'> & {
+  /** Where to keep the followed runner in view when that is not their last fix (a ghost: where they probably are). */
+  followAt: readonly [number, number] | null;
   autoFit: boolean;
   peekId: string | null;
   onPeek: (id: string | null) => void;
@@ -111,8 +104,8 @@ function RunnerLayers({
   const frame = useRef<number | null>(null);
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
   const lastPlaced = useRef(0);
-  const latest = useRef({ runners, colors, followId, peekId, predicted });
-  latest.current = { runners, colors, followId, peekId, predicted };
+  const latest = useRef({ runners, colors, followId, peekId });
+  latest.current = { runners, colors, followId, peekId };
   const select = useRef(onSelect);
   select.current = onSelect;
   const peek = useRef(onPeek);
@@ -136,14 +129,14 @@ function RunnerLayers({
     lastPlaced.current = performance.now();
     const el = pane.current;
     if (!el) return;
-    const { runners: all, colors: palette, followId: followed, peekId: peeked, predicted: spots } = latest.current;
+    const { runners: all, colors: palette, followId: followed, peekId: peeked } = latest.current;
     const size = map.getSize();
     const candidates: LabelCandidate[] = [];
     const byId = new Map<string, RunnerView>();
     for (const r of all) {
-      const at = spotOf(r, spots);
-      if (!at) continue;
-      const p = map.latLngToContainerPoint(at);
+      const last = r.track[r.track.length - 1];
+      if (!last) continue;
+      const p = map.latLngToContainerPoint(latLng(last));
       if (p.x < -20 || p.y < -20 || p.x > size.x + 20 || p.y > size.y + 20) continue;
       byId.set(r.id, r);
       const priority = r.id === followed ? 0 : r.id === peeked ? 1 : r.status === 'active' ? 2 : r.status === 'idle' ? 3 : 4;
@@ -152,7 +145,7 @@ function RunnerLayers({
     // The zoom and scale controls, the attribution and "Show all runners" stay uncovered.
     const origin = map.getContainer().getBoundingClientRect();
     const wrap = map.getContainer().parentElement ?? map.getContainer();
-    const obstacles = Array.from(wrap.querySelectorAll('.leaflet-control, .map-tools')).map((c) => {
+    const obstacles = Array.from(wrap.querySelectorAll('.leaflet-control, .map-tools, .map-legend')).map((c) => {
       const r = c.getBoundingClientRect();
       return { x: r.left - origin.left - 4, y: r.top - origin.top - 4, width: r.width + 8, height: r.height + 8 };
     });
@@ -247,18 +240,13 @@ function RunnerLayers({
       drawnGeneration.current = generation;
     }
 
-    const extend = (p: L.LatLngTuple) => {
-      if (field.current) field.current.extend(p);
-      else field.current = L.latLngBounds(p, p);
-    };
     const present = new Set<string>();
     for (const r of runners) {
       present.add(r.id);
       let d = drawn.get(r.id);
       const color = colors.get(r.id) ?? r.color;
       const followed = r.id === followId;
-      const spot = predicted.get(r.id) ?? null;
-      if (d && d.runner === r && d.color === color && d.followed === followed && d.spot === spot) continue;
+      if (d && d.runner === r && d.color === color && d.followed === followed) continue;
       if (!d) {
         const trail = L.polyline([], { color, weight: 4, opacity: 0.7, interactive: false, className: 'trail' });
         trail.addTo(map);
@@ -275,13 +263,12 @@ function RunnerLayers({
         });
         marker.on('mouseover', () => peek.current(id));
         marker.on('mouseout', () => peek.current(null));
-        d = { runner: null, color, marker, trail, lastDrawn: undefined, drawn: 0, onMap: false, followed: false, spot: null };
+        d = { runner: null, color, marker, trail, lastDrawn: undefined, drawn: 0, onMap: false, followed: false };
         drawn.set(r.id, d);
       }
       d.runner = r;
       d.color = color;
       d.followed = followed;
-      d.spot = spot;
 
       const appended = d.drawn > 0 && r.track.length >= d.drawn && r.track[d.drawn - 1] === d.lastDrawn;
       const from = appended ? d.drawn : 0;
@@ -293,24 +280,25 @@ function RunnerLayers({
       } else if (!appended && (r.track.length !== d.drawn || r.track[d.drawn - 1] !== d.lastDrawn)) {
         d.trail.setLatLngs(r.track.map(latLng));
       }
-      for (let i = from; i < r.track.length; i++) extend(latLng(r.track[i]!));
+      for (let i = from; i < r.track.length; i++) {
+        const p = r.track[i]!;
+        if (field.current) field.current.extend([p[0], p[1]]);
+        else field.current = L.latLngBounds([p[0], p[1]], [p[0], p[1]]);
+      }
       d.drawn = r.track.length;
       d.lastDrawn = r.track[r.track.length - 1];
       d.trail.getElement()?.setAttribute('data-points', String(d.drawn));
 
-      const at = spot ? ([spot.lat, spot.lon] as L.LatLngTuple) : d.lastDrawn ? latLng(d.lastDrawn) : null;
-      if (at) {
-        d.marker.setLatLng(at);
+      const last = d.lastDrawn;
+      if (last) {
+        d.marker.setLatLng(latLng(last));
         if (!d.onMap) {
           d.marker.addTo(map);
           d.onMap = true;
         }
-        if (spot) extend(at);
       }
-      // The followed runner stands out: a larger marker with a dark ring, drawn above everyone else. A runner the
-      // mats place is a hollow, dashed ring in their colour: where they probably are, not where a fix put them.
-      if (spot) d.marker.setStyle({ fillColor: '#ffffff', fillOpacity: 0.35, color: followed ? '#111827' : color, weight: followed ? 4 : 3, dashArray: '4 3' });
-      else d.marker.setStyle({ fillColor: color, fillOpacity: r.status === 'active' || followed ? 1 : 0.5, color: followed ? '#111827' : '#ffffff', weight: followed ? 4 : 2, dashArray: undefined });
+      // The followed runner stands out: a larger marker with a dark ring, drawn above everyone else.
+      d.marker.setStyle({ fillColor: color, fillOpacity: r.status === 'active' || followed ? 1 : 0.5, color: followed ? '#111827' : '#ffffff', weight: followed ? 4 : 2 });
       d.marker.setRadius(followed ? 12 : 8);
       if (followed && d.onMap) d.marker.bringToFront();
       d.trail.setStyle({ color, opacity: r.status === 'active' ? 0.75 : 0.45 });
@@ -337,15 +325,12 @@ function RunnerLayers({
         map.setMaxBounds(next.pad(0.25));
         map.setMinZoom(Math.max(2, map.getBoundsZoom(next, false)));
       }
-      const followedRunner = followId ? drawn.get(followId)?.runner : undefined;
-      const followed = followedRunner ? spotOf(followedRunner, predicted) : null;
+      // A chip-only runner has no fix: where the estimator puts them is all there is to follow.
+      const followed = followAt ?? (followId ? drawn.get(followId)?.lastDrawn : undefined);
       if (followed) {
-        map.setView(followed, Math.max(map.getZoom(), 15), { animate: false });
+        map.setView([followed[0], followed[1]], Math.max(map.getZoom(), 15), { animate: false });
       } else if (autoFit) {
-        const points: L.LatLngExpression[] = runners.flatMap((r) => {
-          const at = spotOf(r, predicted);
-          return at ? [at] : [];
-        });
+        const points: L.LatLngExpression[] = runners.flatMap((r) => (r.track.length ? [latLng(r.track[r.track.length - 1]!)] : []));
         if (courseBox) points.push(courseBox.getSouthWest(), courseBox.getNorthEast());
         if (points.length) {
           const bounds = L.latLngBounds(points);
@@ -359,44 +344,43 @@ function RunnerLayers({
       programmatic.current = false;
     }
     schedule();
-  }, [map, canvas, runners, colors, generation, followId, autoFit, schedule, course, predicted]);
+  }, [map, canvas, runners, colors, generation, followId, autoFit, schedule, course, followAt]);
 
   useEffect(() => placeSoon(), [peekId, followId, placeSoon]);
 
   return null;
 }
 
+const sameSet = <T,>(a: ReadonlySet<T>, b: ReadonlySet<T>) => a.size === b.size && [...a].every((x) => b.has(x));
+
 export default function LiveMap(props: LiveMapProps) {
   const [autoFit, setAutoFit] = useState(true);
   const [peekId, setPeekId] = useState<string | null>(null);
+  const [estimated, setEstimated] = useState<ReadonlySet<WhereaboutsKind>>(new Set());
+  const onKinds = useCallback((kinds: ReadonlySet<WhereaboutsKind>) => setEstimated((was) => (sameSet(was, kinds) ? was : kinds)), []);
   const onUserMove = useCallback(() => setAutoFit(false), []);
   const { onSelect } = props;
-  const hasPoints = props.runners.some((r) => r.track.length > 0) || (props.predicted?.size ?? 0) > 0;
-  const { course, unit = 'km' } = props;
+  const hasPoints = props.runners.some((r) => r.track.length > 0);
+  const { course, unit = 'km', scale } = props;
+  const followAt = useGhostAt(props.runners, props.followId, course ?? null, props.overlay ? null : (scale ?? null));
   return (
-    <div className="map-wrap" data-testid="map" data-predicted={props.predicted?.size ?? 0}>
+    <div className="map-wrap" data-testid="map">
       <MapContainer center={[20, 0]} zoom={2} minZoom={2} maxZoom={MAX_ZOOM} maxBoundsViscosity={1} worldCopyJump>
         <TileLayer url={props.tileUrl} attribution={props.tileAttribution} maxZoom={MAX_ZOOM} />
         <ScaleControl position="bottomleft" />
         {course && <CourseLayers course={course} unit={unit} />}
-        <RunnerLayers {...props} autoFit={autoFit} peekId={peekId} onPeek={setPeekId} onUserMove={onUserMove} />
+        {course && scale && !props.overlay && (
+          <GhostLayers runners={props.runners} colors={props.colors} course={course} scale={scale} followId={props.followId} onSelect={onSelect} onKinds={onKinds} />
+        )}
+        <RunnerLayers {...props} followAt={followAt} autoFit={autoFit} peekId={peekId} onPeek={setPeekId} onUserMove={onUserMove} />
       </MapContainer>
+      {!props.overlay && <MapLegend kinds={estimated} />}
       {!hasPoints && !course && (
         <div className="map-empty">
           <p>Waiting for the first runner&apos;s position…</p>
         </div>
       )}
       {props.overlay}
-      {(props.predicted?.size ?? 0) > 0 && (
-        <div className="map-legend" data-testid="map-legend">
-          <span>
-            <span className="legend-dot" aria-hidden="true" /> Position from GPS
-          </span>
-          <span>
-            <span className="legend-dot predicted" aria-hidden="true" /> Predicted from the timing mats
-          </span>
-        </div>
-      )}
       {(!autoFit || props.followId) && !props.overlay && (
         <div className="map-tools">
           <button

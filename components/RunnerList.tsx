@@ -3,11 +3,11 @@
 import { memo, type ReactNode, useMemo, useRef, useState } from 'react';
 import { apiUrl, type ReadAccess } from '../client/api';
 import type { RunnerView } from '../client/event-view';
-import type { PredictedSpot } from '../client/predicted';
 import { colorName } from '../client/colors';
 import { createRunnerSearch } from '../lib/course/search';
 import { type DistanceUnit, formatDistance, formatGap, formatPace } from '../lib/course/units';
 import { recentPace } from '../lib/track';
+import { type CourseScale, estimateNow, etaText, whereaboutsText } from '../client/race-words';
 import { useWindowedRows } from './useWindowedRows';
 import { ago, useNow } from './useNow';
 
@@ -54,7 +54,7 @@ const RunnerRow = memo(function RunnerRow({
   avatarSrc,
   unit,
   racing,
-  spot,
+  scale,
 }: {
   runner: RunnerView;
   color: string;
@@ -68,19 +68,13 @@ const RunnerRow = memo(function RunnerRow({
   unit: DistanceUnit;
   /** The event has a course: distance is along it, and the list is in race order. */
   racing: boolean;
-  /** Where the timing mats put the runner now, when no fresher fix does. */
-  spot: PredictedSpot | undefined;
+  /** The course as the estimator needs it: a runner not heard from gets where they probably are. */
+  scale: CourseScale | null;
 }) {
   const race = racing ? r.race : undefined;
-  const distance = spot
-    ? `≈ ${formatDistance(spot.at, unit)}`
-    : race
-      ? race.at === null
-        ? '—'
-        : formatDistance(race.at, unit)
-      : r.track.length === 0 && r.entry
-        ? '—'
-        : formatDistance(r.distance, unit);
+  const estimate = whereaboutsText(estimateNow(race, scale, now), unit);
+  const finishEta = race?.eta.find((e) => e.kind === 'finish');
+  const distance = race ? (race.at === null ? '—' : formatDistance(race.at, unit)) : r.track.length === 0 && r.entry ? '—' : formatDistance(r.distance, unit);
   const pace = formatPace(speedOf(r), unit);
   const mood = r.mood === null ? '—' : String(r.mood);
   const gap = race ? (race.pos === 1 ? 'leader' : formatGap(race.gap)) : null;
@@ -110,16 +104,27 @@ const RunnerRow = memo(function RunnerRow({
           <span className="visually-hidden">, {colorName(color)}</span>
         </button>
         <div className="runner-meta">
-          <span className={`status ${r.status}`}>{STATUS_TEXT[r.status]}</span>
+          {/* A phone's connection: nothing to say of a runner from the start list no phone or app has placed. */}
+          {(r.lastSeen !== null || !r.entry) && <span className={`status ${r.status}`}>{STATUS_TEXT[r.status]}</span>}
           {note && <span className={`race-note${race?.off ? ' off' : ''}`}>{note}</span>}
-          {spot && <span className="race-note">{spot.waiting ? 'due at the next mat' : 'predicted from the mats'}</span>}
           {sos && (
             <span className="pill bad" data-testid="sos-badge">
               SOS
             </span>
           )}
-          <span>{r.lastSeen !== null ? ago(r.lastSeen, now) : r.race?.mat ? `at a mat ${ago(r.race.mat.t, now)}` : 'no position yet'}</span>
+          {!estimate && r.lastSeen !== null && <span>{ago(r.lastSeen, now)}</span>}
+          {!estimate && r.lastSeen === null && !race?.start && <span>no position yet</span>}
           {race?.cp && race.state !== 'finished' && <span>{race.cp.name}</span>}
+          {estimate && (
+            <span className="race-estimate" data-testid="estimate">
+              {estimate}
+            </span>
+          )}
+          {finishEta && race?.state === 'running' && (
+            <span className="race-eta-line" data-testid="finish-eta">
+              finish {etaText(finishEta)}
+            </span>
+          )}
           <span className="alt alt-p1">{distance}</span>
           {gap && <span className="alt alt-p2">{gap}</span>}
           {pace !== '—' && <span className="alt alt-p2">{pace}</span>}
@@ -210,7 +215,7 @@ export function RunnerList({
   unit = 'km',
   racing = false,
   tools = null,
-  predicted,
+  scale = null,
 }: {
   runners: RunnerView[];
   colors: ReadonlyMap<string, string>;
@@ -227,8 +232,8 @@ export function RunnerList({
   racing?: boolean;
   /** Controls beside the heading (the unit switch). */
   tools?: ReactNode;
-  /** Runners the timing mats place now (client/predicted.ts). */
-  predicted?: ReadonlyMap<string, PredictedSpot>;
+  /** The course as the estimator needs it (null: no estimates, as in a replay). */
+  scale?: CourseScale | null;
 }) {
   const now = useNow() + clockOffset;
   const [query, setQuery] = useState('');
@@ -315,7 +320,7 @@ export function RunnerList({
                   avatarSrc={eventId && r.avatar !== undefined ? avatarSrc(eventId, r.id, r.avatar, access) : null}
                   unit={unit}
                   racing={racing}
-                  spot={predicted?.get(r.id)}
+                  scale={scale}
                 />
               ))}
               {windowed && view.after > 0 && (

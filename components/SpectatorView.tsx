@@ -7,11 +7,12 @@ import { assignColors } from '../client/colors';
 import { EventSession } from '../client/event-session';
 import type { RunnerView } from '../client/event-view';
 import { initialWatch, readAccess } from '../client/event-watch';
-import { type PredictedSpot, predictedSpots } from '../client/predicted';
 import { buildReplay, frameAt, type Replay } from '../client/replay';
 import { loadTracks } from '../client/track-pages';
 import { liveUrl } from '../client/ws-url';
+import type { CourseScale } from '../client/race-words';
 import type { Course } from '../lib/course/course';
+import { effortProfile } from '../lib/course/effort';
 import type { ClientConfig } from '../lib/page-data';
 import type { EventInfo } from '../lib/protocol';
 import { AlertBanner } from './AlertBanner';
@@ -45,7 +46,6 @@ const hasFix = (r: RunnerView) => r.lastSeen !== null || r.track.length > 0;
 /** Listed and followable: runners with a fix, and the start list's runners before any. */
 const listed = (r: RunnerView) => hasFix(r) || r.entry !== undefined;
 const BEFORE_SESSION = initialWatch({});
-const NO_SPOTS: ReadonlyMap<string, PredictedSpot> = new Map();
 
 export function SpectatorView({ event, config, share }: { event: EventInfo; config: ClientConfig; share?: string }) {
   const codeKey = `trackside:${event.id}:code`;
@@ -160,12 +160,7 @@ export function SpectatorView({ event, config, share }: { event: EventInfo; conf
   const [unit, setUnit] = useUnit(view.event?.race?.unit ?? event.race?.unit ?? 'km');
   const course = useCourse(event.id, (view.event ?? event).race?.course, access);
   replayCourse.current = course;
-  const mats = (view.event ?? event).race?.timing;
-  // Runners the timing mats place move on every second (useNow), by server time; not in a replay.
-  const predicted = useMemo(
-    () => (replay ? NO_SPOTS : predictedSpots(runners, course, mats ?? [], now + view.clockOffset)),
-    [replay, runners, course, mats, now, view.clockOffset],
-  );
+  const scale = useMemo<CourseScale | null>(() => (course ? { effort: effortProfile(course), length: course.length } : null), [course]);
   useEffect(() => {
     if (wantedT.current === undefined) {
       const t = Number(new URLSearchParams(window.location.search).get('t'));
@@ -224,7 +219,7 @@ export function SpectatorView({ event, config, share }: { event: EventInfo; conf
           tileAttribution={config.tileAttribution}
           course={course}
           unit={unit}
-          predicted={predicted}
+          scale={scale}
           overlay={
             replay && replayData ? (
               <ReplayBar
@@ -254,7 +249,7 @@ export function SpectatorView({ event, config, share }: { event: EventInfo; conf
             eventId={event.id}
             unit={unit}
             racing={racing}
-            predicted={predicted}
+            scale={replay ? null : scale}
             tools={racing ? <UnitSwitch unit={unit} onChange={setUnit} /> : null}
           />
           {info.status === 'live' && !replay && liveRunners.length > 0 && (
@@ -263,7 +258,7 @@ export function SpectatorView({ event, config, share }: { event: EventInfo; conf
             </button>
           )}
           {racing && selectedRunner && !replay && (
-            <RaceCard runner={selectedRunner} eventId={event.id} unit={unit} access={access} now={now + view.clockOffset} />
+            <RaceCard runner={selectedRunner} eventId={event.id} unit={unit} access={access} now={now + view.clockOffset} scale={scale} />
           )}
           {course && course.elevations && <ElevationProfile course={course} runners={runners} colors={colors} followId={selected} unit={unit} />}
           <CheerForm runner={selectedRunner} status={watch.cheer} finished={info.status === 'finished'} onSend={sendCheer} />

@@ -342,6 +342,36 @@ export function eventShownToAnyone(info: EventInfo): EventInfo {
   return { id: info.id, name: info.name, createdAt: info.createdAt, status: info.status, protected: true };
 }
 
+/** Where a runner probably is: see RunnerRaceInfo.est, docs/protocol.md and lib/course/estimate.ts. */
+export const RaceEstimateSchema = z
+  .object({
+    src: z.enum(['gps', 'sat', 'mat']).describe('The source of the last observation: a phone or tracking app, a satellite tracker, a timing mat.'),
+    t: z.number().describe('When the runner was last observed (ms).'),
+    at: z.number().describe('Where: metres along the course.'),
+    err: z.number().describe('1-σ error of `at`, metres (0 at a mat).'),
+    v: z.number().describe('The likely speed from there as flat running: effort metres per second (lib/course/effort.ts).'),
+    spread: z.number().describe("How much the runner's pace has varied from kilometre to kilometre, relative (0.05: ±5 %)."),
+    basis: z
+      .enum(['recent', 'observed', 'average', 'typical'])
+      .describe('What `v` is measured over: the last 2 km seen, all that was seen (less), the average since the start, or a typical pace.'),
+    metres: z.number().describe('Course metres `v` was measured over.'),
+    until: z.number().describe("Nothing heard by then (ms), the runner is a ghost: a phone's minute or a tracker's 12 minutes after `t`, or the latest plausible arrival at the next mat."),
+  })
+  .meta({ id: 'RaceEstimate' });
+export type RaceEstimate = z.infer<typeof RaceEstimateSchema>;
+
+export const RaceEtaSchema = z
+  .object({
+    name: z.string(),
+    kind: z.enum(['checkpoint', 'finish']),
+    at: z.number().describe('Metres from the start.'),
+    t: z.number().describe('Likely arrival (ms).'),
+    lo: z.number().describe('Earliest plausible arrival (ms).'),
+    hi: z.number().describe('Latest plausible arrival (ms).'),
+  })
+  .meta({ id: 'RaceEta' });
+export type RaceEta = z.infer<typeof RaceEtaSchema>;
+
 /** Where a runner is in the race, on events with a course. Times are ms since the epoch, speeds m/s. */
 export const RunnerRaceInfoSchema = z
   .object({
@@ -357,12 +387,10 @@ export const RunnerRaceInfoSchema = z
     speed: z.number().nullable().describe('Current speed along the course (about the last minute).'),
     avg: z.number().nullable().describe('Average speed since the start.'),
     cp: z.object({ name: z.string(), t: z.number() }).nullable().describe("The last checkpoint passed (organiser's checkpoints and the finish)."),
-    mat: z
-      .object({ at: z.number(), t: z.number(), speed: z.number().nullable() })
-      .optional()
-      .describe(
-        "The latest timing mat that saw the runner's chip (metres, ms), and the speed (m/s) to carry them on at: their last stretch between mats, or the field's before a second. Between mats a runner without a fresher fix is drawn moving at that speed up to the next mat.",
-      ),
+    est: RaceEstimateSchema.nullable().describe(
+      "The estimator's anchor: the last observation and the pace that moves the runner on from it; whereabouts() in lib/course/estimate.ts gives the likely position and the band at any moment, and says whether the runner is seen, predicted (between mats) or a ghost (silent past `until`). Null before the start and after the finish.",
+    ),
+    eta: z.array(RaceEtaSchema).describe('The next checkpoint ahead (when there is one) and the finish: likely arrival with the earliest and latest plausible.'),
   })
   .meta({ id: 'RunnerRaceInfo' });
 export type RunnerRaceInfo = z.infer<typeof RunnerRaceInfoSchema>;

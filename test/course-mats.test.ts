@@ -1,16 +1,16 @@
 /**
- * Unit: timing mats in a runner's race (lib/course/mats.ts) and the predicted place between mats
- * (lib/course/between-mats.ts): chip-only runners timed by mats alone, mats winning over GPS for official
- * times, passings out of order, late or sent again, and a runner carried on between mats at the pace of
- * their last stretch, held at the next mat until it sees them.
+ * Unit: timing mats in a runner's race (lib/course/mats.ts) and what the estimator makes of them: chip-only
+ * runners timed by mats alone, mats winning over GPS for official times, passings out of order, late or sent
+ * again, and a runner carried on between mats at the pace of their last stretch, predicted until the latest
+ * plausible arrival at the next mat.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { progressBetweenMats, nextMatAfter } from '../lib/course/between-mats';
-import { withCheckpoints } from '../lib/course/course';
-import { forecast, splits } from '../lib/course/forecast';
+import { whereabouts } from '../lib/course/estimate';
+import { positionAt, withCheckpoints } from '../lib/course/course';
+import { forecast, raceEstimate, splits } from '../lib/course/forecast';
 import { indexCourse, matchOptions } from '../lib/course/matcher';
-import { applyMat, lastMat } from '../lib/course/mats';
+import { applyMat, nextMatAfter } from '../lib/course/mats';
 import { initialRunnerRace, raceProgress, raceStep, type RunnerRace, timingPoints } from '../lib/course/race';
 import { raceStandings } from '../lib/course/standings';
 import { courseFromXY, run, straight } from './course-shapes';
@@ -124,40 +124,57 @@ describe('timing mats', () => {
     assert.equal(behind.match.progress, 5000, 'the mat says where they are at that moment');
   });
 
-  test('the last stretch between mats gives the speed to carry the runner on at; the forecast uses it', () => {
+  test('the last stretch between mats is the pace the runner is carried on at; the forecast uses it', () => {
     const race = mats(initialRunnerRace(), [
       [0, GUN],
       [2500, GUN + min(12.5)],
       [5000, GUN + min(27.5)],
     ]);
-    const sighting = lastMat(race)!;
-    assert.equal(sighting.at, 5000);
-    assert.equal(sighting.t, GUN + min(27.5));
-    assert.ok(Math.abs(sighting.speed! - 2500 / 900) < 1e-9, 'last stretch: 2.5 km in 15 min');
-    const first = lastMat(mats(initialRunnerRace(), [[2500, GUN + min(12.5)]]))!;
-    assert.ok(Math.abs(first.speed! - 2500 / 750) < 1e-9, 'from the gun to the first mat');
-    assert.equal(lastMat(mats(initialRunnerRace(), [[2500, GUN + min(12.5)]], null))!.speed, null, 'no gun, no start mat: no stretch yet');
+    const est = raceEstimate(course, points, race, null, 7500)!;
+    assert.equal(est.src, 'mat');
+    assert.equal(est.at, 5000);
+    assert.equal(est.t, GUN + min(27.5));
+    assert.equal(est.err, 0, 'a mat is exact');
+    assert.ok(Math.abs(est.v - 2500 / 900) < 1e-9, `last stretch: 2.5 km in 15 min, got ${est.v}`);
     assert.equal(forecast(course, points, race).ahead.at(-1)!.kind, 'finish', 'the finish is forecast from the mats');
   });
 });
 
 describe('between mats', () => {
-  const sighting = { at: 5000, t: GUN, speed: 3 };
+  const race = mats(initialRunnerRace(), [
+    [0, GUN],
+    [2500, GUN + min(12.5)],
+    [5000, GUN + min(27.5)],
+  ]);
 
-  test('a runner moves on at their speed from the last mat, held at the next one until it sees them', () => {
-    assert.deepEqual(progressBetweenMats(sighting, GUN + 100_000, 7500, 10_000, null), { at: 5300, waiting: false });
-    assert.deepEqual(progressBetweenMats(sighting, GUN + 900_000, 7500, 10_000, null), { at: 7500, waiting: true });
-    assert.deepEqual(progressBetweenMats(sighting, GUN + 9_000_000, null, 10_000, null), { at: 10_000, waiting: true }, 'never past the finish');
-    assert.deepEqual(progressBetweenMats(sighting, GUN - 5000, 7500, 10_000, null), { at: 5000, waiting: false }, 'not before the sighting');
+  test('a chip-only runner moves on from the last mat as predicted, and is a ghost once the next mat is overdue', () => {
+    const est = raceEstimate(course, points, race, null, 7500)!;
+    const soon = whereabouts(est, null, course.length, GUN + min(30));
+    assert.equal(soon.kind, 'predicted');
+    assert.ok(soon.at > 5300 && soon.at < 5500, `2.5 min at 2.78 m/s past the mat: ${soon.at}`);
+    assert.ok(soon.lo < soon.at && soon.at < soon.hi, 'with a band');
+    assert.ok(est.until > GUN + min(42.5), 'not overdue before they could have run to the next mat at their pace');
+    assert.equal(whereabouts(est, null, course.length, est.until + 1).kind, 'ghost');
   });
 
-  test('without a speed of their own the predicted one is used; without either they stay at the mat', () => {
-    assert.deepEqual(progressBetweenMats({ ...sighting, speed: null }, GUN + 100_000, 7500, 10_000, 2.5), { at: 5250, waiting: false });
-    assert.deepEqual(progressBetweenMats({ ...sighting, speed: null }, GUN + 100_000, 7500, 10_000, null), { at: 5000, waiting: false });
+  test('without a next mat the runner is predicted up to the finish', () => {
+    const toNext = raceEstimate(course, points, race, null, 7500)!;
+    const toFinish = raceEstimate(course, points, race, null, null)!;
+    assert.ok(toFinish.until > toNext.until);
+  });
+
+  test('a fix after the mat places the runner by GPS again', () => {
+    const ix = indexCourse(course);
+    const options = matchOptions({ startTime: GUN });
+    const [lat, lon] = positionAt(course, 5300);
+    const fixed = raceStep(ix, points, race, { lat, lon, t: GUN + min(29), accuracy: 5 }, options, 'gps').race;
+    assert.equal(fixed.src, 'gps');
+    assert.deepEqual(fixed.mats, race.mats, 'the mats are kept');
+    assert.equal(splits(points, fixed, 'checkpoint').find((s) => s.label === 'Half way')!.t, GUN + min(27.5), 'the mat times the checkpoint');
   });
 
   test('the next mat is the first beyond the runner', () => {
-    const event = [{ at: 0 }, { at: 5000 }, { at: 2500 }, { at: 10_000 }];
+    const event = [0, 5000, 2500, 10_000];
     assert.equal(nextMatAfter(event, 2500), 5000);
     assert.equal(nextMatAfter(event, 2400), 2500);
     assert.equal(nextMatAfter(event, 10_000), null);

@@ -49,19 +49,37 @@ export function applyMat(course: Course, points: readonly TimingPoint[], race: R
   const first = mats[0]!;
   const last = mats[mats.length - 1]!;
 
-  let { start, observedFrom, finish, match } = race;
+  let { start, observedFrom, observedT, finish, match } = race;
   if (first[0] < MAT_AT_POINT_M) {
     start = { t: first[1], at: 0, basis: 'mat' };
     observedFrom = 0;
+    observedT = first[1];
   } else if (!start) {
     start = startTime !== null ? { t: startTime, at: 0, basis: 'gun' } : { t: first[1], at: first[0], basis: 'first-fix' };
     observedFrom = first[0];
+    observedT = first[1];
   }
   if (last[0] > length - MAT_AT_POINT_M) finish = last[1];
 
   const newest = match.anchorT === null || mat.t >= match.anchorT;
+  let src = race.src;
   if (newest && race.finish === null) {
-    match = { ...match, progress: at, estimate: at, anchorT: mat.t, lastT: Math.max(match.lastT ?? -Infinity, mat.t), offCourse: false, offSince: null };
+    // The matcher's filter restarts from the mat: exact place, the speed since the previous observation.
+    const prevAt = match.progress;
+    const speed = prevAt !== null && match.anchorT !== null && mat.t > match.anchorT ? Math.max(0, at - prevAt) / ((mat.t - match.anchorT) / 1000) : match.speed;
+    match = {
+      ...match,
+      progress: at,
+      estimate: at,
+      speed,
+      covariance: [1, 0, match.covariance?.[2] ?? 1],
+      anchorT: mat.t,
+      lastT: Math.max(match.lastT ?? -Infinity, mat.t),
+      offCourse: false,
+      offSince: null,
+      onSince: null,
+    };
+    src = 'mat';
   } else if (match.progress === null || match.progress < at) {
     match = { ...match, progress: at, estimate: at };
   }
@@ -76,7 +94,7 @@ export function applyMat(course: Course, points: readonly TimingPoint[], race: R
   let k = recent.length;
   while (k >= 2 && recent[k - 2]! > mat.t) k -= 2;
   recent.splice(k, 0, mat.t, at);
-  return { ...race, match, start, observedFrom, finish, passings, recent, mats };
+  return { ...race, match, start, observedFrom, observedT, finish, passings, recent, mats, src, pen: null };
 }
 
 /** The time at one timing point: the mat's own, else interpolated between the mats around it, else GPS's. */
@@ -100,26 +118,9 @@ function passingAt(
   return gps ?? null;
 }
 
-/**
- * Where the mats put the runner last, and the speed to carry them on at: over their last stretch between
- * two mats (the start counts as one when the gun or a start mat timed it), or null before a second.
- */
-export function lastMat(race: RunnerRace): { at: number; t: number; speed: number | null } | null {
-  const mats = race.mats;
-  if (!mats?.length) return null;
-  let latest = mats[0]!;
-  for (const m of mats) if (m[1] > latest[1]) latest = m;
-  let before: [number, number] | null = null;
-  for (const m of mats) if (m[1] < latest[1] && m[0] < latest[0] && (!before || m[1] > before[1])) before = m;
-  if (!before && race.start && race.start.basis !== 'first-fix' && race.start.at < latest[0] && race.start.t < latest[1]) before = [race.start.at, race.start.t];
-  const speed = before ? (latest[0] - before[0]) / ((latest[1] - before[1]) / 1000) : null;
-  return { at: latest[0], t: latest[1], speed };
-}
-
-/** The middle of the speeds known (m/s): what a runner the mats saw only once is carried on at. */
-export function medianSpeed(values: ReadonlyArray<number | null>): number | null {
-  const known = values.filter((v): v is number => v !== null && Number.isFinite(v) && v > 0).sort((a, b) => a - b);
-  if (known.length === 0) return null;
-  const mid = known.length >> 1;
-  return known.length % 2 ? known[mid]! : (known[mid - 1]! + known[mid]!) / 2;
+/** The first timing mat beyond `at` (metres) among the event's (metres), or null. */
+export function nextMatAfter(mats: readonly number[], at: number): number | null {
+  let next: number | null = null;
+  for (const m of mats) if (m > at + MAT_AT_POINT_M && (next === null || m < next)) next = m;
+  return next;
 }

@@ -35,7 +35,7 @@ export type RoomQuery =
   | { ask: 'token'; runnerId: string; token: string; organiser: boolean }
   /** The course line as stored, with the event's checkpoints; null without one. */
   | { ask: 'course' }
-  /** One runner's splits and predictions; null without a course or such a runner. */
+  /** One runner's splits and predictions; `detail` is null without a course, such a runner or a fix of theirs. */
   | { ask: 'raceDetail'; runnerId: string; unit: DistanceUnit }
   /** The start list with claim codes (organiser). */
   | { ask: 'entries' }
@@ -62,7 +62,7 @@ export interface QueryAnswers {
   deviceKey: { issued: boolean; refused: Partial<Record<AppRefusal, number>> } | null;
   token: boolean;
   course: { info: EventInfo; course: CompactCourse } | null;
-  raceDetail: { info: EventInfo; detail: RunnerRaceDetail } | null;
+  raceDetail: { info: EventInfo; detail: RunnerRaceDetail | null };
   entries: EntryView[];
   checkEntries: EntryProblem[];
   timing: TimingView;
@@ -90,10 +90,7 @@ export const QUERIES: { readonly [K in QueryName]: (room: Room, q: QueryOf<K>) =
   deviceKey: (room, q) => deviceKeyState(room, q.runnerId),
   token: (room, q) => (q.organiser && verifyOrganiser(room, q.token)) || verifyRunner(room, q.runnerId, q.token),
   course: (room) => (room.course ? { info: room.info, course: room.course.compact() } : null),
-  raceDetail: (room, q) => {
-    const detail = raceDetail(room, q.runnerId, q.unit);
-    return detail ? { info: room.info, detail } : null;
-  },
+  raceDetail: (room, q) => ({ info: room.info, detail: raceDetail(room, q.runnerId, q.unit) }),
   entries: (room) => entryViews(room),
   checkEntries: (room, q) => checkEntries(room, q.entries),
   timing: (room) => timingView(room),

@@ -1,12 +1,13 @@
 /**
  * The open race feed for timers, media and race websites (docs/api.md#open-race-feed): the standings, the
- * passings at each timing point, and where every runner is now as GeoJSON (a fresh fix, or predicted from
- * the mats). Plain data built from the room; the HTTP layer adds ETags and CORS.
+ * passings at each timing point, and where every runner is now as GeoJSON (a fresh fix, or where the
+ * estimator puts them: predicted from the mats, or a ghost not heard from). Plain data built from the room; the HTTP layer adds ETags and CORS.
  */
-import { nextMatAfter, placeRunner } from '../../lib/course/between-mats';
 import { positionAt } from '../../lib/course/course';
+import { whereabouts } from '../../lib/course/estimate';
 import type { PublicEntry } from '../../lib/entries/entry';
 import type { RunnerRaceInfo } from '../../lib/protocol';
+import type { RunnerTrack } from './runner-track';
 import type { Room } from './state';
 
 export interface StandingRow {
@@ -44,11 +45,17 @@ interface Feature {
     name: string;
     bib: string | null;
     color: string;
-    /** "gps": their latest fix; "predicted": carried on from their last mat. */
-    basis: 'gps' | 'predicted';
-    /** The fix's time, or the last mat's (ms). */
+    /**
+     * "gps": their latest fix; "predicted": carried on from their last mat; "ghost": not heard from for longer
+     * than their source's normal interval, carried on from where they were last seen.
+     */
+    basis: 'gps' | 'predicted' | 'ghost';
+    /** The fix's time, or the last observation's (ms). */
     t: number;
     at: number | null;
+    /** For an estimate: the slowest and fastest plausible progress now (metres along the course). */
+    lo?: number;
+    hi?: number;
   };
 }
 
@@ -78,7 +85,7 @@ export function standings(room: Room, only: ReadonlySet<string> | null): Standin
       finish: race?.finish ?? null,
       gap: race?.gap ?? null,
       cp: race?.cp ?? null,
-      mat: race?.mat ? { at: race.mat.at, t: race.mat.t } : null,
+      mat: latestMat(room, r),
     });
   }
   return rows.sort((a, b) => (a.pos ?? Infinity) - (b.pos ?? Infinity) || (a.bib ?? '').localeCompare(b.bib ?? '', 'en', { numeric: true }));
@@ -99,32 +106,42 @@ export function pointPassings(room: Room, only: ReadonlySet<string> | null, poin
   return [...byPoint.values()];
 }
 
-/** Where every runner is now: a fresh fix places them, else their last mat carried on, else their last fix. */
+/** The latest mat that saw the runner (metres, ms); null for none. */
+function latestMat(room: Room, r: RunnerTrack): { at: number; t: number } | null {
+  let latest: { at: number; t: number } | null = null;
+  for (const m of r.mats) {
+    const point = room.timingPoints.get(m.point);
+    if (point && (!latest || m.t > latest.t)) latest = { at: point.at, t: m.t };
+  }
+  return latest;
+}
+
+const deg = (v: number) => Math.round(v * 1e6) / 1e6;
+
+/**
+ * Where every runner is now: where the estimator puts a runner who is not where a fresh fix does (predicted
+ * between mats, or a ghost), else their latest fix.
+ */
 export function positions(room: Room, only: ReadonlySet<string> | null): PositionsGeoJson {
   const now = room.now();
   const course = room.course;
-  const mats = [...room.timingPoints.values()];
-  const along = course
-    ? { length: course.course.length, nextAt: (at: number) => nextMatAfter(mats, at), predicted: room.predictedSpeed }
-    : null;
   const features: Feature[] = [];
   for (const r of room.runners.values()) {
     if (!r.visible || (only && !only.has(r.id))) continue;
-    const fix = r.framed.last;
-    const mat = r.raceView?.mat ?? null;
-    const place = placeRunner(fix ? { lat: fix.lat, lon: fix.lon, t: fix.t } : null, mat, now, along);
-    if (!place) continue;
     const base = { id: r.id, name: r.record.name, bib: r.record.bib, color: r.record.color };
-    if (place.basis === 'gps') {
-      features.push({ type: 'Feature', geometry: { type: 'Point', coordinates: [place.lon, place.lat] }, properties: { ...base, basis: 'gps', t: place.t, at: r.raceView?.at ?? null } });
-    } else if (course && mat) {
-      const [lat, lon] = positionAt(course.course, place.at);
+    const race = r.raceView;
+    const w = course && race?.est && race.state === 'running' ? whereabouts(race.est, course.effort, course.course.length, now) : null;
+    if (course && race?.est && w && w.kind !== 'seen') {
+      const [lat, lon] = positionAt(course.course, w.at);
       features.push({
         type: 'Feature',
-        geometry: { type: 'Point', coordinates: [Math.round(lon * 1e6) / 1e6, Math.round(lat * 1e6) / 1e6] },
-        properties: { ...base, basis: 'predicted', t: mat.t, at: Math.round(place.at) },
+        geometry: { type: 'Point', coordinates: [deg(lon), deg(lat)] },
+        properties: { ...base, basis: w.kind, t: race.est.t, at: Math.round(w.at), lo: Math.round(w.lo), hi: Math.round(w.hi) },
       });
+      continue;
     }
+    const fix = r.framed.last;
+    if (fix) features.push({ type: 'Feature', geometry: { type: 'Point', coordinates: [fix.lon, fix.lat] }, properties: { ...base, basis: 'gps', t: fix.t, at: race?.at ?? null } });
   }
   return { type: 'FeatureCollection', now, features };
 }

@@ -96,9 +96,18 @@ export function setBib(room: Room, runnerId: string, bib: string | null): Effect
   };
 }
 
-/** One runner's splits and predictions; null without a course or such a runner. */
+/**
+ * One runner's splits and predictions; null without a course, such a runner, or a fix of theirs. A runner
+ * whose race view is not worked out yet (their first fix, a restart, a new course: the order is worked
+ * out at most once a second) gets it worked out now, not a "not found".
+ */
 export function raceDetail(room: Room, runnerId: string, unit: DistanceUnit): RunnerRaceDetail | null {
   const r = room.runners.get(runnerId);
-  if (!room.course || !r?.visible || !r.race || !r.raceView) return null;
-  return room.course.detail(r.raceView, r.race, unit);
+  if (!room.course || !r?.visible) return null;
+  if (!r.race || !r.raceView) {
+    room.raceMoved = true;
+    room.updateStandings(room.now(), true);
+  }
+  if (!r.race || !r.raceView) return null;
+  return room.course.detail(r.raceView, r.race, unit, room.now(), room.matDistances());
 }

@@ -17,7 +17,7 @@ export function rebuild(room: Room, runnerId: string, page: readonly StoredPosit
   if (!r) return;
   for (const p of page) {
     if (isBrowserSeq(p.seq)) r.settle(p.seq);
-    r.applyFix(p, p.t, room.course);
+    r.applyFix(p, p.t, room.course, room.fixSource(runnerId, p.seq));
   }
 }
 
@@ -46,7 +46,7 @@ export function replay(room: Room, a: Arrival): void {
     return;
   }
   if (isBrowserSeq(a.pos.seq)) r.settle(a.pos.seq);
-  r.applyFix(a.pos, a.pos.t, room.course);
+  r.applyFix(a.pos, a.pos.t, room.course, room.fixSource(a.runnerId, a.pos.seq));
 }
 
 /**

@@ -3,6 +3,7 @@
  * the latest fix, exact totals kept as fixes arrive, and a bounded display trail. It never holds the full
  * track: that stays in the store. `checkpoint()` and `RunnerTrack.restore` carry it across restarts.
  */
+import type { SourceKind } from '../../lib/course/estimate';
 import { publicEntry } from '../../lib/entries/entry';
 import { distanceM } from '../../lib/geo';
 import { decodeTrail } from '../../lib/polyline';
@@ -123,10 +124,10 @@ export class RunnerTrack {
    * A durable fix joins the live picture. Totals move on only with fixes later than the latest one: a late
    * fix fills in a stretch already counted, so it is drawn but not counted again.
    */
-  applyFix(p: StoredPosition, heardAt: number, course: RaceCourse | null): TrackPoint | null {
+  applyFix(p: StoredPosition, heardAt: number, course: RaceCourse | null, src: SourceKind = 'gps'): TrackPoint | null {
     if (course) {
       if (this.raceVersion !== course.version || !this.race) this.startRace(course);
-      this.race = course.step(this.race!, p).race;
+      this.race = course.step(this.race!, p, src).race;
     }
     this.points++;
     this.lastHeard = Math.max(this.lastHeard, heardAt);

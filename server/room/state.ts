@@ -18,7 +18,8 @@ import {
   type ShareLink,
   type TrackPoint,
 } from '../../lib/protocol';
-import { applyMat, lastMat, medianSpeed } from '../../lib/course/mats';
+import type { SourceKind } from '../../lib/course/estimate';
+import { applyMat } from '../../lib/course/mats';
 import type { Entrant } from '../../lib/course/standings';
 import type { Secrets } from '../credentials';
 import type { EventQuotas, EventRecord, RoomRecord, RunnerRecord, StoredPassing, StoredPosition, TimingPointRecord, TrackerRecord } from '../storage/store';
@@ -28,7 +29,7 @@ import { effectiveQuotas, fixAllowance, fixRetryAfterMs } from './quotas';
 import { RaceCourse, sameView } from './race-course';
 import { ChipBook } from './chip-book';
 import { RunnerLookups } from './runner-lookups';
-import { RunnerTrack } from './runner-track';
+import { isBrowserSeq, RunnerTrack } from './runner-track';
 
 export interface RoomTimings {
   /** A runner with nothing heard for this long is shown idle. */
@@ -95,8 +96,6 @@ export class Room {
   readonly claiming = new Set<string>();
   /** Bib keys of joins being written: a second join with the same bib meanwhile is refused. */
   readonly pendingBibs = new Set<string>();
-  /** Speed (m/s) a runner the mats saw only once is carried on at: the field's median over its last stretches. */
-  predictedSpeed: number | null = null;
   private readonly lookups = new RunnerLookups(this.runners);
 
   /** Runners whose info changed since the last update. */
@@ -236,6 +235,11 @@ export class Room {
     for (const p of this.chips.takeKnown((chip) => this.runnerByChip(chip) !== undefined)) this.placePassing(p, now);
   }
 
+  /** Where the event's timing points are along the course (metres). */
+  matDistances(): number[] {
+    return [...this.timingPoints.values()].map((p) => p.at);
+  }
+
   /** Put mats into the runner's race on the current course (again after a new course: applying is idempotent). */
   matsToRace(r: RunnerTrack, mats: ReadonlyArray<{ point: string; t: number }> = r.mats): void {
     const course = this.course;
@@ -289,10 +293,20 @@ export class Room {
     this.refreshStatus(r, now);
   }
 
+  /**
+   * Where a fix came from, for the estimator's idea of when the runner is next heard from: a runner with a
+   * satellite tracker gets all their non-browser fixes from it (an app beside one is not expected).
+   */
+  fixSource(runnerId: string, seq: number): SourceKind {
+    if (isBrowserSeq(seq)) return 'gps';
+    for (const k of this.trackers.values()) if (k.runnerId === runnerId) return 'sat';
+    return 'gps';
+  }
+
   /** A durable fix joins the live picture: the runner's totals and race, the next update's points. */
   applyFix(r: RunnerTrack, pos: StoredPosition, now: number, arrival: number): void {
     const hadFix = r.last !== null;
-    const point = r.applyFix(pos, now, this.info.status === 'live' ? this.course : null);
+    const point = r.applyFix(pos, now, this.info.status === 'live' ? this.course : null, this.fixSource(r.id, pos.seq));
     if (this.course) this.raceMoved = true;
     this.appliedArrival = Math.max(this.appliedArrival, arrival);
     this.lastActivity = Math.max(this.lastActivity, now);
@@ -337,10 +351,10 @@ export class Room {
       if (!r.race || r.raceVersion !== course.version) r.startRace(course);
       entrants.push({ id: r.id, name: r.record.name, bib: r.record.bib, race: r.race! });
     }
-    this.predictedSpeed = medianSpeed(entrants.map((e) => lastMat(e.race)?.speed ?? null));
+    const mats = this.matDistances();
     for (const standing of course.standings(entrants)) {
       const r = this.runners.get(standing.id)!;
-      const view = course.view(standing, r.race!, this.predictedSpeed);
+      const view = course.view(standing, r.race!, mats);
       if (sameView(r.raceView, view)) continue;
       r.raceView = view;
       this.dirty.add(r.id);

@@ -10,6 +10,7 @@ import { encodeCourse } from '../../lib/course/compact';
 import { buildCourse, type LatLon } from '../../lib/course/course';
 import type { EntryFields } from '../../lib/entries/entry';
 import { offsetM } from '../../lib/geo';
+import { whereabouts } from '../../lib/course/estimate';
 import { ErrorCode } from '../../lib/protocol';
 import type { DecoderPassing } from '../../lib/timing/decoder-line';
 import { cryptoCredentials } from '../../server/credentials';
@@ -137,7 +138,7 @@ describe('timing points', () => {
 });
 
 describe('chip-only runners', () => {
-  test('mats put them in race order, with the last mat and a speed to carry them on at', () => {
+  test('mats put them in race order, predicted from their last mat up to the next', () => {
     const { room, points } = raceDay();
     commit(execute(room, { do: 'importEntries', entries: [entry('1', 'C1'), entry('2', 'C2'), entry('3', 'C3')] }));
     clock.now = T0 + 40 * 60_000;
@@ -149,10 +150,19 @@ describe('chip-only runners', () => {
     const order = [...room.runners.values()].sort((a, b) => (a.raceView!.pos ?? 99) - (b.raceView!.pos ?? 99)).map((r) => r.record.bib);
     assert.deepEqual(order, ['1', '2', '3']);
     const one = room.runnerByBib('1')!.raceView!;
-    assert.deepEqual(one.mat, { at: 5000, t: T0 + 25 * 60_000, speed: Math.round((5000 / (25 * 60 - 10)) * 100) / 100 });
+    assert.equal(one.est!.src, 'mat');
+    assert.equal(one.est!.at, 5000);
+    assert.equal(one.est!.t, T0 + 25 * 60_000);
+    assert.equal(one.est!.basis, 'recent', 'their pace over the last 2 km: the stretch between the mats');
+    const likelyAtFinish = one.est!.t + (5000 / one.est!.v) * 1000;
+    assert.ok(one.est!.until > likelyAtFinish, 'overdue only after the latest plausible arrival at the next mat (the finish)');
+    assert.ok(one.est!.until < likelyAtFinish + 20 * 60_000, 'not the finish of a much later runner');
     const three = room.runnerByBib('3')!.raceView!;
-    assert.equal(three.mat!.at, 0);
-    assert.ok(three.mat!.speed! > 3.2 && three.mat!.speed! < 3.4, `predicted from the field: ${three.mat!.speed}`);
+    assert.equal(three.est!.src, 'mat');
+    assert.equal(three.est!.at, 0);
+    assert.equal(three.est!.basis, 'typical', 'one mat: a typical pace');
+    assert.equal(whereabouts(three.est!, null, 10_000, clock.now).kind, 'predicted', 'not overdue at the 5 km mat yet');
+    assert.ok(three.est!.until < three.est!.t + (10_000 / three.est!.v) * 1000, 'overdue at the next mat (5 km), long before the finish');
   });
 
   test('a room loaded again from its stored passings has the same races', () => {
@@ -208,5 +218,27 @@ describe('satellite feeds', () => {
     assert.equal(answer(room, { ask: 'trackers' })[0]!.error, 'HTTP 401: wrong password');
     assert.equal(room.trackers.get(tracker.id)!.lastT, T0 + 300_000, 'a failed poll keeps the last message time');
   });
-});
 
+  test('a tracker’s fixes reach the estimator as satellite observations, a mat after them as a mat', () => {
+    const { room, points } = raceDay();
+    commit(execute(room, { do: 'importEntries', entries: [entry('8', 'C8')] }));
+    const runner = room.runnerByBib('8')!;
+    const tracker = commit(execute(room, { do: 'addTracker', runnerId: runner.id, kind: 'spot', feed: 'feed-8', password: null })).result!;
+    clock.now = T0 + 30 * 60_000;
+    const fixAt = (m: number, t: number) => {
+      const [lat, lon] = offsetM(START[0], START[1], m, 0);
+      return { lat, lon, t, acc: 10, alt: null, spd: null, hdg: null, bat: null };
+    };
+    const fixes = [fixAt(20, T0 + 60_000), fixAt(1500, T0 + 10 * 60_000), fixAt(3000, T0 + 20 * 60_000)];
+    commit(execute(room, { do: 'feedReport', trackerId: tracker.id, poll: { app: 'SPOT', polledAt: clock.now, fixes, sos: false, lastT: T0 + 20 * 60_000, error: null } }));
+    room.updateStandings(clock.now, true);
+    const est = runner.raceView!.est!;
+    assert.equal(est.src, 'sat');
+    assert.equal(est.until, est.t + 12 * 60_000, 'a ghost after a tracker’s normal interval, not a phone’s minute');
+    send(room, points['5 km']!, [passing('C8', T0 + 33 * 60_000)]);
+    clock.now = T0 + 34 * 60_000;
+    room.updateStandings(clock.now, true);
+    assert.equal(runner.raceView!.est!.src, 'mat');
+    assert.equal(runner.raceView!.est!.at, 5000);
+  });
+});
