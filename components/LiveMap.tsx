@@ -325,9 +325,10 @@ function RunnerLayers({
         map.setMaxBounds(next.pad(0.25));
         map.setMinZoom(Math.max(2, map.getBoundsZoom(next, false)));
       }
-      const followed = followId ? drawn.get(followId)?.lastDrawn : undefined;
+      // A chip-only runner has no fix: where the estimator puts them is all there is to follow.
+      const followed = followAt ?? (followId ? drawn.get(followId)?.lastDrawn : undefined);
       if (followed) {
-        map.setView(followAt ? [followAt[0], followAt[1]] : latLng(followed), Math.max(map.getZoom(), 15), { animate: false });
+        map.setView([followed[0], followed[1]], Math.max(map.getZoom(), 15), { animate: false });
       } else if (autoFit) {
         const points: L.LatLngExpression[] = runners.flatMap((r) => (r.track.length ? [latLng(r.track[r.track.length - 1]!)] : []));
         if (courseBox) points.push(courseBox.getSouthWest(), courseBox.getNorthEast());

@@ -74,7 +74,7 @@ const RunnerRow = memo(function RunnerRow({
   const race = racing ? r.race : undefined;
   const estimate = whereaboutsText(estimateNow(race, scale, now), unit);
   const finishEta = race?.eta.find((e) => e.kind === 'finish');
-  const distance = race ? (race.at === null ? '—' : formatDistance(race.at, unit)) : formatDistance(r.distance, unit);
+  const distance = race ? (race.at === null ? '—' : formatDistance(race.at, unit)) : r.track.length === 0 && r.entry ? '—' : formatDistance(r.distance, unit);
   const pace = formatPace(speedOf(r), unit);
   const mood = r.mood === null ? '—' : String(r.mood);
   const gap = race ? (race.pos === 1 ? 'leader' : formatGap(race.gap)) : null;
@@ -104,14 +104,16 @@ const RunnerRow = memo(function RunnerRow({
           <span className="visually-hidden">, {colorName(color)}</span>
         </button>
         <div className="runner-meta">
-          <span className={`status ${r.status}`}>{STATUS_TEXT[r.status]}</span>
+          {/* A phone's connection: nothing to say of a runner from the start list no phone or app has placed. */}
+          {(r.lastSeen !== null || !r.entry) && <span className={`status ${r.status}`}>{STATUS_TEXT[r.status]}</span>}
           {note && <span className={`race-note${race?.off ? ' off' : ''}`}>{note}</span>}
           {sos && (
             <span className="pill bad" data-testid="sos-badge">
               SOS
             </span>
           )}
-          {!estimate && <span>{ago(r.lastSeen, now)}</span>}
+          {!estimate && r.lastSeen !== null && <span>{ago(r.lastSeen, now)}</span>}
+          {!estimate && r.lastSeen === null && !race?.start && <span>no position yet</span>}
           {race?.cp && race.state !== 'finished' && <span>{race.cp.name}</span>}
           {estimate && (
             <span className="race-estimate" data-testid="estimate">

@@ -43,6 +43,8 @@ const LiveMap = dynamic(() => import('./LiveMap'), {
 });
 
 const hasFix = (r: RunnerView) => r.lastSeen !== null || r.track.length > 0;
+/** Listed and followable: runners with a fix, and the start list's runners before any. */
+const listed = (r: RunnerView) => hasFix(r) || r.entry !== undefined;
 const BEFORE_SESSION = initialWatch({});
 
 export function SpectatorView({ event, config, share }: { event: EventInfo; config: ClientConfig; share?: string }) {
@@ -66,9 +68,10 @@ export function SpectatorView({ event, config, share }: { event: EventInfo; conf
   // A followed runner's trail is drawn in full detail: their whole stored track, read page by page.
   useEffect(() => session?.follow(selected), [session, selected]);
 
-  // A runner appears to spectators with their first fix (someone whose location is blocked never does).
+  // A runner appears to spectators with their first fix (someone whose location is blocked never does), or
+  // from the start list.
   const liveRunners = useMemo(
-    () => view.order.flatMap((id) => (view.runners[id] && hasFix(view.runners[id]) ? [view.runners[id]] : [])),
+    () => view.order.flatMap((id) => (view.runners[id] && listed(view.runners[id]) ? [view.runners[id]] : [])),
     [view],
   );
   const [replay, setReplay] = useState<{ t: number; playing: boolean; speed: ReplaySpeed } | null>(null);
@@ -85,7 +88,7 @@ export function SpectatorView({ event, config, share }: { event: EventInfo; conf
   const colorKey = runners.map((r) => `${r.id}${r.color}`).join();
   // eslint-disable-next-line react-hooks/exhaustive-deps
   const colors = useMemo(() => assignColors(runners), [colorKey]);
-  const selectedRunner = selected && view.runners[selected] && hasFix(view.runners[selected]) ? view.runners[selected] : null;
+  const selectedRunner = selected && view.runners[selected] && listed(view.runners[selected]) ? view.runners[selected] : null;
   const alerts = useMemo(() => Object.values(view.alerts), [view.alerts]);
   const alerted = useMemo(() => new Set(alerts.map((a) => a.runnerId)), [alerts]);
   const select = useCallback(
@@ -105,7 +108,7 @@ export function SpectatorView({ event, config, share }: { event: EventInfo; conf
   useEffect(() => {
     if (wanted.current === undefined) wanted.current = new URLSearchParams(window.location.search).get('runner');
     const id = wanted.current;
-    if (id && view.runners[id] && hasFix(view.runners[id])) {
+    if (id && view.runners[id] && listed(view.runners[id])) {
       wanted.current = null;
       setSelected(id);
     }

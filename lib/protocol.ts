@@ -4,6 +4,7 @@
  * keep the two in step.
  */
 import { z } from 'zod';
+import { PublicEntrySchema } from './entries/entry';
 import { cleanText, hasVisibleText } from './text';
 
 export { cleanText, hasVisibleText };
@@ -92,6 +93,15 @@ export const ErrorCode = {
   EventFinished: 'event_finished',
   NoSuchRunner: 'no_such_runner',
   RunnerRemoved: 'runner_removed',
+  /** The bib belongs to another runner. */
+  BibTaken: 'bib_taken',
+  /** The bib is on the start list: joining with it needs the entry's claim code. */
+  ClaimRequired: 'claim_required',
+  BadClaimCode: 'bad_claim_code',
+  /** The entry was claimed from another phone already: the organiser can issue a new claim code. */
+  BibClaimed: 'bib_claimed',
+  NoSuchTimingPoint: 'no_such_timing_point',
+  NoSuchTracker: 'no_such_tracker',
   NoSuchAlert: 'no_such_alert',
   NoCourse: 'no_course',
   NoRace: 'no_race',
@@ -110,6 +120,12 @@ export const ErrorCode = {
   BadCheckpoints: 'bad_checkpoints',
   BadRace: 'bad_race',
   BadBib: 'bad_bib',
+  /** Some rows of a start list cannot be entries; `rows` says which and why. */
+  BadEntries: 'bad_entries',
+  BadEntry: 'bad_entry',
+  BadTimingPoint: 'bad_timing_point',
+  BadPassings: 'bad_passings',
+  BadTracker: 'bad_tracker',
   BadUnit: 'bad_unit',
   BadFormat: 'bad_format',
   BadCursor: 'bad_cursor',
@@ -170,6 +186,8 @@ export const JoinMsg = z.object({
   name: RunnerNameSchema,
   color: ColorSchema,
   bib: BibSchema.optional(),
+  /** The claim code of the start-list entry with this bib: the runner becomes that entry's runner. */
+  claim: z.string().max(40).optional(),
 });
 export const ResumeMsg = z.object({
   type: z.literal('resume'),
@@ -281,11 +299,22 @@ export const CourseInfoSchema = z
   .meta({ id: 'CourseInfo' });
 export type CourseInfo = z.infer<typeof CourseInfoSchema>;
 
+/** A place on the course where a timing mat reports chips passing (docs/api.md#timing-points). */
+export const TimingPointInfoSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    at: z.number().describe("Metres from the start (0 for a start mat, the course's length for a finish mat)."),
+  })
+  .meta({ id: 'TimingPointInfo' });
+export type TimingPointInfo = z.infer<typeof TimingPointInfoSchema>;
+
 export const RaceInfoSchema = z
   .object({
     startsAt: z.number().nullable().describe("The organiser's start time (ms); null until set or pressed. Fixes before it are not the race."),
     unit: DistanceUnitSchema.describe("The organiser's unit; each spectator may switch."),
     course: CourseInfoSchema.nullable(),
+    timing: z.array(TimingPointInfoSchema).optional().describe('Timing mats along the course, by distance (absent on events stored before them).'),
   })
   .meta({ id: 'RaceInfo' });
 export type RaceInfo = z.infer<typeof RaceInfoSchema>;
@@ -379,6 +408,7 @@ export const RunnerInfoSchema = z
       .optional()
       .describe("Present when the runner's tracking app sent a picture (an OwnTracks card): its version, to be read from GET /api/events/<id>/runners/<runner-id>/avatar?v=<avatar>."),
     bib: z.string().optional().describe('Race number, as given when joining or set by the organiser.'),
+    entry: PublicEntrySchema.optional().describe('From the start list: what spectators may know of the entry (never birth year, chip or claim code).'),
     race: RunnerRaceInfoSchema.optional().describe('On events with a course.'),
   })
   .meta({ id: 'RunnerInfo' });

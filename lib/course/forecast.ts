@@ -173,10 +173,11 @@ export function forecast(
   race: RunnerRace,
   effort: EffortProfile | null = null,
   checkpointsAhead = 3,
+  nextMat: number | null = null,
 ): Forecast {
   if (race.finish !== null) return { basis: null, estimate: null, ahead: [] };
   const basis = forecastBasis(course, points, race);
-  const estimate = raceEstimate(course, points, race, effort);
+  const estimate = raceEstimate(course, points, race, effort, nextMat);
   if (!basis || !estimate) return { basis, estimate, ahead: [] };
   const eta = (point: { at: number; label: string }, kind: Eta['kind']): Eta | null => {
     const when = arrival(estimate, effort, point.at);

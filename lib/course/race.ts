@@ -49,7 +49,7 @@ export function timingPoints(course: Course): TimingPoint[] {
   return points.sort((a, b) => a.at - b.at || order[a.kind] - order[b.kind]);
 }
 
-export type StartBasis = 'line' | 'gun' | 'first-fix';
+export type StartBasis = 'line' | 'gun' | 'first-fix' | 'mat';
 
 export interface RunnerRace {
   match: MatchState;
@@ -75,6 +75,11 @@ export interface RunnerRace {
    * Null once started (records stored before this field have none: read as empty).
    */
   pen: number[] | null;
+  /**
+   * Timing mats that saw the runner's chip, [metres, ms] by distance (lib/course/mats.ts); exact, unlike fixes.
+   * Null before any (records stored before this field have none).
+   */
+  mats?: Array<[at: number, t: number]> | null;
 }
 
 export function initialRunnerRace(): RunnerRace {
@@ -88,6 +93,7 @@ export function initialRunnerRace(): RunnerRace {
     finish: null,
     recent: [],
     pen: [],
+    mats: null,
   };
 }
 
@@ -170,6 +176,7 @@ export function raceStep(
       finish: moved.finish,
       recent: moved.recent,
       pen: null,
+      mats: race.mats ?? null,
     },
     outcome: match.outcome,
     match,
@@ -372,6 +379,7 @@ export function timeAt(points: readonly TimingPoint[], race: RunnerRace, x: numb
   }
   const r = race.recent;
   for (let k = 0; k < r.length; k += 2) consider(r[k + 1]!, r[k]!);
+  for (const [at, t] of race.mats ?? []) consider(at, t);
   consider(lastAt, lastT);
   return lerpTime(loT, loAt, hiT, hiAt, x);
 }

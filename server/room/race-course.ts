@@ -19,6 +19,7 @@ import {
   type TimingPoint,
   timingPoints,
 } from '../../lib/course/race';
+import { nextMatAfter } from '../../lib/course/mats';
 import { type Entrant, raceStandings, type Standing } from '../../lib/course/standings';
 import type { CourseInfo, RaceEstimate, RaceEta, RunnerRaceInfo } from '../../lib/protocol';
 import type { SourceKind } from '../../lib/course/estimate';
@@ -91,8 +92,11 @@ export class RaceCourse {
     return raceStandings(this.course, this.points, entrants);
   }
 
-  /** What spectators see of one runner, rounded so that a view changes only when a reader would notice. */
-  view(standing: Standing, race: RunnerRace): RunnerRaceInfo {
+  /**
+   * What spectators see of one runner, rounded so that a view changes only when a reader would notice.
+   * `mats` are the event's timing points (metres): a runner a mat saw last is predicted up to the next one.
+   */
+  view(standing: Standing, race: RunnerRace, mats: readonly number[] = []): RunnerRaceInfo {
     let cp: RunnerRaceInfo['cp'] = null;
     for (let i = race.passings.length - 1; i >= 0; i--) {
       const point = this.points[i]!;
@@ -115,13 +119,13 @@ export class RaceCourse {
       speed: round(currentSpeed(race), 2),
       avg: round(averageSpeed(this.course, race), 2),
       cp,
-      ...this.estimate(race),
+      ...this.estimate(race, mats),
     };
   }
 
   /** The estimator's anchor, and the intervals for the next checkpoint and the finish. */
-  private estimate(race: RunnerRace): { est: RaceEstimate | null; eta: RaceEta[] } {
-    const est = raceEstimate(this.course, this.points, race, this.effort);
+  private estimate(race: RunnerRace, mats: readonly number[]): { est: RaceEstimate | null; eta: RaceEta[] } {
+    const est = raceEstimate(this.course, this.points, race, this.effort, this.nextMat(race, mats));
     if (!est) return { est: null, eta: [] };
     const eta: RaceEta[] = [];
     const next = this.course.checkpoints.find((cp) => cp.at > est.at && cp.at < this.course.length);
@@ -135,8 +139,13 @@ export class RaceCourse {
     };
   }
 
-  detail(view: RunnerRaceInfo, race: RunnerRace, unit: 'km' | 'mi', now: number): RunnerRaceDetail {
-    const fc = forecast(this.course, this.points, race, this.effort);
+  /** The next timing mat beyond a runner a mat saw last (the estimator predicts them up to it); null otherwise. */
+  private nextMat(race: RunnerRace, mats: readonly number[]): number | null {
+    return race.src === 'mat' && race.match.progress !== null ? nextMatAfter(mats, race.match.progress) : null;
+  }
+
+  detail(view: RunnerRaceInfo, race: RunnerRace, unit: 'km' | 'mi', now: number, mats: readonly number[] = []): RunnerRaceDetail {
+    const fc = forecast(this.course, this.points, race, this.effort, 3, this.nextMat(race, mats));
     return {
       race: view,
       splits: splits(this.points, race, unit),

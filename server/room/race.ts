@@ -56,8 +56,11 @@ function changeRace(room: Room, race: RaceInfo, next: RaceCourse | null, extra: 
       room.course = next;
       for (const r of room.runners.values()) {
         if (each) each(r);
-        // Same line: keep the race. Another line (or none): start again.
-        if (next?.version !== previous?.version) r.startRace(next);
+        // Same line: keep the race. Another line (or none): start again, from the mats that saw them so far.
+        if (next?.version !== previous?.version) {
+          r.startRace(next);
+          room.matsToRace(r);
+        }
         else if (next) r.raceView = undefined;
         r.unsaved = true;
         if (r.visible) room.dirty.add(r.id);
@@ -74,12 +77,17 @@ function changeRace(room: Room, race: RaceInfo, next: RaceCourse | null, extra: 
 export function setBib(room: Room, runnerId: string, bib: string | null): Effects<boolean> {
   const r = room.runners.get(runnerId);
   if (!r) return nothing(false);
+  const holder = bib ? room.runnerByBib(bib) : undefined;
+  if (holder && holder !== r) {
+    return refuse({ code: ErrorCode.BibTaken, status: 409, message: `Bib ${bib} is ${holder.record.name}'s already: choose another, or change theirs first.` });
+  }
   const effects = room.patchRunner(r, { bib }, true);
   const commit = effects.commit!;
   return {
     ...effects,
     commit: (a) => {
       const applied = commit(a);
+      room.reindex();
       if (r.visible) room.dirty.add(r.id);
       room.raceMoved = room.course !== null;
       room.snapshotCache = null;
@@ -101,5 +109,5 @@ export function raceDetail(room: Room, runnerId: string, unit: DistanceUnit): Ru
     room.updateStandings(room.now(), true);
   }
   if (!r.race || !r.raceView) return null;
-  return room.course.detail(r.raceView, r.race, unit, room.now());
+  return room.course.detail(r.raceView, r.race, unit, room.now(), room.matDistances());
 }

@@ -2,7 +2,7 @@
  * Coming back after a restart: runners are restored from their checkpoints plus what arrived after them, or
  * rebuilt from their stored track when a checkpoint is missing; checkpoints are written as runners change.
  */
-import type { Arrival, StoredPosition, WriteOp } from '../storage/store';
+import type { Arrival, PassingArrival, StoredPosition, WriteOp } from '../storage/store';
 import { isBrowserSeq } from './runner-track';
 import type { Room } from './state';
 
@@ -17,7 +17,7 @@ export function rebuild(room: Room, runnerId: string, page: readonly StoredPosit
   if (!r) return;
   for (const p of page) {
     if (isBrowserSeq(p.seq)) r.settle(p.seq);
-    r.applyFix(p, p.t, room.course);
+    r.applyFix(p, p.t, room.course, room.fixSource(runnerId, p.seq));
   }
 }
 
@@ -46,7 +46,15 @@ export function replay(room: Room, a: Arrival): void {
     return;
   }
   if (isBrowserSeq(a.pos.seq)) r.settle(a.pos.seq);
-  r.applyFix(a.pos, a.pos.t, room.course);
+  r.applyFix(a.pos, a.pos.t, room.course, room.fixSource(a.runnerId, a.pos.seq));
+}
+
+/**
+ * Every passing of the event, oldest arrival first, page by page: mats are not in checkpoints, and a passing
+ * applied again changes nothing, so restored and rebuilt runners alike get all of theirs.
+ */
+export function passingsLoaded(room: Room, page: readonly PassingArrival[]): void {
+  for (const { passing } of page) room.applyPassing(passing, passing.receivedAt);
 }
 
 /** After restoring: statuses by the time now, counts and budgets. */

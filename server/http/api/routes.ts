@@ -15,6 +15,10 @@ import { openapi } from './openapi';
 import { acknowledgeAlert, deviceKey, finish, links, quotas, removeRunner, revokeLink, setViewCode } from './organiser';
 import { bib, checkpoints, courseFromRunner, deleteCourse, raceSettings, readCourse, runnerRace, uploadCourse } from './race';
 import { avatar, eventSummary, exportJson, happiness, runner, snapshot, trackGpx, trackPage } from './reads';
+import { editEntry, importEntries, listEntries, newClaimCode } from './entries';
+import { feedPassings, feedPositions, feedStandings } from './feed';
+import { addTimingPoint, postPassings, removeTimingPoint, timing, timingKey, updateTimingPoint } from './timing';
+import { addTracker, removeTracker, trackers } from './trackers';
 import { streamPost } from './stream';
 
 /** The routes this router serves: all but those a transport opens. */
@@ -54,6 +58,22 @@ const HANDLERS: { readonly [N in Served]: (r: ApiRequest<N>) => unknown } = {
   revokeDeviceKey: deviceKey,
   streamPost,
   openapi,
+  entries: listEntries,
+  importEntries,
+  editEntry,
+  newClaimCode,
+  timing,
+  addTimingPoint,
+  updateTimingPoint,
+  removeTimingPoint,
+  timingKey,
+  passings: postPassings,
+  trackers,
+  addTracker,
+  removeTracker,
+  feedStandings,
+  feedPassings,
+  feedPositions,
 };
 
 const served = (name: RouteName): name is Served => !('transport' in ROUTES[name]);
