@@ -728,7 +728,7 @@ export const ROUTES = {
   feedPositions: route({
     method: 'GET',
     path: '/api/events/:id/feed/positions.geojson',
-    summary: 'The open race feed: where every runner is now, as GeoJSON (a fix, or predicted from the timing mats).',
+    summary: 'The open race feed: where every runner is now, as GeoJSON (a fix, or where the estimator puts them).',
     access: 'reader',
     params: { id: EVENT },
     query: READER,
@@ -736,7 +736,9 @@ export const ROUTES = {
       status: 200,
       json: null,
       description: 'The positions.',
-      other: { 'application/geo+json': 'A FeatureCollection: a Point per runner, with id, name, bib, color, basis (gps or predicted), t and at.' },
+      other: {
+        'application/geo+json': 'A FeatureCollection: a Point per runner, with id, name, bib, color, basis (gps, predicted or ghost), t and at; lo and hi for an estimate.',
+      },
       also: { 304: NOT_MODIFIED },
     },
   }),

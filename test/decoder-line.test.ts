@@ -48,6 +48,13 @@ describe('decoder lines', () => {
     // 2026-03-29 02:00 CET jumps to 03:00 CEST: 02:30 never happens on the wall.
     const skipped = zonedToEpoch({ year: 2026, month: 3, day: 29, hour: 2, minute: 30, second: 0, ms: 0 }, 'Europe/Berlin');
     assert.equal(skipped, Date.UTC(2026, 2, 29, 1, 30));
+    // Australia/Lord_Howe goes back half an hour (02:00 +11 to 01:30 +10:30) on 2026-04-05: 01:45 happens
+    // twice, 02:15 once. Offsets are remembered by quarter hour: the change falls between two of them.
+    const zone = 'Australia/Lord_Howe';
+    const at = (hour: number, minute: number) => zonedToEpoch({ year: 2026, month: 4, day: 5, hour, minute, second: 0, ms: 0 }, zone);
+    assert.equal(at(2, 15), Date.UTC(2026, 3, 4, 15, 45));
+    assert.equal(at(1, 45), Date.UTC(2026, 3, 4, 14, 45));
+    assert.equal(at(1, 15), Date.UTC(2026, 3, 4, 14, 15));
   });
 
   test('every line that cannot be a passing says why', () => {

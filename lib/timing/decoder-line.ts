@@ -100,8 +100,29 @@ function formatFor(timeZone: string): Intl.DateTimeFormat | null {
 /** Whether the runtime knows this IANA time zone. */
 export const isTimeZone = (timeZone: string) => formatFor(timeZone) !== null;
 
+/**
+ * Offsets already worked out, per zone, by quarter hour: every zone changes its offset only on a quarter
+ * hour, and formatting a date is most of the cost of reading a line. Bounded; cleared when full.
+ */
+const offsets = new Map<Intl.DateTimeFormat, Map<number, number>>();
+const QUARTER_HOUR_MS = 900_000;
+const OFFSETS_KEPT = 4096;
+
 /** The zone's offset from UTC at instant `t` (ms): local minus UTC. */
 function offsetAt(f: Intl.DateTimeFormat, t: number): number {
+  const quarter = Math.floor(t / QUARTER_HOUR_MS);
+  let known = offsets.get(f);
+  if (!known) offsets.set(f, (known = new Map()));
+  let offset = known.get(quarter);
+  if (offset === undefined) {
+    if (known.size >= OFFSETS_KEPT) known.clear();
+    offset = formattedOffset(f, quarter * QUARTER_HOUR_MS);
+    known.set(quarter, offset);
+  }
+  return offset;
+}
+
+function formattedOffset(f: Intl.DateTimeFormat, t: number): number {
   const p: Record<string, number> = {};
   for (const part of f.formatToParts(new Date(t))) if (part.type !== 'literal') p[part.type] = Number(part.value);
   const get = (k: string) => p[k] ?? 0;
