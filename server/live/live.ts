@@ -12,7 +12,7 @@ import { log } from '../log';
 import type { ResultOf, RoomCommand } from '../room/commands';
 import type { Effects, SessionChange } from '../room/effects';
 import { sampleHappiness } from '../room/organiser';
-import { snapshot, tick } from '../room/picture';
+import { fieldDump, snapshot, tick } from '../room/picture';
 import type { AnswerOf, RoomQuery } from '../room/queries';
 import { lapsedLinks } from '../room/share-links';
 import { DEFAULT_TIMINGS, type Room, type RoomTimings } from '../room/state';
@@ -89,6 +89,7 @@ export class Live {
       access: this.access,
       now: this.now,
       run: (event, command, sender, ref) => this.dispatch.run(event, command, sender, ref),
+      query: (event, q) => this.dispatch.query(event, q),
       open: (event) => this.open(event),
       presence: (event, runnerId, delta) => this.presenceHere(event, runnerId, delta),
       runsHere: (event) => backplane.ownership.owned(event) !== undefined,
@@ -183,7 +184,12 @@ export class Live {
     if (room && this.backplane.ownership.owned(event) !== undefined) {
       let feed = this.roomFeeds.get(room);
       if (!feed) {
-        feed = { epoch: room.epoch, snapshot: (only) => snapshot(room, only), since: (seq) => (seq === room.seq ? [] : null) };
+        feed = {
+          epoch: room.epoch,
+          snapshot: (only, opts) => snapshot(room, only, opts),
+          since: (seq) => (seq === room.seq ? [] : null),
+          field: () => fieldDump(room),
+        };
         this.roomFeeds.set(room, feed);
       }
       return feed;
@@ -262,7 +268,7 @@ export class Live {
       requests: {
         run: (req) => dispatch.runForward(req),
         ask: (event, q) => dispatch.answerForward(event, q),
-        snapshot: (event, only) => dispatch.snapshotHere(event, only),
+        snapshot: (event, only, allAlerts) => dispatch.snapshotHere(event, only, allAlerts),
         delete: (event) => dispatch.deleteHere(event),
         presence: (event, runnerId, delta) => rooms.peek(event)?.runnerConnected(runnerId, delta > 0 ? 1 : -1),
         streamPost: (stream, body) => this.gateway.postHere(stream, body),

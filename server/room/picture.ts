@@ -19,6 +19,27 @@ export interface RunnerSummary extends RunnerInfo {
   alert: Alert | null;
 }
 
+/** Where one runner is, for the field of spectators who say what they look at (live/interest). */
+export interface FieldRunner {
+  id: string;
+  lat: number;
+  lon: number;
+  /** Time of the fix, ms. */
+  t: number;
+  status: RunnerInfo['status'];
+  color: string;
+  finished: boolean;
+  /** An alarm (SOS) of theirs is open. */
+  alert: boolean;
+}
+
+/** Every visible runner's latest position as of update `seq`: what a field starts from. */
+export interface FieldDump {
+  epoch: string;
+  seq: number;
+  runners: FieldRunner[];
+}
+
 /** Everything since the last tick as one update, or null when nothing changed. */
 export function tick(room: Room): Delta | null {
   const now = room.now();
@@ -51,7 +72,7 @@ export function tick(room: Room): Delta | null {
  * What a new subscriber gets: every visible runner (or those in `only`) with their display trail, and the
  * happiness so far. The whole-event snapshot is built once per update and shared.
  */
-export function snapshot(room: Room, only: ReadonlySet<string> | null): SnapshotMessage {
+export function snapshot(room: Room, only: ReadonlySet<string> | null, opts: { allAlerts?: boolean } = {}): SnapshotMessage {
   if (!only && room.snapshotCache?.seq === room.seq) return room.snapshotCache.msg;
   const runners: RunnerSnapshot[] = [];
   const seen = only ? only.size : room.visibleCount;
@@ -76,11 +97,33 @@ export function snapshot(room: Room, only: ReadonlySet<string> | null): Snapshot
     seq: room.seq,
     runners,
     happiness: thin(room.happiness),
-    alerts: [...room.alerts.values()].filter((a) => !only || only.has(a.runnerId)),
+    // A spectator of the whole field (interest) sees every alarm, whichever runners it follows in detail.
+    alerts: [...room.alerts.values()].filter((a) => !only || opts.allAlerts || only.has(a.runnerId)),
     now: room.now(),
   };
   if (!only) room.snapshotCache = { seq: room.seq, msg };
   return msg;
+}
+
+/** The field as of the last update (positions as spectators were last told them). */
+export function fieldDump(room: Room): FieldDump {
+  const alerted = new Set([...room.alerts.values()].map((a) => a.runnerId));
+  const runners: FieldRunner[] = [];
+  for (const r of room.runners.values()) {
+    const last = r.framed.last;
+    if (!last) continue;
+    runners.push({
+      id: r.id,
+      lat: last.lat,
+      lon: last.lon,
+      t: last.t,
+      status: r.status,
+      color: r.record.color,
+      finished: r.raceView?.state === 'finished',
+      alert: alerted.has(r.id),
+    });
+  }
+  return { epoch: room.epoch, seq: room.seq, runners };
 }
 
 /** Runner summaries; runners without a fix yet only when `all` (the organiser sees them). */

@@ -4,10 +4,10 @@
  */
 import type { CompactCourse } from '../../lib/course/compact';
 import type { DistanceUnit } from '../../lib/course/units';
-import type { AppRefusal, EventInfo, HappinessSample, ShareLink } from '../../lib/protocol';
+import type { AppRefusal, EventInfo, HappinessSample, RunnerInfo, ShareLink } from '../../lib/protocol';
 import type { EventQuotas } from '../storage/store';
 import { verifyOrganiser } from './organiser';
-import { type RunnerSummary, snapshot, summaries, summary } from './picture';
+import { type FieldDump, fieldDump, type RunnerSummary, snapshot, summaries, summary } from './picture';
 import { raceDetail } from './race';
 import type { RunnerRaceDetail } from './race-course';
 import { verifyRunner } from './runners';
@@ -19,6 +19,10 @@ export type RoomQuery =
   | { ask: 'summaries'; all: boolean; only: string[] | null }
   | { ask: 'runner'; runnerId: string }
   | { ask: 'snapshot'; only: string[] | null }
+  /** Every visible runner's latest position (the field of spectators who say what they look at). */
+  | { ask: 'field' }
+  /** These runners' infos, those visible to spectators (in the order asked; unknown ones left out). */
+  | { ask: 'infos'; ids: string[] }
   | { ask: 'happiness' }
   | { ask: 'quotas' }
   | { ask: 'links' }
@@ -37,6 +41,8 @@ export interface QueryAnswers {
   summaries: { info: EventInfo; runners: RunnerSummary[]; quotas: EventQuotas; runnerCount: number };
   runner: { info: EventInfo; epoch: string; summary: RunnerSummary | null };
   snapshot: SnapshotMessage;
+  field: FieldDump;
+  infos: RunnerInfo[];
   happiness: HappinessSample[];
   quotas: EventQuotas;
   links: ShareLink[];
@@ -57,6 +63,11 @@ export const QUERIES: { readonly [K in QueryName]: (room: Room, q: QueryOf<K>) =
   summaries: (room, q) => ({ info: room.info, runners: summaries(room, q.all, ids(q.only)), quotas: room.quotas, runnerCount: room.runners.size }),
   runner: (room, q) => ({ info: room.info, epoch: room.epoch, summary: summary(room, q.runnerId) }),
   snapshot: (room, q) => snapshot(room, ids(q.only)),
+  field: (room) => fieldDump(room),
+  infos: (room, q) => q.ids.flatMap((id) => {
+    const r = room.runners.get(id);
+    return r?.visible ? [r.info()] : [];
+  }),
   happiness: (room) => room.happiness,
   quotas: (room) => room.quotas,
   links: (room) => listLinks(room),
