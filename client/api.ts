@@ -60,6 +60,20 @@ export interface RunnerRaceDetail {
   forecast: Forecast;
 }
 
+/** One runner of the list: as spectators see them, with distance covered (m) and speed now (m/s). */
+export interface ListRow extends RunnerInfo {
+  distance: number;
+  speed: number | null;
+}
+
+/** A window of the runner list. */
+export interface ListPage {
+  /** Runners matching (everyone visible without a search). */
+  total: number;
+  from: number;
+  rows: ListRow[];
+}
+
 /** One page of a runner's stored track with format=trail: encoded in milliseconds (lib/polyline.ts). */
 export interface TrailPage {
   trail: string;
@@ -90,6 +104,8 @@ export const ROUTES = {
   /** With the organiser token, or the runner's own. */
   removeRunner: none('DELETE', '/api/events/:id/runners/:runner'),
   trackPage: json<TrailPage>()('GET', '/api/events/:id/runners/:runner/track'),
+  /** A window of the runner list (?sort=&desc=1&q=&from=&limit=), sorted or searched on the server. */
+  runnerList: json<ListPage>()('GET', '/api/events/:id/list'),
   trackGpx: open('/api/events/:id/runners/:runner/track.gpx'),
   avatar: open('/api/events/:id/runners/:runner/avatar'),
   deviceKey: json<{ issued: boolean; refused: Partial<Record<AppRefusal, number>> }>()('GET', '/api/events/:id/runners/:runner/device-key'),

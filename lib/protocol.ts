@@ -119,6 +119,8 @@ export const ErrorCode = {
   BadUnit: 'bad_unit',
   BadFormat: 'bad_format',
   BadCursor: 'bad_cursor',
+  BadSort: 'bad_sort',
+  BadQuery: 'bad_query',
   BadLimit: 'bad_limit',
   BadFrom: 'bad_from',
   BadTo: 'bad_to',

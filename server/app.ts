@@ -95,6 +95,7 @@ export async function startTrackside({ config, pages, store, timings, heartbeatM
     joinsPerHourPerIp: config.runnersPerHourPerIp + (config.demo ? config.demoRunners : 0),
     snapshotsPerSecondPerIp: config.snapshotsPerSecondPerIp,
     maxConnectionsPerIp: config.maxConnectionsPerIp,
+    spectatorBytesPerSecond: config.spectatorBytesPerSecond,
   });
   await live.load();
 

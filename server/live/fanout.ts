@@ -17,7 +17,7 @@
  * offset, then the feed's updates after that offset.
  */
 import { CloseCode, type RunnerInfo, type ServerMessage, type TrackPoint } from '../../lib/protocol';
-import type { ViewBounds } from '../../lib/tiles';
+import { MAX_VIEW_TILES, type ViewBounds } from '../../lib/tiles';
 import type { Feed } from '../backplane/ports';
 import type { Delta, SnapshotMessage } from '../room/state';
 import type { Field, FieldBudget } from './interest/field';
@@ -79,13 +79,16 @@ interface EventWatchers {
 const sorted = (ids: ReadonlySet<string>) => [...ids].sort().join(',');
 const groupKey = (w: Watch) => (w.interest ? `i:${sorted(w.interest.follow)}` : w.only ? sorted(w.only) : '*');
 
-/** Half the default per-spectator budget of 16 KB/s to the summary and sixteen tiles, with room for the rest. */
-export const DEFAULT_FIELD_BUDGET = fieldBudget(16 * 1024);
-
-/** How a spectator's byte budget (bytes a second) is shared: a quarter to the summary, the rest among the most tiles a view covers. */
+/**
+ * How a spectator's byte budget (bytes a second) is shared: a quarter to the summary, 70 % among the most
+ * tiles a view covers (MAX_VIEW_TILES), and the rest left for runners followed, news and happiness.
+ */
 export function fieldBudget(bytesPerSecond: number): FieldBudget {
-  return { summary: Math.round(bytesPerSecond / 4), tile: Math.round((bytesPerSecond * 0.7) / 16) };
+  return { summary: Math.round(bytesPerSecond / 4), tile: Math.round((bytesPerSecond * 0.7) / MAX_VIEW_TILES) };
 }
+
+/** The default budget: 16 KB a second. */
+export const DEFAULT_FIELD_BUDGET = fieldBudget(16 * 1024);
 
 export class Fanout {
   private readonly events = new Map<string, EventWatchers>();

@@ -20,7 +20,7 @@ import type { EventRecord, Store } from '../storage/store';
 import { Access } from './access';
 import { Dispatch } from './dispatch';
 import { EventIndex } from './event-index';
-import { Fanout } from './fanout';
+import { Fanout, fieldBudget } from './fanout';
 import { Gateway } from './gateway';
 import { again, retryWithin } from './retry';
 import { Rooms } from './rooms';
@@ -42,6 +42,8 @@ export interface LiveOptions {
   snapshotsPerSecondPerIp?: number;
   /** Live connections one address may hold. */
   maxConnectionsPerIp?: number;
+  /** What a spectator who says what it looks at is sent of the field a second, at most. */
+  spectatorBytesPerSecond?: number;
   stallAfterMs?: number;
   /** The other instances; one process by default. */
   backplane?: Backplane;
@@ -69,7 +71,7 @@ export class Live {
     this.now = opts.now ?? Date.now;
     this.pipeline = new WritePipeline(opts.store, { stallAfterMs: opts.stallAfterMs, now: this.now, holder: backplane.ownership.holder });
     this.access = new Access(this.index, this.now);
-    this.fanout = new Fanout(opts.maxBufferedBytes, (event) => this.feedOf(event));
+    this.fanout = new Fanout(opts.maxBufferedBytes, (event) => this.feedOf(event), fieldBudget(opts.spectatorBytesPerSecond ?? 16_384));
     this.rooms = new Rooms(
       opts.store,
       this.pipeline,

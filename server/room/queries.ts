@@ -8,6 +8,7 @@ import type { AppRefusal, EventInfo, HappinessSample, RunnerInfo, ShareLink } fr
 import type { EventQuotas } from '../storage/store';
 import { verifyOrganiser } from './organiser';
 import { type FieldDump, fieldDump, type RunnerSummary, snapshot, summaries, summary } from './picture';
+import { type ListPage, listPage, type ListQuery } from './list';
 import { raceDetail } from './race';
 import type { RunnerRaceDetail } from './race-course';
 import { verifyRunner } from './runners';
@@ -23,6 +24,8 @@ export type RoomQuery =
   | { ask: 'field' }
   /** These runners' infos, those visible to spectators (in the order asked; unknown ones left out). */
   | { ask: 'infos'; ids: string[] }
+  /** A window of the runner list, sorted or searched. */
+  | ({ ask: 'list' } & ListQuery)
   | { ask: 'happiness' }
   | { ask: 'quotas' }
   | { ask: 'links' }
@@ -43,6 +46,7 @@ export interface QueryAnswers {
   snapshot: SnapshotMessage;
   field: FieldDump;
   infos: RunnerInfo[];
+  list: ListPage & { info: EventInfo };
   happiness: HappinessSample[];
   quotas: EventQuotas;
   links: ShareLink[];
@@ -64,6 +68,7 @@ export const QUERIES: { readonly [K in QueryName]: (room: Room, q: QueryOf<K>) =
   runner: (room, q) => ({ info: room.info, epoch: room.epoch, summary: summary(room, q.runnerId) }),
   snapshot: (room, q) => snapshot(room, ids(q.only)),
   field: (room) => fieldDump(room),
+  list: (room, q) => ({ info: room.info, ...listPage(room, q) }),
   infos: (room, q) => q.ids.flatMap((id) => {
     const r = room.runners.get(id);
     return r?.visible ? [r.info()] : [];

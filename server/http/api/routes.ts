@@ -7,6 +7,7 @@ import { OPEN_CORS } from './context';
 import { createEvent, health, listEvents } from './events';
 import { acknowledgeAlert, deviceKey, finish, links, quotas, removeRunner, revokeLink, setViewCode } from './organiser';
 import { bib, checkpoints, course, courseFromRunner, raceSettings, runnerRace } from './race';
+import { runnerList } from './list';
 import { streamPost } from './stream';
 import { avatar, eventSummary, exportJson, happiness, runner, snapshot, trackGpx, trackPage } from './reads';
 
@@ -34,6 +35,7 @@ export function apiRouter(): Router<ApiContext> {
     .on('POST', '/api/events/:id/course/from-track', courseFromRunner)
     .on('PUT', '/api/events/:id/checkpoints', checkpoints)
     .on('PUT', '/api/events/:id/race', raceSettings)
+    .on('GET', '/api/events/:id/list', runnerList)
     .on('GET', '/api/events/:id/runners/:runner', runner)
     .on('PUT', '/api/events/:id/runners/:runner/bib', bib)
     .on('GET', '/api/events/:id/runners/:runner/race', runnerRace)
