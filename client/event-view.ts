@@ -19,6 +19,8 @@ export interface RunnerView extends RunnerInfo {
   points: number;
   /** Whether `track` is the runner's full stored track (loaded page by page) rather than a display trail. */
   detailed?: boolean;
+  /** With interest: the runner's index in the field. */
+  n?: number;
 }
 
 export interface EventView {
@@ -38,6 +40,11 @@ export interface EventView {
   seq: number;
   /** Bumped when an update shows that something was missed: subscribe again for a fresh snapshot. */
   resync: number;
+  /**
+   * With interest: the field every runner is in (client/field-store.ts), its generation and size; `runners`
+   * then holds only the runners followed in detail. Null when every runner comes in detail.
+   */
+  field: { gen: number; count: number } | null;
 }
 
 /** Client-side actions beside server messages. */
@@ -56,6 +63,7 @@ export const emptyEventView: EventView = {
   epoch: null,
   seq: 0,
   resync: 0,
+  field: null,
 };
 
 /** Snapshot trails keep whole seconds: the exact latest fix stands in for its rounded copy. */
@@ -102,6 +110,7 @@ export function reduceEventView(state: EventView, msg: ServerMessage | LocalActi
         epoch: msg.epoch,
         seq: msg.seq,
         resync: state.resync,
+        field: msg.field ?? null,
       };
     }
     case 'update': {

@@ -391,6 +391,8 @@ export interface RunnerSnapshot extends RunnerInfo {
   distance: number;
   /** Fixes stored for this runner. */
   points: number;
+  /** With interest: the runner's index in the field (binary frames name runners by it). */
+  n?: number;
 }
 
 /** A spectator link made by the organiser; the token in its URL is the only key. */

@@ -42,6 +42,11 @@ export interface Tile {
 
 /** Highest tile level interest is kept at: a tile of 2^11 world pixels, a few hundred metres across. */
 export const MAX_TILE_LEVEL = 17;
+/**
+ * Lowest tile level with streams of its own: a view further out (a country, the world) gets the field summary
+ * alone, which is as precise as tiles that large would be.
+ */
+export const MIN_TILE_LEVEL = 9;
 /** Most tiles one view may cover; a larger view is covered by tiles a level up (four times the area each). */
 export const MAX_VIEW_TILES = 16;
 
@@ -98,6 +103,7 @@ export function viewTiles(view: ViewBounds): Tile[] {
 /** The tiles of a view as sorted keys: views that cover the same tiles name them the same way. */
 export function viewTileKeys(view: ViewBounds): number[] {
   return viewTiles(view)
+    .filter((t) => t.level >= MIN_TILE_LEVEL)
     .map((t) => tileKey(t.level, t.x, t.y))
     .sort((a, b) => a - b);
 }

@@ -245,7 +245,11 @@ export class Fanout {
   private interestFrame(msg: SnapshotMessage, field: Field): SharedFrame {
     const kept = this.interestFrames.get(msg);
     if (kept?.gen === field.gen) return kept.frame;
-    const frame = sharedFrame({ ...msg, field: { gen: field.gen, count: field.count } });
+    const runners = msg.runners.map((r) => {
+      const n = field.indexOf(r.id);
+      return n === undefined ? r : { ...r, n };
+    });
+    const frame = sharedFrame({ ...msg, runners, field: { gen: field.gen, count: field.count } });
     this.interestFrames.set(msg, { gen: field.gen, frame });
     return frame;
   }

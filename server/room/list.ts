@@ -4,14 +4,14 @@
  * milliseconds, so each order is worked out at most every LIST_EVERY_MS and shared by everyone who pages
  * through it meanwhile; the rows themselves are read fresh.
  */
-import { compareNatural, createRunnerSearch } from '../../lib/course/search';
+import { createRunnerSearch } from '../../lib/course/search';
 import type { RunnerInfo } from '../../lib/protocol';
+import { LIST_SORTS, type ListSort, orderRunners } from '../../lib/runner-order';
 import { recentPace } from '../../lib/track';
 import type { RunnerTrack } from './runner-track';
 import type { Room } from './state';
 
-export const LIST_SORTS = ['order', 'name', 'distance', 'pace', 'mood'] as const;
-export type ListSort = (typeof LIST_SORTS)[number];
+export { LIST_SORTS, type ListSort };
 /** Most rows one page holds. */
 export const LIST_PAGE_MAX = 500;
 /** An order (and a search index) is worked out again after this long, or at once when runners came or went. */
@@ -59,37 +59,8 @@ function speedOf(r: RunnerTrack): number | null {
   return pace ? 1000 / pace : null;
 }
 
-/** Numbers to sort by, higher first when descending; runners without one go last either way. */
-function keyOf(sort: ListSort, racing: boolean): ((r: RunnerTrack) => number | null) | null {
-  switch (sort) {
-    case 'order':
-      return racing ? (r) => r.raceView?.pos ?? null : null;
-    case 'distance':
-      return racing ? (r) => r.raceView?.at ?? null : (r) => r.distance;
-    case 'pace':
-      return speedOf;
-    case 'mood':
-      return (r) => r.mood;
-    case 'name':
-      return null;
-  }
-}
-
-function ordered(room: Room, runners: RunnerTrack[], sort: ListSort, desc: boolean, keepOrder: boolean): RunnerTrack[] {
-  const racing = room.course !== null;
-  if (sort === 'name') {
-    const out = runners.slice().sort((a, b) => compareNatural(a.record.name, b.record.name) || compareNatural(a.record.bib ?? '', b.record.bib ?? '') || (a.id < b.id ? -1 : 1));
-    return desc ? out.reverse() : out;
-  }
-  const key = keyOf(sort, racing);
-  // Join order (or a search's own order), as it is.
-  if (!key) return keepOrder || !desc ? runners : runners.slice().reverse();
-  const keyed = runners.map((r, i) => ({ r, i, k: key(r) }));
-  keyed.sort((a, b) => {
-    if (a.k === null || b.k === null) return a.k === null ? (b.k === null ? a.i - b.i : 1) : -1;
-    return (desc ? b.k - a.k : a.k - b.k) || a.i - b.i;
-  });
-  return keyed.map((e) => e.r);
+function rowOf(r: RunnerTrack): ListRow {
+  return { ...r.info(), distance: Math.round(r.distance * 10) / 10, speed: speedOf(r) };
 }
 
 /** A window of the list for `q`. */
@@ -114,7 +85,11 @@ export function listPage(room: Room, q: ListQuery): ListPage {
       const only = new Set(q.only);
       runners = runners.filter((r) => only.has(r.id));
     }
-    order = { at: now, visible: room.visibleCount, ids: ordered(room, runners, q.sort, q.desc, !!q.q).map((r) => r.id) };
+    // A search keeps its best-match order unless another column is chosen.
+    const sort = q.q && q.sort === 'order' ? null : q.sort;
+    const rows = runners.map(rowOf);
+    const sorted = sort === null ? (q.desc ? rows.reverse() : rows) : orderRunners(rows, sort, q.desc, room.course !== null);
+    order = { at: now, visible: room.visibleCount, ids: sorted.map((r) => r.id) };
     // Orders nobody asked for lately go; a handful of sorts and searches stay.
     if (state.orders.size > 64) state.orders.clear();
     state.orders.set(key, order);
@@ -123,7 +98,7 @@ export function listPage(room: Room, q: ListQuery): ListPage {
   for (const id of order.ids.slice(q.from, q.from + q.limit)) {
     const r = room.runners.get(id);
     if (!r?.visible) continue;
-    rows.push({ ...r.info(), distance: Math.round(r.distance * 10) / 10, speed: speedOf(r) });
+    rows.push(rowOf(r));
   }
   return { total: order.ids.length, from: q.from, rows };
 }
