@@ -153,8 +153,12 @@ export function reduceEventView(state: EventView, msg: ServerMessage | LocalActi
       const prev = state.runners[msg.runnerId];
       if (!prev) return state;
       const track = msg.track.slice();
-      // Keep what arrived live while the pages were read.
-      for (const p of prev.track) if (p[2] > (track[track.length - 1]?.[2] ?? -Infinity)) insertPoint(track, p);
+      const end = track[track.length - 1]?.[2] ?? -Infinity;
+      const tail = track.slice(-8);
+      // Keep what arrived live while the pages were read; a snapshot's point rounded to the second is a fix
+      // the pages hold exactly, not another one.
+      const same = (p: TrackPoint) => tail.some((q) => Math.abs(q[2] - p[2]) < ROUNDING_MS && Math.abs(q[0] - p[0]) < 2e-5 && Math.abs(q[1] - p[1]) < 2e-5);
+      for (const p of prev.track) if (p[2] > end && !same(p)) insertPoint(track, p);
       return { ...state, runners: { ...state.runners, [msg.runnerId]: { ...prev, track, detailed: true } } };
     }
     case 'event': {

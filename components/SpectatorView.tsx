@@ -87,13 +87,15 @@ export function SpectatorView({ event, config, share }: { event: EventInfo; conf
   );
   const [replay, setReplay] = useState<{ t: number; playing: boolean; speed: ReplaySpeed } | null>(null);
   const [replayData, setReplayData] = useState<Replay | null>(null);
+  /** Everyone in the replay (with interest the page holds only the runner followed otherwise). */
+  const [replayRunners, setReplayRunners] = useState<RunnerView[]>([]);
   // While playing, frames are worked out about eight times a second of wall time, whatever the speed.
   const replayStep = replay ? replay.speed * 125 : 1;
   const replayT =
     replay && replayData ? Math.min(replayData.to, replay.playing ? Math.ceil(replay.t / replayStep) * replayStep : replay.t) : null;
   const runners = useMemo(
-    () => (replayData && replayT !== null ? frameAt(replayData, liveRunners, replayT) : liveRunners),
-    [replayData, replayT, liveRunners],
+    () => (replayData && replayT !== null ? frameAt(replayData, replayRunners, replayT) : liveRunners),
+    [replayData, replayRunners, replayT, liveRunners],
   );
   // Colours are assigned again only when someone joins or changes colour, so the map keeps its caches.
   const colorKey = runners.map((r) => `${r.id}${r.color}`).join();
@@ -118,6 +120,14 @@ export function SpectatorView({ event, config, share }: { event: EventInfo; conf
     () => 0,
   );
   const fieldCount = interest ? placed : liveRunners.length;
+  // On the elevation profile: the runners whose rows the list has read, and whoever is followed.
+  const listState = useStore(serverList);
+  const profileRunners = useMemo(() => {
+    const byId = new Map<string, ListRow | RunnerView>();
+    for (const row of listState?.rows.values() ?? []) byId.set(row.id, row);
+    for (const r of liveRunners) byId.set(r.id, r);
+    return [...byId.values()];
+  }, [listState, liveRunners]);
   // Someone appeared or left: the list reads its rows again now rather than at its next turn.
   useEffect(() => serverList?.refresh(), [serverList, fieldCount]);
   const selectedRunner = selected && view.runners[selected] && hasFix(view.runners[selected]) ? view.runners[selected] : null;
@@ -160,6 +170,7 @@ export function SpectatorView({ event, config, share }: { event: EventInfo; conf
         const tracks = await loadTracks(event.id, everyone.map((r) => r.id), access);
         const full = everyone.map((r) => (tracks.has(r.id) ? { ...r, track: tracks.get(r.id)! } : r));
         const data = buildReplay(full, replayCourse.current, (view.event ?? event).race?.startsAt ?? null);
+        setReplayRunners(everyone);
         setReplayData(data);
         setReplay({ t: Math.max(data.from, Math.min(data.to, at ?? data.from)), playing: at === undefined, speed: 60 });
       } finally {
@@ -171,6 +182,7 @@ export function SpectatorView({ event, config, share }: { event: EventInfo; conf
   const stopReplay = useCallback(() => {
     setReplay(null);
     setReplayData(null);
+    setReplayRunners([]);
     const url = new URL(window.location.href);
     url.searchParams.delete('t');
     window.history.replaceState(window.history.state, '', url);
@@ -298,7 +310,9 @@ export function SpectatorView({ event, config, share }: { event: EventInfo; conf
           {racing && selectedRunner && !replay && (
             <RaceCard runner={selectedRunner} eventId={event.id} unit={unit} access={access} now={now + view.clockOffset} />
           )}
-          {course && course.elevations && <ElevationProfile course={course} runners={runners} colors={colors} followId={selected} unit={unit} />}
+          {course && course.elevations && (
+            <ElevationProfile course={course} runners={replayData ? runners : profileRunners} colors={colors} followId={selected} unit={unit} />
+          )}
           <CheerForm runner={selectedRunner} status={watch.cheer} finished={info.status === 'finished'} onSend={sendCheer} />
           <HappinessPanel samples={view.happiness} />
           <section className="panel downloads" aria-labelledby="downloads-heading">
