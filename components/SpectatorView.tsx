@@ -150,11 +150,12 @@ export function SpectatorView({ event, config, share }: { event: EventInfo; conf
   useEffect(() => {
     if (wanted.current === undefined) wanted.current = new URLSearchParams(window.location.search).get('runner');
     const id = wanted.current;
-    if (id && view.runners[id] && hasFix(view.runners[id])) {
+    // With interest the page holds only runners it follows: follow the one asked for, and the server sends them.
+    if (id && ((interest && view.generation > 0) || (view.runners[id] && hasFix(view.runners[id])))) {
       wanted.current = null;
       setSelected(id);
     }
-  }, [view.runners]);
+  }, [view.runners, interest, view.generation]);
 
   const replayCourse = useRef<Course | null>(null);
   const [replayLoading, setReplayLoading] = useState(false);
