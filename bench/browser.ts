@@ -37,6 +37,7 @@ async function main() {
       MAX_CONNECTIONS_PER_IP: '100000',
       // Every simulated client comes from loopback: per-address limits would stand in for a crowd.
       RUNNERS_PER_HOUR_PER_IP: '1000000',
+      WRITE_MIB_PER_HOUR_PER_IP: '1000000',
       SNAPSHOTS_PER_SECOND_PER_IP: '1000000',
       LOG_LEVEL: 'silent',
       NEXT_TELEMETRY_DISABLED: '1',

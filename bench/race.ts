@@ -103,6 +103,7 @@ function startServer(dataDir: string): ChildProcess {
       MAX_CONNECTIONS_PER_IP: '1000000',
       // Every simulated client comes from loopback: per-address limits would stand in for a crowd.
       RUNNERS_PER_HOUR_PER_IP: '1000000',
+      WRITE_MIB_PER_HOUR_PER_IP: '1000000',
       SNAPSHOTS_PER_SECOND_PER_IP: '1000000',
       LOG_LEVEL: 'silent',
       NEXT_TELEMETRY_DISABLED: '1',
@@ -349,7 +350,7 @@ async function main() {
         };
         check();
       })`)) as number;
-      const snapshotAt = (await page.evaluate('window.__snapshotAt')) as number;
+      const snapshotAt = await page.evaluate<number>('window.__snapshotAt');
       await cdp.send('HeapProfiler.collectGarbage');
       const heap = (await cdp.send('Runtime.getHeapUsage')) as { usedSize: number };
       const drawMs = Math.round(drawnAt - snapshotAt);

@@ -87,6 +87,7 @@ function startServer(kind: ServerKind, dataDir: string): ChildProcess {
       MAX_CONNECTIONS_PER_IP: '1000000',
       // Every simulated client comes from loopback: per-address limits would stand in for a crowd.
       RUNNERS_PER_HOUR_PER_IP: '1000000',
+      WRITE_MIB_PER_HOUR_PER_IP: '1000000',
       SNAPSHOTS_PER_SECOND_PER_IP: '1000000',
       LOG_LEVEL: 'silent',
       NEXT_TELEMETRY_DISABLED: '1',
@@ -258,8 +259,8 @@ function ratios(points: Point[]): string {
 }
 
 async function main() {
-  const servers = args.servers!.split(',') as ServerKind[];
-  const spectators = args.quick ? [200, 1000] : args.spectators!.split(',').map(Number);
+  const servers = args.servers.split(',') as ServerKind[];
+  const spectators = args.quick ? [200, 1000] : args.spectators.split(',').map(Number);
   const durationS = args.quick ? 5 : Number(args.duration);
   const runners = Number(args.runners);
   if (servers.includes('trackside') && !existsSync(join(ROOT, '.next', 'BUILD_ID'))) {
@@ -345,7 +346,7 @@ async function limits() {
 
 if (args.cluster) {
   // Two spectator counts by default: broker traffic must not grow with S.
-  const spectators = args.quick ? [200, 1000] : (process.argv.includes('--spectators') ? args.spectators! : '1000,5000').split(',').map(Number);
+  const spectators = args.quick ? [200, 1000] : (process.argv.includes('--spectators') ? args.spectators : '1000,5000').split(',').map(Number);
   void import('./cluster').then(({ runCluster }) =>
     runCluster({ spectators, runners: Number(args.runners), durationS: args.quick ? 5 : Number(args.duration), tickMs: Number(args.tick) }),
   );

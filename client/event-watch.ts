@@ -70,8 +70,8 @@ export function readAccess(access: WatchAccess): { share: string } | { code: str
   return access.share ? { share: access.share } : access.code ? { code: access.code } : {};
 }
 
-const LINK_GONE: readonly string[] = [ErrorCode.LinkRevoked, ErrorCode.LinkExpired, ErrorCode.NoSuchLink];
-const BUSY: readonly string[] = [ErrorCode.RateLimited, ErrorCode.StorageUnavailable];
+const LINK_GONE: ReadonlySet<string> = new Set([ErrorCode.LinkRevoked, ErrorCode.LinkExpired, ErrorCode.NoSuchLink]);
+const BUSY: ReadonlySet<string> = new Set([ErrorCode.RateLimited, ErrorCode.StorageUnavailable]);
 
 export function reduceWatch(state: WatchState, input: WatchInput): { state: WatchState; effects: WatchEffect[] } {
   switch (input.type) {
@@ -95,9 +95,9 @@ function onServer(state: WatchState, msg: ServerMessage, now: number): { state: 
   if (msg.type === 'error') {
     if (msg.ref === 'cheer') return { state: { ...state, cheer: { state: 'failed', message: msg.message } }, effects: [] };
     // Nothing more will come through this link: stop trying.
-    if (LINK_GONE.includes(msg.code)) return { state: { ...state, gone: msg.message }, effects: [{ do: 'close' }] };
+    if (LINK_GONE.has(msg.code)) return { state: { ...state, gone: msg.message }, effects: [{ do: 'close' }] };
     // The server is busy: ask for the snapshot again when it says.
-    if (msg.ref === 'subscribe' && BUSY.includes(msg.code)) {
+    if (msg.ref === 'subscribe' && BUSY.has(msg.code)) {
       return { state, effects: [{ do: 'subscribe-later', ms: Math.max(1000, msg.retryAfterMs ?? 3000) }] };
     }
     if (msg.code === ErrorCode.ViewCodeRequired || msg.code === ErrorCode.BadViewCode) {

@@ -6,7 +6,7 @@
  */
 import { createRunnerSearch } from '../lib/course/search';
 import { type ListSort, orderRunners } from '../lib/runner-order';
-import { apiUrl, type ListPage, type ListRow, type Query } from './api';
+import { apiUrl, type ListPage, type ListRow, type ReadAccess } from './api';
 import { Listeners, type Store } from './store';
 
 export type { ListSort };
@@ -42,7 +42,7 @@ export interface RunnerListStore extends Store<ListState> {
 
 export interface ListSourceOptions {
   event: string;
-  access: Query;
+  access: ReadAccess;
   fetch?: typeof fetch;
   refreshMs?: number;
   /** Every timer goes through here (tests hold them). */

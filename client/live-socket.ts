@@ -150,7 +150,7 @@ export class LiveSocket {
       this.socket = null;
       // A socket that never opened while the device is online points at a network that blocks WebSocket.
       // After the fallback drops, WebSocket gets one more try: the block may have been the server restarting.
-      const online = typeof navigator === 'undefined' || navigator.onLine !== false;
+      const online = typeof navigator === 'undefined' || navigator.onLine;
       if (!opened && this.transport === 'websocket' && online) this.failedOpens++;
       if (this.transport === 'sse') this.failedOpens = FALLBACK_AFTER - 1;
       if (this.closed) return;

@@ -82,7 +82,7 @@ export class OrganiserSession implements Store<OrganiserState> {
     return (await this.command('setViewCode', {}, { body: { generate: true } })).code ?? '';
   }
 
-  setQuotas(quotas: Quotas): Promise<unknown> {
+  setQuotas(quotas: Partial<Quotas>): Promise<unknown> {
     return this.command('setQuotas', {}, { body: quotas });
   }
 
@@ -129,7 +129,7 @@ export class OrganiserSession implements Store<OrganiserState> {
     return this.command('setRace', {}, { body: settings });
   }
 
-  private auth(): CallOptions {
+  private auth(): { token: string; origin?: string } {
     return { token: this.opts.token, origin: this.opts.origin };
   }
 
@@ -137,7 +137,7 @@ export class OrganiserSession implements Store<OrganiserState> {
    * A route of this event with the organiser token; then what only the summary says is read again, so the
    * page shows the change when the command resolves.
    */
-  private async command<N extends RouteName>(name: N, params: Omit<Params<N>, 'id'>, opts: CallOptions = {}): Promise<Answer<N>> {
+  private async command<N extends RouteName>(name: N, params: Omit<Params<N>, 'id'>, opts = {} as CallOptions<N>): Promise<Answer<N>> {
     const answer = await call(name, { ...params, id: this.opts.event } as Params<N>, { ...opts, ...this.auth() });
     await this.readSummary();
     return answer;

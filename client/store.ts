@@ -4,8 +4,9 @@
  * scripts call the two methods themselves.
  */
 export interface Store<S> {
-  subscribe(listener: () => void): () => void;
-  getSnapshot(): S;
+  /** Bound to its store (an arrow property), so React may call it detached. */
+  readonly subscribe: (listener: () => void) => () => void;
+  readonly getSnapshot: () => S;
 }
 
 /** The listeners of a store. */

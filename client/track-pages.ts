@@ -1,6 +1,6 @@
 /** A runner's whole stored track, read page by page from the track endpoint as encoded trails. */
 import { decodeTrail } from '../lib/polyline';
-import { call, type Query, type TrailPage } from './api';
+import { call, type Query, type ReadAccess, type TrailPage } from './api';
 import type { TrackPoint } from '../lib/protocol';
 
 const PAGE = 10_000;
@@ -8,14 +8,15 @@ const PAGE = 10_000;
 export async function loadFullTrack(
   event: string,
   runnerId: string,
-  access: { code?: string; share?: string },
+  access: ReadAccess,
   signal?: AbortSignal,
 ): Promise<TrackPoint[]> {
   const track: TrackPoint[] = [];
   let after: string | null = null;
   for (;;) {
-    const query: Query = { format: 'trail', limit: String(PAGE), ...access, after: after ?? undefined };
-    const page: TrailPage = await call('trackPage', { id: event, runner: runnerId }, { query, signal });
+    const query: Query<'trackPage'> = { format: 'trail', limit: PAGE, ...access, after: after ?? undefined };
+    // Asked for with format=trail, so a page is a trail.
+    const page = (await call('trackPage', { id: event, runner: runnerId }, { query, signal })) as TrailPage;
     for (const p of decodeTrail(page.trail, 1)) track.push(p);
     if (!page.next) return track;
     after = page.next;
@@ -30,7 +31,7 @@ export async function loadFullTrack(
 export async function loadTracks(
   event: string,
   runnerIds: readonly string[],
-  access: { code?: string; share?: string },
+  access: ReadAccess,
   { budget = 600_000, concurrency = 6, signal }: { budget?: number; concurrency?: number; signal?: AbortSignal } = {},
 ): Promise<Map<string, TrackPoint[]>> {
   const out = new Map<string, TrackPoint[]>();

@@ -126,6 +126,8 @@ export function CourseSetup({
           <h3 id="checkpoints-heading">Checkpoints</h3>
           {checkpoints.length === 0 && <p className="small muted">None yet: add the places spectators wait at (“Water 3”, “Half way”).</p>}
           {checkpoints.map((d, i) => (
+            // Rows are drafts without ids, and every input in them is controlled: a row's place is its identity.
+            // eslint-disable-next-line react/no-array-index-key
             <div className="checkpoint-row" key={i}>
               <label className="field">
                 <span>Name</span>

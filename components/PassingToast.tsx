@@ -30,6 +30,8 @@ export function PassingToast({ runner }: { runner: RunnerView }) {
     if (!before || before.id !== runner.id || !cp || before.key === key) return;
     const text = cp.name === 'Finish' ? `${runner.name} finished at ${clock(cp.t)}` : `${runner.name} passed ${cp.name} at ${clock(cp.t)}`;
     setToast((t) => ({ text, n: (t?.n ?? 0) + 1 }));
+    // The notification shows itself; nothing else is done with it.
+    // eslint-disable-next-line no-new
     if (notify && document.hidden) new Notification('Trackside', { body: text, tag: `passing-${runner.id}` });
   }, [cp, runner.id, runner.name, notify]);
   useEffect(() => {

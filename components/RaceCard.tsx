@@ -1,7 +1,7 @@
 'use client';
 
 import { useEffect, useState } from 'react';
-import { call, type Query, type RunnerRaceDetail } from '../client/api';
+import { call, type ReadAccess, type RunnerRaceDetail } from '../client/api';
 import type { RunnerView } from '../client/event-view';
 import { PassingToast } from './PassingToast';
 import { describeBasis } from '../lib/course/forecast';
@@ -17,7 +17,7 @@ const clock = (t: number) => new Date(t).toLocaleTimeString([], { hour: '2-digit
  * splits at every kilometre or mile and checkpoint, and when they should reach the next checkpoints and
  * the finish (with what the prediction is based on).
  */
-export function RaceCard({ runner, eventId, unit, access, now }: { runner: RunnerView; eventId: string; unit: DistanceUnit; access: Query; now: number }) {
+export function RaceCard({ runner, eventId, unit, access, now }: { runner: RunnerView; eventId: string; unit: DistanceUnit; access: ReadAccess; now: number }) {
   const race = runner.race;
   const [detail, setDetail] = useState<RunnerRaceDetail | null>(null);
   const passed = race?.cp?.t ?? null;

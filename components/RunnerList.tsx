@@ -1,7 +1,7 @@
 'use client';
 
 import { memo, type ReactNode, useEffect, useRef, useState } from 'react';
-import { apiUrl, type ListRow, type Query } from '../client/api';
+import { apiUrl, type ListRow, type ReadAccess } from '../client/api';
 import { colorName } from '../client/colors';
 import type { ListSort, RunnerListStore } from '../client/list-source';
 import { type DistanceUnit, formatDistance, formatGap, formatPace } from '../lib/course/units';
@@ -122,10 +122,10 @@ const RunnerRow = memo(function RunnerRow({
   );
 });
 
-const NO_ACCESS: Query = {};
+const NO_ACCESS: ReadAccess = {};
 
 /** A runner's picture from their tracking app (OwnTracks cards), by version so browsers may cache it. */
-function avatarSrc(eventId: string, runnerId: string, version: number, access: Query): string {
+function avatarSrc(eventId: string, runnerId: string, version: number, access: ReadAccess): string {
   return apiUrl('avatar', { id: eventId, runner: runnerId }, { ...access, v: String(version) });
 }
 
@@ -200,7 +200,7 @@ export function RunnerList({
   alerted?: ReadonlySet<string>;
   eventId?: string;
   /** Access for the pictures (share link or view code). */
-  access?: Query;
+  access?: ReadAccess;
   unit?: DistanceUnit;
   /** The event has a course: race order, distance along the course, gaps. */
   racing?: boolean;

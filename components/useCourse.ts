@@ -1,7 +1,7 @@
 'use client';
 
 import { useEffect, useState } from 'react';
-import { call, type Query } from '../client/api';
+import { call, type ReadAccess } from '../client/api';
 import { decodeCourse } from '../lib/course/compact';
 import type { Course } from '../lib/course/course';
 import type { CompactCourse } from '../lib/course/compact';
@@ -11,7 +11,7 @@ import type { CourseInfo } from '../lib/protocol';
  * The event's course line, read once per course version (the answer is cached for ever by version) and
  * given the event's current checkpoints, which change without a new line.
  */
-export function useCourse(eventId: string, info: CourseInfo | null | undefined, access: Query): Course | null {
+export function useCourse(eventId: string, info: CourseInfo | null | undefined, access: ReadAccess): Course | null {
   const [loaded, setLoaded] = useState<{ version: number; compact: CompactCourse } | null>(null);
   const version = info?.version ?? null;
   useEffect(() => {

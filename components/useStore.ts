@@ -17,6 +17,8 @@ export function useStore<S>(store: Store<S> | null): S | null {
  */
 export function useSession<T extends { close(): void }>(create: () => T | null, deps: DependencyList): T | null {
   const [session, setSession] = useState<T | null>(null);
+  // The caller's `deps` say when the session is made again, like a hook's own dependency list.
+  // eslint-disable-next-line react-hooks/exhaustive-deps
   useEffect(() => {
     const made = create();
     setSession(made);

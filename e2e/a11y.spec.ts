@@ -4,9 +4,10 @@
  */
 import AxeBuilder from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
+import { offline } from './fixtures';
+import { expect, test } from './limits';
 import { pages } from './pages';
-import { CENTRE, runnerStorage, seed, type Seeded } from './seed';
-import { expect, offline, test } from './fixtures';
+import { CENTRE } from './seed';
 
 const VARIANTS = [
   { name: 'phone', viewport: { width: 390, height: 844 }, colorScheme: 'light', outdoor: false, only: null },
@@ -28,20 +29,12 @@ test('the check fails on a serious problem: white text on the old orange', async
   expect((await violations(page)).some((v) => v.startsWith('color-contrast (serious)'))).toBe(true);
 });
 
-test.describe.serial('accessibility', () => {
-  let data: Seeded;
-  let runnerState: Awaited<ReturnType<typeof runnerStorage>>;
+// Fewer runners than the fit check: axe-core walks every row.
+test.use({ seedRunners: 40 });
 
-  test.beforeAll(async ({ playwright, browser, baseURL }) => {
-    test.setTimeout(120_000);
-    const request = await playwright.request.newContext({ baseURL });
-    data = await seed(request, baseURL!, 40);
-    await request.dispose();
-    runnerState = await runnerStorage(browser, baseURL!, data.big.id);
-  });
-
+test.describe('accessibility', () => {
   for (const variant of VARIANTS) {
-    test(`every page passes axe-core: ${variant.name}`, async ({ browser, baseURL }) => {
+    test(`every page passes axe-core: ${variant.name}`, async ({ browser, baseURL, limits: { data, runnerState } }) => {
       test.setTimeout(120_000);
       const found: string[] = [];
       for (const visit of pages(data).filter((p) => !variant.only || (variant.only as readonly string[]).includes(p.name))) {

@@ -3,58 +3,52 @@
  * deploy/nginx/trackside.conf in round-robin: the runner page and the spectator page work through it, and so
  * does the Server-Sent Events fallback, whose posts land on either instance.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext } from '@playwright/test';
 import { createDatabase, type Database, type Redis, startRedis } from '../test/support/cluster';
 import { freePort } from '../test/support/ports';
+import { killAll, type Spawned, spawnServer } from '../test/support/processes';
 import { type Proxy, startProxy } from '../test/support/proxy';
+import { waitFor } from '../test/support/wait';
 import { expect, offline, test } from './fixtures';
 
-const ROOT = join(__dirname, '..');
 const START = { latitude: 40.7712, longitude: -73.9741 };
 const step = (i: number, lane = 0) => ({ latitude: START.latitude + i * 0.0005, longitude: START.longitude + lane * 0.002 + (i % 2) * 0.0004, accuracy: 6 });
 
 let db: Database;
 let redis: Redis;
 let proxy: Proxy;
-const servers: ChildProcess[] = [];
+const servers: Spawned[] = [];
 const ports: number[] = [];
 
 async function startInstance(dbUrl: string, redisUrl: string): Promise<number> {
   const port = await freePort();
-  const child = spawn(join(ROOT, 'node_modules', '.bin', 'tsx'), ['server.ts'], {
-    cwd: ROOT,
-    stdio: 'ignore',
-    env: {
-      ...process.env,
-      NODE_ENV: 'production',
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      DATA_DIR: mkdtempSync(join(tmpdir(), 'trackside-e2e-cluster-')),
-      DATABASE_URL: dbUrl,
-      BACKPLANE_URL: redisUrl,
-      TRUST_PROXY: '1',
-      DEMO: '0',
-      TICK_MS: '100',
-      EVENTS_PER_HOUR_PER_IP: '1000',
-      LOG_LEVEL: 'silent',
-      NEXT_TELEMETRY_DISABLED: '1',
-    },
+  const server = spawnServer({
+    ...process.env,
+    NODE_ENV: 'production',
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    DATA_DIR: mkdtempSync(join(tmpdir(), 'trackside-e2e-cluster-')),
+    DATABASE_URL: dbUrl,
+    BACKPLANE_URL: redisUrl,
+    TRUST_PROXY: '1',
+    DEMO: '0',
+    TICK_MS: '100',
+    EVENTS_PER_HOUR_PER_IP: '1000',
+    LOG_LEVEL: 'silent',
+    NEXT_TELEMETRY_DISABLED: '1',
   });
-  servers.push(child);
-  for (let i = 0; i < 600; i++) {
-    const up = await fetch(`http://127.0.0.1:${port}/api/health`).then(
+  servers.push(server);
+  const up = () =>
+    fetch(`http://127.0.0.1:${port}/api/health`).then(
       (r) => r.ok,
       () => false,
     );
-    if (up) return port;
-    if (child.exitCode !== null) throw new Error(`instance on ${port} exited (${child.exitCode})`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`instance on ${port} did not start`);
+  await waitFor(async () => (await up()) || !server.running(), { timeout: 60_000, interval: 100, what: `the instance on ${port}` });
+  if (!server.running()) throw new Error(`instance on ${port} exited (${(await server.exited).code})`);
+  return port;
 }
 
 test.describe('two instances behind a round-robin proxy', () => {
@@ -70,9 +64,11 @@ test.describe('two instances behind a round-robin proxy', () => {
 
   test.afterAll(async () => {
     await proxy?.stop();
-    for (const s of servers) s.kill('SIGTERM');
-    await Promise.all(servers.map((s) => new Promise((r) => (s.exitCode !== null ? r(null) : s.once('exit', r)))));
+    for (const s of servers) s.signal('SIGTERM');
+    await Promise.allSettled(servers.map((s) => s.exited));
     await Promise.allSettled([db?.drop(), redis?.stop()]);
+    // Whatever is left of them (a failed start, a server that would not stop) goes too.
+    killAll();
   });
 
   async function context(browser: Browser, phone: boolean, blockWebSocket: boolean, at = step(0)): Promise<BrowserContext> {

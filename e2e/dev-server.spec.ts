@@ -2,22 +2,20 @@
  * `npm run dev`: Next attaches its own upgrade listener once it has served a page. The live endpoint
  * must keep upgrading next to it, and hot reload's socket must keep working too.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '../test/support/ports';
+import { spawnServer } from '../test/support/processes';
+import { within } from '../test/support/wait';
 import { expect, liveHello, offline, test } from './fixtures';
-
-const PORT = 3290;
 
 test('in development mode /ws still upgrades after pages were served, beside hot reload', async ({ browser }) => {
   test.setTimeout(180_000);
+  // A port of its own, whatever else runs on the machine.
+  const PORT = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'trackside-dev-'));
-  const server: ChildProcess = spawn(join(__dirname, '..', 'node_modules', '.bin', 'tsx'), ['server.ts'], {
-    cwd: join(__dirname, '..'),
-    env: { ...process.env, NODE_ENV: 'development', PORT: String(PORT), HOST: '127.0.0.1', DATA_DIR: dataDir, DEMO: '0', LOG_LEVEL: 'silent', NEXT_TELEMETRY_DISABLED: '1' },
-    stdio: 'ignore',
-  });
+  const server = spawnServer({ ...process.env, NODE_ENV: 'development', PORT: String(PORT), HOST: '127.0.0.1', DATA_DIR: dataDir, DEMO: '0', LOG_LEVEL: 'silent', NEXT_TELEMETRY_DISABLED: '1' });
   const context = await browser.newContext({ baseURL: `http://127.0.0.1:${PORT}` });
   try {
     await expect
@@ -34,8 +32,9 @@ test('in development mode /ws still upgrades after pages were served, beside hot
     expect(await liveHello(page)).toMatchObject({ type: 'hello' });
   } finally {
     await context.close();
-    server.kill('SIGTERM');
-    await new Promise((r) => server.once('exit', r));
+    // The dev server and everything it started (Next's workers and compilers) go with its process group.
+    server.signal('SIGTERM');
+    await within(server.exited, { timeout: 15_000, what: 'the dev server to stop' }).catch(() => server.kill());
     rmSync(dataDir, { recursive: true, force: true });
   }
 });

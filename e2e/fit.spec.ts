@@ -3,24 +3,14 @@
  * sideways, with data at its limits (see seed.ts). No page scrolls sideways; no button, link or field is
  * cut off or covered by something else; every page is photographed for a person to look at.
  */
+import { offline, settled } from './fixtures';
+import { expect, test } from './limits';
 import { misfits, pages, VIEWPORTS } from './pages';
-import { CENTRE, runnerStorage, seed, type Seeded } from './seed';
-import { expect, offline, test } from './fixtures';
+import { CENTRE } from './seed';
 
-test.describe.serial('every page fits', () => {
-  let data: Seeded;
-  let runnerState: Awaited<ReturnType<typeof runnerStorage>>;
-
-  test.beforeAll(async ({ playwright, browser, baseURL }) => {
-    test.setTimeout(120_000);
-    const request = await playwright.request.newContext({ baseURL });
-    data = await seed(request, baseURL!);
-    await request.dispose();
-    runnerState = await runnerStorage(browser, baseURL!, data.big.id);
-  });
-
+test.describe('every page fits', () => {
   for (const viewport of VIEWPORTS) {
-    test(`at ${viewport.width} × ${viewport.height}`, async ({ browser, baseURL }, testInfo) => {
+    test(`at ${viewport.width} × ${viewport.height}`, async ({ browser, baseURL, limits: { data, runnerState } }, testInfo) => {
       test.setTimeout(120_000);
       const failures: string[] = [];
       for (const visit of pages(data)) {
@@ -39,7 +29,7 @@ test.describe.serial('every page fits', () => {
         const page = await ctx.newPage();
         await page.goto(visit.path);
         await visit.ready(page);
-        await page.waitForTimeout(300);
+        await settled(page);
         for (const problem of await misfits(page)) failures.push(`${visit.name}: ${problem}`);
         await page.screenshot({ path: testInfo.outputPath(`${visit.name}-${viewport.width}x${viewport.height}.png`), fullPage: true });
         await ctx.close();

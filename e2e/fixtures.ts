@@ -35,6 +35,25 @@ export async function liveHello(page: Page): Promise<unknown> {
   return JSON.parse(text);
 }
 
+/**
+ * Until nothing on the page moves by itself: fonts loaded, no transition or finite animation running (an
+ * endless one, a pulsing dot, never ends), the map neither zooming nor panning. Then two frames, so that what
+ * was last changed has been laid out and painted.
+ */
+export async function settled(page: Page): Promise<void> {
+  await page.evaluate(() => document.fonts.ready.then(() => undefined));
+  await expect
+    .poll(() =>
+      page.evaluate(
+        () =>
+          document.getAnimations().every((a) => a.playState !== 'running' || a.effect?.getComputedTiming().endTime === Infinity) &&
+          !document.querySelector('.leaflet-zoom-anim, .leaflet-pan-anim'),
+      ),
+    )
+    .toBe(true);
+  await page.evaluate(() => new Promise<void>((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => resolve()))));
+}
+
 /** A phone-sized runner page, sharing from `at`, with its first fix acknowledged. */
 export async function sharingRunner(
   browser: Browser,

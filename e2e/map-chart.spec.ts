@@ -1,6 +1,6 @@
 /** The map stays readable (names never overlap, colours differ, taps reveal names, zoom stays on the field); the chart tells values and keeps its history. */
 import type { Locator, Page } from '@playwright/test';
-import { createEvent, expect, offline, sharingRunner, test } from './fixtures';
+import { createEvent, expect, offline, settled, sharingRunner, test } from './fixtures';
 import { joinRunners } from './seed';
 
 const AT = { latitude: 40.7712, longitude: -73.9741 };
@@ -77,10 +77,16 @@ async function zoomOf(page: Page): Promise<number> {
   return Number(m[1]) * (m[2] === 'km' ? 1000 : 1);
 }
 
-/** One press of a zoom button, then the animation's end (the button may turn disabled on the way). */
+/**
+ * One press of a zoom button, then the zoom's end: the scale bar, which Leaflet redraws once a zoom is over,
+ * shows another distance (a step of zoom halves it, so it always reads differently), or the button turned
+ * disabled at the limit and the press did nothing.
+ */
 async function stepZoom(page: Page, button: Locator): Promise<void> {
+  const before = await zoomOf(page);
   await button.click({ timeout: 2000 }).catch(() => {});
-  await page.waitForTimeout(350);
+  await expect.poll(async () => (await zoomOf(page)) !== before || (await button.getAttribute('aria-disabled')) === 'true').toBe(true);
+  await settled(page);
 }
 
 test('zoom stays on the field: neither down to an empty street corner nor out to the whole world', async ({ page, browser, baseURL }) => {

@@ -78,10 +78,15 @@ test('the organiser sees wrong view-code tries, has the server pick a code, and 
   const runnersLimit = page.getByLabel('Runners in the event');
   await expect(runnersLimit).toHaveValue('20000');
   await runnersLimit.fill('40000');
+  // A venue whose runners share one address: what that address may store for the event.
+  const perAddress = page.getByLabel('Storage per address per hour, MiB');
+  await expect(perAddress).toHaveValue('256');
+  await perAddress.fill('768');
   await page.getByRole('button', { name: 'Save limits' }).click();
   await expect(page.getByText('The limits are saved.')).toBeVisible();
   await page.reload();
   await expect(page.getByLabel('Runners in the event')).toHaveValue('40000');
+  await expect(page.getByLabel('Storage per address per hour, MiB')).toHaveValue('768');
 });
 
 test('a runner deletes their own track', async ({ page, browser, baseURL }) => {

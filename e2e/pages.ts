@@ -118,6 +118,10 @@ export function pages(data: Seeded): PageVisit[] {
       ready: async (p) => {
         await expect(p.getByTestId('cheers').locator('li')).toHaveCount(3);
         await expect(p.getByTestId('runner-status')).toHaveText('Sharing');
+        // The page took a fix on opening: confirmed before coverage goes, so that what waits below is only
+        // what was taken offline, however long the server took to answer.
+        await expect(p.getByTestId('last-fix')).not.toHaveText('—');
+        await expect(p.getByTestId('waiting')).toHaveText('0');
         // The phone goes out of coverage and keeps taking fixes.
         await p.context().setOffline(true);
         for (let i = 1; i <= 2; i++) {

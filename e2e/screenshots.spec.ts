@@ -10,7 +10,7 @@ import { parseCourseFile } from '../lib/course/course-file';
 import { offsetM } from '../lib/geo';
 import { startSimulation } from '../server/simulator';
 import { CENTRE, NAMES } from './seed';
-import { createEvent, expect, offline, test } from './fixtures';
+import { createEvent, expect, offline, settled, test } from './fixtures';
 
 const PHONE = { width: 390, height: 844 };
 const DESKTOP = { width: 1440, height: 900 };
@@ -53,8 +53,17 @@ test('spectator and runner views render at phone and desktop sizes, dark and out
   try {
     const shoot = async (p: Page, name: string) => p.screenshot({ path: target(name, testInfo.outputPath.bind(testInfo)) });
 
-    // Let the trails grow and a few happiness samples arrive.
-    await page.waitForTimeout(12_000);
+    // Until the trails have grown and a few happiness samples arrived.
+    await expect
+      .poll(
+        async () => {
+          const snap = (await (await page.request.get(`/api/events/${eventId}/snapshot`)).json()) as { runners: Array<{ points: number }> };
+          const happiness = (await (await page.request.get(`/api/events/${eventId}/happiness`)).json()) as { samples: unknown[] };
+          return snap.runners.length === 5 && snap.runners.every((r) => r.points >= 40) && happiness.samples.length >= 8;
+        },
+        { timeout: 60_000 },
+      )
+      .toBe(true);
     for (const shot of SHOTS) {
       const size = shot.size;
       const ctx = await browser.newContext({ baseURL, ...contextFor(shot) });
@@ -68,7 +77,7 @@ test('spectator and runner views render at phone and desktop sizes, dark and out
         await spectator.locator('tr.runner').first().click();
         await expect(spectator.getByRole('heading', { name: /Cheer for/ })).toBeVisible();
       }
-      await spectator.waitForTimeout(500);
+      await settled(spectator);
       await shoot(spectator, `spectator-${size}`);
       await ctx.close();
     }
@@ -92,7 +101,9 @@ test('spectator and runner views render at phone and desktop sizes, dark and out
       // Up the park at a running pace (for the README pictures; quicker otherwise), so the runner's own
       // numbers and trail show.
       for (let i = 1; i <= 5; i++) {
-        await runner.waitForTimeout(process.env.SCREENSHOTS ? 2500 : 200);
+        // The README's pictures show a running pace, worked out from the times the browser stamps on its fixes:
+        // those need real time between them. Otherwise nothing here depends on the pace.
+        if (process.env.SCREENSHOTS) await runner.waitForTimeout(2500);
         await ctx.setGeolocation({ latitude: 40.7712 + i * 0.0001, longitude: -73.9741 + (i % 2) * 0.00005, accuracy: 5 });
         await expect(runner.getByTestId('acked')).toHaveText(String(i + 1));
       }
@@ -105,7 +116,7 @@ test('spectator and runner views render at phone and desktop sizes, dark and out
       await expect(runner.getByTestId('cheers')).toContainText('Lovely form');
       await expect(runner.getByTestId('cheer-toast')).toContainText('Lovely form');
       await runner.evaluate(() => window.scrollTo(0, 0));
-      await runner.waitForTimeout(300);
+      await settled(runner);
       await shoot(runner, `runner-${size}`);
       await ctx.close();
     }
@@ -198,7 +209,7 @@ test('race views: a course, 210 runners in race order, a followed runner, the or
     await expect(spectator.getByTestId('race-card')).toBeVisible();
     await expect(spectator.getByTestId('race-eta')).toBeVisible();
     await expect(spectator.locator('tr.runner').first().getByTestId('position')).toHaveText('1');
-    await spectator.waitForTimeout(800);
+    await settled(spectator);
     await shoot(spectator, `race-spectator-${shot.size}`);
     if (shot === SHOTS[0]) {
       await spectator.getByTestId('race-card').scrollIntoViewIfNeeded();
@@ -230,7 +241,7 @@ test('race views: a course, 210 runners in race order, a followed runner, the or
     const [from, to] = await slider.evaluate((el: HTMLInputElement) => [Number(el.min), Number(el.max)]);
     await slider.fill(String(Math.round(from + (to - from) * 0.6)));
     await expect(spectator.locator('tr.runner').first().getByTestId('position')).toHaveText('1');
-    await spectator.waitForTimeout(800);
+    await settled(spectator);
     await shoot(spectator, `race-replay-${shot.size}`);
     await ctx.close();
   }

@@ -133,9 +133,14 @@ export async function seed(request: APIRequestContext, baseURL: string, runners 
   // Someone whose location is blocked: joined, never sent a fix. Spectators never see them; the organiser does.
   const hidden = await runner(wsUrl, big.id, 'Blocked Bob', runners, 0);
   joined.push(hidden);
-  // A runner who stopped sharing.
+  // A runner who stopped sharing: stopped, as the server says, before the connections go.
   joined[5]!.ws.send(JSON.stringify({ type: 'stop' }));
-  await new Promise((r) => setTimeout(r, 300));
+  await expect
+    .poll(async () => {
+      const res = await request.get(`/api/events/${big.id}/runners/${joined[5]!.runnerId}`);
+      return res.ok() ? ((await res.json()) as { runner: { status: string } }).runner.status : res.status();
+    })
+    .toBe('stopped');
   for (const j of joined) j.ws.close();
   for (let c = 0; c < 3; c++) await cheer(wsUrl, big.id, joined[0]!.runnerId, NAMES.noSpaces, LONG_CHEER);
 

@@ -1,5 +1,6 @@
 /** Share links and the fallback transport, through the real pages in Chromium. */
 import type { Browser, Page } from '@playwright/test';
+import { outAndBackGpx } from '../test/support/out-and-back';
 import { createEvent, expect, offline, sharingRunner, test } from './fixtures';
 
 const START = { latitude: 40.7712, longitude: -73.9741 };
@@ -17,6 +18,36 @@ async function organiser(page: Page, name: string): Promise<{ eventId: string; t
   const body = (await res.json()) as { event: { id: string }; organiserToken: string };
   return { eventId: body.event.id, token: body.organiserToken };
 }
+
+test('a protected event’s pages and the event list carry its name and status only; its course shows once the code is entered', async ({ page, browser, baseURL }) => {
+  const { eventId, token } = await organiser(page, 'Hidden trail race');
+  const auth = { authorization: `Bearer ${token}` };
+  const api = `/api/events/${eventId}`;
+  expect((await page.request.put(`${api}/course`, { headers: auth, data: outAndBackGpx([START.latitude, START.longitude], 'Secret Ridge Loop') })).status()).toBe(200);
+  expect((await page.request.put(`${api}/checkpoints`, { headers: auth, data: { checkpoints: [{ name: 'Hermit Spring', at: 1200 }, { name: 'Owl Gate', at: 3100 }] } })).status()).toBe(200);
+  const startsAt = Date.now() + 3_600_000;
+  const race = await page.request.put(`${api}/race`, { headers: auth, data: { startsAt } });
+  const version = String(((await race.json()) as { race: { course: { version: number } } }).race.course.version);
+  expect((await page.request.put(`${api}/view-code`, { headers: auth, data: { code: 'tempo42' } })).status()).toBe(200);
+
+  for (const path of ['/', `/e/${eventId}`, `/e/${eventId}/run`, `/e/${eventId}/organise`]) {
+    const html = await (await page.request.get(path)).text();
+    expect(html, path).toContain('Hidden trail race');
+    for (const secret of ['Secret Ridge Loop', 'Hermit Spring', 'Owl Gate', String(startsAt), version]) expect(html, `${path} shows ${secret}`).not.toContain(secret);
+  }
+
+  // With the code, the spectator sees the course and its checkpoints; the organiser sees them with the token.
+  const viewerCtx = await browser.newContext({ baseURL });
+  await offline(viewerCtx, []);
+  const viewer = await viewerCtx.newPage();
+  await viewer.goto(`/e/${eventId}`);
+  await viewer.getByLabel('View code').fill('tempo42');
+  await viewer.getByRole('button', { name: 'Watch' }).click();
+  await expect(viewer.locator('.course-mark.checkpoint')).toHaveText(['Hermit Spring', 'Owl Gate']);
+  await page.goto(`/e/${eventId}/organise#token=${token}`);
+  await expect(page.getByTestId('course-summary')).toContainText('Secret Ridge Loop');
+  await viewerCtx.close();
+});
 
 test('a spectator on a link limited to one runner sees only that runner, and nothing after it is withdrawn', async ({ page, browser, baseURL }) => {
   const { eventId, token } = await organiser(page, 'Linked run');

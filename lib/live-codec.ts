@@ -211,7 +211,7 @@ export function decodeFrame(bytes: Uint8Array, start = 0): DecodedFrame {
   const count = varint();
   if (count > bytes.length) throw new FrameError('count larger than the frame');
   const out: DecodedFrame = {
-    kind: kind as FrameKind,
+    kind,
     gen,
     seq,
     level,

@@ -12,8 +12,15 @@ export interface ClientConfig {
 }
 
 export interface PageData {
+  /** Every event as anyone may see it: a protected one with its name and status only, and no counts. */
   listEvents(): Array<EventInfo & { runners: number | null; active: number | null }>;
-  getEvent(id: string): EventInfo | undefined;
+  /**
+   * An event as anyone may see it (eventShownToAnyone): a page is rendered before the browser sends a view
+   * code or the organiser token, so a protected event's page carries its name and status only; the rest
+   * comes over the live connection or the API once the viewer proves they may see it.
+   */
+  publicEvent(id: string): EventInfo | undefined;
+  /** What an active share link opens: the whole event (the link is the viewer's right to it). */
   resolveShareLink(token: string): { event: EventInfo; link: ShareLink; state: ShareLinkState } | null;
   clientConfig: ClientConfig;
 }

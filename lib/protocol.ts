@@ -4,8 +4,6 @@
  * keep the two in step.
  */
 import { z } from 'zod';
-import type { Checkpoint } from './course/checkpoints';
-import type { DistanceUnit } from './course/units';
 import { cleanText, hasVisibleText } from './text';
 
 export { cleanText, hasVisibleText };
@@ -120,7 +118,6 @@ export const ErrorCode = {
   BadFormat: 'bad_format',
   BadCursor: 'bad_cursor',
   BadSort: 'bad_sort',
-  BadQuery: 'bad_query',
   BadLimit: 'bad_limit',
   BadFrom: 'bad_from',
   BadTo: 'bad_to',
@@ -294,118 +291,130 @@ export const CLIENT_MESSAGE_TYPES: readonly ClientMessageType[] = [
 ];
 
 // ---------- server → client ----------
+// Schemas rather than bare types: the HTTP route table (lib/routes.ts), the OpenAPI document and the docs
+// test read them, and every type below is what its schema describes.
 
-export type RunnerStatus = 'active' | 'idle' | 'offline' | 'stopped';
-export type EventStatus = 'live' | 'finished';
+export const RunnerStatusSchema = z.enum(['active', 'idle', 'offline', 'stopped']);
+export type RunnerStatus = z.infer<typeof RunnerStatusSchema>;
+export const EventStatusSchema = z.enum(['live', 'finished']);
+export type EventStatus = z.infer<typeof EventStatusSchema>;
+export const DistanceUnitSchema = z.enum(['km', 'mi']);
 
 /** One point of a trail: [lat, lon, t]. Arrays keep update frames small. */
 export type TrackPoint = [lat: number, lon: number, t: number];
+export const TrackPointSchema = z.tuple([z.number(), z.number(), z.number()]).describe('[lat, lon, t]: degrees, degrees, ms since the epoch');
 
-export interface EventInfo {
-  id: string;
-  name: string;
-  createdAt: number;
-  status: EventStatus;
-  /** Spectators need the view code. */
-  protected: boolean;
-  /** The race: its start, the organiser's unit and the course (absent on events stored before courses). */
-  race?: RaceInfo;
-}
+export const CheckpointSchema = z.object({
+  name: z.string(),
+  at: z.number().describe('Metres from the start along the course.'),
+});
 
+export const CourseInfoSchema = z
+  .object({
+    version: z.number().describe('Changes whenever the course does: GET /api/events/<id>/course?v=<version> is cacheable for ever.'),
+    name: z.string().nullable(),
+    length: z.number().describe('Metres from start to finish.'),
+    checkpoints: z.array(CheckpointSchema),
+    elevation: z.boolean().describe('The course file had elevations: the course endpoint gives a profile.'),
+  })
+  .meta({ id: 'CourseInfo' });
+export type CourseInfo = z.infer<typeof CourseInfoSchema>;
 
-export interface CourseInfo {
-  /** Changes whenever the course does: GET /api/events/<id>/course?v=<version> is cacheable for ever. */
-  version: number;
-  name: string | null;
-  /** Metres from start to finish. */
-  length: number;
-  checkpoints: Checkpoint[];
-  /** The course file had elevations: the course endpoint gives a profile. */
-  elevation: boolean;
-}
-
-export interface RaceInfo {
-  /** The organiser's start time (ms); null until set or pressed. Fixes before it are not the race. */
-  startsAt: number | null;
-  /** The organiser's unit; each spectator may switch. */
-  unit: DistanceUnit;
-  course: CourseInfo | null;
-}
+export const RaceInfoSchema = z
+  .object({
+    startsAt: z.number().nullable().describe("The organiser's start time (ms); null until set or pressed. Fixes before it are not the race."),
+    unit: DistanceUnitSchema.describe("The organiser's unit; each spectator may switch."),
+    course: CourseInfoSchema.nullable(),
+  })
+  .meta({ id: 'RaceInfo' });
+export type RaceInfo = z.infer<typeof RaceInfoSchema>;
 
 export const DEFAULT_RACE: RaceInfo = { startsAt: null, unit: 'km', course: null };
 
+export const EventInfoSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    createdAt: z.number(),
+    status: EventStatusSchema,
+    protected: z.boolean().describe('Spectators need the view code.'),
+    race: RaceInfoSchema.optional().describe("The race: its start, the organiser's unit and the course (absent on events stored before courses)."),
+  })
+  .meta({ id: 'EventInfo' });
+export type EventInfo = z.infer<typeof EventInfoSchema>;
+
+/**
+ * What anyone may see of an event without its view code, a link or the organiser token: a protected event
+ * shows its name and status only (no course, checkpoints or start time); a public one shows everything.
+ */
+export function eventShownToAnyone(info: EventInfo): EventInfo {
+  if (!info.protected) return info;
+  return { id: info.id, name: info.name, createdAt: info.createdAt, status: info.status, protected: true };
+}
+
 /** Where a runner is in the race, on events with a course. Times are ms since the epoch, speeds m/s. */
-export interface RunnerRaceInfo {
-  /** 1 for the leader; null before the runner is seen on the course. */
-  pos: number | null;
-  state: 'finished' | 'running' | 'not-started';
-  /** Metres along the course; null before the runner is seen on it. */
-  at: number | null;
-  /** Off the course for a while (a detour, a wrong turn, a lift home). */
-  off: boolean;
-  /** The runner's own start; null before it. */
-  start: number | null;
-  /** Seconds from the runner's start to the finish line. */
-  finish: number | null;
-  /** Seconds behind the leader and behind the runner ahead, measured at the same spot of the course. */
-  gap: number | null;
-  ahead: number | null;
-  /** Metres behind the runner ahead. */
-  aheadM: number | null;
-  /** Current speed along the course (about the last minute) and average since the start. */
-  speed: number | null;
-  avg: number | null;
-  /** The last checkpoint passed (organiser's checkpoints and the finish). */
-  cp: { name: string; t: number } | null;
-}
+export const RunnerRaceInfoSchema = z
+  .object({
+    pos: z.number().int().nullable().describe('1 for the leader; null before the runner is seen on the course.'),
+    state: z.enum(['finished', 'running', 'not-started']),
+    at: z.number().nullable().describe('Metres along the course; null before the runner is seen on it.'),
+    off: z.boolean().describe('Off the course for a while (a detour, a wrong turn, a lift home).'),
+    start: z.number().nullable().describe("The runner's own start; null before it."),
+    finish: z.number().nullable().describe("Seconds from the runner's start to the finish line."),
+    gap: z.number().nullable().describe('Seconds behind the leader, measured at the same spot of the course.'),
+    ahead: z.number().nullable().describe('Seconds behind the runner ahead, measured at the same spot of the course.'),
+    aheadM: z.number().nullable().describe('Metres behind the runner ahead.'),
+    speed: z.number().nullable().describe('Current speed along the course (about the last minute).'),
+    avg: z.number().nullable().describe('Average speed since the start.'),
+    cp: z.object({ name: z.string(), t: z.number() }).nullable().describe("The last checkpoint passed (organiser's checkpoints and the finish)."),
+  })
+  .meta({ id: 'RunnerRaceInfo' });
+export type RunnerRaceInfo = z.infer<typeof RunnerRaceInfoSchema>;
 
-export interface RunnerInfo {
-  id: string;
-  name: string;
-  color: string;
-  status: RunnerStatus;
-  /** Time of the latest fix, ms since the epoch; null before the first. Updates move it on with their points. */
-  lastSeen: number | null;
-  mood: number | null;
-  /**
-   * Present when the runner's tracking app sent a picture (an OwnTracks card): its version, to be read from
-   * GET /api/events/<id>/runners/<runner-id>/avatar?v=<avatar>.
-   */
-  avatar?: number;
-  /** Race number, as given when joining or set by the organiser. */
-  bib?: string;
-  /** On events with a course. */
-  race?: RunnerRaceInfo;
-}
+export const RunnerInfoSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    color: z.string(),
+    status: RunnerStatusSchema,
+    lastSeen: z.number().nullable().describe('Time of the latest fix, ms since the epoch; null before the first. Updates move it on with their points.'),
+    mood: z.number().int().nullable(),
+    avatar: z
+      .number()
+      .optional()
+      .describe("Present when the runner's tracking app sent a picture (an OwnTracks card): its version, to be read from GET /api/events/<id>/runners/<runner-id>/avatar?v=<avatar>."),
+    bib: z.string().optional().describe('Race number, as given when joining or set by the organiser.'),
+    race: RunnerRaceInfoSchema.optional().describe('On events with a course.'),
+  })
+  .meta({ id: 'RunnerInfo' });
+export type RunnerInfo = z.infer<typeof RunnerInfoSchema>;
 
-export interface RunnerSnapshot extends RunnerInfo {
-  /**
-   * The trail so far for display, encoded (lib/polyline.ts: [lat, lon, t] to 1e-5 degrees and whole seconds).
-   * Long trails and crowded events are simplified to the snapshot's budget; the full track is read from
-   * GET /api/events/<id>/runners/<runner-id>/track.
-   */
-  trail: string;
-  /** The latest fix exactly as stored; null before the first. */
-  last: TrackPoint | null;
-  /** Metres covered, counted as fixes arrived in time order (jitter under 5 m left out). */
-  distance: number;
-  /** Fixes stored for this runner. */
-  points: number;
-  /** With interest: the runner's index in the field (binary frames name runners by it). */
-  n?: number;
-}
+export const RunnerSnapshotSchema = RunnerInfoSchema.extend({
+  trail: z
+    .string()
+    .describe(
+      'The trail so far for display, encoded (lib/polyline.ts: [lat, lon, t] to 1e-5 degrees and whole seconds). Long trails and crowded events are simplified to the snapshot budget; the full track is read from GET /api/events/<id>/runners/<runner-id>/track.',
+    ),
+  last: TrackPointSchema.nullable().describe('The latest fix exactly as stored; null before the first.'),
+  distance: z.number().describe('Metres covered, counted as fixes arrived in time order (jitter under 5 m left out).'),
+  points: z.number().int().describe('Fixes stored for this runner.'),
+  n: z.number().int().optional().describe("With interest: the runner's index in the field (binary frames name runners by it)."),
+}).meta({ id: 'RunnerSnapshot' });
+export type RunnerSnapshot = z.infer<typeof RunnerSnapshotSchema>;
 
 /** A spectator link made by the organiser; the token in its URL is the only key. */
-export interface ShareLink {
-  id: string;
-  token: string;
-  label: string;
-  /** Runner ids this link shows; null for all. */
-  runners: string[] | null;
-  createdAt: number;
-  expiresAt: number | null;
-  revokedAt: number | null;
-}
+export const ShareLinkSchema = z
+  .object({
+    id: z.string(),
+    token: z.string(),
+    label: z.string(),
+    runners: z.array(z.string()).nullable().describe('Runner ids this link shows; null for all.'),
+    createdAt: z.number(),
+    expiresAt: z.number().nullable(),
+    revokedAt: z.number().nullable(),
+  })
+  .meta({ id: 'ShareLink' });
+export type ShareLink = z.infer<typeof ShareLinkSchema>;
 
 export type ShareLinkState = 'active' | 'expired' | 'revoked';
 
@@ -415,38 +424,38 @@ export function shareLinkState(link: Pick<ShareLink, 'expiresAt' | 'revokedAt'>,
   return 'active';
 }
 
-export interface HappinessSample {
-  t: number;
-  /** Mean latest happiness of the runners active in the window; null when none reported. */
-  mean: number | null;
-  count: number;
-}
+export const HappinessSampleSchema = z
+  .object({
+    t: z.number(),
+    mean: z.number().nullable().describe('Mean latest happiness of the runners active in the window; null when none reported.'),
+    count: z.number().int(),
+  })
+  .meta({ id: 'HappinessSample' });
+export type HappinessSample = z.infer<typeof HappinessSampleSchema>;
 
-export interface Cheer {
-  from: string;
-  text: string;
-  t: number;
-}
+export const CheerSchema = z.object({ from: z.string(), text: z.string(), t: z.number() }).meta({ id: 'Cheer' });
+export type Cheer = z.infer<typeof CheerSchema>;
 
 /**
  * An alarm raised from a runner's tracking app (Traccar Client's SOS button). It stays open until the
  * organiser acknowledges it; spectators who see the runner see it too.
  */
-export interface Alert {
-  id: string;
-  runnerId: string;
-  /** The runner's name when it was raised. */
-  name: string;
-  kind: 'sos';
-  /** Server time it was raised, ms since the epoch. */
-  raisedAt: number;
-  /** Where the runner was: the fix sent with the alarm, else their latest one; null when none is known. */
-  at: { lat: number; lon: number; t: number; acc: number } | null;
-  /** The app that raised it, as shown to people ("Traccar Client"). */
-  source: string;
-  /** When the organiser acknowledged it; null while it is open. */
-  ackedAt: number | null;
-}
+export const AlertSchema = z
+  .object({
+    id: z.string(),
+    runnerId: z.string(),
+    name: z.string().describe("The runner's name when it was raised."),
+    kind: z.literal('sos'),
+    raisedAt: z.number().describe('Server time it was raised, ms since the epoch.'),
+    at: z
+      .object({ lat: z.number(), lon: z.number(), t: z.number(), acc: z.number() })
+      .nullable()
+      .describe('Where the runner was: the fix sent with the alarm, else their latest one; null when none is known.'),
+    source: z.string().describe('The app that raised it, as shown to people ("Traccar Client").'),
+    ackedAt: z.number().nullable().describe('When the organiser acknowledged it; null while it is open.'),
+  })
+  .meta({ id: 'Alert' });
+export type Alert = z.infer<typeof AlertSchema>;
 
 /**
  * Why the server kept a tracking app's fix out of the track. The app was answered 2xx anyway (a retry could
@@ -477,88 +486,89 @@ export const APP_REFUSAL_TEXT: Record<AppRefusal, string> = {
   event_finished: 'sent after the event finished',
 };
 
-export type ServerMessage =
-  | { type: 'hello'; v: number; now: number }
-  | {
-      type: 'joined';
-      event: string;
-      runnerId: string;
-      /** Present only when the runner is new: keep it, it is never sent again. */
-      token?: string;
-      name: string;
-      color: string;
-      /** Highest sequence number the server holds for this runner, 0 if none. */
-      lastSeq: number;
-      cheers: Cheer[];
-    }
-  | { type: 'ack'; seq: number }
-  | {
-      type: 'snapshot';
-      event: EventInfo;
-      /** Changes whenever the server rebuilt this event's live state: offsets of another epoch do not follow on. */
-      epoch: string;
-      /** Offset of the last update this snapshot includes; the next update that follows on has `prev` ≤ this. */
-      seq: number;
-      runners: RunnerSnapshot[];
-      /** The event's happiness so far, thinned to at most a few hundred samples for a long event. */
-      happiness: HappinessSample[];
-      /** Open alerts of the runners this snapshot shows (of every runner, for a subscription with `interest`). */
-      alerts: Alert[];
-      now: number;
-      /**
-       * With `interest`: the field this picture goes with. A binary field frame of this generation follows
-       * (unless the field is the one the client holds already), then binary position frames.
-       */
-      field?: { gen: number; count: number };
-    }
-  | {
-      type: 'update';
-      event: string;
-      epoch: string;
-      /** This update's offset: one more than the event's previous update. */
-      seq: number;
-      /**
-       * Offset of the previous update that carried anything for this subscriber. If it is above the last
-       * offset the client holds, the client missed something: it should subscribe again for a snapshot.
-       */
-      prev: number;
-      now: number;
-      /** Runners whose name, colour, status or mood changed since the last update, or who are new. */
-      runners: RunnerInfo[];
-      /**
-       * New trail points per runner id. Insert each by its time (a late fix may belong before the latest);
-       * a point whose time the client already holds is one it has.
-       */
-      points: Record<string, TrackPoint[]>;
-      /** Metres covered so far, for runners with new points. */
-      distance: Record<string, number>;
-      /** Runners the organiser removed or who deleted their track: drop them. */
-      removed?: string[];
-    }
-  /** Who runners of the field are: the answer to `who`, for the generation `gen` of the field. */
-  | { type: 'who'; event: string; gen: number; runners: Array<RunnerInfo & { n: number }> }
-  | { type: 'event'; event: EventInfo }
-  | { type: 'happiness'; event: string; sample: HappinessSample }
-  /**
-   * An alert was raised (`ackedAt` null) or acknowledged, for a runner this subscriber sees: sent at once,
-   * not with the next update.
-   */
-  | { type: 'alert'; event: string; alert: Alert }
-  | { type: 'cheer'; cheer: Cheer }
-  /** The cheer was kept; `online` says whether the runner's phone is connected to see it now. */
-  | { type: 'cheered'; runnerId: string; online: boolean }
-  | {
-      type: 'error';
-      code: ErrorCode;
-      message: string;
-      /** Type of the client message refused, when known. */
-      ref?: string;
-      /** Sequence number of a refused fix: the server will not ask for it again. */
-      seq?: number;
-      /** For storage_unavailable, too_many_attempts, quota_exceeded and rate_limited: when to try again. */
-      retryAfterMs?: number;
-    };
+export const HelloMsg = z.object({ type: z.literal('hello'), v: z.number().int(), now: z.number() });
+export const JoinedMsg = z.object({
+  type: z.literal('joined'),
+  event: z.string(),
+  runnerId: z.string(),
+  token: z.string().optional().describe('Present only when the runner is new: keep it, it is never sent again.'),
+  name: z.string(),
+  color: z.string(),
+  lastSeq: z.number().int().describe('Highest sequence number the server holds for this runner, 0 if none.'),
+  cheers: z.array(CheerSchema),
+});
+export const AckMsg = z.object({ type: z.literal('ack'), seq: z.number().int() });
+export const SnapshotMsg = z.object({
+  type: z.literal('snapshot'),
+  event: EventInfoSchema,
+  epoch: z.string().describe("Changes whenever the server rebuilt this event's live state: offsets of another epoch do not follow on."),
+  seq: z.number().int().describe('Offset of the last update this snapshot includes; the next update that follows on has `prev` ≤ this.'),
+  runners: z.array(RunnerSnapshotSchema),
+  happiness: z.array(HappinessSampleSchema).describe("The event's happiness so far, thinned to at most a few hundred samples for a long event."),
+  alerts: z.array(AlertSchema).describe('Open alerts of the runners this snapshot shows (of every runner, for a subscription with `interest`).'),
+  now: z.number(),
+  field: z
+    .object({ gen: z.number().int(), count: z.number().int() })
+    .optional()
+    .describe('With `interest`: the field this picture goes with. A binary field frame of this generation follows (unless the field is the one the client holds already), then binary position frames.'),
+});
+export const UpdateMsg = z.object({
+  type: z.literal('update'),
+  event: z.string(),
+  epoch: z.string(),
+  seq: z.number().int().describe("This update's offset: one more than the event's previous update."),
+  prev: z
+    .number()
+    .int()
+    .describe(
+      'Offset of the previous update that carried anything for this subscriber. If it is above the last offset the client holds, the client missed something: it should subscribe again for a snapshot.',
+    ),
+  now: z.number(),
+  runners: z.array(RunnerInfoSchema).describe('Runners whose name, colour, status or mood changed since the last update, or who are new.'),
+  points: z
+    .record(z.string(), z.array(TrackPointSchema))
+    .describe('New trail points per runner id. Insert each by its time (a late fix may belong before the latest); a point whose time the client already holds is one it has.'),
+  distance: z.record(z.string(), z.number()).describe('Metres covered so far, for runners with new points.'),
+  removed: z.array(z.string()).optional().describe('Runners the organiser removed or who deleted their track: drop them.'),
+});
+/** Who runners of the field are: the answer to `who`, for the generation `gen` of the field. */
+export const WhoAnswerMsg = z.object({
+  type: z.literal('who'),
+  event: z.string(),
+  gen: z.number().int(),
+  runners: z.array(RunnerInfoSchema.extend({ n: z.number().int() })),
+});
+export const EventMsg = z.object({ type: z.literal('event'), event: EventInfoSchema });
+export const HappinessMsg = z.object({ type: z.literal('happiness'), event: z.string(), sample: HappinessSampleSchema });
+/** An alert was raised (`ackedAt` null) or acknowledged, for a runner this subscriber sees: sent at once, not with the next update. */
+export const AlertMsg = z.object({ type: z.literal('alert'), event: z.string(), alert: AlertSchema });
+export const CheerReceivedMsg = z.object({ type: z.literal('cheer'), cheer: CheerSchema });
+/** The cheer was kept; `online` says whether the runner's phone is connected to see it now. */
+export const CheeredMsg = z.object({ type: z.literal('cheered'), runnerId: z.string(), online: z.boolean() });
+export const ErrorMsg = z.object({
+  type: z.literal('error'),
+  code: z.enum(ErrorCode),
+  message: z.string(),
+  ref: z.string().optional().describe('Type of the client message refused, when known.'),
+  seq: z.number().int().optional().describe('Sequence number of a refused fix: the server will not ask for it again.'),
+  retryAfterMs: z.number().optional().describe('For storage_unavailable, too_many_attempts, quota_exceeded and rate_limited: when to try again.'),
+});
 
+export const ServerMessageSchema = z.discriminatedUnion('type', [
+  HelloMsg,
+  JoinedMsg,
+  AckMsg,
+  SnapshotMsg,
+  UpdateMsg,
+  WhoAnswerMsg,
+  EventMsg,
+  HappinessMsg,
+  AlertMsg,
+  CheerReceivedMsg,
+  CheeredMsg,
+  ErrorMsg,
+]);
+export type ServerMessage = z.infer<typeof ServerMessageSchema>;
 export type ServerMessageType = ServerMessage['type'];
 
 /** Parse a text frame into a client message, or explain why not. */

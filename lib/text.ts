@@ -11,6 +11,8 @@ export function cleanText(s: string): string {
  * hyphen, zero-width and byte-order marks, word joiners), separators, Hangul fillers, the blank Braille
  * pattern, combining marks with nothing to combine with, and variation selectors.
  */
+// Combining marks are listed on purpose: a mark with nothing to combine with draws nothing.
+// eslint-disable-next-line no-misleading-character-class
 const BLANK = /[\p{Cf}\p{Z}\p{M}\u3164\u115F\u1160\uFFA0\u2800\u180E\u034F\uFE00-\uFE0F\u{E0100}-\u{E01EF}]/gu;
 
 /** Whether a text shows at least one letter, digit, punctuation mark or symbol. */

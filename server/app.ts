@@ -9,13 +9,12 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { type ClientConfig, providePageData } from '../lib/page-data';
-import { CloseCode, WS_PATH } from '../lib/protocol';
+import { CloseCode, eventShownToAnyone, WS_PATH } from '../lib/protocol';
 import type { Backplane } from './backplane/ports';
 import { LocalBackplane } from './backplane/local';
 import { clusterNamespace, RedisBackplane } from './backplane/redis/backplane';
 import type { Config } from './config';
 import type { RoomTimings } from './room/state';
-import { summaries } from './room/picture';
 import type { ApiContext } from './http/api/context';
 import { ExportCache } from './exports/export-cache';
 import { ExportGate } from './http/api/export-gate';
@@ -29,7 +28,7 @@ import { purgeInactive } from './jobs/retention';
 import { Live } from './live/live';
 import { log } from './log';
 import { reachableUrls } from './network';
-import { newNonce, pageHeaders } from './security-headers';
+import { API_HEADERS, newNonce, pageHeaders } from './security-headers';
 import { startSimulation, type Simulation } from './simulator';
 import { openStore } from './storage/open';
 import type { Store } from './storage/store';
@@ -96,6 +95,7 @@ export async function startTrackside({ config, pages, store, timings, heartbeatM
     snapshotsPerSecondPerIp: config.snapshotsPerSecondPerIp,
     maxConnectionsPerIp: config.maxConnectionsPerIp,
     spectatorBytesPerSecond: config.spectatorBytesPerSecond,
+    writeMiBPerHourPerIp: config.writeMiBPerHourPerIp,
   });
   await live.load();
 
@@ -104,14 +104,11 @@ export async function startTrackside({ config, pages, store, timings, heartbeatM
   // The reachable addresses are known once the server listens (PORT=0 picks the port).
   const clientConfig: ClientConfig = { tileUrl: config.tileUrl, tileAttribution: config.tileAttribution, reachableUrls: [] };
   providePageData({
-    listEvents: () =>
-      live.index.list((id) => {
-        const room = live.rooms.peek(id);
-        if (!room) return null;
-        const seen = summaries(room, false);
-        return { runners: seen.length, active: seen.filter((r) => r.status === 'active').length };
-      }),
-    getEvent: (id) => live.index.info(id),
+    listEvents: () => live.index.list(),
+    publicEvent: (id) => {
+      const info = live.index.info(id);
+      return info && eventShownToAnyone(info);
+    },
     resolveShareLink: (token) => live.index.resolveLink(token),
     clientConfig,
   });
@@ -127,6 +124,9 @@ export async function startTrackside({ config, pages, store, timings, heartbeatM
   };
   const tls = await loadTls(config);
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
+    // The one place every answer gets its security headers: handlers add their own on top and never repeat
+    // these; pages replace the policy with their own below.
+    for (const [name, value] of Object.entries(API_HEADERS)) res.setHeader(name, value);
     let url: URL;
     try {
       url = new URL(req.url ?? '/', 'http://localhost');
@@ -139,7 +139,7 @@ export async function startTrackside({ config, pages, store, timings, heartbeatM
       return;
     }
     if (sse.handle(req, res, url)) return;
-    if (handleIngest(live, req, res, url)) return;
+    if (handleIngest(live, req, res, url, config.trustProxy)) return;
     if (url.pathname.startsWith('/api/')) {
       if (req.method === 'OPTIONS') return preflight(res);
       if (!api.handle(req, res, url, apiContext)) notFound(res);

@@ -47,6 +47,7 @@ const Schema = z
     TRUST_PROXY: flag.default(false),
     EVENTS_PER_HOUR_PER_IP: z.coerce.number({ message: 'must be a whole number' }).int().min(1).max(1_000_000).default(20),
     RUNNERS_PER_HOUR_PER_IP: z.coerce.number({ message: 'must be a whole number' }).int().min(1).max(1_000_000).default(60),
+    WRITE_MIB_PER_HOUR_PER_IP: z.coerce.number({ message: 'must be a whole number of MiB' }).int().min(1).max(1_000_000).default(256),
     SNAPSHOTS_PER_SECOND_PER_IP: z.coerce.number({ message: 'must be a number' }).min(0.1).max(1_000_000).default(20),
     SPECTATOR_BYTES_PER_SECOND: z.coerce.number({ message: 'must be a whole number of bytes' }).int().min(1024).max(10_000_000).default(16_384),
     RETENTION_DAYS: z.coerce.number({ message: 'must be a number of days' }).min(0).max(36_500).default(0),
@@ -103,6 +104,8 @@ export interface Config {
   snapshotsPerSecondPerIp: number;
   /** What a spectator who says what it looks at is sent of the field a second, at most (live/fanout.ts fieldBudget). */
   spectatorBytesPerSecond: number;
+  /** MiB one address may make the server store per hour, in events that set no allowance of their own. */
+  writeMiBPerHourPerIp: number;
   /** PostgreSQL to keep everything in (several instances share it); null for SQLite under dataDir. */
   databaseUrl: string | null;
   /** Redis connecting several instances; null for one process. */
@@ -150,6 +153,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, argv: readonly string[] = [])
     runnersPerHourPerIp: c.RUNNERS_PER_HOUR_PER_IP,
     snapshotsPerSecondPerIp: c.SNAPSHOTS_PER_SECOND_PER_IP,
     spectatorBytesPerSecond: c.SPECTATOR_BYTES_PER_SECOND,
+    writeMiBPerHourPerIp: c.WRITE_MIB_PER_HOUR_PER_IP,
     databaseUrl: c.DATABASE_URL ?? null,
     backplaneUrl: c.BACKPLANE_URL ?? null,
     dev: c.NODE_ENV !== 'production',

@@ -1,4 +1,8 @@
-/** Security headers for pages: a nonce-based content security policy that still lets the map load its tiles. */
+/**
+ * Security headers: for pages, a nonce-based content security policy that still lets the map load its tiles;
+ * for everything else (API answers, files, errors, the event stream, tracking-app answers), a policy that
+ * allows nothing, so that no answer is ever sniffed as, run as or framed as a page.
+ */
 import { randomBytes } from 'node:crypto';
 
 /** The CSP source for the tile server: its origin, with a {s} subdomain placeholder as a wildcard. */
@@ -42,3 +46,9 @@ export function pageHeaders(opts: { tileUrl: string; nonce: string; dev: boolean
     ...(opts.tls ? { 'strict-transport-security': 'max-age=15552000' } : {}),
   };
 }
+
+/** Headers every answer that is not a page carries, whatever it is (JSON, GPX, an image, an error, a 404). */
+export const API_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  'x-content-type-options': 'nosniff',
+  'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+});

@@ -35,8 +35,8 @@ if (!Number.isFinite(intervalMs) || intervalMs < 50) {
 }
 
 const sim = startSimulation({
-  url: values.url!,
-  event: values.event!,
+  url: values.url,
+  event: values.event,
   runners,
   intervalMs,
   stateFile: values.state,

@@ -14,7 +14,9 @@ import { LiveSocket, type SocketLike } from '../client/live-socket';
 import { MemoryStorage } from '../client/outbox';
 import { RunnerSession } from '../client/runner-session';
 import type { ServerMessage } from '../lib/protocol';
-import { createDatabase, type Database, type Instance, type Redis, sleep, startInstance, startRedis, until } from './support/cluster';
+import { createDatabase, type Database, type Instance, type Redis, startInstance, startRedis } from './support/cluster';
+import { killAll } from './support/processes';
+import { sleep, waitFor } from './support/wait';
 
 process.env.LOG_LEVEL = 'silent';
 
@@ -175,6 +177,7 @@ describe('several instances on PostgreSQL and Redis', { timeout: 180_000 }, () =
   after(async () => {
     await Promise.allSettled(instances.map((i) => i.kill('SIGKILL')));
     await Promise.allSettled([db?.drop(), redis?.stop()]);
+    killAll();
   });
 
   test('a runner on A and spectators on B and C see the same trail, once, in order; a cheer from C reaches the phone on A', async () => {
@@ -182,26 +185,27 @@ describe('several instances on PostgreSQL and Redis', { timeout: 180_000 }, () =
     const event = await createEvent(b, 'Three instances');
     assert.deepEqual((await b.health()).owned, [event], 'the instance that created the event owns it');
     const spectators = [new Spectator(() => [b.wsUrl], event), new Spectator(() => [c.wsUrl], event)];
-    await until(() => spectators.every((s) => s.snapshots > 0), 10_000, 'snapshots on B and C');
+    await waitFor(() => spectators.every((s) => s.snapshots > 0), { what: 'snapshots on B and C' });
     const phone = runner(() => [a.wsUrl], event, 'Ada');
     try {
-      await until(() => phone.snapshot.joined, 10_000, 'the runner on A to join');
+      await waitFor(() => phone.snapshot.joined, { what: 'the runner on A to join' });
       for (let step = 1; step <= 60; step++) {
         record(phone, step, 0);
+        // Pacing only: fixes spread over a second rather than in one burst; what follows holds at any pace.
         await sleep(15);
       }
-      await until(() => phone.snapshot.acked === 60, 15_000, 'every fix acknowledged');
+      await waitFor(() => phone.snapshot.acked === 60, { timeout: 15_000, what: 'every fix acknowledged' });
       const rows = await stored(db, event);
       assert.equal(rows.get(phone.snapshot.runnerId!)?.count, 60);
-      await until(() => spectators.every((s) => s.trails().get(phone.snapshot.runnerId!)?.length === 60), 10_000, 'both trails to be complete');
+      await waitFor(() => spectators.every((s) => s.trails().get(phone.snapshot.runnerId!)?.length === 60), { what: 'both trails to be complete' });
       spectators.forEach((s, i) => assertTrailsComplete(s, rows, ['B', 'C'][i]!));
       for (const s of spectators) assert.equal(s.resyncs, 0, 'nothing missed, nothing to resynchronise');
 
       // Deliveries to a runner's phones reach it on whichever instance it is.
       const cheering = new Spectator(() => [c.wsUrl], event);
-      await until(() => cheering.snapshots > 0, 10_000, 'a third spectator');
+      await waitFor(() => cheering.snapshots > 0, { what: 'a third spectator' });
       cheering.socket.send({ type: 'cheer', event, runnerId: phone.snapshot.runnerId!, text: 'Go Ada!' });
-      await until(() => phone.snapshot.cheers.some((ch) => ch.text === 'Go Ada!'), 10_000, 'the cheer on the phone');
+      await waitFor(() => phone.snapshot.cheers.some((ch) => ch.text === 'Go Ada!'), { what: 'the cheer on the phone' });
       cheering.close();
       const relayed = (await c.health()).backplane;
       assert.equal(relayed.relayed, 1, 'C relays the event');
@@ -223,25 +227,27 @@ describe('several instances on PostgreSQL and Redis', { timeout: 180_000 }, () =
       return runner(() => (first ? ((first = false), [start.wsUrl]) : urls()), event, `R${i}`);
     });
     try {
-      await until(() => phones.every((p) => p.snapshot.joined) && spectators.every((s) => s.snapshots > 0), 15_000, 'runners and spectators');
+      await waitFor(() => phones.every((p) => p.snapshot.joined) && spectators.every((s) => s.snapshots > 0), { timeout: 15_000, what: 'runners and spectators' });
       let step = 0;
       const sending = setInterval(() => {
         step++;
         phones.forEach((p, i) => record(p, step, i));
       }, 50);
-      await sleep(1500);
+      await waitFor(() => phones.every((p) => p.snapshot.acked >= 10), { timeout: 20_000, what: 'the race to be under way' });
       const ackedBefore = phones.map((p) => p.snapshot.acked);
       await a.kill('SIGKILL');
       const killedAt = Date.now();
-      const mover = await until(async () => {
+      const mover = await waitFor(async () => {
         for (const i of [b, c]) if ((await i.health()).owned.includes(event)) return i;
         return null;
-      }, 10_000, 'another instance to own the event');
+      }, { interval: 25, what: 'another instance to own the event' });
       const movedInMs = Date.now() - killedAt;
       assert.ok(movedInMs <= 5000, `the event moved to ${mover.name} in ${movedInMs} ms`);
-      await sleep(1500);
+      // The race goes on after the move: every phone (those on A through B or C) has fixes taken since acknowledged.
+      const takenAtMove = phones.map((p) => p.snapshot.taken);
+      await waitFor(() => phones.every((p, i) => p.snapshot.acked > takenAtMove[i]!), { timeout: 30_000, what: 'fixes taken after the move to be acknowledged' });
       clearInterval(sending);
-      await until(() => phones.every((p) => p.snapshot.joined && p.snapshot.pending === 0), 30_000, 'every outbox to drain');
+      await waitFor(() => phones.every((p) => p.snapshot.joined && p.snapshot.pending === 0), { timeout: 30_000, what: 'every outbox to drain' });
 
       const rows = await stored(db, event);
       phones.forEach((p, i) => {
@@ -251,7 +257,7 @@ describe('several instances on PostgreSQL and Redis', { timeout: 180_000 }, () =
         assert.equal(row.count, row.distinct, `runner ${i}: none twice`);
         assert.equal(p.snapshot.acked, p.snapshot.sent, `runner ${i}: every fix acknowledged`);
       });
-      await until(() => spectators.every((s) => [...rows].every(([id, row]) => s.trails().get(id)?.length === row.times.length)), 15_000, 'spectators to catch up');
+      await waitFor(() => spectators.every((s) => [...rows].every(([id, row]) => s.trails().get(id)?.length === row.times.length)), { timeout: 15_000, what: 'spectators to catch up' });
       spectators.forEach((s, i) => assertTrailsComplete(s, rows, `spectator ${i}`));
       const sent = phones.reduce((n, p) => n + p.snapshot.sent, 0);
       console.log(`# moved to ${mover.name} in ${movedInMs} ms; ${sent} fixes sent and stored once; spectator resyncs ${spectators.map((s) => s.resyncs).join(', ')}`);
@@ -268,31 +274,35 @@ describe('several instances on PostgreSQL and Redis', { timeout: 180_000 }, () =
     // Runners on the instance that does not own the event: everything they send crosses the backplane.
     const phones = [0, 1, 2].map((i) => runner(() => [c.wsUrl], event, `R${i}`));
     try {
-      await until(() => phones.every((p) => p.snapshot.joined) && spectators.every((s) => s.snapshots > 0), 15_000, 'runners and spectators');
+      await waitFor(() => phones.every((p) => p.snapshot.joined) && spectators.every((s) => s.snapshots > 0), { timeout: 15_000, what: 'runners and spectators' });
       let step = 0;
       const sending = setInterval(() => {
         step++;
         phones.forEach((p, i) => record(p, step, i));
       }, 50);
-      await sleep(1000);
+      await waitFor(() => phones.every((p) => p.snapshot.acked >= 10), { timeout: 20_000, what: 'the race to be under way' });
       await redis.shutdown();
-      await until(async () => (await c.health()).degraded, 10_000, 'health to say the backplane is down');
+      await waitFor(async () => (await c.health()).degraded, { interval: 25, what: 'health to say the backplane is down' });
       const down = await c.health();
       assert.equal(down.backplane.state, 'down');
       assert.equal(down.ok, true, 'still serving: storage is fine');
-      await sleep(1500);
+      // The phones go on taking fixes while Redis is away.
+      const takenAtOutage = phones.map((p) => p.snapshot.taken);
+      await waitFor(() => phones.every((p, i) => p.snapshot.taken >= takenAtOutage[i]! + 10), { what: 'fixes taken while Redis is down' });
       await redis.start();
-      await until(async () => !(await b.health()).degraded && !(await c.health()).degraded, 15_000, 'both instances back on Redis');
-      await sleep(1000);
+      await waitFor(async () => !(await b.health()).degraded && !(await c.health()).degraded, { timeout: 15_000, interval: 25, what: 'both instances back on Redis' });
+      // And after it is back, until fixes taken since are acknowledged.
+      const takenAtReturn = phones.map((p) => p.snapshot.taken);
+      await waitFor(() => phones.every((p, i) => p.snapshot.acked > takenAtReturn[i]!), { timeout: 30_000, what: 'fixes taken after Redis came back to be acknowledged' });
       clearInterval(sending);
-      await until(() => phones.every((p) => p.snapshot.pending === 0), 30_000, 'every outbox to drain');
+      await waitFor(() => phones.every((p) => p.snapshot.pending === 0), { timeout: 30_000, what: 'every outbox to drain' });
       const rows = await stored(db, event);
       phones.forEach((p, i) => {
         const row = rows.get(p.snapshot.runnerId!)!;
         assert.equal(row.count, p.snapshot.sent, `runner ${i}: every fix sent is stored`);
         assert.equal(row.count, row.distinct, `runner ${i}: none twice`);
       });
-      await until(() => spectators.every((s) => [...rows].every(([id, row]) => s.trails().get(id)?.length === row.times.length)), 20_000, 'spectators to catch up');
+      await waitFor(() => spectators.every((s) => [...rows].every(([id, row]) => s.trails().get(id)?.length === row.times.length)), { timeout: 20_000, what: 'spectators to catch up' });
       spectators.forEach((s, i) => assertTrailsComplete(s, rows, ['B', 'C'][i]!));
       assert.deepEqual((await b.health()).owned.includes(event), true, 'the event stayed with its owner');
     } finally {
@@ -335,10 +345,10 @@ describe('several instances on PostgreSQL and Redis', { timeout: 180_000 }, () =
       const closing = open.shift()!;
       closing.close();
       await new Promise((r) => closing.once('close', r));
-      const again = await until(async () => {
+      const again = await waitFor(async () => {
         const got = await connectFrom(c, OTHER_ADDRESS);
         return got instanceof WebSocket ? got : null;
-      }, 5000, 'a connection to be free again');
+      }, { what: 'a connection to be free again' });
       open.push(again);
     } finally {
       for (const ws of open) ws.close();

@@ -192,7 +192,7 @@ describe('course upload limits', () => {
         req.on('response', (res) => {
           let text = '';
           res.on('data', (chunk: Buffer) => (text += chunk.toString()));
-          res.on('end', () => resolve({ ip, status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'] as string | undefined, body: JSON.parse(text) as Answer['body'] }));
+          res.on('end', () => resolve({ ip, status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'], body: JSON.parse(text) as Answer['body'] }));
         });
       });
       return { answer, close: () => req.destroy() };

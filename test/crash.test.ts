@@ -3,47 +3,36 @@
  * Runners are the same RunnerSession the phones use (outbox, resend, backoff), over loopback.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { WebSocket } from 'ws';
 import type { SocketLike } from '../client/live-socket';
 import { MemoryStorage } from '../client/outbox';
 import { RunnerSession } from '../client/runner-session';
 import { freePort, snapshotTrail, TestClient } from './helpers';
+import { killAll, type Spawned, spawnServer } from './support/processes';
+import { waitFor } from './support/wait';
 
 const ROOT = join(__dirname, '..');
 const RUNNERS = 10;
 
-function startServer(port: number, dataDir: string) {
-  const child = spawn(join(ROOT, 'node_modules', '.bin', 'tsx'), ['server.ts'], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      NODE_ENV: 'production',
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      DATA_DIR: dataDir,
-      DEMO: '0',
-      TICK_MS: '50',
-      LOG_LEVEL: 'silent',
-      NEXT_TELEMETRY_DISABLED: '1',
-    },
-    stdio: 'ignore',
-  });
-  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
-  return { child, exited };
-}
+after(killAll);
 
-async function until(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+function startServer(port: number, dataDir: string): Spawned {
+  return spawnServer({
+    ...process.env,
+    NODE_ENV: 'production',
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    DATA_DIR: dataDir,
+    DEMO: '0',
+    TICK_MS: '50',
+    LOG_LEVEL: 'silent',
+    NEXT_TELEMETRY_DISABLED: '1',
+  });
 }
 
 const healthy = (port: number) =>
@@ -72,7 +61,7 @@ test('SIGKILL mid-run loses no acknowledged point; after a restart every point i
   let server = startServer(port, dataDir);
   const sessions: RunnerSession[] = [];
   try {
-    await until(() => healthy(port), 60_000, 'the server');
+    await waitFor(() => healthy(port), { timeout: 60_000, what: 'the server' });
     const res = await fetch(`http://127.0.0.1:${port}/api/events`, { method: 'POST', body: JSON.stringify({ name: 'Crash run' }) });
     const eventId = ((await res.json()) as { event: { id: string } }).event.id;
 
@@ -88,7 +77,7 @@ test('SIGKILL mid-run loses no acknowledged point; after a restart every point i
         }),
       );
     }
-    await until(() => sessions.every((s) => s.snapshot.joined), 10_000, 'runners to join');
+    await waitFor(() => sessions.every((s) => s.snapshot.joined), { what: 'runners to join' });
 
     let step = 0;
     const send = () => {
@@ -96,11 +85,11 @@ test('SIGKILL mid-run loses no acknowledged point; after a restart every point i
       sessions.forEach((s, i) => s.record({ lat: 51.5 + step * 0.00005, lon: -0.12 + i * 0.001, t: Date.now(), acc: 5 }));
     };
     const sending = setInterval(send, 20);
-    await new Promise((r) => setTimeout(r, 1500));
+    await waitFor(() => sessions.every((s) => s.snapshot.acked >= 25), { timeout: 120_000, what: 'every runner to have fixes acknowledged' });
 
-    // Kill it mid-stream; whatever was acknowledged by now must be on disk.
-    server.child.kill('SIGKILL');
-    await server.exited;
+    // Kill it mid-stream (the whole process group: nothing of the server survives); whatever was
+    // acknowledged by now must be on disk.
+    await server.kill();
     const ackedAtKill = new Map(sessions.map((s) => [s.snapshot.runnerId!, s.snapshot.acked]));
     const atKill = stored(dataDir, eventId);
     for (const [runner, acked] of ackedAtKill) {
@@ -108,16 +97,15 @@ test('SIGKILL mid-run loses no acknowledged point; after a restart every point i
     }
 
     // Keep recording while the server is down, then bring it back.
-    await new Promise((r) => setTimeout(r, 300));
+    const takenAtKill = sessions.map((s) => s.snapshot.taken);
+    await waitFor(() => sessions.every((s, i) => s.snapshot.taken >= takenAtKill[i]! + 10), { what: 'fixes taken while the server is down' });
     server = startServer(port, dataDir);
-    await until(() => healthy(port), 60_000, 'the restarted server');
-    await new Promise((r) => setTimeout(r, 500));
+    await waitFor(() => healthy(port), { timeout: 60_000, what: 'the restarted server' });
+    // And on after the restart, until fixes taken since are acknowledged.
+    const takenAtRestart = sessions.map((s) => s.snapshot.taken);
+    await waitFor(() => sessions.every((s, i) => s.snapshot.acked > takenAtRestart[i]!), { timeout: 120_000, what: 'fixes taken after the restart to be acknowledged' });
     clearInterval(sending);
-    await until(
-      () => sessions.every((s) => s.snapshot.joined && s.snapshot.pending === 0),
-      30_000,
-      'every outbox to drain',
-    );
+    await waitFor(() => sessions.every((s) => s.snapshot.joined && s.snapshot.pending === 0), { timeout: 120_000, what: 'every outbox to drain' });
 
     const after = stored(dataDir, eventId);
     let sent = 0;
@@ -153,8 +141,7 @@ test('SIGKILL mid-run loses no acknowledged point; after a restart every point i
     );
   } finally {
     for (const s of sessions) s.close();
-    server.child.kill('SIGKILL');
-    await server.exited;
+    await server.kill();
     rmSync(dataDir, { recursive: true, force: true });
   }
 });

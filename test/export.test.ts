@@ -5,6 +5,7 @@ import type { EventExport } from '../server/exports/event-json';
 import { purgeInactive } from '../server/jobs/retention';
 import { schemaErrors } from './gpx-schema';
 import { fix, joinAsRunner, startTestServer, makeEvent } from './helpers';
+import { waitFor } from './support/wait';
 
 test("a runner's track downloads as GPX 1.1 that validates against the official schema", async () => {
   const srv = await startTestServer();
@@ -45,7 +46,7 @@ test('the whole event downloads as JSON with every runner, point, mood, cheer an
     a.client.send({ type: 'cheer', event: eventId, runnerId: a.runnerId, text: 'Self-belief!' });
     await a.client.next('cheer');
     await a.client.next('cheered');
-    await new Promise((r) => setTimeout(r, 250));
+    await waitFor(async () => (await srv.live.store.samples(eventId, 0, 10)).length > 0, { what: 'a happiness sample to be stored' });
 
     const res = await fetch(`${srv.url}/api/events/${eventId}/export.json`);
     assert.equal(res.status, 200);

@@ -11,7 +11,8 @@ import { test } from 'node:test';
 import { WebSocket } from 'ws';
 import { CloseCode, ErrorCode, LIMITS, type ServerMessage, type TrackPoint } from '../lib/protocol';
 import { MESSAGE_COST } from '../server/limits/admission';
-import { fix, joinAsRunner, startTestServer, TestClient, makeEvent } from './helpers';
+import { fix, joinAsRunner, publishTick, startTestServer, TestClient, makeEvent } from './helpers';
+import { sleep, waitFor, within } from './support/wait';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 0x7ac51de) >>> 0;
 const HOSTILE_CONNECTIONS = 40;
@@ -23,8 +24,6 @@ const HONEST_MIN_POINTS = 200;
 const FLOOD_FRAMES = 1000;
 const HOSTILE_BUDGET_MS = 40_000;
 const ANSWER_TIMEOUT_MS = 20_000;
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** mulberry32: small, fast, good enough to pick fuzz cases, and reproducible. */
 function prng(seed: number) {
@@ -447,7 +446,8 @@ class HostileSocket {
     const done = new Promise<void>((r) => this.ws.once('close', () => r()));
     this.closingByUs = true;
     this.ws.close();
-    await Promise.race([done, sleep(5000)]);
+    // A hostile socket the server already dropped may never see the close handshake finish: carry on without it.
+    await within(done, { timeout: 5000, what: 'the close' }).catch(() => {});
   }
 }
 
@@ -495,6 +495,7 @@ test('the server survives at least 10,000 hostile frames while an honest runner 
         seq++;
         if (seq >= HONEST_MIN_POINTS) honestWarm = true;
         runner.send(fix(seq, t0 + seq));
+        // Pacing: ten a second, within the runner's budget; the checks below count what was sent, at any pace.
         await sleep(100);
       }
       return { t0, n: seq };
@@ -532,7 +533,8 @@ test('the server survives at least 10,000 hostile frames while an honest runner 
         }
         sock.send(frames);
         await sock.settled();
-        // Stay near the budget (100 tokens a second, each frame charged by its kind) between batches, floods aside.
+        // Pacing: stay near the budget (100 tokens a second, each frame charged by its kind) between batches,
+        // floods aside. Slower under load means fewer refusals for rate, which the checks below allow for.
         if (!flood) await sleep(frames.reduce((sum, f) => sum + cost(f), 0) * 10);
       }
       await sock.close();
@@ -547,9 +549,10 @@ test('the server survives at least 10,000 hostile frames while an honest runner 
     const runnerErrors = runner.received.filter((m) => m.type === 'error');
     assert.deepEqual(runnerErrors, [], 'the honest runner got no errors');
 
-    const deadline = Date.now() + 20_000;
-    while (seen.length < n && Date.now() < deadline) await sleep(20);
-    await sleep(100); // anything extra (a duplicate) would arrive by now
+    await waitFor(() => seen.length >= n, { timeout: 20_000, what: `the spectator to see all ${n} points` }).catch(() => {});
+    // Anything extra (a duplicate) would have been sent by now: publish what is pending and let it arrive.
+    publishTick(srv);
+    await spectator.roundTrip();
     const answered = Object.values(tally.errors).reduce((a, b) => a + b, 0);
     const rateLimited = tally.errors[ErrorCode.RateLimited] ?? 0;
 

@@ -53,8 +53,8 @@ function trackPoints(xml: string) {
   return [...xml.matchAll(/<trkpt lat="([^"]*)" lon="([^"]*)">(.*?)<\/trkpt>/g)].map(([, lat, lon, body]) => ({
     lat,
     lon,
-    ele: body.match(/<ele>(.*?)<\/ele>/)?.[1] ?? null,
-    time: body.match(/<time>(.*?)<\/time>/)?.[1] ?? null,
+    ele: body!.match(/<ele>(.*?)<\/ele>/)?.[1] ?? null,
+    time: body!.match(/<time>(.*?)<\/time>/)?.[1] ?? null,
   }));
 }
 
@@ -92,9 +92,9 @@ describe('toGpx', () => {
   test('a point without altitude has no ele and still validates', async () => {
     const xml = toGpx(input([position(1, { alt: null }), position(2)]));
     const [first, second] = trackPoints(xml);
-    assert.equal(first.ele, null);
+    assert.equal(first!.ele, null);
     assert.doesNotMatch(xml.split('\n').find((l) => l.includes('<trkpt'))!, /<ele>/);
-    assert.equal(second.ele, '37');
+    assert.equal(second!.ele, '37');
     await assertValid(xml);
   });
 
@@ -157,7 +157,7 @@ describe('the schema check is real', () => {
     assert.notEqual(broken, good);
     const errors = await schemaErrors(broken);
     assert.equal(errors.length, 1, errors.join('\n'));
-    assert.match(errors[0], /attribute 'lat'.*maxInclusive/);
+    assert.match(errors[0]!, /attribute 'lat'.*maxInclusive/);
   });
 
   test('time before ele in a track point fails validation', async () => {
@@ -165,7 +165,7 @@ describe('the schema check is real', () => {
     assert.notEqual(broken, good);
     const errors = await schemaErrors(broken);
     assert.equal(errors.length, 1, errors.join('\n'));
-    assert.match(errors[0], /ele.*This element is not expected/);
+    assert.match(errors[0]!, /ele.*This element is not expected/);
   });
 
   test('a speed element, which GPX 1.1 does not define, fails validation', async () => {

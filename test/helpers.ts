@@ -10,6 +10,7 @@ import { startTrackside, type StartOptions, type Trackside } from '../server/app
 import { loadConfig } from '../server/config';
 import { cryptoCredentials } from '../server/credentials';
 import type { StoredPosition } from '../server/storage/store';
+import { waitFor, within } from './support/wait';
 
 process.env.LOG_LEVEL = 'silent';
 
@@ -89,7 +90,7 @@ export class TestClient {
   /** Wait for a message matching `pred`, consuming messages before it. */
   async until<T extends ServerMessage>(pred: (m: ServerMessage) => m is T, timeoutMs?: number): Promise<T>;
   async until(pred: (m: ServerMessage) => boolean, timeoutMs?: number): Promise<ServerMessage>;
-  async until(pred: (m: ServerMessage) => boolean, timeoutMs = 5000): Promise<ServerMessage> {
+  async until(pred: (m: ServerMessage) => boolean, timeoutMs = 15_000): Promise<ServerMessage> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const i = this.received.findIndex(pred);
@@ -111,18 +112,35 @@ export class TestClient {
     return this.until((m): m is Of<T> => m.type === type, timeoutMs);
   }
 
-  async waitClose(timeoutMs = 5000): Promise<{ code: number; reason: string }> {
-    const deadline = Date.now() + timeoutMs;
-    while (!this.closed) {
-      if (Date.now() > deadline) throw new Error('socket did not close');
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    return this.closed;
+  waitClose(timeoutMs = 15_000): Promise<{ code: number; reason: string }> {
+    return waitFor(() => this.closed, { timeout: timeoutMs, what: 'the socket to close' });
+  }
+
+  /**
+   * A WebSocket ping, answered: everything the server sent this client before it read the ping has arrived
+   * (frames come in order). The way to say "nothing more is on its way" without waiting a while.
+   */
+  roundTrip(timeoutMs = 15_000): Promise<void> {
+    return within(
+      new Promise<void>((resolve) => {
+        this.ws.once('pong', () => resolve());
+        this.ws.ping();
+      }),
+      { timeout: timeoutMs, what: 'the answer to a ping' },
+    );
   }
 
   close(): void {
     this.ws.close();
   }
+}
+
+/**
+ * Publish the pending tick now, as the server's timer would a moment later. Snapshots are as of the last tick
+ * and updates carry what arrived since: after this, a change that was applied is in both, without waiting.
+ */
+export function publishTick(srv: Trackside): void {
+  srv.live.tick();
 }
 
 /** Join `event` as a new runner; returns the client and its credentials. */

@@ -15,7 +15,8 @@ import type { Alert, ServerMessage } from '../lib/protocol';
 import type { EventExport } from '../server/exports/event-json';
 import { SqliteStore } from '../server/storage/sqlite/sqlite-store';
 import { StorageError, type Store, type StoredPosition } from '../server/storage/store';
-import { joinAsRunner, makeEvent, startTestServer, storedTrack, TestClient, type TestServer } from './helpers';
+import { joinAsRunner, makeEvent, publishTick, startTestServer, storedTrack, TestClient, type TestServer } from './helpers';
+import { waitFor } from './support/wait';
 
 interface Reply {
   status: number;
@@ -162,7 +163,7 @@ describe('tracking apps over HTTP: every queue drains', () => {
         return res.ok ? ((await res.json()) as { runner: { status: string } }).runner.status : null;
       };
       const until = async (want: string) => {
-        for (let i = 0; i < 100 && (await status()) !== want; i++) await new Promise((res) => setTimeout(res, 20));
+        await waitFor(async () => (await status()) === want, { interval: 20, what: `the runner to be ${want}` });
         assert.equal(await status(), want);
       };
       await until('idle');
@@ -254,8 +255,9 @@ describe('tracking apps over HTTP: every queue drains', () => {
       for (const c of [organiser, spectator, follower, late]) assert.deepEqual((await c.until(isAlert)).alert, acked);
       assert.equal((await fetch(ackPath, { method: 'POST', headers: { authorization: `Bearer ${orgToken}` } })).status, 404, 'acknowledged already');
 
-      // The family watching another runner heard nothing of it.
-      await new Promise((res) => setTimeout(res, 100));
+      // The family watching another runner heard nothing of it: whatever was sent to them has arrived by now.
+      publishTick(srv);
+      await otherFamily.roundTrip();
       assert.ok(!otherFamily.received.some((m) => m.type === 'alert'), JSON.stringify(otherFamily.received.map((m) => m.type)));
 
       // Kept: the export has it, acknowledged.
@@ -579,12 +581,14 @@ describe('tracking apps when storage fails: 503, and the app sends again later',
     }
     failing = false;
     for (const send of requests) {
-      let res = await send();
       // The pipeline tries storage again every few seconds; until then it keeps answering 503.
-      for (let i = 0; i < 100 && res.status === 503; i++) {
-        await new Promise((done) => setTimeout(done, 100));
-        res = await send();
-      }
+      const res = await waitFor(
+        async () => {
+          const got = await send();
+          return got.status === 503 ? null : got;
+        },
+        { timeout: 20_000, interval: 100, what: 'storage to be tried again' },
+      );
       assert.equal(res.status, 200, res.body);
     }
     assert.deepEqual((await storedTrack(srv, event.id, r.runnerId)).map((p) => p.lat), [1, 1.1, 1.2, 1.3]);

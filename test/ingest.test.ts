@@ -64,7 +64,7 @@ describe('tracking apps over HTTP', () => {
   }
 
   async function only(runnerId: string): Promise<StoredPosition> {
-    const rows = await (await track(runnerId));
+    const rows = await track(runnerId);
     assert.equal(rows.length, 1, `one stored position, have ${rows.length}`);
     return rows[0]!;
   }

@@ -18,18 +18,14 @@ import { RunnerSession } from '../client/runner-session';
 import { ErrorCode } from '../lib/protocol';
 import { SqliteStore } from '../server/storage/sqlite/sqlite-store';
 import { FaultyStore } from './support/faulty-store';
-import { joinAsRunner, makeEvent, startTestServer, TestClient, type TestServer } from './helpers';
+import { joinAsRunner, makeEvent, publishTick, startTestServer, TestClient, type TestServer } from './helpers';
+import { waitFor } from './support/wait';
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const dirs: string[] = [];
 after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
-async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
+async function until(what: string, check: () => boolean | Promise<boolean>, timeout = 20_000): Promise<void> {
+  await waitFor(check, { what, timeout, interval: 25 });
 }
 
 async function faultyServer(env: Record<string, string> = {}) {
@@ -38,6 +34,13 @@ async function faultyServer(env: Record<string, string> = {}) {
   const store = new FaultyStore(await SqliteStore.open(join(dir, 'trackside.db')));
   const srv = await startTestServer({ TICK_MS: '20', ...env }, { store }, dir);
   return { srv, store, dir };
+}
+
+/** The highest n with fixes 1..n all stored. */
+function contiguous(seqs: Set<number>): number {
+  let n = 0;
+  while (seqs.has(n + 1)) n++;
+  return n;
 }
 
 /** Stored positions per runner, read from the file itself: count and distinct sequence numbers. */
@@ -91,10 +94,16 @@ describe('storage that fails', () => {
         phones.forEach((p, i) => p.session.record({ lat: 51.5 + step * 0.00005, lon: -0.12 + i * 0.001, t: Date.now(), acc: 5 }));
       };
       const sending = setInterval(send, 20);
-      await sleep(600);
+      await until('every runner to have fixes acknowledged', () => phones.every((p) => p.session.snapshot.acked >= 10));
 
       store.fail('SQLITE_FULL');
-      await sleep(300);
+      // Writes fail from here on; acknowledgements of what was stored before are still on their way to the
+      // phones. Once every phone has heard of everything its runner has stored, nothing more may come.
+      await until('a write to fail, and every phone to hear of all that was stored before', () => {
+        if (store.failed === 0) return false;
+        const rows = storedRows(dir, event.id);
+        return phones.every((p) => p.session.snapshot.acked === contiguous(rows.get(p.session.snapshot.runnerId!)?.seqs ?? new Set()));
+      });
       const ackedAtFailure = phones.map((p) => p.session.snapshot.acked);
       // One runner's connection drops while the disk is full; its phone resumes with the same identity.
       const dropped = phones[0]!;
@@ -103,22 +112,24 @@ describe('storage that fails', () => {
       phones[0] = resumed;
       await until('the runner to resume', () => resumed.session.snapshot.joined);
       const storedAtResume = storedRows(dir, event.id).get(resumed.session.snapshot.runnerId!)!;
-      await sleep(900);
+      // The phones go on sending into the full disk, and are told it is full.
+      const takenAtResume = phones.map((p) => p.session.snapshot.taken);
+      await until(
+        'fixes sent into the full disk, and a refusal',
+        () => phones.every((p, i) => p.session.snapshot.taken >= takenAtResume[i]! + 10) && phones.some((p) => p.errors.includes(ErrorCode.StorageUnavailable)),
+      );
       const ackedLate = phones.map((p) => p.session.snapshot.acked);
       const health = (await (await fetch(`${srv.url}/api/health`)).json()) as { ok: boolean; storage: { state: string } };
 
       store.heal();
-      await sleep(800);
+      // And on once it works again, until fixes taken since are acknowledged.
+      const takenAtHeal = phones.map((p) => p.session.snapshot.taken);
+      await until('fixes taken after healing to be acknowledged', () => phones.every((p, i) => p.session.snapshot.acked > takenAtHeal[i]!), 30_000);
       clearInterval(sending);
       await until('every outbox to drain', () => phones.every((p) => p.session.snapshot.joined && p.session.snapshot.pending === 0), 30_000);
 
       // Nothing was acknowledged while writes failed (the resumed phone starts again from what is stored).
       assert.deepEqual(ackedLate.slice(1), ackedAtFailure.slice(1), 'no ack while the disk is full');
-      const contiguous = (seqs: Set<number>) => {
-        let n = 0;
-        while (seqs.has(n + 1)) n++;
-        return n;
-      };
       assert.ok(resumed.session.snapshot.acked >= 0);
       assert.ok(ackedLate[0]! <= contiguous(storedAtResume.seqs), `the resumed runner was told ${ackedLate[0]}, stored ${contiguous(storedAtResume.seqs)}`);
       assert.equal(health.ok, false);
@@ -195,7 +206,8 @@ describe('storage that fails', () => {
   });
 
   test('an event whose creation could not be saved does not exist: 503, no token, and its name stays free', async () => {
-    const { srv, store } = await faultyServer();
+    // Creations are tried again until storage is; the address may make as many as that takes.
+    const { srv, store } = await faultyServer({ EVENTS_PER_HOUR_PER_IP: '1000' });
     try {
       store.fail('SQLITE_FULL', 1);
       const res = await fetch(`${srv.url}/api/events`, { method: 'POST', body: JSON.stringify({ name: 'Saturday 5k' }) });
@@ -205,8 +217,14 @@ describe('storage that fails', () => {
       assert.equal(body.error.code, 'storage_unavailable');
       const list = (await (await fetch(`${srv.url}/api/events`)).json()) as { events: unknown[] };
       assert.deepEqual(list.events, []);
-      await sleep(3100);
-      const ok = await fetch(`${srv.url}/api/events`, { method: 'POST', body: JSON.stringify({ name: 'Saturday 5k' }) });
+      // Storage is tried again a few seconds after the failure; until then every creation is refused at once.
+      const ok = await waitFor(
+        async () => {
+          const res = await fetch(`${srv.url}/api/events`, { method: 'POST', body: JSON.stringify({ name: 'Saturday 5k' }) });
+          return res.status === 503 ? null : res;
+        },
+        { timeout: 20_000, interval: 100, what: 'storage to be tried again' },
+      );
       assert.equal(ok.status, 201);
       assert.equal(((await ok.json()) as { event: { id: string } }).event.id, 'saturday-5k', 'the id was never taken');
     } finally {
@@ -225,7 +243,9 @@ describe('storage that fails', () => {
       const auth = { authorization: `Bearer ${organiserToken}` };
       assert.equal((await fetch(`${srv.url}/api/events/${event.id}/finish`, { method: 'POST', headers: auth })).status, 503);
       assert.equal((await fetch(`${srv.url}/api/events/${event.id}/view-code`, { method: 'PUT', headers: auth, body: '{"code":"secret-code"}' })).status, 503);
-      await sleep(200);
+      // Anything sent to the spectator about the refused changes has arrived by now.
+      publishTick(srv);
+      await spectator.roundTrip();
       assert.ok(!spectator.received.some((m) => m.type === 'event' || m.type === 'error'), 'no news was sent');
       const seen = (await (await fetch(`${srv.url}/api/events/${event.id}`)).json()) as { event: { status: string; protected: boolean } };
       assert.deepEqual([seen.event.status, seen.event.protected], ['live', false]);
@@ -246,7 +266,10 @@ describe('storage that fails', () => {
       const spectator = await TestClient.connect(srv.wsUrl);
       store.hang(60_000);
       client.send({ type: 'pos', seq: 1, lat: 51.5, lon: -0.1, t: Date.now(), acc: 5 });
-      await sleep(2300);
+      await until('health to call the commit stalled', async () => {
+        const h = (await (await fetch(`${srv.url}/api/health`)).json()) as { storage: { state: string } };
+        return h.storage.state === 'stalled';
+      });
       // While the write hangs: the health check, the event list, a new spectator's snapshot all answer.
       const health = await fetch(`${srv.url}/api/health`);
       const state = ((await health.json()) as { storage: { state: string; commitMs: number } }).storage;
@@ -301,9 +324,15 @@ describe('storage that fails', () => {
       await until('a refusal', () => received.some((m) => m.code === ErrorCode.StorageUnavailable));
       assert.ok(!received.some((m) => m.type === 'ack'));
       store.heal();
-      await sleep(3100);
-      await post(fix);
-      await until('the ack', () => received.some((m) => m.type === 'ack' && m.seq === 1));
+      // Storage is tried again a few seconds after the failure: the phone's resend of the same fix goes through then.
+      await waitFor(
+        async () => {
+          if (received.some((m) => m.type === 'ack' && m.seq === 1)) return true;
+          await post(fix);
+          return false;
+        },
+        { timeout: 20_000, interval: 250, what: 'the ack' },
+      );
       assert.equal(await srv.live.store.countPositions(event.id), 1);
       await reader.cancel();
     } finally {
@@ -339,7 +368,9 @@ describe('a real full disk', () => {
         const h = (await (await fetch(`${srv!.url}/api/health`)).json()) as { storage: { state: string } };
         return h.storage.state === 'failing';
       }, 60_000);
-      await sleep(500);
+      // The phones go on sending into the full disk.
+      const takenWhenFull = phones.map((p) => p.session.snapshot.taken);
+      await until('fixes sent into the full disk', () => phones.every((p, i) => p.session.snapshot.taken >= takenWhenFull[i]! + 10));
       const ackedWhenFull = phones.map((p) => p.session.snapshot.acked);
       clearInterval(sending);
       const port = srv.port;

@@ -9,7 +9,7 @@ import type { EventInfo, RunnerSnapshot, ServerMessage, TrackPoint } from '../li
 
 const T = 1_700_000_000_000;
 const EVENT: EventInfo = { id: 'club-night', name: 'Club night', createdAt: T - 3600_000, status: 'live', protected: false };
-const QUOTAS = { maxRunners: 20_000, fixesPerRunnerPerHour: 7200, cheersPerMinute: 600 };
+const QUOTAS = { maxRunners: 20_000, fixesPerRunnerPerHour: 7200, cheersPerMinute: 600, addressMiBPerHour: 256 };
 
 const pt = (i: number): TrackPoint => [51.5 + i * 0.0001, -0.12, T + i * 1000];
 

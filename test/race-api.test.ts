@@ -12,6 +12,7 @@ import { alongOutAndBack, outAndBackGpx } from './support/out-and-back';
 import type { RaceInfo } from '../lib/protocol';
 import { schemaErrors } from './gpx-schema';
 import { makeEvent, startTestServer, TestClient } from './helpers';
+import { waitFor } from './support/wait';
 
 const auth = (token: string) => ({ authorization: `Bearer ${token}` });
 const START = [51.5, -0.12] as const;
@@ -88,7 +89,7 @@ describe('the race over HTTP', () => {
       let order: Record<string, { pos: number | null; at: number | null }> = {};
       for (let i = 0; i < 20 && Object.keys(order).length < 2; i++) {
         const u = await spectator.next('update');
-        for (const r of u.runners) if (r.race?.pos) order[r.id] = r.race as { pos: number; at: number };
+        for (const r of u.runners) if (r.race?.pos) order[r.id] = r.race;
       }
       assert.equal(order[fast.runnerId]?.pos, 1);
       assert.equal(order[slow.runnerId]?.pos, 2);
@@ -166,14 +167,14 @@ describe('the race over HTTP', () => {
     const a = await runner(srv.wsUrl, event.id, 'Ada', '3', 4, 400);
     a.client.close();
     // The race view comes with the next working-out of the order (about a second).
-    const read = async (url: string) => {
-      for (let i = 0; i < 50; i++) {
-        const res = await fetch(`${url}/api/events/${event.id}/runners/${a.runnerId}/race`);
-        if (res.ok) return ((await res.json()) as { race: { at: number; start: number } }).race;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      throw new Error('no race view');
-    };
+    const read = (url: string) =>
+      waitFor(
+        async () => {
+          const res = await fetch(`${url}/api/events/${event.id}/runners/${a.runnerId}/race`);
+          return res.ok ? ((await res.json()) as { race: { at: number; start: number } }).race : null;
+        },
+        { interval: 50, what: 'the race view' },
+      );
     const before = await read(srv.url);
     await srv.close();
     const again = await startTestServer({}, {}, srv.dataDir);

@@ -210,7 +210,7 @@ describe('storage and shutdown', () => {
       const snap = await spectator.next('snapshot');
       const runner = snap.runners.find((r) => r.id === runnerId);
       assert.equal(runner?.points, 20);
-      assert.equal(snapshotTrail(runner!).length, 20);
+      assert.equal(snapshotTrail(runner).length, 20);
       const c = await TestClient.connect(again.wsUrl);
       c.send({ type: 'resume', event: eventId, runnerId, token });
       assert.equal((await c.next('joined')).lastSeq, 20);

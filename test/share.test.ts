@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ErrorCode, type ServerMessage } from '../lib/protocol';
-import { fix, joinAsRunner, startTestServer, TestClient, type TestServer, makeEvent } from './helpers';
+import { fix, joinAsRunner, startTestServer, TestClient, type TestServer, makeEvent, publishTick } from './helpers';
+import { waitFor } from './support/wait';
 
 const auth = (token: string) => ({ authorization: `Bearer ${token}`, 'content-type': 'application/json' });
 
@@ -16,7 +17,8 @@ async function setup(env: Record<string, string> = {}) {
   bo.client.send({ ...fix(1, now), lat: 52 });
   await ada.client.next('ack');
   await bo.client.next('ack');
-  await new Promise((r) => setTimeout(r, 60));
+  // Spectators who subscribe from here on find both first fixes in their snapshot, never in an update.
+  publishTick(srv);
   const makeLink = async (body: object) => {
     const res = await fetch(`${srv.url}/api/events/${event.id}/links`, { method: 'POST', headers: auth(organiserToken), body: JSON.stringify(body) });
     assert.equal(res.status, 201);
@@ -126,7 +128,9 @@ describe('share links', () => {
       assert.equal((await s.next('error')).code, ErrorCode.LinkRevoked);
       ada.client.send(fix(2, Date.now()));
       await ada.client.next('ack');
-      await new Promise((r) => setTimeout(r, 100));
+      // The fix goes out to whoever still watches, and whatever was sent to this viewer has arrived.
+      publishTick(srv);
+      await s.roundTrip();
       assert.equal(s.received.filter((m) => m.type === 'update').length, 0, 'no update after the withdrawal');
       s.send({ type: 'subscribe', event: event.id, share: link.token });
       assert.equal((await s.next('error')).code, ErrorCode.LinkRevoked);
@@ -173,7 +177,8 @@ describe('share links', () => {
       assert.equal((await s.next('error')).code, ErrorCode.BadViewCode);
       ada.client.send(fix(2, Date.now()));
       await ada.client.next('ack');
-      await new Promise((r) => setTimeout(r, 100));
+      publishTick(srv);
+      await s.roundTrip();
       assert.equal(s.received.filter((m) => m.type === 'update').length, 0);
       // Setting a view code leaves link viewers watching: the link grants access by itself.
       const viewer = await TestClient.connect(srv.wsUrl);
@@ -204,7 +209,7 @@ describe('open read API', () => {
     const { srv, event, ada, bo } = await setup({ HAPPINESS_INTERVAL_MS: '100' });
     try {
       ada.client.send({ type: 'mood', value: 7 });
-      await new Promise((r) => setTimeout(r, 250));
+      await waitFor(async () => (await srv.live.store.samples(event.id, 0, 1000)).some((s) => s.mean === 7), { what: "a happiness sample with Ada's mood" });
       const get = (path: string) => fetch(`${srv.url}/api/events/${event.id}${path}`);
       const snap = await get('/snapshot');
       assert.equal(snap.headers.get('access-control-allow-origin'), '*');
@@ -245,7 +250,7 @@ describe('Server-Sent Events fallback', () => {
       assert.equal(huge.status, 413);
       assert.equal((await fetch(`${srv.url}/api/stream/unknownstream`, { method: 'POST', body: '{}' })).status, 404);
       await stream.cancel();
-      await new Promise((r) => setTimeout(r, 100));
+      await waitFor(() => srv.live.stats().subscriptions === 0, { what: 'the closed stream to be noticed' });
       assert.equal(srv.live.stats().subscriptions, 0, 'a closed stream frees its subscription');
       for (const c of [ada.client, bo.client]) c.close();
     } finally {

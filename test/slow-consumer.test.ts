@@ -14,42 +14,32 @@ import { WebSocket } from 'ws';
 import { emptyEventView, type EventView, reduceEventView } from '../client/event-view';
 import { decodeTrail } from '../lib/polyline';
 import type { ServerMessage } from '../lib/protocol';
-import { joinAsRunner, makeEvent, startTestServer, type TestServer } from './helpers';
+import { joinAsRunner, makeEvent, publishTick, startTestServer, type TestServer } from './helpers';
+import { requireGc, settledMemory } from './support/memory';
+import { sleep, waitFor } from './support/wait';
 
 const MiB = 1024 * 1024;
 const fmt = (n: number) => `${(n / MiB).toFixed(1)} MiB`;
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-function requireGc(): () => void {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  if (typeof gc !== 'function') {
-    throw new Error(
-      'global.gc is missing: this test measures memory and must run with --expose-gc ' +
-        '(node --expose-gc --import tsx --test test/slow-consumer.test.ts)',
-    );
-  }
-  return gc;
-}
-
-/**
- * Memory this process holds after full collections: JS heap plus Buffers and other external memory.
- * Freed external memory is accounted a little after the collection, hence the pause between two.
- */
+/** Memory this process holds after full collections: JS heap plus Buffers and other external memory. */
 async function held(gc: () => void) {
-  gc();
-  await sleep(20);
-  gc();
-  const m = process.memoryUsage();
+  const m = await settledMemory(gc, (u) => u.heapUsed + u.external);
   return { held: m.heapUsed + m.external, heap: m.heapUsed, external: m.external, rss: m.rss };
 }
 
-async function until(what: string, check: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(20);
-  }
+async function until(what: string, check: () => boolean, timeout: number): Promise<void> {
+  await waitFor(check, { what, timeout, interval: 20 });
 }
+
+/** The server's side of the spectators watching `event`: the most it has queued for one of them. */
+function mostQueued(srv: TestServer, event: string): number {
+  let most = 0;
+  for (const { member } of srv.live.fanout.watchers(event)) most = Math.max(most, member.peer.bufferedAmount);
+  return most;
+}
+
+/** Past this much queued for a spectator the server skips its updates (the Fanout default). */
+const SKIP_PAST = MiB;
 
 /** A spectator holding the picture the page would, per event, and every point time it was sent since its last snapshot. */
 class Spectator {
@@ -142,6 +132,7 @@ function drive(r: Runner, lane: number, everyMs: number, fixEvery: number, maxSe
     r.client.send({ type: 'mood', value: steps % 2 ? 7 : 8 });
     if (steps++ % fixEvery === 0) r.client.send(fixAt(++r.seq, lane));
   };
+  // Runners start out of step with one another (a phase, not a wait).
   const start = setTimeout(() => {
     timers.delete(start);
     const timer = setInterval(step, everyMs);
@@ -172,7 +163,7 @@ async function runners(srv: TestServer, event: string, n: number, prefix: string
 }
 
 test('a spectator that stops reading never makes the server buffer without bound, and other spectators are unaffected', async (t) => {
-  const gc = requireGc();
+  const gc = requireGc('test/slow-consumer.test.ts');
   // A long heartbeat: the paused spectator must be left to the slow-consumer rule, not cut off for missing pongs.
   const srv = await startTestServer({ TICK_MS: '20', RUNNERS_PER_HOUR_PER_IP: '1000' }, { heartbeatMs: 600_000 });
   try {
@@ -181,10 +172,12 @@ test('a spectator that stops reading never makes the server buffer without bound
     const slow = await Spectator.connect(srv.wsUrl, [eventId]);
     await srv.live.run(eventId, { do: 'setQuotas', quotas: { fixesPerRunnerPerHour: 36_000 } }, null);
     const all = await runners(srv, eventId, 100, 'Runner with a long name');
-    const MAX_SEQ = 300;
+    // Room after the paused phase (it ends by MAX_SEQ - 100 at the latest): news goes on while the slow
+    // spectator catches up, which is when it gets its fresh snapshot.
+    const MAX_SEQ = 900;
     all.forEach((r, i) => drive(r, i, 25, 4, MAX_SEQ, (i * 7) % 25)); // 40 moods and 10 fixes a second each
 
-    await sleep(500);
+    await until('the load to be flowing', () => all.every((r) => r.acked >= 2), 20_000);
     slow.socket.pause();
     const pausedAt = Date.now();
     const fastAtPause = fast.bytes;
@@ -192,11 +185,21 @@ test('a spectator that stops reading never makes the server buffer without bound
     const base = await held(gc);
 
     const samples: Array<Awaited<ReturnType<typeof held>>> = [];
-    const LOAD = 16 * MiB;
-    while (fast.bytes - fastAtPause < LOAD && Date.now() - pausedAt < 25_000 && all[0]!.seq < MAX_SEQ - 20) {
+    // Far more than the kernel's socket buffers and the server's queue can hold for the paused spectator
+    // (a few MiB on loopback), so what it is sent later shows whether the server kept the rest.
+    const LOAD = 10 * MiB;
+    // Paused until the server has held back updates from the slow spectator (more than SKIP_PAST queued for
+    // it, and an update went by since) and LOAD went to the other. A loaded machine gets there later, not
+    // never: the runners keep sending until then (or until they run out of fixes, which the checks report).
+    let fastBytesWhenFull: number | null = null;
+    const heldBack = () => fastBytesWhenFull !== null && fast.bytes > fastBytesWhenFull;
+    while (!(heldBack() && fast.bytes - fastAtPause >= LOAD) && all[0]!.seq < MAX_SEQ - 100) {
+      // A sampling period; the loop ends on what was delivered.
       await sleep(500);
       samples.push(await held(gc));
+      if (fastBytesWhenFull === null && mostQueued(srv, eventId) > SKIP_PAST) fastBytesWhenFull = fast.bytes;
     }
+    assert.ok(heldBack(), `the load was too light to tell: the server never queued more than ${fmt(SKIP_PAST)} for the paused spectator`);
     const loadMs = Date.now() - pausedAt;
     const fastDuringPause = fast.bytes - fastAtPause;
     const peak = samples.reduce((a, s) => (s.held > a.held ? s : a), base);
@@ -205,7 +208,7 @@ test('a spectator that stops reading never makes the server buffer without bound
 
     slow.socket.resume();
     const resumedAt = Date.now();
-    await until('a fresh snapshot for the slow spectator', () => slow.snapshots.length >= 2, 15_000);
+    await until('a fresh snapshot for the slow spectator', () => slow.snapshots.length >= 2, 60_000);
     const resyncMs = Date.now() - resumedAt;
     const backlog = slow.snapshots[1]!.bytesBefore - slowAtPause;
     await stopAndSettle(all);
@@ -245,7 +248,7 @@ test('a spectator that stops reading never makes the server buffer without bound
 });
 
 test('a spectator that stops reading but keeps subscribing is not buffered without bound', async (t) => {
-  const gc = requireGc();
+  const gc = requireGc('test/slow-consumer.test.ts');
   const srv = await startTestServer({ TICK_MS: '20' }, { heartbeatMs: 600_000 });
   try {
     const eventId = (await makeEvent(srv, 'Big snapshot')).event.id;
@@ -267,6 +270,7 @@ test('a spectator that stops reading but keeps subscribing is not buffered witho
     let peak = base;
     for (let s = 0; s < 10; s++) {
       for (let i = 0; i < 45; i++) reader.ws.send(JSON.stringify({ type: 'subscribe', event: eventId }));
+      // Pacing of the load; slower under load means less pressure, and the bound below still holds.
       await sleep(500);
       const m = await held(gc);
       if (m.held > peak.held) peak = m;
@@ -298,12 +302,19 @@ test('a slow spectator following two events gets every point exactly once after 
 
     slow.socket.pause();
     const bytesAtPause = slow.bytes;
-    await sleep(20_000);
+    // Paused until the server holds back updates of both events from it: more is queued for it than a
+    // reader may have waiting (the server's 1 MiB default), and news of each event came after that.
+    await until(`the server to queue more than ${fmt(SKIP_PAST)} for the paused spectator`, () => mostQueued(srv, a) > SKIP_PAST, 60_000);
+    const ackedAtFull = [loud[0]!.acked, steady.acked];
+    await until('news of both events since', () => loud[0]!.acked > ackedAtFull[0]! && steady.acked > ackedAtFull[1]!, 20_000);
+    publishTick(srv);
     slow.socket.resume();
-    await until('fresh snapshots of both events', () => slow.snapshots.length >= 4, 20_000).catch((err: Error) => {
+    await until('fresh snapshots of both events', () => slow.snapshots.length >= 4, 60_000).catch((err: Error) => {
       throw new Error(`${err.message}: ${slow.snapshots.length} snapshots, ${fmt(slow.bytes - bytesAtPause)} since the pause`);
     });
-    await sleep(300);
+    // Updates of event B after its fresh snapshot, so that a point sent twice would show.
+    const sinceResync = slow.seen.get(steady.runnerId)?.length ?? 0;
+    await until('an update of event B after the resync', () => (slow.seen.get(steady.runnerId)?.length ?? 0) > sinceResync, 20_000);
     await stopAndSettle(all);
     await until('the slow spectator to hold event B', () => slow.times(b, steady.runnerId).length === steady.seq, 10_000).catch(() => {});
 

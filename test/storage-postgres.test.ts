@@ -15,6 +15,7 @@ import { EVENT_LOCK_NAMESPACE, planAppend } from '../server/storage/postgres/wri
 import { FencedError, type WriteOp } from '../server/storage/store';
 import { freePort } from './support/ports';
 import { storeContract } from './support/store-contract';
+import { waitFor } from './support/wait';
 
 const URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const admin = new pg.Pool({ connectionString: URL, max: 3 });
@@ -270,12 +271,18 @@ describe('writing to PostgreSQL', () => {
 });
 
 async function waitForAdvisoryWaiters(n: number): Promise<void> {
-  for (let i = 0; i < 500; i++) {
-    const { rows } = await admin.query<{ n: string }>(`SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`);
-    if (Number(rows[0]!.n) >= n) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error('no append waited for the advisory lock');
+  await waitFor(
+    async () => {
+      const { rows } = await admin.query<{ n: string }>(`SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`);
+      return Number(rows[0]!.n) >= n;
+    },
+    { interval: 20, what: 'an append waiting for the advisory lock' },
+  );
+}
+
+/** Until the lease keeper (PostgreSQL's clock) says `key`'s lease has run out. */
+async function expired(store: PostgresStore, key: string): Promise<void> {
+  await waitFor(async () => (await store.leases.current([key])).get(key)!.expiresInMs <= 0, { interval: 20, what: `the lease on ${key} to expire` });
 }
 
 describe('leases and fenced writes', () => {
@@ -294,7 +301,7 @@ describe('leases and fenced writes', () => {
     assert.equal(refused.acquired, false);
     assert.equal(!refused.acquired && refused.lease.holder, 'A');
     assert.ok(!refused.acquired && refused.lease.expiresInMs > 0 && refused.lease.expiresInMs <= 200);
-    await new Promise((r) => setTimeout(r, 250));
+    await expired(a, 'lease');
     assert.deepEqual(await b.leases.acquire('lease', 'B', 5000), { acquired: true, epoch: 2 });
     assert.deepEqual([...(await a.leases.renew('A', new Map([['lease', 1]]), 5000))], [], 'the old holder cannot renew it back');
     assert.deepEqual([...(await b.leases.renew('B', new Map([['lease', 2]]), 5000))], ['lease']);
@@ -312,7 +319,7 @@ describe('leases and fenced writes', () => {
   test('a batch fenced on an epoch that changed hands keeps nothing and names the event; the holder writes', async () => {
     await assert.rejects(b.append([position('lease', 'r1', 1)], { holder: 'B', epochs: new Map([['lease', 2]]) }), (err: Error) => {
       assert.ok(err instanceof FencedError, String(err));
-      assert.deepEqual((err as FencedError).events, ['lease']);
+      assert.deepEqual(err.events, ['lease']);
       return true;
     });
     assert.equal(await a.countPositions('lease'), 0);
@@ -343,7 +350,7 @@ describe('leases and fenced writes', () => {
     const ran = await Promise.all([one.once('archive', 1500), two.once('archive', 1500), one.once('archive', 1500), two.once('archive', 1500)]);
     const winners = new Set(ran.flatMap((r, i) => (r ? [i % 2] : [])));
     assert.equal(winners.size, 1, 'only one instance runs it this period');
-    await new Promise((r) => setTimeout(r, 1100));
+    await expired(a, 'job:archive');
     assert.equal(await (winners.has(0) ? two : one).once('archive', 1500), true, 'the next period is anyone\'s');
   });
 

@@ -85,20 +85,20 @@ export class RunnerLayer extends L.Layer {
     this.canvas = L.DomUtil.create('canvas', 'runner-canvas leaflet-zoom-animated', pane);
     this.canvas.setAttribute('aria-hidden', 'true');
     this.ctx = this.canvas.getContext('2d')!;
-    map.on('moveend zoomend resize viewreset', this.reset, this);
-    map.on('zoomanim', this.animateZoom, this);
-    map.on('dragstart', this.dragStart, this);
-    map.on('dragend', this.dragEnd, this);
+    map.on('moveend zoomend resize viewreset', this.reset);
+    map.on('zoomanim', this.animateZoom);
+    map.on('dragstart', this.dragStart);
+    map.on('dragend', this.dragEnd);
     this.unsubscribe = this.field.subscribe(() => this.redraw());
     this.reset();
     return this;
   }
 
   onRemove(map: L.Map): this {
-    map.off('moveend zoomend resize viewreset', this.reset, this);
-    map.off('zoomanim', this.animateZoom, this);
-    map.off('dragstart', this.dragStart, this);
-    map.off('dragend', this.dragEnd, this);
+    map.off('moveend zoomend resize viewreset', this.reset);
+    map.off('zoomanim', this.animateZoom);
+    map.off('dragstart', this.dragStart);
+    map.off('dragend', this.dragEnd);
     this.unsubscribe?.();
     if (this.frame !== null) cancelAnimationFrame(this.frame);
     this.canvas.remove();
@@ -122,20 +122,20 @@ export class RunnerLayer extends L.Layer {
     if (this.frame === null && this._map) this.frame = requestAnimationFrame(() => this.draw());
   }
 
-  private dragStart(): void {
+  private readonly dragStart = (): void => {
     this.dragging = true;
-  }
+  };
 
-  private dragEnd(): void {
+  private readonly dragEnd = (): void => {
     this.dragging = false;
     if (this.dirtyWhileDragging) {
       this.dirtyWhileDragging = false;
       this.redraw();
     }
-  }
+  };
 
   /** The map moved or resized: place the canvas over the view again and draw. */
-  private reset(): void {
+  private readonly reset = (): void => {
     const map = this._map;
     if (!map) return;
     const sz = map.getSize();
@@ -157,10 +157,10 @@ export class RunnerLayer extends L.Layer {
     if (this.frame !== null) cancelAnimationFrame(this.frame);
     this.frame = null;
     this.draw();
-  }
+  };
 
   /** While a zoom animates, the drawn canvas scales with the map, as Leaflet's own renderers do. */
-  private animateZoom(e: L.ZoomAnimEvent): void {
+  private readonly animateZoom = (e: L.ZoomAnimEvent): void => {
     const map = this._map;
     const scale = map.getZoomScale(e.zoom, this.zoom);
     const viewHalf = map.getSize().multiplyBy(0.5 + PADDING);
@@ -168,7 +168,7 @@ export class RunnerLayer extends L.Layer {
     const newOrigin = map.project(e.center, e.zoom).subtract(map.getSize().divideBy(2)).add(panePos).round();
     const offset = viewHalf.multiplyBy(-scale).add(map.project(this.center, e.zoom)).subtract(newOrigin);
     L.DomUtil.setTransform(this.canvas, offset, scale);
-  }
+  };
 
   private sprite(color: number | string, r: number, ring: number, kind: MarkerKind, dim: boolean, followed: boolean): HTMLCanvasElement {
     const key = `${color}|${r}|${ring}|${kind}|${dim}|${followed}`;

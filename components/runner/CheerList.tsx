@@ -13,8 +13,8 @@ export function CheerList({ cheers }: { cheers: readonly Cheer[] }) {
         <p className="muted">Cheers from spectators appear here.</p>
       ) : (
         <ul className="cheers" data-testid="cheers">
-          {[...cheers].reverse().map((c, i) => (
-            <li key={`${c.t}-${i}`}>
+          {[...cheers].reverse().map((c) => (
+            <li key={`${c.t}|${c.from}|${c.text}`}>
               <time>{ago(c.t, now)}</time>
               <span className="from">{c.from}</span>: {c.text}
             </li>

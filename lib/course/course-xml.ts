@@ -226,6 +226,9 @@ class GpxReader implements TagReader {
         else if (parent === 'metadata') this.metadataName.offer(this.metadataOrder, nameOf(text));
         else if (parent === 'gpx') this.rootName ??= nameOf(text);
         return;
+      default:
+        // Any other element closing changes nothing read so far.
+        return;
     }
   }
 

@@ -55,7 +55,14 @@ export interface News {
   except: Origin | null;
 }
 
-export type IndexChange = { put: EventRecord } | { link: { event: string; link: ShareLink } } | { deleted: string };
+export type IndexChange =
+  | { put: EventRecord }
+  | { link: { event: string; link: ShareLink } }
+  | { deleted: string }
+  /** How many runners the event has on the map and how many are sending, as its room counts them. */
+  | { counts: { event: string; runners: number; active: number } }
+  /** A device key was issued (by its hash). */
+  | { deviceKey: { hash: string; event: string; runnerId: string } };
 
 export type Unreachable = { unreachable: string };
 export type Moved = { moved: true };
@@ -99,7 +106,8 @@ export interface CommandBus {
   /** Which instance holds a stream id made here: its first characters ('' with one process). */
   readonly streamTag: string;
   forward(to: string, req: RunRequest): Promise<RunReply | Unreachable>;
-  ask(to: string, event: string, q: RoomQuery): Promise<unknown | Moved | Unreachable>;
+  /** The answer, or Moved / Unreachable (the caller finds the event again and asks once more). */
+  ask(to: string, event: string, q: RoomQuery): Promise<unknown>;
   forwardDelete(to: string, event: string): Promise<{ ok: boolean } | Moved | Unreachable>;
   /** Phones bound here to a runner of an event owned elsewhere came or went. */
   presence(event: string, runnerId: string, delta: number): void;
@@ -140,7 +148,8 @@ export interface OwnershipHandler {
 /** Requests other instances send to this one, as an owner or as the holder of a stream. */
 export interface RequestHandler {
   run(req: RunRequest): Promise<RunReply>;
-  ask(event: string, q: RoomQuery): Promise<unknown | Moved>;
+  /** The answer, or Moved when the event is not owned here. */
+  ask(event: string, q: RoomQuery): Promise<unknown>;
   snapshot(event: string, only: string[] | null, allAlerts?: boolean): Promise<SnapshotMessage | Moved>;
   delete(event: string): Promise<{ ok: boolean } | Moved>;
   /** Phones bound to a runner on another instance came or went. */

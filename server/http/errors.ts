@@ -1,7 +1,6 @@
 /** HTTP answers: JSON bodies, errors with a code and a message a person can act on, logged once. */
 import { ErrorCode } from '../../lib/protocol';
 import type { ServerResponse } from 'node:http';
-import type { ZodError } from 'zod';
 import type { Refusal } from '../room/effects';
 import { log } from '../log';
 
@@ -21,12 +20,6 @@ export class HttpError extends Error {
     const headers: Record<string, string> = r.retryAfterMs !== undefined ? { 'retry-after': String(Math.max(1, Math.ceil(r.retryAfterMs / 1000))) } : {};
     return new HttpError(r.status, r.code, r.message, headers);
   }
-}
-
-/** "Invalid link: runners.0 not a runner id." from the first thing zod found wrong. */
-export function invalid(what: string, err: ZodError, code: ErrorCode = ErrorCode.BadRequest): HttpError {
-  const issue = err.issues[0];
-  return new HttpError(400, code, `Invalid ${what}: ${issue?.path.join('.') || 'body'} ${issue?.message ?? 'is invalid'}.`);
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {

@@ -3,7 +3,7 @@
  * message budget that charges each message by the work it causes.
  */
 import { LIMITS } from '../../lib/protocol';
-import { KeyedBuckets, TokenBucket } from './token-bucket';
+import { KeyedBuckets, TokenBucket } from '../limits/token-bucket';
 
 export type { Buckets } from './token-bucket';
 

@@ -1,11 +1,29 @@
 /**
- * What every request needs before any room is loaded: which events exist (name, status, hashes, limits) and
- * which share-link token opens which event. Small, kept in memory, read from the store at start-up and kept
- * in step with every committed change.
+ * What every request needs before any room is loaded: which events exist (name, status, hashes, limits),
+ * how many runners each has, which share-link token opens which event, and whose each device key is. Small,
+ * kept in memory, read from the store at start-up and kept in step with every committed change.
  */
-import { type EventInfo, type ShareLink, shareLinkState, type ShareLinkState } from '../../lib/protocol';
+import { type EventInfo, eventShownToAnyone, type ShareLink, shareLinkState, type ShareLinkState } from '../../lib/protocol';
 import { slugify } from '../../lib/slug';
-import type { EventRecord } from '../storage/store';
+import type { EventRecord, StoredIndex } from '../storage/store';
+
+/** How many runners an event has on the map, and how many of them are sending now. */
+export interface FieldCounts {
+  runners: number;
+  active: number;
+}
+
+/** Counts of the runners a room has: those on the map, and those of them sending now. */
+export function fieldCounts(runners: Iterable<{ visible: boolean; status: string }>): FieldCounts {
+  let seen = 0;
+  let active = 0;
+  for (const r of runners) {
+    if (!r.visible) continue;
+    seen++;
+    if (r.status === 'active') active++;
+  }
+  return { runners: seen, active };
+}
 
 export interface ListedEvent extends EventInfo {
   /** Runners with a fix, for public events; null for protected ones. */
@@ -13,15 +31,26 @@ export interface ListedEvent extends EventInfo {
   active: number | null;
 }
 
+export interface KeyOwner {
+  event: string;
+  runnerId: string;
+}
+
 export class EventIndex {
   private readonly events = new Map<string, EventRecord>();
   private readonly links = new Map<string, { event: string; link: ShareLink }>();
+  private readonly counts = new Map<string, FieldCounts>();
+  /** Device keys by hash. May hold a key revoked elsewhere a moment ago: the room has the last word. */
+  private readonly keys = new Map<string, KeyOwner>();
   /** Ids handed out to events whose creation is still being written. */
   private readonly reserved = new Set<string>();
 
-  load(data: { events: EventRecord[]; links: Array<{ event: string; link: ShareLink }> }): void {
+  load(data: StoredIndex): void {
     for (const e of data.events) this.events.set(e.info.id, e);
     for (const l of data.links) this.links.set(l.link.token, l);
+    // A room that is loaded knows better (it counts who is sending now): keep what it said.
+    for (const c of data.runnersSeen) if (!this.counts.has(c.event)) this.counts.set(c.event, { runners: c.runners, active: 0 });
+    for (const k of data.deviceKeys) this.keys.set(k.hash, { event: k.event, runnerId: k.runnerId });
   }
 
   get(id: string): EventRecord | undefined {
@@ -42,7 +71,31 @@ export class EventIndex {
 
   delete(id: string): void {
     this.events.delete(id);
+    this.counts.delete(id);
     for (const [token, l] of this.links) if (l.event === id) this.links.delete(token);
+    for (const [hash, k] of this.keys) if (k.event === id) this.keys.delete(hash);
+  }
+
+  /** The event's counts changed (a loaded room says so); false when they are what the index had. */
+  setCounts(id: string, counts: FieldCounts): boolean {
+    const known = this.counts.get(id);
+    if (!this.events.has(id) || (known?.runners === counts.runners && known.active === counts.active)) return false;
+    this.counts.set(id, counts);
+    return true;
+  }
+
+  /** Whose device key this is (by its hash), as far as this index knows. */
+  deviceKey(hash: string): KeyOwner | undefined {
+    return this.keys.get(hash);
+  }
+
+  putDeviceKey(hash: string, owner: KeyOwner): void {
+    this.keys.set(hash, owner);
+  }
+
+  /** The key was revoked or replaced, or its runner removed. */
+  dropDeviceKey(hash: string): void {
+    this.keys.delete(hash);
   }
 
   putLink(event: string, link: ShareLink): void {
@@ -70,12 +123,16 @@ export class EventIndex {
     return { event: ev.info, link: found.link, state: shareLinkState(found.link, now) };
   }
 
-  /** Every event, newest first; `counts` gives runner counts for loaded rooms. */
-  list(counts: (id: string) => { runners: number; active: number } | null): ListedEvent[] {
+  /**
+   * Every event, newest first, as anyone may see it: public events with their counts, whether or not their
+   * room is loaded; protected ones with their name and status only.
+   */
+  list(): ListedEvent[] {
     return [...this.events.values()]
-      .map(({ info }) => {
-        const c = info.protected ? null : counts(info.id);
-        return { ...info, runners: info.protected ? null : (c?.runners ?? null), active: info.protected ? null : (c?.active ?? null) };
+      .map(({ info }): ListedEvent => {
+        if (info.protected) return { ...eventShownToAnyone(info), runners: null, active: null };
+        const c = this.counts.get(info.id);
+        return { ...info, runners: c?.runners ?? 0, active: c?.active ?? 0 };
       })
       .sort((a, b) => b.createdAt - a.createdAt);
   }

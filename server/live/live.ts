@@ -19,12 +19,13 @@ import { DEFAULT_TIMINGS, type Room, type RoomTimings } from '../room/state';
 import type { EventRecord, Store } from '../storage/store';
 import { Access } from './access';
 import { Dispatch } from './dispatch';
-import { EventIndex } from './event-index';
+import { EventIndex, fieldCounts } from './event-index';
 import { Fanout, fieldBudget } from './fanout';
 import { Gateway } from './gateway';
 import { again, retryWithin } from './retry';
 import { Rooms } from './rooms';
 import { type Outcome, type Sender, Sessions } from './sessions';
+import { WriteAdmission } from './write-admission';
 import { type StorageHealth, WritePipeline } from './write-pipeline';
 
 export interface LiveOptions {
@@ -44,6 +45,8 @@ export interface LiveOptions {
   maxConnectionsPerIp?: number;
   /** What a spectator who says what it looks at is sent of the field a second, at most. */
   spectatorBytesPerSecond?: number;
+  /** MiB one address may make the server store per hour (limits/write-budget.ts). */
+  writeMiBPerHourPerIp?: number;
   stallAfterMs?: number;
   /** The other instances; one process by default. */
   backplane?: Backplane;
@@ -52,6 +55,7 @@ export interface LiveOptions {
 export class Live {
   readonly index = new EventIndex();
   readonly access: Access;
+  readonly writes: WriteAdmission;
   readonly fanout: Fanout;
   readonly rooms: Rooms;
   readonly sessions: Sessions;
@@ -71,6 +75,7 @@ export class Live {
     this.now = opts.now ?? Date.now;
     this.pipeline = new WritePipeline(opts.store, { stallAfterMs: opts.stallAfterMs, now: this.now, holder: backplane.ownership.holder });
     this.access = new Access(this.index, this.now);
+    this.writes = new WriteAdmission(this.index, opts.writeMiBPerHourPerIp ?? 256, this.now);
     this.fanout = new Fanout(opts.maxBufferedBytes, (event) => this.feedOf(event), fieldBudget(opts.spectatorBytesPerSecond ?? 16_384));
     this.rooms = new Rooms(
       opts.store,
@@ -82,6 +87,7 @@ export class Live {
         info: (event) => this.index.info(event),
         loaded: (room) => {
           for (const [runnerId, n] of this.sessions.boundRunners().get(room.id) ?? []) for (let i = 0; i < n; i++) room.runnerConnected(runnerId, 1);
+          this.syncCounts(room);
         },
       },
     );
@@ -95,6 +101,7 @@ export class Live {
       open: (event) => this.open(event),
       presence: (event, runnerId, delta) => this.presenceHere(event, runnerId, delta),
       runsHere: (event) => backplane.ownership.owned(event) !== undefined,
+      admit: (address, event, cmd) => this.writes.admit(address, event, cmd),
       joinsPerHourPerIp: opts.joinsPerHourPerIp ?? 60,
       snapshotsPerSecondPerIp: opts.snapshotsPerSecondPerIp ?? 20,
     });
@@ -237,6 +244,12 @@ export class Live {
     }
   }
 
+  /** Keep the index's counts of a room's runners in step (the landing page reads them), here and on every instance. */
+  private syncCounts(room: Room): void {
+    const counts = fieldCounts(room.runners.values());
+    if (this.index.setCounts(room.id, counts)) this.backplane.channel.publishIndex({ counts: { event: room.id, ...counts } });
+  }
+
   /** This instance no longer owns the event: whoever follows it here follows the new owner's updates. */
   private lost(event: string): void {
     this.backplane.ownership.released(event);
@@ -286,6 +299,8 @@ export class Live {
         indexChanged: (change: IndexChange) => {
           if ('put' in change) this.index.put(change.put);
           else if ('link' in change) this.index.putLink(change.link.event, change.link.link);
+          else if ('counts' in change) this.index.setCounts(change.counts.event, change.counts);
+          else if ('deviceKey' in change) this.index.putDeviceKey(change.deviceKey.hash, { event: change.deviceKey.event, runnerId: change.deviceKey.runnerId });
           else if (!rooms.peek(change.deleted)) dispatch.forget(change.deleted);
         },
         reloadIndex: async () => this.index.load(await this.store.loadIndex()),
@@ -310,6 +325,8 @@ export class Live {
       if (delta) {
         this.fanout.publish(room.id, room.epoch, delta);
         channel.publishTick(room.id, room.epoch, delta);
+        // Runners appear with their first fix and change status with an update: the counts move then only.
+        if (delta.runners.length || delta.removed.length) this.syncCounts(room);
       }
       if (this.sessions.holds(room.id)) this.rooms.touch(room.id);
     }

@@ -64,6 +64,8 @@ export interface SessionServices {
   presence(event: string, runnerId: string, delta: 1 | -1): void;
   /** Whether the event's room runs on this instance now (commands for it are answered without a round trip). */
   runsHere(event: string): boolean;
+  /** Charge a write to the sender's address (limits/write-budget.ts); the refusal when it is over budget. */
+  admit(address: string, event: string, command: RoomCommand): Refusal | null;
   /** Runners one address may create per hour. */
   joinsPerHourPerIp: number;
   snapshotsPerSecondPerIp: number;
@@ -218,6 +220,8 @@ export class Sessions {
    * another instance, the session's later messages wait for it, so that they keep their place too.
    */
   private command(session: Session, event: string, cmd: RoomCommand, ref: string): void | Promise<void> {
+    const over = this.s.admit(session.address, event, cmd);
+    if (over) return this.sendRefusal(session, over, ref);
     const here = this.s.runsHere(event);
     const done = this.s.run(event, cmd, session, ref);
     if (!here) return done.then(() => {});
@@ -336,7 +340,7 @@ export class Sessions {
       for (const { member, watch } of [...this.s.fanout.watchers(event)]) {
         if (watch.via === 'link' || watch.via === 'organiser') continue;
         this.s.fanout.unwatch(member.id, event);
-        (member as Session).send({
+        this.tell(member, {
           type: 'error',
           code: ErrorCode.ViewCodeRequired,
           message: 'This event is now protected: enter its view code.',
@@ -346,12 +350,18 @@ export class Sessions {
     }
   }
 
+  /** Tell a member of the fan-out something: members are sessions, whose peer carries the message. */
+  private tell(member: Member, msg: ServerMessage): void {
+    if (!this.sessions.get(member.id)?.closed) member.peer.send(JSON.stringify(msg));
+  }
+
   /** Whoever watches through this link is told and receives nothing more. */
   dropLink(event: string, linkId: string, reason: 'revoked' | 'expired'): void {
     for (const { member, watch } of [...this.s.fanout.watchers(event)]) {
       if (watch.via !== 'link' || watch.linkId !== linkId) continue;
       this.s.fanout.unwatch(member.id, event);
-      (member as Session).send(
+      this.tell(
+        member,
         reason === 'revoked'
           ? { type: 'error', code: ErrorCode.LinkRevoked, message: 'The organiser has withdrawn this link.', ref: 'subscribe' }
           : { type: 'error', code: ErrorCode.LinkExpired, message: 'This link has expired.', ref: 'subscribe' },

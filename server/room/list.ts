@@ -12,8 +12,6 @@ import type { RunnerTrack } from './runner-track';
 import type { Room } from './state';
 
 export { LIST_SORTS, type ListSort };
-/** Most rows one page holds. */
-export const LIST_PAGE_MAX = 500;
 /** An order (and a search index) is worked out again after this long, or at once when runners came or went. */
 export const LIST_EVERY_MS = 2000;
 

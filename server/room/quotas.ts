@@ -1,9 +1,9 @@
 /**
  * How much one event, and one runner in it, may store. Honest use stays far below: a phone takes about one
  * fix a second, and an outbox that catches up after an outage sends fixes it took earlier, never more than
- * the time since joining allows. The organiser may raise an event's limits.
+ * the time since joining allows. The organiser may raise an event's limits, and what one address may store
+ * for the event (limits/write-budget.ts): a venue whose runners share one address.
  */
-import { z } from 'zod';
 import type { EventQuotas } from '../storage/store';
 
 export const DEFAULT_QUOTAS: EventQuotas = {
@@ -12,21 +12,7 @@ export const DEFAULT_QUOTAS: EventQuotas = {
   cheersPerMinute: 600,
 };
 
-/** The highest an organiser may set each limit to. */
-export const QUOTA_CEILINGS: EventQuotas = {
-  maxRunners: 100_000,
-  fixesPerRunnerPerHour: 36_000,
-  cheersPerMinute: 6000,
-};
-
-export const QuotasSchema = z
-  .object({
-    maxRunners: z.number().int().min(1).max(QUOTA_CEILINGS.maxRunners),
-    fixesPerRunnerPerHour: z.number().int().min(60).max(QUOTA_CEILINGS.fixesPerRunnerPerHour),
-    cheersPerMinute: z.number().int().min(1).max(QUOTA_CEILINGS.cheersPerMinute),
-  })
-  .partial()
-  .strict();
+// The ceilings an organiser may raise them to are part of the API: lib/api-schemas.ts (QUOTA_CEILINGS).
 
 export function effectiveQuotas(overrides: Partial<EventQuotas>): EventQuotas {
   return { ...DEFAULT_QUOTAS, ...overrides };

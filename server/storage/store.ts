@@ -23,6 +23,11 @@ export interface EventQuotas {
   fixesPerRunnerPerHour: number;
   /** Cheers the event takes per minute. */
   cheersPerMinute: number;
+  /**
+   * MiB one address (a venue's Wi-Fi, a phone network's shared address) may make the server store for this
+   * event per hour; absent: the server's allowance (WRITE_MIB_PER_HOUR_PER_IP).
+   */
+  addressMiBPerHour?: number;
 }
 
 export interface EventRecord {
@@ -183,9 +188,19 @@ export interface TrackCursor {
   seq: number;
 }
 
+/** What every request needs before any room is loaded. */
+export interface StoredIndex {
+  events: EventRecord[];
+  links: Array<{ event: string; link: ShareLink }>;
+  /** Per event with any, how many runners have a stored position (the landing page's counts). */
+  runnersSeen: Array<{ event: string; runners: number }>;
+  /** Every issued device key's hash and whose it is: tracking apps are told apart without a look-up. */
+  deviceKeys: Array<{ hash: string; event: string; runnerId: string }>;
+}
+
 export interface ReadQueries {
-  /** What routing needs at start-up: every event (without runners) and every share link. */
-  loadIndex(): Promise<{ events: EventRecord[]; links: Array<{ event: string; link: ShareLink }> }>;
+  /** What routing needs at start-up: every event (without runners), every share link and device key. */
+  loadIndex(): Promise<StoredIndex>;
   loadRoom(event: string, opts: { cheersKept: number; samplesKept: number }): Promise<RoomRecord | null>;
   /** This event's positions and skips with arrival above `after`, in arrival order, at most `limit`. */
   replay(event: string, after: number, limit: number): Promise<Arrival[]>;

@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CloseCode } from '../../lib/protocol';
+import { ROUTES } from '../../lib/routes';
 import type { Gateway } from '../live/gateway';
 import { clientAddress, originAllowed } from './origin';
 
@@ -90,7 +91,7 @@ export function createSseTransport(
 
   return {
     handle(req, res, url) {
-      if (url.pathname === '/api/stream') {
+      if (url.pathname === ROUTES.stream.path) {
         if (req.method !== 'GET') return res.writeHead(405, { allow: 'GET' }).end(), true;
         open(req, res);
         return true;

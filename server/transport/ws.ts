@@ -61,7 +61,7 @@ export function createWsTransport(gateway: Gateway, opts: WsTransportOptions): W
     ws.on('pong', () => alive.set(ws, true));
     ws.on('message', (data, isBinary) => {
       if (isBinary) connection.receiveBinary();
-      else connection.receive(data.toString());
+      else connection.receive(Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.concat(Array.isArray(data) ? data : [Buffer.from(data)]).toString('utf8'));
     });
     ws.on('close', () => connection.closed());
     // 'close' always follows 'error' (oversized frames close with 1009 by themselves).

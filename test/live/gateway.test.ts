@@ -31,6 +31,7 @@ function gateway(opts: { maxPerAddress?: number; streamTag?: string } = {}) {
     open: () => Promise.resolve(false),
     presence: () => {},
     runsHere: () => true,
+    admit: () => null,
     joinsPerHourPerIp: 60,
     snapshotsPerSecondPerIp: 20,
   });

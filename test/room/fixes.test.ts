@@ -2,7 +2,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ErrorCode, LIMITS } from '../../lib/protocol';
-import * as runners from '../../server/room/runners';
 import * as fixes from '../../server/room/fixes';
 import * as picture from '../../server/room/picture';
 import { T0, clock, commit, errorOf, eventRecord, join, newRoom, only, pos, send, toSender } from './support';

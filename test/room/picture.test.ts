@@ -3,9 +3,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { LIMITS } from '../../lib/protocol';
 import { decodeTrail } from '../../lib/polyline';
-import * as runners from '../../server/room/runners';
 import * as picture from '../../server/room/picture';
-import { T0, clock, eventRecord, join, newRoom, only, pos, send } from './support';
+import { T0, clock, eventRecord, join, newRoom, pos, send } from './support';
 
 describe('updates and snapshots', () => {
   test('one update per tick carries every point since the last, once, with the distance so far', () => {

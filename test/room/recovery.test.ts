@@ -5,9 +5,8 @@ import { DEFAULT_TIMINGS, type Room } from '../../server/room/state';
 import { type RoomRecord, type RoomRunner, type StoredPosition, type WriteOp } from '../../server/storage/store';
 import * as runners from '../../server/room/runners';
 import * as fixes from '../../server/room/fixes';
-import * as alerts from '../../server/room/alerts';
 import * as recovery from '../../server/room/recovery';
-import { clock, commit, eventRecord, join, newRoom, only, pos, send } from './support';
+import { clock, commit, join, newRoom, only, pos, send } from './support';
 
 describe('coming back after a restart', () => {
   /** The room's durable picture as a store would hand it back: runners with checkpoints, plus later arrivals. */
@@ -28,7 +27,7 @@ describe('coming back after a restart', () => {
     return [...room.runners.values()].map((r) => ({
       id: r.id,
       contiguous: r.contiguous,
-      ahead: [...r.ahead].sort(),
+      ahead: [...r.ahead].sort((a, b) => a - b),
       points: r.points,
       distance: Math.round(r.distance * 1000),
       last: r.last,
@@ -59,7 +58,7 @@ describe('coming back after a restart', () => {
     const again = newRoom({ ...record, maxArrival: clock.arrival });
     const from = recovery.replayFrom(again);
     assert.equal(from, record.runners[0]!.checkpoint!.through);
-    let a = from!;
+    let a = from;
     for (const p of later) recovery.replay(again, { kind: 'position', arrival: ++a, runnerId, pos: p });
     recovery.replay(again, { kind: 'skip', arrival: ++a, runnerId, seq: 4 });
     recovery.restored(again);

@@ -87,7 +87,7 @@ export function pos(seq: number, t = clock.now + seq, i = seq): PositionMessage 
 export function send(room: Room, runnerId: string, p: PositionMessage): number {
   const fx = position(room, runnerId, p);
   const sent = fx.commit ? commit(fx).send : fx.send;
-  const ack = toSender(sent).find((m) => m.type === 'ack') as Msg<'ack'> | undefined;
+  const ack = toSender(sent).find((m): m is Msg<'ack'> => m.type === 'ack');
   assert.ok(ack, `no ack in ${JSON.stringify(sent)}`);
   return ack.seq;
 }

@@ -13,7 +13,7 @@ import * as alerts from '../../server/room/alerts';
 import * as organiser from '../../server/room/organiser';
 import * as picture from '../../server/room/picture';
 import * as recovery from '../../server/room/recovery';
-import { clock, commit, join, newRoom, pos, send } from './support';
+import { clock, commit, join, newRoom } from './support';
 
 describe('tracking apps', () => {
   type Fix = Omit<StoredPosition, 'seq'>;
@@ -69,7 +69,7 @@ describe('tracking apps', () => {
     assert.deepEqual([out.stored, out.duplicates], [2, 1]);
     assert.deepEqual(apps.deviceKeyState(room, runnerId)!.refused, { out_of_range: 2, malformed: 1, too_old: 1, in_future: 1 });
     commit(apps.ingest(room, runnerId, hash, report([], { refused: [AppRefusal.Malformed] })));
-    assert.equal(apps.deviceKeyState(room, runnerId)!.refused!.malformed, 2);
+    assert.equal(apps.deviceKeyState(room, runnerId)!.refused.malformed, 2);
     // Counts survive a restart with the checkpoint.
     const cp = recovery.checkpoints(room).find((op) => op.op === 'checkpoint' && op.runnerId === runnerId) as Extract<WriteOp, { op: 'checkpoint' }>;
     const back = RunnerTrack.restore({ ...room.runners.get(runnerId)!.record, mood: null, moodAt: null, cheers: [], checkpoint: { through: cp.through, state: cp.state }, avatarAt: null }, 100);

@@ -3,13 +3,15 @@
  * Redis (a redis-server of their own on a free port, so that it can be stopped and started again without
  * disturbing anything else on the machine).
  */
-import { type ChildProcess, fork, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { parse } from 'pg-connection-string';
 import { freePort } from './ports';
+import { forkGroup, type Spawned, spawnGroup } from './processes';
+import { waitFor, within } from './wait';
 
 const ROOT = join(__dirname, '..', '..');
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -71,18 +73,21 @@ async function redisAnswers(port: number): Promise<boolean> {
 export async function startRedis(): Promise<Redis> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'trackside-redis-'));
+  let server: Spawned | null = null;
   const redis: Redis = {
     port,
     url: `redis://127.0.0.1:${port}`,
     async start() {
-      const child = spawn(REDIS_SERVER, ['--daemonize', 'yes', '--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no', '--dir', dir, '--logfile', join(dir, 'redis.log')], { stdio: 'ignore' });
-      await new Promise((r) => child.once('exit', r));
-      for (let i = 0; i < 100 && !(await redisAnswers(port)); i++) await sleep(50);
+      // In the foreground, as the leader of a process group of its own: it goes with the test, whatever happens.
+      server = spawnGroup(REDIS_SERVER, ['--daemonize', 'no', '--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no', '--dir', dir, '--logfile', join(dir, 'redis.log')], { stdio: 'ignore' });
+      const started = server;
+      await waitFor(async () => (await redisAnswers(port)) || !started.running(), { timeout: 10_000, interval: 50, what: `redis-server on ${port}` });
       if (!(await redisAnswers(port))) throw new Error(`redis-server did not start on ${port} (is it installed? apt-get install redis-server)`);
     },
     async shutdown() {
       spawnSync('redis-cli', ['-p', String(port), 'shutdown', 'nosave']);
-      for (let i = 0; i < 100 && (await redisAnswers(port)); i++) await sleep(50);
+      if (server) await within(server.exited, { timeout: 10_000, what: 'redis-server to shut down' }).catch(() => server?.kill());
+      server = null;
     },
     async stop() {
       await redis.shutdown();
@@ -116,9 +121,8 @@ export interface Health {
 }
 
 export async function startInstance(name: string, env: Record<string, string>): Promise<Instance> {
-  const child = fork(join(__dirname, 'instance.ts'), [], {
+  const proc = forkGroup(join(__dirname, 'instance.ts'), [], {
     cwd: ROOT,
-    execArgv: ['--import', 'tsx'],
     env: {
       ...process.env,
       NODE_ENV: 'production',
@@ -132,15 +136,20 @@ export async function startInstance(name: string, env: Record<string, string>): 
     },
     stdio: ['ignore', process.env.CLUSTER_LOGS ? 'inherit' : 'ignore', 'inherit', 'ipc'],
   });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const ready = await new Promise<{ port: number; instance: string }>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`instance ${name} did not start`)), 30_000);
-    child.once('message', (m: { type: string; port: number; instance: string; message?: string }) => {
-      clearTimeout(timer);
-      if (m.type === 'listening') resolve(m);
-      else reject(new Error(`instance ${name}: ${m.message}`));
-    });
-    child.once('exit', (code) => reject(new Error(`instance ${name} exited (${code})`)));
+  const { child } = proc;
+  const exited = proc.exited.then(() => undefined);
+  const ready = await within(
+    new Promise<{ port: number; instance: string }>((resolve, reject) => {
+      child.once('message', (m: { type: string; port: number; instance: string; message?: string }) => {
+        if (m.type === 'listening') resolve(m);
+        else reject(new Error(`instance ${name}: ${m.message}`));
+      });
+      child.once('exit', (code) => reject(new Error(`instance ${name} exited (${code})`)));
+    }),
+    { timeout: 30_000, what: `instance ${name} to start` },
+  ).catch(async (err: unknown) => {
+    await proc.kill();
+    throw err;
   });
   const url = `http://127.0.0.1:${ready.port}`;
   return {
@@ -155,20 +164,8 @@ export async function startInstance(name: string, env: Record<string, string>): 
       return (await (await fetch(`${url}/api/health`)).json()) as Health;
     },
     async kill(signal: NodeJS.Signals = 'SIGTERM') {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      if (proc.running()) proc.signal(signal);
       await exited;
     },
   };
-}
-
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-export async function until<T>(check: () => T | Promise<T>, timeoutMs: number, what: string): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v) return v as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
 }

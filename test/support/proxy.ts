@@ -3,28 +3,39 @@
  * deploy/nginx/trackside.conf (the configuration the deployment guide gives) on a free loopback port, in
  * front of the given upstream ports, from a temporary folder that `stop` removes.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './ports';
+import { spawnGroup } from './processes';
+import { waitFor, within } from './wait';
 
 export const NGINX = process.env.NGINX_PATH ?? '/usr/sbin/nginx';
 export const SITE_CONFIG = join(__dirname, '..', '..', 'deploy', 'nginx', 'trackside.conf');
 
-/** deploy/nginx/trackside.conf with this listen port and these upstream ports in place of the example's. */
-export function siteConfig(listenPort: number, upstreams: readonly number[]): string {
+/** The access log deploy/nginx/trackside.conf names, which the tests put in their own folder. */
+const ACCESS_LOG = /^( *access_log )\/var\/log\/nginx\/trackside\.access\.log( [^;]*;)$/m;
+
+/**
+ * deploy/nginx/trackside.conf with this listen port and these upstream ports in place of the example's, and
+ * its access log written to `accessLog`.
+ */
+export function siteConfig(listenPort: number, upstreams: readonly number[], accessLog: string): string {
   const text = readFileSync(SITE_CONFIG, 'utf8');
   const servers = [...text.matchAll(/^( *)server 127\.0\.0\.1:\d+( [^;]*)?;\n/gm)];
   const listens = [...text.matchAll(/^( *)listen 80;$/gm)];
-  if (servers.length === 0 || listens.length !== 1) throw new Error(`${SITE_CONFIG}: expected upstream "server 127.0.0.1:…" lines and one "listen 80;"`);
+  if (servers.length === 0 || listens.length !== 1 || !ACCESS_LOG.test(text)) {
+    throw new Error(`${SITE_CONFIG}: expected upstream "server 127.0.0.1:…" lines, one "listen 80;" and the access_log line`);
+  }
   const [indent, params] = [servers[0]![1]!, servers[0]![2] ?? ''];
   const upstreamLines = upstreams.map((port) => `${indent}server 127.0.0.1:${port}${params};\n`).join('');
-  const first = servers[0]!.index!;
+  const first = servers[0]!.index;
   const last = servers.at(-1)!;
-  const end = last.index! + last[0].length;
-  return (text.slice(0, first) + upstreamLines + text.slice(end)).replace(/^( *)listen 80;$/m, `$1listen 127.0.0.1:${listenPort};`);
+  const end = last.index + last[0].length;
+  return (text.slice(0, first) + upstreamLines + text.slice(end))
+    .replace(/^( *)listen 80;$/m, `$1listen 127.0.0.1:${listenPort};`)
+    .replace(ACCESS_LOG, `$1${accessLog}$2`);
 }
 
 /** The process around the site: foreground, one worker, everything it writes inside `dir`. */
@@ -56,22 +67,10 @@ export interface Proxy {
   url: string;
   /** nginx's error log so far, for a failing test's message. */
   errors(): string;
+  /** The access log so far, as deploy/nginx/trackside.conf writes it. */
+  accessLog(): string;
   /** Stop nginx (master and workers) and remove its folder. */
   stop(): Promise<void>;
-}
-
-const running = new Set<ChildProcess>();
-process.on('exit', () => {
-  for (const child of running) killGroup(child, 'SIGKILL');
-});
-
-function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-  try {
-    // nginx runs in a process group of its own: workers go with the master even if it is killed outright.
-    process.kill(-child.pid!, signal);
-  } catch {
-    // already gone
-  }
 }
 
 function canConnect(port: number): Promise<boolean> {
@@ -91,36 +90,28 @@ export async function startProxy(upstreams: readonly number[], opts: { workerCon
   // Workers drop root privileges; they must still reach their temporary folders in here.
   chmodSync(dir, 0o755);
   const port = await freePort();
-  writeFileSync(join(dir, 'trackside.conf'), siteConfig(port, upstreams));
+  const accessLog = join(dir, 'access.log');
+  writeFileSync(join(dir, 'trackside.conf'), siteConfig(port, upstreams, accessLog));
   writeFileSync(join(dir, 'nginx.conf'), mainConfig(dir, opts.workerConnections ?? 8192));
   const errorLog = join(dir, 'error.log');
   const errors = () => (existsSync(errorLog) ? readFileSync(errorLog, 'utf8') : '');
 
-  const child = spawn(NGINX, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', errorLog], { detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
-  running.add(child);
-  let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  child.once('exit', () => running.delete(child));
+  // nginx runs in a process group of its own: workers go with the master even if it is killed outright.
+  const nginx = spawnGroup(NGINX, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', errorLog], { stdio: ['ignore', 'ignore', 'pipe'] });
 
   const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      killGroup(child, 'SIGTERM');
-      const timer = setTimeout(() => killGroup(child, 'SIGKILL'), 5000);
-      await exited;
-      clearTimeout(timer);
+    if (nginx.running()) {
+      nginx.signal('SIGTERM');
+      await within(nginx.exited, { timeout: 5000, what: 'nginx to stop' }).catch(() => nginx.kill());
     }
     // Workers finish with the master on SIGTERM; make sure none is left if it was killed instead.
-    killGroup(child, 'SIGKILL');
+    await nginx.kill();
     rmSync(dir, { recursive: true, force: true });
   };
 
-  for (let i = 0; i < 200; i++) {
-    if (child.exitCode !== null) break;
-    if (await canConnect(port)) return { port, url: `http://127.0.0.1:${port}`, errors, stop };
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  const log = `${stderr}${errors()}`.trim();
+  const up = await waitFor(async () => (await canConnect(port)) || !nginx.running(), { timeout: 10_000, interval: 25, what: `nginx on 127.0.0.1:${port}` }).catch(() => false);
+  if (up && nginx.running()) return { port, url: `http://127.0.0.1:${port}`, errors, accessLog: () => (existsSync(accessLog) ? readFileSync(accessLog, 'utf8') : ''), stop };
+  const log = `${nginx.output()}${errors()}`.trim();
   await stop();
   throw new Error(`nginx did not start on 127.0.0.1:${port}:\n${log}`);
 }

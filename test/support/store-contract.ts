@@ -47,7 +47,7 @@ export function storeContract(engine: string, open: () => Promise<Store>): void 
 
     test('an empty store has no events', async () => {
       const index = await store.loadIndex();
-      assert.deepEqual(index, { events: [], links: [] });
+      assert.deepEqual(index, { events: [], links: [], runnersSeen: [], deviceKeys: [] });
       assert.equal(await store.loadRoom('nothing', { cheersKept: 20, samplesKept: 10 }), null);
       assert.equal(await store.countPositions(), 0);
     });
@@ -71,6 +71,36 @@ export function storeContract(engine: string, open: () => Promise<Store>): void 
       const got = index.events.find((e) => e.info.id === 'index-a')!;
       assert.deepEqual(got, { ...changed, info: { ...changed.info, createdAt: T0 } }, 'createdAt never changes');
       assert.deepEqual(index.links, [{ event: 'index-a', link: { ...link, revokedAt: T0 + 5 } }]);
+    });
+
+    test('the index counts the runners with a stored position per event and holds every issued device key', async () => {
+      await store.append([
+        { op: 'event', record: eventRecord('seen-a') },
+        { op: 'event', record: eventRecord('seen-b') },
+        { op: 'runner', runner: runner('seen-a', 'r1', { deviceKeyHash: 'key-hash-1' }) },
+        { op: 'runner', runner: runner('seen-a', 'r2') },
+        { op: 'runner', runner: runner('seen-a', 'r3', { deviceKeyHash: 'key-hash-3' }) },
+        { op: 'runner', runner: runner('seen-b', 'r1') },
+        position('seen-a', 'r1', pos(1)),
+        position('seen-a', 'r1', pos(2)),
+        position('seen-a', 'r3', pos(1)),
+      ]);
+      await store.append([{ op: 'runner', runner: runner('seen-a', 'r3', { deviceKeyHash: null }) }]);
+      const index = await store.loadIndex();
+      assert.deepEqual(
+        index.runnersSeen.filter((c) => c.event.startsWith('seen-')),
+        [{ event: 'seen-a', runners: 2 }],
+        'r1 and r3 have positions; seen-b has a runner without any',
+      );
+      assert.deepEqual(
+        index.deviceKeys.filter((k) => k.event.startsWith('seen-')),
+        [{ hash: 'key-hash-1', event: 'seen-a', runnerId: 'r1' }],
+        'a revoked key is gone',
+      );
+      await store.append([{ op: 'deleteRunner', event: 'seen-a', runnerId: 'r1' }]);
+      const after = await store.loadIndex();
+      assert.deepEqual(after.runnersSeen.filter((c) => c.event.startsWith('seen-')), [{ event: 'seen-a', runners: 1 }]);
+      assert.deepEqual(after.deviceKeys.filter((k) => k.event.startsWith('seen-')), []);
     });
 
     test('positions get increasing arrivals; a repeated (runner, seq) is kept once and reports no arrival', async () => {

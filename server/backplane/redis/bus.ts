@@ -169,7 +169,7 @@ export class RedisBus {
   async subscribers(channels: string[]): Promise<Record<string, number> | null> {
     if (!this.ready || channels.length === 0) return channels.length ? null : {};
     try {
-      return (await this.pub.pubSubNumSub(channels)) as Record<string, number>;
+      return await this.pub.pubSubNumSub(channels);
     } catch {
       return null;
     }

@@ -1,6 +1,7 @@
 /** What every API handler shares: the live server, limits, and who is asking (address, tokens, access). */
 import type { IncomingMessage } from 'node:http';
-import { EventIdSchema, ErrorCode } from '../../../lib/protocol';
+import { ErrorCode } from '../../../lib/protocol';
+import type { RouteName, Routes } from '../../../lib/routes';
 import type { ResultOf, RoomCommand } from '../../room/commands';
 import type { AnswerOf, RoomQuery } from '../../room/queries';
 import type { Live } from '../../live/live';
@@ -24,7 +25,15 @@ export interface ApiContext {
   courseUploads: CourseUploads;
 }
 
-export type ApiRequest = Request<ApiContext>;
+/**
+ * A request to route N, with its parameters, query and body as the route table types them; for several
+ * routes, one of theirs.
+ */
+export type ApiRequest<N extends RouteName = RouteName> = N extends RouteName ? Request<ApiContext, Routes[N]> : never;
+
+/** The routes of one event (/api/events/:id/…). */
+type EventRoute = { [N in RouteName]: Routes[N]['params'] extends { id: unknown } ? N : never }[RouteName];
+export type EventRequest = ApiRequest<EventRoute>;
 
 /** Open to any origin: only for what anyone may read anyway. */
 export const OPEN_CORS = { 'access-control-allow-origin': '*' };
@@ -36,15 +45,15 @@ export function bearer(req: IncomingMessage): string | null {
 
 export const addressOf = (r: ApiRequest) => clientAddress(r.req, r.ctx.trustProxy);
 
-/** The event named in the path, or 404. */
-export function eventOf(r: ApiRequest): string {
-  const id = r.params.id ?? '';
-  if (!EventIdSchema.safeParse(id).success || !r.ctx.live.index.has(id)) throw new HttpError(404, ErrorCode.NoSuchEvent, 'There is no such event.');
+/** The event named in the path (its form checked by the route table), or 404. */
+export function eventOf(r: EventRequest): string {
+  const id = r.params.id;
+  if (!r.ctx.live.index.has(id)) throw new HttpError(404, ErrorCode.NoSuchEvent, 'There is no such event.');
   return id;
 }
 
 /** Ask the event's live state (wherever its room runs), or 404. */
-export async function ask<Q extends RoomQuery>(r: ApiRequest, q: Q): Promise<AnswerOf<Q>> {
+export async function ask<Q extends RoomQuery>(r: EventRequest, q: Q): Promise<AnswerOf<Q>> {
   const answer = await r.ctx.live.query(eventOf(r), q);
   if (answer === null) throw new HttpError(404, ErrorCode.NoSuchEvent, 'There is no such event.');
   return answer;
@@ -54,7 +63,7 @@ export async function ask<Q extends RoomQuery>(r: ApiRequest, q: Q): Promise<Ans
  * Who may read this event: public events anyone, from anywhere (CORS *); protected ones with the view code
  * (?code= or X-View-Code) or the organiser token; a share link (?share=) opens either, limited to its runners.
  */
-export async function reader(r: ApiRequest): Promise<{ viewer: Viewer; cors: Record<string, string>; event: string }> {
+export async function reader(r: EventRequest): Promise<{ viewer: Viewer; cors: Record<string, string>; event: string }> {
   const event = eventOf(r);
   const code = r.url.searchParams.get('code') ?? (r.req.headers['x-view-code'] as string | undefined) ?? null;
   const granted = await r.ctx.live.access.viewer(event, { code, share: r.url.searchParams.get('share'), organiserToken: bearer(r.req) }, addressOf(r));
@@ -64,16 +73,21 @@ export async function reader(r: ApiRequest): Promise<{ viewer: Viewer; cors: Rec
 }
 
 /** The request carries this event's organiser token, or it is refused. */
-export async function organiser(r: ApiRequest): Promise<string> {
+export async function organiser(r: EventRequest): Promise<string> {
   const event = eventOf(r);
-  const refusal = await r.ctx.live.access.organiser(event, bearer(r.req), addressOf(r));
+  const refusal = r.ctx.live.access.organiser(event, bearer(r.req), addressOf(r));
   if (refusal?.status === 401) throw new HttpError(401, refusal.code, refusal.message, { 'www-authenticate': 'Bearer' });
   if (refusal) throw HttpError.from(refusal);
   return event;
 }
 
-/** Run a command and answer with its result, or throw its refusal (503 when storage failed). */
-export async function command<C extends RoomCommand>(r: ApiRequest, event: string, cmd: C): Promise<ResultOf<C> | undefined> {
+/**
+ * Run a command and answer with its result, or throw its refusal (503 when storage failed, 429 when the
+ * address has stored as much as it may for now).
+ */
+export async function command<C extends RoomCommand>(r: EventRequest, event: string, cmd: C): Promise<ResultOf<C> | undefined> {
+  const over = r.ctx.live.writes.admit(addressOf(r), event, cmd);
+  if (over) throw HttpError.from(over);
   const out = await r.ctx.live.run(event, cmd, null);
   if (!out.ok) throw HttpError.from(out.refusal);
   return out.result;

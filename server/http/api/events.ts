@@ -1,36 +1,23 @@
 /** Listing and creating events, and the health report. */
-import { EventNameSchema, ErrorCode } from '../../../lib/protocol';
+import { ErrorCode } from '../../../lib/protocol';
 import { cryptoCredentials } from '../../credentials';
 import { HttpError, sendJson } from '../errors';
-import { readJson } from '../body';
-import { summaries } from '../../room/picture';
 import { eventLoopDelay } from '../event-loop-delay';
 import { addressOf, type ApiRequest, OPEN_CORS } from './context';
 
-export const MAX_BODY_BYTES = 4096;
-
-export function listEvents(r: ApiRequest): void {
-  const { live } = r.ctx;
-  const events = live.index.list((id) => {
-    const room = live.rooms.peek(id);
-    if (!room) return null;
-    const runners = summaries(room, false);
-    return { runners: runners.length, active: runners.filter((x) => x.status === 'active').length };
-  });
-  sendJson(r.res, 200, { events }, OPEN_CORS);
+/** Every event as anyone may see it: public ones with their counts, protected ones with name and status only. */
+export function listEvents(r: ApiRequest<'listEvents'>): void {
+  sendJson(r.res, 200, { events: r.ctx.live.index.list() }, OPEN_CORS);
 }
 
-export async function createEvent(r: ApiRequest): Promise<void> {
+export async function createEvent(r: ApiRequest<'createEvent'>): Promise<void> {
   const address = addressOf(r);
   if (!(await r.ctx.creations.take(address))) {
     throw new HttpError(429, ErrorCode.RateLimited, 'Too many events created from this address: try again later.', { 'retry-after': '600' });
   }
-  const body = (await readJson(r.req, MAX_BODY_BYTES)) as { name?: unknown } | null;
-  if (typeof body?.name !== 'string') throw new HttpError(400, ErrorCode.BadName, 'Give the event a name: {"name": "Sunday 10k"}.');
-  const name = EventNameSchema.safeParse(body.name);
-  if (!name.success) throw new HttpError(400, ErrorCode.BadName, `Event name ${name.error.issues[0]?.message ?? 'is invalid'}.`);
+  const { name } = await r.body();
   const organiserToken = cryptoCredentials.newToken();
-  const out = await r.ctx.live.createEvent(name.data, cryptoCredentials.hash(organiserToken));
+  const out = await r.ctx.live.createEvent(name, cryptoCredentials.hash(organiserToken));
   if (!out.ok) throw HttpError.from(out.refusal);
   const event = out.result!.info;
   sendJson(r.res, 201, {
@@ -40,7 +27,7 @@ export async function createEvent(r: ApiRequest): Promise<void> {
   });
 }
 
-export function health(r: ApiRequest): void {
+export function health(r: ApiRequest<'health'>): void {
   const { live } = r.ctx;
   const storage = live.storageHealth();
   const ok = storage.state === 'ok';

@@ -3,22 +3,19 @@
  * time, unit and bibs; anyone who may watch reads the course (JSON or GPX) and a runner's splits and
  * predictions.
  */
-import { z } from 'zod';
 import { validateCheckpoints } from '../../../lib/course/checkpoints';
 import { type CompactCourse, decodeCourse, encodeCourse } from '../../../lib/course/compact';
 import type { Course } from '../../../lib/course/course';
 import { courseFromTrack } from '../../../lib/course/course-from-track';
 import { MAX_FILE_BYTES } from '../../../lib/course/course-file';
 import { CourseError } from '../../../lib/course/errors';
-import { isDistanceUnit } from '../../../lib/course/units';
-import { BibSchema, RunnerIdSchema, type TrackPoint, ErrorCode } from '../../../lib/protocol';
+import { type TrackPoint, ErrorCode } from '../../../lib/protocol';
 import { slugify } from '../../../lib/slug';
 import { courseGpx } from '../../storage/formats/gpx';
 import type { TrackCursor } from '../../storage/store';
-import { readBody, readJson } from '../body';
-import { HttpError, invalid, sendJson } from '../errors';
-import { type ApiRequest, addressOf, ask, command, organiser, reader } from './context';
-import { MAX_BODY_BYTES } from './events';
+import { readBody } from '../body';
+import { HttpError, sendJson } from '../errors';
+import { type ApiRequest, addressOf, ask, command, type EventRequest, organiser, reader } from './context';
 
 /** Longest track promoted to a course, in fixes: a whole day at one a second. */
 const TRACK_FIXES_MAX = 86_400;
@@ -34,7 +31,7 @@ function courseRefusal(err: unknown): never {
  * The new line becomes the course, with the current checkpoints carried over as far as they still fit on it.
  * Works on the compact form: the line is measured once, where it was read, not again on this thread.
  */
-async function setCourse(r: ApiRequest, event: string, course: CompactCourse, length: number, warnings: string[]): Promise<void> {
+async function setCourse(r: EventRequest, event: string, course: CompactCourse, length: number, warnings: string[]): Promise<void> {
   const current = (await ask(r, { ask: 'version' })).info.race?.course?.checkpoints ?? [];
   const dropped = current.filter((cp) => cp.at > length).map((cp) => cp.name);
   if (dropped.length) warnings.push(`Checkpoints past the new finish were removed: ${dropped.join(', ')}.`);
@@ -43,66 +40,60 @@ async function setCourse(r: ApiRequest, event: string, course: CompactCourse, le
   sendJson(r.res, 200, { race, warnings });
 }
 
-/**
- * PUT …/course with the file as the body (GPX, KML or GeoJSON; ?pick=<n> chooses one of several lines),
- * DELETE …/course removes it, GET …/course?v=<version> reads it (JSON; format=gpx for GPX).
- */
-export async function course(r: ApiRequest): Promise<void> {
-  if (r.req.method === 'GET') return readCourse(r);
+/** PUT …/course with the file as the body (GPX, KML or GeoJSON; ?pick=<n> chooses one of several lines). */
+export async function uploadCourse(r: ApiRequest<'setCourse'>): Promise<void> {
   const event = await organiser(r);
-  if (r.req.method === 'DELETE') {
-    const race = await command(r, event, { do: 'setCourse', course: null });
-    return sendJson(r.res, 200, { race, warnings: [] });
-  }
-  const pickParam = r.url.searchParams.get('pick');
-  const pick = pickParam === null ? undefined : Number(pickParam);
-  if (pick !== undefined && (!Number.isSafeInteger(pick) || pick < 0)) throw new HttpError(400, ErrorCode.BadPick, 'pick must be the index of one of the lines listed.');
   const address = addressOf(r);
   const release = await r.ctx.courseUploads.admit(event, address);
   let parsed;
   try {
     const body = await readBody(r.req, MAX_FILE_BYTES);
-    parsed = await r.ctx.courseUploads.parse(address, body, pick).catch(courseRefusal);
+    parsed = await r.ctx.courseUploads.parse(address, body, r.query.pick).catch(courseRefusal);
   } finally {
     release();
   }
   await setCourse(r, event, parsed.course, parsed.length, [...parsed.warnings]);
 }
 
-async function readCourse(r: ApiRequest): Promise<void> {
+/** DELETE …/course removes it. */
+export async function deleteCourse(r: ApiRequest<'deleteCourse'>): Promise<void> {
+  const event = await organiser(r);
+  const race = await command(r, event, { do: 'setCourse', course: null });
+  sendJson(r.res, 200, { race, warnings: [] });
+}
+
+/** GET …/course?v=<version> reads it (JSON; format=gpx for GPX). */
+export async function readCourse(r: ApiRequest<'course'>): Promise<void> {
   const { cors } = await reader(r);
   const found = await ask(r, { ask: 'course' });
   if (!found) throw new HttpError(404, ErrorCode.NoCourse, 'This event has no course yet.');
   const info = found.info.race!.course!;
-  const asked = r.url.searchParams.get('v');
-  // A version in the URL names one course for ever; without one, the answer changes with the course.
-  const caching = asked === String(info.version) ? 'public, max-age=31536000, immutable' : 'no-cache';
-  if (r.url.searchParams.get('format') === 'gpx') {
+  const asked = r.query.v;
+  // A version in the URL names one course for ever; without one, the answer changes with the course. A
+  // protected event's course is for whoever holds its code, link or token: never kept in a shared cache.
+  const scope = cors['access-control-allow-origin'] ? 'public' : 'private';
+  const caching = {
+    'cache-control': asked === String(info.version) ? `${scope}, max-age=31536000, immutable` : 'no-cache',
+    vary: 'x-view-code, authorization',
+  };
+  if (r.query.format === 'gpx') {
     const text = courseGpx(found.info, decodeCourse(found.course));
     r.res.writeHead(200, {
       'content-type': 'application/gpx+xml; charset=utf-8',
       'content-disposition': `attachment; filename="${slugify(found.info.name)}-course.gpx"`,
-      'cache-control': caching,
+      ...caching,
       ...cors,
     });
     r.res.end(text);
     return;
   }
-  sendJson(r.res, 200, { info, course: found.course }, { 'cache-control': caching, ...cors });
+  sendJson(r.res, 200, { info, course: found.course }, { ...caching, ...cors });
 }
 
-const FromTrack = z.object({
-  runner: RunnerIdSchema,
-  from: z.number().int().nonnegative().optional(),
-  to: z.number().int().nonnegative().optional(),
-});
-
 /** POST …/course/from-track {"runner": "<id>", "from"?: ms, "to"?: ms}: a runner's recorded track becomes the course. */
-export async function courseFromRunner(r: ApiRequest): Promise<void> {
+export async function courseFromRunner(r: ApiRequest<'courseFromTrack'>): Promise<void> {
   const event = await organiser(r);
-  const parsed = FromTrack.safeParse(await readJson(r.req, MAX_BODY_BYTES));
-  if (!parsed.success) throw invalid('request', parsed.error, ErrorCode.BadRequest);
-  const { runner, from, to } = parsed.data;
+  const { runner, from, to } = await r.body();
   const known = await ask(r, { ask: 'runner', runnerId: runner });
   if (!known.summary) throw new HttpError(404, ErrorCode.NoSuchRunner, 'That runner is not in this event.');
   const track: TrackPoint[] = [];
@@ -126,21 +117,16 @@ export async function courseFromRunner(r: ApiRequest): Promise<void> {
   await setCourse(r, event, encodeCourse(built), built.length, []);
 }
 
-const Checkpoints = z.object({
-  checkpoints: z.array(z.object({ name: z.string().max(200), at: z.number().finite() })).max(1000),
-});
-
 /** PUT …/checkpoints {"checkpoints": [{"name": "Water 3", "at": 15000}, …]}: metres from the start. */
-export async function checkpoints(r: ApiRequest): Promise<void> {
+export async function checkpoints(r: ApiRequest<'setCheckpoints'>): Promise<void> {
   const event = await organiser(r);
-  const parsed = Checkpoints.safeParse(await readJson(r.req, MAX_BODY_BYTES));
-  if (!parsed.success) throw invalid('checkpoints', parsed.error, ErrorCode.BadCheckpoints);
+  const body = await r.body();
   const found = await ask(r, { ask: 'version' });
   const length = found.info.race?.course?.length;
   if (length === undefined) throw new HttpError(409, ErrorCode.NoCourse, 'This event has no course yet: upload one first.');
   let list;
   try {
-    list = validateCheckpoints(parsed.data.checkpoints, length);
+    list = validateCheckpoints(body.checkpoints, length);
   } catch (err) {
     if (err instanceof CourseError) throw new HttpError(400, ErrorCode.BadCheckpoints, err.message);
     throw err;
@@ -148,50 +134,33 @@ export async function checkpoints(r: ApiRequest): Promise<void> {
   sendJson(r.res, 200, { race: await command(r, event, { do: 'setCheckpoints', checkpoints: list }) });
 }
 
-const RaceSettings = z
-  .object({
-    /** ms since the epoch; null clears it. */
-    startsAt: z.number().int().positive().nullable().optional(),
-    /** Start now, by the server's clock (the organiser's *Start* button). */
-    startNow: z.literal(true).optional(),
-    unit: z.string().refine(isDistanceUnit, 'unit: "km" or "mi"').optional(),
-  })
-  .strict();
-
 /** PUT …/race {"startsAt": ms | null} or {"startNow": true}, and/or {"unit": "km" | "mi"}. */
-export async function raceSettings(r: ApiRequest): Promise<void> {
+export async function raceSettings(r: ApiRequest<'setRace'>): Promise<void> {
   const event = await organiser(r);
-  const parsed = RaceSettings.safeParse(await readJson(r.req, MAX_BODY_BYTES));
-  if (!parsed.success) throw invalid('race settings', parsed.error, ErrorCode.BadRace);
-  const { startsAt, startNow, unit } = parsed.data;
+  const { startsAt, startNow, unit } = await r.body();
   const race = await command(r, event, {
     do: 'setRaceSettings',
     ...(startNow ? { startsAt: r.ctx.live.now() } : startsAt !== undefined ? { startsAt } : {}),
-    ...(unit && isDistanceUnit(unit) ? { unit } : {}),
+    ...(unit ? { unit } : {}),
   });
   sendJson(r.res, 200, { race });
 }
 
-const Bib = z.object({ bib: BibSchema.nullable() });
-
 /** PUT …/runners/<id>/bib {"bib": "1234" | null}. */
-export async function bib(r: ApiRequest): Promise<void> {
+export async function bib(r: ApiRequest<'setBib'>): Promise<void> {
   const event = await organiser(r);
-  const parsed = Bib.safeParse(await readJson(r.req, MAX_BODY_BYTES));
-  if (!parsed.success) throw invalid('bib', parsed.error, ErrorCode.BadBib);
-  const done = await command(r, event, { do: 'setBib', runnerId: r.params.runner ?? '', bib: parsed.data.bib });
+  const body = await r.body();
+  const done = await command(r, event, { do: 'setBib', runnerId: r.params.runner, bib: body.bib });
   if (!done) throw new HttpError(404, ErrorCode.NoSuchRunner, 'That runner is not in this event.');
-  sendJson(r.res, 200, { bib: parsed.data.bib });
+  sendJson(r.res, 200, { bib: body.bib });
 }
 
 /** GET …/runners/<id>/race?unit=km|mi: splits at every km or mile and checkpoint, and predictions. */
-export async function runnerRace(r: ApiRequest): Promise<void> {
+export async function runnerRace(r: ApiRequest<'runnerRace'>): Promise<void> {
   const { viewer, cors } = await reader(r);
-  const runnerId = r.params.runner ?? '';
-  const unitParam = r.url.searchParams.get('unit') ?? 'km';
-  if (!isDistanceUnit(unitParam)) throw new HttpError(400, ErrorCode.BadUnit, 'unit must be km or mi.');
-  const seen = RunnerIdSchema.safeParse(runnerId).success && (!viewer.only || viewer.only.has(runnerId));
-  const found = seen ? await ask(r, { ask: 'raceDetail', runnerId, unit: unitParam }) : null;
+  const runnerId = r.params.runner;
+  const seen = !viewer.only || viewer.only.has(runnerId);
+  const found = seen ? await ask(r, { ask: 'raceDetail', runnerId, unit: r.query.unit }) : null;
   if (!found) throw new HttpError(404, ErrorCode.NoRace, 'There is no race to show for that runner: no course, or no fix on it yet.');
   sendJson(r.res, 200, found.detail, { 'cache-control': 'no-store', ...cors });
 }

@@ -4,73 +4,51 @@
  */
 import { createHash } from 'node:crypto';
 import { encodeTrail } from '../../../lib/polyline';
-import { RunnerIdSchema, ErrorCode } from '../../../lib/protocol';
+import { ErrorCode } from '../../../lib/protocol';
 import { slugify } from '../../../lib/slug';
 import { trackTexts, writeEventJson } from '../../exports/event-json';
 import { gpxHead, gpxTail } from '../../storage/formats/gpx';
 import { ClientGone, responseSink } from '../../exports/sink';
 import { log } from '../../log';
-import type { TrackCursor } from '../../storage/store';
 import { HttpError, sendJson } from '../errors';
 import { addressOf, type ApiRequest, ask, reader } from './context';
 
-/** Largest page of the track endpoint. */
-export const TRACK_PAGE_MAX = 10_000;
-
-export async function eventSummary(r: ApiRequest): Promise<void> {
+export async function eventSummary(r: ApiRequest<'eventSummary'>): Promise<void> {
   const { viewer, cors, event } = await reader(r);
   const asOrganiser = viewer.via === 'organiser';
   const room = await ask(r, { ask: 'summaries', all: asOrganiser, only: viewer.only ? [...viewer.only] : null });
   const body: Record<string, unknown> = { event: room.info, runners: room.runners };
   if (asOrganiser) {
-    body.organiser = { failedAttempts: r.ctx.live.access.failedAttempts(event), quotas: room.quotas, runners: room.runnerCount };
+    body.organiser = { failedAttempts: r.ctx.live.access.failedAttempts(event), quotas: r.ctx.live.writes.quotas(room.quotas), runners: room.runnerCount };
   }
   sendJson(r.res, 200, body, cors);
 }
 
-export async function snapshot(r: ApiRequest): Promise<void> {
+export async function snapshot(r: ApiRequest<'snapshot'>): Promise<void> {
   const { viewer, cors } = await reader(r);
   const { type: _type, ...snap } = await ask(r, { ask: 'snapshot', only: viewer.only ? [...viewer.only] : null });
   sendJson(r.res, 200, snap, cors);
 }
 
-export async function happiness(r: ApiRequest): Promise<void> {
+export async function happiness(r: ApiRequest<'happiness'>): Promise<void> {
   const { cors } = await reader(r);
   sendJson(r.res, 200, { samples: await ask(r, { ask: 'happiness' }) }, cors);
 }
 
-async function runnerFor(r: ApiRequest) {
+async function runnerFor(r: ApiRequest<'runner' | 'trackPage' | 'trackGpx' | 'avatar'>) {
   const access = await reader(r);
-  const runnerId = r.params.runner ?? '';
-  const valid = RunnerIdSchema.safeParse(runnerId).success;
-  const room = valid ? await ask(r, { ask: 'runner', runnerId }) : null;
-  const summary = room?.summary ?? null;
+  const runnerId = r.params.runner;
+  const room = await ask(r, { ask: 'runner', runnerId });
+  const summary = room.summary;
   const seen = summary && (access.viewer.via === 'organiser' || summary.latest !== null) && (!access.viewer.only || access.viewer.only.has(runnerId));
   if (!summary || !seen) throw new HttpError(404, ErrorCode.NoSuchRunner, 'That runner is not in this event.');
-  return { ...access, room: { id: access.event, info: room!.info, epoch: room!.epoch }, summary };
+  return { ...access, room: { id: access.event, info: room.info, epoch: room.epoch }, summary };
 }
 
-export async function runner(r: ApiRequest): Promise<void> {
+export async function runner(r: ApiRequest<'runner'>): Promise<void> {
   const { summary, cors } = await runnerFor(r);
   const { points, latest, ...info } = summary;
   sendJson(r.res, 200, { runner: info, points, latest }, cors);
-}
-
-function cursorParam(value: string | null): TrackCursor | null {
-  if (value === null || value === '') return null;
-  const m = /^(-?\d{1,16}):(\d{1,16})$/.exec(value);
-  if (!m) throw new HttpError(400, ErrorCode.BadCursor, 'after must be the "next" value of the previous page, like 1700000000000:42.');
-  return { t: Number(m[1]), seq: Number(m[2]) };
-}
-
-const INT_PARAM_CODES = { limit: ErrorCode.BadLimit, from: ErrorCode.BadFrom, to: ErrorCode.BadTo } as const;
-
-function intParam(r: ApiRequest, name: 'limit' | 'from' | 'to', min: number, max: number): number | undefined {
-  const v = r.url.searchParams.get(name);
-  if (v === null || v === '') return undefined;
-  const n = Number(v);
-  if (!Number.isSafeInteger(n) || n < min || n > max) throw new HttpError(400, INT_PARAM_CODES[name], `${name} must be a whole number from ${min} to ${max}.`);
-  return n;
 }
 
 /**
@@ -79,14 +57,11 @@ function intParam(r: ApiRequest, name: 'limit' | 'from' | 'to', min: number, max
  * page as an encoded trail for drawing instead of full fixes (lib/polyline.ts, times in milliseconds). Pages carry an ETag: a page read again while
  * nothing was added to the runner's track answers 304.
  */
-export async function trackPage(r: ApiRequest): Promise<void> {
+export async function trackPage(r: ApiRequest<'trackPage'>): Promise<void> {
   const { summary, cors, room } = await runnerFor(r);
-  const after = cursorParam(r.url.searchParams.get('after'));
-  const limit = intParam(r, 'limit', 1, TRACK_PAGE_MAX) ?? 1000;
-  const from = intParam(r, 'from', 0, 8.64e15);
-  const to = intParam(r, 'to', 0, 8.64e15);
-  const format = r.url.searchParams.get('format') ?? 'fixes';
-  if (format !== 'fixes' && format !== 'trail') throw new HttpError(400, ErrorCode.BadFormat, 'format must be fixes or trail.');
+  const { from, to, format } = r.query;
+  const after = r.query.after ?? null;
+  const limit = r.query.limit ?? 1000;
   const version = `${room.epoch}.${summary.points}.${summary.lastSeen ?? 0}`;
   const etag = `W/"${createHash('sha256').update(`${version}|${r.url.search}`).digest('base64url').slice(0, 22)}"`;
   const caching = { etag, 'cache-control': cors['access-control-allow-origin'] ? 'public, max-age=5' : 'private, max-age=5', vary: 'x-view-code, authorization' };
@@ -109,13 +84,13 @@ export async function trackPage(r: ApiRequest): Promise<void> {
  * GET …/runners/<id>/avatar: the picture the runner's tracking app sent, for whoever may see the runner.
  * Its address carries the version (?v=, RunnerInfo.avatar), so a copy can be kept for good.
  */
-export async function avatar(r: ApiRequest): Promise<void> {
+export async function avatar(r: ApiRequest<'avatar'>): Promise<void> {
   const { summary, cors, room } = await runnerFor(r);
   const picture = summary.avatar !== undefined ? await r.ctx.live.store.avatar(room.id, summary.id) : null;
   if (!picture) throw new HttpError(404, ErrorCode.NoAvatar, 'This runner has no picture.');
   const bytes = Buffer.from(picture.data, 'base64');
   const etag = `"${picture.updatedAt}"`;
-  const versioned = r.url.searchParams.get('v') === String(picture.updatedAt);
+  const versioned = r.query.v === String(picture.updatedAt);
   const caching = {
     etag,
     'cache-control': `${cors['access-control-allow-origin'] ? 'public' : 'private'}, max-age=${versioned ? 31_536_000 : 60}`,
@@ -128,16 +103,15 @@ export async function avatar(r: ApiRequest): Promise<void> {
   r.res.writeHead(200, {
     'content-type': picture.mime,
     'content-length': String(bytes.length),
-    // An uploaded picture is only ever an image here: never sniffed as anything else, never a page.
-    'x-content-type-options': 'nosniff',
-    'content-security-policy': "default-src 'none'; sandbox",
+    // An uploaded picture is only ever an image here, never a page (nosniff comes with every answer).
+    'content-security-policy': "default-src 'none'; frame-ancestors 'none'; sandbox",
     ...cors,
     ...caching,
   });
   r.res.end(bytes);
 }
 
-export async function trackGpx(r: ApiRequest): Promise<void> {
+export async function trackGpx(r: ApiRequest<'trackGpx'>): Promise<void> {
   const { summary, cors, room } = await runnerFor(r);
   const release = r.ctx.exports.acquire(addressOf(r));
   try {
@@ -160,7 +134,7 @@ export async function trackGpx(r: ApiRequest): Promise<void> {
   }
 }
 
-export async function exportJson(r: ApiRequest): Promise<void> {
+export async function exportJson(r: ApiRequest<'exportJson'>): Promise<void> {
   const { viewer, cors, event } = await reader(r);
   const room = { id: event, ...(await ask(r, { ask: 'version' })) };
   const headers = {

@@ -1,56 +1,78 @@
-/** Every endpoint under /api (opening a live stream excepted: transport/sse.ts). */
+/**
+ * Every endpoint under /api, bound to its entry in the route table (lib/routes.ts). The live stream is
+ * opened by its transport (transport/sse.ts); every other route has exactly one handler here, and the
+ * type of HANDLERS says so: a route without a handler, or a handler without a route, does not compile.
+ */
+import type { ServerResponse } from 'node:http';
 import { ErrorCode } from '../../../lib/protocol';
+import { ROUTE_NAMES, ROUTES, type RouteName, type Routes } from '../../../lib/routes';
 import { HttpError, sendError } from '../errors';
-import { Router } from '../router';
-import type { ApiContext } from './context';
+import { type Request, Router } from '../router';
+import type { ApiContext, ApiRequest } from './context';
 import { OPEN_CORS } from './context';
 import { createEvent, health, listEvents } from './events';
+import { openapi } from './openapi';
 import { acknowledgeAlert, deviceKey, finish, links, quotas, removeRunner, revokeLink, setViewCode } from './organiser';
-import { bib, checkpoints, course, courseFromRunner, raceSettings, runnerRace } from './race';
+import { bib, checkpoints, courseFromRunner, deleteCourse, raceSettings, readCourse, runnerRace, uploadCourse } from './race';
 import { runnerList } from './list';
-import { streamPost } from './stream';
 import { avatar, eventSummary, exportJson, happiness, runner, snapshot, trackGpx, trackPage } from './reads';
+import { streamPost } from './stream';
+
+/** The routes this router serves: all but those a transport opens. */
+type Served = { [N in RouteName]: Routes[N] extends { transport: true } ? never : N }[RouteName];
+
+const HANDLERS: { readonly [N in Served]: (r: ApiRequest<N>) => unknown } = {
+  health,
+  listEvents,
+  createEvent,
+  eventSummary,
+  snapshot,
+  runnerList,
+  happiness,
+  exportJson,
+  finish,
+  setViewCode,
+  quotas,
+  setQuotas: quotas,
+  links,
+  createLink: links,
+  revokeLink,
+  acknowledgeAlert,
+  course: readCourse,
+  setCourse: uploadCourse,
+  deleteCourse,
+  courseFromTrack: courseFromRunner,
+  setCheckpoints: checkpoints,
+  setRace: raceSettings,
+  runner,
+  setBib: bib,
+  runnerRace,
+  removeRunner,
+  trackPage,
+  trackGpx,
+  avatar,
+  deviceKey,
+  issueDeviceKey: deviceKey,
+  revokeDeviceKey: deviceKey,
+  streamPost,
+  openapi,
+};
+
+const served = (name: RouteName): name is Served => !('transport' in ROUTES[name]);
+
+function bind<N extends Served>(router: Router<ApiContext>, name: N): void {
+  // For one route N, ApiRequest<N> is the router's request for ROUTES[N].
+  router.on(ROUTES[name], HANDLERS[name] as (r: Request<ApiContext, Routes[N]>) => unknown);
+}
 
 export function apiRouter(): Router<ApiContext> {
-  const r = new Router<ApiContext>();
-  r.on('GET', '/api/health', health)
-    .on('POST', '/api/stream/:stream', streamPost)
-    .on('GET', '/api/events', listEvents)
-    .on('POST', '/api/events', createEvent)
-    .on('GET', '/api/events/:id', eventSummary)
-    .on('GET', '/api/events/:id/snapshot', snapshot)
-    .on('GET', '/api/events/:id/happiness', happiness)
-    .on('GET', '/api/events/:id/export.json', exportJson)
-    .on('POST', '/api/events/:id/finish', finish)
-    .on('PUT', '/api/events/:id/view-code', setViewCode)
-    .on('GET', '/api/events/:id/quotas', quotas)
-    .on('PUT', '/api/events/:id/quotas', quotas)
-    .on('GET', '/api/events/:id/links', links)
-    .on('POST', '/api/events/:id/links', links)
-    .on('DELETE', '/api/events/:id/links/:link', revokeLink)
-    .on('POST', '/api/events/:id/alerts/:alert/ack', acknowledgeAlert)
-    .on('GET', '/api/events/:id/course', course)
-    .on('PUT', '/api/events/:id/course', course)
-    .on('DELETE', '/api/events/:id/course', course)
-    .on('POST', '/api/events/:id/course/from-track', courseFromRunner)
-    .on('PUT', '/api/events/:id/checkpoints', checkpoints)
-    .on('PUT', '/api/events/:id/race', raceSettings)
-    .on('GET', '/api/events/:id/list', runnerList)
-    .on('GET', '/api/events/:id/runners/:runner', runner)
-    .on('PUT', '/api/events/:id/runners/:runner/bib', bib)
-    .on('GET', '/api/events/:id/runners/:runner/race', runnerRace)
-    .on('DELETE', '/api/events/:id/runners/:runner', removeRunner)
-    .on('GET', '/api/events/:id/runners/:runner/track', trackPage)
-    .on('GET', '/api/events/:id/runners/:runner/track.gpx', trackGpx)
-    .on('GET', '/api/events/:id/runners/:runner/avatar', avatar)
-    .on('GET', '/api/events/:id/runners/:runner/device-key', deviceKey)
-    .on('POST', '/api/events/:id/runners/:runner/device-key', deviceKey)
-    .on('DELETE', '/api/events/:id/runners/:runner/device-key', deviceKey);
-  return r;
+  const router = new Router<ApiContext>();
+  for (const name of ROUTE_NAMES) if (served(name)) bind(router, name);
+  return router;
 }
 
 /** CORS preflight: only reads are offered across origins; anything else is same-origin. */
-export function preflight(res: import('node:http').ServerResponse): void {
+export function preflight(res: ServerResponse): void {
   res.writeHead(204, {
     ...OPEN_CORS,
     'access-control-allow-methods': 'GET',
@@ -60,6 +82,6 @@ export function preflight(res: import('node:http').ServerResponse): void {
   res.end();
 }
 
-export function notFound(res: import('node:http').ServerResponse): void {
+export function notFound(res: ServerResponse): void {
   sendError(res, new HttpError(404, ErrorCode.NotFound, 'No such API endpoint.'));
 }

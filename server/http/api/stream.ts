@@ -4,11 +4,11 @@ import { readBody } from '../body';
 import { HttpError, sendJson } from '../errors';
 import type { ApiRequest } from './context';
 
-export async function streamPost(r: ApiRequest): Promise<void> {
+export async function streamPost(r: ApiRequest<'streamPost'>): Promise<void> {
   const { gateway } = r.ctx.live;
-  const id = r.params.stream ?? '';
+  const id = r.params.stream;
   const noStream = () => new HttpError(404, ErrorCode.NoSuchStream, 'Open a stream first.');
-  if (!/^[A-Za-z0-9_-]+$/.test(id) || !gateway.mayHold(id)) throw noStream();
+  if (!gateway.mayHold(id)) throw noStream();
   const body = (await readBody(r.req, LIMITS.maxFrameBytes)).toString('utf8');
   // Replies travel over the stream, in order with everything else.
   if ((await gateway.post(id, body)) === 'gone') throw noStream();

@@ -23,16 +23,19 @@
  *   counted against the runner (the runner page shows the counts by reason) and logged, and not stored;
  * - a wrong, revoked or missing key keeps its error (401 or 404): nothing can be counted for nobody, and the
  *   app must be set up again anyway;
- * - "try again later" is 503 with Retry-After when storage fails, and for the fix quota 429 (503 for
- *   OwnTracks, whose iOS app would delete a message answered 4xx).
+ * - "try again later" is 503 with Retry-After when storage fails, and for the fix quota, the address's write
+ *   budget (live/write-admission.ts) and an unknown key from an address flooding wrong keys
+ *   (limits/wrong-secrets.ts) 429 (503 for OwnTracks, whose iOS app would delete a message answered 4xx).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { INGEST_PATHS } from '../../../lib/ingest-urls';
 import { AppRefusal, APP_REFUSAL_TEXT, ErrorCode } from '../../../lib/protocol';
 import { cryptoCredentials } from '../../credentials';
+import type { Refusal } from '../../room/effects';
 import type { AppFix, IngestOutcome } from '../../room/tracking-apps';
 import type { Live } from '../../live/live';
 import { log } from '../../log';
+import { clientAddress } from '../../transport/origin';
 import { readBody } from '../body';
 import { HttpError } from '../errors';
 import { checkFix, type Decoded, type Sent, unreadable } from './fix';
@@ -56,16 +59,16 @@ interface App {
   name: string;
   /** Taken (stored, a resend, or refused for good and counted). */
   ok(res: ServerResponse, refused: Partial<Record<AppRefusal, number>>): void;
-  /** Not taken: the app keeps what it sent (except OwnTracks iOS on 4xx). */
-  error(res: ServerResponse, status: number, reason: string, headers?: Record<string, string>): void;
+  /** Not taken: the app keeps what it sent (except OwnTracks iOS on 4xx). Logged unless `quiet`. */
+  error(res: ServerResponse, status: number, reason: string, headers?: Record<string, string>, quiet?: boolean): void;
   /** The status that makes this app send again later without losing anything. */
   retryStatus: number;
   /** The answer for a missing, wrong or revoked key. */
   unknownKey: { status: number; headers?: Record<string, string> };
 }
 
-const plainError = (app: string) => (res: ServerResponse, status: number, reason: string, headers: Record<string, string> = {}) => {
-  log('info', 'ingest_refused', { app, status, reason });
+const plainError = (app: string) => (res: ServerResponse, status: number, reason: string, headers: Record<string, string> = {}, quiet = false) => {
+  if (!quiet) log('info', 'ingest_refused', { app, status, reason });
   text(res, status, `Trackside: ${reason}.`, headers);
 };
 
@@ -100,8 +103,8 @@ const OVERLAND: App = {
   // Only {"result": "ok"} makes the app delete the batch it sent.
   ok: (res, refused) => json(res, 200, '{"result":"ok"}', refusedHeader(refused)),
   // The app shows "error" to its user.
-  error: (res, status, reason, headers = {}) => {
-    log('info', 'ingest_refused', { app: 'overland', status, reason });
+  error: (res, status, reason, headers = {}, quiet = false) => {
+    if (!quiet) log('info', 'ingest_refused', { app: 'overland', status, reason });
     json(res, status, JSON.stringify({ error: `Trackside: ${reason}.` }), headers);
   },
   retryStatus: 429,
@@ -109,15 +112,16 @@ const OVERLAND: App = {
 };
 
 /** Serve the request if it is for a tracking-app endpoint; false when the path is not one. */
-export function handleIngest(live: Live, req: IncomingMessage, res: ServerResponse, url: URL): boolean {
+export function handleIngest(live: Live, req: IncomingMessage, res: ServerResponse, url: URL, trustProxy: boolean): boolean {
   const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
   if (path !== '/ingest' && !path.startsWith('/ingest/')) return false;
+  const from: Sender = { live, address: clientAddress(req, trustProxy) };
   let served: Promise<void>;
-  if (path === INGEST_PATHS.osmand) served = osmand(live, req, res, url, TRACCAR, TRACCAR_DIALECT);
-  else if (path === INGEST_PATHS.osmandApp) served = osmand(live, req, res, url, OSMAND, OSMAND_APP_DIALECT);
-  else if (path === INGEST_PATHS.gpslogger) served = osmand(live, req, res, url, GPSLOGGER, GPSLOGGER_DIALECT);
-  else if (path === INGEST_PATHS.owntracks) served = owntracks(live, req, res);
-  else if (path === INGEST_PATHS.overland) served = overland(live, req, res);
+  if (path === INGEST_PATHS.osmand) served = osmand(from, req, res, url, TRACCAR, TRACCAR_DIALECT);
+  else if (path === INGEST_PATHS.osmandApp) served = osmand(from, req, res, url, OSMAND, OSMAND_APP_DIALECT);
+  else if (path === INGEST_PATHS.gpslogger) served = osmand(from, req, res, url, GPSLOGGER, GPSLOGGER_DIALECT);
+  else if (path === INGEST_PATHS.owntracks) served = owntracks(from, req, res);
+  else if (path === INGEST_PATHS.overland) served = overland(from, req, res);
   else {
     text(res, 404, `No such endpoint. Tracking apps send to ${Object.values(INGEST_PATHS).join(', ')}.`);
     return true;
@@ -131,7 +135,7 @@ export function handleIngest(live: Live, req: IncomingMessage, res: ServerRespon
 
 // ---------- OsmAnd protocol (Traccar Client, OsmAnd, GPSLogger) ----------
 
-async function osmand(live: Live, req: IncomingMessage, res: ServerResponse, url: URL, app: App, dialect: OsmAndDialect): Promise<void> {
+async function osmand(from: Sender, req: IncomingMessage, res: ServerResponse, url: URL, app: App, dialect: OsmAndDialect): Promise<void> {
   if (req.method !== 'GET' && req.method !== 'POST') {
     return text(res, 405, 'Use GET or POST.', { allow: 'GET, POST' });
   }
@@ -159,18 +163,21 @@ async function osmand(live: Live, req: IncomingMessage, res: ServerResponse, url
   }
 
   if (!decoded.key) return app.error(res, 400, 'no device key: send it as the id parameter (Traccar Client: "Device identifier")');
-  const owner = await findOwner(live, decoded.key);
+  const owner = await findOwner(from, decoded.key);
+  if (owner === LATER) return later(res, app);
   if (!owner) return unknownKey(res, app);
-  await deliver(live, res, app, owner, decoded);
+  await deliver(from.live, res, app, owner, decoded);
 }
 
 // ---------- OwnTracks ----------
 
-async function owntracks(live: Live, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function owntracks(from: Sender, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const { live } = from;
   const app = OWNTRACKS;
   if (req.method !== 'POST') return text(res, 405, 'OwnTracks posts its messages: use POST.', { allow: 'POST' });
   const key = basicPassword(req.headers.authorization);
-  const owner = key ? await findOwner(live, key) : null;
+  const owner = key ? await findOwner(from, key) : null;
+  if (owner === LATER) return later(res, app);
   if (!key || !owner) {
     return app.error(res, 401, key ? 'unknown device key: it was revoked or replaced' : 'send the device key as the password (Authentication on, with a username)', BASIC_CHALLENGE);
   }
@@ -195,21 +202,25 @@ async function owntracks(live: Live, req: IncomingMessage, res: ServerResponse):
   if (decoded.kind === 'card') {
     if (decoded.problem) log('info', 'card_ignored', { app: 'owntracks', event: owner.event, runner: owner.runnerId, reason: decoded.problem });
     if (!decoded.avatar) return app.ok(res, {});
-    const avatar = decoded.avatar;
-    const out = await live.run(owner.event, { do: 'setAvatar', runnerId: owner.runnerId, keyHash: owner.keyHash, avatar }, null);
-    return out.ok ? app.ok(res, {}) : refusal(res, app, out.refusal);
+    const cmd = { do: 'setAvatar', runnerId: owner.runnerId, keyHash: owner.keyHash, avatar: decoded.avatar } as const;
+    const over = live.writes.admit(owner.address, owner.event, cmd);
+    if (over) return refusal(live, res, app, owner, over);
+    const out = await live.run(owner.event, cmd, null);
+    return out.ok ? app.ok(res, {}) : refusal(live, res, app, owner, out.refusal);
   }
   app.ok(res, {});
 }
 
 // ---------- Overland ----------
 
-async function overland(live: Live, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function overland(from: Sender, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const { live } = from;
   const app = OVERLAND;
   if (req.method !== 'POST') return app.error(res, 405, 'Overland posts its batches: use POST', { allow: 'POST' });
   const m = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
   const key = m ? m[1]! : null;
-  const owner = key ? await findOwner(live, key) : null;
+  const owner = key ? await findOwner(from, key) : null;
+  if (owner === LATER) return later(res, app);
   if (!key || !owner) {
     return app.error(res, 401, key ? 'unknown device key: it was revoked or replaced' : 'set the device key as the Access Token', app.unknownKey.headers);
   }
@@ -228,17 +239,41 @@ async function overland(live: Live, req: IncomingMessage, res: ServerResponse): 
 
 // ---------- shared ----------
 
+/** Who sent the request: the live server it reached, and the address it came from. */
+interface Sender {
+  live: Live;
+  address: string;
+}
+
 interface Owner {
   event: string;
   runnerId: string;
   keyHash: string;
+  /** Where the request came from: its writes are charged there. */
+  address: string;
 }
 
-async function findOwner(live: Live, key: string): Promise<Owner | null> {
-  if (key.length > MAX_KEY_LENGTH) return null;
+/** The key is not known in memory and its sender is flooding wrong keys: no storage look-up for it now. */
+const LATER = Symbol('later');
+
+/**
+ * Whose device key this is: from the index, which holds every issued key; from storage only for a key the
+ * index has not heard of yet (issued on another instance a moment ago), and not while the address floods
+ * wrong keys (limits/wrong-secrets.ts). A wrong key locks nobody out.
+ */
+async function findOwner({ live, address }: Sender, key: string): Promise<Owner | null | typeof LATER> {
+  if (key.length > MAX_KEY_LENGTH) {
+    live.access.wrongSecret(null, address);
+    return null;
+  }
   const keyHash = cryptoCredentials.hash(key);
+  const known = live.index.deviceKey(keyHash);
+  if (known) return { ...known, keyHash, address };
+  if (!live.access.wrongSecrets.lookUp(address)) return LATER;
   const found = await live.store.runnerByDeviceKey(keyHash);
-  return found ? { ...found, keyHash } : null;
+  if (!found) return null;
+  live.index.putDeviceKey(keyHash, found);
+  return { ...found, keyHash, address };
 }
 
 /**
@@ -263,11 +298,15 @@ async function deliver(live: Live, res: ServerResponse, app: App, owner: Owner, 
   }
   if (fixes.length === 0 && refused.length === 0 && !decoded.sos) {
     const out = await live.run(owner.event, { do: 'heartbeat', runnerId: owner.runnerId, keyHash: owner.keyHash }, null);
-    return out.ok ? app.ok(res, {}) : refusal(res, app, out.refusal);
+    return out.ok ? app.ok(res, {}) : refusal(live, res, app, owner, out.refusal);
   }
   const report = { app: app.name, fixes, refused, sos: decoded.sos };
-  const out = await live.run(owner.event, { do: 'ingest', runnerId: owner.runnerId, keyHash: owner.keyHash, report }, null);
-  if (!out.ok) return refusal(res, app, out.refusal);
+  const cmd = { do: 'ingest', runnerId: owner.runnerId, keyHash: owner.keyHash, report } as const;
+  // Over the address's budget nothing of the request is kept: the app sends all of it again later.
+  const over = live.writes.admit(owner.address, owner.event, cmd);
+  if (over) return refusal(live, res, app, owner, over);
+  const out = await live.run(owner.event, cmd, null);
+  if (!out.ok) return refusal(live, res, app, owner, out.refusal);
   const outcome = out.result as IngestOutcome;
   for (const [reason, count] of Object.entries(outcome.refused) as Array<[AppRefusal, number]>) {
     log('info', 'app_fix_refused', { app: app.name, event: owner.event, runner: owner.runnerId, reason, count, detail: why.get(reason) ?? APP_REFUSAL_TEXT[reason] });
@@ -280,12 +319,23 @@ async function deliver(live: Live, res: ServerResponse, app: App, owner: Owner, 
   app.ok(res, outcome.refused);
 }
 
-/** A command the room refused, or that storage could not make durable. */
-function refusal(res: ServerResponse, app: App, r: { code: string; status: number; message: string; retryAfterMs?: number }): void {
-  if (r.code === ErrorCode.UnknownKey || r.code === ErrorCode.NoSuchEvent) return unknownKey(res, app, 'this device key belongs to no runner any more');
-  // 5xx (storage) makes every app keep what it sent and send it again later.
-  const headers: Record<string, string> = r.retryAfterMs !== undefined ? { 'retry-after': String(Math.ceil(r.retryAfterMs / 1000)) } : {};
-  app.error(res, r.status, r.message, headers);
+/** A command the room refused, that storage could not make durable, or that is over the address's budget. */
+function refusal(live: Live, res: ServerResponse, app: App, owner: Owner, r: Refusal): void {
+  if (r.code === ErrorCode.UnknownKey || r.code === ErrorCode.NoSuchEvent) {
+    // Revoked, replaced, or its runner or event removed: the index forgets it, and it counts as wrong.
+    live.index.dropDeviceKey(owner.keyHash);
+    live.access.wrongSecret(null, owner.address);
+    return unknownKey(res, app, 'this device key belongs to no runner any more');
+  }
+  const headers: Record<string, string> = r.retryAfterMs !== undefined ? { 'retry-after': String(Math.max(1, Math.ceil(r.retryAfterMs / 1000))) } : {};
+  // Over a quota the app must send again later: the status that makes it keep what it sent. 5xx (storage)
+  // does that for every app.
+  app.error(res, r.code === ErrorCode.QuotaExceeded ? app.retryStatus : r.status, r.message, headers);
+}
+
+/** The sender floods wrong keys and this one is not known in memory: "try again later", without a log line each. */
+function later(res: ServerResponse, app: App): void {
+  app.error(res, app.retryStatus, 'too many unknown device keys from this address: try again later', { 'retry-after': '60' }, true);
 }
 
 function unknownKey(res: ServerResponse, app: App, reason = 'unknown device key: it was revoked or replaced; copy the current one from the runner page'): void {

@@ -203,7 +203,7 @@ function decodeLocation(loc: Record<string, unknown>): Sent[] {
 function decodeSdkBatch(items: unknown[], fallbackKey: string | null, now: number): Decoded | { key: null; message: string } {
   const params = items.map((item) => {
     const p = new URLSearchParams();
-    if (isObject(item)) for (const [k, v] of Object.entries(item)) if (v !== null && typeof v !== 'object') p.append(k, String(v));
+    if (isObject(item)) for (const [k, v] of Object.entries(item)) if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') p.append(k, String(v));
     return p;
   });
   const key = params.map((p) => last(p, 'id', 'deviceid')).find((k) => k !== undefined) ?? fallbackKey;

@@ -118,8 +118,8 @@ export class Field {
     this.t[n] = r.t;
     this.flags[n] = flagsOf(r.status, 'gps', (r.finished ? Flag.Finished : 0) | (r.alert ? Flag.Alert : 0));
     this.color[n] = colorNumber(r.color);
-    this.sx[0]![n] = quantise(this.x[n]!, SUMMARY_SHIFT);
-    this.sx[1]![n] = quantise(this.y[n]!, SUMMARY_SHIFT);
+    this.sx[0]![n] = quantise(this.x[n], SUMMARY_SHIFT);
+    this.sx[1]![n] = quantise(this.y[n], SUMMARY_SHIFT);
     for (const level of this.levels.values()) this.place(level, n, true);
     return n;
   }

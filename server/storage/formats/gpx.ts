@@ -21,7 +21,7 @@ const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;
 
 /** Safe both as element text and inside a double-quoted attribute. */
 function xmlText(value: string): string {
-  return value.replace(NOT_XML_CHAR, '').replace(/[&<>"']/g, (c) => ENTITIES[c]);
+  return value.replace(NOT_XML_CHAR, '').replace(/[&<>"']/g, (c) => ENTITIES[c] ?? '');
 }
 
 /** Fixed-point, because xsd:decimal has no exponent form and String(1e-7) is "1e-7". */

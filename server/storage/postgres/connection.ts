@@ -123,6 +123,8 @@ export function explainStartError(err: unknown, t: Target, connectTimeoutMs: num
         `User "${t.user}" may not create tables in database "${t.database}" on ${server}: ${message}. ` +
           `Grant it CREATE on the schema, or use the database owner in DATABASE_URL.`,
       );
+    default:
+      break;
   }
   if (/timeout/i.test(message)) {
     return explained(

@@ -27,7 +27,7 @@ import {
 } from '../store';
 import { gpxPoint } from '../formats/gpx';
 import { positionJson } from '../formats/position-json';
-import { createPool, describeTarget, explainStartError, type Target } from './connection';
+import { createPool, describeTarget, explainStartError } from './connection';
 import { PostgresLeases } from './leases';
 import { migrate } from './migrate';
 import { type AppendPlan, collect, planAppend } from './write-plan';
@@ -161,7 +161,7 @@ export class PostgresStore implements Store {
     try {
       plan = planAppend(ops, fence?.epochs.keys());
     } catch (err) {
-      return Promise.reject(err);
+      return Promise.reject(err instanceof Error ? err : new StorageError(String(err)));
     }
     const run = this.writing.then(() => this.commit(plan, fence));
     this.writing = run.catch(() => {});
@@ -210,11 +210,23 @@ export class PostgresStore implements Store {
   }
 
   async loadIndex(): ReturnType<ReadQueries['loadIndex']> {
-    const [events, links] = await Promise.all([
+    const [events, links, seen, keys] = await Promise.all([
       this.query('index_events', 'SELECT * FROM events ORDER BY created_at, id'),
       this.query('index_links', 'SELECT * FROM share_links ORDER BY created_at, id'),
+      // One look-up in the positions' key per runner, never a scan of the positions.
+      this.query(
+        'index_runners_seen',
+        `SELECT event, count(*)::int AS runners FROM runners r
+         WHERE EXISTS (SELECT 1 FROM positions p WHERE p.event = r.event AND p.runner = r.id) GROUP BY event ORDER BY event`,
+      ),
+      this.query('index_device_keys', 'SELECT device_key_hash, event, id FROM runners WHERE device_key_hash IS NOT NULL ORDER BY event, id'),
     ]);
-    return { events: events.map(eventRecord), links: links.map((r) => ({ event: r.event as string, link: linkRecord(r) })) };
+    return {
+      events: events.map(eventRecord),
+      links: links.map((r) => ({ event: r.event as string, link: linkRecord(r) })),
+      runnersSeen: seen.map((r) => ({ event: r.event as string, runners: Number(r.runners) })),
+      deviceKeys: keys.map((r) => ({ hash: r.device_key_hash as string, event: r.event as string, runnerId: r.id as string })),
+    };
   }
 
   async loadRoom(event: string, opts: { cheersKept: number; samplesKept: number }): Promise<RoomRecord | null> {

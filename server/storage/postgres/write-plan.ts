@@ -237,8 +237,9 @@ function arrayLiteral(values: readonly unknown[], type: string): string {
     const v = values[i];
     if (i > 0) out += ',';
     if (v === null || v === undefined) out += 'NULL';
-    else if (numeric) out += String(v);
-    else out += `"${String(v).replace(/[\\"]/g, '\\$&')}"`;
+    else if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean') out += numeric ? String(v) : `"${String(v)}"`;
+    else if (typeof v === 'string') out += numeric ? v : `"${v.replace(/[\\"]/g, '\\$&')}"`;
+    else throw new TypeError(`an array of ${type} holds a ${typeof v}`);
   }
   return `${out}}`;
 }

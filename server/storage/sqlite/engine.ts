@@ -8,11 +8,11 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { CompactCourse } from '../../../lib/course/compact';
-import { type Alert, type Cheer, DEFAULT_RACE, type HappinessSample } from '../../../lib/protocol';
+import { type Alert, type Cheer, type HappinessSample } from '../../../lib/protocol';
 import type {
   Arrival,
   AvatarRecord,
-  ReadQueries,
+  StoredIndex,
   RoomRecord,
   RoomRunner,
   RunnerRecord,
@@ -98,13 +98,25 @@ export class SqliteEngine {
 
   // ---------- reads ----------
 
-  loadIndex(): Awaited<ReturnType<ReadQueries['loadIndex']>> {
+  loadIndex(): StoredIndex {
     const events = (this.stmt('SELECT * FROM events ORDER BY created_at').all() as Row[]).map(eventRecord);
     const links = (this.stmt('SELECT * FROM share_links ORDER BY created_at').all() as Row[]).map((r) => ({
       event: r.event as string,
       link: linkRecord(r),
     }));
-    return { events, links };
+    // One look-up in the positions' key per runner, never a scan of the positions.
+    const runnersSeen = this.stmt(
+      `SELECT event, count(*) AS runners FROM runners r
+       WHERE EXISTS (SELECT 1 FROM positions p WHERE p.event = r.event AND p.runner = r.id) GROUP BY event ORDER BY event`,
+    ).all() as Array<{ event: string; runners: number }>;
+    const deviceKeys = (
+      this.stmt('SELECT device_key_hash AS hash, event, id FROM runners WHERE device_key_hash IS NOT NULL ORDER BY event, id').all() as Array<{
+        hash: string;
+        event: string;
+        id: string;
+      }>
+    ).map((r) => ({ hash: r.hash, event: r.event, runnerId: r.id }));
+    return { events, links, runnersSeen, deviceKeys };
   }
 
   loadRoom(event: string, opts: { cheersKept: number; samplesKept: number }): RoomRecord | null {

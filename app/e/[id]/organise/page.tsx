@@ -8,14 +8,14 @@ export const dynamic = 'force-dynamic';
 type Props = { params: Promise<{ id: string }> };
 
 export async function generateMetadata({ params }: Props): Promise<Metadata> {
-  const event = pageData().getEvent((await params).id);
+  const event = pageData().publicEvent((await params).id);
   return { title: event ? `Organise: ${event.name}` : 'No such event', robots: { index: false } };
 }
 
 export default async function OrganisePage({ params }: Props) {
   const { id } = await params;
   const data = pageData();
-  const event = data.getEvent(id);
+  const event = data.publicEvent(id);
   if (!event) notFound();
   return <OrganiserView event={event} config={data.clientConfig} />;
 }

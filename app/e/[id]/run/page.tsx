@@ -8,14 +8,14 @@ export const dynamic = 'force-dynamic';
 type Props = { params: Promise<{ id: string }> };
 
 export async function generateMetadata({ params }: Props): Promise<Metadata> {
-  const event = pageData().getEvent((await params).id);
+  const event = pageData().publicEvent((await params).id);
   return { title: event ? `Run: ${event.name}` : 'No such event' };
 }
 
 export default async function RunnerPage({ params }: Props) {
   const { id } = await params;
   const data = pageData();
-  const event = data.getEvent(id);
+  const event = data.publicEvent(id);
   if (!event) notFound();
   return <RunnerView event={event} config={data.clientConfig} />;
 }

@@ -1,8 +1,10 @@
 /**
- * Slows down guessing. Each key (an address, or an event) may fail a few times freely; after that every
- * further failure locks the key out for twice as long as the last, up to a ceiling, and a lockout is
- * refused without even checking the guess. Failures are forgotten after a quiet window. Pure: the clock is
- * injected.
+ * Slows down guessing where guessing can succeed: view codes, which people choose and may keep short. Each
+ * key (an event and an address, or an event) may fail a few times freely; after that every further failure
+ * locks the key out for twice as long as the last, up to a ceiling, and a lockout is refused without even
+ * checking the guess. Failures are forgotten after a quiet window; a right guess forgets nothing, since
+ * behind a shared address (a venue's Wi-Fi) someone else's success says nothing about the guesser's. Pure:
+ * the clock is injected.
  */
 export interface AttemptPolicy {
   /** Failures after which the key is locked out for the first time. */
@@ -57,13 +59,11 @@ export class AttemptLimiter {
     if (over > 0) e.lockedUntil = now + Math.min(this.policy.maxMs, this.policy.baseMs * 2 ** (over - 1));
   }
 
-  succeed(key: string): void {
-    this.entries.delete(key);
-  }
-
-  /** Failures counted for a key now (for the organiser's view). */
+  /** Failures counted for a key now (none once they are forgotten). */
   failures(key: string): number {
-    return this.entries.get(key)?.failures ?? 0;
+    const e = this.entries.get(key);
+    const now = this.now();
+    return e && (now - e.lastFailure <= this.policy.forgetAfterMs || now < e.lockedUntil) ? e.failures : 0;
   }
 
   private sweep(now: number): void {
@@ -71,7 +71,14 @@ export class AttemptLimiter {
   }
 }
 
-/** Per address: a handful of typos, then 1 s, 2 s, 4 s … up to 15 minutes. */
-export const ADDRESS_ATTEMPTS: AttemptPolicy = { free: 5, baseMs: 1000, maxMs: 15 * 60_000, forgetAfterMs: 60 * 60_000 };
-/** Per event, from all addresses together: guessing from many addresses is slowed as well. */
+/**
+ * Per event and address: ten typos (a venue's spectators share one address), then 1 s, 2 s, 4 s … up to 15
+ * minutes. Guessing another event's code, or any long secret, never counts here.
+ */
+export const ADDRESS_ATTEMPTS: AttemptPolicy = { free: 10, baseMs: 1000, maxMs: 15 * 60_000, forgetAfterMs: 60 * 60_000 };
+/**
+ * Per event, from all addresses together: guessing from many addresses is slowed as well. It holds back only
+ * addresses that guessed this event's code wrong themselves, so a spectator who types the right code first
+ * time is never held back by guessers elsewhere.
+ */
 export const EVENT_ATTEMPTS: AttemptPolicy = { free: 50, baseMs: 1000, maxMs: 5 * 60_000, forgetAfterMs: 15 * 60_000 };
