@@ -23,6 +23,7 @@ import { CourseParserPool } from './http/course-upload/parser-pool';
 import { watchEventLoop } from './http/event-loop-delay';
 import { apiRouter, notFound, preflight } from './http/api/routes';
 import { handleIngest } from './http/ingest/handler';
+import { handleLite } from './http/lite/handler';
 import { archiveInactive } from './jobs/archive';
 import { purgeInactive } from './jobs/retention';
 import { Live } from './live/live';
@@ -34,6 +35,7 @@ import { openStore } from './storage/open';
 import type { Store } from './storage/store';
 import { loadTls } from './tls';
 import { createSseTransport } from './transport/sse';
+import { clientAddress } from './transport/origin';
 import { createWsTransport } from './transport/ws';
 
 export const DEMO_EVENT = { id: 'demo', name: 'Demo run: Central Park loop' } as const;
@@ -145,6 +147,8 @@ export async function startTrackside({ config, pages, store, timings, heartbeatM
       if (!api.handle(req, res, url, apiContext)) notFound(res);
       return;
     }
+    const lite = { address: (r: IncomingMessage) => clientAddress(r, config.trustProxy), nonce: newNonce, headers: (nonce: string) => pageHeaders({ tileUrl: config.tileUrl, nonce, dev: config.dev, tls: !!tls }) };
+    if (handleLite(live, req, res, url, lite)) return;
     if (pages) {
       const nonce = newNonce();
       const headers = pageHeaders({ tileUrl: config.tileUrl, nonce, dev: config.dev, tls: !!tls });

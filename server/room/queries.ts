@@ -8,6 +8,7 @@ import type { AppRefusal, EventInfo, HappinessSample, RunnerInfo, ShareLink } fr
 import type { EventQuotas } from '../storage/store';
 import { verifyOrganiser } from './organiser';
 import { type FieldDump, fieldDump, type RunnerSummary, snapshot, summaries, summary } from './picture';
+import { type FollowedRunner, followed } from './followed';
 import { type ListPage, listPage, type ListQuery } from './list';
 import { raceDetail } from './race';
 import type { RunnerRaceDetail } from './race-course';
@@ -26,6 +27,8 @@ export type RoomQuery =
   | { ask: 'infos'; ids: string[] }
   /** A window of the runner list, sorted or searched. */
   | ({ ask: 'list' } & ListQuery)
+  /** What a follower on a slow connection needs of these runners (the light page). */
+  | { ask: 'followed'; ids: string[] }
   | { ask: 'happiness' }
   | { ask: 'quotas' }
   | { ask: 'links' }
@@ -47,6 +50,7 @@ export interface QueryAnswers {
   field: FieldDump;
   infos: RunnerInfo[];
   list: ListPage & { info: EventInfo };
+  followed: { info: EventInfo; now: number; runners: FollowedRunner[] };
   happiness: HappinessSample[];
   quotas: EventQuotas;
   links: ShareLink[];
@@ -69,6 +73,7 @@ export const QUERIES: { readonly [K in QueryName]: (room: Room, q: QueryOf<K>) =
   snapshot: (room, q) => snapshot(room, ids(q.only)),
   field: (room) => fieldDump(room),
   list: (room, q) => ({ info: room.info, ...listPage(room, q) }),
+  followed: (room, q) => ({ info: room.info, now: room.now(), runners: followed(room, q.ids) }),
   infos: (room, q) => q.ids.flatMap((id) => {
     const r = room.runners.get(id);
     return r?.visible ? [r.info()] : [];
