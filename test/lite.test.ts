@@ -22,7 +22,7 @@ describe('light page', () => {
     for (const name of ['Ada Quick', 'Bea <b>Bold</b>', 'Cy']) {
       const r = await joinAsRunner(srv.wsUrl, event, name);
       for (let s = 1; s <= 3; s++) r.client.send(fix(s, Date.now() - (4 - s) * 1000));
-      await r.client.next('ack', (m) => m.seq === 3);
+      await r.client.until((m) => m.type === 'ack' && m.seq === 3);
       r.client.close();
       ids.push(r.runnerId);
     }
