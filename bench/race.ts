@@ -199,13 +199,14 @@ async function browser(count: number): Promise<{ drawMs: number; heapMb: number;
     const page = await context.newPage();
     const cdp = await context.newCDPSession(page);
     await cdp.send('Emulation.setCPUThrottlingRate', { rate: 4 });
+    // Bytes as transferred (compressed, with headers).
     let jsBytes = 0;
     let htmlBytes = 0;
-    page.on('response', (res) => {
-      const type = res.request().resourceType();
-      void res.body().then(
-        (body) => {
-          const size = Number(res.headers()['content-length'] ?? body.length);
+    page.on('requestfinished', (req) => {
+      const type = req.resourceType();
+      void req.sizes().then(
+        (sizes) => {
+          const size = sizes.responseBodySize + sizes.responseHeadersSize;
           if (type === 'script') jsBytes += size;
           else if (type === 'document') htmlBytes += size;
         },

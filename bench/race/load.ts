@@ -149,32 +149,33 @@ async function openRunners(): Promise<void> {
 
 function spectators(): void {
   const { view, follow } = cfg.spectators;
+  // Each subscribes on the server's hello, which may come in the same read as the upgrade's answer.
+  const hello = (d: Buffer, binary: boolean) => !binary && d.subarray(0, 16).toString().startsWith('{"type":"hello"');
   for (let k = 0; k < cfg.spectators.interest; k++) {
-    void open(k, (d, binary) => {
+    void open(k, (d, binary, ws) => {
+      if (hello(d, binary)) ws.send(JSON.stringify({ type: 'subscribe', event: cfg.event, interest: { follow: [], view } }));
       report.bytes.interest += framed(d.length);
       if (binary) for (const f of decodeFrames(d)) report.entries.interest += f.n.length;
-    }).then((s) => s?.once('message', () => s.send(JSON.stringify({ type: 'subscribe', event: cfg.event, interest: { follow: [], view } }))));
+    });
   }
   for (let k = 0; k < cfg.spectators.classic; k++) {
-    void open(k, (d) => {
+    void open(k, (d, binary, ws) => {
+      if (hello(d, binary)) ws.send(JSON.stringify({ type: 'subscribe', event: cfg.event }));
       report.bytes.classic += framed(d.length);
       const text = d.toString();
       if (text.startsWith('{"type":"update"')) report.entries.classic += (text.match(/\],\[|\[\[/g) ?? []).length;
-    }).then((s) => {
-      if (!s) return;
-      classics.push(s);
-      s.once('message', () => s.send(JSON.stringify({ type: 'subscribe', event: cfg.event })));
-    });
+    }).then((s) => s && classics.push(s));
   }
   if (follow) {
-    void open(0, (d, binary) => {
+    void open(0, (d, binary, ws) => {
+      if (hello(d, binary)) ws.send(JSON.stringify({ type: 'subscribe', event: cfg.event, interest: { follow: [follow], view } }));
       report.bytes.follow += framed(d.length);
       if (binary) return;
       const text = d.toString();
       if (!text.startsWith('{"type":"update"')) return;
       const now = Date.now();
       for (const m of text.matchAll(/,(\d{13})\]/g)) report.followLatencies.push(now - Number(m[1]));
-    }).then((s) => s?.once('message', () => s.send(JSON.stringify({ type: 'subscribe', event: cfg.event, interest: { follow: [follow], view } }))));
+    });
   }
   // Light pages: the cards of one runner, read every 15 s with the ETag they were given.
   for (let k = 0; k < cfg.spectators.lite; k++) {
