@@ -375,7 +375,9 @@ async function main() {
         spectators: p === 0 ? { interest: S, classic: 1, lite: 5, follow: follow?.id ?? null, view: courseView() } : { interest: 0, classic: 0, lite: 0, follow: null, view: courseView() },
         sources: sources.filter((_, i) => i % processes === p),
       };
-      loads.push(fork(join(__dirname, 'race', 'load.ts'), [JSON.stringify(cfg)], { execArgv: ['--import', 'tsx'], stdio: 'inherit' }));
+      const child = fork(join(__dirname, 'race', 'load.ts'), [], { execArgv: ['--import', 'tsx'], stdio: 'inherit' });
+      child.send({ type: 'config', config: cfg });
+      loads.push(child);
     }
     const opened = await Promise.all(loads.map((l) => (l.send({ type: 'open' }), once<{ ws: number; failed: number }>(l, 'opened', 300_000))));
     note('live: connected', `${opened.reduce((a, o) => a + o.ws, 0).toLocaleString('en')} runner-page sockets, ${opened.reduce((a, o) => a + o.failed, 0)} failed, in ${processes} load processes`);

@@ -8,6 +8,7 @@ import { FieldStore } from '../client/field-store';
 import type { Course } from '../lib/course/course';
 import type { DistanceUnit } from '../lib/course/units';
 import type { TrackPoint, View } from '../lib/protocol';
+import { colorHex } from '../lib/live-codec';
 import { latOf, lonOf } from '../lib/tiles';
 import { courseBounds, CourseLayers } from './CourseLayers';
 import { RunnerLabels } from './map/runner-labels';
@@ -121,12 +122,17 @@ function RunnerLayers({
       const l = labels.current;
       if (!l) return;
       const { runners: held, colors: palette, followId: followed, peekId: peeked, onWho: who } = latest.current;
-      const exact = held.flatMap((r) => {
+      const exact: Array<{ id: string; name: string; color: string; x: number; y: number; priority?: number }> = held.flatMap((r) => {
         const last = r.track[r.track.length - 1];
         if (r.id !== followed || !last) return [];
         const p = map.latLngToContainerPoint(latLng(last));
         return [{ id: r.id, name: r.name, color: r.color, x: p.x, y: p.y }];
       });
+      // The runner pointed at is named even in a crowd, where the markers on screen are not listed.
+      const pn = peeked ? store.indexOf(peeked) : undefined;
+      const peekAt = pn === undefined ? null : (layer.current?.at(pn) ?? null);
+      const peekInfo = pn === undefined ? undefined : store.known.get(pn);
+      if (peekAt && peekInfo) exact.push({ id: peekInfo.id, name: peekInfo.name, color: colorHex(store.displayColor(pn!)), ...peekAt, priority: 1 });
       const wanted = l.place(shown, store, { followId: followed, peekId: peeked, colors: palette, followed: exact });
       if (wanted.length) who?.(wanted);
     },

@@ -35,6 +35,8 @@ export interface LoadConfig {
 }
 
 export type LoadCommand =
+  /** The process's share and spectators (too large for the command line). */
+  | { type: 'config'; config: LoadConfig }
   | { type: 'open' }
   | { type: 'send'; intervalMs: number; batch: number }
   | { type: 'stop' }
@@ -64,11 +66,11 @@ export interface LoadReport {
   seconds: number;
 }
 
-const cfg = JSON.parse(process.argv[2]!) as LoadConfig;
+let cfg!: LoadConfig;
 const course = marathon();
 const agent = new Agent({ keepAlive: true, maxSockets: 96 });
-const url = new URL(cfg.base);
-const wsUrl = `${cfg.base.replace(/^http/, 'ws')}/ws`;
+let url!: URL;
+let wsUrl = '';
 const sockets = new Map<string, WebSocket>();
 let report: LoadReport = blank();
 let since = performance.now();
@@ -80,7 +82,7 @@ const classics: WebSocket[] = [];
 function blank(): LoadReport {
   return {
     wsRunners: sockets?.size ?? 0,
-    appRunners: cfg.runners.filter((r) => r.key).length,
+    appRunners: cfg?.runners.filter((r) => r.key).length ?? 0,
     failedOpens: 0,
     sent: 0,
     acked: 0,
@@ -268,6 +270,12 @@ function app(r: LoadRunner, intervalMs: number, batch: number, gun: number): voi
 
 process.on('message', (cmd: LoadCommand) => {
   switch (cmd.type) {
+    case 'config':
+      cfg = cmd.config;
+      url = new URL(cfg.base);
+      wsUrl = `${cfg.base.replace(/^http/, 'ws')}/ws`;
+      report = blank();
+      return;
     case 'open':
       void openRunners().then(() => {
         spectators();

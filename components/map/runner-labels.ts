@@ -36,8 +36,11 @@ export interface LabelChoice {
   peekId: string | null;
   /** Display colour per runner id (client/colors.ts), where assigned. */
   colors: ReadonlyMap<string, string>;
-  /** Followed runners at their exact place (container px), labelled whether or not they are in the field. */
-  followed: ReadonlyArray<{ id: string; name: string; color: string; x: number; y: number }>;
+  /**
+   * Runners named wherever they are, at their place (container px): the followed runner (always, priority 0)
+   * and the one pointed at (priority 1), whether or not the markers on screen were listed.
+   */
+  followed: ReadonlyArray<{ id: string; name: string; color: string; x: number; y: number; priority?: number }>;
 }
 
 export class RunnerLabels {
@@ -58,8 +61,9 @@ export class RunnerLabels {
     const names = new Map<string, { name: string; color: string }>();
     const wanted: number[] = [];
     for (const f of choice.followed) {
+      if (names.has(f.id)) continue;
       names.set(f.id, { name: f.name, color: choice.colors.get(f.id) ?? f.color });
-      candidates.push({ id: f.id, x: f.x, y: f.y, width: labelWidth(f.name), priority: 0 });
+      candidates.push({ id: f.id, x: f.x, y: f.y, width: labelWidth(f.name), priority: f.priority ?? 0 });
     }
     const inView = shown.filter((s) => s.x >= -20 && s.y >= -20 && s.x <= size.x + 20 && s.y <= size.y + 20);
     const crowded = inView.length > CROWD;
@@ -85,7 +89,8 @@ export class RunnerLabels {
       return { x: r.left - origin.left - 4, y: r.top - origin.top - 4, width: r.width + 8, height: r.height + 8 };
     });
     const room = Math.max(1, Math.floor((size.x * size.y) / ROOM_PX));
-    const spots = layoutLabels(candidates, { width: size.x, height: size.y, obstacles, max: room + choice.followed.length });
+    const always = choice.followed.filter((f) => (f.priority ?? 0) === 0).length;
+    const spots = layoutLabels(candidates, { width: size.x, height: size.y, obstacles, max: room + always });
     const keep = new Set<string>();
     for (const spot of spots) {
       const who = names.get(spot.id)!;

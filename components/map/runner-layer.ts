@@ -12,6 +12,7 @@ import L from 'leaflet';
 import type { FieldStore } from '../../client/field-store';
 import { Flag, kindOf, type MarkerKind } from '../../lib/live-codec';
 import { WORLD_ZOOM, worldX, worldY } from '../../lib/tiles';
+import { PixelBuffer, type Sprite, spriteOf } from './stamp';
 
 /** A runner drawn above the rest, where the page knows them exactly (a followed runner's latest fix). */
 export interface Highlight {
@@ -40,6 +41,8 @@ export interface Shown {
 
 const PADDING = 0.25;
 const CELL = 24;
+/** Past this many markers on the canvas nobody's name is placed but the followed runner's and the one pointed at: no list is made. */
+const LISTED_MAX = 2000;
 
 function size(visible: number): { r: number; ring: number } {
   if (visible > 8000) return { r: 2, ring: 0 };
@@ -61,8 +64,11 @@ export class RunnerLayer extends L.Layer {
   private center = L.latLng(0, 0);
   private zoom = 0;
   private readonly sprites = new Map<string, HTMLCanvasElement>();
+  private readonly stamps = new Map<string, Sprite>();
+  private buffer: PixelBuffer | null = null;
   private grid = new Map<number, number[]>();
   private shown: Shown[] = [];
+  private topLeft = L.point(0, 0);
   private shownX = new Float64Array(0);
   private shownY = new Float64Array(0);
   private radius = 7;
@@ -154,9 +160,11 @@ export class RunnerLayer extends L.Layer {
     this.center = map.getCenter();
     this.zoom = map.getZoom();
     this.drawnVersion = -1;
-    if (this.frame !== null) cancelAnimationFrame(this.frame);
-    this.frame = null;
-    this.draw();
+    // Several moves in one frame (a fit sets bounds, zoom and view) draw once; until then the canvas is blank
+    // rather than showing the last picture at the wrong place.
+    this.ctx.setTransform(1, 0, 0, 1, 0, 0);
+    this.ctx.clearRect(0, 0, this.canvas.width, this.canvas.height);
+    if (this.frame === null) this.frame = requestAnimationFrame(() => this.draw());
   };
 
   /** While a zoom animates, the drawn canvas scales with the map, as Leaflet's own renderers do. */
@@ -199,6 +207,18 @@ export class RunnerLayer extends L.Layer {
     return s;
   }
 
+  /** A look as pixels, for stamping into the frame. */
+  private stampOf(color: number, r: number, ring: number, kind: MarkerKind, dim: boolean): Sprite {
+    const key = `${color}|${r}|${ring}|${kind}|${dim}`;
+    let s = this.stamps.get(key);
+    if (!s) {
+      if (this.stamps.size > 500) this.stamps.clear();
+      s = spriteOf(this.sprite(color, r, ring, kind, dim, false));
+      this.stamps.set(key, s);
+    }
+    return s;
+  }
+
   private draw(): void {
     this.frame = null;
     const map = this._map;
@@ -238,26 +258,37 @@ export class RunnerLayer extends L.Layer {
     const { r, ring } = size(inView / (1 + 2 * PADDING) ** 2);
     this.radius = r;
 
-    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    ctx.clearRect(0, 0, w, h);
-    for (const band of this.bands) this.drawBand(band, scale, ox, oy);
+    // Markers go into the frame's pixels in one pass, then onto the canvas at once.
+    const cw = this.canvas.width;
+    const ch = this.canvas.height;
+    if (!this.buffer || this.buffer.width !== cw || this.buffer.height !== ch) this.buffer = new PixelBuffer(cw, ch);
+    const buffer = this.buffer;
+    buffer.clear();
     const grid = new Map<number, number[]>();
+    const listed = on.length <= LISTED_MAX;
     const shown: Shown[] = [];
     const topLeft = map.layerPointToContainerPoint(this.origin);
     for (const n of on) {
       if (skip.has(n)) continue;
       const flags = field.flags[n]!;
       const dim = (flags & Flag.Status) !== 0 && !(flags & Flag.Finished);
-      const s = this.sprite(field.displayColor(n), r, ring, kindOf(flags), dim, false);
+      const sprite = this.stampOf(field.displayColor(n), r, ring, kindOf(flags), dim);
       const x = this.shownX[n]!;
       const y = this.shownY[n]!;
-      ctx.drawImage(s, x - s.width / dpr / 2, y - s.height / dpr / 2, s.width / dpr, s.height / dpr);
+      buffer.stamp(sprite, Math.round(x * dpr - sprite.width / 2), Math.round(y * dpr - sprite.height / 2));
       const key = Math.floor(x / CELL) * 65536 + Math.floor(y / CELL);
       const cell = grid.get(key);
       if (cell) cell.push(n);
       else grid.set(key, [n]);
-      shown.push({ n, x: x + topLeft.x, y: y + topLeft.y });
+      if (listed) shown.push({ n, x: x + topLeft.x, y: y + topLeft.y });
     }
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.putImageData(buffer.image, 0, 0);
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    // Ghosts' bands under the markers.
+    ctx.globalCompositeOperation = 'destination-over';
+    for (const band of this.bands) this.drawBand(band, scale, ox, oy);
+    ctx.globalCompositeOperation = 'source-over';
     // Alarms stand out: a red ring over the marker.
     ctx.strokeStyle = '#dc2626';
     ctx.lineWidth = 3;
@@ -275,9 +306,19 @@ export class RunnerLayer extends L.Layer {
     }
     this.grid = grid;
     this.shown = shown;
+    this.topLeft = topLeft;
     this.drawnVersion = field.version;
-    this.canvas.dataset.drawn = String(shown.length + this.highlights.length);
+    this.canvas.dataset.drawn = String(on.length - skip.size + this.highlights.length);
     this.drawn(shown);
+  }
+
+  /** Where runner `n` was drawn, px in the map's container; null when not on the canvas. */
+  at(n: number): { x: number; y: number } | null {
+    if (!this.grid.size || n >= this.field.count || !this.field.placed[n]) return null;
+    const x = this.shownX[n]!;
+    const y = this.shownY[n]!;
+    const key = Math.floor(x / CELL) * 65536 + Math.floor(y / CELL);
+    return this.grid.get(key)?.includes(n) ? { x: x + this.topLeft.x, y: y + this.topLeft.y } : null;
   }
 
   private drawBand(band: Band, scale: number, ox: number, oy: number): void {
@@ -322,7 +363,7 @@ export class RunnerLayer extends L.Layer {
     return best;
   }
 
-  /** The markers on screen as last drawn. */
+  /** The markers on screen as last drawn (none listed when the canvas holds too many for names). */
   get onScreen(): readonly Shown[] {
     return this.shown;
   }

@@ -58,8 +58,10 @@ export function restored(room: Room): void {
     r.status = room.statusOf(r, now);
     r.frame();
   }
+  // The race order is worked out by the first update, not here: a late spectator's snapshot (positions) does
+  // not wait for a sort of the whole field.
   room.raceMoved = room.course !== null;
-  room.updateStandings(now, true);
+  room.standingsAt = 0;
   room.restoredThrough.clear();
   room.toRebuild.length = 0;
   room.recount();

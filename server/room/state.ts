@@ -60,8 +60,9 @@ export interface Delta {
 
 export type SnapshotMessage = Extract<ServerMessage, { type: 'snapshot' }>;
 
-/** The race order is worked out at most this often. */
+/** The race order is worked out at most this often, and for a big field once per this many ms a runner (30,000: every 3 s). */
 const STANDINGS_EVERY_MS = 1000;
+const STANDINGS_MS_PER_RUNNER = 0.1;
 
 export class Room {
   info: EventInfo;
@@ -127,7 +128,8 @@ export class Room {
       if (r.checkpoint) this.restoredThrough.set(r.id, r.checkpoint.through);
       else this.toRebuild.push(r.id);
     }
-    this.lastActivity = Math.max(record.event.info.createdAt, ...[...this.runners.values()].map((r) => r.lastHeard));
+    this.lastActivity = record.event.info.createdAt;
+    for (const r of this.runners.values()) if (r.lastHeard > this.lastActivity) this.lastActivity = r.lastHeard;
     this.cheerTokens = this.quotas.cheersPerMinute;
     this.cheerRefill = deps.now();
     this.recount();
@@ -254,7 +256,8 @@ export class Room {
    * next update.
    */
   updateStandings(now: number, force = false): void {
-    if (!this.raceMoved || (!force && now - this.standingsAt < STANDINGS_EVERY_MS)) return;
+    const every = Math.max(STANDINGS_EVERY_MS, this.visibleCount * STANDINGS_MS_PER_RUNNER);
+    if (!this.raceMoved || (!force && now - this.standingsAt < every)) return;
     this.raceMoved = false;
     this.standingsAt = now;
     const course = this.course;
