@@ -37,6 +37,9 @@ const { values: args } = parseArgs({
     /** Find, for Trackside and the bare broadcaster, the largest S that meets the delivery objective. */
     limit: { type: 'boolean', default: false },
     race: { type: 'boolean', default: false },
+    /** A 300-runner race on a phone on a busy 4G cell (bench/phone.ts). */
+    phone: { type: 'boolean', default: false },
+    runs: { type: 'string' },
     fixes: { type: 'string' },
     protocol: { type: 'string' },
     live: { type: 'string' },
@@ -368,6 +371,8 @@ if (args.cluster) {
   require('./browser');
 } else if (args.race) {
   require('./race');
+} else if (args.phone) {
+  require('./phone');
 } else if (args.limit) {
   void limits();
 } else {

@@ -43,6 +43,8 @@ export interface RunnerListStore extends Store<ListState> {
 export interface ListSourceOptions {
   event: string;
   access: ReadAccess;
+  /** Rows the page came with (race order, from the top): shown until they are read again. */
+  initial?: ListPage | null;
   fetch?: typeof fetch;
   refreshMs?: number;
   /** Every timer goes through here (tests hold them). */
@@ -66,6 +68,7 @@ export class ListSource implements RunnerListStore {
   private refreshed = 0;
 
   constructor(private readonly opts: ListSourceOptions) {
+    if (opts.initial) this.state = { ...this.state, ...pageState(opts.initial) };
     this.schedule();
   }
 
@@ -167,6 +170,23 @@ export class ListSource implements RunnerListStore {
       page.loading = false;
     }
   }
+}
+
+/** A page of rows as the list holds them. */
+function pageState(page: ListPage): Pick<ListState, 'total' | 'rows'> {
+  return { total: page.total, rows: new Map(page.rows.map((r, i) => [page.from + i, r])) };
+}
+
+/** The rows a page came with, as they are: the list until the page's own reading of it begins. */
+export class FirstRows implements RunnerListStore {
+  private readonly state: ListState;
+  constructor(page: ListPage) {
+    this.state = { query: { sort: 'order', desc: false, q: '' }, ...pageState(page), version: 0, error: null };
+  }
+  readonly subscribe = (): (() => void) => () => {};
+  readonly getSnapshot = (): ListState => this.state;
+  setQuery(): void {}
+  setWindow(): void {}
 }
 
 /** Rows the page holds, ordered and searched here by the same rules as the server's (a replay's moment). */

@@ -2,12 +2,12 @@
 
 import dynamic from 'next/dynamic';
 import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
-import { apiUrl, call, type ListRow } from '../client/api';
+import { apiUrl, call, type ListPage, type ListRow } from '../client/api';
 import { assignColors, PALETTE, nearestIndex } from '../client/colors';
 import { EventSession } from '../client/event-session';
 import type { RunnerView } from '../client/event-view';
 import { initialWatch, readAccess } from '../client/event-watch';
-import { ListSource, LocalList } from '../client/list-source';
+import { FirstRows, ListSource, LocalList } from '../client/list-source';
 import { buildReplay, frameAt, type Replay } from '../client/replay';
 import { loadTracks } from '../client/track-pages';
 import { liveUrl } from '../client/ws-url';
@@ -52,7 +52,18 @@ const rowOf = (r: RunnerView): ListRow => ({ ...r, speed: r.status === 'active' 
 /** A runner's own colour as the palette draws it, for runners the page has not placed yet. */
 const paletteColor = (own: string) => PALETTE[nearestIndex(own)]!.hex;
 
-export function SpectatorView({ event, config, share }: { event: EventInfo; config: ClientConfig; share?: string }) {
+export function SpectatorView({
+  event,
+  config,
+  share,
+  firstRows = null,
+}: {
+  event: EventInfo;
+  config: ClientConfig;
+  share?: string;
+  /** The list's first rows, rendered with the page. */
+  firstRows?: ListPage | null;
+}) {
   const codeKey = `trackside:${event.id}:code`;
   const session = useSession(
     () =>
@@ -73,7 +84,9 @@ export function SpectatorView({ event, config, share }: { event: EventInfo; conf
   const interest = view.field !== null;
   const field = interest ? (session?.field ?? null) : null;
   const accessKey = JSON.stringify(access);
-  const serverList = useSession(() => new ListSource({ event: event.id, access }), [event.id, accessKey]);
+  const serverList = useSession(() => new ListSource({ event: event.id, access, initial: firstRows }), [event.id, accessKey]);
+  // Until the page's own list reads its rows (and while rendering on the server): the rows it came with.
+  const pageRows = useMemo(() => (firstRows ? new FirstRows(firstRows) : null), [firstRows]);
   const [selected, setSelected] = useState<string | null>(null);
   const now = useNow();
 
@@ -289,8 +302,8 @@ export function SpectatorView({ event, config, share }: { event: EventInfo; conf
         />
         <aside className="sidebar">
           <RunnerList
-            list={replayData ? replayList : (serverList ?? replayList)}
-            count={replayData ? runners.length : fieldCount}
+            list={replayData ? replayList : (serverList ?? pageRows ?? replayList)}
+            count={replayData ? runners.length : Math.max(fieldCount, serverList || !firstRows ? 0 : firstRows.total)}
             colors={colorOf}
             // In a replay, "seen 20 s ago" is as of the moment shown.
             clockOffset={replayT !== null ? replayT - Date.now() : view.clockOffset}

@@ -111,6 +111,11 @@ export async function startTrackside({ config, pages, store, timings, heartbeatM
       const info = live.index.info(id);
       return info && eventShownToAnyone(info);
     },
+    firstRows: async (id, limit) => {
+      if (live.index.info(id)?.protected !== false) return null;
+      const page = await live.query(id, { ask: 'list', sort: 'order', desc: false, q: '', from: 0, limit, only: null });
+      return page && { total: page.total, from: page.from, rows: page.rows };
+    },
     resolveShareLink: (token) => live.index.resolveLink(token),
     clientConfig,
   });
