@@ -140,7 +140,8 @@ export class RunnerLabels {
       const q = byId.get(b)!;
       return (p.x - cx) ** 2 + (p.y - cy) ** 2 - ((q.x - cx) ** 2 + (q.y - cy) ** 2);
     });
-    return wanted.slice(0, 200);
+    // Only as many as could get a name, and a few more: a name costs bytes on a slow network.
+    return wanted.slice(0, Math.min(200, room * 3));
   }
 
   clear(): void {
