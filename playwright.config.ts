@@ -58,6 +58,12 @@ export default defineConfig({
       // Tiles are unreachable on test machines; the specs also block every request that leaves loopback.
       TILE_URL: 'https://tile.openstreetmap.org/{z}/{x}/{y}.png',
       LOG_LEVEL: 'silent',
+      // Timing decoders push to a port 1000 above; satellite feeds are read from a local feed server 2000 above
+      // (clear of the ports other specs' servers use).
+      TIMING_TCP_PORT: String(port + 1000),
+      INREACH_FEED_URL: `http://127.0.0.1:${port + 2000}/inreach/`,
+      SPOT_FEED_URL: `http://127.0.0.1:${port + 2000}/spot/`,
+      TRACKER_POLL_SECONDS: '10',
       NEXT_TELEMETRY_DISABLED: '1',
     },
   },

@@ -49,7 +49,7 @@ async function measure(engine: string, store: Store, size: number): Promise<Resu
     { op: 'event', record: { info: { id: event, name: event, createdAt: T0, status: 'live', protected: false }, organiserHash: '', viewCodeHash: null, quotas: {} } },
   ];
   for (let r = 0; r < RUNNERS; r++) {
-    setup.push({ op: 'runner', runner: { id: `r${r}`, event, name: `R${r}`, color: '#123456', tokenHash: 'h', deviceKeyHash: null, joinedAt: T0, stopped: false, bib: null } });
+    setup.push({ op: 'runner', runner: { id: `r${r}`, event, name: `R${r}`, color: '#123456', tokenHash: 'h', deviceKeyHash: null, joinedAt: T0, stopped: false, bib: null, entry: null } });
   }
   await store.append(setup);
   let n = 0;

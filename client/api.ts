@@ -9,6 +9,8 @@ import { type AnswerOf, type BodyInput, fillPath, type ParamNames, type QueryInp
 
 export { ROUTES, type RouteName };
 export type { ListPage, ListRow, Quotas, RunnerRaceDetail, TrailPage } from '../lib/api-schemas';
+export type { EntryRowProblem, EntryView, TimingView, TrackerView } from '../lib/timing-schemas';
+export type { EntryFields } from '../lib/entries/entry';
 
 export type Params<N extends RouteName> = { readonly [K in ParamNames<Routes[N]['path']>]: string };
 /** What a success of route N answers: its JSON, null for nothing; never for a file, picture or stream. */
@@ -37,6 +39,8 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** What else the refusal said (a start list's `rows` to fix). */
+    readonly detail: Readonly<Record<string, unknown>> = {},
   ) {
     super(message);
   }
@@ -80,8 +84,8 @@ export async function call<N extends RouteName>(name: N, params: Params<N>, opts
     throw new ApiError(0, 'unreachable', 'Could not reach the server: check your connection and try again.');
   }
   if (!res.ok) {
-    const refusal = (await res.json().catch(() => null)) as { error?: { code?: string; message?: string } } | null;
-    throw new ApiError(res.status, refusal?.error?.code ?? 'http_error', refusal?.error?.message ?? `The server answered ${res.status}.`);
+    const refusal = (await res.json().catch(() => null)) as { error?: { code?: string; message?: string } & Record<string, unknown> } | null;
+    throw new ApiError(res.status, refusal?.error?.code ?? 'http_error', refusal?.error?.message ?? `The server answered ${res.status}.`, refusal?.error ?? {});
   }
   if (!answer.json) return null as Answer<N>;
   return (await res.json()) as Answer<N>;

@@ -6,8 +6,9 @@
  */
 import type { Checkpoint } from '../lib/course/checkpoints';
 import type { DistanceUnit } from '../lib/course/units';
-import type { EventInfo, ShareLink } from '../lib/protocol';
-import { type Answer, call, type CallOptions, type Params, type Quotas, type RouteName } from './api';
+import type { EventInfo, ShareLink, TimingPointInfo } from '../lib/protocol';
+import type { EntryFields } from '../lib/entries/entry';
+import { type Answer, call, type CallOptions, type EntryView, type Params, type Quotas, type RouteName, type TimingView, type TrackerView } from './api';
 import { EventSession } from './event-session';
 import type { WatchState } from './event-watch';
 import { emptyRoster, reduceRoster, type Roster, type RosterInput } from './organiser-roster';
@@ -127,6 +128,59 @@ export class OrganiserSession implements Store<OrganiserState> {
 
   setRace(settings: RaceSettings): Promise<unknown> {
     return this.command('setRace', {}, { body: settings });
+  }
+
+  // ---------- the start list, timing points and satellite trackers ----------
+
+  async entries(): Promise<EntryView[]> {
+    return (await call('entries', { id: this.opts.event }, this.auth())).entries;
+  }
+
+  /** Save start-list entries (checked on the server again; ApiError `rows` say which to fix). */
+  async importEntries(entries: EntryFields[]): Promise<{ created: number; updated: number }> {
+    const out = await this.command('importEntries', {}, { raw: JSON.stringify({ entries }), rawType: 'application/json' });
+    return { created: out.created ?? 0, updated: out.updated ?? 0 };
+  }
+
+  editEntry(runnerId: string, fields: EntryFields): Promise<unknown> {
+    return this.command('editEntry', { runner: runnerId }, { body: fields });
+  }
+
+  async newClaimCode(runnerId: string): Promise<string> {
+    return (await this.command('newClaimCode', { runner: runnerId })).claimCode;
+  }
+
+  timing(): Promise<TimingView> {
+    return call('timing', { id: this.opts.event }, this.auth());
+  }
+
+  /** A new timing point; it is answered with its key (shown once). */
+  addTimingPoint(point: { name: string; at: number; timeZone: string }): Promise<{ point: TimingPointInfo; key: string }> {
+    return this.command('addTimingPoint', {}, { body: point });
+  }
+
+  updateTimingPoint(pointId: string, changes: { name?: string; at?: number; timeZone?: string }): Promise<unknown> {
+    return this.command('updateTimingPoint', { point: pointId }, { body: changes });
+  }
+
+  async timingKey(pointId: string): Promise<string> {
+    return (await this.command('timingKey', { point: pointId })).key;
+  }
+
+  removeTimingPoint(pointId: string): Promise<unknown> {
+    return this.command('removeTimingPoint', { point: pointId });
+  }
+
+  async trackers(): Promise<TrackerView[]> {
+    return (await call('trackers', { id: this.opts.event }, this.auth())).trackers;
+  }
+
+  addTracker(body: { runner: string; kind: 'inreach' | 'spot'; feed: string; password: string | null }): Promise<unknown> {
+    return this.command('addTracker', {}, { body });
+  }
+
+  removeTracker(trackerId: string): Promise<unknown> {
+    return this.command('removeTracker', { tracker: trackerId });
   }
 
   private auth(): { token: string; origin?: string } {

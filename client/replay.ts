@@ -132,6 +132,8 @@ export function frameAt(replay: Replay, runners: readonly RunnerView[], t: numbe
       speed: null,
       avg: null,
       cp: null,
+      est: null,
+      eta: [],
     };
     return { ...s.view, race };
   });

@@ -38,6 +38,8 @@ export interface RunnerSessionState {
   finished: boolean;
   /** A refusal the runner should read. */
   problem: string | null;
+  /** The bib given is on the start list: joining needs its claim code (the code was missing or wrong). */
+  claimNeeded: boolean;
 }
 
 export interface RunnerSessionOptions {
@@ -47,6 +49,8 @@ export interface RunnerSessionOptions {
   color: string;
   /** Race number to join with, when the runner gave one. */
   bib?: string | null;
+  /** The claim code of that bib's start-list entry. */
+  claim?: string | null;
   storage: KeyValueStorage;
   createSocket?: SocketFactory;
   onChange?: (state: RunnerSessionState) => void;
@@ -78,6 +82,7 @@ export class RunnerSession implements Store<RunnerSessionState> {
   private name: string;
   private color: string;
   private bib: string | null;
+  private claim: string | null;
   private state: RunnerSessionState;
   /** Highest sequence number sent on the current connection. */
   private sentUpTo = 0;
@@ -89,6 +94,7 @@ export class RunnerSession implements Store<RunnerSessionState> {
     this.name = opts.name;
     this.color = opts.color;
     this.bib = opts.bib ?? null;
+    this.claim = opts.claim ?? null;
     this.identity = loadIdentity(opts.storage, opts.event);
     this.outbox = new Outbox(opts.storage, `trackside:${opts.event}:outbox`);
     this.state = {
@@ -106,6 +112,7 @@ export class RunnerSession implements Store<RunnerSessionState> {
       removed: false,
       finished: false,
       problem: null,
+      claimNeeded: false,
     };
     this.socket = new LiveSocket({
       url: opts.url,
@@ -143,12 +150,18 @@ export class RunnerSession implements Store<RunnerSessionState> {
     if (this.state.joined) this.socket.send({ type: 'mood', value });
   }
 
-  /** A bib counts when joining; afterwards the organiser sets it. */
-  setProfile(name: string, color: string, bib: string | null = this.bib): void {
+  /**
+   * A bib (with its start-list entry's claim code) counts when joining; afterwards the organiser sets it. A join
+   * the server refused (a bib that needs its code) is tried again with what was given now.
+   */
+  setProfile(name: string, color: string, bib: string | null = this.bib, claim: string | null = this.claim): void {
+    const retry = !this.identity && !this.state.joined && this.state.problem !== null && this.state.connection === 'open';
     this.name = name;
     this.color = color;
     this.bib = bib;
+    this.claim = claim;
     if (this.state.joined && this.identity) this.sendResume();
+    else if (retry) this.introduce();
   }
 
   /** Tell spectators the runner stopped on purpose; the connection stays for cheers and unsent points. */
@@ -191,7 +204,16 @@ export class RunnerSession implements Store<RunnerSessionState> {
 
   private introduce(): void {
     if (this.identity) this.sendResume();
-    else this.socket.send({ type: 'join', event: this.opts.event, name: this.name, color: this.color, ...(this.bib ? { bib: this.bib } : {}) });
+    else {
+      this.socket.send({
+        type: 'join',
+        event: this.opts.event,
+        name: this.name,
+        color: this.color,
+        ...(this.bib ? { bib: this.bib } : {}),
+        ...(this.bib && this.claim ? { claim: this.claim } : {}),
+      });
+    }
   }
 
   private sendResume(): void {
@@ -217,7 +239,7 @@ export class RunnerSession implements Store<RunnerSessionState> {
         }
         this.outbox.ack(msg.lastSeq);
         this.sentUpTo = msg.lastSeq;
-        this.update({ joined: true, runnerId: msg.runnerId, cheers: msg.cheers, problem: null });
+        this.update({ joined: true, runnerId: msg.runnerId, cheers: msg.cheers, problem: null, claimNeeded: false });
         if (this.mood !== null) this.socket.send({ type: 'mood', value: this.mood });
         this.stopFlushing();
         this.flush();
@@ -257,6 +279,10 @@ export class RunnerSession implements Store<RunnerSessionState> {
           this.sentUpTo = this.outbox.acked;
           this.stopFlushing();
           this.flushTimer = setTimeout(() => this.flush(), Math.max(2000, msg.retryAfterMs ?? 2000));
+        } else if (msg.ref === 'join' && (msg.code === ErrorCode.ClaimRequired || msg.code === ErrorCode.BadClaimCode)) {
+          this.update({ problem: msg.message, claimNeeded: true });
+        } else if (msg.ref === 'join' && (msg.code === ErrorCode.BibTaken || msg.code === ErrorCode.BibClaimed)) {
+          this.update({ problem: msg.message, claimNeeded: false });
         } else if (msg.code === ErrorCode.EventFinished) {
           this.update({ finished: true, problem: msg.message });
         } else if (msg.code === ErrorCode.NoSuchEvent) {

@@ -10,7 +10,11 @@ import type { DistanceUnit } from '../lib/course/units';
 import type { TrackPoint, View } from '../lib/protocol';
 import { colorHex } from '../lib/live-codec';
 import { latOf, lonOf } from '../lib/tiles';
+import type { CourseScale } from '../client/race-words';
+import type { WhereaboutsKind } from '../lib/course/estimate';
 import { courseBounds, CourseLayers } from './CourseLayers';
+import { GhostLayers, useGhostAt } from './GhostLayers';
+import { MapLegend } from './MapLegend';
 import { RunnerLabels } from './map/runner-labels';
 import { RunnerLayer, type Shown } from './map/runner-layer';
 
@@ -39,6 +43,8 @@ export interface LiveMapProps {
   onView?: (view: View) => void;
   /** Names wanted for these runners of the field. */
   onWho?: (ns: number[]) => void;
+  /** The course as the estimator needs it: with it, runners not heard from are drawn where they probably are. */
+  scale?: CourseScale | null;
 }
 
 const MAX_ZOOM = 18;
@@ -89,7 +95,10 @@ function RunnerLayers({
   onView,
   onWho,
   own,
-}: Omit<LiveMapProps, 'tileUrl' | 'tileAttribution' | 'overlay'> & {
+  followAt,
+}: Omit<LiveMapProps, 'tileUrl' | 'tileAttribution' | 'overlay' | 'scale'> & {
+  /** Where to keep the followed runner in view when that is not their last fix (a ghost: where they probably are). */
+  followAt: readonly [number, number] | null;
   autoFit: boolean;
   peekId: string | null;
   onPeek: (id: string | null) => void;
@@ -108,8 +117,8 @@ function RunnerLayers({
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
   const lastPlaced = useRef(0);
   const pendingPick = useRef<{ n: number; touch: boolean } | null>(null);
-  const latest = useRef({ runners, colors, followId, peekId, autoFit, course, onSelect, onPeek, onWho, onView });
-  latest.current = { runners, colors, followId, peekId, autoFit, course, onSelect, onPeek, onWho, onView };
+  const latest = useRef({ runners, colors, followId, peekId, autoFit, course, onSelect, onPeek, onWho, onView, followAt });
+  latest.current = { runners, colors, followId, peekId, autoFit, course, onSelect, onPeek, onWho, onView, followAt };
 
   useEffect(() => {
     if (!field) own.setRunners(runners.map((r) => ({ ...r, last: r.track[r.track.length - 1] ?? null })));
@@ -162,7 +171,7 @@ function RunnerLayers({
 
   // Zoom and pan stay around the field; until the spectator moves the map, it fits the field.
   const fit = useCallback(() => {
-    const { course: c, autoFit: fitting, followId: followed, runners: held } = latest.current;
+    const { course: c, autoFit: fitting, followId: followed, runners: held, followAt: ghostAt } = latest.current;
     const courseBox = c ? courseBounds(c) : null;
     const extent = fieldBounds(store);
     const f = extent && courseBox ? L.latLngBounds(extent.getSouthWest(), extent.getNorthEast()).extend(courseBox) : (extent ?? courseBox);
@@ -176,9 +185,10 @@ function RunnerLayers({
         map.setMaxBounds(next.pad(0.25));
         map.setMinZoom(Math.max(2, map.getBoundsZoom(next, false)));
       }
-      const last = followed ? held.find((r) => r.id === followed)?.track.at(-1) : undefined;
+      // A chip-only runner has no fix: where the estimator puts them is all there is to follow.
+      const last = ghostAt ?? (followed ? held.find((r) => r.id === followed)?.track.at(-1) : undefined);
       if (last) {
-        const target = L.latLng(latLng(last));
+        const target = L.latLng(last[0], last[1]);
         if (!map.getCenter().equals(target) || map.getZoom() < 15) map.setView(target, Math.max(map.getZoom(), 15), { animate: false });
       } else if (fitting && f && (!fitted.current || !map.getBounds().pad(-0.05).contains(f))) {
         map.fitBounds(f.pad(0.15), { maxZoom: 16, animate: false });
@@ -313,7 +323,7 @@ function RunnerLayers({
     );
     fit();
     placeLabels(layer.current?.onScreen ?? []);
-  }, [runners, followId, colors, store, fit, placeLabels, peekId]);
+  }, [runners, followId, colors, store, fit, placeLabels, peekId, followAt]);
 
   useEffect(() => {
     fit();
@@ -329,9 +339,13 @@ function RunnerLayers({
   return null;
 }
 
+const sameSet = <T,>(a: ReadonlySet<T>, b: ReadonlySet<T>) => a.size === b.size && [...a].every((x) => b.has(x));
+
 export default function LiveMap(props: LiveMapProps) {
   const [autoFit, setAutoFit] = useState(true);
   const [peekId, setPeekId] = useState<string | null>(null);
+  const [estimated, setEstimated] = useState<ReadonlySet<WhereaboutsKind>>(new Set());
+  const onKinds = useCallback((kinds: ReadonlySet<WhereaboutsKind>) => setEstimated((was) => (sameSet(was, kinds) ? was : kinds)), []);
   const onUserMove = useCallback(() => setAutoFit(false), []);
   // A page that holds every runner whole draws them through a field of its own.
   const own = useMemo(() => new FieldStore(), []);
@@ -340,15 +354,20 @@ export default function LiveMap(props: LiveMapProps) {
   const placed = useSyncExternalStore(subscribe, () => store.placedTotal, () => 0);
   const { onSelect } = props;
   const hasPoints = placed > 0 || props.runners.some((r) => r.track.length > 0);
-  const { course, unit = 'km' } = props;
+  const { course, unit = 'km', scale } = props;
+  const followAt = useGhostAt(props.runners, props.followId, course ?? null, props.overlay ? null : (scale ?? null));
   return (
     <div className="map-wrap" data-testid="map">
       <MapContainer center={[20, 0]} zoom={2} minZoom={2} maxZoom={MAX_ZOOM} maxBoundsViscosity={1} worldCopyJump>
         <TileLayer url={props.tileUrl} attribution={props.tileAttribution} maxZoom={MAX_ZOOM} />
         <ScaleControl position="bottomleft" />
         {course && <CourseLayers course={course} unit={unit} />}
-        <RunnerLayers {...props} own={own} autoFit={autoFit} peekId={peekId} onPeek={setPeekId} onUserMove={onUserMove} />
+        {course && scale && !props.overlay && (
+          <GhostLayers runners={props.runners} colors={props.colors} course={course} scale={scale} followId={props.followId} onSelect={onSelect} onKinds={onKinds} />
+        )}
+        <RunnerLayers {...props} own={own} followAt={followAt} autoFit={autoFit} peekId={peekId} onPeek={setPeekId} onUserMove={onUserMove} />
       </MapContainer>
+      {!props.overlay && <MapLegend kinds={estimated} />}
       {!hasPoints && !course && (
         <div className="map-empty">
           <p>Waiting for the first runner&apos;s position…</p>

@@ -17,6 +17,7 @@ import { EventLimits } from './EventLimits';
 import { OrganiserLink } from './OrganiserLink';
 import { OrganiserRunners } from './OrganiserRunners';
 import { OrganiserTokenForm } from './OrganiserTokenForm';
+import { RaceTiming } from './RaceTiming';
 import { AddressNote, QrCode } from './QrCode';
 import { ShareLinks } from './ShareLinks';
 import { useNow } from './useNow';
@@ -117,6 +118,18 @@ export function OrganiserView({ event: initial, config }: { event: EventInfo; co
         </section>
 
         <CourseSetup event={event} runners={runners} session={session} act={act} />
+
+        <RaceTiming
+          event={event}
+          session={session}
+          token={token}
+          origin={origin}
+          tcpPort={config.timingTcpPort ?? null}
+          runners={runners}
+          liveSeq={view?.seq ?? 0}
+          now={now}
+          act={act}
+        />
 
         <ShareLinks runners={runners} origin={origin} session={session} />
 

@@ -3,12 +3,14 @@
 import { useEffect, useState } from 'react';
 import { call, type ReadAccess, type RunnerRaceDetail } from '../client/api';
 import type { RunnerView } from '../client/event-view';
+import { basisWords, clockText, type CourseScale, estimateNow, etaText, paceNowText, splitTables, type SplitRow } from '../client/race-words';
 import { PassingToast } from './PassingToast';
-import { describeBasis } from '../lib/course/forecast';
 import { type DistanceUnit, formatDistance, formatDuration, formatGap, formatPace } from '../lib/course/units';
 
-/** How often a followed runner's splits and predictions are read again. */
+/** How often a followed runner's splits and predictions are read again … */
 const REFRESH_MS = 15_000;
+/** … and how soon after a failed read (a server just restarted, a dropped connection), doubling to REFRESH_MS. */
+const RETRY_MS = 1000;
 
 const clock = (t: number) => new Date(t).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
 
@@ -17,7 +19,22 @@ const clock = (t: number) => new Date(t).toLocaleTimeString([], { hour: '2-digit
  * splits at every kilometre or mile and checkpoint, and when they should reach the next checkpoints and
  * the finish (with what the prediction is based on).
  */
-export function RaceCard({ runner, eventId, unit, access, now }: { runner: RunnerView; eventId: string; unit: DistanceUnit; access: ReadAccess; now: number }) {
+export function RaceCard({
+  runner,
+  eventId,
+  unit,
+  access,
+  now,
+  scale,
+}: {
+  runner: RunnerView;
+  eventId: string;
+  unit: DistanceUnit;
+  access: ReadAccess;
+  now: number;
+  /** The course as the estimator needs it (null until it is loaded). */
+  scale: CourseScale | null;
+}) {
   const race = runner.race;
   const [detail, setDetail] = useState<RunnerRaceDetail | null>(null);
   const passed = race?.cp?.t ?? null;
@@ -25,30 +42,29 @@ export function RaceCard({ runner, eventId, unit, access, now }: { runner: Runne
     setDetail(null);
     if (!race) return;
     const abort = new AbortController();
-    const load = () =>
+    let timer: ReturnType<typeof setTimeout> | null = null;
+    const load = (retry: number) =>
       call('runnerRace', { id: eventId, runner: runner.id }, { query: { ...access, unit }, signal: abort.signal })
-        .then(setDetail)
-        .catch(() => {});
-    void load();
-    const timer = setInterval(load, REFRESH_MS);
+        .then((d) => {
+          setDetail(d);
+          timer = setTimeout(() => void load(RETRY_MS), REFRESH_MS);
+        })
+        .catch(() => {
+          if (!abort.signal.aborted) timer = setTimeout(() => void load(Math.min(REFRESH_MS, retry * 2)), retry);
+        });
+    void load(RETRY_MS);
     return () => {
       abort.abort();
-      clearInterval(timer);
+      if (timer) clearTimeout(timer);
     };
     // A passing is news: read again at once.
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [eventId, runner.id, unit, access, !race, passed]);
   if (!race) return null;
   const elapsed = race.start === null ? null : race.finish ?? (now - race.start) / 1000;
-  // Kilometres (or miles) and checkpoints in one table, each split since the row before it.
-  const rows = detail
-    ? [...detail.splits.filter((s) => s.kind !== 'finish'), ...detail.checkpoints]
-        .sort((a, b) => a.at - b.at)
-        .map((s, i, all) => {
-          const before = i > 0 ? all[i - 1]!.elapsed : 0;
-          return { ...s, split: s.elapsed !== null && before !== null ? s.elapsed - before : null };
-        })
-    : [];
+  const tables = detail ? splitTables(detail) : null;
+  const where = estimateNow(race, scale, now);
+  const firstSeen = tables?.distance.find((s) => !s.estimated && s.kind !== 'finish') ?? null;
   return (
     <section className="panel race-card" aria-labelledby="race-heading" data-testid="race-card">
       <h2 id="race-heading">
@@ -61,7 +77,7 @@ export function RaceCard({ runner, eventId, unit, access, now }: { runner: Runne
           <dd data-testid="race-position">{race.pos ?? '—'}</dd>
         </div>
         <div>
-          <dt>On course</dt>
+          <dt>{where && where.kind !== 'seen' ? 'Last seen at' : 'On course'}</dt>
           <dd>{race.at === null ? '—' : formatDistance(race.at, unit)}</dd>
         </div>
         <div>
@@ -74,7 +90,7 @@ export function RaceCard({ runner, eventId, unit, access, now }: { runner: Runne
         </div>
         <div>
           <dt>Pace now</dt>
-          <dd>{formatPace(race.speed, unit)}</dd>
+          <dd data-testid="race-pace">{paceNowText(race, unit)}</dd>
         </div>
         <div>
           <dt>Average</dt>
@@ -83,50 +99,90 @@ export function RaceCard({ runner, eventId, unit, access, now }: { runner: Runne
       </dl>
       <PassingToast runner={runner} />
       {race.off && <p className="alert">Off the course for a while: a detour, or their phone is somewhere else.</p>}
+      {where && where.kind !== 'seen' && (
+        <p className="race-ghost" data-testid="race-whereabouts">
+          {where.kind === 'ghost' ? `Not heard from for ${silenceWords(where.silentMs)}: ` : 'Between timing mats: '}
+          probably at {formatDistance(where.at, unit, bandDecimals(where))}, somewhere between {formatDistance(where.lo, unit, bandDecimals(where))} and{' '}
+          {formatDistance(where.hi, unit, bandDecimals(where))}.
+        </p>
+      )}
       {detail && detail.forecast.ahead.length > 0 && (
         <div className="race-eta" data-testid="race-eta">
           <h3>Expected</h3>
           <ul>
             {detail.forecast.ahead.map((eta) => (
               <li key={`${eta.kind}${eta.at}`}>
-                <span>{eta.label}</span> <strong>{clock(eta.t)}</strong> <span className="muted">({formatDuration(eta.elapsed)})</span>
+                <span>{eta.label}</span> <strong className="eta-interval">{etaText(eta)}</strong>{' '}
+                <span className="muted">(likely {clockText(eta.t)})</span>
               </li>
             ))}
           </ul>
-          <p className="small muted">From their {describeBasis(detail.forecast.basis, unit)}.</p>
+          <p className="small muted" data-testid="race-basis">
+            {basisWords(detail.forecast.estimate, unit, !!scale?.effort)}
+          </p>
         </div>
       )}
-      {rows.length > 0 && (
-        <div className="race-splits">
-          <table className="splits-table" data-testid="splits">
-            <caption>Splits</caption>
-            <thead>
-              <tr>
-                <th scope="col">At</th>
-                <th scope="col" className="num">
-                  Split
-                </th>
-                <th scope="col" className="num">
-                  Time
-                </th>
-                <th scope="col" className="num">
-                  Clock
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((s) => (
-                <tr key={`${s.kind}${s.at}`} className={s.kind === 'checkpoint' || s.kind === 'finish' ? 'cp' : undefined}>
-                  <th scope="row">{s.label}</th>
-                  <td className="num">{s.split === null ? '—' : formatDuration(s.split)}</td>
-                  <td className="num">{s.elapsed === null ? '—' : formatDuration(s.elapsed)}</td>
-                  <td className="num">{s.t === null ? '—' : clock(s.t)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+      {tables && tables.distance.length > 0 && (
+        <SplitTable caption={`Every ${unit === 'km' ? 'kilometre' : 'mile'}`} rows={tables.distance} testId="splits" />
+      )}
+      {tables && tables.checkpoints.length > 0 && <SplitTable caption="Checkpoints" rows={tables.checkpoints} testId="checkpoint-splits" />}
+      {tables && firstSeen && tables.distance.some((s) => s.estimated) && (
+        <p className="small muted" data-testid="splits-estimated">
+          ≈ estimated: they were first seen between {firstSeenBefore(tables.distance, unit)} and {firstSeen.label}, so earlier times come from the
+          start, not from them.
+        </p>
       )}
     </section>
+  );
+}
+
+/** Two decimals for a band narrower than a kilometre, so its ends read apart. */
+const bandDecimals = (w: { lo: number; hi: number }) => (w.hi - w.lo < 1000 ? 2 : 1);
+
+function silenceWords(ms: number): string {
+  const m = Math.round(ms / 60_000);
+  return m < 1 ? 'under a minute' : m < 60 ? `${m} min` : `${Math.floor(m / 60)} h ${m % 60} min`;
+}
+
+function firstSeenBefore(rows: readonly SplitRow[], unit: DistanceUnit): string {
+  const last = [...rows].reverse().find((s) => s.estimated);
+  return last ? last.label : `0 ${unit}`;
+}
+
+/** One series of splits: each since the row before it in the same series (or the start). */
+function SplitTable({ caption, rows, testId }: { caption: string; rows: readonly SplitRow[]; testId: string }) {
+  return (
+    <div className="race-splits">
+      <table className="splits-table" data-testid={testId}>
+        <caption>{caption}</caption>
+        <thead>
+          <tr>
+            <th scope="col">At</th>
+            <th scope="col" className="num">
+              Split
+            </th>
+            <th scope="col" className="num">
+              Time
+            </th>
+            <th scope="col" className="num">
+              Clock
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((s) => {
+            const approx = s.estimated ? '≈ ' : '';
+            return (
+              <tr key={`${s.kind}${s.label}`} className={[s.kind === 'finish' ? 'cp' : '', s.estimated ? 'estimated' : ''].join(' ').trim() || undefined}>
+                <th scope="row">{s.label}</th>
+                <td className="num">{s.split === null ? '—' : formatDuration(s.split)}</td>
+                <td className="num">{s.elapsed === null ? '—' : approx + formatDuration(s.elapsed)}</td>
+                <td className="num">{s.t === null ? '—' : approx + clock(s.t)}</td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
   );
 }

@@ -6,6 +6,7 @@ import { colorName } from '../client/colors';
 import type { ListSort, RunnerListStore } from '../client/list-source';
 import { type DistanceUnit, formatDistance, formatGap, formatPace } from '../lib/course/units';
 import { useStore } from './useStore';
+import { type CourseScale, estimateNow, etaText, whereaboutsText } from '../client/race-words';
 import { useWindowedRows } from './useWindowedRows';
 import { ago, useNow } from './useNow';
 
@@ -46,6 +47,7 @@ const RunnerRow = memo(function RunnerRow({
   avatarSrc,
   unit,
   racing,
+  scale,
 }: {
   runner: ListRow;
   color: string;
@@ -59,9 +61,13 @@ const RunnerRow = memo(function RunnerRow({
   unit: DistanceUnit;
   /** The event has a course: distance is along it, and the list is in race order. */
   racing: boolean;
+  /** The course as the estimator needs it: a runner not heard from gets where they probably are. */
+  scale: CourseScale | null;
 }) {
   const race = racing ? r.race : undefined;
-  const distance = race ? (race.at === null ? '—' : formatDistance(race.at, unit)) : formatDistance(r.distance, unit);
+  const estimate = whereaboutsText(estimateNow(race, scale, now), unit);
+  const finishEta = race?.eta.find((e) => e.kind === 'finish');
+  const distance = race ? (race.at === null ? '—' : formatDistance(race.at, unit)) : r.lastSeen === null && r.entry ? '—' : formatDistance(r.distance, unit);
   const pace = formatPace(r.speed, unit);
   const mood = r.mood === null ? '—' : String(r.mood);
   const gap = race ? (race.pos === 1 ? 'leader' : formatGap(race.gap)) : null;
@@ -91,15 +97,27 @@ const RunnerRow = memo(function RunnerRow({
           <span className="visually-hidden">, {colorName(color)}</span>
         </button>
         <div className="runner-meta">
-          <span className={`status ${r.status}`}>{STATUS_TEXT[r.status]}</span>
+          {/* A phone's connection: nothing to say of a runner from the start list no phone or app has placed. */}
+          {(r.lastSeen !== null || !r.entry) && <span className={`status ${r.status}`}>{STATUS_TEXT[r.status]}</span>}
           {note && <span className={`race-note${race?.off ? ' off' : ''}`}>{note}</span>}
           {sos && (
             <span className="pill bad" data-testid="sos-badge">
               SOS
             </span>
           )}
-          <span>{ago(r.lastSeen, now)}</span>
+          {!estimate && r.lastSeen !== null && <span>{ago(r.lastSeen, now)}</span>}
+          {!estimate && r.lastSeen === null && !race?.start && <span>no position yet</span>}
           {race?.cp && race.state !== 'finished' && <span>{race.cp.name}</span>}
+          {estimate && (
+            <span className="race-estimate" data-testid="estimate">
+              {estimate}
+            </span>
+          )}
+          {finishEta && race?.state === 'running' && (
+            <span className="race-eta-line" data-testid="finish-eta">
+              finish {etaText(finishEta)}
+            </span>
+          )}
           <span className="alt alt-p1">{distance}</span>
           {gap && <span className="alt alt-p2">{gap}</span>}
           {pace !== '—' && <span className="alt alt-p2">{pace}</span>}
@@ -186,6 +204,7 @@ export function RunnerList({
   unit = 'km',
   racing = false,
   tools = null,
+  scale = null,
 }: {
   /** Where the rows come from: the server's pages, or rows the page holds (a replay). */
   list: RunnerListStore;
@@ -206,6 +225,8 @@ export function RunnerList({
   racing?: boolean;
   /** Controls beside the heading (the unit switch). */
   tools?: ReactNode;
+  /** The course as the estimator needs it (null: no estimates, as in a replay). */
+  scale?: CourseScale | null;
 }) {
   const now = useNow() + clockOffset;
   const state = useStore(list);
@@ -294,6 +315,7 @@ export function RunnerList({
                     avatarSrc={eventId && r.avatar !== undefined ? avatarSrc(eventId, r.id, r.avatar, access) : null}
                     unit={unit}
                     racing={racing}
+                    scale={scale}
                   />
                 ),
               )}

@@ -55,9 +55,12 @@ export function RunnerView({ event, config }: { event: EventInfo; config: Client
           color={profile.color}
           locked={sharing}
           askBib={!state?.runnerId}
+          claim={profile.claim}
+          askClaim={!!state?.claimNeeded}
           error={share.error}
           onName={profile.setName}
           onBib={profile.setBib}
+          onClaim={profile.setClaim}
           onColor={profile.setColor}
         />
 

@@ -11,7 +11,9 @@ import { FirstRows, ListSource, LocalList } from '../client/list-source';
 import { buildReplay, frameAt, type Replay } from '../client/replay';
 import { loadTracks } from '../client/track-pages';
 import { liveUrl } from '../client/ws-url';
+import type { CourseScale } from '../client/race-words';
 import type { Course } from '../lib/course/course';
+import { effortProfile } from '../lib/course/effort';
 import type { ClientConfig } from '../lib/page-data';
 import type { EventInfo } from '../lib/protocol';
 import { AlertBanner } from './AlertBanner';
@@ -43,6 +45,8 @@ const LiveMap = dynamic(() => import('./LiveMap'), {
 });
 
 const hasFix = (r: RunnerView) => r.lastSeen !== null || r.track.length > 0;
+/** Listed and followable: runners with a fix, and the start list's runners before any. */
+const listed = (r: RunnerView) => hasFix(r) || r.entry !== undefined;
 const BEFORE_SESSION = initialWatch({});
 /** A replay reads every runner's track: offered for fields up to this size. */
 const REPLAY_MAX = 500;
@@ -93,9 +97,10 @@ export function SpectatorView({
   // A followed runner's trail is drawn in full detail: their whole stored track, read page by page.
   useEffect(() => session?.follow(selected), [session, selected]);
 
-  // A runner appears to spectators with their first fix (someone whose location is blocked never does).
+  // A runner appears to spectators with their first fix (someone whose location is blocked never does), or
+  // from the start list.
   const liveRunners = useMemo(
-    () => view.order.flatMap((id) => (view.runners[id] && hasFix(view.runners[id]) ? [view.runners[id]] : [])),
+    () => view.order.flatMap((id) => (view.runners[id] && listed(view.runners[id]) ? [view.runners[id]] : [])),
     [view],
   );
   const [replay, setReplay] = useState<{ t: number; playing: boolean; speed: ReplaySpeed } | null>(null);
@@ -143,7 +148,7 @@ export function SpectatorView({
   }, [listState, liveRunners]);
   // Someone appeared or left: the list reads its rows again now rather than at its next turn.
   useEffect(() => serverList?.refresh(), [serverList, fieldCount]);
-  const selectedRunner = selected && view.runners[selected] && hasFix(view.runners[selected]) ? view.runners[selected] : null;
+  const selectedRunner = selected && view.runners[selected] && listed(view.runners[selected]) ? view.runners[selected] : null;
   const alerts = useMemo(() => Object.values(view.alerts), [view.alerts]);
   const alerted = useMemo(() => new Set(alerts.map((a) => a.runnerId)), [alerts]);
   const select = useCallback(
@@ -164,7 +169,7 @@ export function SpectatorView({
     if (wanted.current === undefined) wanted.current = new URLSearchParams(window.location.search).get('runner');
     const id = wanted.current;
     // With interest the page holds only runners it follows: follow the one asked for, and the server sends them.
-    if (id && ((interest && view.generation > 0) || (view.runners[id] && hasFix(view.runners[id])))) {
+    if (id && ((interest && view.generation > 0) || (view.runners[id] && listed(view.runners[id])))) {
       wanted.current = null;
       setSelected(id);
     }
@@ -222,6 +227,7 @@ export function SpectatorView({
   const [unit, setUnit] = useUnit(view.event?.race?.unit ?? event.race?.unit ?? 'km');
   const course = useCourse(event.id, (view.event ?? event).race?.course, access);
   replayCourse.current = course;
+  const scale = useMemo<CourseScale | null>(() => (course ? { effort: effortProfile(course), length: course.length } : null), [course]);
   useEffect(() => {
     if (wantedT.current === undefined) {
       const t = Number(new URLSearchParams(window.location.search).get('t'));
@@ -284,6 +290,7 @@ export function SpectatorView({
           tileAttribution={config.tileAttribution}
           course={course}
           unit={unit}
+          scale={scale}
           overlay={
             replay && replayData ? (
               <ReplayBar
@@ -314,6 +321,7 @@ export function SpectatorView({
             eventId={event.id}
             unit={unit}
             racing={racing}
+            scale={replay ? null : scale}
             tools={racing ? <UnitSwitch unit={unit} onChange={setUnit} /> : null}
           />
           {info.status === 'live' && !replay && fieldCount > 0 && fieldCount <= REPLAY_MAX && (
@@ -322,7 +330,7 @@ export function SpectatorView({
             </button>
           )}
           {racing && selectedRunner && !replay && (
-            <RaceCard runner={selectedRunner} eventId={event.id} unit={unit} access={access} now={now + view.clockOffset} />
+            <RaceCard runner={selectedRunner} eventId={event.id} unit={unit} access={access} now={now + view.clockOffset} scale={scale} />
           )}
           {course && course.elevations && (
             <ElevationProfile course={course} runners={replayData ? runners : profileRunners} colors={colors} followId={selected} unit={unit} />

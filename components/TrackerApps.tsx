@@ -15,34 +15,11 @@ import {
   traccarSetupLink,
 } from '../lib/ingest-urls';
 import { type AppRefusal, APP_REFUSAL_TEXT } from '../lib/protocol';
+import { CopyField as Copy } from './CopyField';
 import { QrCode } from './QrCode';
 
 /** Apps are told "taken" even for fixes the server cannot keep: how often the runner page asks what was refused. */
 const REFUSED_EVERY_MS = 15_000;
-
-function Copy({ label, value }: { label: string; value: string }) {
-  const [copied, setCopied] = useState(false);
-  async function copy() {
-    try {
-      await navigator.clipboard.writeText(value);
-      setCopied(true);
-      setTimeout(() => setCopied(false), 1500);
-    } catch {
-      window.prompt(`Copy ${label}:`, value);
-    }
-  }
-  return (
-    <div className="copy-field" style={{ display: 'grid', gap: 4, margin: '8px 0' }}>
-      <span className="small muted">{label}</span>
-      <div className="copy-row" style={{ display: 'flex', gap: 8 }}>
-        <input readOnly value={value} aria-label={label} style={{ flex: 1, minWidth: 0, fontSize: '0.85rem' }} onFocus={(e) => e.currentTarget.select()} />
-        <button className="btn" type="button" onClick={() => void copy()}>
-          {copied ? 'Copied' : 'Copy'}
-        </button>
-      </div>
-    </div>
-  );
-}
 
 /** What the server refused from the apps, per reason: "3 fixes refused: older than 7 days". */
 function Refused({ counts }: { counts: Partial<Record<AppRefusal, number>> }) {

@@ -139,10 +139,13 @@ test('a GPX course, checkpoints, race order with gaps, a followed runner’s spl
   const card = spectator.getByTestId('race-card');
   await expect(card.getByTestId('race-position')).toHaveText('2');
   await expect(card.getByTestId('splits')).toContainText('1 km');
-  await expect(card.getByTestId('splits')).toContainText('Water');
+  // Kilometres and checkpoints are two series: a checkpoint never cuts a kilometre's split.
+  await expect(card.getByTestId('checkpoint-splits')).toContainText('Water');
+  await expect(card.getByTestId('splits')).not.toContainText('Water');
   await expect(card.getByTestId('race-eta')).toContainText('Turn');
   await expect(card.getByTestId('race-eta')).toContainText('Finish');
-  await expect(card.getByTestId('race-eta')).toContainText('average pace since the start');
+  await expect(card.getByTestId('race-basis')).toContainText('their average pace since the start');
+  await expect(card.getByTestId('race-eta').locator('li').first()).toContainText(/\d:\d{2}.*\(likely \d{1,2}:\d{2}/);
 
   // A checkpoint just ahead of Sam; his next four minutes take him past it, and his follower is told.
   const put = await page.request.put(`/api/events/${eventId}/checkpoints`, {

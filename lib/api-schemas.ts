@@ -18,6 +18,7 @@ import {
   EventNameSchema,
   HappinessSampleSchema,
   LIMITS,
+  RaceEstimateSchema,
   RaceInfoSchema,
   RunnerIdSchema,
   RunnerInfoSchema,
@@ -103,28 +104,44 @@ const SplitSchema = z
 export const RunnerRaceDetailSchema = z
   .object({
     race: RunnerInfoSchema.shape.race.unwrap(),
-    splits: z.array(SplitSchema).describe('Every kilometre or mile passed, in the unit asked for, and the finish.'),
-    checkpoints: z.array(SplitSchema),
+    splits: z
+      .array(SplitSchema)
+      .describe('Every kilometre or mile passed, in the unit asked for, and the finish; each split since the row before in this series.'),
+    checkpoints: z.array(SplitSchema).describe('Every checkpoint passed, and the finish; each split since the checkpoint before.'),
     forecast: z.object({
       basis: z
         .object({
-          kind: z.enum(['recent', 'average']),
+          kind: z.enum(['recent', 'observed', 'average']).describe('The last 2 km seen; all that was seen of a runner first seen after their start; the average since the start.'),
           metres: z.number().describe('Metres of course the pace was measured over.'),
           speed: z.number(),
         })
         .nullable(),
+      estimate: RaceEstimateSchema.nullable().describe("The estimator's anchor the intervals come from."),
       ahead: z
         .array(
           z.object({
             label: z.string(),
             kind: z.enum(['checkpoint', 'finish']),
             at: z.number(),
-            t: z.number().describe('Predicted clock time (ms).'),
-            elapsed: z.number().describe("Predicted seconds from the runner's start."),
+            t: z.number().describe('Likely clock time (ms).'),
+            lo: z.number().describe('Earliest plausible clock time (ms).'),
+            hi: z.number().describe('Latest plausible clock time (ms).'),
+            elapsed: z.number().describe("Likely seconds from the runner's start."),
           }),
         )
         .describe('Checkpoints ahead, nearest first, then the finish.'),
     }),
+    whereabouts: z
+      .object({
+        kind: z.enum(['seen', 'predicted', 'ghost']),
+        at: z.number().describe('Likely metres along the course.'),
+        lo: z.number().describe('Slowest plausible progress, metres.'),
+        hi: z.number().describe('Fastest plausible progress, metres.'),
+        silentMs: z.number().describe('Milliseconds since the runner was last observed.'),
+        t: z.number().describe('The time of this answer (ms).'),
+      })
+      .nullable()
+      .describe('Where the estimator puts the runner at the time of the answer; null before the start and after the finish.'),
   })
   .meta({ id: 'RunnerRaceDetail' });
 export type RunnerRaceDetail = z.infer<typeof RunnerRaceDetailSchema>;

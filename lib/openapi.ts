@@ -55,6 +55,7 @@ const SECURITY: Record<Access, Array<Record<string, string[]>> | null> = {
   runner: [{ runnerToken: [] }],
   organiserOrRunner: [{ organiserToken: [] }, { runnerToken: [] }],
   stream: null,
+  timingPoint: [{ timingPointKey: [] }],
 };
 
 const SECURITY_SCHEMES = {
@@ -63,6 +64,7 @@ const SECURITY_SCHEMES = {
   viewCode: { type: 'apiKey', in: 'query', name: 'code', description: 'The view code of a protected event.' },
   viewCodeHeader: { type: 'apiKey', in: 'header', name: 'X-View-Code', description: 'The view code of a protected event.' },
   shareLink: { type: 'apiKey', in: 'query', name: 'share', description: "A share link's token." },
+  timingPointKey: { type: 'http', scheme: 'bearer', description: "A timing point's key, answered once when the organiser adds the point or issues a new key." },
 } as const;
 
 /** Turns zod schemas into JSON Schema, gathering the named ones as components. */

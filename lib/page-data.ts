@@ -10,6 +10,8 @@ export interface ClientConfig {
   tileAttribution: string;
   /** Addresses the server is reachable at, as printed at start-up (phones need one that is not loopback). */
   reachableUrls: string[];
+  /** The TCP port timing decoders may push passings to; null when the listener is off. */
+  timingTcpPort?: number | null;
 }
 
 export interface PageData {

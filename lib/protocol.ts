@@ -4,6 +4,7 @@
  * keep the two in step.
  */
 import { z } from 'zod';
+import { PublicEntrySchema } from './entries/entry';
 import { cleanText, hasVisibleText } from './text';
 
 export { cleanText, hasVisibleText };
@@ -96,6 +97,15 @@ export const ErrorCode = {
   EventFinished: 'event_finished',
   NoSuchRunner: 'no_such_runner',
   RunnerRemoved: 'runner_removed',
+  /** The bib belongs to another runner. */
+  BibTaken: 'bib_taken',
+  /** The bib is on the start list: joining with it needs the entry's claim code. */
+  ClaimRequired: 'claim_required',
+  BadClaimCode: 'bad_claim_code',
+  /** The entry was claimed from another phone already: the organiser can issue a new claim code. */
+  BibClaimed: 'bib_claimed',
+  NoSuchTimingPoint: 'no_such_timing_point',
+  NoSuchTracker: 'no_such_tracker',
   NoSuchAlert: 'no_such_alert',
   NoCourse: 'no_course',
   NoRace: 'no_race',
@@ -114,6 +124,12 @@ export const ErrorCode = {
   BadCheckpoints: 'bad_checkpoints',
   BadRace: 'bad_race',
   BadBib: 'bad_bib',
+  /** Some rows of a start list cannot be entries; `rows` says which and why. */
+  BadEntries: 'bad_entries',
+  BadEntry: 'bad_entry',
+  BadTimingPoint: 'bad_timing_point',
+  BadPassings: 'bad_passings',
+  BadTracker: 'bad_tracker',
   BadUnit: 'bad_unit',
   BadFormat: 'bad_format',
   BadCursor: 'bad_cursor',
@@ -175,6 +191,8 @@ export const JoinMsg = z.object({
   name: RunnerNameSchema,
   color: ColorSchema,
   bib: BibSchema.optional(),
+  /** The claim code of the start-list entry with this bib: the runner becomes that entry's runner. */
+  claim: z.string().max(40).optional(),
 });
 export const ResumeMsg = z.object({
   type: z.literal('resume'),
@@ -320,11 +338,22 @@ export const CourseInfoSchema = z
   .meta({ id: 'CourseInfo' });
 export type CourseInfo = z.infer<typeof CourseInfoSchema>;
 
+/** A place on the course where a timing mat reports chips passing (docs/api.md#timing-points). */
+export const TimingPointInfoSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    at: z.number().describe("Metres from the start (0 for a start mat, the course's length for a finish mat)."),
+  })
+  .meta({ id: 'TimingPointInfo' });
+export type TimingPointInfo = z.infer<typeof TimingPointInfoSchema>;
+
 export const RaceInfoSchema = z
   .object({
     startsAt: z.number().nullable().describe("The organiser's start time (ms); null until set or pressed. Fixes before it are not the race."),
     unit: DistanceUnitSchema.describe("The organiser's unit; each spectator may switch."),
     course: CourseInfoSchema.nullable(),
+    timing: z.array(TimingPointInfoSchema).optional().describe('Timing mats along the course, by distance (absent on events stored before them).'),
   })
   .meta({ id: 'RaceInfo' });
 export type RaceInfo = z.infer<typeof RaceInfoSchema>;
@@ -352,6 +381,36 @@ export function eventShownToAnyone(info: EventInfo): EventInfo {
   return { id: info.id, name: info.name, createdAt: info.createdAt, status: info.status, protected: true };
 }
 
+/** Where a runner probably is: see RunnerRaceInfo.est, docs/protocol.md and lib/course/estimate.ts. */
+export const RaceEstimateSchema = z
+  .object({
+    src: z.enum(['gps', 'sat', 'mat']).describe('The source of the last observation: a phone or tracking app, a satellite tracker, a timing mat.'),
+    t: z.number().describe('When the runner was last observed (ms).'),
+    at: z.number().describe('Where: metres along the course.'),
+    err: z.number().describe('1-σ error of `at`, metres (0 at a mat).'),
+    v: z.number().describe('The likely speed from there as flat running: effort metres per second (lib/course/effort.ts).'),
+    spread: z.number().describe("How much the runner's pace has varied from kilometre to kilometre, relative (0.05: ±5 %)."),
+    basis: z
+      .enum(['recent', 'observed', 'average', 'typical'])
+      .describe('What `v` is measured over: the last 2 km seen, all that was seen (less), the average since the start, or a typical pace.'),
+    metres: z.number().describe('Course metres `v` was measured over.'),
+    until: z.number().describe("Nothing heard by then (ms), the runner is a ghost: a phone's minute or a tracker's 12 minutes after `t`, or the latest plausible arrival at the next mat."),
+  })
+  .meta({ id: 'RaceEstimate' });
+export type RaceEstimate = z.infer<typeof RaceEstimateSchema>;
+
+export const RaceEtaSchema = z
+  .object({
+    name: z.string(),
+    kind: z.enum(['checkpoint', 'finish']),
+    at: z.number().describe('Metres from the start.'),
+    t: z.number().describe('Likely arrival (ms).'),
+    lo: z.number().describe('Earliest plausible arrival (ms).'),
+    hi: z.number().describe('Latest plausible arrival (ms).'),
+  })
+  .meta({ id: 'RaceEta' });
+export type RaceEta = z.infer<typeof RaceEtaSchema>;
+
 /** Where a runner is in the race, on events with a course. Times are ms since the epoch, speeds m/s. */
 export const RunnerRaceInfoSchema = z
   .object({
@@ -367,6 +426,10 @@ export const RunnerRaceInfoSchema = z
     speed: z.number().nullable().describe('Current speed along the course (about the last minute).'),
     avg: z.number().nullable().describe('Average speed since the start.'),
     cp: z.object({ name: z.string(), t: z.number() }).nullable().describe("The last checkpoint passed (organiser's checkpoints and the finish)."),
+    est: RaceEstimateSchema.nullable().describe(
+      "The estimator's anchor: the last observation and the pace that moves the runner on from it; whereabouts() in lib/course/estimate.ts gives the likely position and the band at any moment, and says whether the runner is seen, predicted (between mats) or a ghost (silent past `until`). Null before the start and after the finish.",
+    ),
+    eta: z.array(RaceEtaSchema).describe('The next checkpoint ahead (when there is one) and the finish: likely arrival with the earliest and latest plausible.'),
   })
   .meta({ id: 'RunnerRaceInfo' });
 export type RunnerRaceInfo = z.infer<typeof RunnerRaceInfoSchema>;
@@ -384,6 +447,7 @@ export const RunnerInfoSchema = z
       .optional()
       .describe("Present when the runner's tracking app sent a picture (an OwnTracks card): its version, to be read from GET /api/events/<id>/runners/<runner-id>/avatar?v=<avatar>."),
     bib: z.string().optional().describe('Race number, as given when joining or set by the organiser.'),
+    entry: PublicEntrySchema.optional().describe('From the start list: what spectators may know of the entry (never birth year, chip or claim code).'),
     race: RunnerRaceInfoSchema.optional().describe('On events with a course.'),
   })
   .meta({ id: 'RunnerInfo' });

@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import * as A from './api-schemas';
+import * as T from './timing-schemas';
 import { ClientMessageSchema, DistanceUnitSchema, ErrorCode, EventIdSchema, LIMITS, RunnerIdSchema } from './protocol';
 import { LIST_SORTS } from './runner-order';
 
@@ -21,6 +22,7 @@ export const ACCESS = {
   runner: 'The runner\'s own token (from the live protocol\'s "joined"), as "Authorization: Bearer …".',
   organiserOrRunner: "The organiser token, or the runner's own token, as \"Authorization: Bearer …\".",
   stream: 'Whoever holds the stream id (the first event of GET /api/stream).',
+  timingPoint: "The timing point's key (from the organiser page), as \"Authorization: Bearer …\".",
 } as const;
 export type Access = keyof typeof ACCESS;
 
@@ -137,6 +139,14 @@ const ALERT = {
   refusal: notFound(ErrorCode.NoSuchAlert, 'There is no open alert with that id: it may have been acknowledged already.'),
 } as const;
 const STREAM = { schema: z.string().regex(/^[A-Za-z0-9_-]+$/, 'not a stream id'), refusal: notFound(ErrorCode.NoSuchStream, 'Open a stream first.') } as const;
+const POINT = {
+  schema: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'not a timing point id'),
+  refusal: notFound(ErrorCode.NoSuchTimingPoint, 'There is no such timing point.'),
+} as const;
+const TRACKER = {
+  schema: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'not a tracker id'),
+  refusal: notFound(ErrorCode.NoSuchTracker, 'There is no such tracker.'),
+} as const;
 
 /** The credentials of a protected event's readers that travel in the query. */
 const READER = {
@@ -588,6 +598,174 @@ export const ROUTES = {
     answer: ok(A.AcceptedAnswer, 'Taken (also when it is then refused with an error on the stream).', 202),
     errors: { [ErrorCode.TooLarge]: 413 },
   }),
+  entries: route({
+    method: 'GET',
+    path: '/api/events/:id/entries',
+    summary: 'The start list with claim codes (JSON), or as a CSV file to print.',
+    access: 'organiser',
+    params: { id: EVENT },
+    query: { format: { schema: z.string().optional().describe('csv for the list as a CSV download; otherwise JSON.') } },
+    answer: { ...ok(T.EntriesAnswer, 'The entries, by bib.'), other: { 'text/csv': 'With format=csv: bib, names, claim code, sex, year of birth, age group, category, club, wave, chip, claimed.' } },
+  }),
+  importEntries: route({
+    method: 'POST',
+    path: '/api/events/:id/entries',
+    summary: 'Import a start list (CSV as timing software exports it, or JSON): all of it or nothing; ?dryRun=1 checks it only.',
+    access: 'organiser',
+    params: { id: EVENT },
+    query: { dryRun: { schema: z.string().optional().describe('1 to check the list against the event and save nothing.') } },
+    body: {
+      kind: 'raw',
+      contentTypes: ['text/csv', 'application/json'],
+      description: 'The start list as CSV (text/csv, up to 4 MiB), or JSON {"entries": [...]}.',
+      schema: T.ImportBody,
+    },
+    answer: ok(T.ImportAnswer, 'Saved (or, with dryRun=1, ready to save).'),
+    errors: { [ErrorCode.BadEntries]: 400, [ErrorCode.BadJson]: 400, [ErrorCode.BadFormat]: 415, [ErrorCode.EventFinished]: 403, [ErrorCode.QuotaExceeded]: 429, ...WRITES },
+  }),
+  editEntry: route({
+    method: 'PUT',
+    path: '/api/events/:id/entries/:runner',
+    summary: 'Correct one entry (every field; its claim code stays).',
+    access: 'organiser',
+    params: { id: EVENT, runner: RUNNER },
+    body: json(T.EntryBody, ErrorCode.BadEntry, invalid('entry')),
+    answer: ok(T.SavedAnswer, 'Saved.'),
+    errors: { [ErrorCode.NoSuchRunner]: 404, ...WRITES },
+  }),
+  newClaimCode: route({
+    method: 'POST',
+    path: '/api/events/:id/entries/:runner/claim-code',
+    summary: 'A new claim code for an entry; a phone that claimed it is let go.',
+    access: 'organiser',
+    params: { id: EVENT, runner: RUNNER },
+    answer: ok(T.ClaimCodeAnswer, 'The new code.'),
+    errors: { [ErrorCode.NoSuchRunner]: 404, ...WRITES },
+  }),
+  timing: route({
+    method: 'GET',
+    path: '/api/events/:id/timing',
+    summary: 'The timing points with what their decoders sent, and the chips no entry carries.',
+    access: 'organiser',
+    params: { id: EVENT },
+    answer: ok(T.TimingViewSchema, 'The points and unknown chips.'),
+  }),
+  addTimingPoint: route({
+    method: 'POST',
+    path: '/api/events/:id/timing',
+    summary: 'Add a timing point at a distance; its key is answered this once.',
+    access: 'organiser',
+    params: { id: EVENT },
+    body: json(T.TimingPointBody, ErrorCode.BadTimingPoint, invalid('timing point')),
+    answer: ok(T.AddedPointAnswer, 'The point and its key.', 201),
+    errors: { [ErrorCode.QuotaExceeded]: 429, ...WRITES },
+  }),
+  updateTimingPoint: route({
+    method: 'PUT',
+    path: '/api/events/:id/timing/:point',
+    summary: "Rename a point, change its decoder's time zone, or move it while it has no passings.",
+    access: 'organiser',
+    params: { id: EVENT, point: POINT },
+    body: json(T.TimingPointChanges, ErrorCode.BadTimingPoint, invalid('timing point')),
+    answer: ok(T.PointAnswer, 'The point now.'),
+    errors: WRITES,
+  }),
+  removeTimingPoint: route({
+    method: 'DELETE',
+    path: '/api/events/:id/timing/:point',
+    summary: "Remove a timing point: its key stops working; its passings stay.",
+    access: 'organiser',
+    params: { id: EVENT, point: POINT },
+    answer: nothing('Removed.'),
+    errors: WRITES,
+  }),
+  timingKey: route({
+    method: 'POST',
+    path: '/api/events/:id/timing/:point/key',
+    summary: "A new key for a point's decoder; the old one stops working.",
+    access: 'organiser',
+    params: { id: EVENT, point: POINT },
+    answer: ok(T.KeyAnswer, 'The new key.', 201),
+    errors: WRITES,
+  }),
+  passings: route({
+    method: 'POST',
+    path: '/api/events/:id/timing/:point/passings',
+    summary: "A decoder's passings, with the point's key: JSON or decoder lines; kept once, answered once durable.",
+    access: 'timingPoint',
+    params: { id: EVENT, point: POINT },
+    body: {
+      kind: 'raw',
+      contentTypes: ['application/json', 'text/plain'],
+      description: 'JSON {"passings": [{"chip", "t" | "time", …}]}, or decoder lines chip;dd-mm-yyyy hh:mm:ss.ccc;loop;lap;battery;rewind, at most 5000.',
+      schema: T.PassingsBody,
+    },
+    answer: ok(T.PassingsAnswer, 'What was stored, sent again, unknown or refused.'),
+    errors: { [ErrorCode.UnknownKey]: 401, [ErrorCode.BadPassings]: 400, [ErrorCode.BadJson]: 400, [ErrorCode.QuotaExceeded]: 429, ...WRITES },
+  }),
+  trackers: route({
+    method: 'GET',
+    path: '/api/events/:id/trackers',
+    summary: 'The satellite trackers with their last poll.',
+    access: 'organiser',
+    params: { id: EVENT },
+    answer: ok(T.TrackersAnswer, 'The trackers (never their passwords).'),
+  }),
+  addTracker: route({
+    method: 'POST',
+    path: '/api/events/:id/trackers',
+    summary: "Follow a runner's Garmin inReach (MapShare) or SPOT shared page.",
+    access: 'organiser',
+    params: { id: EVENT },
+    body: json(T.TrackerBody, ErrorCode.BadTracker, invalid('tracker')),
+    answer: ok(T.TrackerAnswer, 'The tracker.', 201),
+    errors: { [ErrorCode.NoSuchRunner]: 404, [ErrorCode.EventFinished]: 403, [ErrorCode.QuotaExceeded]: 429, ...WRITES },
+  }),
+  removeTracker: route({
+    method: 'DELETE',
+    path: '/api/events/:id/trackers/:tracker',
+    summary: 'Stop polling a tracker.',
+    access: 'organiser',
+    params: { id: EVENT, tracker: TRACKER },
+    answer: nothing('Removed.'),
+    errors: WRITES,
+  }),
+  feedStandings: route({
+    method: 'GET',
+    path: '/api/events/:id/feed/standings',
+    summary: 'The open race feed: every runner in race order.',
+    access: 'reader',
+    params: { id: EVENT },
+    query: READER,
+    answer: { ...ok(T.StandingsAnswer, 'The standings.'), also: { 304: NOT_MODIFIED } },
+  }),
+  feedPassings: route({
+    method: 'GET',
+    path: '/api/events/:id/feed/passings',
+    summary: 'The open race feed: each timing point with the runners it saw, earliest first.',
+    access: 'reader',
+    params: { id: EVENT },
+    query: { ...READER, point: { schema: z.string().optional().describe('One timing point only.') } },
+    answer: { ...ok(T.PointPassingsAnswer, 'The passings.'), also: { 304: NOT_MODIFIED } },
+    errors: { [ErrorCode.NoSuchTimingPoint]: 404 },
+  }),
+  feedPositions: route({
+    method: 'GET',
+    path: '/api/events/:id/feed/positions.geojson',
+    summary: 'The open race feed: where every runner is now, as GeoJSON (a fix, or where the estimator puts them).',
+    access: 'reader',
+    params: { id: EVENT },
+    query: READER,
+    answer: {
+      status: 200,
+      json: null,
+      description: 'The positions.',
+      other: {
+        'application/geo+json': 'A FeatureCollection: a Point per runner, with id, name, bib, color, basis (gps, predicted or ghost), t and at; lo and hi for an estimate.',
+      },
+      also: { 304: NOT_MODIFIED },
+    },
+  }),
   openapi: route({
     method: 'GET',
     path: '/api/openapi.json',
@@ -665,6 +843,7 @@ const ACCESS_ERRORS: Record<Access, Partial<Record<ErrorCode, number>>> = {
   runner: { [ErrorCode.NoSuchEvent]: 404, [ErrorCode.Unauthorised]: 401, [ErrorCode.Forbidden]: 403 },
   organiserOrRunner: { [ErrorCode.NoSuchEvent]: 404, [ErrorCode.Unauthorised]: 401, [ErrorCode.Forbidden]: 403 },
   stream: {},
+  timingPoint: { [ErrorCode.NoSuchEvent]: 404, [ErrorCode.Unauthorised]: 401 },
 };
 
 /** A route's path with its parameters filled in, escaped. */

@@ -25,6 +25,9 @@ import { apiRouter, notFound, preflight } from './http/api/routes';
 import { handleIngest } from './http/ingest/handler';
 import { handleLite } from './http/lite/handler';
 import { archiveInactive } from './jobs/archive';
+import { FeedBudget } from './jobs/feed-plan';
+import { FeedPoller } from './jobs/feeds';
+import { startTimingListener, type TimingListener } from './sources/timing-tcp';
 import { purgeInactive } from './jobs/retention';
 import { Live } from './live/live';
 import { log } from './log';
@@ -40,6 +43,9 @@ import { createWsTransport } from './transport/ws';
 
 export const DEMO_EVENT = { id: 'demo', name: 'Demo run: Central Park loop' } as const;
 
+/** How often the trackers due for a poll are looked for. */
+const FEED_ROUND_MS = 5000;
+
 export interface PageHandlers {
   handle: (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
   upgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => Promise<void> | void;
@@ -52,6 +58,8 @@ export interface Trackside {
   url: string;
   wsUrl: string;
   port: number;
+  /** The timing decoders' TCP listener's port; null when it is off. */
+  timingPort: number | null;
   close(): Promise<void>;
 }
 
@@ -192,6 +200,20 @@ export async function startTrackside({ config, pages, store, timings, heartbeatM
     const period = Math.min(60_000, config.archiveAfterMs);
     live.every(period, async () => archiveInactive(live, config.archiveAfterMs, await backplane.ownership.once('archive', period)));
   }
+  // Satellite trackers: one instance polls in each round, within a request budget the cluster shares.
+  const feedBudget = new FeedBudget(config.feedRequestsPerHour, (capacity, perSecond) => backplane.limits.buckets('feed-polls', capacity, perSecond));
+  const poller = new FeedPoller(
+    { liveTrackers: () => db.liveTrackers(), run: (event, cmd) => live.run(event, cmd, null), now: live.now, fetch: (url, init) => fetch(url, init) },
+    config.feeds,
+    feedBudget,
+    config.trackerPollMs,
+  );
+  live.every(FEED_ROUND_MS, async () => {
+    if (await backplane.ownership.once('feeds', FEED_ROUND_MS)) await poller.round();
+  });
+  const timingTcp: TimingListener | null =
+    config.timingTcpPort === null ? null : await startTimingListener(live, { port: config.timingTcpPort, host: config.host });
+  clientConfig.timingTcpPort = timingTcp?.port ?? null;
   if (config.retentionMs > 0) {
     const purge = async () => {
       if (await backplane.ownership.once('retention', 3600_000)) await purgeInactive(live, config.retentionMs);
@@ -225,10 +247,12 @@ export async function startTrackside({ config, pages, store, timings, heartbeatM
     url,
     wsUrl,
     port,
+    timingPort: timingTcp?.port ?? null,
     close() {
       closing ??= (async () => {
         live.gateway.stopAccepting();
         demo?.stop();
+        await timingTcp?.close();
         sse.close(CloseCode.GoingAway, 'server shutting down');
         await ws.close(CloseCode.GoingAway, 'server shutting down');
         await live.stop();

@@ -47,6 +47,14 @@ const Schema = z
     TRUST_PROXY: flag.default(false),
     EVENTS_PER_HOUR_PER_IP: z.coerce.number({ message: 'must be a whole number' }).int().min(1).max(1_000_000).default(20),
     RUNNERS_PER_HOUR_PER_IP: z.coerce.number({ message: 'must be a whole number' }).int().min(1).max(1_000_000).default(60),
+    TIMING_TCP_PORT: z.coerce.number({ message: 'must be a port number' }).int().min(0).max(65535).optional(),
+    INREACH_FEED_URL: z.string().url('must be a URL like https://share.garmin.com/Feed/Share/').default('https://share.garmin.com/Feed/Share/'),
+    SPOT_FEED_URL: z
+      .string()
+      .url('must be a URL like https://api.findmespot.com/spot-main-web/consumer/rest-api/2.0/public/feed/')
+      .default('https://api.findmespot.com/spot-main-web/consumer/rest-api/2.0/public/feed/'),
+    TRACKER_POLL_SECONDS: z.coerce.number({ message: 'must be a number of seconds' }).int().min(10).max(86_400).default(300),
+    FEED_REQUESTS_PER_HOUR: z.coerce.number({ message: 'must be a whole number' }).int().min(1).max(100_000).default(1800),
     WRITE_MIB_PER_HOUR_PER_IP: z.coerce.number({ message: 'must be a whole number of MiB' }).int().min(1).max(1_000_000).default(256),
     SNAPSHOTS_PER_SECOND_PER_IP: z.coerce.number({ message: 'must be a number' }).min(0.1).max(1_000_000).default(20),
     SPECTATOR_BYTES_PER_SECOND: z.coerce.number({ message: 'must be a whole number of bytes' }).int().min(1024).max(10_000_000).default(16_384),
@@ -106,6 +114,14 @@ export interface Config {
   spectatorBytesPerSecond: number;
   /** MiB one address may make the server store per hour, in events that set no allowance of their own. */
   writeMiBPerHourPerIp: number;
+  /** Port of the TCP listener for timing decoders; null keeps it off. */
+  timingTcpPort: number | null;
+  /** Where satellite trackers' feeds are read from (a MapShare name or SPOT feed id is added to each). */
+  feeds: { inreach: string; spot: string };
+  /** How often each satellite tracker is polled (stretched to fit the request budget), ms. */
+  trackerPollMs: number;
+  /** Requests to the trackers' feeds in any hour, all trackers of all events together. */
+  feedRequestsPerHour: number;
   /** PostgreSQL to keep everything in (several instances share it); null for SQLite under dataDir. */
   databaseUrl: string | null;
   /** Redis connecting several instances; null for one process. */
@@ -154,6 +170,10 @@ export function loadConfig(env: NodeJS.ProcessEnv, argv: readonly string[] = [])
     snapshotsPerSecondPerIp: c.SNAPSHOTS_PER_SECOND_PER_IP,
     spectatorBytesPerSecond: c.SPECTATOR_BYTES_PER_SECOND,
     writeMiBPerHourPerIp: c.WRITE_MIB_PER_HOUR_PER_IP,
+    timingTcpPort: c.TIMING_TCP_PORT ?? null,
+    feeds: { inreach: c.INREACH_FEED_URL, spot: c.SPOT_FEED_URL },
+    trackerPollMs: c.TRACKER_POLL_SECONDS * 1000,
+    feedRequestsPerHour: c.FEED_REQUESTS_PER_HOUR,
     databaseUrl: c.DATABASE_URL ?? null,
     backplaneUrl: c.BACKPLANE_URL ?? null,
     dev: c.NODE_ENV !== 'production',

@@ -4,6 +4,7 @@
  * people and can be short, so they get a slow, salted hash (scrypt).
  */
 import { createHash, randomBytes, randomInt, scrypt, timingSafeEqual } from 'node:crypto';
+import { CLAIM_ALPHABET, CLAIM_CODE_LENGTH } from '../lib/entries/entry';
 
 export interface Secrets {
   newRunnerId(): string;
@@ -11,6 +12,8 @@ export interface Secrets {
   newToken(): string;
   hash(token: string): string;
   verify(token: string, hash: string): boolean;
+  /** A start-list entry's claim code: short enough to print and type (lib/entries/entry.ts). */
+  newClaimCode(): string;
 }
 
 export const cryptoCredentials: Secrets = {
@@ -19,6 +22,11 @@ export const cryptoCredentials: Secrets = {
   hash: (token) => createHash('sha256').update(token).digest('base64url'),
   verify(token, hash) {
     return sameText(this.hash(token), hash);
+  },
+  newClaimCode() {
+    let out = '';
+    for (let i = 0; i < CLAIM_CODE_LENGTH; i++) out += CLAIM_ALPHABET[randomInt(CLAIM_ALPHABET.length)];
+    return out;
   },
 };
 

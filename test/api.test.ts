@@ -12,7 +12,7 @@ describe('the route table', () => {
     const srv = await startTestServer();
     try {
       const { event } = await makeEvent(srv, 'Routes');
-      const params = { id: event.id, runner: 'nosuchrunner1', link: 'nolink', alert: 'noalert', stream: 'nostream' };
+      const params = { id: event.id, runner: 'nosuchrunner1', link: 'nolink', alert: 'noalert', stream: 'nostream', point: 'nopoint', tracker: 'notracker' };
       for (const [name, route] of Object.entries(ROUTES)) {
         const abort = new AbortController();
         const res = await fetch(apiUrl(name as RouteName, params as never, {}, srv.url), {

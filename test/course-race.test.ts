@@ -143,8 +143,8 @@ describe('one runner', () => {
     const fc = forecast(course, points, state);
     assert.equal(fc.basis!.kind, 'recent');
     near(fc.basis!.speed, 2.5, 0.1, 'recent speed');
-    assert.equal(describeBasis(fc.basis, 'km'), 'pace over the last 2.00 km');
-    assert.equal(describeBasis(fc.basis, 'mi'), 'pace over the last 1.24 mi');
+    assert.equal(describeBasis(fc.basis, 'km'), 'pace over the last 2 km');
+    assert.equal(describeBasis(fc.basis, 'mi'), 'pace over the last 2 km (1.2 mi)', 'a round basis in miles too, not "1.24 mi"');
     assert.deepEqual(fc.ahead.map((e) => e.label), ['Water 2', 'Finish']);
     const now = state.match.anchorT!;
     near((fc.ahead[0]!.t - now) / 1000, (7500 - state.match.progress!) / 2.5, 15, 'seconds to Water 2');
@@ -158,7 +158,7 @@ describe('one runner', () => {
     assert.equal(describeBasis(forecastBasis(course, points, state), 'km'), 'average pace since the start');
     const early = race(course, fromThePen(course, 3).filter((f) => f.t <= GUN + 30_000));
     assert.equal(forecast(course, early.points, early.state).basis, null);
-    assert.equal(describeBasis(null, 'km'), 'not enough of the race run yet to predict');
+    assert.equal(describeBasis(null, 'km'), 'not enough of the race seen yet to predict');
   });
 
   test('checkpoints added mid-race get passing times interpolated for those already past', () => {

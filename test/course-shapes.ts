@@ -179,3 +179,28 @@ export function run(course: Course, options: RunOptions = {}): SimFix[] {
 export function jitter([lat, lon]: LatLon, northM: number, eastM: number): LatLon {
   return [lat + northM / M_PER_DEG_LAT, lon + eastM / M_PER_DEG_LON];
 }
+
+/**
+ * A loop of `lengthM` whose finish stops `gapM` short of its start, as on many half marathons: the start
+ * pen (behind the start line) is the last few metres before the finish line, and past it.
+ */
+export function loopWithGap(lengthM: number, gapM: number, step = 10): XY[] {
+  const r = (lengthM + gapM) / (2 * Math.PI);
+  const turn = lengthM / r;
+  const n = Math.max(2, Math.round(lengthM / step));
+  return Array.from({ length: n + 1 }, (_, k) => {
+    const a = -Math.PI / 2 + (turn * k) / n;
+    return [r * Math.cos(a), r + r * Math.sin(a)] as XY;
+  });
+}
+
+/** A point `metres` behind the start line, on the line's own direction (where a start pen is). */
+export function behindStart(course: Course, metres: number, northM = 0, eastM = 0): LatLon {
+  const [lat0, lon0] = course.points[0]!;
+  const [lat1, lon1] = course.points[Math.min(course.points.length - 1, 2)]!;
+  const ruler = new CheapRuler(lat0, 'meters');
+  const d = ruler.distance([lon0, lat0], [lon1, lat1]);
+  const east = ((lon1 - lon0) * M_PER_DEG_LON * -metres) / d;
+  const north = ((lat1 - lat0) * M_PER_DEG_LAT * -metres) / d;
+  return jitter(course.start, north + northM, east + eastM);
+}

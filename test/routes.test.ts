@@ -241,6 +241,29 @@ describe('every route answers what the table says', () => {
     abort.abort();
 
     await ask('openapi', {});
+
+    // The start list, timing points with their decoders' passings, satellite trackers, the open race feed.
+    const csv = { ...organiser, 'content-type': 'text/csv' };
+    await ask('importEntries', { id }, { headers: csv, body: 'Bib,First name,Last name,Sex,Chip\n101,Grace,Hopper,F,KX101\n', query: { dryRun: '1' } });
+    await ask('importEntries', { id }, { headers: csv, body: 'Bib,First name,Last name,Sex,Chip\n101,Grace,Hopper,F,KX101\n' });
+    const { entries } = await ask('entries', { id }, { headers: organiser });
+    const grace = entries[0]!.runnerId;
+    await ask('entries', { id }, { headers: organiser, query: { format: 'csv' } });
+    await ask('editEntry', { id, runner: grace }, { headers: organiser, body: JSON.stringify({ bib: '101', firstName: 'Grace', lastName: 'Hopper', chip: 'KX101', club: 'Navy RC' }) });
+    await ask('newClaimCode', { id, runner: grace }, { headers: organiser });
+    const mat = await ask('addTimingPoint', { id }, { headers: organiser, body: JSON.stringify({ name: 'Start', at: 0, timeZone: 'UTC' }) });
+    await ask('updateTimingPoint', { id, point: mat.point.id }, { headers: organiser, body: JSON.stringify({ name: 'Start line' }) });
+    const { key: matKey } = await ask('timingKey', { id, point: mat.point.id }, { headers: organiser });
+    await ask('passings', { id, point: mat.point.id }, { headers: { ...auth(matKey), 'content-type': 'application/json' }, body: JSON.stringify({ passings: [{ chip: 'KX101', t: Date.now() - 200_000 }] }) });
+    await ask('timing', { id }, { headers: organiser });
+    await ask('feedStandings', { id });
+    await ask('feedPassings', { id }, { query: { point: mat.point.id } });
+    await ask('feedPositions', { id });
+    await ask('removeTimingPoint', { id, point: mat.point.id }, { headers: organiser });
+    const { tracker } = await ask('addTracker', { id }, { headers: organiser, body: JSON.stringify({ runner: grace, kind: 'inreach', feed: 'GraceH' }) });
+    await ask('trackers', { id }, { headers: organiser });
+    await ask('removeTracker', { id, tracker: tracker.id }, { headers: organiser });
+
     await ask('removeRunner', { id, runner }, { headers: own });
     await ask('finish', { id }, { headers: organiser });
     phone.close();

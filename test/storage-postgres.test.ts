@@ -60,7 +60,7 @@ const position = (event: string, runnerId: string, seq: number, t = T0 + seq * 1
 });
 const setup = (event: string, runnerId = 'r1'): WriteOp[] => [
   { op: 'event', record: { info: { id: event, name: event, createdAt: T0, status: 'live', protected: false }, organiserHash: '', viewCodeHash: null, quotas: {} } },
-  { op: 'runner', runner: { id: runnerId, event, name: 'Ada', color: '#123456', tokenHash: 'h', deviceKeyHash: null, joinedAt: T0, stopped: false, bib: null } },
+  { op: 'runner', runner: { id: runnerId, event, name: 'Ada', color: '#123456', tokenHash: 'h', deviceKeyHash: null, joinedAt: T0, stopped: false, bib: null, entry: null } },
 ];
 
 describe('planning a batch', () => {
@@ -224,7 +224,7 @@ describe('writing to PostgreSQL', () => {
       await store.append([...setup('cross-x'), ...setup('cross-y')]);
       const rename = (event: string, name: string): WriteOp => ({
         op: 'runner',
-        runner: { id: 'r1', event, name, color: '#123456', tokenHash: 'h', deviceKeyHash: null, joinedAt: T0, stopped: false, bib: null },
+        runner: { id: 'r1', event, name, color: '#123456', tokenHash: 'h', deviceKeyHash: null, joinedAt: T0, stopped: false, bib: null, entry: null },
       });
       const mood = (event: string, t: number): WriteOp => ({ op: 'mood', event, runnerId: 'r1', value: 1, t });
       const rounds = Array.from({ length: 40 }, (_, i) =>

@@ -87,6 +87,7 @@ export async function seedRace(o: SeedOptions): Promise<{ runners: SeededRunner[
       joinedAt: o.gun - 1800_000,
       stopped: false,
       bib: String(i + 1),
+      entry: null,
     };
     ops.push({ op: 'runner', runner: record });
     const track = new RunnerTrack(record, 16);

@@ -84,7 +84,7 @@ export class RunnerLabels {
     // The map's controls, its buttons and the course's own labels stay uncovered.
     const origin = map.getContainer().getBoundingClientRect();
     const wrap = map.getContainer().parentElement ?? map.getContainer();
-    const obstacles = Array.from(wrap.querySelectorAll('.leaflet-control, .map-tools, .course-mark:not(.hidden) span')).map((c) => {
+    const obstacles = Array.from(wrap.querySelectorAll('.leaflet-control, .map-tools, .map-legend, .course-mark:not(.hidden) span')).map((c) => {
       const r = c.getBoundingClientRect();
       return { x: r.left - origin.left - 4, y: r.top - origin.top - 4, width: r.width + 8, height: r.height + 8 };
     });

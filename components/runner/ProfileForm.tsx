@@ -10,9 +10,12 @@ export function ProfileForm({
   color,
   locked,
   askBib,
+  claim,
+  askClaim,
   error,
   onName,
   onBib,
+  onClaim,
   onColor,
 }: {
   name: string;
@@ -22,9 +25,13 @@ export function ProfileForm({
   locked: boolean;
   /** A bib counts when joining; afterwards the organiser sets it. */
   askBib: boolean;
+  claim: string;
+  /** The bib is on the start list: its claim code is asked for. */
+  askClaim: boolean;
   error: string | null;
   onName: (name: string) => void;
   onBib: (bib: string) => void;
+  onClaim: (claim: string) => void;
   onColor: (color: string) => void;
 }) {
   const colorName = PICKABLE.find((c) => c.hex === color)?.name ?? 'Red';
@@ -51,6 +58,20 @@ export function ProfileForm({
             autoCapitalize="characters"
             placeholder="As printed on your bib"
             onChange={(e) => onBib(e.target.value)}
+            disabled={locked}
+          />
+        </label>
+      )}
+      {askBib && askClaim && (
+        <label className="field">
+          Claim code (from the organiser, with your bib)
+          <input
+            value={claim}
+            maxLength={20}
+            autoCapitalize="characters"
+            autoComplete="one-time-code"
+            placeholder="8 letters and digits"
+            onChange={(e) => onClaim(e.target.value)}
             disabled={locked}
           />
         </label>

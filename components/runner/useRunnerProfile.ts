@@ -9,9 +9,12 @@ export interface RunnerProfile {
   color: string;
   /** As typed; checked when sharing starts. */
   bib: string;
+  /** The claim code of the bib's start-list entry, as typed. */
+  claim: string;
   setName: (name: string) => void;
   setColor: (color: string) => void;
   setBib: (bib: string) => void;
+  setClaim: (claim: string) => void;
 }
 
 /** The name, colour and bib on the form, starting from what this device used last. */
@@ -19,11 +22,12 @@ export function useRunnerProfile(memory: RunnerMemory | null): RunnerProfile {
   const [name, setName] = useState('');
   const [color, setColor] = useState(DEFAULT_COLOR);
   const [bib, setBib] = useState('');
+  const [claim, setClaim] = useState('');
   useEffect(() => {
     if (!memory) return;
     const saved = memory.profile();
     if (saved.name) setName(saved.name);
     setColor(saved.color);
   }, [memory]);
-  return { name, color, bib, setName, setColor, setBib };
+  return { name, color, bib, claim, setName, setColor, setBib, setClaim };
 }

@@ -23,7 +23,7 @@ export interface Sharing {
   deleted: boolean;
   removed: boolean;
   finished: boolean;
-  start: (profile: { name: string; color: string; bib: string }) => void;
+  start: (profile: { name: string; color: string; bib: string; claim: string }) => void;
   stop: () => void;
   deleteTrack: () => Promise<void>;
 }
@@ -87,7 +87,7 @@ export function useSharing(event: EventInfo, storage: KeyValueStorage | null, me
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [state?.removed]);
 
-  function start({ name, color, bib }: { name: string; color: string; bib: string }) {
+  function start({ name, color, bib, claim }: { name: string; color: string; bib: string; claim: string }) {
     if (removed || finished) return;
     const clean = name.trim();
     if (!clean) {
@@ -102,7 +102,7 @@ export function useSharing(event: EventInfo, storage: KeyValueStorage | null, me
     setError(null);
     setDeleted(false);
     memory?.saveProfile(clean, color);
-    runner.open(clean, color).setProfile(clean, color, cleanBib || null);
+    runner.open(clean, color).setProfile(clean, color, cleanBib || null, claim.trim() || null);
     if (!gps.start()) return;
     setSharing(true);
     if (memory) memory.sharing = true;

@@ -10,6 +10,12 @@
  * that passes about as close to the fix is a candidate, and the one nearest to where the runner's recent
  * speed puts them wins; that is what tells the way out from the way back at a turnaround.
  *
+ * A first fix is placed at the start when the course passes there (on a loop the start pen is next to the
+ * finish, and a runner who starts sharing in the pen after the gun is starting, not finishing); elsewhere
+ * nearest to where the time since the gun puts a typical runner. Their own track can say otherwise: while
+ * progress is still at the start, a fix far from the start's stretch is searched for on the whole course
+ * again, and where it matches the runner is placed there.
+ *
  * Progress never goes backwards: a fix a few metres behind holds it. A fix too far from the course moves
  * nothing, and only a run of such fixes lasting `offCourseS` raises the off-course flag; it drops again
  * after `backOnCourseS` of fixes close to the course. Both distance tests allow for the fix's accuracy.
@@ -32,6 +38,8 @@ const CHUNK = 16;
 const PROMINENCE_M = 1;
 /** The direction of the line this far in from each end measures "before the start" and "past the finish". */
 const END_BASELINE_M = 20;
+/** A first fix this close to the start line (or anywhere behind it) is at the start. */
+export const START_ZONE_M = 50;
 
 export interface CourseIndex {
   readonly course: Course;
@@ -225,6 +233,8 @@ export interface MatchResult {
   /** Distance from the fix to the course near the runner's progress, metres; null if not looked up. */
   offCourseM: number | null;
   offCourse: boolean;
+  /** The runner was placed afresh: their first fix, or their track showed they are not at the start. */
+  placed: boolean;
 }
 
 // Scratch space for candidates: the matcher runs on one thread and never re-enters.
@@ -344,59 +354,42 @@ export function matchFix(
 ): MatchResult {
   const { t } = fix;
   if (state.lastT !== null && !(t > state.lastT)) {
-    return { state, outcome: 'out-of-order', progress: state.progress, at: null, offCourseM: null, offCourse: state.offCourse };
+    return { state, outcome: 'out-of-order', progress: state.progress, at: null, offCourseM: null, offCourse: state.offCourse, placed: false };
   }
   const accuracy = fix.accuracy ?? options.defaultAccuracyM;
   if (!(accuracy <= options.maxAccuracyM)) {
     const next = { ...state, lastT: t };
-    return { state: next, outcome: 'inaccurate', progress: state.progress, at: null, offCourseM: null, offCourse: state.offCourse };
+    return { state: next, outcome: 'inaccurate', progress: state.progress, at: null, offCourseM: null, offCourse: state.offCourse, placed: false };
   }
 
-  const course = ix.course;
-  const cum = course.cumulative;
   const px = wrap(fix.lon - ix.lon0) * ix.kx;
   const py = (fix.lat - ix.lat0) * ix.ky;
   const tol = Math.max(options.ambiguityM, Math.min(accuracy, 2 * options.ambiguityM));
 
-  // The window, and where inside it the runner is expected to be (null: earliest stretch wins).
-  let lo: number;
-  let hi: number;
-  let expected: number | null;
-  if (state.progress === null || state.anchorT === null) {
-    lo = 0;
-    const since = options.startTime === null ? null : Math.max(0, (t - options.startTime) / 1000);
-    hi = since === null ? course.length : options.maxSpeedMps * since + options.slackM + 2 * accuracy;
-    expected = since === null ? null : options.typicalSpeedMps * since;
-  } else {
-    const dt = Math.max(0, (t - state.anchorT) / 1000);
-    lo = state.progress - options.backWindowM - 2 * accuracy;
-    hi = state.progress + options.maxSpeedMps * dt + options.slackM + 2 * accuracy;
-    expected = (state.estimate ?? state.progress) + (state.speed ?? 0) * dt;
-  }
-  scan(ix, px, py, segmentAt(cum, lo), segmentAt(cum, hi), tol);
-
-  // Nearest to where the runner is expected; a candidate behind the progress already made pays for it
-  // too, so that a filter slowed by one bad pick at a turnaround is not led back down the way out.
-  let pick = 0;
-  let pickScore = Infinity;
-  for (let k = 0; k < candCount; k++) {
-    if (candDist[k]! > bestDist + tol) continue;
-    const along = candAlong[k]!;
-    const score =
-      expected === null
-        ? along
-        : Math.abs(along - expected) + (state.progress !== null ? Math.max(0, state.progress - along) : 0);
-    if (score < pickScore) {
-      pickScore = score;
-      pick = k;
+  const first = state.progress === null || state.anchorT === null;
+  let { at, dist } = first ? firstMatch(ix, px, py, t, accuracy, tol, options) : followMatch(ix, state, px, py, t, accuracy, tol, options);
+  let plausible = dist <= options.offCourseM + accuracy;
+  let restart = first;
+  if (!plausible && !first && state.progress! <= START_ZONE_M && state.offSince !== null && t - state.offSince >= options.backOnCourseS * 1000) {
+    // Placed at the start, and far from it for a while since: the runner's own track says they are
+    // somewhere else (one wild fix does not).
+    const again = firstMatch(ix, px, py, t, accuracy, tol, options, true);
+    if (again.dist <= options.offCourseM + accuracy) {
+      ({ at, dist } = again);
+      plausible = true;
+      restart = true;
     }
   }
-  const at = candAlong[pick]!;
-  const dist = candDist[pick]!;
 
-  const plausible = dist <= options.offCourseM + accuracy;
   const clearlyOn = dist <= options.onCourseM + accuracy;
   let { progress, estimate, speed, covariance, anchorT, offCourse, offSince, onSince } = state;
+  if (restart && !first) {
+    progress = null;
+    estimate = null;
+    offCourse = false;
+    offSince = null;
+    onSince = null;
+  }
   if (plausible) {
     // A 2-D fix error of `accuracy` (68 % radius) is about accuracy / 1.5 along the course.
     const r = (accuracy / 1.5) ** 2;
@@ -445,7 +438,63 @@ export function matchFix(
     at,
     offCourseM: dist,
     offCourse,
+    placed: restart && plausible,
   };
+}
+
+interface Picked {
+  at: number;
+  dist: number;
+}
+
+/**
+ * Where a runner not placed yet is: at the start if the course passes there (unless `awayFromStart`),
+ * else nearest to where the time since the gun puts a typical runner, else the earliest stretch.
+ */
+function firstMatch(ix: CourseIndex, px: number, py: number, t: number, accuracy: number, tol: number, options: MatchOptions, awayFromStart = false): Picked {
+  const cum = ix.course.cumulative;
+  const since = options.startTime === null ? null : Math.max(0, (t - options.startTime) / 1000);
+  const hi = since === null ? ix.course.length : options.maxSpeedMps * since + options.slackM + 2 * accuracy;
+  const expected = since === null ? null : options.typicalSpeedMps * since;
+  scan(ix, px, py, 0, segmentAt(cum, hi), tol);
+  let pick = -1;
+  let pickScore = Infinity;
+  for (let k = 0; k < candCount; k++) {
+    if (candDist[k]! > bestDist + tol) continue;
+    const along = candAlong[k]!;
+    const atStart = along <= START_ZONE_M;
+    if (awayFromStart && atStart) continue;
+    const score = atStart ? -Infinity : expected === null ? along : Math.abs(along - expected);
+    if (score < pickScore) {
+      pickScore = score;
+      pick = k;
+    }
+  }
+  return pick < 0 ? { at: 0, dist: Infinity } : { at: candAlong[pick]!, dist: candDist[pick]! };
+}
+
+/** Where a placed runner is: in the window their progress and speed allow, nearest to where they should be. */
+function followMatch(ix: CourseIndex, state: MatchState, px: number, py: number, t: number, accuracy: number, tol: number, options: MatchOptions): Picked {
+  const cum = ix.course.cumulative;
+  const dt = Math.max(0, (t - state.anchorT!) / 1000);
+  const lo = state.progress! - options.backWindowM - 2 * accuracy;
+  const hi = state.progress! + options.maxSpeedMps * dt + options.slackM + 2 * accuracy;
+  const expected = (state.estimate ?? state.progress!) + (state.speed ?? 0) * dt;
+  scan(ix, px, py, segmentAt(cum, lo), segmentAt(cum, hi), tol);
+  // Nearest to where the runner is expected; a candidate behind the progress already made pays for it
+  // too, so that a filter slowed by one bad pick at a turnaround is not led back down the way out.
+  let pick = 0;
+  let pickScore = Infinity;
+  for (let k = 0; k < candCount; k++) {
+    if (candDist[k]! > bestDist + tol) continue;
+    const along = candAlong[k]!;
+    const score = Math.abs(along - expected) + Math.max(0, state.progress! - along);
+    if (score < pickScore) {
+      pickScore = score;
+      pick = k;
+    }
+  }
+  return { at: candAlong[pick]!, dist: candDist[pick]! };
 }
 
 function wrap(deg: number): number {

@@ -29,8 +29,8 @@ export function normalise(text: string): string {
     .trim();
 }
 
-/** A bib as typed: "007" and "7" are the same bib. */
-function bibKey(bib: string): string {
+/** A bib as typed: "007" and "7" are the same bib (so no two runners may have them). */
+export function bibKey(bib: string): string {
   const s = normalise(bib).replace(/ /g, '');
   return /^\d+$/.test(s) ? String(Number(s)) : s;
 }

@@ -24,6 +24,9 @@ export const STORED_BYTES = {
   cheer: 80,
   alert: 200,
   link: 200,
+  passing: 110,
+  timingPoint: 200,
+  tracker: 200,
 } as const;
 
 

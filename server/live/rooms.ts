@@ -5,7 +5,7 @@
  */
 import type { EventInfo } from '../../lib/protocol';
 import { SAMPLES_KEPT } from '../room/happiness';
-import { checkpoints, rebuild, rebuilt, replay, replayFrom, restored, runnersToRebuild } from '../room/recovery';
+import { checkpoints, passingsLoaded, rebuild, rebuilt, replay, replayFrom, restored, runnersToRebuild } from '../room/recovery';
 import { CHEERS_KEPT } from '../room/runner-track';
 import { Room, type RoomDeps } from '../room/state';
 import { log } from '../log';
@@ -107,11 +107,19 @@ export class Rooms {
       replayed += page.length;
       from = page.length < PAGE ? null : page.at(-1)!.arrival;
     }
+    let passings = 0;
+    for (let after = 0; ; ) {
+      const page = await this.store.passings(event, after, PAGE);
+      passingsLoaded(room, page);
+      passings += page.length;
+      if (page.length < PAGE) break;
+      after = page.at(-1)!.arrival;
+    }
     restored(room);
     this.loaded.set(event, room);
     this.opts.loaded?.(room);
     this.lastUsed.set(event, this.deps.now());
-    log('info', 'room_loaded', { event, runners: room.runners.size, replayed, ms: this.deps.now() - started });
+    log('info', 'room_loaded', { event, runners: room.runners.size, replayed, passings, ms: this.deps.now() - started });
     return room;
   }
 

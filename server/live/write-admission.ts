@@ -33,6 +33,14 @@ export function storedBytes(cmd: RoomCommand): number {
       return cmd.avatar.data.length + text(cmd.avatar.name);
     case 'createLink':
       return STORED_BYTES.link + text(cmd.label);
+    case 'importEntries':
+      return cmd.entries.reduce((sum, e) => sum + STORED_BYTES.runner + text(JSON.stringify(e)), 0);
+    case 'passings':
+      return cmd.passings.length * STORED_BYTES.passing;
+    case 'addTimingPoint':
+      return STORED_BYTES.timingPoint + text(cmd.point.name);
+    case 'addTracker':
+      return STORED_BYTES.tracker + text(cmd.feed);
     default:
       // Rows written again in place: the store does not grow.
       return 0;

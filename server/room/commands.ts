@@ -6,21 +6,37 @@
 import type { Checkpoint } from '../../lib/course/checkpoints';
 import { type CompactCourse, decodeCourse } from '../../lib/course/compact';
 import type { DistanceUnit } from '../../lib/course/units';
-import type { Alert, EventInfo, PositionMessage, RaceInfo, ShareLink } from '../../lib/protocol';
-import type { AvatarRecord, EventQuotas } from '../storage/store';
+import type { EntryFields } from '../../lib/entries/entry';
+import type { DecoderPassing } from '../../lib/timing/decoder-line';
+import type { Alert, EventInfo, PositionMessage, RaceInfo, ShareLink, TimingPointInfo } from '../../lib/protocol';
+import type { AvatarRecord, EventQuotas, TrackerKind } from '../storage/store';
 import { acknowledgeAlert } from './alerts';
 import { cheer } from './cheers';
 import type { Effects } from './effects';
+import { claimEntry, editEntry, type ImportOutcome, importEntries, newClaimCode } from './entries';
 import { position, refusePosition } from './fixes';
 import { finish, setQuotas, setViewCode } from './organiser';
 import { setBib, setCheckpoints, setCourse, setRaceSettings } from './race';
 import { join, mood, removeRunner, resume, stop } from './runners';
 import { createLink, revokeLink } from './share-links';
 import type { Room } from './state';
-import { type AppReport, heartbeat, type IngestOutcome, ingest, issueDeviceKey, revokeDeviceKey, setAvatar } from './tracking-apps';
+import { addTimingPoint, decoderHeard, newTimingKey, type PassingOutcome, removeTimingPoint, takePassings, type TimingPointInput, updateTimingPoint } from './timing';
+import { addTracker, removeTracker, type TrackerView } from './trackers';
+import {
+  type AppReport,
+  type FeedPoll,
+  feedReport,
+  heartbeat,
+  type IngestOutcome,
+  ingest,
+  issueDeviceKey,
+  revokeDeviceKey,
+  setAvatar,
+} from './tracking-apps';
 
 export type RoomCommand =
-  | { do: 'join'; name: string; color: string; bib: string | null }
+  /** With a bib on the start list, `claim` (the entry's claim code) makes the phone that entry's runner. */
+  | { do: 'join'; name: string; color: string; bib: string | null; claim?: string }
   | { do: 'resume'; runnerId: string; token: string; name?: string; color?: string }
   | { do: 'position'; runnerId: string; msg: PositionMessage }
   | { do: 'refusePosition'; runnerId: string; seq?: number; message: string }
@@ -45,7 +61,20 @@ export type RoomCommand =
   | { do: 'setCourse'; course: CompactCourse | null }
   | { do: 'setCheckpoints'; checkpoints: Checkpoint[] }
   | { do: 'setRaceSettings'; startsAt?: number | null; unit?: DistanceUnit }
-  | { do: 'setBib'; runnerId: string; bib: string | null };
+  | { do: 'setBib'; runnerId: string; bib: string | null }
+  | { do: 'importEntries'; entries: EntryFields[] }
+  | { do: 'editEntry'; runnerId: string; fields: EntryFields }
+  | { do: 'newClaimCode'; runnerId: string }
+  | { do: 'addTimingPoint'; point: TimingPointInput }
+  | { do: 'updateTimingPoint'; pointId: string; changes: Partial<TimingPointInput> }
+  | { do: 'newTimingKey'; pointId: string }
+  | { do: 'removeTimingPoint'; pointId: string }
+  /** What a timing point's decoder sent, over HTTP or TCP; `keyHash` is its key's. */
+  | { do: 'passings'; pointId: string; keyHash: string; passings: DecoderPassing[]; malformed: number }
+  | { do: 'decoderHeard'; pointId: string; keyHash: string }
+  | { do: 'addTracker'; runnerId: string; kind: TrackerKind; feed: string; password: string | null }
+  | { do: 'removeTracker'; trackerId: string }
+  | { do: 'feedReport'; trackerId: string; poll: FeedPoll };
 
 /** What a caller that waits hears back from each command. */
 export interface CommandResults {
@@ -72,6 +101,18 @@ export interface CommandResults {
   setCheckpoints: RaceInfo;
   setRaceSettings: RaceInfo;
   setBib: boolean;
+  importEntries: ImportOutcome;
+  editEntry: ImportOutcome | null;
+  newClaimCode: string | null;
+  addTimingPoint: { point: TimingPointInfo; key: string };
+  updateTimingPoint: TimingPointInfo | null;
+  newTimingKey: string | null;
+  removeTimingPoint: boolean;
+  passings: PassingOutcome;
+  decoderHeard: 'heard';
+  addTracker: TrackerView | null;
+  removeTracker: boolean;
+  feedReport: IngestOutcome | null;
 }
 
 export type CommandName = RoomCommand['do'];
@@ -79,7 +120,11 @@ export type ResultOf<C extends RoomCommand> = CommandResults[C['do']];
 type CommandOf<K extends CommandName> = Extract<RoomCommand, { do: K }>;
 
 export const COMMANDS: { readonly [K in CommandName]: (room: Room, c: CommandOf<K>) => Effects<CommandResults[K]> } = {
-  join: (room, c) => join(room, c.name, c.color, c.bib),
+  join: (room, c) => {
+    // A bib is one runner's: joining with a taken one claims it (a start-list entry, with its code) or is refused.
+    const holder = c.bib ? room.runnerByBib(c.bib) : undefined;
+    return holder ? claimEntry(room, holder, c.claim, c.color) : join(room, c.name, c.color, c.bib);
+  },
   resume: (room, c) => resume(room, c.runnerId, c.token, c.name, c.color),
   position: (room, c) => position(room, c.runnerId, c.msg),
   refusePosition: (room, c) => refusePosition(room, c.runnerId, c.seq, c.message),
@@ -103,6 +148,18 @@ export const COMMANDS: { readonly [K in CommandName]: (room: Room, c: CommandOf<
   setRaceSettings: (room, c) =>
     setRaceSettings(room, { ...(c.startsAt !== undefined ? { startsAt: c.startsAt } : {}), ...(c.unit ? { unit: c.unit } : {}) }),
   setBib: (room, c) => setBib(room, c.runnerId, c.bib),
+  importEntries: (room, c) => importEntries(room, c.entries),
+  editEntry: (room, c) => editEntry(room, c.runnerId, c.fields),
+  newClaimCode: (room, c) => newClaimCode(room, c.runnerId),
+  addTimingPoint: (room, c) => addTimingPoint(room, c.point),
+  updateTimingPoint: (room, c) => updateTimingPoint(room, c.pointId, c.changes),
+  newTimingKey: (room, c) => newTimingKey(room, c.pointId),
+  removeTimingPoint: (room, c) => removeTimingPoint(room, c.pointId),
+  passings: (room, c) => takePassings(room, c.pointId, c.keyHash, { passings: c.passings, malformed: c.malformed }),
+  decoderHeard: (room, c) => decoderHeard(room, c.pointId, c.keyHash),
+  addTracker: (room, c) => addTracker(room, c.runnerId, c.kind, c.feed, c.password),
+  removeTracker: (room, c) => removeTracker(room, c.trackerId),
+  feedReport: (room, c) => feedReport(room, c.trackerId, c.poll),
 };
 
 /** Run one command's rule on a room: its Effects, for the live layer to carry out. */

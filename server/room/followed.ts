@@ -24,9 +24,11 @@ export interface FollowedRunner {
   finish: number | null;
   /** The last checkpoint passed, and when. */
   cp: { name: string; t: number } | null;
-  /** The next checkpoint ahead and the finish, with predicted clock times; null when unknown. */
-  next: Pick<Eta, 'label' | 't'> | null;
-  finishEta: number | null;
+  /** The next checkpoint ahead, and the finish: likely clock time and the earliest and latest plausible; null when unknown. */
+  next: Pick<Eta, 'label' | 't' | 'lo' | 'hi'> | null;
+  finishEta: Pick<Eta, 't' | 'lo' | 'hi'> | null;
+  /** Not heard from for longer than their source's interval (or chip only, between mats): where they probably are, metres along. */
+  probably: { kind: 'predicted' | 'ghost'; at: number; lo: number; hi: number } | null;
 }
 
 /** The runners asked for (those visible to spectators, in the order asked). */
@@ -36,9 +38,10 @@ export function followed(room: Room, ids: readonly string[]): FollowedRunner[] {
     const r = room.runners.get(id);
     if (!r?.visible) continue;
     const view = r.raceView;
-    const forecast = room.course && r.race && view && view.state === 'running' ? room.course.detail(view, r.race, room.race.unit).forecast : null;
-    const next = forecast?.ahead[0] ?? null;
-    const finish = forecast?.ahead.find((e) => e.kind === 'finish') ?? null;
+    const detail = room.course && r.race && view && view.state === 'running' ? room.course.detail(view, r.race, room.race.unit, room.now(), room.matDistances()) : null;
+    const next = detail?.forecast.ahead[0] ?? null;
+    const finish = detail?.forecast.ahead.find((e) => e.kind === 'finish') ?? null;
+    const w = detail?.whereabouts;
     out.push({
       id,
       name: r.record.name,
@@ -51,8 +54,9 @@ export function followed(room: Room, ids: readonly string[]): FollowedRunner[] {
       state: view?.state ?? null,
       finish: view?.finish ?? null,
       cp: view?.cp ?? null,
-      next: next ? { label: next.label, t: next.t } : null,
-      finishEta: finish?.t ?? null,
+      next: next ? { label: next.label, t: next.t, lo: next.lo, hi: next.hi } : null,
+      finishEta: finish ? { t: finish.t, lo: finish.lo, hi: finish.hi } : null,
+      probably: w && w.kind !== 'seen' ? { kind: w.kind, at: Math.round(w.at), lo: Math.round(w.lo), hi: Math.round(w.hi) } : null,
     });
   }
   return out;

@@ -80,12 +80,13 @@ export function snapshot(room: Room, only: ReadonlySet<string> | null, opts: { a
   for (const r of room.runners.values()) {
     // As of the last update: what arrived since comes with the next one, so nothing is sent twice.
     const last = r.framed.last;
-    if (!last || (only && !only.has(r.id))) continue;
+    // Start-list runners are listed (and followable) before any fix puts them on the map.
+    if ((!last && !r.record.entry) || (only && !only.has(r.id))) continue;
     const pending = room.pendingPoints.get(r.id);
     runners.push({
       ...r.info(),
-      trail: r.trail.encode(budget, pending ? new Set(pending.map((p) => p[2])) : undefined),
-      last: [last.lat, last.lon, last.t],
+      trail: last ? r.trail.encode(budget, pending ? new Set(pending.map((p) => p[2])) : undefined) : '',
+      last: last ? [last.lat, last.lon, last.t] : null,
       distance: Math.round(r.framed.distance * 10) / 10,
       points: r.framed.points,
     });

@@ -5,7 +5,12 @@
 import type { CompactCourse } from '../../lib/course/compact';
 import type { DistanceUnit } from '../../lib/course/units';
 import type { AppRefusal, EventInfo, HappinessSample, RunnerInfo, ShareLink } from '../../lib/protocol';
+import type { EntryFields } from '../../lib/entries/entry';
 import type { EventQuotas } from '../storage/store';
+import { checkEntries, type EntryProblem, type EntryView, entryViews } from './entries';
+import { pointPassings, type PointPassings, positions, type PositionsGeoJson, type StandingRow, standings } from './race-feed';
+import { pointFor, timingView, type TimingView } from './timing';
+import { type TrackerView, trackerViews } from './trackers';
 import { verifyOrganiser } from './organiser';
 import { type FieldDump, fieldDump, type RunnerSummary, snapshot, summaries, summary } from './picture';
 import { type FollowedRunner, followed } from './followed';
@@ -40,8 +45,21 @@ export type RoomQuery =
   | { ask: 'token'; runnerId: string; token: string; organiser: boolean }
   /** The course line as stored, with the event's checkpoints; null without one. */
   | { ask: 'course' }
-  /** One runner's splits and predictions; null without a course or such a runner. */
-  | { ask: 'raceDetail'; runnerId: string; unit: DistanceUnit };
+  /** One runner's splits and predictions; `detail` is null without a course, such a runner or a fix of theirs. */
+  | { ask: 'raceDetail'; runnerId: string; unit: DistanceUnit }
+  /** The start list with claim codes (organiser). */
+  | { ask: 'entries' }
+  /** What would stop these entries being saved (the import's preview). */
+  | { ask: 'checkEntries'; entries: EntryFields[] }
+  /** Timing points with their decoders' activity, and unknown chips (organiser). */
+  | { ask: 'timing' }
+  /** The time zone a point's decoder lines are read in; null for no such point or another key. */
+  | { ask: 'pointZone'; pointId: string; keyHash: string }
+  | { ask: 'trackers' }
+  /** The open race feed: `only` limits it to a share link's runners. */
+  | { ask: 'standings'; only: string[] | null }
+  | { ask: 'pointPassings'; only: string[] | null; pointId: string | null }
+  | { ask: 'positions'; only: string[] | null };
 
 export interface QueryAnswers {
   summaries: { info: EventInfo; runners: RunnerSummary[]; quotas: EventQuotas; runnerCount: number };
@@ -58,7 +76,15 @@ export interface QueryAnswers {
   deviceKey: { issued: boolean; refused: Partial<Record<AppRefusal, number>> } | null;
   token: boolean;
   course: { info: EventInfo; course: CompactCourse } | null;
-  raceDetail: { info: EventInfo; detail: RunnerRaceDetail } | null;
+  raceDetail: { info: EventInfo; detail: RunnerRaceDetail | null };
+  entries: EntryView[];
+  checkEntries: EntryProblem[];
+  timing: TimingView;
+  pointZone: string | null;
+  trackers: TrackerView[];
+  standings: { info: EventInfo; version: string; rows: StandingRow[] };
+  pointPassings: { info: EventInfo; version: string; points: PointPassings[] };
+  positions: { info: EventInfo; version: string; geojson: PositionsGeoJson };
 }
 
 export type QueryName = RoomQuery['ask'];
@@ -85,10 +111,15 @@ export const QUERIES: { readonly [K in QueryName]: (room: Room, q: QueryOf<K>) =
   deviceKey: (room, q) => deviceKeyState(room, q.runnerId),
   token: (room, q) => (q.organiser && verifyOrganiser(room, q.token)) || verifyRunner(room, q.runnerId, q.token),
   course: (room) => (room.course ? { info: room.info, course: room.course.compact() } : null),
-  raceDetail: (room, q) => {
-    const detail = raceDetail(room, q.runnerId, q.unit);
-    return detail ? { info: room.info, detail } : null;
-  },
+  raceDetail: (room, q) => ({ info: room.info, detail: raceDetail(room, q.runnerId, q.unit) }),
+  entries: (room) => entryViews(room),
+  checkEntries: (room, q) => checkEntries(room, q.entries),
+  timing: (room) => timingView(room),
+  pointZone: (room, q) => pointFor(room, q.pointId, q.keyHash)?.timeZone ?? null,
+  trackers: (room) => trackerViews(room),
+  standings: (room, q) => ({ info: room.info, version: room.version, rows: standings(room, ids(q.only)) }),
+  pointPassings: (room, q) => ({ info: room.info, version: room.version, points: pointPassings(room, ids(q.only), q.pointId) }),
+  positions: (room, q) => ({ info: room.info, version: room.version, geojson: positions(room, ids(q.only)) }),
 };
 
 export function answer<Q extends RoomQuery>(room: Room, q: Q): AnswerOf<Q> {

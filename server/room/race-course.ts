@@ -5,7 +5,9 @@
 import type { Checkpoint } from '../../lib/course/checkpoints';
 import { type CompactCourse, decodeCourse, encodeCourse } from '../../lib/course/compact';
 import { type Course, withCheckpoints } from '../../lib/course/course';
-import { type Forecast, forecast, type Split, splits } from '../../lib/course/forecast';
+import { type EffortProfile, effortProfile } from '../../lib/course/effort';
+import { arrival, type Whereabouts, whereabouts } from '../../lib/course/estimate';
+import { type Forecast, forecast, raceEstimate, type Split, splits } from '../../lib/course/forecast';
 import { type CourseIndex, indexCourse, type MatchOptions, matchOptions } from '../../lib/course/matcher';
 import {
   averageSpeed,
@@ -17,8 +19,10 @@ import {
   type TimingPoint,
   timingPoints,
 } from '../../lib/course/race';
+import { nextMatAfter } from '../../lib/course/mats';
 import { type Entrant, raceStandings, type Standing } from '../../lib/course/standings';
-import type { CourseInfo, RunnerRaceInfo } from '../../lib/protocol';
+import type { CourseInfo, RaceEstimate, RaceEta, RunnerRaceInfo } from '../../lib/protocol';
+import type { SourceKind } from '../../lib/course/estimate';
 
 export interface RunnerRaceDetail {
   race: RunnerRaceInfo;
@@ -26,6 +30,8 @@ export interface RunnerRaceDetail {
   splits: Split[];
   checkpoints: Split[];
   forecast: Forecast;
+  /** Where the estimator puts the runner at the time of the answer (`t`); null before the start and after the finish. */
+  whereabouts: (Whereabouts & { t: number }) | null;
 }
 
 const round = (v: number | null, digits = 0) => (v === null ? null : Math.round(v * 10 ** digits) / 10 ** digits);
@@ -34,6 +40,8 @@ export class RaceCourse {
   readonly course: Course;
   readonly index: CourseIndex;
   readonly points: TimingPoint[];
+  /** The hills as effort, for the estimator; null when the course has no elevations. */
+  readonly effort: EffortProfile | null;
   private readonly options: MatchOptions;
 
   constructor(
@@ -44,6 +52,7 @@ export class RaceCourse {
     this.course = course;
     this.index = indexCourse(course);
     this.points = timingPoints(course);
+    this.effort = effortProfile(course);
     this.options = matchOptions({ startTime: startsAt });
   }
 
@@ -75,16 +84,19 @@ export class RaceCourse {
     return initialRunnerRace();
   }
 
-  step(race: RunnerRace, fix: { lat: number; lon: number; t: number; acc: number }): RaceStepResult {
-    return raceStep(this.index, this.points, race, { lat: fix.lat, lon: fix.lon, t: fix.t, accuracy: fix.acc }, this.options);
+  step(race: RunnerRace, fix: { lat: number; lon: number; t: number; acc: number }, src: SourceKind = 'gps'): RaceStepResult {
+    return raceStep(this.index, this.points, race, { lat: fix.lat, lon: fix.lon, t: fix.t, accuracy: fix.acc }, this.options, src);
   }
 
   standings(entrants: readonly Entrant[]): Standing[] {
     return raceStandings(this.course, this.points, entrants);
   }
 
-  /** What spectators see of one runner, rounded so that a view changes only when a reader would notice. */
-  view(standing: Standing, race: RunnerRace): RunnerRaceInfo {
+  /**
+   * What spectators see of one runner, rounded so that a view changes only when a reader would notice.
+   * `mats` are the event's timing points (metres): a runner a mat saw last is predicted up to the next one.
+   */
+  view(standing: Standing, race: RunnerRace, mats: readonly number[] = []): RunnerRaceInfo {
     let cp: RunnerRaceInfo['cp'] = null;
     for (let i = race.passings.length - 1; i >= 0; i--) {
       const point = this.points[i]!;
@@ -107,18 +119,45 @@ export class RaceCourse {
       speed: round(currentSpeed(race), 2),
       avg: round(averageSpeed(this.course, race), 2),
       cp,
+      ...this.estimate(race, mats),
     };
   }
 
-  detail(view: RunnerRaceInfo, race: RunnerRace, unit: 'km' | 'mi'): RunnerRaceDetail {
+  /** The estimator's anchor, and the intervals for the next checkpoint and the finish. */
+  private estimate(race: RunnerRace, mats: readonly number[]): { est: RaceEstimate | null; eta: RaceEta[] } {
+    const est = raceEstimate(this.course, this.points, race, this.effort, this.nextMat(race, mats));
+    if (!est) return { est: null, eta: [] };
+    const eta: RaceEta[] = [];
+    const next = this.course.checkpoints.find((cp) => cp.at > est.at && cp.at < this.course.length);
+    for (const point of [...(next ? [{ name: next.name, at: next.at, kind: 'checkpoint' as const }] : []), { name: 'Finish', at: this.course.length, kind: 'finish' as const }]) {
+      const when = arrival(est, this.effort, point.at);
+      if (when) eta.push({ name: point.name, kind: point.kind, at: round(point.at)!, t: roundSecond(when.t), lo: roundSecond(when.lo), hi: roundSecond(when.hi) });
+    }
+    return {
+      est: { ...est, t: Math.round(est.t), at: round(est.at, 1)!, err: round(est.err)!, v: round(est.v, 3)!, spread: round(est.spread, 3)!, metres: round(est.metres)!, until: Math.round(est.until) },
+      eta,
+    };
+  }
+
+  /** The next timing mat beyond a runner a mat saw last (the estimator predicts them up to it); null otherwise. */
+  private nextMat(race: RunnerRace, mats: readonly number[]): number | null {
+    return race.src === 'mat' && race.match.progress !== null ? nextMatAfter(mats, race.match.progress) : null;
+  }
+
+  detail(view: RunnerRaceInfo, race: RunnerRace, unit: 'km' | 'mi', now: number, mats: readonly number[] = []): RunnerRaceDetail {
+    const fc = forecast(this.course, this.points, race, this.effort, 3, this.nextMat(race, mats));
     return {
       race: view,
       splits: splits(this.points, race, unit),
       checkpoints: splits(this.points, race, 'checkpoint'),
-      forecast: forecast(this.course, this.points, race),
+      forecast: fc,
+      whereabouts: fc.estimate ? { ...whereabouts(fc.estimate, this.effort, this.course.length, now), t: now } : null,
     };
   }
 }
+
+/** ETAs to the second: finer would resend a runner's view for nothing. */
+const roundSecond = (ms: number) => Math.round(ms / 1000) * 1000;
 
 /** Whether two views differ: compared field by field, cheaper than serialising both every tick. */
 export function sameView(a: RunnerRaceInfo | undefined, b: RunnerRaceInfo): boolean {
@@ -136,6 +175,14 @@ export function sameView(a: RunnerRaceInfo | undefined, b: RunnerRaceInfo): bool
     a.speed === b.speed &&
     a.avg === b.avg &&
     a.cp?.name === b.cp?.name &&
-    a.cp?.t === b.cp?.t
+    a.cp?.t === b.cp?.t &&
+    sameEstimate(a.est, b.est) &&
+    a.eta.length === b.eta.length &&
+    a.eta.every((e, i) => e.t === b.eta[i]!.t && e.lo === b.eta[i]!.lo && e.hi === b.eta[i]!.hi && e.name === b.eta[i]!.name)
   );
+}
+
+function sameEstimate(a: RaceEstimate | null, b: RaceEstimate | null): boolean {
+  if (a === null || b === null) return a === b;
+  return a.t === b.t && a.at === b.at && a.v === b.v && a.spread === b.spread && a.until === b.until && a.src === b.src && a.basis === b.basis && a.metres === b.metres && a.err === b.err;
 }

@@ -56,8 +56,11 @@ function changeRace(room: Room, race: RaceInfo, next: RaceCourse | null, extra: 
       room.course = next;
       for (const r of room.runners.values()) {
         if (each) each(r);
-        // Same line: keep the race. Another line (or none): start again.
-        if (next?.version !== previous?.version) r.startRace(next);
+        // Same line: keep the race. Another line (or none): start again, from the mats that saw them so far.
+        if (next?.version !== previous?.version) {
+          r.startRace(next);
+          room.matsToRace(r);
+        }
         else if (next) r.raceView = undefined;
         r.unsaved = true;
         if (r.visible) room.dirty.add(r.id);
@@ -74,12 +77,17 @@ function changeRace(room: Room, race: RaceInfo, next: RaceCourse | null, extra: 
 export function setBib(room: Room, runnerId: string, bib: string | null): Effects<boolean> {
   const r = room.runners.get(runnerId);
   if (!r) return nothing(false);
+  const holder = bib ? room.runnerByBib(bib) : undefined;
+  if (holder && holder !== r) {
+    return refuse({ code: ErrorCode.BibTaken, status: 409, message: `Bib ${bib} is ${holder.record.name}'s already: choose another, or change theirs first.` });
+  }
   const effects = room.patchRunner(r, { bib }, true);
   const commit = effects.commit!;
   return {
     ...effects,
     commit: (a) => {
       const applied = commit(a);
+      room.reindex();
       if (r.visible) room.dirty.add(r.id);
       room.raceMoved = room.course !== null;
       room.snapshotCache = null;
@@ -88,9 +96,18 @@ export function setBib(room: Room, runnerId: string, bib: string | null): Effect
   };
 }
 
-/** One runner's splits and predictions; null without a course or such a runner. */
+/**
+ * One runner's splits and predictions; null without a course, such a runner, or a fix of theirs. A runner
+ * whose race view is not worked out yet (their first fix, a restart, a new course: the order is worked
+ * out at most once a second) gets it worked out now, not a "not found".
+ */
 export function raceDetail(room: Room, runnerId: string, unit: DistanceUnit): RunnerRaceDetail | null {
   const r = room.runners.get(runnerId);
-  if (!room.course || !r?.visible || !r.race || !r.raceView) return null;
-  return room.course.detail(r.raceView, r.race, unit);
+  if (!room.course || !r?.visible) return null;
+  if (!r.race || !r.raceView) {
+    room.raceMoved = true;
+    room.updateStandings(room.now(), true);
+  }
+  if (!r.race || !r.raceView) return null;
+  return room.course.detail(r.raceView, r.race, unit, room.now(), room.matDistances());
 }

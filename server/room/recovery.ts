@@ -2,9 +2,12 @@
  * Coming back after a restart: runners are restored from their checkpoints plus what arrived after them, or
  * rebuilt from their stored track when a checkpoint is missing; checkpoints are written as runners change.
  */
-import type { Arrival, StoredPosition, WriteOp } from '../storage/store';
+import type { Arrival, PassingArrival, StoredPosition, WriteOp } from '../storage/store';
 import { isBrowserSeq } from './runner-track';
 import type { Room } from './state';
+
+/** Fields up to this size get their race order as they are restored. */
+const STANDINGS_AT_ONCE_MAX = 5000;
 
 /** Runners whose checkpoint is missing: rebuild them from their stored track (`rebuild`, then `rebuilt`). */
 export function runnersToRebuild(room: Room): readonly string[] {
@@ -17,7 +20,7 @@ export function rebuild(room: Room, runnerId: string, page: readonly StoredPosit
   if (!r) return;
   for (const p of page) {
     if (isBrowserSeq(p.seq)) r.settle(p.seq);
-    r.applyFix(p, p.t, room.course);
+    r.applyFix(p, p.t, room.course, room.fixSource(runnerId, p.seq));
   }
 }
 
@@ -46,7 +49,15 @@ export function replay(room: Room, a: Arrival): void {
     return;
   }
   if (isBrowserSeq(a.pos.seq)) r.settle(a.pos.seq);
-  r.applyFix(a.pos, a.pos.t, room.course);
+  r.applyFix(a.pos, a.pos.t, room.course, room.fixSource(a.runnerId, a.pos.seq));
+}
+
+/**
+ * Every passing of the event, oldest arrival first, page by page: mats are not in checkpoints, and a passing
+ * applied again changes nothing, so restored and rebuilt runners alike get all of theirs.
+ */
+export function passingsLoaded(room: Room, page: readonly PassingArrival[]): void {
+  for (const { passing } of page) room.applyPassing(passing, passing.receivedAt);
 }
 
 /** After restoring: statuses by the time now, counts and budgets. */
@@ -58,13 +69,14 @@ export function restored(room: Room): void {
     r.status = room.statusOf(r, now);
     r.frame();
   }
-  // The race order is worked out by the first update, not here: a late spectator's snapshot (positions) does
-  // not wait for a sort of the whole field.
-  room.raceMoved = room.course !== null;
-  room.standingsAt = 0;
   room.restoredThrough.clear();
   room.toRebuild.length = 0;
   room.recount();
+  room.raceMoved = room.course !== null;
+  // Everyone's race view at once, so that nothing reads "—" after a restart; a big field's is left to the first
+  // update (a second later), so that a late spectator's picture does not wait for a sort of the whole field.
+  if (room.visibleCount <= STANDINGS_AT_ONCE_MAX) room.updateStandings(now, true);
+  else room.standingsAt = 0;
 }
 
 /** Checkpoints of every runner that changed since the last ones. */

@@ -3,6 +3,8 @@
  * the latest fix, exact totals kept as fixes arrive, and a bounded display trail. It never holds the full
  * track: that stays in the store. `checkpoint()` and `RunnerTrack.restore` carry it across restarts.
  */
+import type { SourceKind } from '../../lib/course/estimate';
+import { publicEntry } from '../../lib/entries/entry';
 import { distanceM } from '../../lib/geo';
 import { decodeTrail } from '../../lib/polyline';
 import { type AppRefusal, LIMITS, type Cheer, type RunnerInfo, type RunnerRaceInfo, type RunnerStatus, type TrackPoint } from '../../lib/protocol';
@@ -85,6 +87,8 @@ export class RunnerTrack {
   private raceText: string | null = null;
   raceVersion: number | null = null;
   raceView: RunnerRaceInfo | undefined;
+  /** The timing mats that saw this runner's chip (not checkpointed: a room reads its passings when it loads). */
+  mats: Array<{ point: string; t: number }> = [];
 
   constructor(
     public record: RunnerRecord,
@@ -112,9 +116,9 @@ export class RunnerTrack {
     this.raceState = race;
   }
 
-  /** Whether spectators see this runner: from their first fix on. */
+  /** Whether spectators see this runner: from their first fix on, or from the start list before any. */
   get visible(): boolean {
-    return this.last !== null;
+    return this.last !== null || this.record.entry !== null;
   }
 
   /** What spectators have been told is now what there is. */
@@ -142,10 +146,10 @@ export class RunnerTrack {
    * A durable fix joins the live picture. Totals move on only with fixes later than the latest one: a late
    * fix fills in a stretch already counted, so it is drawn but not counted again.
    */
-  applyFix(p: StoredPosition, heardAt: number, course: RaceCourse | null): TrackPoint | null {
+  applyFix(p: StoredPosition, heardAt: number, course: RaceCourse | null, src: SourceKind = 'gps'): TrackPoint | null {
     if (course) {
       if (this.raceVersion !== course.version || !this.race) this.startRace(course);
-      this.race = course.step(this.race!, p).race;
+      this.race = course.step(this.race!, p, src).race;
     }
     this.points++;
     this.lastHeard = Math.max(this.lastHeard, heardAt);
@@ -186,6 +190,7 @@ export class RunnerTrack {
     const info: RunnerInfo = { id: r.id, name: r.name, color: r.color, status: this.status, lastSeen: this.framed.last?.t ?? null, mood: this.mood };
     if (this.avatarAt !== null) info.avatar = this.avatarAt;
     if (r.bib) info.bib = r.bib;
+    if (r.entry) info.entry = publicEntry(r.entry);
     if (this.raceView) info.race = this.raceView;
     return info;
   }

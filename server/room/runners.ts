@@ -2,6 +2,7 @@
  * A runner's life in the event: joining (an id and a token the server picks), coming back with the token,
  * happiness, stopping on purpose, and being removed with every trace. Nothing changes before its write commits.
  */
+import { bibKey } from '../../lib/course/search';
 import { ErrorCode, type ServerMessage } from '../../lib/protocol';
 import type { RunnerRecord } from '../storage/store';
 import { type Effects, nothing, refuse, reply } from './effects';
@@ -18,10 +19,20 @@ export function join(room: Room, name: string, color: string, bib: string | null
       'join',
     );
   }
+  // The caller made sure nobody has the bib (commands.ts); nobody may take it while this join is written either.
+  const pendingBib = bib ? bibKey(bib) : null;
+  if (pendingBib !== null && room.pendingBibs.has(pendingBib)) {
+    return refuse({ code: ErrorCode.BibTaken, status: 409, message: `Bib ${bib} belongs to another runner: check the number on your bib, or leave it empty and tell the organiser.` }, 'join');
+  }
   const { secrets } = room.deps;
   let id = secrets.newRunnerId();
   while (room.runners.has(id) || room.reservedIds.has(id)) id = secrets.newRunnerId();
   room.reservedIds.add(id);
+  if (pendingBib !== null) room.pendingBibs.add(pendingBib);
+  const release = () => {
+    room.reservedIds.delete(id);
+    if (pendingBib !== null) room.pendingBibs.delete(pendingBib);
+  };
   const token = secrets.newToken();
   const now = room.now();
   const record: RunnerRecord = {
@@ -34,26 +45,28 @@ export function join(room: Room, name: string, color: string, bib: string | null
     joinedAt: now,
     stopped: false,
     bib,
+    entry: null,
   };
   return {
     send: [],
     write: [{ op: 'runner', runner: record }],
     commit: () => {
-      room.reservedIds.delete(id);
+      release();
       const r = new RunnerTrack(record, room.trailBudget);
       r.lastHeard = now;
       room.runners.set(id, r);
+      if (bib) room.reindex();
       room.lastActivity = Math.max(room.lastActivity, now);
       return { send: [reply(joinedMsg(room, r, token))], sessions: [{ bind: id }], result: { runnerId: id } };
     },
-    abort: () => room.reservedIds.delete(id),
+    abort: release,
   };
 }
 
 export function resume(room: Room, runnerId: string, token: string, name?: string, color?: string): Effects {
   const r = room.runners.get(runnerId);
   // One answer for an unknown id and a wrong token, so ids cannot be probed.
-  if (!r || !room.deps.secrets.verify(token, r.record.tokenHash)) {
+  if (!r || r.record.tokenHash === null || !room.deps.secrets.verify(token, r.record.tokenHash)) {
     return refuse({ code: ErrorCode.BadToken, status: 403, message: 'Unknown runner or wrong token: join again as a new runner.' }, 'resume');
   }
   const renamed = (name && name !== r.record.name) || (color && color !== r.record.color);
@@ -133,9 +146,11 @@ export function removeRunner(room: Room, runnerId: string): Effects<boolean> {
       const r = room.runners.get(runnerId);
       if (!r) return { send: [], result: true };
       room.runners.delete(runnerId);
+      room.reindex();
       room.pendingPoints.delete(runnerId);
       room.dirty.delete(runnerId);
       for (const a of [...room.alerts.values()]) if (a.runnerId === runnerId) room.alerts.delete(a.id);
+      for (const k of [...room.trackers.values()]) if (k.runnerId === runnerId) room.trackers.delete(k.id);
       room.snapshotCache = null;
       if (r.visible) {
         room.removed.add(runnerId);
@@ -149,5 +164,5 @@ export function removeRunner(room: Room, runnerId: string): Effects<boolean> {
 /** Whether `token` is the runner's own. */
 export function verifyRunner(room: Room, runnerId: string, token: string): boolean {
   const r = room.runners.get(runnerId);
-  return !!r && room.deps.secrets.verify(token, r.record.tokenHash);
+  return !!r && r.record.tokenHash !== null && room.deps.secrets.verify(token, r.record.tokenHash);
 }

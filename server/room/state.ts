@@ -18,14 +18,18 @@ import {
   type ShareLink,
   type TrackPoint,
 } from '../../lib/protocol';
+import type { SourceKind } from '../../lib/course/estimate';
+import { applyMat } from '../../lib/course/mats';
 import type { Entrant } from '../../lib/course/standings';
 import type { Secrets } from '../credentials';
-import type { EventQuotas, EventRecord, RoomRecord, RunnerRecord, StoredPosition } from '../storage/store';
+import type { EventQuotas, EventRecord, RoomRecord, RunnerRecord, StoredPassing, StoredPosition, TimingPointRecord, TrackerRecord } from '../storage/store';
 import { type Effects, type Refusal } from './effects';
 import { SAMPLES_KEPT } from './happiness';
 import { effectiveQuotas, fixAllowance, fixRetryAfterMs } from './quotas';
 import { RaceCourse, sameView } from './race-course';
-import { RunnerTrack } from './runner-track';
+import { ChipBook } from './chip-book';
+import { RunnerLookups } from './runner-lookups';
+import { isBrowserSeq, RunnerTrack } from './runner-track';
 
 export interface RoomTimings {
   /** A runner with nothing heard for this long is shown idle. */
@@ -85,6 +89,15 @@ export class Room {
   lastActivity: number;
   /** The course runners are matched to; null without one. */
   course: RaceCourse | null = null;
+  readonly timingPoints = new Map<string, TimingPointRecord>();
+  /** Activity per timing point and chips no entry carries. */
+  readonly chips = new ChipBook();
+  readonly trackers = new Map<string, TrackerRecord>();
+  /** Runners whose entry a phone is claiming right now (the claim is being written). */
+  readonly claiming = new Set<string>();
+  /** Bib keys of joins being written: a second join with the same bib meanwhile is refused. */
+  readonly pendingBibs = new Set<string>();
+  private readonly lookups = new RunnerLookups(this.runners);
 
   /** Runners whose info changed since the last update. */
   readonly dirty = new Set<string>();
@@ -123,6 +136,8 @@ export class Room {
     for (const a of record.alerts) this.alerts.set(a.id, a);
     const race = this.race;
     if (record.course && race.course) this.course = RaceCourse.fromStored(record.course, race.course, race.startsAt);
+    for (const p of record.timingPoints) this.timingPoints.set(p.id, p);
+    for (const k of record.trackers) this.trackers.set(k.id, k);
     for (const r of record.runners) {
       this.runners.set(r.id, RunnerTrack.restore(r, this.trailBudget));
       if (r.checkpoint) this.restoredThrough.set(r.id, r.checkpoint.through);
@@ -183,6 +198,67 @@ export class Room {
     return null;
   }
 
+  /** The runner with this bib ("007" and "7" are one bib), if any. */
+  runnerByBib(bib: string): RunnerTrack | undefined {
+    return this.lookups.byBib(bib);
+  }
+
+  /** The start-list runner whose entry carries this chip, if any. */
+  runnerByChip(chip: string): RunnerTrack | undefined {
+    return this.lookups.byChip(chip);
+  }
+
+  /** A runner's bib or entry changed, or runners came or went: look-ups are built again when next needed. */
+  reindex(): void {
+    this.lookups.reindex();
+  }
+
+  /**
+   * A durable passing joins the live picture: the runner's mats and race (mats win over GPS), or the
+   * unknown chips when no entry carries it.
+   */
+  applyPassing(p: StoredPassing, now: number): void {
+    this.chips.heard(p.point, p.receivedAt, 1);
+    this.placePassing(p, now);
+  }
+
+  private placePassing(p: StoredPassing, now: number): void {
+    const r = this.runnerByChip(p.chip);
+    if (!r) return this.chips.unknownPassing(p);
+    if (!r.mats.some((m) => m.point === p.point && m.t === p.t)) r.mats.push({ point: p.point, t: p.t });
+    this.matsToRace(r, [{ point: p.point, t: p.t }]);
+    this.heard(r, Math.min(now, Math.max(p.t, r.lastHeard)));
+    this.lastActivity = Math.max(this.lastActivity, now);
+    this.markDirty(r);
+  }
+
+  /** Chips that were unknown and that an entry carries now: their passings go to that runner (late, not lost). */
+  adoptUnknownChips(now: number): void {
+    for (const p of this.chips.takeKnown((chip) => this.runnerByChip(chip) !== undefined)) this.placePassing(p, now);
+  }
+
+  /** Where the event's timing points are along the course (metres). */
+  matDistances(): number[] {
+    return [...this.timingPoints.values()].map((p) => p.at);
+  }
+
+  /** Put mats into the runner's race on the current course (again after a new course: applying is idempotent). */
+  matsToRace(r: RunnerTrack, mats: ReadonlyArray<{ point: string; t: number }> = r.mats): void {
+    const course = this.course;
+    if (!course || mats.length === 0) return;
+    if (!r.race || r.raceVersion !== course.version) r.startRace(course);
+    let race = r.race!;
+    for (const m of mats) {
+      const point = this.timingPoints.get(m.point);
+      if (point) race = applyMat(course.course, course.points, race, { at: point.at, t: m.t }, course.startsAt);
+    }
+    if (race !== r.race) {
+      r.race = race;
+      r.unsaved = true;
+      this.raceMoved = true;
+    }
+  }
+
   /** A session bound to this runner came or went. */
   runnerConnected(runnerId: string, delta: 1 | -1): void {
     const r = this.runners.get(runnerId);
@@ -219,28 +295,38 @@ export class Room {
     this.refreshStatus(r, now);
   }
 
+  /**
+   * Where a fix came from, for the estimator's idea of when the runner is next heard from: a runner with a
+   * satellite tracker gets all their non-browser fixes from it (an app beside one is not expected).
+   */
+  fixSource(runnerId: string, seq: number): SourceKind {
+    if (isBrowserSeq(seq)) return 'gps';
+    for (const k of this.trackers.values()) if (k.runnerId === runnerId) return 'sat';
+    return 'gps';
+  }
+
   /** A durable fix joins the live picture: the runner's totals and race, the next update's points. */
   applyFix(r: RunnerTrack, pos: StoredPosition, now: number, arrival: number): void {
-    const wasVisible = r.visible;
-    const point = r.applyFix(pos, now, this.info.status === 'live' ? this.course : null);
+    const hadFix = r.last !== null;
+    const point = r.applyFix(pos, now, this.info.status === 'live' ? this.course : null, this.fixSource(r.id, pos.seq));
     if (this.course) this.raceMoved = true;
     this.appliedArrival = Math.max(this.appliedArrival, arrival);
     this.lastActivity = Math.max(this.lastActivity, now);
-    if (!wasVisible) this.recount();
+    if (!hadFix) this.recount();
     if (point) {
       const pending = this.pendingPoints.get(r.id);
       if (pending) pending.push(point);
       else this.pendingPoints.set(r.id, [point]);
     }
     this.refreshStatus(r, now);
-    // A runner's first fix makes them visible: spectators get their whole info then.
-    if (!wasVisible) this.dirty.add(r.id);
+    // A runner's first fix makes them visible (or puts a start-list runner on the map): whole info then.
+    if (!hadFix) this.dirty.add(r.id);
   }
 
-  /** Share the snapshot budget among the runners spectators see. */
+  /** Share the snapshot budget among the runners spectators see with a trail. */
   recount(): void {
     let n = 0;
-    for (const r of this.runners.values()) if (r.visible) n++;
+    for (const r of this.runners.values()) if (r.last !== null) n++;
     this.visibleCount = n;
     const budget = Math.max(LIMITS.trailMinPoints, Math.min(LIMITS.trailMaxPoints, Math.floor(LIMITS.snapshotPoints / Math.max(1, n))));
     // Budgets only shrink in steps, so a field that grows by one runner does not thin every trail each time.
@@ -268,9 +354,10 @@ export class Room {
       if (!r.race || r.raceVersion !== course.version) r.startRace(course);
       entrants.push({ id: r.id, name: r.record.name, bib: r.record.bib, race: r.race! });
     }
+    const mats = this.matDistances();
     for (const standing of course.standings(entrants)) {
       const r = this.runners.get(standing.id)!;
-      const view = course.view(standing, r.race!);
+      const view = course.view(standing, r.race!, mats);
       if (sameView(r.raceView, view)) continue;
       r.raceView = view;
       this.dirty.add(r.id);
@@ -308,3 +395,4 @@ export class Room {
     return { type: 'error', code: ErrorCode.RunnerRemoved, message: 'This runner and their track were removed from the event.' };
   }
 }
+

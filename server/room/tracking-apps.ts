@@ -1,11 +1,12 @@
 /**
- * Tracking apps in a runner's pocket (Traccar Client, OsmAnd, OwnTracks, Overland, GPSLogger): fixes sent
- * with the runner's device key, heartbeats, alarms and pictures, and the key itself.
+ * Trackers in a runner's pocket: tracking apps (Traccar Client, OsmAnd, OwnTracks, Overland, GPSLogger) with
+ * the runner's device key (fixes, heartbeats, alarms, pictures, the key itself), and satellite trackers'
+ * feeds as the polling job reads them. Every fix goes the same way, whichever brought it.
  */
 import { type Alert, AppRefusal, ErrorCode, LIMITS } from '../../lib/protocol';
-import type { AvatarRecord, StoredPosition, WriteOp } from '../storage/store';
+import type { AvatarRecord, StoredPosition, TrackerRecord, WriteOp } from '../storage/store';
 import { type Delivery, type Effects, nothing, type Refusal, refuse } from './effects';
-import { INGEST_SEQ_BASE } from './runner-track';
+import { INGEST_SEQ_BASE, type RunnerTrack } from './runner-track';
 import type { Room } from './state';
 
 /** A fix from a tracking app before it is numbered: lat/lon degrees, t ms, acc m, alt m, spd m/s, hdg degrees, bat %. */
@@ -48,15 +49,60 @@ const spot = (p: StoredPosition | null): Alert['at'] => (p ? { lat: p.lat, lon: 
  * What one request from a tracking app brought, sent with the runner's device key. Apps have no sequence
  * numbers: a fix is numbered INGEST_SEQ_BASE + its time, so an app that sends the same fix again (it does,
  * after any failure) finds it kept once.
+ */
+export function ingest(room: Room, runnerId: string, keyHash: string, report: AppReport): Effects<IngestOutcome> {
+  const r = room.runners.get(runnerId);
+  if (!r || r.record.deviceKeyHash !== keyHash) return refuse(UNKNOWN_KEY);
+  return takeReport(room, r, report);
+}
+
+/**
+ * What a satellite tracker's feed brought at one poll (the polling job read and decoded it): its fixes and
+ * alarms go the same way as a tracking app's, and the tracker's poll state is written with them, so a poll
+ * whose fixes were not kept is made again.
+ */
+export function feedReport(room: Room, trackerId: string, poll: FeedPoll): Effects<IngestOutcome | null> {
+  const tracker = room.trackers.get(trackerId);
+  const r = tracker && room.runners.get(tracker.runnerId);
+  if (!tracker || !r) return nothing(null);
+  const lastT = tracker.lastT === null ? poll.lastT : poll.lastT === null ? tracker.lastT : Math.max(tracker.lastT, poll.lastT);
+  const next: TrackerRecord = { ...tracker, polledAt: poll.polledAt, lastT, error: poll.error };
+  const stateOp: WriteOp = { op: 'tracker', event: room.id, tracker: next };
+  const keep = () => {
+    if (room.trackers.get(trackerId)?.id === trackerId) room.trackers.set(trackerId, next);
+  };
+  if (poll.fixes.length === 0 && !poll.sos) {
+    return { send: [], write: [stateOp], commit: () => (keep(), { send: [], result: null }) };
+  }
+  return takeReport(room, r, { app: poll.app, fixes: poll.fixes, refused: [], sos: poll.sos }, { write: [stateOp], commit: keep });
+}
+
+/** A poll of a satellite tracker's feed, as the polling job decoded it. */
+export interface FeedPoll {
+  /** As people know it ("Garmin inReach"). */
+  app: string;
+  polledAt: number;
+  /** Fixes newer than the tracker's last, oldest first. */
+  fixes: AppFix[];
+  /** The feed flags an emergency (inReach "In Emergency", SPOT HELP or SOS). */
+  sos: boolean;
+  /** The newest message time in the feed (ms), fixes or not. */
+  lastT: number | null;
+  /** Why the poll failed (the feed's answer), null when it worked. */
+  error: string | null;
+}
+
+/**
+ * Number, check and store a report's fixes for runner `r`, raise an alert for an alarm, and write `extra`
+ * in the same batch.
  *
  * A fix that can never be taken (too old, too far ahead, after the event finished, or refused by the ingest
  * layer already) is counted against the runner, not answered as an error: apps resend the head of their
  * queue until it is accepted, so an error would hold back everything after it. Only the fix quota makes
  * the app send again later (`retryAfterMs`); the fixes under it are kept meanwhile.
  */
-export function ingest(room: Room, runnerId: string, keyHash: string, report: AppReport): Effects<IngestOutcome> {
-  const r = room.runners.get(runnerId);
-  if (!r || r.record.deviceKeyHash !== keyHash) return refuse(UNKNOWN_KEY);
+function takeReport(room: Room, r: RunnerTrack, report: AppReport, extra: { write: WriteOp[]; commit: () => void } = { write: [], commit: () => {} }): Effects<IngestOutcome> {
+  const runnerId = r.id;
   const now = room.now();
   const refused: AppRefusal[] = [...report.refused];
   const positions: StoredPosition[] = [];
@@ -109,6 +155,7 @@ export function ingest(room: Room, runnerId: string, keyHash: string, report: Ap
   const restart = positions.length > 0 && r.record.stopped;
   if (restart) write.push({ op: 'runner', runner: { ...r.record, stopped: false } });
   if (alert) write.push({ op: 'alert', event: room.id, alert });
+  write.push(...extra.write);
   for (const p of positions) r.inflight.add(p.seq);
   const release = () => {
     for (const p of positions) r.inflight.delete(p.seq);
@@ -118,6 +165,7 @@ export function ingest(room: Room, runnerId: string, keyHash: string, report: Ap
     write,
     commit: (arrivals) => {
       release();
+      extra.commit();
       const counts: Partial<Record<AppRefusal, number>> = {};
       for (const reason of refused) counts[reason] = (counts[reason] ?? 0) + 1;
       const outcome: IngestOutcome = { stored: 0, duplicates, refused: counts, retryAfterMs, alert: alert ?? open };

@@ -4,7 +4,8 @@
  * and `truthy` take care of.
  */
 import { type Alert, DEFAULT_RACE, type EventStatus, type RaceInfo, type ShareLink } from '../../lib/protocol';
-import type { EventRecord, RunnerRecord, StoredPosition } from './store';
+import type { Entry } from '../../lib/entries/entry';
+import type { EventRecord, RunnerRecord, StoredPassing, StoredPosition, TimingPointRecord, TrackerKind, TrackerRecord } from './store';
 
 export type Row = Record<string, unknown>;
 
@@ -35,11 +36,51 @@ export function runnerRecord(r: Row): RunnerRecord {
     event: r.event as string,
     name: r.name as string,
     color: r.color as string,
-    tokenHash: r.token_hash as string,
+    // SQLite keeps an unclaimed entry's missing token as ''.
+    tokenHash: (r.token_hash as string | null) || null,
     deviceKeyHash: (r.device_key_hash as string | null) ?? null,
     joinedAt: r.joined_at as number,
     stopped: truthy(r.stopped),
     bib: (r.bib as string | null) ?? null,
+    entry: fromJson<Entry>(r.entry),
+  };
+}
+
+export function timingPointRecord(r: Row): TimingPointRecord {
+  return {
+    id: r.id as string,
+    name: r.name as string,
+    at: r.at as number,
+    keyHash: r.key_hash as string,
+    timeZone: r.time_zone as string,
+    createdAt: r.created_at as number,
+  };
+}
+
+export function passingRecord(r: Row): StoredPassing {
+  return {
+    point: r.point as string,
+    chip: r.chip as string,
+    t: r.t as number,
+    loop: (r.loop as string | null) ?? null,
+    lap: (r.lap as number | null) ?? null,
+    battery: (r.battery as number | null) ?? null,
+    rewind: truthy(r.rewind),
+    receivedAt: r.received_at as number,
+  };
+}
+
+export function trackerRecord(r: Row): TrackerRecord {
+  return {
+    id: r.id as string,
+    runnerId: r.runner as string,
+    kind: r.kind as TrackerKind,
+    feed: r.feed as string,
+    password: (r.password as string | null) ?? null,
+    addedAt: r.added_at as number,
+    polledAt: (r.polled_at as number | null) ?? null,
+    lastT: (r.last_t as number | null) ?? null,
+    error: (r.error as string | null) ?? null,
   };
 }
 

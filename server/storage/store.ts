@@ -13,6 +13,7 @@
  * checkpoint plus whatever arrived later (`replay`).
  */
 import type { CompactCourse } from '../../lib/course/compact';
+import type { Entry } from '../../lib/entries/entry';
 import type { Alert, Cheer, EventInfo, HappinessSample, ShareLink } from '../../lib/protocol';
 
 /** Per-event limits the organiser may raise. */
@@ -45,12 +46,61 @@ export interface RunnerRecord {
   event: string;
   name: string;
   color: string;
-  tokenHash: string;
+  /** Hash of the runner's token; null for a start-list entry no phone has claimed yet. */
+  tokenHash: string | null;
   /** Hash of the key the runner's tracking app sends; null when none is issued. */
   deviceKeyHash: string | null;
   joinedAt: number;
   stopped: boolean;
   bib: string | null;
+  /** The start-list entry this runner is; null for a runner who joined by phone without one. */
+  entry: Entry | null;
+}
+
+/** A timing mat's place on the course and the key its decoder sends (kept as a hash, like device keys). */
+export interface TimingPointRecord {
+  id: string;
+  name: string;
+  /** Metres from the start. */
+  at: number;
+  keyHash: string;
+  /** IANA zone the decoder's clock is in: lines of the decoder format carry local time. */
+  timeZone: string;
+  createdAt: number;
+}
+
+/** A chip seen by a timing point's decoder, as it reported it. */
+export interface StoredPassing {
+  point: string;
+  chip: string;
+  /** When the chip crossed, ms since the epoch. */
+  t: number;
+  loop: string | null;
+  lap: number | null;
+  battery: number | null;
+  /** Sent again from the decoder's memory rather than live. */
+  rewind: boolean;
+  /** Server time it arrived. */
+  receivedAt: number;
+}
+
+export type TrackerKind = 'inreach' | 'spot';
+
+/** A satellite tracker's shared feed, polled for one runner. */
+export interface TrackerRecord {
+  id: string;
+  runnerId: string;
+  kind: TrackerKind;
+  /** The MapShare identifier (inReach) or the shared page's XML feed id (SPOT). */
+  feed: string;
+  /** The feed's password, if it has one: sent to the feed, never shown again. */
+  password: string | null;
+  addedAt: number;
+  /** When the feed was last asked, and the newest message time it had (ms); null before. */
+  polledAt: number | null;
+  lastT: number | null;
+  /** Why the last poll failed; null when it worked. */
+  error: string | null;
 }
 
 export interface StoredPosition {
@@ -79,7 +129,10 @@ export interface AvatarRecord {
 export type WriteOp =
   | { op: 'event'; record: EventRecord }
   | { op: 'deleteEvent'; event: string }
+  /** A runner, kept by id; writing one again keeps its token hash and join time (runnerToken changes the token). */
   | { op: 'runner'; runner: RunnerRecord }
+  /** A runner's token hash: set when a phone claims a start-list entry, null to let another phone claim it. */
+  | { op: 'runnerToken'; event: string; runnerId: string; tokenHash: string | null }
   /** A runner and every trace of them: positions, skips, moods, cheers, alerts, picture, checkpoint. */
   | { op: 'deleteRunner'; event: string; runnerId: string }
   | { op: 'link'; event: string; link: ShareLink }
@@ -97,10 +150,18 @@ export type WriteOp =
   /** The event's course line, replacing the last one; null removes it. */
   | { op: 'course'; event: string; course: CompactCourse | null; updatedAt: number }
   /** A room's picture of one runner up to arrival `through` (opaque to the store), replacing the last one. */
-  | { op: 'checkpoint'; event: string; runnerId: string; through: number; state: string };
+  | { op: 'checkpoint'; event: string; runnerId: string; through: number; state: string }
+  /** A timing point, replacing the one with its id. */
+  | { op: 'timingPoint'; event: string; point: TimingPointRecord }
+  | { op: 'deleteTimingPoint'; event: string; pointId: string }
+  /** Kept once per (event, point, chip, t): writing one that exists already is a no-op (its arrival is null). */
+  | { op: 'passing'; event: string; passing: StoredPassing }
+  /** A satellite tracker, replacing the one with its id (its poll state changes with every poll). */
+  | { op: 'tracker'; event: string; tracker: TrackerRecord }
+  | { op: 'deleteTracker'; event: string; trackerId: string };
 
 export interface AppendResult {
-  /** One entry per op: the arrival of a position or skip that was new; null for a duplicate and any other op. */
+  /** One entry per op: the arrival of a position, skip or passing that was new; null for a duplicate and any other op. */
   arrivals: Array<number | null>;
 }
 
@@ -167,6 +228,14 @@ export interface RoomRecord {
   maxArrival: number;
   /** The course line; its checkpoints are the event's (`info.race.course`). */
   course: CompactCourse | null;
+  timingPoints: TimingPointRecord[];
+  trackers: TrackerRecord[];
+}
+
+/** A passing with the arrival it was stored at. */
+export interface PassingArrival {
+  arrival: number;
+  passing: StoredPassing;
 }
 
 /** A position or skip written after some arrival, for replay after a checkpoint. */
@@ -208,6 +277,12 @@ export interface ReadQueries {
   skipped(event: string, runnerId: string): Promise<number[]>;
   /** Whose device key this is (by hash), or null. */
   runnerByDeviceKey(hash: string): Promise<{ event: string; runnerId: string } | null>;
+  /** Which timing point's key this is (by hash), or null. */
+  timingPointByKey(hash: string): Promise<{ event: string; pointId: string } | null>;
+  /** An event's passings with arrival above `after`, in arrival order, at most `limit`. */
+  passings(event: string, after: number, limit: number): Promise<PassingArrival[]>;
+  /** Every satellite tracker of live events, with its event, for the polling job. */
+  liveTrackers(): Promise<Array<{ event: string; tracker: TrackerRecord }>>;
   /**
    * A page of a runner's track in (t, seq) order, strictly after `after` (from the start when null), with
    * `from` ≤ t ≤ `to` when given.

@@ -19,6 +19,7 @@ import * as raceRules from '../../server/room/race';
 import * as organiser from '../../server/room/organiser';
 import * as picture from '../../server/room/picture';
 import * as recovery from '../../server/room/recovery';
+import { QUERIES } from '../../server/room/queries';
 import type { EventRecord, RoomRecord, RoomRunner, WriteOp } from '../../server/storage/store';
 
 const START: LatLon = [51.5, -0.12];
@@ -47,7 +48,7 @@ function eventRecord(): EventRecord {
 
 function newRoom(record: Partial<RoomRecord> = {}): Room {
   return new Room(
-    { event: eventRecord(), runners: [], links: [], samples: [], alerts: [], maxArrival: 0, course: null, ...record },
+    { event: eventRecord(), runners: [], links: [], samples: [], alerts: [], maxArrival: 0, course: null, timingPoints: [], trackers: [], ...record },
     { now: () => clock.now, secrets: cryptoCredentials, timings: DEFAULT_TIMINGS },
   );
 }
@@ -239,6 +240,50 @@ describe('a course in the room', () => {
     assert.equal(after.at, before.at);
     assert.equal(after.start, before.start);
     assert.equal(again.course!.version, room.course!.version);
+  });
+});
+
+describe('after a restart', () => {
+  function restartedRoom() {
+    const room = newRoom();
+    commit(raceRules.setCourse(room, outAndBack()));
+    const a = join(room, 'A');
+    run(room, { [a]: 3 }, 300);
+    const checkpoints = recovery.checkpoints(room) as Array<Extract<WriteOp, { op: 'checkpoint' }>>;
+    const stored: RoomRunner[] = [...room.runners.values()].map((r) => ({
+      ...r.record,
+      mood: null,
+      moodAt: null,
+      cheers: [],
+      checkpoint: { through: checkpoints.find((c) => c.runnerId === r.id)!.through, state: checkpoints.find((c) => c.runnerId === r.id)!.state },
+      avatarAt: null,
+    }));
+    const again = newRoom({ event: room.eventRecord(), runners: stored, maxArrival: clock.arrival, course: room.course!.compact() });
+    recovery.restored(again);
+    return { again, a };
+  }
+
+  test('a runner\'s race answers as soon as their fixes are in, never "not found" while the order waits', () => {
+    const { again } = restartedRoom();
+    const b = join(again, 'B');
+    // 24 fresh fixes within the second after the room came back: the order is not worked out again yet.
+    for (let i = 0; i < 24; i++) {
+      clock.now += 40;
+      at(again, b, 1 + i * 0.1);
+    }
+    const answer = QUERIES.raceDetail(again, { ask: 'raceDetail', runnerId: b, unit: 'km' });
+    assert.ok(answer.detail, 'the race of a runner with fixes on the course');
+    assert.equal(answer.detail.race.state, 'not-started');
+    assert.equal(QUERIES.raceDetail(again, { ask: 'raceDetail', runnerId: 'nobody', unit: 'km' }).detail, null, 'no race for no runner: the event is still there');
+  });
+
+  test('every runner\'s pace, estimate and ETA intervals are there at once', () => {
+    const { again, a } = restartedRoom();
+    const view = picture.snapshot(again, null).runners.find((r) => r.id === a)!.race!;
+    assert.ok(view.speed !== null && Math.abs(view.speed - 3) < 0.2, `pace now ${view.speed}`);
+    assert.ok(view.est && Math.abs(view.est.v - 3) < 0.2);
+    assert.deepEqual(view.eta.map((e) => e.kind), ['finish']);
+    assert.ok(view.eta[0]!.lo < view.eta[0]!.t && view.eta[0]!.t < view.eta[0]!.hi);
   });
 });
 

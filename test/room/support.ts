@@ -38,15 +38,15 @@ export function eventRecord(overrides: Partial<EventRecord> = {}): EventRecord {
 
 export function newRoom(record: Partial<RoomRecord> = {}): Room {
   return new Room(
-    { event: eventRecord(), runners: [], links: [], samples: [], alerts: [], maxArrival: 0, course: null, ...record },
+    { event: eventRecord(), runners: [], links: [], samples: [], alerts: [], maxArrival: 0, course: null, timingPoints: [], trackers: [], ...record },
     { now: () => clock.now, secrets: cryptoCredentials, timings: DEFAULT_TIMINGS },
   );
 }
 
-/** The write commits: positions and skips get arrivals unless `duplicates` says they existed already. */
+/** The write commits: positions, skips and passings get arrivals unless `duplicates` says they existed already. */
 export function commit<R>(fx: Effects<R>, duplicates = new Set<number>()): Applied<R> {
   assert.ok(fx.commit, `expected something to wait for a write: ${JSON.stringify(fx.send)}`);
-  const arrivals = fx.write.map((op, i) => (op.op === 'position' || op.op === 'skip' ? (duplicates.has(i) ? null : ++clock.arrival) : null));
+  const arrivals = fx.write.map((op, i) => (op.op === 'position' || op.op === 'skip' || op.op === 'passing' ? (duplicates.has(i) ? null : ++clock.arrival) : null));
   return fx.commit(arrivals);
 }
 

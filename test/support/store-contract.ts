@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { type Alert, DEFAULT_RACE } from '../../lib/protocol';
-import type { EventRecord, RunnerRecord, Store, StoredPosition, WriteOp } from '../../server/storage/store';
+import type { Entry } from '../../lib/entries/entry';
+import type { EventRecord, RunnerRecord, Store, StoredPassing, StoredPosition, TimingPointRecord, TrackerRecord, WriteOp } from '../../server/storage/store';
 
 const T0 = 1_700_000_000_000;
 
@@ -19,7 +20,7 @@ function eventRecord(id: string, overrides: Partial<EventRecord['info']> = {}): 
 }
 
 function runner(event: string, id: string, overrides: Partial<RunnerRecord> = {}): RunnerRecord {
-  return { id, event, name: `Runner ${id}`, color: '#123456', tokenHash: `tok-${id}`, deviceKeyHash: null, joinedAt: T0, stopped: false, bib: null, ...overrides };
+  return { id, event, name: `Runner ${id}`, color: '#123456', tokenHash: `tok-${id}`, deviceKeyHash: null, joinedAt: T0, stopped: false, bib: null, entry: null, ...overrides };
 }
 
 function pos(seq: number, t = T0 + seq * 1000, extra: Partial<StoredPosition> = {}): StoredPosition {
@@ -30,6 +31,34 @@ const position = (event: string, runnerId: string, p: StoredPosition): WriteOp =
 
 function alert(id: string, runnerId: string, raisedAt: number, extra: Partial<Alert> = {}): Alert {
   return { id, runnerId, name: `Runner ${runnerId}`, kind: 'sos', raisedAt, at: { lat: -33.8567891, lon: 151.2152987, t: raisedAt - 1500, acc: 4.5 }, source: 'Traccar Client', ackedAt: null, ...extra };
+}
+
+function entry(overrides: Partial<Entry> = {}): Entry {
+  return {
+    firstName: 'Ada',
+    lastName: 'Lovelace',
+    sex: 'F',
+    birthYear: 1985,
+    ageGroup: 'W40',
+    category: 'Half marathon',
+    club: 'Analytical AC',
+    wave: 'A',
+    chip: 'KX101',
+    claimCode: 'ABCD2345',
+    ...overrides,
+  };
+}
+
+function timingPoint(id: string, at: number, overrides: Partial<TimingPointRecord> = {}): TimingPointRecord {
+  return { id, name: `Mat ${id}`, at, keyHash: `key-${id}`, timeZone: 'Europe/Berlin', createdAt: T0, ...overrides };
+}
+
+function passing(point: string, chip: string, t: number, overrides: Partial<StoredPassing> = {}): StoredPassing {
+  return { point, chip, t, loop: null, lap: null, battery: null, rewind: false, receivedAt: T0 + 60_000, ...overrides };
+}
+
+function tracker(id: string, runnerId: string, overrides: Partial<TrackerRecord> = {}): TrackerRecord {
+  return { id, runnerId, kind: 'inreach', feed: 'AdaL', password: null, addedAt: T0, polledAt: null, lastT: null, error: null, ...overrides };
 }
 
 /** A 1×1 PNG, base64. */
@@ -501,6 +530,120 @@ export function storeContract(engine: string, open: () => Promise<Store>): void 
       await own.close();
       assert.equal(typeof (await pending).arrivals[2], 'number');
       await assert.rejects(own.append([position(ev, 'r', pos(2))]));
+    });
+
+    test('a start-list entry is a runner without a token until a phone claims it; the entry comes back whole', async () => {
+      const ev = 'entries';
+      const e = entry();
+      await store.append([
+        { op: 'event', record: eventRecord(ev) },
+        { op: 'runner', runner: runner(ev, 'r1', { name: 'Ada Lovelace', bib: '101', tokenHash: null, entry: e }) },
+        { op: 'runner', runner: runner(ev, 'r2', { name: 'Phone', bib: null }) },
+      ]);
+      let room = (await store.loadRoom(ev, { cheersKept: 20, samplesKept: 10 }))!;
+      assert.deepEqual(
+        room.runners.map((r) => [r.id, r.tokenHash, r.entry]),
+        [
+          ['r1', null, e],
+          ['r2', 'tok-r2', null],
+        ],
+      );
+      // Claimed from a phone, then edited by the organiser: the claim stays, the entry changes.
+      await store.append([{ op: 'runnerToken', event: ev, runnerId: 'r1', tokenHash: 'claimed' }]);
+      await store.append([{ op: 'runner', runner: runner(ev, 'r1', { name: 'Ada King', bib: '101', tokenHash: null, entry: { ...e, lastName: 'King', chip: null } }) }]);
+      room = (await store.loadRoom(ev, { cheersKept: 20, samplesKept: 10 }))!;
+      assert.equal(room.runners[0]!.tokenHash, 'claimed');
+      assert.equal(room.runners[0]!.entry!.lastName, 'King');
+      assert.equal(room.runners[0]!.entry!.chip, null);
+      assert.deepEqual((await store.runners(ev)).map((r) => r.entry?.lastName ?? null), ['King', null]);
+      // A new claim code lets another phone claim it: no token again.
+      await store.append([{ op: 'runnerToken', event: ev, runnerId: 'r1', tokenHash: null }]);
+      assert.equal((await store.loadRoom(ev, { cheersKept: 20, samplesKept: 10 }))!.runners[0]!.tokenHash, null);
+    });
+
+    test('timing points are kept by id with their key hash, found by it, changed and removed; rooms hold them by distance', async () => {
+      const ev = 'mats';
+      await store.append([
+        { op: 'event', record: eventRecord(ev) },
+        { op: 'timingPoint', event: ev, point: timingPoint('finish', 21097.5) },
+        { op: 'timingPoint', event: ev, point: timingPoint('start', 0) },
+        { op: 'timingPoint', event: ev, point: timingPoint('k10', 10000) },
+      ]);
+      assert.deepEqual(await store.timingPointByKey('key-k10'), { event: ev, pointId: 'k10' });
+      assert.equal(await store.timingPointByKey('nobody'), null);
+      await store.append([
+        { op: 'timingPoint', event: ev, point: timingPoint('k10', 10500, { name: 'Bridge', keyHash: 'new-key', timeZone: 'UTC' }) },
+        { op: 'deleteTimingPoint', event: ev, pointId: 'start' },
+      ]);
+      assert.equal(await store.timingPointByKey('key-k10'), null, 'a replaced key no longer works');
+      const room = (await store.loadRoom(ev, { cheersKept: 20, samplesKept: 10 }))!;
+      assert.deepEqual(room.timingPoints, [timingPoint('k10', 10500, { name: 'Bridge', keyHash: 'new-key', timeZone: 'UTC' }), timingPoint('finish', 21097.5)]);
+    });
+
+    test('a passing is kept once per point, chip and time; new ones get arrivals among the positions’, read back page by page', async () => {
+      const ev = 'passings';
+      await store.append([{ op: 'event', record: eventRecord(ev) }, { op: 'runner', runner: runner(ev, 'r1') }]);
+      const first = await store.append([
+        { op: 'passing', event: ev, passing: passing('k5', 'KX1', T0 + 1000, { loop: '0A', lap: 559, battery: 65.5, rewind: false }) },
+        position(ev, 'r1', pos(1)),
+        { op: 'passing', event: ev, passing: passing('k5', 'KX2', T0 + 2000) },
+        { op: 'passing', event: ev, passing: passing('k5', 'KX1', T0 + 1000, { lap: 1 }) },
+      ]);
+      const [p1, a1, p2, dup] = first.arrivals;
+      assert.ok((p1 as number) > 0 && (a1 as number) > p1! && (p2 as number) > a1!, `increasing: ${first.arrivals}`);
+      assert.equal(dup, null, 'repeated within one batch');
+      const again = await store.append([
+        { op: 'passing', event: ev, passing: passing('k5', 'KX1', T0 + 1000, { rewind: true }) },
+        { op: 'passing', event: ev, passing: passing('k10', 'KX1', T0 + 1000) },
+        { op: 'passing', event: ev, passing: passing('k5', 'KX1', T0 + 1001) },
+      ]);
+      assert.equal(again.arrivals[0], null, 'sent again (a decoder’s rewind): kept once');
+      assert.ok((again.arrivals[1] as number) > p2! && (again.arrivals[2] as number) > again.arrivals[1]!);
+      const all = await store.passings(ev, 0, 100);
+      assert.deepEqual(all.map((a) => a.arrival), [p1, p2, again.arrivals[1], again.arrivals[2]]);
+      assert.deepEqual(all[0]!.passing, passing('k5', 'KX1', T0 + 1000, { loop: '0A', lap: 559, battery: 65.5, rewind: false }), 'the first write is the one kept');
+      assert.deepEqual((await store.passings(ev, p2 as number, 1)).map((a) => a.passing.point), ['k10']);
+      assert.deepEqual(await store.passings('other', 0, 10), []);
+      assert.deepEqual((await store.replay(ev, 0, 10)).map((a) => a.kind), ['position'], 'replay stays positions and skips');
+    });
+
+    test('satellite trackers keep their poll state; the polling job finds those of live events only; removing a runner removes theirs', async () => {
+      await store.append([
+        { op: 'event', record: eventRecord('sat-live') },
+        { op: 'event', record: eventRecord('sat-done', { status: 'finished' }) },
+        { op: 'runner', runner: runner('sat-live', 'r1') },
+        { op: 'runner', runner: runner('sat-live', 'r2') },
+        { op: 'tracker', event: 'sat-live', tracker: tracker('t1', 'r1', { password: 'secret' }) },
+        { op: 'tracker', event: 'sat-live', tracker: tracker('t2', 'r2', { kind: 'spot', feed: '0abcDEF' }) },
+        { op: 'tracker', event: 'sat-done', tracker: tracker('t3', 'r9') },
+      ]);
+      await store.append([{ op: 'tracker', event: 'sat-live', tracker: tracker('t1', 'r1', { password: 'secret', polledAt: T0 + 5, lastT: T0 + 3, error: 'HTTP 401' }) }]);
+      const live = await store.liveTrackers();
+      assert.deepEqual(
+        live.filter((l) => l.event.startsWith('sat-')),
+        [
+          { event: 'sat-live', tracker: tracker('t1', 'r1', { password: 'secret', polledAt: T0 + 5, lastT: T0 + 3, error: 'HTTP 401' }) },
+          { event: 'sat-live', tracker: tracker('t2', 'r2', { kind: 'spot', feed: '0abcDEF' }) },
+        ],
+      );
+      assert.deepEqual((await store.loadRoom('sat-live', { cheersKept: 20, samplesKept: 10 }))!.trackers.map((k) => k.id), ['t1', 't2']);
+      await store.append([{ op: 'deleteRunner', event: 'sat-live', runnerId: 'r1' }, { op: 'deleteTracker', event: 'sat-live', trackerId: 't2' }]);
+      assert.deepEqual((await store.liveTrackers()).filter((l) => l.event === 'sat-live'), []);
+    });
+
+    test('deleting an event removes its timing points, passings and trackers', async () => {
+      const ev = 'gone-timing';
+      await store.append([
+        { op: 'event', record: eventRecord(ev) },
+        { op: 'runner', runner: runner(ev, 'r1') },
+        { op: 'timingPoint', event: ev, point: timingPoint('p', 0, { keyHash: 'gone-key' }) },
+        { op: 'passing', event: ev, passing: passing('p', 'C', T0) },
+        { op: 'tracker', event: ev, tracker: tracker('t', 'r1') },
+      ]);
+      await store.append([{ op: 'deleteEvent', event: ev }]);
+      assert.equal(await store.timingPointByKey('gone-key'), null);
+      assert.deepEqual(await store.passings(ev, 0, 10), []);
+      assert.equal((await store.liveTrackers()).some((l) => l.event === ev), false);
     });
 
     test('stored values come back exactly: large sequence numbers, negative and fractional values, unicode text', async () => {

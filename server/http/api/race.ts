@@ -161,6 +161,6 @@ export async function runnerRace(r: ApiRequest<'runnerRace'>): Promise<void> {
   const runnerId = r.params.runner;
   const seen = !viewer.only || viewer.only.has(runnerId);
   const found = seen ? await ask(r, { ask: 'raceDetail', runnerId, unit: r.query.unit }) : null;
-  if (!found) throw new HttpError(404, ErrorCode.NoRace, 'There is no race to show for that runner: no course, or no fix on it yet.');
+  if (!found?.detail) throw new HttpError(404, ErrorCode.NoRace, 'There is no race to show for that runner: no course, or no fix on it yet.');
   sendJson(r.res, 200, found.detail, { 'cache-control': 'no-store', ...cors });
 }

@@ -40,7 +40,9 @@ async function runnerFor(r: ApiRequest<'runner' | 'trackPage' | 'trackGpx' | 'av
   const runnerId = r.params.runner;
   const room = await ask(r, { ask: 'runner', runnerId });
   const summary = room.summary;
-  const seen = summary && (access.viewer.via === 'organiser' || summary.latest !== null) && (!access.viewer.only || access.viewer.only.has(runnerId));
+  // Spectators see a runner from their first fix on, or from the start list before any.
+  const listed = summary && (summary.latest !== null || summary.entry !== undefined);
+  const seen = summary && (access.viewer.via === 'organiser' || listed) && (!access.viewer.only || access.viewer.only.has(runnerId));
   if (!summary || !seen) throw new HttpError(404, ErrorCode.NoSuchRunner, 'That runner is not in this event.');
   return { ...access, room: { id: access.event, info: room.info, epoch: room.epoch }, summary };
 }

@@ -16,6 +16,10 @@ import { acknowledgeAlert, deviceKey, finish, links, quotas, removeRunner, revok
 import { bib, checkpoints, courseFromRunner, deleteCourse, raceSettings, readCourse, runnerRace, uploadCourse } from './race';
 import { runnerList } from './list';
 import { avatar, eventSummary, exportJson, happiness, runner, snapshot, trackGpx, trackPage } from './reads';
+import { editEntry, importEntries, listEntries, newClaimCode } from './entries';
+import { feedPassings, feedPositions, feedStandings } from './feed';
+import { addTimingPoint, postPassings, removeTimingPoint, timing, timingKey, updateTimingPoint } from './timing';
+import { addTracker, removeTracker, trackers } from './trackers';
 import { streamPost } from './stream';
 
 /** The routes this router serves: all but those a transport opens. */
@@ -56,6 +60,22 @@ const HANDLERS: { readonly [N in Served]: (r: ApiRequest<N>) => unknown } = {
   revokeDeviceKey: deviceKey,
   streamPost,
   openapi,
+  entries: listEntries,
+  importEntries,
+  editEntry,
+  newClaimCode,
+  timing,
+  addTimingPoint,
+  updateTimingPoint,
+  removeTimingPoint,
+  timingKey,
+  passings: postPassings,
+  trackers,
+  addTracker,
+  removeTracker,
+  feedStandings,
+  feedPassings,
+  feedPositions,
 };
 
 const served = (name: RouteName): name is Served => !('transport' in ROUTES[name]);

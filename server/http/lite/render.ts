@@ -43,6 +43,13 @@ function span(ms: number): string {
 
 const ago = (t: number | null, now: number) => (t === null ? 'never' : `${span(now - t)} ago`);
 
+/** "in 12 to 18 min": from the earliest to the latest plausible arrival (the likely one when they agree). */
+function within(eta: { t: number; lo: number; hi: number }, now: number): string {
+  const lo = span(eta.lo - now);
+  const hi = span(eta.hi - now);
+  return lo === hi ? `in about ${span(eta.t - now)}` : `in ${lo} to ${hi}`;
+}
+
 export function query(base: Record<string, string | undefined>, follow: readonly string[]): string {
   const q = new URLSearchParams();
   for (const [k, v] of Object.entries(base)) if (v) q.set(k, v);
@@ -59,9 +66,13 @@ function card(r: FollowedRunner, p: LitePage): string {
   if (r.state === 'finished') rows.push(['Finished', r.finish === null ? 'yes' : `in ${formatGap(r.finish).slice(1)}`]);
   if (r.pos !== null) rows.push(['Position', String(r.pos)]);
   rows.push([r.at !== null ? 'Along the course' : 'Distance', formatDistance(r.at ?? r.distance, p.unit)]);
+  if (r.probably) {
+    const band = `${formatDistance(r.probably.lo, p.unit)} to ${formatDistance(r.probably.hi, p.unit)}`;
+    rows.push([r.probably.kind === 'ghost' ? 'Probably' : 'Predicted', `between ${band}`]);
+  }
   if (r.cp) rows.push(['Last checkpoint', `${r.cp.name}, ${ago(r.cp.t, p.now)}`]);
-  if (r.next && r.state !== 'finished') rows.push(['Next', `${r.next.label} in about ${span(r.next.t - p.now)}`]);
-  if (r.finishEta !== null && r.next?.label !== 'Finish' && r.state !== 'finished') rows.push(['Finish', `in about ${span(r.finishEta - p.now)}`]);
+  if (r.next && r.state !== 'finished') rows.push(['Next', `${r.next.label} ${within(r.next, p.now)}`]);
+  if (r.finishEta !== null && r.next?.label !== 'Finish' && r.state !== 'finished') rows.push(['Finish', within(r.finishEta, p.now)]);
   if (r.state === 'not-started') rows.push(['Race', 'not started yet']);
   rows.push(['Last heard of', ago(r.lastSeen, p.now)]);
   const rest = p.follow.filter((id) => id !== r.id);

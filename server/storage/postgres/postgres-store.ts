@@ -4,7 +4,8 @@
  * room being hydrated never makes an acknowledgement wait for a free connection.
  */
 import type { CompactCourse } from '../../../lib/course/compact';
-import { alertRecord, eventRecord, linkRecord, type Row, runnerRecord, storedPosition } from '../rows';
+import { alertRecord, eventRecord, linkRecord, passingRecord, type Row, runnerRecord, storedPosition, timingPointRecord, trackerRecord } from '../rows';
+import type { Entry } from '../../../lib/entries/entry';
 import type pg from 'pg';
 import type { Alert, Cheer, HappinessSample } from '../../../lib/protocol';
 import { log } from '../../log';
@@ -14,6 +15,7 @@ import {
   type AvatarRecord,
   type Fence,
   FencedError,
+  type PassingArrival,
   type ReadQueries,
   type RoomRecord,
   type RunnerRecord,
@@ -21,6 +23,7 @@ import {
   StorageError,
   type StoredPosition,
   type TrackCursor,
+  type TrackerRecord,
   type TrackFormat,
   type TrackText,
   type WriteOp,
@@ -61,7 +64,7 @@ const ALERT_COLUMNS = 'id, runner, name, kind, raised_at, lat, lon, t, acc, sour
 const LOAD_ROOM = `
 SELECT e.*,
   (SELECT coalesce(json_agg(json_build_array(r.id, r.name, r.color, r.token_hash, r.device_key_hash, r.joined_at, r.stopped,
-            m.value, m.t, k.through, k.state, ch.list, av.updated_at, r.bib) ORDER BY r.joined_at, r.id), '[]')
+            m.value, m.t, k.through, k.state, ch.list, av.updated_at, r.bib, r.entry) ORDER BY r.joined_at, r.id), '[]')
      FROM runners r
      LEFT JOIN LATERAL (SELECT value, t FROM moods WHERE event = r.event AND runner = r.id ORDER BY t DESC, id DESC LIMIT 1) m ON true
      LEFT JOIN checkpoints k ON k.event = r.event AND k.runner = r.id
@@ -75,6 +78,8 @@ SELECT e.*,
   (SELECT coalesce(json_agg(json_build_object(${ALERT_COLUMNS.split(', ').map((c) => `'${c}', a.${c}`).join(', ')}) ORDER BY a.raised_at, a.id), '[]')
      FROM alerts a WHERE a.event = e.id AND a.acked_at IS NULL) AS room_alerts,
   (SELECT course FROM courses WHERE event = e.id) AS room_course,
+  (SELECT coalesce(json_agg(p.* ORDER BY p.at, p.created_at, p.id), '[]') FROM timing_points p WHERE p.event = e.id) AS room_timing_points,
+  (SELECT coalesce(json_agg(k.* ORDER BY k.added_at, k.id), '[]') FROM trackers k WHERE k.event = e.id) AS room_trackers,
   greatest(coalesce((SELECT max(arrival) FROM positions WHERE event = e.id), 0),
            coalesce((SELECT max(arrival) FROM skipped_seqs WHERE event = e.id), 0)) AS max_arrival
 FROM events e WHERE e.id = $1`;
@@ -94,6 +99,7 @@ type RoomRunnerJson = [
   cheers: Array<[from: string, text: string, t: number]> | null,
   avatarAt: number | null,
   bib: string | null,
+  entry: Entry | null,
 ];
 
 // Both halves walk an (event, arrival) index and are merged in arrival order.
@@ -247,6 +253,7 @@ export class PostgresStore implements Store {
       checkpoint: r[9] === null ? null : { through: r[9], state: r[10]! },
       avatarAt: r[12],
       bib: r[13],
+      entry: r[14],
     }));
     const samples = (row.room_samples as Array<[number, number | null, number]>).map(([t, mean, count]): HappinessSample => ({ t, mean, count }));
     return {
@@ -257,6 +264,8 @@ export class PostgresStore implements Store {
       alerts: (row.room_alerts as Row[]).map(alertRecord),
       maxArrival: row.max_arrival as number,
       course: (row.room_course as CompactCourse | null) ?? null,
+      timingPoints: (row.room_timing_points as Row[]).map(timingPointRecord),
+      trackers: (row.room_trackers as Row[]).map(trackerRecord),
     };
   }
 
@@ -278,6 +287,24 @@ export class PostgresStore implements Store {
   async runnerByDeviceKey(hash: string): Promise<{ event: string; runnerId: string } | null> {
     const [r] = await this.query('device_key', 'SELECT event, id FROM runners WHERE device_key_hash = $1 LIMIT 1', [hash]);
     return r ? { event: r.event as string, runnerId: r.id as string } : null;
+  }
+
+  async timingPointByKey(hash: string): Promise<{ event: string; pointId: string } | null> {
+    const [r] = await this.query('timing_point_key', 'SELECT event, id FROM timing_points WHERE key_hash = $1 LIMIT 1', [hash]);
+    return r ? { event: r.event as string, pointId: r.id as string } : null;
+  }
+
+  async passings(event: string, after: number, limit: number): Promise<PassingArrival[]> {
+    const rows = await this.query('passings', 'SELECT * FROM passings WHERE event = $1 AND arrival > $2 ORDER BY arrival LIMIT $3', [event, after, limit]);
+    return rows.map((r) => ({ arrival: r.arrival as number, passing: passingRecord(r) }));
+  }
+
+  async liveTrackers(): Promise<Array<{ event: string; tracker: TrackerRecord }>> {
+    const rows = await this.query(
+      'live_trackers',
+      "SELECT k.* FROM trackers k JOIN events e ON e.id = k.event WHERE e.status = 'live' ORDER BY k.event, k.added_at, k.id",
+    );
+    return rows.map((r) => ({ event: r.event as string, tracker: trackerRecord(r) }));
   }
 
   async trackPage(

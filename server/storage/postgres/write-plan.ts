@@ -15,7 +15,7 @@ export interface Statement {
   values: unknown[];
 }
 
-/** An insert of positions or skips, whose RETURNING rows say which ops were new and their arrivals. */
+/** An insert of positions, skips or passings, whose RETURNING rows say which ops were new and their arrivals. */
 interface NumberedStatement extends Statement {
   /** Per row sent: its key and the index of its op in the batch. */
   rows: Array<{ key: string; op: number }>;
@@ -71,7 +71,7 @@ interface RowKind<K extends Kind> {
 
 const keyOf = (...parts: Array<string | number>) => parts.join('\u0000');
 
-const ROWS: { [K in Exclude<Kind, 'position' | 'skip' | 'deleteEvent' | 'deleteRunner'>]: RowKind<K> } = {
+const ROWS: { [K in Exclude<Kind, 'position' | 'skip' | 'passing' | 'deleteEvent' | 'deleteRunner' | 'deleteTimingPoint' | 'deleteTracker'>]: RowKind<K> } = {
   event: {
     statement: unnestInsert(
       'events',
@@ -95,11 +95,11 @@ const ROWS: { [K in Exclude<Kind, 'position' | 'skip' | 'deleteEvent' | 'deleteR
   runner: {
     statement: unnestInsert(
       'runners',
-      'event text, id text, name text, color text, token_hash text, device_key_hash text, joined_at bigint, stopped boolean, bib text',
+      'event text, id text, name text, color text, token_hash text, device_key_hash text, joined_at bigint, stopped boolean, bib text, entry jsonb',
       `ON CONFLICT (event, id) DO UPDATE SET name = excluded.name, color = excluded.color, stopped = excluded.stopped,
-         device_key_hash = excluded.device_key_hash, bib = excluded.bib`,
+         device_key_hash = excluded.device_key_hash, bib = excluded.bib, entry = excluded.entry`,
     ),
-    row: ({ runner: r }) => [r.event, r.id, r.name, r.color, r.tokenHash, r.deviceKeyHash, r.joinedAt, r.stopped, r.bib ?? null],
+    row: ({ runner: r }) => [r.event, r.id, r.name, r.color, r.tokenHash, r.deviceKeyHash, r.joinedAt, r.stopped, r.bib ?? null, r.entry ? JSON.stringify(r.entry) : null],
     key: (op) => keyOf(op.runner.event, op.runner.id),
   },
   link: {
@@ -120,6 +120,14 @@ const ROWS: { [K in Exclude<Kind, 'position' | 'skip' | 'deleteEvent' | 'deleteR
       l.revokedAt,
     ],
     key: (op) => op.link.id,
+  },
+  runnerToken: {
+    statement: {
+      types: ['text', 'text', 'text'],
+      text: 'UPDATE runners x SET token_hash = g.token_hash FROM unnest($1::text[], $2::text[], $3::text[]) AS g(event, id, token_hash) WHERE x.event = g.event AND x.id = g.id',
+    },
+    row: (op) => [op.event, op.runnerId, op.tokenHash],
+    key: (op) => keyOf(op.event, op.runnerId),
   },
   checkpoint: {
     statement: unnestInsert(
@@ -160,6 +168,25 @@ const ROWS: { [K in Exclude<Kind, 'position' | 'skip' | 'deleteEvent' | 'deleteR
     row: ({ event, runnerId, avatar: v }) => [event, runnerId, v.name, v.mime, v.data, v.updatedAt],
     key: (op) => keyOf(op.event, op.runnerId),
   },
+  timingPoint: {
+    statement: unnestInsert(
+      'timing_points',
+      'event text, id text, name text, at float8, key_hash text, time_zone text, created_at bigint',
+      'ON CONFLICT (event, id) DO UPDATE SET name = excluded.name, at = excluded.at, key_hash = excluded.key_hash, time_zone = excluded.time_zone',
+    ),
+    row: ({ event, point: p }) => [event, p.id, p.name, p.at, p.keyHash, p.timeZone, p.createdAt],
+    key: (op) => keyOf(op.event, op.point.id),
+  },
+  tracker: {
+    statement: unnestInsert(
+      'trackers',
+      'event text, id text, runner text, kind text, feed text, password text, added_at bigint, polled_at bigint, last_t bigint, error text',
+      `ON CONFLICT (event, id) DO UPDATE SET feed = excluded.feed, password = excluded.password, polled_at = excluded.polled_at,
+         last_t = excluded.last_t, error = excluded.error`,
+    ),
+    row: ({ event, tracker: k }) => [event, k.id, k.runnerId, k.kind, k.feed, k.password, k.addedAt, k.polledAt, k.lastT, k.error],
+    key: (op) => keyOf(op.event, op.tracker.id),
+  },
   course: {
     // A removed course is kept as null: one upsert whatever the change.
     statement: unnestInsert(
@@ -186,7 +213,22 @@ const NUMBERED = {
     statement: unnestInsert('skipped_seqs', 'event text, runner text, seq bigint', 'ON CONFLICT (event, runner, seq) DO NOTHING RETURNING event, runner, seq, arrival'),
     row: ({ event, runnerId, seq }: OpOf<'skip'>) => [event, runnerId, seq],
   },
+  // Returned in the same shape as the others: "point/chip" as the runner (neither has a slash), the time as the seq.
+  passing: {
+    statement: unnestInsert(
+      'passings',
+      'event text, point text, chip text, t bigint, loop text, lap integer, battery float8, rewind boolean, received_at bigint',
+      "ON CONFLICT (event, point, chip, t) DO NOTHING RETURNING event, point || '/' || chip AS runner, t AS seq, arrival",
+    ),
+    row: ({ event, passing: p }: OpOf<'passing'>) => [event, p.point, p.chip, p.t, p.loop, p.lap, p.battery, p.rewind, p.receivedAt],
+  },
 };
+
+/** The key a numbered op is returned under. */
+function numberedKey(o: OpOf<'position' | 'skip' | 'passing'>): string {
+  if (o.op === 'passing') return keyOf(o.event, `${o.passing.point}/${o.passing.chip}`, o.passing.t);
+  return keyOf(o.event, o.runnerId, o.op === 'position' ? o.pos.seq : o.seq);
+}
 
 // Removals: one statement per run, each table a data-modifying CTE. They all see the transaction as it
 // was when the statement began, which includes the rows earlier statements of the batch wrote.
@@ -199,11 +241,37 @@ const DELETE_RUNNERS: ArrayStatement = {
   c AS (DELETE FROM cheers x USING gone WHERE x.event = gone.event AND x.runner = gone.runner),
   k AS (DELETE FROM checkpoints x USING gone WHERE x.event = gone.event AND x.runner = gone.runner),
   a AS (DELETE FROM alerts x USING gone WHERE x.event = gone.event AND x.runner = gone.runner),
-  v AS (DELETE FROM avatars x USING gone WHERE x.event = gone.event AND x.runner = gone.runner)
+  v AS (DELETE FROM avatars x USING gone WHERE x.event = gone.event AND x.runner = gone.runner),
+  t AS (DELETE FROM trackers x USING gone WHERE x.event = gone.event AND x.runner = gone.runner)
 DELETE FROM runners x USING gone WHERE x.event = gone.event AND x.id = gone.runner`,
 };
 
-const EVENT_TABLES = ['positions', 'skipped_seqs', 'moods', 'samples', 'cheers', 'runners', 'share_links', 'checkpoints', 'alerts', 'avatars', 'courses'];
+const DELETE_TIMING_POINTS: ArrayStatement = {
+  types: ['text', 'text'],
+  text: 'DELETE FROM timing_points x USING unnest($1::text[], $2::text[]) AS g(event, id) WHERE x.event = g.event AND x.id = g.id',
+};
+
+const DELETE_TRACKERS: ArrayStatement = {
+  types: ['text', 'text'],
+  text: 'DELETE FROM trackers x USING unnest($1::text[], $2::text[]) AS g(event, id) WHERE x.event = g.event AND x.id = g.id',
+};
+
+const EVENT_TABLES = [
+  'positions',
+  'skipped_seqs',
+  'moods',
+  'samples',
+  'cheers',
+  'runners',
+  'share_links',
+  'checkpoints',
+  'alerts',
+  'avatars',
+  'courses',
+  'timing_points',
+  'passings',
+  'trackers',
+];
 const DELETE_EVENTS: ArrayStatement = {
   types: ['text'],
   text: `WITH gone AS (SELECT unnest($1::text[]) AS event),
@@ -265,19 +333,19 @@ export function planAppend(ops: readonly WriteOp[], alsoLock: Iterable<string> =
     let end = i;
     while (end < ops.length && ops[end]!.op === kind) end++;
     const run = ops.slice(i, end);
-    if (kind === 'position' || kind === 'skip') {
+    if (kind === 'position' || kind === 'skip' || kind === 'passing') {
       const rows: unknown[][] = [];
       const sent: NumberedStatement['rows'] = [];
       const seen = new Set<string>();
       run.forEach((op, j) => {
-        const o = op as OpOf<'position' | 'skip'>;
-        const seq = o.op === 'position' ? o.pos.seq : o.seq;
+        const o = op as OpOf<'position' | 'skip' | 'passing'>;
         if (o.op === 'position') touch(o.event, o.pos.t);
-        const key = keyOf(o.event, o.runnerId, seq);
-        // The first of a repeated (event, runner, seq) is the one kept; the rest are duplicates.
+        if (o.op === 'passing') touch(o.event, o.passing.receivedAt);
+        const key = numberedKey(o);
+        // The first of a repeated key is the one kept; the rest are duplicates.
         if (seen.has(key)) return;
         seen.add(key);
-        rows.push(o.op === 'position' ? NUMBERED.position.row(o) : NUMBERED.skip.row(o));
+        rows.push(o.op === 'position' ? NUMBERED.position.row(o) : o.op === 'skip' ? NUMBERED.skip.row(o) : NUMBERED.passing.row(o));
         sent.push({ key, op: i + j });
       });
       steps.push({ ...statement(kind, NUMBERED[kind].statement, rows), rows: sent });
@@ -285,6 +353,10 @@ export function planAppend(ops: readonly WriteOp[], alsoLock: Iterable<string> =
       steps.push(statement('delete_runners', DELETE_RUNNERS, run.map((op) => [(op as OpOf<'deleteRunner'>).event, (op as OpOf<'deleteRunner'>).runnerId])));
     } else if (kind === 'deleteEvent') {
       steps.push(statement('delete_events', DELETE_EVENTS, run.map((op) => [(op as OpOf<'deleteEvent'>).event])));
+    } else if (kind === 'deleteTimingPoint') {
+      steps.push(statement('delete_timing_points', DELETE_TIMING_POINTS, run.map((op) => [(op as OpOf<'deleteTimingPoint'>).event, (op as OpOf<'deleteTimingPoint'>).pointId])));
+    } else if (kind === 'deleteTracker') {
+      steps.push(statement('delete_trackers', DELETE_TRACKERS, run.map((op) => [(op as OpOf<'deleteTracker'>).event, (op as OpOf<'deleteTracker'>).trackerId])));
     } else {
       const spec = ROWS[kind] as RowKind<typeof kind>;
       let rows: unknown[][] = [];

@@ -3,7 +3,7 @@
  * a slow or frozen disk stalls that thread and never the server's event loop. The writer connection
  * migrates and appends; reader connections only query (WAL lets them read while the writer commits).
  */
-import { alertRecord, eventRecord, linkRecord, type Row, runnerRecord } from '../rows';
+import { alertRecord, eventRecord, linkRecord, passingRecord, type Row, runnerRecord, timingPointRecord, trackerRecord } from '../rows';
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -12,12 +12,14 @@ import { type Alert, type Cheer, type HappinessSample } from '../../../lib/proto
 import type {
   Arrival,
   AvatarRecord,
+  PassingArrival,
   StoredIndex,
   RoomRecord,
   RoomRunner,
   RunnerRecord,
   StoredPosition,
   TrackCursor,
+  TrackerRecord,
   TrackFormat,
   TrackText,
   WriteOp,
@@ -177,7 +179,19 @@ export class SqliteEngine {
                   coalesce((SELECT max(arrival) FROM skipped_seqs WHERE event = ?), 0)) AS m`,
     ).get(event, event) as { m: number };
     const course = this.stmt('SELECT course FROM courses WHERE event = ?').get(event) as { course: string } | undefined;
-    return { event: eventRecord(row), runners, links, samples, alerts, maxArrival: max.m, course: course ? (JSON.parse(course.course) as CompactCourse) : null };
+    const timingPoints = (this.stmt('SELECT * FROM timing_points WHERE event = ? ORDER BY at, created_at, id').all(event) as Row[]).map(timingPointRecord);
+    const trackers = (this.stmt('SELECT * FROM trackers WHERE event = ? ORDER BY added_at, id').all(event) as Row[]).map(trackerRecord);
+    return {
+      event: eventRecord(row),
+      runners,
+      links,
+      samples,
+      alerts,
+      maxArrival: max.m,
+      course: course ? (JSON.parse(course.course) as CompactCourse) : null,
+      timingPoints,
+      trackers,
+    };
   }
 
   replay(event: string, after: number, limit: number): Arrival[] {
@@ -216,6 +230,23 @@ export class SqliteEngine {
   runnerByDeviceKey(hash: string): { event: string; runnerId: string } | null {
     const r = this.stmt('SELECT event, id FROM runners WHERE device_key_hash = ?').get(hash) as { event: string; id: string } | undefined;
     return r ? { event: r.event, runnerId: r.id } : null;
+  }
+
+  timingPointByKey(hash: string): { event: string; pointId: string } | null {
+    const r = this.stmt('SELECT event, id FROM timing_points WHERE key_hash = ?').get(hash) as { event: string; id: string } | undefined;
+    return r ? { event: r.event, pointId: r.id } : null;
+  }
+
+  passings(event: string, after: number, limit: number): PassingArrival[] {
+    const rows = this.stmt('SELECT * FROM passings WHERE event = ? AND arrival > ? ORDER BY arrival LIMIT ?').all(event, after, limit) as Row[];
+    return rows.map((r) => ({ arrival: r.arrival as number, passing: passingRecord(r) }));
+  }
+
+  liveTrackers(): Array<{ event: string; tracker: TrackerRecord }> {
+    const rows = this.stmt(
+      "SELECT k.* FROM trackers k JOIN events e ON e.id = k.event WHERE e.status = 'live' ORDER BY k.event, k.added_at, k.id",
+    ).all() as Row[];
+    return rows.map((r) => ({ event: r.event as string, tracker: trackerRecord(r) }));
   }
 
   private trackRows(event: string, runnerId: string, after: TrackCursor | null, limit: number, range: { from?: number; to?: number } = {}) {

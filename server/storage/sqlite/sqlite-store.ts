@@ -5,7 +5,21 @@
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { StorageError } from '../store';
-import type { Arrival, AppendResult, Fence, ReadQueries, RoomRecord, Store, StoredPosition, TrackCursor, TrackFormat, TrackText, WriteOp } from '../store';
+import type {
+  Arrival,
+  AppendResult,
+  Fence,
+  PassingArrival,
+  ReadQueries,
+  RoomRecord,
+  Store,
+  StoredPosition,
+  TrackCursor,
+  TrackerRecord,
+  TrackFormat,
+  TrackText,
+  WriteOp,
+} from '../store';
 import { unpackPositions } from './engine';
 import type { WorkerCall, WorkerReply } from './worker';
 
@@ -104,6 +118,18 @@ export class SqliteStore implements Store {
 
   runnerByDeviceKey(hash: string): Promise<{ event: string; runnerId: string } | null> {
     return this.reader.call('runnerByDeviceKey', hash);
+  }
+
+  timingPointByKey(hash: string): Promise<{ event: string; pointId: string } | null> {
+    return this.reader.call('timingPointByKey', hash);
+  }
+
+  passings(event: string, after: number, limit: number): Promise<PassingArrival[]> {
+    return this.reader.call('passings', event, after, limit);
+  }
+
+  liveTrackers(): Promise<Array<{ event: string; tracker: TrackerRecord }>> {
+    return this.reader.call('liveTrackers');
   }
 
   async trackPage(

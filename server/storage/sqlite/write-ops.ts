@@ -7,8 +7,24 @@ import { DEFAULT_RACE } from '../../../lib/protocol';
 import type { WriteOp } from '../store';
 
 /** Every table with an `event` column, and those with a `runner` one too. */
-const EVENT_TABLES = ['positions', 'skipped_seqs', 'moods', 'samples', 'cheers', 'runners', 'share_links', 'checkpoints', 'alerts', 'avatars', 'courses'];
-const RUNNER_TABLES = ['positions', 'skipped_seqs', 'moods', 'cheers', 'checkpoints', 'alerts', 'avatars'];
+const EVENT_TABLES = [
+  'positions',
+  'skipped_seqs',
+  'moods',
+  'samples',
+  'cheers',
+  'runners',
+  'share_links',
+  'checkpoints',
+  'alerts',
+  'avatars',
+  'courses',
+  'timing_points',
+  'passings',
+  'trackers',
+];
+/** A runner's passings stay: they are the chip's, and the timing point's record of it. */
+const RUNNER_TABLES = ['positions', 'skipped_seqs', 'moods', 'cheers', 'checkpoints', 'alerts', 'avatars', 'trackers'];
 
 export interface Writing {
   stmt(sql: string): Database.Statement;
@@ -53,11 +69,27 @@ export const WRITERS: { readonly [K in WriteOp['op']]: (w: Writing, op: OpOf<K>)
   runner(w, op) {
     const r = op.runner;
     w.stmt(
-      `INSERT INTO runners (event, id, name, color, token_hash, device_key_hash, joined_at, stopped, bib)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO runners (event, id, name, color, token_hash, device_key_hash, joined_at, stopped, bib, entry)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (event, id) DO UPDATE SET name = excluded.name, color = excluded.color, stopped = excluded.stopped,
-         device_key_hash = excluded.device_key_hash, bib = excluded.bib`,
-    ).run(r.event, r.id, r.name, r.color, r.tokenHash, r.deviceKeyHash, r.joinedAt, r.stopped ? 1 : 0, r.bib ?? null);
+         device_key_hash = excluded.device_key_hash, bib = excluded.bib, entry = excluded.entry`,
+    ).run(
+      r.event,
+      r.id,
+      r.name,
+      r.color,
+      // An entry no phone has claimed has no token: '' (the column is NOT NULL in SQLite).
+      r.tokenHash ?? '',
+      r.deviceKeyHash,
+      r.joinedAt,
+      r.stopped ? 1 : 0,
+      r.bib ?? null,
+      r.entry ? JSON.stringify(r.entry) : null,
+    );
+    return null;
+  },
+  runnerToken(w, op) {
+    w.stmt('UPDATE runners SET token_hash = ? WHERE event = ? AND id = ?').run(op.tokenHash ?? '', op.event, op.runnerId);
     return null;
   },
   deleteRunner(w, op) {
@@ -132,6 +164,42 @@ export const WRITERS: { readonly [K in WriteOp['op']]: (w: Writing, op: OpOf<K>)
          ON CONFLICT (event) DO UPDATE SET course = excluded.course, updated_at = excluded.updated_at`,
       ).run(op.event, JSON.stringify(op.course), op.updatedAt);
     }
+    return null;
+  },
+  timingPoint(w, op) {
+    const p = op.point;
+    w.stmt(
+      `INSERT INTO timing_points (event, id, name, at, key_hash, time_zone, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (event, id) DO UPDATE SET name = excluded.name, at = excluded.at, key_hash = excluded.key_hash, time_zone = excluded.time_zone`,
+    ).run(op.event, p.id, p.name, p.at, p.keyHash, p.timeZone, p.createdAt);
+    return null;
+  },
+  deleteTimingPoint(w, op) {
+    w.stmt('DELETE FROM timing_points WHERE event = ? AND id = ?').run(op.event, op.pointId);
+    return null;
+  },
+  passing(w, op) {
+    const p = op.passing;
+    const changes = w
+      .stmt(
+        `INSERT OR IGNORE INTO passings (event, point, chip, t, loop, lap, battery, rewind, received_at, arrival)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(op.event, p.point, p.chip, p.t, p.loop, p.lap, p.battery, p.rewind ? 1 : 0, p.receivedAt, w.arrivals.next).changes;
+    w.touch(op.event, p.receivedAt);
+    return arrival(w, changes);
+  },
+  tracker(w, op) {
+    const k = op.tracker;
+    w.stmt(
+      `INSERT INTO trackers (event, id, runner, kind, feed, password, added_at, polled_at, last_t, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (event, id) DO UPDATE SET feed = excluded.feed, password = excluded.password, polled_at = excluded.polled_at,
+         last_t = excluded.last_t, error = excluded.error`,
+    ).run(op.event, k.id, k.runnerId, k.kind, k.feed, k.password, k.addedAt, k.polledAt, k.lastT, k.error);
+    return null;
+  },
+  deleteTracker(w, op) {
+    w.stmt('DELETE FROM trackers WHERE event = ? AND id = ?').run(op.event, op.trackerId);
     return null;
   },
   checkpoint(w, op) {
