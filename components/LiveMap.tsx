@@ -96,6 +96,7 @@ function RunnerLayers({
   onWho,
   own,
   followAt,
+  onFieldKinds,
 }: Omit<LiveMapProps, 'tileUrl' | 'tileAttribution' | 'overlay' | 'scale'> & {
   /** Where to keep the followed runner in view when that is not their last fix (a ghost: where they probably are). */
   followAt: readonly [number, number] | null;
@@ -105,6 +106,8 @@ function RunnerLayers({
   onUserMove: () => void;
   /** The field of a page that holds every runner whole. */
   own: FieldStore;
+  /** The estimator's kinds of marker on the map now (the legend shows them). */
+  onFieldKinds: (kinds: ReadonlySet<WhereaboutsKind>) => void;
 }) {
   const map = useMap();
   const store = field ?? own;
@@ -205,7 +208,9 @@ function RunnerLayers({
     labelPane.style.zIndex = '650';
     const select = (id: string) => latest.current.onSelect(id);
     labels.current = new RunnerLabels(map, labelPane, select);
-    const l = new RunnerLayer(store, (shown) => {
+    const l = new RunnerLayer(store, (shown, kinds) => {
+      // The layer's 'gps' is the estimator's 'seen': only the other two have a line in the legend.
+      onFieldKinds(new Set([...kinds].filter((k): k is 'predicted' | 'ghost' => k !== 'gps')));
       const since = performance.now() - lastPlaced.current;
       if (since >= LABEL_EVERY_MS) placeLabels(shown);
       else placeSoon();
@@ -276,7 +281,7 @@ function RunnerLayers({
       labels.current?.clear();
       layer.current = null;
     };
-  }, [map, store, placeLabels, placeSoon, fit, tellView, onUserMove]);
+  }, [map, store, placeLabels, placeSoon, fit, tellView, onUserMove, onFieldKinds]);
 
   // Trails: the runners held whole (the followed runner; everyone on a share link's page), appended point by point.
   useEffect(() => {
@@ -318,8 +323,14 @@ function RunnerLayers({
   useEffect(() => {
     const r = followId ? runners.find((x) => x.id === followId) : undefined;
     const last = r?.track[r.track.length - 1];
+    const n = r ? store.indexOf(r.id) : undefined;
     layer.current?.setHighlights(
-      r && last ? [{ id: r.id, lat: last[0], lon: last[1], color: colors.get(r.id) ?? r.color, n: store.indexOf(r.id), dim: r.status !== 'active' }] : [],
+      r && last
+        ? [{ id: r.id, lat: last[0], lon: last[1], color: colors.get(r.id) ?? r.color, n, dim: r.status !== 'active' || followAt !== null }]
+        : // No fix (a chip-only runner): the estimator's layer draws where they probably are.
+          r && followAt
+          ? [{ id: r.id, lat: followAt[0], lon: followAt[1], color: r.color, n, dim: true, hidden: true }]
+          : [],
     );
     fit();
     placeLabels(layer.current?.onScreen ?? []);
@@ -346,6 +357,9 @@ export default function LiveMap(props: LiveMapProps) {
   const [peekId, setPeekId] = useState<string | null>(null);
   const [estimated, setEstimated] = useState<ReadonlySet<WhereaboutsKind>>(new Set());
   const onKinds = useCallback((kinds: ReadonlySet<WhereaboutsKind>) => setEstimated((was) => (sameSet(was, kinds) ? was : kinds)), []);
+  const [inField, setInField] = useState<ReadonlySet<WhereaboutsKind>>(new Set());
+  const onFieldKinds = useCallback((kinds: ReadonlySet<WhereaboutsKind>) => setInField((was) => (sameSet(was, kinds) ? was : kinds)), []);
+  const legend = useMemo(() => new Set([...estimated, ...inField]), [estimated, inField]);
   const onUserMove = useCallback(() => setAutoFit(false), []);
   // A page that holds every runner whole draws them through a field of its own.
   const own = useMemo(() => new FieldStore(), []);
@@ -365,9 +379,9 @@ export default function LiveMap(props: LiveMapProps) {
         {course && scale && !props.overlay && (
           <GhostLayers runners={props.runners} colors={props.colors} course={course} scale={scale} followId={props.followId} onSelect={onSelect} onKinds={onKinds} />
         )}
-        <RunnerLayers {...props} own={own} followAt={followAt} autoFit={autoFit} peekId={peekId} onPeek={setPeekId} onUserMove={onUserMove} />
+        <RunnerLayers {...props} own={own} followAt={followAt} onFieldKinds={onFieldKinds} autoFit={autoFit} peekId={peekId} onPeek={setPeekId} onUserMove={onUserMove} />
       </MapContainer>
-      {!props.overlay && <MapLegend kinds={estimated} />}
+      {!props.overlay && <MapLegend kinds={legend} />}
       {!hasPoints && !course && (
         <div className="map-empty">
           <p>Waiting for the first runner&apos;s position…</p>

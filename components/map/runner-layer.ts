@@ -24,6 +24,8 @@ export interface Highlight {
   n?: number;
   dim: boolean;
   kind?: MarkerKind;
+  /** Drawn by another layer (a chip-only runner's predicted place): only their field marker is left out. */
+  hidden?: boolean;
 }
 
 /** Where a runner probably is: a stretch of the course from slowest to fastest plausible progress. */
@@ -79,7 +81,7 @@ export class RunnerLayer extends L.Layer {
   constructor(
     private readonly field: FieldStore,
     /** Called after every draw with the markers on screen (labels are placed from them). */
-    private readonly drawn: (shown: readonly Shown[]) => void,
+    private readonly drawn: (shown: readonly Shown[], kinds: ReadonlySet<MarkerKind>) => void,
   ) {
     super();
   }
@@ -267,12 +269,15 @@ export class RunnerLayer extends L.Layer {
     const grid = new Map<number, number[]>();
     const listed = on.length <= LISTED_MAX;
     const shown: Shown[] = [];
+    const kinds = new Set<MarkerKind>();
     const topLeft = map.layerPointToContainerPoint(this.origin);
     for (const n of on) {
       if (skip.has(n)) continue;
       const flags = field.flags[n]!;
       const dim = (flags & Flag.Status) !== 0 && !(flags & Flag.Finished);
-      const sprite = this.stampOf(field.displayColor(n), r, ring, kindOf(flags), dim);
+      const kind = kindOf(flags);
+      if (kind !== 'gps') kinds.add(kind);
+      const sprite = this.stampOf(field.displayColor(n), r, ring, kind, dim);
       const x = this.shownX[n]!;
       const y = this.shownY[n]!;
       buffer.stamp(sprite, Math.round(x * dpr - sprite.width / 2), Math.round(y * dpr - sprite.height / 2));
@@ -299,6 +304,7 @@ export class RunnerLayer extends L.Layer {
       ctx.stroke();
     }
     for (const hl of this.highlights) {
+      if (hl.hidden) continue;
       const x = worldX(hl.lon) * scale - ox;
       const y = worldY(hl.lat) * scale - oy;
       const s = this.sprite(hl.color, 11, 4, hl.kind ?? 'gps', hl.dim, true);
@@ -308,8 +314,8 @@ export class RunnerLayer extends L.Layer {
     this.shown = shown;
     this.topLeft = topLeft;
     this.drawnVersion = field.version;
-    this.canvas.dataset.drawn = String(on.length - skip.size + this.highlights.length);
-    this.drawn(shown);
+    this.canvas.dataset.drawn = String(on.length - skip.size + this.highlights.filter((h) => !h.hidden).length);
+    this.drawn(shown, kinds);
   }
 
   /** Where runner `n` was drawn, px in the map's container; null when not on the canvas. */

@@ -60,7 +60,16 @@ export interface Delta {
   points: Record<string, TrackPoint[]>;
   distance: Record<string, number>;
   removed: string[];
+  /**
+   * Where the estimator puts runners no fresh fix places (chip-only between mats: predicted; silent for
+   * longer than their source's interval: ghost), [lat, lon, kind], every few seconds: the field draws them
+   * there. Not part of any JSON frame.
+   */
+  placed?: Record<string, Placement>;
 }
+
+/** An estimated place: latitude, longitude, and 1 predicted or 2 ghost (lib/live-codec.ts MARKER_KINDS). */
+export type Placement = [lat: number, lon: number, kind: 1 | 2];
 
 export type SnapshotMessage = Extract<ServerMessage, { type: 'snapshot' }>;
 
@@ -121,6 +130,8 @@ export class Room {
   /** Some runner's race moved on since standings were last worked out, and when that was. */
   raceMoved = false;
   standingsAt = 0;
+  /** When runners the estimator places were last placed (picture.ts placements). */
+  placedAt = 0;
 
   constructor(
     record: RoomRecord,

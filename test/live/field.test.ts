@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { colorHex, decodeFrame, decodeFrames, Flag, FrameKind, statusOf } from '../../lib/live-codec';
+import { colorHex, decodeFrame, decodeFrames, Flag, FrameKind, kindOf, statusOf } from '../../lib/live-codec';
 import type { RunnerInfo, TrackPoint } from '../../lib/protocol';
 import { latOf, lonOf, tileIndex, tileKey, worldX, worldY } from '../../lib/tiles';
 import { Field } from '../../server/live/interest/field';
@@ -136,5 +136,20 @@ describe('field', () => {
     assert.ok(f.flags[0]! & Flag.Gone);
     assert.equal(statusOf(f.flags[1]!), 'stopped');
     assert.deepEqual([...decodeFrame(field.fieldFrame()).n], [1], 'the field frame leaves the removed runner out');
+  });
+
+  test('runners the estimator places come with their kind (a chip-only runner new to the field too), and a fix makes them seen again', () => {
+    const field = new Field({ epoch: 'e', seq: 0, runners: [runner(0, 40.78, -73.97)] }, { summary: 10_000, tile: 500 });
+    const d = delta(150, {}, [info('chip')]);
+    d.placed = { runner0: [40.8, -73.97, 2], chip: [40.79, -73.96, 1] };
+    field.apply(d);
+    const f = decodeFrame(field.emit(150)[0]!.bytes);
+    assert.deepEqual([...f.n], [0, 1]);
+    assert.equal(kindOf(f.flags[0]!), 'ghost');
+    assert.ok(Math.abs(latOf(f.y[0]!) - 40.8) < 2e-3, 'where the estimator puts them');
+    assert.equal(kindOf(f.flags[1]!), 'predicted');
+    field.apply(delta(5150, { runner0: [[40.801, -73.97, 6000]] }));
+    const again = decodeFrame(field.emit(5150)[0]!.bytes);
+    assert.equal(kindOf(again.flags[0]!), 'gps');
   });
 });

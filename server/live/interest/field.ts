@@ -8,7 +8,7 @@
  * Frames are built once per stream per tick (or once per tile per update for a view that starts looking at
  * a tile) and shared by everyone who watches it: cost grows with tiles and runners, not with spectators.
  */
-import { colorNumber, Flag, flagsOf, FrameKind, FrameWriter, quantise, SUMMARY_LEVEL, writeEntry, writeHeader } from '../../../lib/live-codec';
+import { colorNumber, Flag, flagsOf, FrameKind, FrameWriter, MARKER_KINDS, quantise, SUMMARY_LEVEL, writeEntry, writeHeader } from '../../../lib/live-codec';
 import type { RunnerInfo } from '../../../lib/protocol';
 import { tileIndex, tileKey, tileOfKey, tileShift, WORLD_BITS, worldX, worldY } from '../../../lib/tiles';
 import type { FieldDump, FieldRunner } from '../../room/picture';
@@ -116,7 +116,7 @@ export class Field {
     this.x[n] = worldX(r.lon);
     this.y[n] = worldY(r.lat);
     this.t[n] = r.t;
-    this.flags[n] = flagsOf(r.status, 'gps', (r.finished ? Flag.Finished : 0) | (r.alert ? Flag.Alert : 0));
+    this.flags[n] = flagsOf(r.status, MARKER_KINDS[r.kind ?? 0], (r.finished ? Flag.Finished : 0) | (r.alert ? Flag.Alert : 0));
     this.color[n] = colorNumber(r.color);
     this.sx[0]![n] = quantise(this.x[n], SUMMARY_SHIFT);
     this.sx[1]![n] = quantise(this.y[n], SUMMARY_SHIFT);
@@ -162,11 +162,25 @@ export class Field {
         continue;
       }
       if (latest[2] >= this.t[known]!) this.move(known, worldX(latest[1]), worldY(latest[0]), latest[2]);
+      // A fix: where they are is known again.
+      if (this.flags[known]! & Flag.Kind) this.setFlags(known, this.flags[known]! & ~Flag.Kind);
+    }
+    for (const [id, [lat, lon, kind]] of Object.entries(d.placed ?? {})) {
+      const info = infos.get(id);
+      let n = this.byId.get(id);
+      if (n === undefined) {
+        n = this.add({ id, lat, lon, t: d.now, kind, status: info?.status ?? 'active', color: info?.color ?? '#5c6670', finished: false, alert: false });
+        this.summary.mark(n);
+        this.summary.colorDue.add(n);
+        continue;
+      }
+      this.move(n, worldX(lon), worldY(lat), this.t[n]!);
+      this.setFlags(n, (this.flags[n]! & ~Flag.Kind) | ((kind << 2) & Flag.Kind));
     }
     for (const info of d.runners) {
       const n = this.byId.get(info.id);
       if (n === undefined) continue;
-      const flags = flagsOf(info.status, 'gps', (this.flags[n]! & Flag.Alert) | (info.race?.state === 'finished' ? Flag.Finished : 0));
+      const flags = flagsOf(info.status, 'gps', (this.flags[n]! & (Flag.Alert | Flag.Kind)) | (info.race?.state === 'finished' ? Flag.Finished : 0));
       this.setFlags(n, flags);
       const color = colorNumber(info.color);
       if (color !== this.color[n]) {
