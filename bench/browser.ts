@@ -9,9 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromiumArgs } from '../playwright.config';
 import { startSimulation } from '../server/simulator';
+import { freePort } from '../test/support/ports';
 
 const ROOT = join(__dirname, '..');
-const PORT = 4110;
+let PORT = 0;
 const RUNNERS = Number(process.env.BENCH_RUNNERS ?? 1000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 
@@ -23,6 +24,8 @@ function percentile(sorted: number[], p: number): number | null {
 
 async function main() {
   if (!existsSync(join(ROOT, '.next', 'BUILD_ID'))) execSync('npx next build', { cwd: ROOT, stdio: 'inherit' });
+  // A port of its own: other benchmarks may run on this machine at the same time.
+  PORT = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'trackside-bench-browser-'));
   const server: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'server.ts'], {
     cwd: ROOT,

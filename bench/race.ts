@@ -1,71 +1,86 @@
 /**
- * `npm run bench -- --race`: a whole race in bounded memory. Fills an event with R runners × N fixes
- * (default 1,000 × 18,000: five hours at 1 Hz), then measures, against the real server.ts:
+ * `npm run bench -- --race`: a big-city marathon against the real server.ts (pages included), loopback only.
  *
- *   fill      the first minute of every runner through the public protocol (join, fixes, moods), the rest
- *             written through the store interface in large batches, with the checkpoints a running server
- *             would have left (computed by the same per-runner code the rooms use)
- *   restart   time from start to the first answer, and RSS
- *   snapshot  a late spectator's snapshot: bytes and time (the first one loads the room), then a second
- *   browser   the spectator page in Chromium: time from the snapshot to every runner's trail drawn, JS heap
- *   follow    one runner's full trail through the paged track endpoint
- *   exports   export.json and one GPX: fixes per second and RSS growth
- *   live      every runner sending at 1 Hz with S spectators: bytes per second per spectator
+ *   seed      R runners (default 30,000) with N fixes each of history, their checkpoints and the course,
+ *             written into the store as a running server would have left them (bench/race/seed.ts)
+ *   restart   the server starts on it: time to the first answer, and RSS
+ *   snapshot  a late spectator's picture, first (loading the room) and next: with interest (the page's:
+ *             the JSON snapshot and the binary field) and the whole event (protocol 2, for comparison)
+ *   browser   the spectator page in Chromium with the CPU slowed 4×: the field's arrival to every runner
+ *             drawn, JS heap, and frames per second while the map is dragged
+ *   live      every runner reporting, first once every 5 s, then every second: most from a tracking app
+ *             over keep-alive HTTP (one fix a request; at 1 Hz, batches of five), the rest from the runner
+ *             page over WebSocket, in several load processes (bench/race/load.ts); spectators of the page
+ *             (interest at the course's view), one following a runner, light pages following one runner,
+ *             and (at 1 fix / 5 s) one whole-event subscriber: bytes a second each, bytes per fix,
+ *             acknowledgements and their latency, the server's CPU and RSS
+ *   follow    one runner's whole track through the paged track endpoint, and their GPX
  *
- * and the server's RSS at every step. Prints a table and writes bench/results/race-latest.json.
+ * Prints a table and writes bench/results/race-latest.json (and a dated copy).
  */
 import { chromium } from '@playwright/test';
-import Database from 'better-sqlite3';
-import { type ChildProcess, execSync, spawn } from 'node:child_process';
+import { type ChildProcess, execSync, fork, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { WebSocket } from 'ws';
-import { offsetM } from '../lib/geo';
-import type { ServerMessage } from '../lib/protocol';
+import { decodeFrames, FrameKind } from '../lib/live-codec';
+import type { View } from '../lib/protocol';
 import { chromiumArgs } from '../playwright.config';
-import { RunnerTrack } from '../server/room/runner-track';
 import { SqliteStore } from '../server/storage/sqlite/sqlite-store';
-import type { RunnerRecord, StoredPosition, WriteOp } from '../server/storage/store';
+import { freePort } from '../test/support/ports';
+import { marathon } from './race/field';
+import type { LoadConfig, LoadReport } from './race/load';
+import { seedRace } from './race/seed';
 
 const ROOT = join(__dirname, '..');
 const { values: args } = parseArgs({
   options: {
     race: { type: 'boolean', default: true },
-    runners: { type: 'string', default: '1000' },
-    fixes: { type: 'string', default: '18000' },
-    protocol: { type: 'string', default: '60' },
+    runners: { type: 'string', default: '30000' },
+    fixes: { type: 'string', default: '300' },
     live: { type: 'string', default: '60' },
-    spectators: { type: 'string', default: '200' },
-    port: { type: 'string', default: '4120' },
+    spectators: { type: 'string', default: '20' },
+    port: { type: 'string' },
+    /** Share of runners with a tracking app. */
+    apps: { type: 'string', default: '0.7' },
     keep: { type: 'boolean', default: false },
   },
   strict: false,
 });
 const R = Number(args.runners);
 const N = Number(args.fixes);
-const P = Math.min(N, Number(args.protocol));
 const LIVE_S = Number(args.live);
 const S = Number(args.spectators);
-const PORT = Number(args.port);
-const BASE = `http://127.0.0.1:${PORT}`;
-const WS = `ws://127.0.0.1:${PORT}/ws`;
+let PORT = Number(args.port ?? 0);
+let BASE = '';
+let WS = '';
+const EVENT = 'city-marathon';
+/** Runners per load process: well under the 20,000 descriptors one process may hold. */
+const PER_PROCESS = 12_000;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const mb = (bytes: number) => Math.round((bytes / 2 ** 20) * 10) / 10;
+const kb = (bytes: number) => Math.round((bytes / 1024) * 10) / 10;
+const pct = (sorted: number[], p: number) => (sorted.length ? Math.round(sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!) : null);
 
 function procKb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
   const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) : 0;
 }
 
-/** The server's RSS, sampled every 200 ms while it runs; the highest per phase. */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100;
+}
+
+/** The server's RSS, sampled every 200 ms; the highest per phase. */
 class RssWatch {
-  private timer: NodeJS.Timeout | null = null;
+  private timer: NodeJS.Timeout;
   peak = 0;
-  constructor(private readonly pid: number) {}
-  start(): void {
+  constructor(private readonly pid: number) {
     this.peak = this.now();
     this.timer = setInterval(() => {
       try {
@@ -78,14 +93,13 @@ class RssWatch {
   now(): number {
     return procKb(this.pid, 'VmRSS') / 1024;
   }
-  /** The highest since the last call, and start again from now. */
   take(): number {
     const p = Math.max(this.peak, this.now());
     this.peak = this.now();
     return Math.round(p);
   }
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
+    clearInterval(this.timer);
   }
 }
 
@@ -103,15 +117,15 @@ function startServer(dataDir: string): ChildProcess {
       MAX_CONNECTIONS_PER_IP: '1000000',
       // Every simulated client comes from loopback: per-address limits would stand in for a crowd.
       RUNNERS_PER_HOUR_PER_IP: '1000000',
-      WRITE_MIB_PER_HOUR_PER_IP: '1000000',
       SNAPSHOTS_PER_SECOND_PER_IP: '1000000',
+      WRITE_MIB_PER_HOUR_PER_IP: '1000000',
       LOG_LEVEL: 'silent',
       NEXT_TELEMETRY_DISABLED: '1',
     },
   });
 }
 
-async function waitHealthy(timeoutMs = 120_000): Promise<number> {
+async function waitHealthy(timeoutMs = 180_000): Promise<number> {
   const t0 = Date.now();
   for (;;) {
     const ok = await fetch(`${BASE}/api/health`).then(
@@ -124,338 +138,341 @@ async function waitHealthy(timeoutMs = 120_000): Promise<number> {
   }
 }
 
-async function stopServer(server: ChildProcess): Promise<void> {
-  const exited = new Promise<void>((r) => server.once('exit', () => r()));
-  server.kill('SIGTERM');
-  await Promise.race([exited, sleep(15_000)]);
+/** The map's view of the whole course at the zoom the page fits it (a desktop window). */
+function courseView(): View {
+  const b = marathon().bounds;
+  return { west: b.west, south: b.south, east: b.east, north: b.north, zoom: 12 };
 }
 
-/** Runner i's position at second s of the race: laps of a 10 km loop at their own pace, with GPS noise. */
-function fixAt(i: number, s: number, t: number): StoredPosition {
-  const speed = 2.4 + (i % 17) * 0.1; // 2.4 – 4.0 m/s
-  const along = (speed * s + i * 37) % 10_000;
-  const angle = (along / 10_000) * 2 * Math.PI;
-  const radius = 1590 + 40 * Math.sin(angle * 7);
-  const noise = () => (Math.sin(i * 12.9898 + s * 78.233) * 43758.5453) % 1;
-  const [lat, lon] = offsetM(40.7812, -73.9665, Math.cos(angle) * radius + noise() * 4, Math.sin(angle) * radius + noise() * 4);
-  return { seq: s + 1, lat, lon, t, acc: 4 + (s % 5), alt: 30 + Math.sin(angle * 3) * 8, spd: speed, hdg: (angle * 180) / Math.PI, bat: null };
-}
-
-interface Runner {
-  id: string;
-  token: string;
-  ws: WebSocket;
-  seq: number;
-  acked: number;
-}
-
-async function joinRunners(event: string): Promise<Runner[]> {
-  const out: Runner[] = [];
-  for (let start = 0; start < R; start += 100) {
-    const batch = await Promise.all(
-      Array.from({ length: Math.min(100, R - start) }, (_, k) => {
-        const i = start + k;
-        return new Promise<Runner>((resolve, reject) => {
-          const ws = new WebSocket(WS, { perMessageDeflate: false });
-          const r: Runner = { id: '', token: '', ws, seq: 0, acked: 0 };
-          ws.on('message', (d: Buffer) => {
-            const m = JSON.parse(d.toString()) as ServerMessage;
-            if (m.type === 'hello') ws.send(JSON.stringify({ type: 'join', event, name: `Runner ${i + 1}`, color: '#336699' }));
-            else if (m.type === 'joined') {
-              r.id = m.runnerId;
-              r.token = m.token ?? r.token;
-              r.acked = m.lastSeq;
-              resolve(r);
-            } else if (m.type === 'ack') r.acked = Math.max(r.acked, m.seq);
-          });
-          ws.once('error', reject);
-        });
-      }),
-    );
-    out.push(...batch);
-  }
-  return out;
-}
-
-async function untilAcked(runners: Runner[], timeoutMs = 120_000): Promise<void> {
-  const t0 = Date.now();
-  while (runners.some((r) => r.acked < r.seq)) {
-    if (Date.now() - t0 > timeoutMs) throw new Error('fixes were not acknowledged');
-    await sleep(50);
-  }
-}
-
-/** A spectator socket: subscribe, time the snapshot, count bytes. */
-function spectate(event: string): Promise<{ ws: WebSocket; snapshotMs: number; snapshotBytes: number; bytes: () => number }> {
+/** A late spectator: subscribe, time the snapshot (and with interest, the field frame), count its bytes. */
+function spectate(interest: boolean): Promise<{ ms: number; json: number; field: number; fieldMs: number | null; count: number }> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(WS, { perMessageDeflate: false, maxPayload: 1024 * 1024 * 1024 });
-    let bytes = 0;
+    const timer = setTimeout(() => {
+      ws.terminate();
+      reject(new Error('no snapshot within two minutes'));
+    }, 120_000);
+    ws.once('close', () => clearTimeout(timer));
     let asked = 0;
-    let done = false;
-    ws.on('message', (d: Buffer) => {
-      bytes += d.length;
-      if (done) return;
-      if (d.subarray(0, 20).toString().includes('"hello"')) {
+    let json = 0;
+    let ms = 0;
+    ws.on('message', (d: Buffer, binary) => {
+      if (!binary && d.subarray(0, 20).toString().includes('"hello"')) {
         asked = performance.now();
-        ws.send(JSON.stringify({ type: 'subscribe', event }));
-      } else if (d.subarray(0, 24).toString().includes('"snapshot"')) {
-        done = true;
-        resolve({ ws, snapshotMs: Math.round(performance.now() - asked), snapshotBytes: d.length, bytes: () => bytes });
+        ws.send(JSON.stringify({ type: 'subscribe', event: EVENT, ...(interest ? { interest: { follow: [], view: courseView() } } : {}) }));
+      } else if (!binary && d.subarray(0, 24).toString().includes('"snapshot"')) {
+        json = d.length;
+        ms = performance.now() - asked;
+        if (!interest) {
+          ws.close();
+          resolve({ ms: Math.round(ms), json, field: 0, fieldMs: null, count: (d.toString().match(/"trail":/g) ?? []).length });
+        }
+      } else if (binary && json) {
+        const [f] = decodeFrames(d);
+        if (f?.kind !== FrameKind.Field) return;
+        ws.close();
+        resolve({ ms: Math.round(ms), json, field: d.length, fieldMs: Math.round(performance.now() - asked), count: f.n.length });
       }
     });
     ws.once('error', reject);
   });
 }
 
-async function download(url: string): Promise<{ bytes: number; ms: number }> {
-  const t0 = performance.now();
-  const res = await fetch(url);
-  if (!res.ok) throw new Error(`${url}: ${res.status}`);
-  let bytes = 0;
-  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) bytes += chunk.length;
-  return { bytes, ms: Math.round(performance.now() - t0) };
+/** The spectator page at 1440×900 with the CPU slowed 4×: the field's arrival to every runner drawn, heap, and dragging. */
+async function browser(count: number): Promise<{ drawMs: number; heapMb: number; fps: number; frameP95Ms: number; jsKb: number; htmlKb: number }> {
+  const b = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: chromiumArgs });
+  try {
+    const context = await b.newContext({ viewport: { width: 1440, height: 900 } });
+    await context.route((url) => !url.toString().startsWith(BASE), (route) => route.abort());
+    // Plain text: the page's own WebSocket, wrapped to note when the field frame arrives.
+    await context.addInitScript(`(() => {
+      const Native = window.WebSocket;
+      window.WebSocket = class extends Native {
+        constructor(url, protocols) {
+          super(url, protocols);
+          this.addEventListener('message', (e) => {
+            if (window.__fieldAt === undefined && typeof e.data !== 'string' && new Uint8Array(e.data)[0] === 1) window.__fieldAt = performance.now();
+          });
+        }
+      };
+    })()`);
+    const page = await context.newPage();
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Emulation.setCPUThrottlingRate', { rate: 4 });
+    // Bytes as transferred (compressed, with headers).
+    let jsBytes = 0;
+    let htmlBytes = 0;
+    page.on('requestfinished', (req) => {
+      const type = req.resourceType();
+      void req.sizes().then(
+        (sizes) => {
+          const size = sizes.responseBodySize + sizes.responseHeadersSize;
+          if (type === 'script') jsBytes += size;
+          else if (type === 'document') htmlBytes += size;
+        },
+        () => {},
+      );
+    });
+    await page.goto(`${BASE}/e/${EVENT}`);
+    const drawnAt = (await page.evaluate(`new Promise((resolve) => {
+      const check = () => {
+        const c = document.querySelector('canvas.runner-canvas');
+        if (c && Number(c.dataset.drawn || 0) >= ${count}) resolve(performance.now()); else requestAnimationFrame(check);
+      };
+      check();
+    })`)) as number;
+    const fieldAt = (await page.evaluate('window.__fieldAt')) as number;
+    await cdp.send('HeapProfiler.collectGarbage');
+    const heap = (await cdp.send('Runtime.getHeapUsage')) as { usedSize: number };
+    // Dragging the map about for three seconds: frame times while it moves.
+    const box = (await page.locator('.leaflet-container').boundingBox())!;
+    const frames = page.evaluate(`new Promise((resolve) => {
+      const times = [];
+      let last = performance.now();
+      const end = last + 3000;
+      const step = (t) => { times.push(t - last); last = t; if (t < end) requestAnimationFrame(step); else resolve(times); };
+      requestAnimationFrame(step);
+    })`) as Promise<number[]>;
+    const cx = box.x + box.width / 2;
+    const cy = box.y + box.height / 2;
+    await page.mouse.move(cx, cy);
+    await page.mouse.down();
+    for (let k = 0; k < 90; k++) await page.mouse.move(cx + Math.sin(k / 8) * 250, cy + Math.cos(k / 8) * 150, { steps: 1 });
+    await page.mouse.up();
+    const times = (await frames).slice(1).sort((a, c) => a - c);
+    const fps = times.length / (times.reduce((a, t) => a + t, 0) / 1000);
+    return {
+      drawMs: Math.round(drawnAt - fieldAt),
+      heapMb: mb(heap.usedSize),
+      fps: Math.round(fps * 10) / 10,
+      frameP95Ms: pct(times, 95) ?? 0,
+      jsKb: kb(jsBytes),
+      htmlKb: kb(htmlBytes),
+    };
+  } finally {
+    await b.close();
+  }
+}
+
+function once<T>(child: ChildProcess, type: string, timeoutMs: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`load process: no ${type} in ${timeoutMs} ms`)), timeoutMs);
+    const on = (msg: { type: string }) => {
+      if (msg.type !== type) return;
+      clearTimeout(timer);
+      child.off('message', on);
+      resolve(msg as T);
+    };
+    child.on('message', on);
+  });
+}
+
+async function reports(loads: ChildProcess[]): Promise<LoadReport> {
+  const all = await Promise.all(
+    loads.map((l) => {
+      const r = once<{ report: LoadReport }>(l, 'report', 60_000);
+      l.send({ type: 'report' });
+      return r.then((m) => m.report);
+    }),
+  );
+  const sum = (f: (r: LoadReport) => number) => all.reduce((a, r) => a + f(r), 0);
+  return {
+    wsRunners: sum((r) => r.wsRunners),
+    appRunners: sum((r) => r.appRunners),
+    failedOpens: sum((r) => r.failedOpens),
+    sent: sum((r) => r.sent),
+    acked: sum((r) => r.acked),
+    appRequests: sum((r) => r.appRequests),
+    appFailed: sum((r) => r.appFailed),
+    ackLatencies: all.flatMap((r) => r.ackLatencies).sort((a, b) => a - b),
+    followLatencies: all.flatMap((r) => r.followLatencies).sort((a, b) => a - b),
+    bytes: { interest: sum((r) => r.bytes.interest), classic: sum((r) => r.bytes.classic), lite: sum((r) => r.bytes.lite), follow: sum((r) => r.bytes.follow) },
+    entries: { interest: sum((r) => r.entries.interest), classic: sum((r) => r.entries.classic) },
+    cpuSeconds: sum((r) => r.cpuSeconds),
+    seconds: Math.max(...all.map((r) => r.seconds)),
+  };
 }
 
 async function main() {
   if (!existsSync(join(ROOT, '.next', 'BUILD_ID'))) execSync('npx next build', { cwd: ROOT, stdio: 'inherit' });
+  // A port of its own unless told: other benchmarks may run on this machine at the same time.
+  PORT ||= await freePort();
+  BASE = `http://127.0.0.1:${PORT}`;
+  WS = `ws://127.0.0.1:${PORT}/ws`;
   const dataDir = mkdtempSync(join(tmpdir(), 'trackside-race-'));
   const file = join(dataDir, 'trackside.db');
   const rows: Array<[string, string]> = [];
-  const result: Record<string, unknown> = { date: new Date().toISOString(), runners: R, fixesPerRunner: N, viaProtocol: P };
+  const result: Record<string, unknown> = { date: new Date().toISOString(), runners: R, fixesPerRunner: N, liveSeconds: LIVE_S, spectators: S };
   const note = (what: string, value: string) => {
     rows.push([what, value]);
     console.log(`  ${what}: ${value}`);
   };
-  console.log(`A race of ${R} runners × ${N} fixes (${((R * N) / 1e6).toFixed(1)} M), loopback only.\n`);
-  let server = startServer(dataDir);
-  let rss = new RssWatch(server.pid!);
+  console.log(`A marathon of ${R.toLocaleString('en')} runners with ${N} fixes each of history, loopback only.\n`);
+  const benchStart = performance.now();
+
+  // 1. The field, as a running server would have left it.
+  const now = Date.now();
+  const gun = now - 2 * 3600_000;
+  const store = await SqliteStore.open(file);
+  const seeded = await seedRace({
+    store,
+    eventId: EVENT,
+    name: 'City Marathon',
+    runners: R,
+    fixes: N,
+    intervalMs: 1000,
+    until: now - 2000,
+    gun,
+    appShare: Number(args.apps),
+    organiserToken: 'bench-organiser-token-0000',
+    onProgress: (done) => process.stdout.write(`  seeded ${done.toLocaleString('en')} of ${R.toLocaleString('en')} runners\r`),
+  });
+  await store.close();
+  const dbMb = Math.round(statSync(file).size / 2 ** 20);
+  note('seed through the store', `${seeded.rows.toLocaleString('en')} rows in ${seeded.seconds.toFixed(0)} s (${Math.round(seeded.rows / seeded.seconds).toLocaleString('en')}/s); database ${dbMb} MB`);
+  result.seed = { rows: seeded.rows, seconds: seeded.seconds, dbMb };
+
+  const server = startServer(dataDir);
+  const spawned = performance.now();
+  const loads: ChildProcess[] = [];
+  let rss: RssWatch | null = null;
   try {
-    // 1. The first minute through the public protocol.
-    await waitHealthy();
-    rss.start();
-    const created = (await (await fetch(`${BASE}/api/events`, { method: 'POST', body: JSON.stringify({ name: 'Race bench' }) })).json()) as {
-      event: { id: string };
-    };
-    const event = created.event.id;
-    const runners = await joinRunners(event);
-    const raceStart = Date.now() - N * 1000 - 60_000;
-    for (let s = 0; s < P; s++) {
-      for (const [i, r] of runners.entries()) {
-        const f = fixAt(i, s, raceStart + s * 1000);
-        r.seq = f.seq;
-        r.ws.send(JSON.stringify({ type: 'pos', seq: f.seq, lat: f.lat, lon: f.lon, t: f.t, acc: f.acc, alt: f.alt, spd: f.spd, hdg: f.hdg }));
-        if (s === 0) r.ws.send(JSON.stringify({ type: 'mood', value: 5 + (i % 6) }));
-      }
-      await sleep(700);
-    }
-    await untilAcked(runners);
-    note('fill through the protocol', `${R} runners joined, ${(R * P).toLocaleString('en')} fixes acknowledged; server RSS peak ${rss.take()} MB`);
-    for (const r of runners) r.ws.close();
-    await stopServer(server);
-    rss.stop();
-
-    // 2. The rest through the store interface, with the checkpoints a running server would have written.
-    const store = await SqliteStore.open(file);
-    const fillStart = performance.now();
-    const room = (await store.loadRoom(event, { cheersKept: 20, samplesKept: 10 }))!;
-    const records = new Map<string, RunnerRecord>(room.runners.map((r) => [r.id, r]));
-    let ops: WriteOp[] = [];
-    let written = 0;
-    let lastArrival = 0;
-    const flush = async () => {
-      if (!ops.length) return;
-      const { arrivals } = await store.append(ops);
-      for (const a of arrivals) if (a !== null) lastArrival = Math.max(lastArrival, a);
-      written += ops.length;
-      ops = [];
-    };
-    const checkpoints: WriteOp[] = [];
-    for (const [i, r] of runners.entries()) {
-      const rec = records.get(r.id)!;
-      const track = new RunnerTrack(rec, 150);
-      for (let s = 0; s < N; s++) {
-        const f = fixAt(i, s, raceStart + s * 1000);
-        track.settle(f.seq);
-        track.applyFix(f, f.t, null);
-        if (s >= P) ops.push({ op: 'position', event, runnerId: r.id, pos: f });
-        if (ops.length >= 50_000) await flush();
-      }
-      track.mood = 5 + (i % 6);
-      track.moodAt = raceStart;
-      checkpoints.push({ op: 'checkpoint', event, runnerId: r.id, through: 0, state: track.checkpoint() });
-      if ((i + 1) % 100 === 0) process.stdout.write(`  filled ${i + 1} of ${R} runners\r`);
-    }
-    for (let k = 0; k < Math.floor(N / 5); k++) ops.push({ op: 'sample', event, sample: { t: raceStart + k * 5000, mean: 6 + Math.sin(k / 50), count: R } });
-    await flush();
-    for (const c of checkpoints) (c as Extract<WriteOp, { op: 'checkpoint' }>).through = lastArrival;
-    ops = checkpoints;
-    await flush();
-    const fillS = (performance.now() - fillStart) / 1000;
-    await store.close();
-    // The race began five hours ago: so did the runners, as the per-runner limits judge it.
-    const db = new Database(file);
-    db.prepare('UPDATE runners SET joined_at = ? WHERE event = ?').run(raceStart, event);
-    db.close();
-    const dbMb = Math.round(statSync(file).size / 2 ** 20);
-    note('fill through the store', `${written.toLocaleString('en')} rows in ${fillS.toFixed(0)} s (${Math.round(written / fillS).toLocaleString('en')}/s); database ${dbMb} MB`);
-    result.fill = { rows: written, seconds: fillS, dbMb };
-
-    // 3. Restart: time to the first answer, and what it holds.
-    const spawned = performance.now();
-    server = startServer(dataDir);
+    // 2. Restart.
     await waitHealthy();
     const restartMs = Math.round(performance.now() - spawned);
     rss = new RssWatch(server.pid!);
-    rss.start();
     await sleep(1000);
     const restartRss = Math.round(rss.now());
     note('restart', `first answer after ${restartMs} ms; RSS ${restartRss} MB`);
     result.restart = { ms: restartMs, rssMb: restartRss };
 
-    // 4. A late spectator: the first loads the room, the second finds it loaded.
-    const cold = await spectate(event);
-    const warm = await spectate(event);
-    const snapRss = rss.take();
-    note('late snapshot', `${mb(cold.snapshotBytes)} MB; first ${cold.snapshotMs} ms (loads the room), next ${warm.snapshotMs} ms; RSS peak ${snapRss} MB`);
-    result.snapshot = { bytes: cold.snapshotBytes, coldMs: cold.snapshotMs, warmMs: warm.snapshotMs, rssMb: snapRss };
-    cold.ws.close();
-    warm.ws.close();
+    // 3. Late spectators: the first loads the room.
+    const cold = await spectate(true);
+    const warm = await spectate(true);
+    const whole = await spectate(false);
+    note(
+      'late snapshot (interest)',
+      `${kb(cold.json)} KB JSON + ${kb(cold.field)} KB field (${cold.count.toLocaleString('en')} runners, ${(cold.field / Math.max(1, cold.count)).toFixed(1)} bytes each); first ${cold.fieldMs} ms (loads the room), next ${warm.fieldMs} ms`,
+    );
+    note('late snapshot (whole event, protocol 2)', `${mb(whole.json)} MB in ${whole.ms} ms`);
+    result.snapshot = { jsonBytes: cold.json, fieldBytes: cold.field, bytes: cold.json + cold.field, coldMs: cold.fieldMs, warmMs: warm.fieldMs, count: cold.count, wholeBytes: whole.json, wholeMs: whole.ms, rssMb: rss.take() };
 
-    // 5. The spectator page: snapshot to every trail drawn.
-    const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: chromiumArgs });
-    try {
-      const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
-      await context.route((url) => !url.toString().startsWith(BASE), (route) => route.abort());
-      // Plain text: the page's own WebSocket, wrapped to note when the snapshot arrives.
-      await context.addInitScript(`(() => {
-        const Native = window.WebSocket;
-        window.WebSocket = class extends Native {
-          constructor(url, protocols) {
-            super(url, protocols);
-            this.addEventListener('message', (e) => {
-              if (window.__snapshotAt === undefined && typeof e.data === 'string' && e.data.startsWith('{"type":"snapshot"')) window.__snapshotAt = performance.now();
-            });
-          }
-        };
-      })()`);
-      const page = await context.newPage();
-      const cdp = await context.newCDPSession(page);
-      await page.goto(`${BASE}/e/${event}`);
-      const drawnAt = (await page.evaluate(`new Promise((resolve) => {
-        const check = () => {
-          const paths = document.querySelectorAll('path.trail');
-          let drawn = 0;
-          for (const p of paths) if (Number(p.getAttribute('data-points') || 0) > 1) drawn++;
-          if (drawn >= ${R}) resolve(performance.now()); else requestAnimationFrame(check);
-        };
-        check();
-      })`)) as number;
-      const snapshotAt = await page.evaluate<number>('window.__snapshotAt');
-      await cdp.send('HeapProfiler.collectGarbage');
-      const heap = (await cdp.send('Runtime.getHeapUsage')) as { usedSize: number };
-      const drawMs = Math.round(drawnAt - snapshotAt);
-      note('spectator page', `every trail drawn ${drawMs} ms after the snapshot arrived; JS heap ${mb(heap.usedSize)} MB`);
-      result.browser = { drawMs, heapMb: mb(heap.usedSize) };
-    } finally {
-      await browser.close();
+    // 4. The page.
+    const page = await browser(cold.count);
+    note('spectator page (CPU 4× slower)', `every runner drawn ${page.drawMs} ms after the field arrived; JS heap ${page.heapMb} MB; dragging ${page.fps} frames/s (p95 frame ${page.frameP95Ms} ms); ${page.jsKb} KB of script, ${page.htmlKb} KB of HTML`);
+    result.browser = page;
+
+    // 5. Live: the load processes take their share of the field; spectators on the first.
+    const follow = seeded.runners.find((r) => !r.key) ?? null;
+    const processes = Math.max(2, Math.ceil(R / PER_PROCESS));
+    const sources = Array.from({ length: 16 }, (_, i) => `127.0.0.${i + 2}`);
+    for (let p = 0; p < processes; p++) {
+      const cfg: LoadConfig = {
+        base: BASE,
+        event: EVENT,
+        gun,
+        runners: seeded.runners.filter((_, k) => k % processes === p).map((r) => ({ i: r.i, id: r.id, token: r.token, key: r.key, seq: r.seq })),
+        spectators: p === 0 ? { interest: S, classic: 1, lite: 5, follow: follow?.id ?? null, view: courseView() } : { interest: 0, classic: 0, lite: 0, follow: null, view: courseView() },
+        sources: sources.filter((_, i) => i % processes === p),
+      };
+      const child = fork(join(__dirname, 'race', 'load.ts'), [], { execArgv: ['--import', 'tsx'], stdio: 'inherit' });
+      child.send({ type: 'config', config: cfg });
+      loads.push(child);
     }
+    const opened = await Promise.all(loads.map((l) => (l.send({ type: 'open' }), once<{ ws: number; failed: number }>(l, 'opened', 300_000))));
+    note('live: connected', `${opened.reduce((a, o) => a + o.ws, 0).toLocaleString('en')} runner-page sockets, ${opened.reduce((a, o) => a + o.failed, 0)} failed, in ${processes} load processes`);
+    await sleep(3000);
 
-    // 6. One runner's full trail, page by page.
-    const followed = runners[0]!;
+    const phases: Array<{ name: string; intervalMs: number; batch: number }> = [
+      { name: 'live, 1 fix / 5 s', intervalMs: 5000, batch: 1 },
+      { name: 'live, 1 Hz', intervalMs: 1000, batch: 5 },
+    ];
+    const live: Record<string, unknown> = {};
+    for (const phase of phases) {
+      for (const l of loads) l.send({ type: 'reset' });
+      rss.take();
+      const cpu0 = cpuSeconds(server.pid!);
+      const t0 = performance.now();
+      for (const l of loads) l.send({ type: 'send', intervalMs: phase.intervalMs, batch: phase.batch });
+      await sleep(LIVE_S * 1000);
+      for (const l of loads) l.send({ type: 'stop' });
+      await sleep(5000);
+      const wall = (performance.now() - t0) / 1000;
+      const cpu = Math.round(((cpuSeconds(server.pid!) - cpu0) / wall) * 100);
+      const r = await reports(loads);
+      const peak = rss.take();
+      const perS = (bytes: number, n: number) => Math.round(bytes / Math.max(1, n) / r.seconds);
+      const interest = perS(r.bytes.interest, S);
+      const lite = perS(r.bytes.lite, 5);
+      const figures = {
+        sent: r.sent,
+        acked: r.acked,
+        sentPerSec: Math.round(r.sent / LIVE_S),
+        ackedShare: r.sent ? r.acked / r.sent : 0,
+        appRequests: r.appRequests,
+        appFailed: r.appFailed,
+        ackP50: pct(r.ackLatencies, 50),
+        ackP99: pct(r.ackLatencies, 99),
+        followP50: pct(r.followLatencies, 50),
+        followP99: pct(r.followLatencies, 99),
+        interestBytesPerSec: interest,
+        followBytesPerSec: perS(r.bytes.follow, 1),
+        liteBytesPerSec: lite,
+        classicBytesPerSec: r.bytes.classic ? perS(r.bytes.classic, 1) : null,
+        bytesPerFixInterest: r.entries.interest ? Math.round((r.bytes.interest / r.entries.interest) * 10) / 10 : null,
+        bytesPerFixClassic: r.entries.classic ? Math.round((r.bytes.classic / r.entries.classic) * 10) / 10 : null,
+        serverCpuPercent: cpu,
+        rssMb: peak,
+      };
+      live[phase.name] = figures;
+      note(
+        phase.name,
+        `${figures.sentPerSec.toLocaleString('en')} fixes/s sent, ${(figures.ackedShare * 100).toFixed(1)} % acknowledged (p50 ${figures.ackP50} ms, p99 ${figures.ackP99} ms); ` +
+          `page ${kb(interest)} KB/s, following one runner ${kb(figures.followBytesPerSec)} KB/s (p99 ${figures.followP99} ms), light page ${kb(lite)} KB/s` +
+          (figures.classicBytesPerSec ? `, whole event ${kb(figures.classicBytesPerSec)} KB/s` : '') +
+          `; bytes per fix ${figures.bytesPerFixInterest ?? '—'} (interest)${figures.bytesPerFixClassic ? ` vs ${figures.bytesPerFixClassic} (whole event)` : ''}; server CPU ${cpu} %, RSS peak ${peak} MB`,
+      );
+      for (const l of loads) l.send({ type: 'drop-classic' });
+      await sleep(3000);
+    }
+    result.live = live;
+
+    // 6. One runner's whole track, page by page, and their GPX.
+    const followed = seeded.runners[0]!;
     let next: string | null = null;
     let pages = 0;
-    let followBytes = 0;
     let points = 0;
-    const followStart = performance.now();
+    const t1 = performance.now();
     do {
-      const res = await fetch(`${BASE}/api/events/${event}/runners/${followed.id}/track?format=trail&limit=10000${next ? `&after=${next}` : ''}`);
-      const text = await res.text();
-      followBytes += text.length;
-      const page = JSON.parse(text) as { count: number; next: string | null };
-      points += page.count;
-      next = page.next;
+      const res = await fetch(`${BASE}/api/events/${EVENT}/runners/${followed.id}/track?format=trail&limit=10000${next ? `&after=${next}` : ''}`);
+      const body = (await res.json()) as { count: number; next: string | null };
+      points += body.count;
+      next = body.next;
       pages++;
     } while (next);
-    const followMs = Math.round(performance.now() - followStart);
-    note('followed runner', `${points.toLocaleString('en')} points in ${pages} pages, ${mb(followBytes)} MB, ${followMs} ms`);
-    result.follow = { points, pages, bytes: followBytes, ms: followMs };
-
-    // 7. Exports: fixes per second and how much the server's memory grows.
-    for (const [what, url, fixes] of [
-      ['export.json', `${BASE}/api/events/${event}/export.json`, R * N],
-      ['GPX (one runner)', `${BASE}/api/events/${event}/runners/${followed.id}/track.gpx`, N],
-    ] as const) {
-      const before = Math.round(rss.now());
-      const hwmBefore = procKb(server.pid!, 'VmHWM') / 1024;
-      rss.take();
-      const d = await download(url);
-      const peak = rss.take();
-      const growth = Math.max(0, peak - before);
-      note(what, `${mb(d.bytes)} MB in ${(d.ms / 1000).toFixed(1)} s: ${Math.round((fixes / d.ms) * 1000).toLocaleString('en')} fixes/s; RSS ${before} → peak ${peak} MB (+${growth} MB; high-water mark ${Math.round(hwmBefore)} → ${Math.round(procKb(server.pid!, 'VmHWM') / 1024)} MB)`);
-      result[what === 'export.json' ? 'exportJson' : 'gpx'] = { bytes: d.bytes, ms: d.ms, fixesPerSec: Math.round((fixes / d.ms) * 1000), rssGrowthMb: growth };
-    }
-
-    // 8. Live: every runner at 1 Hz, S spectators; bytes per second per spectator.
-    const live = await joinBack(runners, event);
-    const spectators = await Promise.all(Array.from({ length: S }, () => spectate(event)));
-    await sleep(1000);
-    const bytesBefore = spectators.map((s) => s.bytes());
-    const liveStart = Date.now();
-    let s = N;
-    const sending = setInterval(() => {
-      const t = Date.now();
-      for (const [i, r] of live.entries()) {
-        const f = fixAt(i, s, t);
-        r.seq = Math.max(r.seq + 1, f.seq);
-        r.ws.send(JSON.stringify({ type: 'pos', seq: r.seq, lat: f.lat, lon: f.lon, t, acc: f.acc }));
-      }
-      s++;
-    }, 1000);
-    await sleep(LIVE_S * 1000);
-    clearInterval(sending);
-    const liveS = (Date.now() - liveStart) / 1000;
-    const perSpectator = spectators.map((x, i) => (x.bytes() - bytesBefore[i]!) / liveS);
-    const avg = perSpectator.reduce((a, b) => a + b, 0) / perSpectator.length;
-    const liveRss = rss.take();
-    note('live', `${R} runners at 1 Hz, ${S} spectators for ${Math.round(liveS)} s: ${Math.round(avg / 1024)} KB/s per spectator; RSS peak ${liveRss} MB`);
-    result.live = { spectators: S, bytesPerSecPerSpectator: Math.round(avg), rssMb: liveRss };
-    for (const x of spectators) x.ws.close();
-    for (const r of live) r.ws.close();
+    const gpx = await fetch(`${BASE}/api/events/${EVENT}/runners/${followed.id}/track.gpx`).then((r) => r.arrayBuffer());
+    note('followed runner', `${points.toLocaleString('en')} points in ${pages} pages, ${Math.round(performance.now() - t1)} ms; GPX ${kb(gpx.byteLength)} KB`);
+    result.follow = { points, pages };
     result.peakRssMb = Math.round(procKb(server.pid!, 'VmHWM') / 1024);
     note('server peak RSS (whole run after the restart)', `${result.peakRssMb} MB`);
   } finally {
-    rss.stop();
+    rss?.stop();
+    for (const l of loads) l.send({ type: 'close' });
+    await sleep(500);
+    for (const l of loads) l.kill('SIGKILL');
     server.kill('SIGKILL');
     await sleep(500);
     if (!args.keep) rmSync(dataDir, { recursive: true, force: true });
   }
+  result.minutes = Math.round((performance.now() - benchStart) / 6000) / 10;
+  console.log(`\nThe whole run took ${result.minutes} minutes.`);
   const dir = join(__dirname, 'results');
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'race-latest.json'), JSON.stringify({ ...result, table: rows }, null, 2));
+  const out = JSON.stringify({ ...result, table: rows }, null, 2);
+  writeFileSync(join(dir, 'race-latest.json'), out);
+  writeFileSync(join(dir, `race-${String(result.date).replace(/[:.]/g, '-')}.json`), out);
   const width = Math.max(...rows.map((r) => r[0].length));
   console.log(`\n${rows.map(([k, v]) => `| ${k.padEnd(width)} | ${v} |`).join('\n')}\n`);
-}
-
-/** The runners again, resumed with their tokens (as phones reconnect). */
-async function joinBack(runners: Runner[], event: string): Promise<Runner[]> {
-  return Promise.all(
-    runners.map(
-      (r) =>
-        new Promise<Runner>((resolve, reject) => {
-          const ws = new WebSocket(WS, { perMessageDeflate: false });
-          const again: Runner = { ...r, ws };
-          ws.on('message', (d: Buffer) => {
-            const m = JSON.parse(d.toString()) as ServerMessage;
-            if (m.type === 'hello') ws.send(JSON.stringify({ type: 'resume', event, runnerId: r.id, token: r.token }));
-            else if (m.type === 'joined') {
-              again.seq = m.lastSeq;
-              resolve(again);
-            }
-          });
-          ws.once('error', reject);
-        }),
-    ),
-  );
 }
 
 void main().catch((err: unknown) => {

@@ -20,6 +20,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { freePort } from '../test/support/ports';
 import type { LoadConfig, LoadReport, ServerKind } from './load';
 
 const ROOT = join(__dirname, '..');
@@ -36,13 +37,19 @@ const { values: args } = parseArgs({
     /** Find, for Trackside and the bare broadcaster, the largest S that meets the delivery objective. */
     limit: { type: 'boolean', default: false },
     race: { type: 'boolean', default: false },
+    /** A 300-runner race on a phone on a busy 4G cell (bench/phone.ts). */
+    phone: { type: 'boolean', default: false },
+    runs: { type: 'string' },
     fixes: { type: 'string' },
     protocol: { type: 'string' },
     live: { type: 'string' },
     port: { type: 'string' },
     keep: { type: 'boolean' },
+    /** Profile the servers (node --cpu-prof) and print where their time went (bench/profile.ts). */
+    'cpu-prof': { type: 'boolean', default: false },
   },
 });
+const PROFILES = join(__dirname, 'results', 'profiles');
 
 interface Point {
   server: ServerKind;
@@ -63,22 +70,22 @@ interface Point {
   failed: number;
 }
 
-const PORTS: Record<ServerKind, number> = { trackside: 4100, naive: 4101, socketio: 4102, batched: 4103 };
 
-function startServer(kind: ServerKind, dataDir: string): ChildProcess {
-  const port = String(PORTS[kind]);
+function startServer(kind: ServerKind, dataDir: string, port: number): ChildProcess {
   const script = {
     trackside: 'server.ts',
     naive: 'bench/peers/naive-relay.ts',
     socketio: 'bench/peers/socketio-room.ts',
     batched: 'bench/peers/batched-broadcaster.ts',
   }[kind];
-  return spawn(process.execPath, ['--import', 'tsx', script], {
+  // One folder per run: every thread writes a profile (the module loader's worker too); the main thread's is the busy one.
+  const profile = args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${join(PROFILES, `${kind}-${Date.now()}`)}`] : [];
+  return spawn(process.execPath, [...profile, '--import', 'tsx', script], {
     cwd: ROOT,
     stdio: ['ignore', 'ignore', 'inherit'],
     env: {
       ...process.env,
-      PORT: port,
+      PORT: String(port),
       HOST: '127.0.0.1',
       NODE_ENV: 'production',
       DATA_DIR: dataDir,
@@ -149,8 +156,9 @@ function once<T>(child: ChildProcess, type: string, timeoutMs: number): Promise<
 
 async function measure(kind: ServerKind, spectators: number, runners: number, durationS: number): Promise<Point> {
   const dataDir = mkdtempSync(join(tmpdir(), 'trackside-bench-'));
-  const server = startServer(kind, dataDir);
-  const port = PORTS[kind];
+  // A port of its own: other benchmarks may run on this machine at the same time.
+  const port = await freePort();
+  const server = startServer(kind, dataDir, port);
   const loads: ChildProcess[] = [];
   try {
     await waitFor(() => portOpen(port), 60_000, `${kind} to listen`);
@@ -218,8 +226,14 @@ async function measure(kind: ServerKind, spectators: number, runners: number, du
       failed: spectators - connectedSpectators + (runners - Math.min(runners, sent)),
     };
   } finally {
-    server.kill('SIGKILL');
     for (const l of loads) l.kill('SIGKILL');
+    if (args['cpu-prof']) {
+      // The profile is written as the process exits: let it stop by itself.
+      const exited = new Promise((r) => server.once('exit', r));
+      server.kill('SIGTERM');
+      await Promise.race([exited, sleep(20_000)]);
+    }
+    server.kill('SIGKILL');
     await sleep(1500);
     rmSync(dataDir, { recursive: true, force: true });
   }
@@ -260,6 +274,7 @@ function ratios(points: Point[]): string {
 
 async function main() {
   const servers = args.servers.split(',') as ServerKind[];
+  if (args['cpu-prof']) mkdirSync(PROFILES, { recursive: true });
   const spectators = args.quick ? [200, 1000] : args.spectators.split(',').map(Number);
   const durationS = args.quick ? 5 : Number(args.duration);
   const runners = Number(args.runners);
@@ -289,6 +304,7 @@ async function main() {
   writeFileSync(file, JSON.stringify(result, null, 2));
   writeFileSync(join(dir, 'latest.json'), JSON.stringify(result, null, 2));
   console.log(`Results: ${file}`);
+  if (args['cpu-prof']) await import('./profile').then((p) => p.summarise(PROFILES));
 }
 
 /** The objective: at least 99.9 % of positions delivered, p99 within half a second. */
@@ -355,6 +371,8 @@ if (args.cluster) {
   require('./browser');
 } else if (args.race) {
   require('./race');
+} else if (args.phone) {
+  require('./phone');
 } else if (args.limit) {
   void limits();
 } else {

@@ -8,7 +8,7 @@ import type { RunnerSummary as FullRunnerSummary } from '../lib/api-schemas';
 import { type AnswerOf, type BodyInput, fillPath, type ParamNames, type QueryInput, ROUTES, type RouteName, type Routes, type RouteSpec } from '../lib/routes';
 
 export { ROUTES, type RouteName };
-export type { Quotas, RunnerRaceDetail, TrailPage } from '../lib/api-schemas';
+export type { ListPage, ListRow, Quotas, RunnerRaceDetail, TrailPage } from '../lib/api-schemas';
 export type { EntryRowProblem, EntryView, TimingView, TrackerView } from '../lib/timing-schemas';
 export type { EntryFields } from '../lib/entries/entry';
 

@@ -108,12 +108,18 @@ export function colorName(hex: string): string {
  * and every spectator sees the same colours.
  */
 export function assignColors(runners: ReadonlyArray<{ id: string; color: string }>): Map<string, string> {
+  const shown = displayColorsInOrder(runners.map((r) => r.color));
+  return new Map(runners.map((r, i) => [r.id, shown[i]!]));
+}
+
+/** The rule of assignColors over picks in join order: the colour each is drawn in, in the same order. */
+export function displayColorsInOrder(picks: readonly string[]): string[] {
   const used = new Array<number>(PALETTE.length).fill(0);
-  const out = new Map<string, string>();
+  const out: string[] = [];
   let fewest = 0;
-  for (const r of runners) {
+  for (const color of picks) {
     if (used.every((u) => u > fewest)) fewest++;
-    const wanted = nearestIndex(r.color);
+    const wanted = nearestIndex(color);
     let pick = wanted;
     if (used[wanted] !== fewest) {
       let bestD = Infinity;
@@ -127,7 +133,7 @@ export function assignColors(runners: ReadonlyArray<{ id: string; color: string 
       });
     }
     used[pick]!++;
-    out.set(r.id, PALETTE[pick]!.hex);
+    out.push(PALETTE[pick]!.hex);
   }
   return out;
 }

@@ -4,7 +4,8 @@
  * the organiser's session wraps one. Views read it as a Store: however fast messages arrive, they hear of
  * them once per `schedule` (an animation frame in a browser).
  */
-import type { ClientMessage, ServerMessage } from '../lib/protocol';
+import type { ClientMessage, ServerMessage, View } from '../lib/protocol';
+import { LIMITS } from '../lib/protocol';
 import {
   type Connection,
   initialWatch,
@@ -17,6 +18,7 @@ import {
   type WatchState,
 } from './event-watch';
 import type { LocalAction } from './event-view';
+import { FieldStore } from './field-store';
 import { LiveSocket } from './live-socket';
 import type { SocketFactory } from './socket-like';
 import { Listeners, type Store } from './store';
@@ -34,6 +36,11 @@ export interface EventSessionOptions {
   /** Every message, after the reducer took it (the organiser's session follows some of them). */
   onMessage?: (msg: ServerMessage, state: WatchState) => void;
   now?: () => number;
+  /**
+   * Say what the page looks at (protocol 3): the runner followed in detail and the map's view, the rest of
+   * the field in compact frames (`field`). Without it the subscription is for every runner in detail.
+   */
+  interest?: boolean;
 }
 
 /** In a browser, once per animation frame; hidden tabs get none, so twice a second there. */
@@ -54,6 +61,11 @@ export class EventSession implements Store<WatchState> {
   private flushPending = false;
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
   private followed: string | null = null;
+  private view: View | null = null;
+  /** Indices asked about with `who` and not answered yet. */
+  private readonly asked = new Set<number>();
+  /** Every runner of the field, by index (filled by binary frames with interest). */
+  readonly field = new FieldStore();
   private detail: { runnerId: string; generation: number; abort: AbortController } | null = null;
   private closed = false;
 
@@ -65,6 +77,9 @@ export class EventSession implements Store<WatchState> {
       url: opts.url,
       createSocket: opts.createSocket,
       onMessage: (msg) => this.dispatch({ type: 'server', msg, now: this.now() }, msg),
+      onBinary: (bytes) => {
+        if (this.field.applyBinary(bytes)) this.learnFollowed();
+      },
       onState: (state, detail) => {
         const connection: Connection = { state, retryInMs: detail.retryInMs ?? null, transport: detail.transport };
         this.dispatch({ type: 'connection', connection });
@@ -113,8 +128,43 @@ export class EventSession implements Store<WatchState> {
    * the picture. Read again after a new snapshot (which brings display trails back).
    */
   follow(runnerId: string | null): void {
+    const changed = this.followed !== runnerId;
     this.followed = runnerId;
+    if (changed) this.sendInterest();
     this.loadDetail();
+  }
+
+  /** The map moved: the runners in view come in detail, within the spectator's budget. */
+  setView(view: View | null): void {
+    const same = view && this.view && (['west', 'south', 'east', 'north', 'zoom'] as const).every((k) => view[k] === this.view![k]);
+    if (same || (!view && !this.view)) return;
+    this.view = view;
+    this.sendInterest();
+  }
+
+  /** Ask who these runners of the field are (names for the map); each index once until the field changes. */
+  who(ns: readonly number[]): void {
+    if (!this.opts.interest) return;
+    const wanted = ns.filter((n) => !this.asked.has(n) && !this.field.known.has(n)).slice(0, LIMITS.whoMax);
+    if (wanted.length === 0) return;
+    if (this.send({ type: 'who', event: this.opts.event, n: wanted })) for (const n of wanted) this.asked.add(n);
+  }
+
+  /** The followed runners' indices, once the field they belong to is here (the snapshot names them). */
+  private learnFollowed(): void {
+    const f = this.state.view.field;
+    if (!f || f.gen !== this.field.gen) return;
+    const named = Object.values(this.state.view.runners).flatMap((r) => (r.n !== undefined && !this.field.known.has(r.n) ? [{ ...r, n: r.n }] : []));
+    if (named.length) this.field.learn(f.gen, named);
+  }
+
+  private interestChoice() {
+    return { follow: this.followed ? [this.followed] : [], view: this.view };
+  }
+
+  private sendInterest(): void {
+    // Only once subscribed with interest: the subscription itself says it otherwise.
+    if (this.opts.interest && this.state.view.field) this.send({ type: 'interest', event: this.opts.event, ...this.interestChoice() });
   }
 
   private loadDetail(): void {
@@ -147,6 +197,11 @@ export class EventSession implements Store<WatchState> {
     const { state, effects } = reduceWatch(this.state, input);
     const changed = state !== this.state;
     this.state = state;
+    if (msg?.type === 'who') {
+      for (const r of msg.runners) this.asked.delete(r.n);
+      this.field.learn(msg.gen, msg.runners);
+    } else if (msg?.type === 'update') for (const info of msg.runners) this.field.refresh(info);
+    else if (msg?.type === 'snapshot') this.learnFollowed();
     for (const e of effects) this.run(e);
     if (msg) this.opts.onMessage?.(msg, state);
     if (!changed) return;
@@ -157,12 +212,12 @@ export class EventSession implements Store<WatchState> {
   private run(effect: WatchEffect): void {
     switch (effect.do) {
       case 'subscribe':
-        this.send(subscribeMessage(this.opts.event, this.state.access));
+        this.subscribeNow();
         return;
       case 'subscribe-later': {
         const timer = setTimeout(() => {
           this.timers.delete(timer);
-          if (!this.closed) this.send(subscribeMessage(this.opts.event, this.state.access));
+          if (!this.closed) this.subscribeNow();
         }, effect.ms);
         this.timers.add(timer);
         return;
@@ -174,6 +229,12 @@ export class EventSession implements Store<WatchState> {
         this.opts.keepCode?.(effect.code);
         return;
     }
+  }
+
+  private subscribeNow(): void {
+    const msg = subscribeMessage(this.opts.event, this.state.access);
+    this.asked.clear();
+    this.send(this.opts.interest ? { ...msg, interest: this.interestChoice() } : msg);
   }
 
   private changed(): void {

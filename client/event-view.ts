@@ -19,6 +19,8 @@ export interface RunnerView extends RunnerInfo {
   points: number;
   /** Whether `track` is the runner's full stored track (loaded page by page) rather than a display trail. */
   detailed?: boolean;
+  /** With interest: the runner's index in the field. */
+  n?: number;
 }
 
 export interface EventView {
@@ -38,6 +40,11 @@ export interface EventView {
   seq: number;
   /** Bumped when an update shows that something was missed: subscribe again for a fresh snapshot. */
   resync: number;
+  /**
+   * With interest: the field every runner is in (client/field-store.ts), its generation and size; `runners`
+   * then holds only the runners followed in detail. Null when every runner comes in detail.
+   */
+  field: { gen: number; count: number } | null;
 }
 
 /** Client-side actions beside server messages. */
@@ -56,6 +63,7 @@ export const emptyEventView: EventView = {
   epoch: null,
   seq: 0,
   resync: 0,
+  field: null,
 };
 
 /** Snapshot trails keep whole seconds: the exact latest fix stands in for its rounded copy. */
@@ -102,6 +110,7 @@ export function reduceEventView(state: EventView, msg: ServerMessage | LocalActi
         epoch: msg.epoch,
         seq: msg.seq,
         resync: state.resync,
+        field: msg.field ?? null,
       };
     }
     case 'update': {
@@ -144,8 +153,12 @@ export function reduceEventView(state: EventView, msg: ServerMessage | LocalActi
       const prev = state.runners[msg.runnerId];
       if (!prev) return state;
       const track = msg.track.slice();
-      // Keep what arrived live while the pages were read.
-      for (const p of prev.track) if (p[2] > (track[track.length - 1]?.[2] ?? -Infinity)) insertPoint(track, p);
+      const end = track[track.length - 1]?.[2] ?? -Infinity;
+      const tail = track.slice(-8);
+      // Keep what arrived live while the pages were read; a snapshot's point rounded to the second is a fix
+      // the pages hold exactly, not another one.
+      const same = (p: TrackPoint) => tail.some((q) => Math.abs(q[2] - p[2]) < ROUNDING_MS && Math.abs(q[0] - p[0]) < 2e-5 && Math.abs(q[1] - p[1]) < 2e-5);
+      for (const p of prev.track) if (p[2] > end && !same(p)) insertPoint(track, p);
       return { ...state, runners: { ...state.runners, [msg.runnerId]: { ...prev, track, detailed: true } } };
     }
     case 'event': {

@@ -12,6 +12,8 @@ export interface LiveSocketOptions {
   /** Called on every (re)connection, before queued user sends; say who you are here. */
   onOpen?: () => void;
   onMessage: (msg: ServerMessage) => void;
+  /** A binary message (compact position frames, lib/live-codec.ts). */
+  onBinary?: (bytes: Uint8Array) => void;
   onState?: (state: ConnectionState, detail: { attempt: number; retryInMs?: number; code?: number; transport: Transport }) => void;
   createSocket?: SocketFactory;
   /**
@@ -118,6 +120,8 @@ export class LiveSocket {
       return;
     }
     this.socket = socket;
+    // Binary messages as ArrayBuffers (browsers would make Blobs, which read asynchronously).
+    if ('binaryType' in socket) socket.binaryType = 'arraybuffer';
     let opened = false;
     socket.onopen = () => {
       opened = true;
@@ -126,7 +130,11 @@ export class LiveSocket {
       this.opts.onOpen?.();
     };
     socket.onmessage = (ev) => {
-      if (typeof ev.data !== 'string') return;
+      if (typeof ev.data !== 'string') {
+        const bytes = ev.data instanceof ArrayBuffer ? new Uint8Array(ev.data) : ArrayBuffer.isView(ev.data) ? new Uint8Array(ev.data.buffer, ev.data.byteOffset, ev.data.byteLength) : null;
+        if (bytes) this.opts.onBinary?.(bytes);
+        return;
+      }
       let msg: ServerMessage;
       try {
         msg = JSON.parse(ev.data) as ServerMessage;

@@ -27,6 +27,13 @@ export class SseSocket implements SocketLike {
       this.onopen?.({});
     });
     this.source.onmessage = (e) => this.onmessage?.({ data: e.data });
+    // Binary frames come base64-encoded in events named "b".
+    this.source.addEventListener('b', (e) => {
+      const text = atob((e as MessageEvent<string>).data);
+      const bytes = new Uint8Array(text.length);
+      for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+      this.onmessage?.({ data: bytes });
+    });
     this.source.addEventListener('close', (e) => {
       const { code, reason } = JSON.parse((e as MessageEvent<string>).data) as { code: number; reason: string };
       this.finish(code, reason);

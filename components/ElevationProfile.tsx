@@ -19,7 +19,8 @@ export function ElevationProfile({
   unit,
 }: {
   course: Course;
-  runners: RunnerView[];
+  /** Runners to place on it (along the course, `race.at`): those the page holds. */
+  runners: ReadonlyArray<Pick<RunnerView, 'id' | 'name' | 'color' | 'race'>>;
   colors: ReadonlyMap<string, string>;
   followId: string | null;
   unit: DistanceUnit;

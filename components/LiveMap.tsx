@@ -1,20 +1,30 @@
 'use client';
 
 import L from 'leaflet';
-import { type ReactNode, useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { type ReactNode, useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import { MapContainer, ScaleControl, TileLayer, useMap } from 'react-leaflet';
 import type { RunnerView } from '../client/event-view';
-import { type LabelCandidate, layoutLabels } from '../client/label-layout';
+import { FieldStore } from '../client/field-store';
 import type { Course } from '../lib/course/course';
 import type { DistanceUnit } from '../lib/course/units';
-import type { TrackPoint } from '../lib/protocol';
+import type { TrackPoint, View } from '../lib/protocol';
+import { colorHex } from '../lib/live-codec';
+import { latOf, lonOf } from '../lib/tiles';
 import type { CourseScale } from '../client/race-words';
 import type { WhereaboutsKind } from '../lib/course/estimate';
 import { courseBounds, CourseLayers } from './CourseLayers';
 import { GhostLayers, useGhostAt } from './GhostLayers';
 import { MapLegend } from './MapLegend';
+import { RunnerLabels } from './map/runner-labels';
+import { RunnerLayer, type Shown } from './map/runner-layer';
 
 export interface LiveMapProps {
+  /**
+   * Every runner of the field, kept up by the session (a subscription with interest); null when the page holds
+   * every runner whole (a share link's runners, a replay): the map then draws `runners`.
+   */
+  field: FieldStore | null;
+  /** Runners held whole: the followed runner (with interest), or everyone. Their trails are drawn. */
   runners: RunnerView[];
   /** Display colour per runner id (see client/colors.ts). */
   colors: ReadonlyMap<string, string>;
@@ -29,6 +39,10 @@ export interface LiveMapProps {
   unit?: DistanceUnit;
   /** Drawn over the map (the replay timeline). */
   overlay?: ReactNode;
+  /** The map moved: what is in view now (the session asks for those runners in detail). */
+  onView?: (view: View) => void;
+  /** Names wanted for these runners of the field. */
+  onWho?: (ns: number[]) => void;
   /** The course as the estimator needs it: with it, runners not heard from are drawn where they probably are. */
   scale?: CourseScale | null;
 }
@@ -37,40 +51,37 @@ const MAX_ZOOM = 18;
 /** The map never zooms out past the field plus this much around it, metres. */
 const FIELD_MARGIN_M = 1500;
 /** Names are placed again at most this often while runners move (at once when the map moves). */
-const LABEL_EVERY_MS = 200;
-const LABEL_FONT = `700 12px system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif`;
-
-interface Drawn {
-  /** The runner object last drawn: the reducer replaces only runners that changed. */
-  runner: RunnerView | null;
-  color: string;
-  marker: L.CircleMarker;
-  trail: L.Polyline;
-  lastDrawn: TrackPoint | undefined;
-  drawn: number;
-  onMap: boolean;
-  followed: boolean;
-}
+const LABEL_EVERY_MS = 250;
 
 const latLng = (p: TrackPoint): L.LatLngTuple => [p[0], p[1]];
 
-let measureCtx: CanvasRenderingContext2D | null = null;
-const widths = new Map<string, number>();
-/** Label width for a name: text, padding and the colour bar, capped like the CSS max-width. */
-function labelWidth(name: string): number {
-  let w = widths.get(name);
-  if (w === undefined) {
-    measureCtx ??= document.createElement('canvas').getContext('2d');
-    if (measureCtx) measureCtx.font = LABEL_FONT;
-    w = Math.min(220, Math.ceil((measureCtx?.measureText(name).width ?? name.length * 7) + 18));
-    if (widths.size > 5000) widths.clear();
-    widths.set(name, w);
+/** Where the field's runners are, as bounds (one pass over the typed arrays). */
+function fieldBounds(field: FieldStore): L.LatLngBounds | null {
+  let minX = Infinity;
+  let minY = Infinity;
+  let maxX = -Infinity;
+  let maxY = -Infinity;
+  for (let n = 0; n < field.count; n++) {
+    if (!field.placed[n]) continue;
+    const x = field.x[n]!;
+    const y = field.y[n]!;
+    if (x < minX) minX = x;
+    if (x > maxX) maxX = x;
+    if (y < minY) minY = y;
+    if (y > maxY) maxY = y;
   }
-  return w;
+  if (minX === Infinity) return null;
+  return L.latLngBounds([latOf(maxY), lonOf(minX)], [latOf(minY), lonOf(maxX)]);
 }
 
-/** Markers on a canvas (cheap for many runners), trails as paths appended point by point. */
+interface Trail {
+  line: L.Polyline;
+  drawn: number;
+  last: TrackPoint | undefined;
+}
+
 function RunnerLayers({
+  field,
   runners,
   colors,
   generation,
@@ -81,7 +92,11 @@ function RunnerLayers({
   onPeek,
   onUserMove,
   course,
+  onView,
+  onWho,
+  own,
   followAt,
+  onFieldKinds,
 }: Omit<LiveMapProps, 'tileUrl' | 'tileAttribution' | 'overlay' | 'scale'> & {
   /** Where to keep the followed runner in view when that is not their last fix (a ghost: where they probably are). */
   followAt: readonly [number, number] | null;
@@ -89,264 +104,248 @@ function RunnerLayers({
   peekId: string | null;
   onPeek: (id: string | null) => void;
   onUserMove: () => void;
+  /** The field of a page that holds every runner whole. */
+  own: FieldStore;
+  /** The estimator's kinds of marker on the map now (the legend shows them). */
+  onFieldKinds: (kinds: ReadonlySet<WhereaboutsKind>) => void;
 }) {
   const map = useMap();
-  const canvas = useMemo(() => L.canvas({ padding: 0.5 }), []);
-  const layers = useRef(new Map<string, Drawn>());
-  const drawnGeneration = useRef(generation);
+  const store = field ?? own;
+  const layer = useRef<RunnerLayer | null>(null);
+  const labels = useRef<RunnerLabels | null>(null);
+  const trails = useRef(new Map<string, Trail>());
   const programmatic = useRef(false);
   const fitted = useRef(false);
-  const field = useRef<L.LatLngBounds | null>(null);
   const limit = useRef<L.LatLngBounds | null>(null);
-  const placedIds = useRef(new Set<string>());
-  const labelEls = useRef(new Map<string, HTMLDivElement>());
-  const pane = useRef<HTMLElement | null>(null);
-  const frame = useRef<number | null>(null);
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
   const lastPlaced = useRef(0);
-  const latest = useRef({ runners, colors, followId, peekId });
-  latest.current = { runners, colors, followId, peekId };
-  const select = useRef(onSelect);
-  select.current = onSelect;
-  const peek = useRef(onPeek);
-  peek.current = onPeek;
+  const pendingPick = useRef<{ n: number; touch: boolean } | null>(null);
+  const latest = useRef({ runners, colors, followId, peekId, autoFit, course, onSelect, onPeek, onWho, onView, followAt });
+  latest.current = { runners, colors, followId, peekId, autoFit, course, onSelect, onPeek, onWho, onView, followAt };
 
   useEffect(() => {
-    const moved = () => {
-      if (!programmatic.current) onUserMove();
-    };
-    map.on('dragstart', moved);
-    map.on('zoomstart', moved);
-    return () => {
-      map.off('dragstart', moved);
-      map.off('zoomstart', moved);
-    };
-  }, [map, onUserMove]);
+    if (!field) own.setRunners(runners.map((r) => ({ ...r, last: r.track[r.track.length - 1] ?? null })));
+  }, [field, own, runners]);
 
-  /** Put the names where they fit (see label-layout.ts); the pane moves with the map while dragging. */
-  const placeLabels = useCallback(() => {
-    frame.current = null;
-    lastPlaced.current = performance.now();
-    const el = pane.current;
-    if (!el) return;
-    const { runners: all, colors: palette, followId: followed, peekId: peeked } = latest.current;
-    const size = map.getSize();
-    const candidates: LabelCandidate[] = [];
-    const byId = new Map<string, RunnerView>();
-    for (const r of all) {
-      const last = r.track[r.track.length - 1];
-      if (!last) continue;
-      const p = map.latLngToContainerPoint(latLng(last));
-      if (p.x < -20 || p.y < -20 || p.x > size.x + 20 || p.y > size.y + 20) continue;
-      byId.set(r.id, r);
-      const priority = r.id === followed ? 0 : r.id === peeked ? 1 : r.status === 'active' ? 2 : r.status === 'idle' ? 3 : 4;
-      candidates.push({ id: r.id, x: p.x, y: p.y, width: labelWidth(r.name), priority });
-    }
-    // The zoom and scale controls, the attribution and "Show all runners" stay uncovered.
-    const origin = map.getContainer().getBoundingClientRect();
-    const wrap = map.getContainer().parentElement ?? map.getContainer();
-    const obstacles = Array.from(wrap.querySelectorAll('.leaflet-control, .map-tools, .map-legend')).map((c) => {
-      const r = c.getBoundingClientRect();
-      return { x: r.left - origin.left - 4, y: r.top - origin.top - 4, width: r.width + 8, height: r.height + 8 };
+  /** Names for the markers on screen; unknown names are asked for. */
+  const placeLabels = useCallback(
+    (shown: readonly Shown[]) => {
+      lastPlaced.current = performance.now();
+      const l = labels.current;
+      if (!l) return;
+      const { runners: held, colors: palette, followId: followed, peekId: peeked, onWho: who } = latest.current;
+      const exact: Array<{ id: string; name: string; color: string; x: number; y: number; priority?: number }> = held.flatMap((r) => {
+        const last = r.track[r.track.length - 1];
+        if (r.id !== followed || !last) return [];
+        const p = map.latLngToContainerPoint(latLng(last));
+        return [{ id: r.id, name: r.name, color: r.color, x: p.x, y: p.y }];
+      });
+      // The runner pointed at is named even in a crowd, where the markers on screen are not listed.
+      const pn = peeked ? store.indexOf(peeked) : undefined;
+      const peekAt = pn === undefined ? null : (layer.current?.at(pn) ?? null);
+      const peekInfo = pn === undefined ? undefined : store.known.get(pn);
+      if (peekAt && peekInfo) exact.push({ id: peekInfo.id, name: peekInfo.name, color: colorHex(store.displayColor(pn!)), ...peekAt, priority: 1 });
+      const wanted = l.place(shown, store, { followId: followed, peekId: peeked, colors: palette, followed: exact });
+      if (wanted.length) who?.(wanted);
+    },
+    [map, store],
+  );
+
+  const placeSoon = useCallback(() => {
+    if (timer.current !== null) return;
+    const wait = Math.max(0, lastPlaced.current + LABEL_EVERY_MS - performance.now());
+    timer.current = setTimeout(() => {
+      timer.current = null;
+      placeLabels(layer.current?.onScreen ?? []);
+    }, wait);
+  }, [placeLabels]);
+
+  /** What is in view, for the session. */
+  const tellView = useCallback(() => {
+    const b = map.getBounds();
+    latest.current.onView?.({
+      west: Math.max(-180, b.getWest()),
+      south: Math.max(-90, b.getSouth()),
+      east: Math.min(180, b.getEast()),
+      north: Math.min(90, b.getNorth()),
+      zoom: map.getZoom(),
     });
-    const placed = layoutLabels(candidates, { width: size.x, height: size.y, obstacles });
-    const keep = new Set<string>();
-    for (const spot of placed) {
-      const r = byId.get(spot.id)!;
-      keep.add(spot.id);
-      let label = labelEls.current.get(spot.id);
-      if (!label) {
-        label = document.createElement('div');
-        label.className = 'runner-label';
-        label.dataset.runner = spot.id;
-        L.DomEvent.disableClickPropagation(label);
-        label.addEventListener('click', () => select.current(spot.id));
-        el.appendChild(label);
-        labelEls.current.set(spot.id, label);
-      }
-      // Names are text, never HTML.
-      if (label.textContent !== r.name) label.textContent = r.name;
-      // Only what changed is written: most labels stay put between two placements.
-      const look = `${palette.get(r.id) ?? r.color} ${spot.width} ${r.id === followed} ${r.id === peeked}`;
-      if (label.dataset.look !== look) {
-        label.dataset.look = look;
-        label.style.setProperty('--c', palette.get(r.id) ?? r.color);
-        label.style.width = `${spot.width}px`;
-        label.classList.toggle('followed', r.id === followed);
-        label.classList.toggle('peek', r.id === peeked);
-      }
-      const at = map.containerPointToLayerPoint([spot.x, spot.y]).round();
-      const pos = `${at.x},${at.y}`;
-      if (label.dataset.pos !== pos) {
-        label.dataset.pos = pos;
-        L.DomUtil.setPosition(label, at);
-      }
-    }
-    for (const [id, label] of labelEls.current) {
-      if (keep.has(id)) continue;
-      label.remove();
-      labelEls.current.delete(id);
-    }
-    placedIds.current = keep;
   }, [map]);
 
-  /** After the map moved: place names in the next frame. */
-  const placeSoon = useCallback(() => {
-    if (timer.current !== null) clearTimeout(timer.current);
-    timer.current = null;
-    if (frame.current === null) frame.current = requestAnimationFrame(placeLabels);
-  }, [placeLabels]);
-
-  /** After runners moved: place names again, no more often than LABEL_EVERY_MS. */
-  const schedule = useCallback(() => {
-    if (frame.current !== null || timer.current !== null) return;
-    const wait = lastPlaced.current + LABEL_EVERY_MS - performance.now();
-    if (wait <= 0) frame.current = requestAnimationFrame(placeLabels);
-    else
-      timer.current = setTimeout(() => {
-        timer.current = null;
-        frame.current = requestAnimationFrame(placeLabels);
-      }, wait);
-  }, [placeLabels]);
-
-  useEffect(() => {
-    const el = map.getPane('runnerLabels') ?? map.createPane('runnerLabels');
-    el.classList.add('runner-labels', 'leaflet-zoom-hide');
-    el.style.zIndex = '650';
-    pane.current = el;
-    map.on('moveend zoomend resize viewreset', placeSoon);
-    const clear = () => peek.current(null);
-    map.on('click', clear);
-    const labels = labelEls.current;
-    return () => {
-      map.off('moveend zoomend resize viewreset', placeSoon);
-      map.off('click', clear);
-      if (frame.current !== null) cancelAnimationFrame(frame.current);
-      if (timer.current !== null) clearTimeout(timer.current);
-      for (const label of labels.values()) label.remove();
-      labels.clear();
-    };
-  }, [map, placeSoon]);
-
-  useEffect(() => {
-    const drawn = layers.current;
-    if (drawnGeneration.current !== generation) {
-      for (const d of drawn.values()) {
-        d.marker.remove();
-        d.trail.remove();
-      }
-      drawn.clear();
-      field.current = null;
-      drawnGeneration.current = generation;
-    }
-
-    const present = new Set<string>();
-    for (const r of runners) {
-      present.add(r.id);
-      let d = drawn.get(r.id);
-      const color = colors.get(r.id) ?? r.color;
-      const followed = r.id === followId;
-      if (d && d.runner === r && d.color === color && d.followed === followed) continue;
-      if (!d) {
-        const trail = L.polyline([], { color, weight: 4, opacity: 0.7, interactive: false, className: 'trail' });
-        trail.addTo(map);
-        trail.getElement()?.setAttribute('data-runner', r.id);
-        const marker = L.circleMarker([0, 0], { renderer: canvas, radius: 8, color: '#ffffff', weight: 2, fillColor: color, fillOpacity: 1 });
-        const id = r.id;
-        marker.on('click', (e: L.LeafletMouseEvent) => {
-          // The map's own click (which hides a peeked name) is not for this tap.
-          L.DomEvent.stopPropagation(e);
-          // On a touch screen the first tap on a runner whose name is hidden shows the name; the next one follows.
-          const touch = (e.originalEvent as PointerEvent).pointerType === 'touch';
-          if (touch && !placedIds.current.has(id)) peek.current(id);
-          else select.current(id);
-        });
-        marker.on('mouseover', () => peek.current(id));
-        marker.on('mouseout', () => peek.current(null));
-        d = { runner: null, color, marker, trail, lastDrawn: undefined, drawn: 0, onMap: false, followed: false };
-        drawn.set(r.id, d);
-      }
-      d.runner = r;
-      d.color = color;
-      d.followed = followed;
-
-      const appended = d.drawn > 0 && r.track.length >= d.drawn && r.track[d.drawn - 1] === d.lastDrawn;
-      const from = appended ? d.drawn : 0;
-      if (appended && r.track.length > d.drawn) {
-        // One redraw for all the new points, not one each.
-        const ll = d.trail.getLatLngs() as L.LatLng[];
-        for (let i = d.drawn; i < r.track.length; i++) ll.push(L.latLng(latLng(r.track[i]!)));
-        d.trail.setLatLngs(ll);
-      } else if (!appended && (r.track.length !== d.drawn || r.track[d.drawn - 1] !== d.lastDrawn)) {
-        d.trail.setLatLngs(r.track.map(latLng));
-      }
-      for (let i = from; i < r.track.length; i++) {
-        const p = r.track[i]!;
-        if (field.current) field.current.extend([p[0], p[1]]);
-        else field.current = L.latLngBounds([p[0], p[1]], [p[0], p[1]]);
-      }
-      d.drawn = r.track.length;
-      d.lastDrawn = r.track[r.track.length - 1];
-      d.trail.getElement()?.setAttribute('data-points', String(d.drawn));
-
-      const last = d.lastDrawn;
-      if (last) {
-        d.marker.setLatLng(latLng(last));
-        if (!d.onMap) {
-          d.marker.addTo(map);
-          d.onMap = true;
-        }
-      }
-      // The followed runner stands out: a larger marker with a dark ring, drawn above everyone else.
-      d.marker.setStyle({ fillColor: color, fillOpacity: r.status === 'active' || followed ? 1 : 0.5, color: followed ? '#111827' : '#ffffff', weight: followed ? 4 : 2 });
-      d.marker.setRadius(followed ? 12 : 8);
-      if (followed && d.onMap) d.marker.bringToFront();
-      d.trail.setStyle({ color, opacity: r.status === 'active' ? 0.75 : 0.45 });
-    }
-    for (const [id, d] of drawn) {
-      if (present.has(id)) continue;
-      d.marker.remove();
-      d.trail.remove();
-      drawn.delete(id);
-    }
-
+  // Zoom and pan stay around the field; until the spectator moves the map, it fits the field.
+  const fit = useCallback(() => {
+    const { course: c, autoFit: fitting, followId: followed, runners: held, followAt: ghostAt } = latest.current;
+    const courseBox = c ? courseBounds(c) : null;
+    const extent = fieldBounds(store);
+    const f = extent && courseBox ? L.latLngBounds(extent.getSouthWest(), extent.getNorthEast()).extend(courseBox) : (extent ?? courseBox);
     programmatic.current = true;
     try {
-      // Zoom and pan stay around the field: nobody gets lost at 20 m scale over an empty park.
-      const courseBox = course ? courseBounds(course) : null;
-      const f = field.current && courseBox ? L.latLngBounds(field.current.getSouthWest(), field.current.getNorthEast()).extend(courseBox) : (field.current ?? courseBox);
       if (f && (!limit.current || !limit.current.contains(f))) {
-        const c = f.getCenter();
-        const around = c.toBounds(FIELD_MARGIN_M * 2);
         const sw = f.getSouthWest().toBounds(FIELD_MARGIN_M * 2);
         const ne = f.getNorthEast().toBounds(FIELD_MARGIN_M * 2);
-        const next = L.latLngBounds(sw.getSouthWest(), ne.getNorthEast()).extend(around);
+        const next = L.latLngBounds(sw.getSouthWest(), ne.getNorthEast()).extend(f.getCenter().toBounds(FIELD_MARGIN_M * 2));
         limit.current = next;
         map.setMaxBounds(next.pad(0.25));
         map.setMinZoom(Math.max(2, map.getBoundsZoom(next, false)));
       }
       // A chip-only runner has no fix: where the estimator puts them is all there is to follow.
-      const followed = followAt ?? (followId ? drawn.get(followId)?.lastDrawn : undefined);
-      if (followed) {
-        map.setView([followed[0], followed[1]], Math.max(map.getZoom(), 15), { animate: false });
-      } else if (autoFit) {
-        const points: L.LatLngExpression[] = runners.flatMap((r) => (r.track.length ? [latLng(r.track[r.track.length - 1]!)] : []));
-        if (courseBox) points.push(courseBox.getSouthWest(), courseBox.getNorthEast());
-        if (points.length) {
-          const bounds = L.latLngBounds(points);
-          if (!fitted.current || !map.getBounds().pad(-0.05).contains(bounds)) {
-            map.fitBounds(bounds.pad(0.15), { maxZoom: 16, animate: false });
-            fitted.current = true;
-          }
-        }
+      const last = ghostAt ?? (followed ? held.find((r) => r.id === followed)?.track.at(-1) : undefined);
+      if (last) {
+        const target = L.latLng(last[0], last[1]);
+        if (!map.getCenter().equals(target) || map.getZoom() < 15) map.setView(target, Math.max(map.getZoom(), 15), { animate: false });
+      } else if (fitting && f && (!fitted.current || !map.getBounds().pad(-0.05).contains(f))) {
+        map.fitBounds(f.pad(0.15), { maxZoom: 16, animate: false });
+        fitted.current = true;
       }
     } finally {
       programmatic.current = false;
     }
-    schedule();
-  }, [map, canvas, runners, colors, generation, followId, autoFit, schedule, course, followAt]);
+  }, [map, store]);
 
-  useEffect(() => placeSoon(), [peekId, followId, placeSoon]);
+  useEffect(() => {
+    const labelPane = map.getPane('runnerLabels') ?? map.createPane('runnerLabels');
+    labelPane.classList.add('runner-labels', 'leaflet-zoom-hide');
+    labelPane.style.zIndex = '650';
+    const select = (id: string) => latest.current.onSelect(id);
+    labels.current = new RunnerLabels(map, labelPane, select);
+    const l = new RunnerLayer(store, (shown, kinds) => {
+      // The layer's 'gps' is the estimator's 'seen': only the other two have a line in the legend.
+      onFieldKinds(new Set([...kinds].filter((k): k is 'predicted' | 'ghost' => k !== 'gps')));
+      const since = performance.now() - lastPlaced.current;
+      if (since >= LABEL_EVERY_MS) placeLabels(shown);
+      else placeSoon();
+    });
+    layer.current = l;
+    l.addTo(map);
+    const unsubscribe = store.subscribe(() => {
+      if (latest.current.autoFit || !limit.current) fit();
+      const pending = pendingPick.current;
+      const known = pending && store.known.get(pending.n);
+      if (pending && known) {
+        pendingPick.current = null;
+        if (pending.touch) latest.current.onPeek(known.id);
+        else latest.current.onSelect(known.id);
+      }
+    });
+    const pickAt = (e: L.LeafletMouseEvent) => l.pick(e.containerPoint);
+    const click = (e: L.LeafletMouseEvent) => {
+      const n = pickAt(e);
+      if (n === undefined) return latest.current.onPeek(null);
+      // On a touch screen the first tap on a runner whose name is hidden shows the name; the next one follows.
+      const touch = (e.originalEvent as PointerEvent).pointerType === 'touch';
+      const id = store.known.get(n)?.id;
+      if (!id) {
+        pendingPick.current = { n, touch };
+        latest.current.onWho?.([n]);
+        return;
+      }
+      if (touch && !labels.current?.placed.has(id)) latest.current.onPeek(id);
+      else latest.current.onSelect(id);
+    };
+    let hoverFrame: number | null = null;
+    let hovered: number | undefined;
+    const hover = (e: L.LeafletMouseEvent) => {
+      if (hoverFrame !== null) return;
+      hoverFrame = requestAnimationFrame(() => {
+        hoverFrame = null;
+        const n = pickAt(e);
+        if (n === hovered) return;
+        hovered = n;
+        map.getContainer().style.cursor = n === undefined ? '' : 'pointer';
+        const id = n === undefined ? null : (store.known.get(n)?.id ?? null);
+        if (n !== undefined && !id) latest.current.onWho?.([n]);
+        latest.current.onPeek(id);
+      });
+    };
+    const moved = () => {
+      if (!programmatic.current) onUserMove();
+    };
+    const settled = () => {
+      tellView();
+      placeLabels(l.onScreen);
+    };
+    map.on('click', click);
+    map.on('mousemove', hover);
+    map.on('dragstart zoomstart', moved);
+    map.on('moveend zoomend resize', settled);
+    return () => {
+      unsubscribe();
+      map.off('click', click);
+      map.off('mousemove', hover);
+      map.off('dragstart zoomstart', moved);
+      map.off('moveend zoomend resize', settled);
+      if (hoverFrame !== null) cancelAnimationFrame(hoverFrame);
+      if (timer.current !== null) clearTimeout(timer.current);
+      timer.current = null;
+      l.remove();
+      labels.current?.clear();
+      layer.current = null;
+    };
+  }, [map, store, placeLabels, placeSoon, fit, tellView, onUserMove, onFieldKinds]);
+
+  // Trails: the runners held whole (the followed runner; everyone on a share link's page), appended point by point.
+  useEffect(() => {
+    const drawn = trails.current;
+    const present = new Set<string>();
+    for (const r of runners) {
+      if (r.track.length < 2) continue;
+      present.add(r.id);
+      const color = colors.get(r.id) ?? r.color;
+      const followed = r.id === followId;
+      let t = drawn.get(r.id);
+      if (!t) {
+        const line = L.polyline([], { interactive: false, className: 'trail' });
+        line.addTo(map);
+        line.getElement()?.setAttribute('data-runner', r.id);
+        t = { line, drawn: 0, last: undefined };
+        drawn.set(r.id, t);
+      }
+      const appended = t.drawn > 0 && r.track.length >= t.drawn && r.track[t.drawn - 1] === t.last;
+      if (appended && r.track.length > t.drawn) {
+        const ll = t.line.getLatLngs() as L.LatLng[];
+        for (let i = t.drawn; i < r.track.length; i++) ll.push(L.latLng(latLng(r.track[i]!)));
+        t.line.setLatLngs(ll);
+      } else if (!appended) t.line.setLatLngs(r.track.map(latLng));
+      t.drawn = r.track.length;
+      t.last = r.track[r.track.length - 1];
+      t.line.getElement()?.setAttribute('data-points', String(t.drawn));
+      // Thin, so the course stays readable; the followed runner's a little stronger.
+      t.line.setStyle({ color, weight: followed ? 4 : 2, opacity: followed ? 0.85 : r.status === 'active' ? 0.6 : 0.4 });
+    }
+    for (const [id, t] of drawn) {
+      if (present.has(id)) continue;
+      t.line.remove();
+      drawn.delete(id);
+    }
+  }, [map, runners, colors, followId, generation]);
+
+  // The followed runner: drawn above everyone at their exact latest fix, and kept in view.
+  useEffect(() => {
+    const r = followId ? runners.find((x) => x.id === followId) : undefined;
+    const last = r?.track[r.track.length - 1];
+    const n = r ? store.indexOf(r.id) : undefined;
+    layer.current?.setHighlights(
+      r && last
+        ? [{ id: r.id, lat: last[0], lon: last[1], color: colors.get(r.id) ?? r.color, n, dim: r.status !== 'active' || followAt !== null }]
+        : // No fix (a chip-only runner): the estimator's layer draws where they probably are.
+          r && followAt
+          ? [{ id: r.id, lat: followAt[0], lon: followAt[1], color: r.color, n, dim: true, hidden: true }]
+          : [],
+    );
+    fit();
+    placeLabels(layer.current?.onScreen ?? []);
+  }, [runners, followId, colors, store, fit, placeLabels, peekId, followAt]);
+
+  useEffect(() => {
+    fit();
+    tellView();
+  }, [fit, tellView, autoFit, course]);
+
+  useEffect(() => {
+    for (const t of trails.current.values()) t.line.remove();
+    trails.current.clear();
+    fitted.current = false;
+  }, [generation]);
 
   return null;
 }
@@ -358,9 +357,17 @@ export default function LiveMap(props: LiveMapProps) {
   const [peekId, setPeekId] = useState<string | null>(null);
   const [estimated, setEstimated] = useState<ReadonlySet<WhereaboutsKind>>(new Set());
   const onKinds = useCallback((kinds: ReadonlySet<WhereaboutsKind>) => setEstimated((was) => (sameSet(was, kinds) ? was : kinds)), []);
+  const [inField, setInField] = useState<ReadonlySet<WhereaboutsKind>>(new Set());
+  const onFieldKinds = useCallback((kinds: ReadonlySet<WhereaboutsKind>) => setInField((was) => (sameSet(was, kinds) ? was : kinds)), []);
+  const legend = useMemo(() => new Set([...estimated, ...inField]), [estimated, inField]);
   const onUserMove = useCallback(() => setAutoFit(false), []);
+  // A page that holds every runner whole draws them through a field of its own.
+  const own = useMemo(() => new FieldStore(), []);
+  const store = props.field ?? own;
+  const subscribe = useMemo(() => store.subscribe.bind(store), [store]);
+  const placed = useSyncExternalStore(subscribe, () => store.placedTotal, () => 0);
   const { onSelect } = props;
-  const hasPoints = props.runners.some((r) => r.track.length > 0);
+  const hasPoints = placed > 0 || props.runners.some((r) => r.track.length > 0);
   const { course, unit = 'km', scale } = props;
   const followAt = useGhostAt(props.runners, props.followId, course ?? null, props.overlay ? null : (scale ?? null));
   return (
@@ -372,9 +379,9 @@ export default function LiveMap(props: LiveMapProps) {
         {course && scale && !props.overlay && (
           <GhostLayers runners={props.runners} colors={props.colors} course={course} scale={scale} followId={props.followId} onSelect={onSelect} onKinds={onKinds} />
         )}
-        <RunnerLayers {...props} followAt={followAt} autoFit={autoFit} peekId={peekId} onPeek={setPeekId} onUserMove={onUserMove} />
+        <RunnerLayers {...props} own={own} followAt={followAt} onFieldKinds={onFieldKinds} autoFit={autoFit} peekId={peekId} onPeek={setPeekId} onUserMove={onUserMove} />
       </MapContainer>
-      {!props.overlay && <MapLegend kinds={estimated} />}
+      {!props.overlay && <MapLegend kinds={legend} />}
       {!hasPoints && !course && (
         <div className="map-empty">
           <p>Waiting for the first runner&apos;s position…</p>

@@ -1,12 +1,11 @@
 'use client';
 
-import { memo, type ReactNode, useMemo, useRef, useState } from 'react';
-import { apiUrl, type ReadAccess } from '../client/api';
-import type { RunnerView } from '../client/event-view';
+import { memo, type ReactNode, useEffect, useRef, useState } from 'react';
+import { apiUrl, type ListRow, type ReadAccess } from '../client/api';
 import { colorName } from '../client/colors';
-import { createRunnerSearch } from '../lib/course/search';
+import type { ListSort, RunnerListStore } from '../client/list-source';
 import { type DistanceUnit, formatDistance, formatGap, formatPace } from '../lib/course/units';
-import { recentPace } from '../lib/track';
+import { useStore } from './useStore';
 import { type CourseScale, estimateNow, etaText, whereaboutsText } from '../client/race-words';
 import { useWindowedRows } from './useWindowedRows';
 import { ago, useNow } from './useNow';
@@ -16,22 +15,16 @@ const SEARCH_FROM = 25;
 /** Past this many rows the list scrolls in a box of its own and only the rows in sight are drawn. */
 const WINDOW_FROM = 60;
 
-type SortKey = 'order' | 'name' | 'distance' | 'pace' | 'mood';
+type SortKey = ListSort;
 interface Sort {
   key: SortKey;
   descending: boolean;
 }
-
-/** Speed now, m/s: along the course on race events, from the trail otherwise. */
-function speedOf(r: RunnerView): number | null {
-  if (r.status !== 'active') return null;
-  if (r.race) return r.race.speed;
-  const pace = recentPace(r.track);
-  return pace ? 1000 / pace : null;
-}
+/** A search is sent once typing pauses this long. */
+const TYPING_MS = 250;
 
 /** "Finished 1:23:45", "+2:10 behind", "off course". */
-function raceNote(r: RunnerView): string | null {
+function raceNote(r: ListRow): string | null {
   const race = r.race;
   if (!race) return null;
   if (race.state === 'finished') return `finished ${formatGap(race.finish).slice(1)}`;
@@ -56,7 +49,7 @@ const RunnerRow = memo(function RunnerRow({
   racing,
   scale,
 }: {
-  runner: RunnerView;
+  runner: ListRow;
   color: string;
   selected: boolean;
   now: number;
@@ -74,8 +67,8 @@ const RunnerRow = memo(function RunnerRow({
   const race = racing ? r.race : undefined;
   const estimate = whereaboutsText(estimateNow(race, scale, now), unit);
   const finishEta = race?.eta.find((e) => e.kind === 'finish');
-  const distance = race ? (race.at === null ? '—' : formatDistance(race.at, unit)) : r.track.length === 0 && r.entry ? '—' : formatDistance(r.distance, unit);
-  const pace = formatPace(speedOf(r), unit);
+  const distance = race ? (race.at === null ? '—' : formatDistance(race.at, unit)) : r.lastSeen === null && r.entry ? '—' : formatDistance(r.distance, unit);
+  const pace = formatPace(r.speed, unit);
   const mood = r.mood === null ? '—' : String(r.mood);
   const gap = race ? (race.pos === 1 ? 'leader' : formatGap(race.gap)) : null;
   const note = raceNote(r);
@@ -154,27 +147,6 @@ function avatarSrc(eventId: string, runnerId: string, version: number, access: R
   return apiUrl('avatar', { id: eventId, runner: runnerId }, { ...access, v: String(version) });
 }
 
-/** Race order: finished, then running by distance, then the rest (the server's positions). */
-function byPosition(a: RunnerView, b: RunnerView): number {
-  return (a.race?.pos ?? Infinity) - (b.race?.pos ?? Infinity);
-}
-
-function sorter(key: SortKey, racing: boolean): ((a: RunnerView, b: RunnerView) => number) | null {
-  switch (key) {
-    case 'order':
-      return racing ? byPosition : null;
-    case 'name':
-      return (a, b) => a.name.localeCompare(b.name, undefined, { numeric: true, sensitivity: 'base' });
-    case 'distance':
-      return racing ? (a, b) => (a.race?.at ?? -1) - (b.race?.at ?? -1) : (a, b) => a.distance - b.distance;
-    case 'pace':
-      // Fastest first; runners with no pace last either way round (see below).
-      return (a, b) => (speedOf(a) ?? -1) - (speedOf(b) ?? -1);
-    case 'mood':
-      return (a, b) => (a.mood ?? -1) - (b.mood ?? -1);
-  }
-}
-
 function SortHeader({
   label,
   sortKey,
@@ -203,8 +175,25 @@ function SortHeader({
   );
 }
 
+/** A row not read yet: the list keeps its height while the page of rows is on the way. */
+function Placeholder({ racing }: { racing: boolean }) {
+  return (
+    <tr className="runner placeholder" aria-hidden="true">
+      {racing && <td className="num col-pos" />}
+      <td className="col-who">
+        <span className="muted">…</span>
+      </td>
+      <td className="num p1" />
+      {racing && <td className="num p2" />}
+      <td className="num p2" />
+      <td className="num p3" />
+    </tr>
+  );
+}
+
 export function RunnerList({
-  runners,
+  list,
+  count,
   colors,
   clockOffset,
   selected,
@@ -217,8 +206,12 @@ export function RunnerList({
   tools = null,
   scale = null,
 }: {
-  runners: RunnerView[];
-  colors: ReadonlyMap<string, string>;
+  /** Where the rows come from: the server's pages, or rows the page holds (a replay). */
+  list: RunnerListStore;
+  /** Runners on the map, for the heading until the list has answered. */
+  count: number;
+  /** Display colour per runner id (see client/colors.ts); the runner's own colour otherwise. */
+  colors: (id: string, own: string) => string;
   clockOffset: number;
   selected: string | null;
   onSelect: (id: string | null) => void;
@@ -236,35 +229,34 @@ export function RunnerList({
   scale?: CourseScale | null;
 }) {
   const now = useNow() + clockOffset;
+  const state = useStore(list);
   const [query, setQuery] = useState('');
   const [sort, setSort] = useState<Sort>({ key: 'order', descending: false });
-  const search = useMemo(() => createRunnerSearch(runners.map((r) => ({ ...r, bib: r.bib ?? null }))), [runners]);
   const q = query.trim();
-  const rows = useMemo(() => {
-    // A search keeps its own order (exact bib, then names starting with it …) until a column is chosen.
-    if (q) {
-      const found = search(q) as RunnerView[];
-      const compare = sort.key === 'order' ? null : sorter(sort.key, racing);
-      return compare ? found.slice().sort((a, b) => (sort.descending ? -compare(a, b) : compare(a, b))) : found;
-    }
-    const compare = sorter(sort.key, racing);
-    if (!compare) return sort.descending ? runners.slice().reverse() : runners;
-    const sorted = runners.slice().sort((a, b) => (sort.descending ? -compare(a, b) : compare(a, b)));
-    return sorted;
-  }, [q, search, runners, sort, racing]);
+  useEffect(() => {
+    const timer = setTimeout(() => list.setQuery({ sort: sort.key, desc: sort.descending, q }), q ? TYPING_MS : 0);
+    return () => clearTimeout(timer);
+  }, [list, q, sort]);
   const onSort = (key: SortKey) =>
     setSort((s) => (s.key === key ? { key, descending: !s.descending } : { key, descending: key === 'distance' || key === 'pace' || key === 'mood' }));
   const box = useRef<HTMLDivElement>(null);
-  const windowed = rows.length > WINDOW_FROM;
-  const view = useWindowedRows(box, windowed ? rows.length : 0);
-  const shown = windowed ? rows.slice(view.from, view.to) : rows;
+  const total = state?.total ?? (q ? 0 : count);
+  const anyone = Math.max(count, state?.total ?? 0) > 0;
+  const windowed = total > WINDOW_FROM;
+  const view = useWindowedRows(box, windowed ? total : 0);
+  const from = windowed ? view.from : 0;
+  const to = windowed ? view.to : total;
+  useEffect(() => list.setWindow(from, to), [list, from, to]);
+  const shown: Array<ListRow | number> = [];
+  for (let i = from; i < to; i++) shown.push(state?.rows.get(i) ?? i);
+  const heading = state?.total !== null && state?.total !== undefined && !q ? state.total : count;
   return (
     <section className="panel runner-list" aria-labelledby="runners-heading">
       <div className="panel-head">
-        <h2 id="runners-heading">Runners ({runners.length})</h2>
+        <h2 id="runners-heading">Runners ({heading})</h2>
         {tools}
       </div>
-      {runners.length >= SEARCH_FROM && (
+      {Math.max(count, state?.total ?? 0) >= SEARCH_FROM && (
         <input
           className="runner-search"
           type="search"
@@ -274,11 +266,11 @@ export function RunnerList({
           onChange={(e) => setQuery(e.target.value)}
         />
       )}
-      {runners.length === 0 ? (
+      {!anyone && !q ? (
         <p className="muted">No runners yet. Share the runner link to get started.</p>
       ) : (
         <div className={`runner-scroll${windowed ? ' windowed' : ''}`} ref={box} data-testid="runner-scroll">
-          <table className={`runner-table${racing ? ' racing' : ''}`} aria-rowcount={rows.length + 1}>
+          <table className={`runner-table${racing ? ' racing' : ''}`} aria-rowcount={total + 1}>
             <caption className="visually-hidden">Runners: choose one to follow on the map and cheer</caption>
             <thead>
               <tr>
@@ -308,21 +300,25 @@ export function RunnerList({
                   <td />
                 </tr>
               )}
-              {shown.map((r) => (
-                <RunnerRow
-                  key={r.id}
-                  runner={r}
-                  color={colors.get(r.id) ?? r.color}
-                  selected={r.id === selected}
-                  now={now}
-                  onSelect={onSelect}
-                  sos={alerted?.has(r.id) ?? false}
-                  avatarSrc={eventId && r.avatar !== undefined ? avatarSrc(eventId, r.id, r.avatar, access) : null}
-                  unit={unit}
-                  racing={racing}
-                  scale={scale}
-                />
-              ))}
+              {shown.map((r) =>
+                typeof r === 'number' ? (
+                  <Placeholder key={`at-${r}`} racing={racing} />
+                ) : (
+                  <RunnerRow
+                    key={r.id}
+                    runner={r}
+                    color={colors(r.id, r.color)}
+                    selected={r.id === selected}
+                    now={now}
+                    onSelect={onSelect}
+                    sos={alerted?.has(r.id) ?? false}
+                    avatarSrc={eventId && r.avatar !== undefined ? avatarSrc(eventId, r.id, r.avatar, access) : null}
+                    unit={unit}
+                    racing={racing}
+                    scale={scale}
+                  />
+                ),
+              )}
               {windowed && view.after > 0 && (
                 <tr aria-hidden="true" className="spacer" style={{ height: view.after }}>
                   <td />
@@ -332,7 +328,8 @@ export function RunnerList({
           </table>
         </div>
       )}
-      {q && rows.length === 0 && <p className="small muted">No runner called “{q}” and no such bib.</p>}
+      {q && state?.total === 0 && <p className="small muted">No runner called “{q}” and no such bib.</p>}
+      {state?.error && <p className="small muted" role="status">{state.error}</p>}
     </section>
   );
 }

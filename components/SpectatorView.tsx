@@ -1,12 +1,13 @@
 'use client';
 
 import dynamic from 'next/dynamic';
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { apiUrl } from '../client/api';
-import { assignColors } from '../client/colors';
+import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
+import { apiUrl, call, type ListPage, type ListRow } from '../client/api';
+import { assignColors, PALETTE, nearestIndex } from '../client/colors';
 import { EventSession } from '../client/event-session';
 import type { RunnerView } from '../client/event-view';
 import { initialWatch, readAccess } from '../client/event-watch';
+import { FirstRows, ListSource, LocalList } from '../client/list-source';
 import { buildReplay, frameAt, type Replay } from '../client/replay';
 import { loadTracks } from '../client/track-pages';
 import { liveUrl } from '../client/ws-url';
@@ -25,6 +26,7 @@ import { JoinQr } from './JoinQr';
 import { RaceCard } from './RaceCard';
 import { ReplayBar, type ReplaySpeed } from './ReplayBar';
 import { RunnerList } from './RunnerList';
+import { SlowLink } from './SlowLink';
 import { UnitSwitch, useUnit } from './UnitSwitch';
 import { useCourse } from './useCourse';
 import { useNow } from './useNow';
@@ -46,8 +48,26 @@ const hasFix = (r: RunnerView) => r.lastSeen !== null || r.track.length > 0;
 /** Listed and followable: runners with a fix, and the start list's runners before any. */
 const listed = (r: RunnerView) => hasFix(r) || r.entry !== undefined;
 const BEFORE_SESSION = initialWatch({});
+/** A replay reads every runner's track: offered for fields up to this size. */
+const REPLAY_MAX = 500;
 
-export function SpectatorView({ event, config, share }: { event: EventInfo; config: ClientConfig; share?: string }) {
+const noSubscription = () => () => {};
+const rowOf = (r: RunnerView): ListRow => ({ ...r, speed: r.status === 'active' ? (r.race?.speed ?? null) : null });
+/** A runner's own colour as the palette draws it, for runners the page has not placed yet. */
+const paletteColor = (own: string) => PALETTE[nearestIndex(own)]!.hex;
+
+export function SpectatorView({
+  event,
+  config,
+  share,
+  firstRows = null,
+}: {
+  event: EventInfo;
+  config: ClientConfig;
+  share?: string;
+  /** The list's first rows, rendered with the page. */
+  firstRows?: ListPage | null;
+}) {
   const codeKey = `trackside:${event.id}:code`;
   const session = useSession(
     () =>
@@ -56,12 +76,21 @@ export function SpectatorView({ event, config, share }: { event: EventInfo; conf
         event: event.id,
         access: share ? { share } : { code: sessionStorage.getItem(codeKey) ?? undefined },
         keepCode: (code) => sessionStorage.setItem(codeKey, code),
+        // The page says what it looks at: the field in compact frames, the runner followed in detail.
+        interest: true,
       }),
     [event.id, share, codeKey],
   );
   const watch = useStore(session) ?? BEFORE_SESSION;
   const view = watch.view;
   const access = useMemo(() => readAccess(watch.access), [watch.access]);
+  // Every runner is in the field; the page holds whole only the one followed (a share link's page: all of them).
+  const interest = view.field !== null;
+  const field = interest ? (session?.field ?? null) : null;
+  const accessKey = JSON.stringify(access);
+  const serverList = useSession(() => new ListSource({ event: event.id, access, initial: firstRows }), [event.id, accessKey]);
+  // Until the page's own list reads its rows (and while rendering on the server): the rows it came with.
+  const pageRows = useMemo(() => (firstRows ? new FirstRows(firstRows) : null), [firstRows]);
   const [selected, setSelected] = useState<string | null>(null);
   const now = useNow();
 
@@ -76,18 +105,49 @@ export function SpectatorView({ event, config, share }: { event: EventInfo; conf
   );
   const [replay, setReplay] = useState<{ t: number; playing: boolean; speed: ReplaySpeed } | null>(null);
   const [replayData, setReplayData] = useState<Replay | null>(null);
+  /** Everyone in the replay (with interest the page holds only the runner followed otherwise). */
+  const [replayRunners, setReplayRunners] = useState<RunnerView[]>([]);
   // While playing, frames are worked out about eight times a second of wall time, whatever the speed.
   const replayStep = replay ? replay.speed * 125 : 1;
   const replayT =
     replay && replayData ? Math.min(replayData.to, replay.playing ? Math.ceil(replay.t / replayStep) * replayStep : replay.t) : null;
   const runners = useMemo(
-    () => (replayData && replayT !== null ? frameAt(replayData, liveRunners, replayT) : liveRunners),
-    [replayData, replayT, liveRunners],
+    () => (replayData && replayT !== null ? frameAt(replayData, replayRunners, replayT) : liveRunners),
+    [replayData, replayRunners, replayT, liveRunners],
   );
   // Colours are assigned again only when someone joins or changes colour, so the map keeps its caches.
   const colorKey = runners.map((r) => `${r.id}${r.color}`).join();
-  // eslint-disable-next-line react-hooks/exhaustive-deps
-  const colors = useMemo(() => assignColors(runners), [colorKey]);
+  const colors = useMemo(
+    () => (field ? new Map(runners.map((r) => [r.id, field.displayColorOf(r.id) ?? paletteColor(r.color)])) : assignColors(runners)),
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [colorKey, field, view.field?.gen],
+  );
+  const colorOf = useCallback(
+    (id: string, own: string) => colors.get(id) ?? (field ? (field.displayColorOf(id) ?? paletteColor(own)) : own),
+    [colors, field],
+  );
+  // The list: the server's pages, or in a replay the moment's runners ordered here.
+  const replayList = useMemo(() => new LocalList(), []);
+  const racingNow = !!(view.event ?? event).race?.course;
+  useEffect(() => {
+    if (replayData) replayList.setRows(runners.map(rowOf), racingNow);
+  }, [replayData, runners, replayList, racingNow]);
+  const placed = useSyncExternalStore(
+    field?.subscribe.bind(field) ?? noSubscription,
+    () => field?.placedTotal ?? 0,
+    () => 0,
+  );
+  const fieldCount = interest ? placed : liveRunners.length;
+  // On the elevation profile: the runners whose rows the list has read, and whoever is followed.
+  const listState = useStore(serverList);
+  const profileRunners = useMemo(() => {
+    const byId = new Map<string, ListRow | RunnerView>();
+    for (const row of listState?.rows.values() ?? []) byId.set(row.id, row);
+    for (const r of liveRunners) byId.set(r.id, r);
+    return [...byId.values()];
+  }, [listState, liveRunners]);
+  // Someone appeared or left: the list reads its rows again now rather than at its next turn.
+  useEffect(() => serverList?.refresh(), [serverList, fieldCount]);
   const selectedRunner = selected && view.runners[selected] && listed(view.runners[selected]) ? view.runners[selected] : null;
   const alerts = useMemo(() => Object.values(view.alerts), [view.alerts]);
   const alerted = useMemo(() => new Set(alerts.map((a) => a.runnerId)), [alerts]);
@@ -108,11 +168,12 @@ export function SpectatorView({ event, config, share }: { event: EventInfo; conf
   useEffect(() => {
     if (wanted.current === undefined) wanted.current = new URLSearchParams(window.location.search).get('runner');
     const id = wanted.current;
-    if (id && view.runners[id] && listed(view.runners[id])) {
+    // With interest the page holds only runners it follows: follow the one asked for, and the server sends them.
+    if (id && ((interest && view.generation > 0) || (view.runners[id] && listed(view.runners[id])))) {
       wanted.current = null;
       setSelected(id);
     }
-  }, [view.runners]);
+  }, [view.runners, interest, view.generation]);
 
   const replayCourse = useRef<Course | null>(null);
   const [replayLoading, setReplayLoading] = useState(false);
@@ -121,20 +182,26 @@ export function SpectatorView({ event, config, share }: { event: EventInfo; conf
     async (at?: number) => {
       setReplayLoading(true);
       try {
-        const tracks = await loadTracks(event.id, liveRunners.map((r) => r.id), access);
-        const full = liveRunners.map((r) => (tracks.has(r.id) ? { ...r, track: tracks.get(r.id)! } : r));
+        // With interest the page holds only the runner followed: the others' infos come from the list.
+        const everyone: RunnerView[] = interest
+          ? (await call('runnerList', { id: event.id }, { query: { ...access, limit: String(REPLAY_MAX) } })).rows.map((r) => ({ ...r, track: [], points: 0 }))
+          : liveRunners;
+        const tracks = await loadTracks(event.id, everyone.map((r) => r.id), access);
+        const full = everyone.map((r) => (tracks.has(r.id) ? { ...r, track: tracks.get(r.id)! } : r));
         const data = buildReplay(full, replayCourse.current, (view.event ?? event).race?.startsAt ?? null);
+        setReplayRunners(everyone);
         setReplayData(data);
         setReplay({ t: Math.max(data.from, Math.min(data.to, at ?? data.from)), playing: at === undefined, speed: 60 });
       } finally {
         setReplayLoading(false);
       }
     },
-    [liveRunners, view.event, event, access],
+    [liveRunners, view.event, event, access, interest],
   );
   const stopReplay = useCallback(() => {
     setReplay(null);
     setReplayData(null);
+    setReplayRunners([]);
     const url = new URL(window.location.href);
     url.searchParams.delete('t');
     window.history.replaceState(window.history.state, '', url);
@@ -167,12 +234,12 @@ export function SpectatorView({ event, config, share }: { event: EventInfo; conf
       wantedT.current = Number.isFinite(t) && t > 0 ? t : null;
     }
     const courseReady = !(view.event ?? event).race?.course || course !== null;
-    if (wantedT.current !== null && view.generation > 0 && liveRunners.length > 0 && courseReady) {
+    if (wantedT.current !== null && view.generation > 0 && fieldCount > 0 && courseReady) {
       const t = wantedT.current;
       wantedT.current = null;
       void startReplay(t);
     }
-  }, [view.generation, liveRunners.length, course, view.event, event, startReplay]);
+  }, [view.generation, fieldCount, course, view.event, event, startReplay]);
   if (watch.gone) {
     return (
       <main className="not-found" data-testid="link-gone">
@@ -196,13 +263,14 @@ export function SpectatorView({ event, config, share }: { event: EventInfo; conf
         )}
         {info.status === 'live' && !share && <JoinQr path={`/e/${event.id}/run`} reachable={config.reachableUrls} eventName={info.name} />}
       </BrandHeader>
+      <SlowLink eventId={event.id} arrived={view.generation > 0} />
       <AlertBanner alerts={alerts} now={now + view.clockOffset} onShow={(id) => view.runners[id] && select(id)} />
       {watch.lock && <ViewCodeForm wrong={watch.lock === 'wrong'} onSubmit={(code) => session?.unlock(code)} />}
       <main className={`spectator-main${info.status === 'finished' ? ' has-banner' : ''}`}>
         {info.status === 'finished' && (
           <p className="finished-banner" role="status">
             This event has finished. The map shows where everyone went.{' '}
-            {!replay && liveRunners.length > 0 && (
+            {!replay && fieldCount > 0 && fieldCount <= REPLAY_MAX && (
               <button type="button" className="btn small" disabled={replayLoading} onClick={() => void startReplay()}>
                 {replayLoading ? 'Loading the replay…' : 'Replay the race'}
               </button>
@@ -210,6 +278,9 @@ export function SpectatorView({ event, config, share }: { event: EventInfo; conf
           </p>
         )}
         <LiveMap
+          field={replayData ? null : field}
+          onView={(v) => session?.setView(v)}
+          onWho={(ns) => session?.who(ns)}
           runners={runners}
           colors={colors}
           generation={view.generation}
@@ -238,8 +309,9 @@ export function SpectatorView({ event, config, share }: { event: EventInfo; conf
         />
         <aside className="sidebar">
           <RunnerList
-            runners={runners}
-            colors={colors}
+            list={replayData ? replayList : (serverList ?? pageRows ?? replayList)}
+            count={replayData ? runners.length : Math.max(fieldCount, serverList || !firstRows ? 0 : firstRows.total)}
+            colors={colorOf}
             // In a replay, "seen 20 s ago" is as of the moment shown.
             clockOffset={replayT !== null ? replayT - Date.now() : view.clockOffset}
             selected={selected}
@@ -252,7 +324,7 @@ export function SpectatorView({ event, config, share }: { event: EventInfo; conf
             scale={replay ? null : scale}
             tools={racing ? <UnitSwitch unit={unit} onChange={setUnit} /> : null}
           />
-          {info.status === 'live' && !replay && liveRunners.length > 0 && (
+          {info.status === 'live' && !replay && fieldCount > 0 && fieldCount <= REPLAY_MAX && (
             <button type="button" className="btn small replay-start" disabled={replayLoading} onClick={() => void startReplay()}>
               {replayLoading ? 'Loading the replay…' : 'Replay so far'}
             </button>
@@ -260,7 +332,9 @@ export function SpectatorView({ event, config, share }: { event: EventInfo; conf
           {racing && selectedRunner && !replay && (
             <RaceCard runner={selectedRunner} eventId={event.id} unit={unit} access={access} now={now + view.clockOffset} scale={scale} />
           )}
-          {course && course.elevations && <ElevationProfile course={course} runners={runners} colors={colors} followId={selected} unit={unit} />}
+          {course && course.elevations && (
+            <ElevationProfile course={course} runners={replayData ? runners : profileRunners} colors={colors} followId={selected} unit={unit} />
+          )}
           <CheerForm runner={selectedRunner} status={watch.cheer} finished={info.status === 'finished'} onSend={sendCheer} />
           <HappinessPanel samples={view.happiness} />
           <section className="panel downloads" aria-labelledby="downloads-heading">

@@ -8,7 +8,8 @@ const nothing = () => null;
 
 /** What a session's store holds now, re-rendering when it changes; null while there is no session. */
 export function useStore<S>(store: Store<S> | null): S | null {
-  return useSyncExternalStore(store?.subscribe ?? noSubscription, store?.getSnapshot ?? nothing, nothing);
+  // A store that exists while rendering on the server (rows a page came with) renders there as it is.
+  return useSyncExternalStore(store?.subscribe ?? noSubscription, store?.getSnapshot ?? nothing, store?.getSnapshot ?? nothing);
 }
 
 /**

@@ -113,10 +113,11 @@ test.describe('two instances behind a round-robin proxy', () => {
     }
     for (const v of viewers) {
       await expect(v.locator('.runner-label', { hasText: 'Ada' })).toBeVisible();
+      // Following Ada draws her trail, whichever instance the page watches from.
+      await v.locator('tr.runner', { hasText: 'Ada' }).click();
       await expect(v.locator('path.trail').first()).toHaveAttribute('data-points', '5');
     }
     // A cheer from a spectator reaches the phone, wherever each is connected.
-    await viewers[1]!.locator('tr.runner', { hasText: 'Ada' }).click();
     await viewers[1]!.getByLabel('Your cheer').fill('Through nginx!');
     await viewers[1]!.getByRole('button', { name: 'Cheer' }).click();
     await expect(phone.getByTestId('cheers')).toContainText('Through nginx!');
@@ -146,9 +147,9 @@ test.describe('two instances behind a round-robin proxy', () => {
       await phoneCtx.setGeolocation(step(i));
       await expect(phone.getByTestId('acked')).toHaveText(String(i + 1));
     }
-    await expect(viewer.locator('path.trail').first()).toHaveAttribute('data-points', '7');
     await expect.poll(async () => (await label.boundingBox())!.y < before.y - 20).toBe(true);
     await viewer.locator('tr.runner', { hasText: 'Cleo' }).click();
+    await expect(viewer.locator('path.trail').first()).toHaveAttribute('data-points', '7');
     await viewer.getByLabel('Your cheer').fill('Seen over SSE!');
     await viewer.getByRole('button', { name: 'Cheer' }).click();
     await expect(phone.getByTestId('cheers')).toContainText('Seen over SSE!');

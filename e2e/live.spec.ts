@@ -34,7 +34,7 @@ async function startSharing(runner: Page, eventId: string, name: string) {
   await expect(runner.getByTestId('acked')).toContainText('1');
 }
 
-test('a runner shares GPS and a spectator sees the marker move and the trail grow', async ({ page, browser, baseURL, blocked }) => {
+test('a runner shares GPS and a spectator sees the marker move, and the trail of the runner they follow', async ({ page, browser, baseURL, blocked }) => {
   const eventId = await createEvent(page.request, 'Marker run');
   await page.setViewportSize({ width: 1280, height: 800 });
   await page.goto(`/e/${eventId}`);
@@ -58,7 +58,6 @@ test('a runner shares GPS and a spectator sees the marker move and the trail gro
     await runnerCtx.setGeolocation(step(i));
     await expect(runner.getByTestId('acked')).toHaveText(String(i + 1));
   }
-  await expect(trail).toHaveAttribute('data-points', '5');
   // The marker moved on screen: north-east, so up and to the right.
   await expect
     .poll(async () => {
@@ -66,6 +65,10 @@ test('a runner shares GPS and a spectator sees the marker move and the trail gro
       return now.y < first.y - 20 && now.x > first.x + 5;
     })
     .toBe(true);
+  // Trails are drawn for the runner followed (the course and the field stay readable without everyone's).
+  await expect(trail).toHaveCount(0);
+  await row.click();
+  await expect(trail).toHaveAttribute('data-points', '5');
   // The drawn trail has a segment per point after the first (M x y, then L per point).
   const d = (await trail.getAttribute('d')) ?? '';
   expect(d.match(/L/g)?.length ?? 0).toBe(4);

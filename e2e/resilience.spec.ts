@@ -58,6 +58,8 @@ test('fixes taken offline reach the spectator in order, without duplicates, when
 
   const row = page.locator('tr.runner', { hasText: 'Femi' });
   const runnerId = await row.getAttribute('data-runner');
+  // The trail of the runner followed is drawn.
+  await row.click();
   const trail = page.locator(`path.trail[data-runner="${runnerId}"]`);
   await expect(trail).toHaveAttribute('data-points', String(acked));
   // Seven places were visited (the reopened page may add a fix at the last one, which Leaflet draws once).

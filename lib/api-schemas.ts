@@ -261,6 +261,19 @@ export const TrackTrailAnswer = z.object({
 export const TrackPageAnswer = z.union([TrackFixesAnswer, TrackTrailAnswer]);
 export type TrailPage = z.infer<typeof TrackTrailAnswer>;
 
+/** One row of the runner list: the runner as spectators see them, with distance covered and speed now. */
+export const ListRowSchema = RunnerInfoSchema.extend({
+  distance: z.number().describe('Metres covered (from the fixes; along the course, see race.at).'),
+  speed: z.number().nullable().describe('Speed now, m/s: along the course on race events, from the last minute of fixes otherwise; null when not moving.'),
+}).meta({ id: 'ListRow' });
+export type ListRow = z.infer<typeof ListRowSchema>;
+export const ListPageAnswer = z.object({
+  total: z.number().int().describe('Runners matching: everyone who sent a fix without q (those of a share link limited to some).'),
+  from: z.number().int(),
+  rows: z.array(ListRowSchema),
+});
+export type ListPage = z.infer<typeof ListPageAnswer>;
+
 export const DeviceKeyAnswer = z.object({
   issued: z.boolean(),
   refused: z.partialRecord(z.enum(AppRefusal), z.number().int()).describe("Fixes from the runner's tracking apps kept out of the track, per reason."),

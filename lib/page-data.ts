@@ -2,6 +2,7 @@
  * What the Next pages read from the running server. Next bundles pages apart from server.ts, so a module
  * imported by both would exist twice; the one live source is kept on globalThis under a registered symbol.
  */
+import type { ListPage } from './api-schemas';
 import type { EventInfo, ShareLink, ShareLinkState } from './protocol';
 
 export interface ClientConfig {
@@ -22,6 +23,11 @@ export interface PageData {
    * comes over the live connection or the API once the viewer proves they may see it.
    */
   publicEvent(id: string): EventInfo | undefined;
+  /**
+   * The first rows of a public event's runner list in race order, for the page to show before any script has
+   * run (a phone on a slow network sees the field listed at once); null for a protected event.
+   */
+  firstRows(id: string, limit: number): Promise<ListPage | null>;
   /** What an active share link opens: the whole event (the link is the viewer's right to it). */
   resolveShareLink(token: string): { event: EventInfo; link: ShareLink; state: ShareLinkState } | null;
   clientConfig: ClientConfig;

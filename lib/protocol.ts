@@ -9,7 +9,7 @@ import { cleanText, hasVisibleText } from './text';
 
 export { cleanText, hasVisibleText };
 
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 export const WS_PATH = '/ws';
 
 export const LIMITS = {
@@ -36,6 +36,8 @@ export const LIMITS = {
   maxSeq: 2 ** 50 - 1,
   /** Runners one subscription may follow by id. */
   followMax: 100,
+  /** Runners one `who` may ask about. */
+  whoMax: 200,
   viewCodeMin: 4,
   viewCodeMax: 64,
   /** Per-connection message budget: a bucket of `rateBurst` frames refilled at `ratePerSecond`. */
@@ -70,6 +72,8 @@ export const ErrorCode = {
   UnknownType: 'unknown_type',
   BinaryFrame: 'binary_frame',
   NotJoined: 'not_joined',
+  /** `interest` or `who` for an event this connection does not watch with `interest`. */
+  NotSubscribed: 'not_subscribed',
   BadPosition: 'bad_position',
   RateLimited: 'rate_limited',
   // ---- who is asking ----
@@ -129,6 +133,7 @@ export const ErrorCode = {
   BadUnit: 'bad_unit',
   BadFormat: 'bad_format',
   BadCursor: 'bad_cursor',
+  BadSort: 'bad_sort',
   BadLimit: 'bad_limit',
   BadFrom: 'bad_from',
   BadTo: 'bad_to',
@@ -223,6 +228,27 @@ export const ViewCodeSchema = z
   .string()
   .min(LIMITS.viewCodeMin, `view code must have at least ${LIMITS.viewCodeMin} characters`)
   .max(LIMITS.viewCodeMax);
+/** The part of the map a spectator looks at: bounds in degrees (west may exceed east across 180°) and the map's zoom. */
+export const ViewSchema = z
+  .object({
+    west: finite.min(-180).max(180),
+    south: finite.min(-90).max(90),
+    east: finite.min(-180).max(180),
+    north: finite.min(-90).max(90),
+    zoom: z.number().min(0).max(22),
+  })
+  .refine((v) => v.south <= v.north, 'south must not be north of north');
+/**
+ * What a spectator looks at (protocol 3): runners followed in detail (every fix, their trail, as JSON) and the
+ * part of the map in view (the runners there in compact binary frames within the spectator's byte budget;
+ * the rest as the field summary). Only for subscriptions that may see every runner.
+ */
+export const InterestSchema = z.object({
+  follow: z.array(RunnerIdSchema).max(LIMITS.followMax).default([]),
+  view: ViewSchema.nullable().default(null),
+});
+export type InterestChoice = z.infer<typeof InterestSchema>;
+export type View = z.infer<typeof ViewSchema>;
 export const SubscribeMsg = z.object({
   type: z.literal('subscribe'),
   event: EventIdSchema,
@@ -234,6 +260,15 @@ export const SubscribeMsg = z.object({
   share: z.string().regex(/^[A-Za-z0-9_-]{16,64}$/, 'not a share link').optional(),
   /** The organiser token: watch the whole event, protected or not (the organiser page does). */
   organiser: TokenSchema.optional(),
+  /** Say what you look at (protocol 3): a compact field instead of every runner's every update. */
+  interest: InterestSchema.optional(),
+});
+export const InterestMsg = InterestSchema.extend({ type: z.literal('interest'), event: EventIdSchema });
+/** Who runners of the field are, by index (names for the map, a runner hovered): answered with `who`. */
+export const WhoMsg = z.object({
+  type: z.literal('who'),
+  event: EventIdSchema,
+  n: z.array(z.number().int().min(0).max(2 ** 31)).min(1).max(LIMITS.whoMax),
 });
 export const UnsubscribeMsg = z.object({ type: z.literal('unsubscribe'), event: EventIdSchema });
 export const CheerMsg = z.object({
@@ -251,6 +286,8 @@ export const ClientMessageSchema = z.discriminatedUnion('type', [
   MoodMsg,
   StopMsg,
   SubscribeMsg,
+  InterestMsg,
+  WhoMsg,
   UnsubscribeMsg,
   CheerMsg,
 ]);
@@ -265,6 +302,8 @@ export const CLIENT_MESSAGE_TYPES: readonly ClientMessageType[] = [
   'mood',
   'stop',
   'subscribe',
+  'interest',
+  'who',
   'unsubscribe',
   'cheer',
 ];
@@ -423,6 +462,7 @@ export const RunnerSnapshotSchema = RunnerInfoSchema.extend({
   last: TrackPointSchema.nullable().describe('The latest fix exactly as stored; null before the first.'),
   distance: z.number().describe('Metres covered, counted as fixes arrived in time order (jitter under 5 m left out).'),
   points: z.number().int().describe('Fixes stored for this runner.'),
+  n: z.number().int().optional().describe("With interest: the runner's index in the field (binary frames name runners by it)."),
 }).meta({ id: 'RunnerSnapshot' });
 export type RunnerSnapshot = z.infer<typeof RunnerSnapshotSchema>;
 
@@ -529,8 +569,12 @@ export const SnapshotMsg = z.object({
   seq: z.number().int().describe('Offset of the last update this snapshot includes; the next update that follows on has `prev` ≤ this.'),
   runners: z.array(RunnerSnapshotSchema),
   happiness: z.array(HappinessSampleSchema).describe("The event's happiness so far, thinned to at most a few hundred samples for a long event."),
-  alerts: z.array(AlertSchema).describe('Open alerts of the runners this snapshot shows.'),
+  alerts: z.array(AlertSchema).describe('Open alerts of the runners this snapshot shows (of every runner, for a subscription with `interest`).'),
   now: z.number(),
+  field: z
+    .object({ gen: z.number().int(), count: z.number().int() })
+    .optional()
+    .describe('With `interest`: the field this picture goes with. A binary field frame of this generation follows (unless the field is the one the client holds already), then binary position frames.'),
 });
 export const UpdateMsg = z.object({
   type: z.literal('update'),
@@ -550,6 +594,13 @@ export const UpdateMsg = z.object({
     .describe('New trail points per runner id. Insert each by its time (a late fix may belong before the latest); a point whose time the client already holds is one it has.'),
   distance: z.record(z.string(), z.number()).describe('Metres covered so far, for runners with new points.'),
   removed: z.array(z.string()).optional().describe('Runners the organiser removed or who deleted their track: drop them.'),
+});
+/** Who runners of the field are: the answer to `who`, for the generation `gen` of the field. */
+export const WhoAnswerMsg = z.object({
+  type: z.literal('who'),
+  event: z.string(),
+  gen: z.number().int(),
+  runners: z.array(RunnerInfoSchema.extend({ n: z.number().int() })),
 });
 export const EventMsg = z.object({ type: z.literal('event'), event: EventInfoSchema });
 export const HappinessMsg = z.object({ type: z.literal('happiness'), event: z.string(), sample: HappinessSampleSchema });
@@ -573,6 +624,7 @@ export const ServerMessageSchema = z.discriminatedUnion('type', [
   AckMsg,
   SnapshotMsg,
   UpdateMsg,
+  WhoAnswerMsg,
   EventMsg,
   HappinessMsg,
   AlertMsg,

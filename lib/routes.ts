@@ -9,6 +9,7 @@ import { z } from 'zod';
 import * as A from './api-schemas';
 import * as T from './timing-schemas';
 import { ClientMessageSchema, DistanceUnitSchema, ErrorCode, EventIdSchema, LIMITS, RunnerIdSchema } from './protocol';
+import { LIST_SORTS } from './runner-order';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
@@ -165,6 +166,10 @@ function wholeNumber(name: string, min: number, max: number, code: ErrorCode, de
 
 /** Largest page of the track endpoint. */
 const TRACK_PAGE_MAX = 10_000;
+/** Most rows one page of the runner list holds. */
+export const LIST_PAGE_MAX = 500;
+/** Characters of a search of the runner list that count. */
+export const LIST_QUERY_MAX = 64;
 
 /** "1700000000000:42": a track page's `next`, the time and sequence number of its last fix. */
 const CURSOR = z.codec(
@@ -249,6 +254,25 @@ export const ROUTES = {
     params: { id: EVENT },
     query: READER,
     answer: ok(A.SnapshotAnswer, 'The snapshot.'),
+  }),
+  runnerList: route({
+    method: 'GET',
+    path: '/api/events/:id/list',
+    summary: 'A window of the runner list, the whole field sorted or searched on the server (each order shared for 2 s).',
+    access: 'reader',
+    params: { id: EVENT },
+    query: {
+      ...READER,
+      sort: {
+        schema: z.enum(LIST_SORTS).default('order').describe('order (race order with a course, join order without), name, distance, pace or mood.'),
+        refusal: badQuery(ErrorCode.BadSort, `sort must be one of ${LIST_SORTS.join(', ')}.`),
+      },
+      desc: { schema: z.enum(['1', '0', '']).optional().describe('1: the other way round (runners without a value stay last).') },
+      q: { schema: z.string().optional().describe(`A bib or part of a name (its first ${LIST_QUERY_MAX} characters): the best matches first unless sort says otherwise.`) },
+      from: wholeNumber('from', 0, 10_000_000, ErrorCode.BadFrom, 'The first row, counted from 0.'),
+      limit: wholeNumber('limit', 1, LIST_PAGE_MAX, ErrorCode.BadLimit, 'Rows (100 when left out).'),
+    },
+    answer: { ...ok(A.ListPageAnswer, 'The window and how many runners match.'), also: { 304: NOT_MODIFIED } },
   }),
   happiness: route({
     method: 'GET',

@@ -23,6 +23,7 @@ import { CourseParserPool } from './http/course-upload/parser-pool';
 import { watchEventLoop } from './http/event-loop-delay';
 import { apiRouter, notFound, preflight } from './http/api/routes';
 import { handleIngest } from './http/ingest/handler';
+import { handleLite } from './http/lite/handler';
 import { archiveInactive } from './jobs/archive';
 import { FeedBudget } from './jobs/feed-plan';
 import { FeedPoller } from './jobs/feeds';
@@ -37,6 +38,7 @@ import { openStore } from './storage/open';
 import type { Store } from './storage/store';
 import { loadTls } from './tls';
 import { createSseTransport } from './transport/sse';
+import { clientAddress } from './transport/origin';
 import { createWsTransport } from './transport/ws';
 
 export const DEMO_EVENT = { id: 'demo', name: 'Demo run: Central Park loop' } as const;
@@ -102,6 +104,7 @@ export async function startTrackside({ config, pages, store, timings, heartbeatM
     joinsPerHourPerIp: config.runnersPerHourPerIp + (config.demo ? config.demoRunners : 0),
     snapshotsPerSecondPerIp: config.snapshotsPerSecondPerIp,
     maxConnectionsPerIp: config.maxConnectionsPerIp,
+    spectatorBytesPerSecond: config.spectatorBytesPerSecond,
     writeMiBPerHourPerIp: config.writeMiBPerHourPerIp,
   });
   await live.load();
@@ -115,6 +118,11 @@ export async function startTrackside({ config, pages, store, timings, heartbeatM
     publicEvent: (id) => {
       const info = live.index.info(id);
       return info && eventShownToAnyone(info);
+    },
+    firstRows: async (id, limit) => {
+      if (live.index.info(id)?.protected !== false) return null;
+      const page = await live.query(id, { ask: 'list', sort: 'order', desc: false, q: '', from: 0, limit, only: null });
+      return page && { total: page.total, from: page.from, rows: page.rows };
     },
     resolveShareLink: (token) => live.index.resolveLink(token),
     clientConfig,
@@ -152,6 +160,8 @@ export async function startTrackside({ config, pages, store, timings, heartbeatM
       if (!api.handle(req, res, url, apiContext)) notFound(res);
       return;
     }
+    const lite = { address: (r: IncomingMessage) => clientAddress(r, config.trustProxy), nonce: newNonce, headers: (nonce: string) => pageHeaders({ tileUrl: config.tileUrl, nonce, dev: config.dev, tls: !!tls }) };
+    if (handleLite(live, req, res, url, lite)) return;
     if (pages) {
       const nonce = newNonce();
       const headers = pageHeaders({ tileUrl: config.tileUrl, nonce, dev: config.dev, tls: !!tls });

@@ -57,6 +57,7 @@ const Schema = z
     FEED_REQUESTS_PER_HOUR: z.coerce.number({ message: 'must be a whole number' }).int().min(1).max(100_000).default(1800),
     WRITE_MIB_PER_HOUR_PER_IP: z.coerce.number({ message: 'must be a whole number of MiB' }).int().min(1).max(1_000_000).default(256),
     SNAPSHOTS_PER_SECOND_PER_IP: z.coerce.number({ message: 'must be a number' }).min(0.1).max(1_000_000).default(20),
+    SPECTATOR_BYTES_PER_SECOND: z.coerce.number({ message: 'must be a whole number of bytes' }).int().min(1024).max(10_000_000).default(16_384),
     RETENTION_DAYS: z.coerce.number({ message: 'must be a number of days' }).min(0).max(36_500).default(0),
     HTTPS: z.enum(['self-signed', '0', ''], { message: 'must be "self-signed" (or use TLS_CERT and TLS_KEY)' }).optional(),
     TLS_CERT: z.string().optional(),
@@ -109,6 +110,8 @@ export interface Config {
   runnersPerHourPerIp: number;
   /** Snapshots (subscribes) one address may ask for per second, with bursts of ten times that. */
   snapshotsPerSecondPerIp: number;
+  /** What a spectator who says what it looks at is sent of the field a second, at most (live/fanout.ts fieldBudget). */
+  spectatorBytesPerSecond: number;
   /** MiB one address may make the server store per hour, in events that set no allowance of their own. */
   writeMiBPerHourPerIp: number;
   /** Port of the TCP listener for timing decoders; null keeps it off. */
@@ -165,6 +168,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, argv: readonly string[] = [])
     eventsPerHourPerIp: c.EVENTS_PER_HOUR_PER_IP,
     runnersPerHourPerIp: c.RUNNERS_PER_HOUR_PER_IP,
     snapshotsPerSecondPerIp: c.SNAPSHOTS_PER_SECOND_PER_IP,
+    spectatorBytesPerSecond: c.SPECTATOR_BYTES_PER_SECOND,
     writeMiBPerHourPerIp: c.WRITE_MIB_PER_HOUR_PER_IP,
     timingTcpPort: c.TIMING_TCP_PORT ?? null,
     feeds: { inreach: c.INREACH_FEED_URL, spot: c.SPOT_FEED_URL },

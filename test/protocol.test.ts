@@ -44,6 +44,8 @@ describe('parseClientFrame: valid frames', () => {
     mood: { type: 'mood', value: 7 },
     stop: { type: 'stop' },
     subscribe: { type: 'subscribe', event: EVENT },
+    interest: { type: 'interest', event: EVENT, follow: [RUNNER], view: { west: -74, south: 40.7, east: -73.9, north: 40.8, zoom: 13 } },
+    who: { type: 'who', event: EVENT, n: [0, 5, 17] },
     unsubscribe: { type: 'unsubscribe', event: EVENT },
     cheer: { type: 'cheer', event: EVENT, runnerId: RUNNER, text: 'Go Ada!' },
   };

@@ -25,6 +25,7 @@ function relay(answers: SnapshotMessage[] = []) {
       asked.push(only);
       return answers.shift() ?? null;
     },
+    async () => null,
     () => lost++,
   );
   return { r, asked, lost: () => lost };

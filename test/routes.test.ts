@@ -180,6 +180,8 @@ describe('every route answers what the table says', () => {
     await ask('eventSummary', { id });
     await ask('eventSummary', { id }, { headers: organiser });
     await ask('snapshot', { id });
+    await ask('runnerList', { id });
+    await ask('runnerList', { id }, { query: { sort: 'name', desc: '1', q: 'ad', from: '0', limit: '5' } });
     await ask('happiness', { id });
     await ask('runner', { id, runner });
     await ask('trackPage', { id, runner }, { query: { limit: '10' } });

@@ -32,3 +32,6 @@ setInterval(() => {
   for (const s of spectators) (s as unknown as { _socket: Socket })._socket.write(frame);
 }, tickMs);
 wss.on('listening', () => console.log(`batched broadcaster on ${port}`));
+
+// Profiled runs (--cpu-prof) stop it with SIGTERM: exit so that the profile is written.
+process.on('SIGTERM', () => process.exit(0));

@@ -23,3 +23,6 @@ wss.on('connection', (ws) => {
   ws.on('error', () => {});
 });
 wss.on('listening', () => console.log(`naive relay on ${port}`));
+
+// Profiled runs (--cpu-prof) stop it with SIGTERM: exit so that the profile is written.
+process.on('SIGTERM', () => process.exit(0));

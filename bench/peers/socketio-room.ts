@@ -16,3 +16,6 @@ io.on('connection', (socket) => {
   });
 });
 http.listen(port, '127.0.0.1', () => console.log(`socket.io rooms on ${port}`));
+
+// Profiled runs (--cpu-prof) stop it with SIGTERM: exit so that the profile is written.
+process.on('SIGTERM', () => process.exit(0));

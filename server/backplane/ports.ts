@@ -15,6 +15,7 @@ import type { Buckets } from '../limits/token-bucket';
 import type { RoomCommand } from '../room/commands';
 import type { Delivery, Refusal, SessionChange } from '../room/effects';
 import type { RoomQuery } from '../room/queries';
+import type { FieldDump } from '../room/picture';
 import type { Delta, SnapshotMessage } from '../room/state';
 import type { EventRecord } from '../storage/store';
 
@@ -70,10 +71,15 @@ export type Moved = { moved: true };
 export interface Feed {
   /** The live state the offsets count in. */
   readonly epoch: string;
-  /** The picture for spectators who see `only`: at once (the room), later (from the owner), or null when it cannot be had now. */
-  snapshot(only: ReadonlySet<string> | null): SnapshotMessage | null | Promise<SnapshotMessage | null>;
+  /**
+   * The picture for spectators who see `only` (with `allAlerts`, every open alert whoever it is about): at once
+   * (the room), later (from the owner), or null when it cannot be had now.
+   */
+  snapshot(only: ReadonlySet<string> | null, opts?: { allAlerts?: boolean }): SnapshotMessage | null | Promise<SnapshotMessage | null>;
   /** The updates after offset `seq`, oldest first; null when they are not all at hand any more. */
   since(seq: number): readonly Delta[] | null;
+  /** Every runner's latest position, for the field of spectators who say what they look at. */
+  field(): FieldDump | null | Promise<FieldDump | null>;
 }
 
 // ---------- the ports ----------
@@ -144,7 +150,7 @@ export interface RequestHandler {
   run(req: RunRequest): Promise<RunReply>;
   /** The answer, or Moved when the event is not owned here. */
   ask(event: string, q: RoomQuery): Promise<unknown>;
-  snapshot(event: string, only: string[] | null): Promise<SnapshotMessage | Moved>;
+  snapshot(event: string, only: string[] | null, allAlerts?: boolean): Promise<SnapshotMessage | Moved>;
   delete(event: string): Promise<{ ok: boolean } | Moved>;
   /** Phones bound to a runner on another instance came or went. */
   presence(event: string, runnerId: string, delta: number): void;

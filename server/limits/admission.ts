@@ -58,6 +58,9 @@ export const MESSAGE_COST: Readonly<Record<string, number>> = Object.freeze({
   cheer: 5,
   join: 20,
   subscribe: 20,
+  /** A new view or runner followed: a few tiles' pictures, or a runner's snapshot. */
+  interest: 5,
+  who: 5,
 });
 
 /** The cost of a message of this kind; one token for anything unknown. */

@@ -296,9 +296,9 @@ export class Dispatch {
     return room ? answer(room, q) : MOVED;
   }
 
-  async snapshotHere(event: string, only: string[] | null): Promise<SnapshotMessage | Moved> {
+  async snapshotHere(event: string, only: string[] | null, allAlerts = false): Promise<SnapshotMessage | Moved> {
     const room = await this.ownedRoom(event);
-    return room ? snapshot(room, only ? new Set(only) : null) : MOVED;
+    return room ? snapshot(room, only ? new Set(only) : null, { allAlerts }) : MOVED;
   }
 
   /** The event's room when this instance owns it. */

@@ -3,6 +3,11 @@
  * event share one group; those limited to some runners (a share link, a third-party client) share a group per
  * distinct choice. Each group's frame is serialised once and the same bytes go to every member.
  *
+ * Spectators who say what they look at (`interest`, protocol 3) share a group per set of runners they follow
+ * in detail (JSON updates of those runners alone), and the event's field (interest/views.ts): every runner
+ * by index, as compact binary frames per stream (the summary, a tile at a level) and one message per tick
+ * per set of tiles looked at.
+ *
  * A member that stops reading is skipped (never buffered without bound) and, once it reads again, gets a
  * fresh snapshot instead of what it missed; one that keeps asking while far behind is let go.
  *
@@ -12,12 +17,24 @@
  * offset, then the feed's updates after that offset.
  */
 import { CloseCode, type RunnerInfo, type ServerMessage, type TrackPoint } from '../../lib/protocol';
+import { MAX_VIEW_TILES, type ViewBounds } from '../../lib/tiles';
+import type { Feed } from '../backplane/ports';
 import type { Delta, SnapshotMessage } from '../room/state';
+import type { Field, FieldBudget } from './interest/field';
+import { FieldViews, type Viewer } from './interest/views';
 import { type Peer, type SharedFrame, sharedFrame } from './peer';
+
+export type { Feed };
 
 export interface Member {
   readonly id: number;
   readonly peer: Peer;
+}
+
+/** What a spectator looks at: runners followed in detail, and the part of the map in view (null: none yet). */
+export interface Interest {
+  follow: ReadonlySet<string>;
+  view: ViewBounds | null;
 }
 
 export interface Watch {
@@ -26,20 +43,15 @@ export interface Watch {
   only: ReadonlySet<string> | null;
   via: 'public' | 'code' | 'link' | 'organiser';
   linkId?: string;
-}
-
-/** Where an event's updates come from, and the picture a member starts from. */
-export interface Feed {
-  /** The live state the offsets count in. */
-  readonly epoch: string;
-  /** The picture for members who see `only`: at once (the room), later (from the owner), or null when it cannot be had now. */
-  snapshot(only: ReadonlySet<string> | null): SnapshotMessage | null | Promise<SnapshotMessage | null>;
-  /** The updates after offset `seq`, oldest first; null when they are not all at hand any more. */
-  since(seq: number): readonly Delta[] | null;
+  /** The member says what it looks at (only when it may see every runner). */
+  interest?: Interest;
 }
 
 interface Group {
+  /** Runners whose updates go to this group: everyone (null), a choice, or the runners followed in detail. */
   only: ReadonlySet<string> | null;
+  /** Members see the whole field (and every runner's alerts) whatever `only` is. */
+  interest: boolean;
   members: Map<number, MemberState>;
   /** Offset of the last update sent to this group. */
   prev: number;
@@ -48,60 +60,139 @@ interface Group {
 interface MemberState {
   member: Member;
   watch: Watch;
+  group: Group;
   /** Missed updates (its buffer was full, or the feed lost track): bring it up to date before anything else. */
   stale: boolean;
   /** Its snapshot is on the way: live updates wait, the catch-up brings them. */
   waiting: boolean;
+  /** Only the followed runners changed: the next catch-up is their snapshot, without the whole field again. */
+  followOnly: boolean;
+  viewer: Viewer;
 }
 
-const groupKey = (only: ReadonlySet<string> | null) => (only ? [...only].sort().join(',') : '*');
+interface EventWatchers {
+  groups: Map<string, Group>;
+  /** The field of members who say what they look at; null while there are none. */
+  views: FieldViews | null;
+}
+
+const sorted = (ids: ReadonlySet<string>) => [...ids].sort().join(',');
+const groupKey = (w: Watch) => (w.interest ? `i:${sorted(w.interest.follow)}` : w.only ? sorted(w.only) : '*');
+
+/**
+ * How a spectator's byte budget (bytes a second) is shared: a quarter to the summary, 70 % among the most
+ * tiles a view covers (MAX_VIEW_TILES), and the rest left for runners followed, news and happiness.
+ */
+export function fieldBudget(bytesPerSecond: number): FieldBudget {
+  return { summary: Math.round(bytesPerSecond / 4), tile: Math.round((bytesPerSecond * 0.7) / MAX_VIEW_TILES) };
+}
+
+/** The default budget: 16 KB a second. */
+export const DEFAULT_FIELD_BUDGET = fieldBudget(16 * 1024);
 
 export class Fanout {
-  private readonly events = new Map<string, Map<string, Group>>();
-  private readonly byMember = new Map<number, Map<string, { key: string }>>();
+  private readonly events = new Map<string, EventWatchers>();
+  private readonly byMember = new Map<number, Map<string, MemberState>>();
   private readonly snapshotFrames = new WeakMap<SnapshotMessage, SharedFrame>();
+  private readonly interestFrames = new WeakMap<SnapshotMessage, { gen: number; frame: SharedFrame }>();
 
   constructor(
     private readonly maxBuffered = 1024 * 1024,
     private readonly feedOf: (event: string) => Feed | undefined = () => undefined,
+    private readonly budget: FieldBudget = DEFAULT_FIELD_BUDGET,
   ) {}
 
   /** Start (or restart, with a fresh choice) watching, and bring the member up to date. */
   watch(member: Member, watch: Watch): void {
     this.unwatch(member.id, watch.event);
-    const key = groupKey(watch.only);
-    let groups = this.events.get(watch.event);
-    if (!groups) {
-      groups = new Map();
-      this.events.set(watch.event, groups);
-    }
-    let group = groups.get(key);
-    if (!group) {
-      group = { only: watch.only, members: new Map(), prev: 0 };
-      groups.set(key, group);
-    }
-    const state: MemberState = { member, watch, stale: true, waiting: false };
+    let ev = this.events.get(watch.event);
+    if (!ev) this.events.set(watch.event, (ev = { groups: new Map(), views: null }));
+    const group = this.groupFor(ev, watch);
+    const state: MemberState = { member, watch, group, stale: true, waiting: false, followOnly: false, viewer: null as unknown as Viewer };
+    state.viewer = this.viewerOf(state);
     group.members.set(member.id, state);
     let mine = this.byMember.get(member.id);
-    if (!mine) {
-      mine = new Map();
-      this.byMember.set(member.id, mine);
+    if (!mine) this.byMember.set(member.id, (mine = new Map()));
+    mine.set(watch.event, state);
+    if (watch.interest) (ev.views ??= new FieldViews(this.budget)).place(state.viewer, watch.interest.view);
+    this.catchUp(watch.event, state);
+  }
+
+  private groupFor(ev: EventWatchers, watch: Watch): Group {
+    const key = groupKey(watch);
+    let group = ev.groups.get(key);
+    if (!group) {
+      group = { only: watch.interest ? watch.interest.follow : watch.only, interest: !!watch.interest, members: new Map(), prev: 0 };
+      ev.groups.set(key, group);
     }
-    mine.set(watch.event, { key });
-    this.catchUp(watch.event, group, state);
+    return group;
+  }
+
+  private viewerOf(state: MemberState): Viewer {
+    return {
+      id: state.member.id,
+      live: () => !state.stale && !state.waiting,
+      send: (frame) => {
+        if (state.member.peer.bufferedAmount > this.maxBuffered) {
+          state.stale = true;
+          return false;
+        }
+        state.member.peer.sendShared(frame);
+        return true;
+      },
+    };
   }
 
   unwatch(memberId: number, event: string): void {
     const mine = this.byMember.get(memberId);
-    const entry = mine?.get(event);
-    if (!mine || !entry) return;
+    const state = mine?.get(event);
+    if (!mine || !state) return;
     mine.delete(event);
     if (mine.size === 0) this.byMember.delete(memberId);
-    const groups = this.events.get(event);
-    const group = groups?.get(entry.key);
-    group?.members.delete(memberId);
-    if (group && group.members.size === 0) groups!.delete(entry.key);
-    if (groups && groups.size === 0) this.events.delete(event);
+    const ev = this.events.get(event)!;
+    this.leaveGroup(ev, state);
+    if (ev.views) {
+      ev.views.leave(memberId);
+      if (ev.views.size === 0) ev.views = null;
+    }
+    if (ev.groups.size === 0) this.events.delete(event);
+  }
+
+  private leaveGroup(ev: EventWatchers, state: MemberState): void {
+    const group = state.group;
+    group.members.delete(state.member.id);
+    if (group.members.size === 0) for (const [key, g] of ev.groups) if (g === group) ev.groups.delete(key);
+  }
+
+  /**
+   * A member that says what it looks at changed it: a new view brings the pictures of the tiles it now covers,
+   * other runners followed bring their snapshot (without the field again). False when it watches no field.
+   */
+  refocus(memberId: number, event: string, interest: Interest): boolean {
+    const state = this.find(memberId, event);
+    const ev = this.events.get(event);
+    if (!state?.watch.interest || !ev?.views) return false;
+    const follows = sorted(state.watch.interest.follow) !== sorted(interest.follow);
+    state.watch = { ...state.watch, interest };
+    const added = ev.views.place(state.viewer, interest.view);
+    const field = ev.views.field;
+    if (field && state.viewer.live()) {
+      for (const key of added) {
+        const frame = ev.views.tileFrame(field, key);
+        if (frame) state.viewer.send(frame);
+      }
+    }
+    if (follows) {
+      this.leaveGroup(ev, state);
+      state.group = this.groupFor(ev, state.watch);
+      state.group.members.set(memberId, state);
+      // A member already behind still needs everything; one up to date needs only the new runners.
+      if (!state.stale) state.followOnly = true;
+      state.stale = true;
+      state.waiting = false;
+      this.catchUp(event, state);
+    }
+    return true;
   }
 
   /** Stop everything this member watches. */
@@ -116,13 +207,13 @@ export class Fanout {
 
   /** Everyone watching `event`, with what they watch. */
   *watchers(event: string): Iterable<{ member: Member; watch: Watch }> {
-    for (const g of this.events.get(event)?.values() ?? []) for (const m of g.members.values()) yield m;
+    for (const g of this.events.get(event)?.groups.values() ?? []) for (const m of g.members.values()) yield m;
   }
 
   count(event?: string): number {
     let n = 0;
     const lists = event ? [this.events.get(event)] : [...this.events.values()];
-    for (const groups of lists) for (const g of groups?.values() ?? []) n += g.members.size;
+    for (const ev of lists) for (const g of ev?.groups.values() ?? []) n += g.members.size;
     return n;
   }
 
@@ -135,6 +226,11 @@ export class Fanout {
     return this.events.keys();
   }
 
+  /** The field this instance keeps for `event`'s spectators, if any (who asks by index). */
+  field(event: string): Field | null {
+    return this.events.get(event)?.views?.field ?? null;
+  }
+
   /** A snapshot's bytes, serialised once however many receive it. */
   snapshotFrame(msg: SnapshotMessage): SharedFrame {
     let frame = this.snapshotFrames.get(msg);
@@ -145,9 +241,21 @@ export class Fanout {
     return frame;
   }
 
+  /** A snapshot for members of the field: it names the field's generation and size; serialised once per field. */
+  private interestFrame(msg: SnapshotMessage, field: Field): SharedFrame {
+    const kept = this.interestFrames.get(msg);
+    if (kept?.gen === field.gen) return kept.frame;
+    const runners = msg.runners.map((r) => {
+      const n = field.indexOf(r.id);
+      return n === undefined ? r : { ...r, n };
+    });
+    const frame = sharedFrame({ ...msg, runners, field: { gen: field.gen, count: field.count } });
+    this.interestFrames.set(msg, { gen: field.gen, frame });
+    return frame;
+  }
+
   private find(memberId: number, event: string): MemberState | undefined {
-    const entry = this.byMember.get(memberId)?.get(event);
-    return entry ? this.events.get(event)?.get(entry.key)?.members.get(memberId) : undefined;
+    return this.byMember.get(memberId)?.get(event);
   }
 
   /**
@@ -155,22 +263,27 @@ export class Fanout {
    * with `staleOnly`, only those still waiting for one try again.
    */
   resync(event: string, opts: { staleOnly?: boolean } = {}): void {
-    for (const group of this.events.get(event)?.values() ?? []) {
+    const ev = this.events.get(event);
+    if (!ev) return;
+    if (!opts.staleOnly) ev.views?.reset();
+    for (const group of ev.groups.values()) {
       if (!opts.staleOnly) group.prev = 0;
       for (const state of group.members.values()) {
         if (opts.staleOnly && (!state.stale || state.waiting)) continue;
         state.stale = true;
         state.waiting = false;
-        this.catchUp(event, group, state);
+        if (!opts.staleOnly) state.followOnly = false;
+        this.catchUp(event, state);
       }
     }
   }
 
   /**
-   * A snapshot, then the feed's updates after it. A member too far behind waits until it reads again; the
-   * snapshot may come later (from the owner), and a member that left meanwhile gets nothing.
+   * A snapshot (and for members of the field, the field as of now), then the feed's updates after it. A member
+   * too far behind waits until it reads again; the snapshot may come later (from the owner), and a member that
+   * left or changed its choice meanwhile gets nothing of it.
    */
-  private catchUp(event: string, group: Group, state: MemberState): void {
+  private catchUp(event: string, state: MemberState): void {
     const feed = this.feedOf(event);
     if (!feed || state.waiting) return;
     const { peer } = state.member;
@@ -178,15 +291,18 @@ export class Fanout {
       if (peer.bufferedAmount > this.maxBuffered * 4) peer.close(CloseCode.TooSlow, 'not reading');
       return;
     }
-    const got = feed.snapshot(group.only);
-    if (!(got instanceof Promise)) return this.deliver(event, group, state, feed, got);
+    const group = state.group;
+    const views = this.events.get(event)?.views;
+    const snap = feed.snapshot(group.only, group.interest ? { allAlerts: true } : undefined);
+    const field = group.interest && views ? views.ensure(feed.epoch, () => feed.field(), (seq) => feed.since(seq)) : null;
+    if (!(snap instanceof Promise) && !(field instanceof Promise)) return this.deliver(event, state, feed, snap, field);
     state.waiting = true;
-    void got.then(
-      (snap) => {
-        if (!state.waiting || this.find(state.member.id, event) !== state) return;
+    void Promise.all([snap, field]).then(
+      ([s, f]) => {
+        if (!state.waiting || this.find(state.member.id, event) !== state || state.group !== group) return;
         state.waiting = false;
         const now = this.feedOf(event);
-        if (now) this.deliver(event, group, state, now, snap);
+        if (now) this.deliver(event, state, now, s, f);
       },
       () => {
         state.waiting = false;
@@ -194,27 +310,40 @@ export class Fanout {
     );
   }
 
-  private deliver(event: string, group: Group, state: MemberState, feed: Feed, snap: SnapshotMessage | null): void {
+  private deliver(event: string, state: MemberState, feed: Feed, snap: SnapshotMessage | null, field: Field | null): void {
+    const group = state.group;
     const later = snap && snap.epoch === feed.epoch ? feed.since(snap.seq) : null;
     // Not to be had now: the next update tries again.
-    if (!snap || !later) return;
+    if (!snap || !later || (group.interest && (!field || field.epoch !== feed.epoch))) return;
+    const { peer } = state.member;
     state.stale = false;
-    state.member.peer.sendShared(this.snapshotFrame(snap));
+    if (group.interest) {
+      const views = this.events.get(event)!.views!;
+      peer.sendShared(this.interestFrame(snap, field!));
+      if (!state.followOnly) {
+        peer.sendShared(views.fieldFrame(field!));
+        for (const key of views.tilesOf(state.member.id)) {
+          const frame = views.tileFrame(field!, key);
+          if (frame) peer.sendShared(frame);
+        }
+      }
+      state.followOnly = false;
+    } else peer.sendShared(this.snapshotFrame(snap));
     let prev = snap.seq;
     for (const d of later) {
       const msg = frameFor(event, feed.epoch, d, group.only, prev);
       if (!msg) continue;
       prev = d.seq;
-      state.member.peer.sendShared(sharedFrame(msg));
+      peer.sendShared(sharedFrame(msg));
     }
     group.prev = Math.max(group.prev, prev);
   }
 
   /** Send one tick's update of `event` to everyone watching it. */
   publish(event: string, epoch: string, delta: Delta): void {
-    const groups = this.events.get(event);
-    if (!groups) return;
-    for (const group of groups.values()) {
+    const ev = this.events.get(event);
+    if (!ev) return;
+    for (const group of ev.groups.values()) {
       const msg = frameFor(event, epoch, delta, group.only, group.prev);
       if (msg) group.prev = delta.seq;
       let frame: SharedFrame | null = null;
@@ -226,9 +355,14 @@ export class Fanout {
           continue;
         }
         // A fresh snapshot holds this update too (or is followed by it).
-        if (state.stale) this.catchUp(event, group, state);
+        if (state.stale) this.catchUp(event, state);
         else if (msg) peer.sendShared((frame ??= sharedFrame(msg)));
       }
+    }
+    const views = ev.views;
+    if (views?.field) {
+      if (views.field.epoch === epoch) views.publish(delta);
+      else views.reset();
     }
   }
 
@@ -237,11 +371,12 @@ export class Fanout {
    * only to those whose choice of runners includes that one.
    */
   broadcast(event: string, msg: ServerMessage, skip?: ReadonlySet<number>, runnerId?: string): void {
-    const groups = this.events.get(event);
-    if (!groups) return;
+    const ev = this.events.get(event);
+    if (!ev) return;
+    if (msg.type === 'alert') ev.views?.field?.setAlert(msg.alert.runnerId, msg.alert.ackedAt === null);
     const frame = sharedFrame(msg);
-    for (const g of groups.values()) {
-      if (runnerId !== undefined && g.only && !g.only.has(runnerId)) continue;
+    for (const g of ev.groups.values()) {
+      if (runnerId !== undefined && !g.interest && g.only && !g.only.has(runnerId)) continue;
       for (const state of g.members.values()) {
         if (skip?.has(state.member.id)) continue;
         if (state.member.peer.bufferedAmount > this.maxBuffered) {
@@ -260,17 +395,34 @@ function frameFor(event: string, epoch: string, d: Delta, only: ReadonlySet<stri
   if (!only) {
     return { ...base, runners: d.runners, points: d.points, distance: d.distance, ...(d.removed.length ? { removed: d.removed } : {}) };
   }
-  const runners: RunnerInfo[] = d.runners.filter((r) => only.has(r.id));
+  if (only.size === 0) return null;
+  const runners: RunnerInfo[] = [];
   const points: Record<string, TrackPoint[]> = {};
   const distance: Record<string, number> = {};
+  // A few runners followed in a big field: look them up rather than read the whole update.
+  if (only.size * 4 < d.runners.length) {
+    for (const id of only) {
+      const info = infoOf(d, id);
+      if (info) runners.push(info);
+    }
+  } else for (const r of d.runners) if (only.has(r.id)) runners.push(r);
   let any = runners.length > 0;
-  for (const id of Object.keys(d.points)) {
-    if (!only.has(id)) continue;
-    points[id] = d.points[id]!;
+  for (const id of only) {
+    const p = d.points[id];
+    if (!p) continue;
+    points[id] = p;
     if (d.distance[id] !== undefined) distance[id] = d.distance[id]!;
     any = true;
   }
-  const removed = d.removed.filter((id) => only.has(id));
+  const removed = d.removed.length ? d.removed.filter((id) => only.has(id)) : [];
   if (!any && removed.length === 0) return null;
   return { ...base, runners, points, distance, ...(removed.length ? { removed } : {}) };
+}
+
+/** Runner infos of an update by id, made once per update (many groups each following a few runners ask). */
+const infoIndex = new WeakMap<Delta, Map<string, RunnerInfo>>();
+function infoOf(d: Delta, id: string): RunnerInfo | undefined {
+  let index = infoIndex.get(d);
+  if (!index) infoIndex.set(d, (index = new Map(d.runners.map((r) => [r.id, r]))));
+  return index.get(id);
 }

@@ -12,7 +12,7 @@ import { log } from '../log';
 import type { ResultOf, RoomCommand } from '../room/commands';
 import type { Effects, SessionChange } from '../room/effects';
 import { sampleHappiness } from '../room/organiser';
-import { snapshot, tick } from '../room/picture';
+import { fieldDump, snapshot, tick } from '../room/picture';
 import type { AnswerOf, RoomQuery } from '../room/queries';
 import { lapsedLinks } from '../room/share-links';
 import { DEFAULT_TIMINGS, type Room, type RoomTimings } from '../room/state';
@@ -20,7 +20,7 @@ import type { EventRecord, Store } from '../storage/store';
 import { Access } from './access';
 import { Dispatch } from './dispatch';
 import { EventIndex, fieldCounts } from './event-index';
-import { Fanout } from './fanout';
+import { Fanout, fieldBudget } from './fanout';
 import { Gateway } from './gateway';
 import { again, retryWithin } from './retry';
 import { Rooms } from './rooms';
@@ -43,6 +43,8 @@ export interface LiveOptions {
   snapshotsPerSecondPerIp?: number;
   /** Live connections one address may hold. */
   maxConnectionsPerIp?: number;
+  /** What a spectator who says what it looks at is sent of the field a second, at most. */
+  spectatorBytesPerSecond?: number;
   /** MiB one address may make the server store per hour (limits/write-budget.ts). */
   writeMiBPerHourPerIp?: number;
   stallAfterMs?: number;
@@ -74,7 +76,7 @@ export class Live {
     this.pipeline = new WritePipeline(opts.store, { stallAfterMs: opts.stallAfterMs, now: this.now, holder: backplane.ownership.holder });
     this.access = new Access(this.index, this.now);
     this.writes = new WriteAdmission(this.index, opts.writeMiBPerHourPerIp ?? 256, this.now);
-    this.fanout = new Fanout(opts.maxBufferedBytes, (event) => this.feedOf(event));
+    this.fanout = new Fanout(opts.maxBufferedBytes, (event) => this.feedOf(event), fieldBudget(opts.spectatorBytesPerSecond ?? 16_384));
     this.rooms = new Rooms(
       opts.store,
       this.pipeline,
@@ -95,6 +97,7 @@ export class Live {
       access: this.access,
       now: this.now,
       run: (event, command, sender, ref) => this.dispatch.run(event, command, sender, ref),
+      query: (event, q) => this.dispatch.query(event, q),
       open: (event) => this.open(event),
       presence: (event, runnerId, delta) => this.presenceHere(event, runnerId, delta),
       runsHere: (event) => backplane.ownership.owned(event) !== undefined,
@@ -190,7 +193,12 @@ export class Live {
     if (room && this.backplane.ownership.owned(event) !== undefined) {
       let feed = this.roomFeeds.get(room);
       if (!feed) {
-        feed = { epoch: room.epoch, snapshot: (only) => snapshot(room, only), since: (seq) => (seq === room.seq ? [] : null) };
+        feed = {
+          epoch: room.epoch,
+          snapshot: (only, opts) => snapshot(room, only, opts),
+          since: (seq) => (seq === room.seq ? [] : null),
+          field: () => fieldDump(room),
+        };
         this.roomFeeds.set(room, feed);
       }
       return feed;
@@ -275,7 +283,7 @@ export class Live {
       requests: {
         run: (req) => dispatch.runForward(req),
         ask: (event, q) => dispatch.answerForward(event, q),
-        snapshot: (event, only) => dispatch.snapshotHere(event, only),
+        snapshot: (event, only, allAlerts) => dispatch.snapshotHere(event, only, allAlerts),
         delete: (event) => dispatch.deleteHere(event),
         presence: (event, runnerId, delta) => rooms.peek(event)?.runnerConnected(runnerId, delta > 0 ? 1 : -1),
         streamPost: (stream, body) => this.gateway.postHere(stream, body),

@@ -3,6 +3,8 @@
 /** One serialised message shared by many peers; each transport caches its own framing of it here. */
 export interface SharedFrame {
   readonly bytes: Buffer;
+  /** Binary (the compact position frames, lib/live-codec.ts) rather than JSON text. */
+  readonly binary?: boolean;
   ws?: Buffer;
   sse?: Buffer;
 }
@@ -17,3 +19,8 @@ export interface Peer {
 }
 
 export const sharedFrame = (msg: unknown): SharedFrame => ({ bytes: Buffer.from(JSON.stringify(msg)) });
+
+export const binaryFrame = (bytes: Uint8Array): SharedFrame => ({
+  bytes: Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length),
+  binary: true,
+});

@@ -3,13 +3,14 @@
  * bound to, what it watches, and where the domain's deliveries go. Messages from one session are handled
  * strictly in the order they came, even when one of them waits (a room loading, a view code being checked).
  */
-import { type ClientMessage, CloseCode, ErrorCode, parseClientFrame, PROTOCOL_VERSION, type ServerMessage } from '../../lib/protocol';
+import { type ClientMessage, CloseCode, ErrorCode, parseClientFrame, PROTOCOL_VERSION, type RunnerInfo, type ServerMessage } from '../../lib/protocol';
 import type { Delivery, Refusal, SessionChange } from '../room/effects';
 import { MessageBudget, messageCost, SnapshotBudget } from '../limits/admission';
 import type { Peer } from './peer';
 import { KeyedBuckets, type TokenBucket } from '../limits/token-bucket';
 import type { Access, Granted, Viewer } from './access';
 import type { ResultOf, RoomCommand } from '../room/commands';
+import type { AnswerOf, RoomQuery } from '../room/queries';
 import type { Fanout, Member } from './fanout';
 import type { Rooms } from './rooms';
 
@@ -53,6 +54,8 @@ export interface SessionServices {
   fanout: Fanout;
   access: Access;
   now: () => number;
+  /** Read an event's live state, wherever its room runs (null when there is no such event). */
+  query<Q extends RoomQuery>(event: string, q: Q): Promise<AnswerOf<Q> | null>;
   /** Run a command on an event: the one way anything changes (live/core.ts). */
   run<C extends RoomCommand>(event: string, command: C, sender: Session | null, ref?: string): Promise<Outcome<ResultOf<C>>>;
   /** Make an event followable here (its room, or its owner's updates); false when there is no such event. */
@@ -190,6 +193,13 @@ export class Sessions {
       }
       case 'subscribe':
         return this.subscribe(session, msg);
+      case 'interest': {
+        const interest = { follow: new Set(msg.follow), view: msg.view };
+        if (this.s.fanout.refocus(session.id, msg.event, interest)) return;
+        return session.send({ type: 'error', code: ErrorCode.NotSubscribed, message: 'Subscribe to this event with interest before changing what you look at.', ref: 'interest' });
+      }
+      case 'who':
+        return this.who(session, msg);
       case 'unsubscribe':
         this.s.fanout.unwatch(session.id, msg.event);
         return;
@@ -255,8 +265,34 @@ export class Sessions {
   private watch(session: Session, msg: Extract<ClientMessage, { type: 'subscribe' }>, viewer: Viewer): void {
     // The link's choice bounds any narrower choice of the spectator's.
     const chosen = msg.runners ? new Set(viewer.only ? msg.runners.filter((id) => viewer.only!.has(id)) : msg.runners) : viewer.only;
+    // A subscription that may see every runner may say what it looks at; one limited to some runners gets
+    // those runners as it always did (the snapshot then carries no `field`).
+    const interest = msg.interest && !chosen ? { follow: new Set(msg.interest.follow), view: msg.interest.view } : undefined;
     // The snapshot comes with watching: from the room here, or from the event's owner.
-    this.s.fanout.watch(session, { event: msg.event, only: chosen, via: viewer.via, linkId: viewer.linkId });
+    this.s.fanout.watch(session, { event: msg.event, only: chosen, via: viewer.via, linkId: viewer.linkId, ...(interest ? { interest } : {}) });
+  }
+
+  /** Who runners of the field are, by this instance's indices: answered from the event's room, here or at its owner. */
+  private who(session: Session, msg: Extract<ClientMessage, { type: 'who' }>): void | Promise<void> {
+    const field = this.s.fanout.field(msg.event);
+    if (!field || !this.s.fanout.watching(session.id, msg.event)?.interest) {
+      return session.send({ type: 'error', code: ErrorCode.NotSubscribed, message: 'Subscribe to this event with interest before asking who runners are.', ref: 'who' });
+    }
+    const { gen } = field;
+    const byId = new Map<string, number>();
+    for (const n of msg.n) {
+      const id = field.ids[n];
+      if (id !== undefined) byId.set(id, n);
+    }
+    const answer = (infos: RunnerInfo[] | null) => {
+      const runners = (infos ?? []).flatMap((info) => {
+        const n = byId.get(info.id);
+        return n === undefined ? [] : [{ ...info, n }];
+      });
+      session.send({ type: 'who', event: msg.event, gen, runners });
+    };
+    if (byId.size === 0) return answer([]);
+    return this.s.query(msg.event, { ask: 'infos', ids: [...byId.keys()] }).then(answer);
   }
 
   private sendRefusal(session: Session, r: Refusal, ref: string): void {

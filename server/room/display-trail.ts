@@ -70,6 +70,11 @@ export class DisplayTrail {
     return this.points(0, this.length);
   }
 
+  /** The newest `count` points (the exact tail: what the pace now is measured over). */
+  recent(count: number): TrackPoint[] {
+    return this.points(Math.max(0, this.length - count), this.length);
+  }
+
   /**
    * The trail encoded for a snapshot, thinned further when it holds more than `maxPoints`, without the
    * points at times in `leaveOut` (those an update is about to bring).

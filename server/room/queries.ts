@@ -4,7 +4,7 @@
  */
 import type { CompactCourse } from '../../lib/course/compact';
 import type { DistanceUnit } from '../../lib/course/units';
-import type { AppRefusal, EventInfo, HappinessSample, ShareLink } from '../../lib/protocol';
+import type { AppRefusal, EventInfo, HappinessSample, RunnerInfo, ShareLink } from '../../lib/protocol';
 import type { EntryFields } from '../../lib/entries/entry';
 import type { EventQuotas } from '../storage/store';
 import { checkEntries, type EntryProblem, type EntryView, entryViews } from './entries';
@@ -12,7 +12,9 @@ import { pointPassings, type PointPassings, positions, type PositionsGeoJson, ty
 import { pointFor, timingView, type TimingView } from './timing';
 import { type TrackerView, trackerViews } from './trackers';
 import { verifyOrganiser } from './organiser';
-import { type RunnerSummary, snapshot, summaries, summary } from './picture';
+import { type FieldDump, fieldDump, type RunnerSummary, snapshot, summaries, summary } from './picture';
+import { type FollowedRunner, followed } from './followed';
+import { type ListPage, listPage, type ListQuery } from './list';
 import { raceDetail } from './race';
 import type { RunnerRaceDetail } from './race-course';
 import { verifyRunner } from './runners';
@@ -24,6 +26,14 @@ export type RoomQuery =
   | { ask: 'summaries'; all: boolean; only: string[] | null }
   | { ask: 'runner'; runnerId: string }
   | { ask: 'snapshot'; only: string[] | null }
+  /** Every visible runner's latest position (the field of spectators who say what they look at). */
+  | { ask: 'field' }
+  /** These runners' infos, those visible to spectators (in the order asked; unknown ones left out). */
+  | { ask: 'infos'; ids: string[] }
+  /** A window of the runner list, sorted or searched. */
+  | ({ ask: 'list' } & ListQuery)
+  /** What a follower on a slow connection needs of these runners (the light page). */
+  | { ask: 'followed'; ids: string[] }
   | { ask: 'happiness' }
   | { ask: 'quotas' }
   | { ask: 'links' }
@@ -55,6 +65,10 @@ export interface QueryAnswers {
   summaries: { info: EventInfo; runners: RunnerSummary[]; quotas: EventQuotas; runnerCount: number };
   runner: { info: EventInfo; epoch: string; summary: RunnerSummary | null };
   snapshot: SnapshotMessage;
+  field: FieldDump;
+  infos: RunnerInfo[];
+  list: ListPage & { info: EventInfo };
+  followed: { info: EventInfo; now: number; runners: FollowedRunner[] };
   happiness: HappinessSample[];
   quotas: EventQuotas;
   links: ShareLink[];
@@ -83,6 +97,13 @@ export const QUERIES: { readonly [K in QueryName]: (room: Room, q: QueryOf<K>) =
   summaries: (room, q) => ({ info: room.info, runners: summaries(room, q.all, ids(q.only)), quotas: room.quotas, runnerCount: room.runners.size }),
   runner: (room, q) => ({ info: room.info, epoch: room.epoch, summary: summary(room, q.runnerId) }),
   snapshot: (room, q) => snapshot(room, ids(q.only)),
+  field: (room) => fieldDump(room),
+  list: (room, q) => ({ info: room.info, ...listPage(room, q) }),
+  followed: (room, q) => ({ info: room.info, now: room.now(), runners: followed(room, q.ids) }),
+  infos: (room, q) => q.ids.flatMap((id) => {
+    const r = room.runners.get(id);
+    return r?.visible ? [r.info()] : [];
+  }),
   happiness: (room) => room.happiness,
   quotas: (room) => room.quotas,
   links: (room) => listLinks(room),

@@ -6,6 +6,9 @@ import type { Arrival, PassingArrival, StoredPosition, WriteOp } from '../storag
 import { isBrowserSeq } from './runner-track';
 import type { Room } from './state';
 
+/** Fields up to this size get their race order as they are restored. */
+const STANDINGS_AT_ONCE_MAX = 5000;
+
 /** Runners whose checkpoint is missing: rebuild them from their stored track (`rebuild`, then `rebuilt`). */
 export function runnersToRebuild(room: Room): readonly string[] {
   return room.toRebuild;
@@ -66,11 +69,14 @@ export function restored(room: Room): void {
     r.status = room.statusOf(r, now);
     r.frame();
   }
-  room.raceMoved = room.course !== null;
-  room.updateStandings(now, true);
   room.restoredThrough.clear();
   room.toRebuild.length = 0;
   room.recount();
+  room.raceMoved = room.course !== null;
+  // Everyone's race view at once, so that nothing reads "—" after a restart; a big field's is left to the first
+  // update (a second later), so that a late spectator's picture does not wait for a sort of the whole field.
+  if (room.visibleCount <= STANDINGS_AT_ONCE_MAX) room.updateStandings(now, true);
+  else room.standingsAt = 0;
 }
 
 /** Checkpoints of every runner that changed since the last ones. */

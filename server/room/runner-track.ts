@@ -23,7 +23,8 @@ const MOVING_MIN_SPEED = 0.3;
 const MOVING_GAP_MS = 5 * 60_000;
 
 interface Checkpoint {
-  v: 1;
+  /** 1: the race inside; 2: the race after a line break, as text of its own (read when first needed). */
+  v: 1 | 2;
   contiguous: number;
   ahead: number[];
   last: StoredPosition | null;
@@ -41,6 +42,12 @@ interface Checkpoint {
 }
 
 export const isBrowserSeq = (seq: number) => seq <= LIMITS.maxSeq;
+
+/** Numbers in a checkpoint's race as precise as they matter: clock times to the millisecond, the rest to six digits. */
+function roundForCheckpoint(_key: string, v: unknown): unknown {
+  if (typeof v !== 'number' || Number.isInteger(v) || !Number.isFinite(v)) return v;
+  return Math.abs(v) >= 1e11 ? Math.round(v) : Number(v.toPrecision(6));
+}
 
 export class RunnerTrack {
   /** Highest n such that 1..n are all durable (stored or refused for good). */
@@ -75,7 +82,9 @@ export class RunnerTrack {
   /** When the tracking app last sent a picture; null without one. */
   avatarAt: number | null = null;
   /** Their race on the event's course (null without a course), and what spectators were last told of it. */
-  race: RunnerRace | null = null;
+  private raceState: RunnerRace | null = null;
+  /** The race as a checkpoint held it, not read yet: a room of thousands loads without reading every race. */
+  private raceText: string | null = null;
   raceVersion: number | null = null;
   raceView: RunnerRaceInfo | undefined;
   /** The timing mats that saw this runner's chip (not checkpointed: a room reads its passings when it loads). */
@@ -92,6 +101,19 @@ export class RunnerTrack {
 
   get id(): string {
     return this.record.id;
+  }
+
+  get race(): RunnerRace | null {
+    if (this.raceText !== null) {
+      this.raceState = this.raceText === 'null' ? null : (JSON.parse(this.raceText) as RunnerRace);
+      this.raceText = null;
+    }
+    return this.raceState;
+  }
+
+  set race(race: RunnerRace | null) {
+    this.raceText = null;
+    this.raceState = race;
   }
 
   /** Whether spectators see this runner: from their first fix on, or from the start list before any. */
@@ -179,9 +201,10 @@ export class RunnerTrack {
     this.unsaved = true;
   }
 
+  /** The runner for a checkpoint: a line of what every load needs, then the race (on a line of its own). */
   checkpoint(): string {
     const c: Checkpoint = {
-      v: 1,
+      v: 2,
       contiguous: this.contiguous,
       ahead: [...this.ahead],
       last: this.last,
@@ -192,11 +215,12 @@ export class RunnerTrack {
       anchor: this.anchor,
       trail: this.trail.encode(Number.MAX_SAFE_INTEGER),
       refused: this.refused,
-      race: this.race,
       courseVersion: this.raceVersion,
     };
     this.unsaved = false;
-    return JSON.stringify(c);
+    // A race never read since the last load is written back as it was read.
+    const race = this.raceText ?? JSON.stringify(this.raceState, roundForCheckpoint);
+    return `${JSON.stringify(c)}\n${race}`;
   }
 
   /** A runner as stored; with a checkpoint the runner is whole, else the caller rebuilds it from its track. */
@@ -209,7 +233,9 @@ export class RunnerTrack {
     track.cheers = cheers.slice(-CHEERS_KEPT);
     track.lastHeard = Math.max(record.joinedAt, moodAt ?? 0);
     if (checkpoint) {
-      const c = JSON.parse(checkpoint.state) as Checkpoint;
+      // JSON never holds a raw line break: the first one ends the part every load needs.
+      const split = checkpoint.state.indexOf('\n');
+      const c = JSON.parse(split < 0 ? checkpoint.state : checkpoint.state.slice(0, split)) as Checkpoint;
       track.contiguous = c.contiguous;
       for (const s of c.ahead) track.ahead.add(s);
       track.last = c.last;
@@ -220,7 +246,8 @@ export class RunnerTrack {
       track.anchor = c.anchor;
       track.trail.load(decodeTrail(c.trail));
       track.refused = { ...c.refused };
-      track.race = c.race ?? null;
+      if (split < 0) track.race = c.race ?? null;
+      else track.raceText = checkpoint.state.slice(split + 1);
       track.raceVersion = c.courseVersion ?? null;
       track.unsaved = false;
     }

@@ -60,12 +60,22 @@ export interface Delta {
   points: Record<string, TrackPoint[]>;
   distance: Record<string, number>;
   removed: string[];
+  /**
+   * Where the estimator puts runners no fresh fix places (chip-only between mats: predicted; silent for
+   * longer than their source's interval: ghost), [lat, lon, kind], every few seconds: the field draws them
+   * there. Not part of any JSON frame.
+   */
+  placed?: Record<string, Placement>;
 }
+
+/** An estimated place: latitude, longitude, and 1 predicted or 2 ghost (lib/live-codec.ts MARKER_KINDS). */
+export type Placement = [lat: number, lon: number, kind: 1 | 2];
 
 export type SnapshotMessage = Extract<ServerMessage, { type: 'snapshot' }>;
 
-/** The race order is worked out at most this often. */
+/** The race order is worked out at most this often, and for a big field once per this many ms a runner (30,000: every 3 s). */
 const STANDINGS_EVERY_MS = 1000;
+const STANDINGS_MS_PER_RUNNER = 0.1;
 
 export class Room {
   info: EventInfo;
@@ -120,6 +130,8 @@ export class Room {
   /** Some runner's race moved on since standings were last worked out, and when that was. */
   raceMoved = false;
   standingsAt = 0;
+  /** When runners the estimator places were last placed (picture.ts placements). */
+  placedAt = 0;
 
   constructor(
     record: RoomRecord,
@@ -142,7 +154,8 @@ export class Room {
       if (r.checkpoint) this.restoredThrough.set(r.id, r.checkpoint.through);
       else this.toRebuild.push(r.id);
     }
-    this.lastActivity = Math.max(record.event.info.createdAt, ...[...this.runners.values()].map((r) => r.lastHeard));
+    this.lastActivity = record.event.info.createdAt;
+    for (const r of this.runners.values()) if (r.lastHeard > this.lastActivity) this.lastActivity = r.lastHeard;
     this.cheerTokens = this.quotas.cheersPerMinute;
     this.cheerRefill = deps.now();
     this.recount();
@@ -340,7 +353,8 @@ export class Room {
    * next update.
    */
   updateStandings(now: number, force = false): void {
-    if (!this.raceMoved || (!force && now - this.standingsAt < STANDINGS_EVERY_MS)) return;
+    const every = Math.max(STANDINGS_EVERY_MS, this.visibleCount * STANDINGS_MS_PER_RUNNER);
+    if (!this.raceMoved || (!force && now - this.standingsAt < every)) return;
     this.raceMoved = false;
     this.standingsAt = now;
     const course = this.course;

@@ -64,7 +64,10 @@ export function createSseTransport(
         // JSON.stringify never writes a raw line break, so one message is always one data line.
         send: (data) => void res.write(`data: ${data}\n\n`),
         sendShared(frame) {
-          frame.sse ??= Buffer.concat([Buffer.from('data: '), frame.bytes, Buffer.from('\n\n')]);
+          // A binary frame (compact positions) travels as base64 in an event named "b".
+          frame.sse ??= frame.binary
+            ? Buffer.from(`event: b\ndata: ${frame.bytes.toString('base64')}\n\n`)
+            : Buffer.concat([Buffer.from('data: '), frame.bytes, Buffer.from('\n\n')]);
           res.write(frame.sse);
         },
         close: end,

@@ -48,7 +48,7 @@ export function createWsTransport(gateway: Gateway, opts: WsTransportOptions): W
           if (ws.readyState !== WebSocket.OPEN) return;
           // Frame once for every subscriber, then write the same buffer to each socket. Safe beside
           // ws.send: without compression ws writes each frame whole and synchronously too.
-          frame.ws ??= Buffer.concat(sender.frame(frame.bytes, { fin: true, rsv1: false, opcode: 1, mask: false, readOnly: true }));
+          frame.ws ??= Buffer.concat(sender.frame(frame.bytes, { fin: true, rsv1: false, opcode: frame.binary ? 2 : 1, mask: false, readOnly: true }));
           (ws as unknown as { _socket: Socket })._socket.write(frame.ws);
         },
         close: (code, reason) => ws.close(code, reason),

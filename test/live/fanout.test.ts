@@ -38,6 +38,11 @@ function feed(): FakeFeed {
         return msg;
       },
       since: (seq: number): Delta[] => f.log.filter((d) => d.seq > seq),
+      field: () => ({
+        epoch: 'e1',
+        seq: f.seq,
+        runners: ['a', 'b'].map((id, i) => ({ id, lat: 51, lon: i / 100, t: 0, status: 'active' as const, color: '#123456', finished: false, alert: false })),
+      }),
     },
     /** The next tick: points for these runners. */
     tick(ids: string[]): Delta {
@@ -131,5 +136,79 @@ describe('fan-out', () => {
     fan.publish('ev', 'e1', f.tick(['a']));
     assert.equal(gone.peer.sent.length, 1);
     assert.equal(fan.hasWatchers('ev'), false);
+  });
+
+  describe('spectators who say what they look at', () => {
+    const view = { west: -0.01, south: 50.995, east: 0.02, north: 51.005, zoom: 15 };
+    const interest = (follow: string[] = [], v: typeof view | null = view) => ({ follow: new Set(follow), view: v });
+
+    test('they get their followed runners, the field, then one binary message a tick shared by everyone with the same view', () => {
+      const f = feed();
+      const fan = new Fanout(1 << 20, () => f.feed);
+      const a = member(1);
+      const b = member(2);
+      fan.watch(a, { event: 'ev', only: null, via: 'public', interest: interest() });
+      fan.watch(b, { event: 'ev', only: null, via: 'public', interest: interest() });
+      const [snap] = a.peer.of('snapshot');
+      assert.deepEqual(snap!.runners, [], 'nobody followed: no runner in detail');
+      assert.equal(snap!.field?.count, 2);
+      const field = a.peer.binary.find((fr) => fr.gen === snap!.field!.gen && fr.n.length === 2);
+      assert.ok(field, 'the whole field follows the snapshot');
+      const before = a.peer.frames.length;
+      fan.publish('ev', 'e1', f.tick(['a', 'b']));
+      const after = a.peer.frames.slice(before);
+      assert.equal(after.length, 1, 'one message for the tick, whatever it carries');
+      assert.ok(after[0]!.binary);
+      assert.equal(after[0], b.peer.frames.at(-1), 'built once for both');
+      assert.equal(a.peer.of('update').length, 0, 'no JSON updates for runners nobody follows');
+    });
+
+    test('following a runner brings that runner in detail, without the field again, then their updates', () => {
+      const f = feed();
+      const fan = new Fanout(1 << 20, () => f.feed);
+      const a = member(1);
+      fan.watch(a, { event: 'ev', only: null, via: 'public', interest: interest() });
+      const fields = a.peer.binary.length;
+      assert.equal(fan.refocus(1, 'ev', interest(['b'])), true);
+      const [, again] = a.peer.of('snapshot');
+      assert.deepEqual(again!.runners.map((r) => r.id), ['b']);
+      assert.equal(again!.field?.gen, a.peer.of('snapshot')[0]!.field?.gen, 'the same field');
+      assert.equal(a.peer.binary.length, fields, 'the field is not sent again');
+      fan.publish('ev', 'e1', f.tick(['a', 'b']));
+      const [update] = a.peer.of('update');
+      assert.deepEqual(Object.keys(update!.points), ['b']);
+    });
+
+    test('a view that moves brings the pictures of the tiles it now covers; a watch with no view gets the summary alone', () => {
+      const f = feed();
+      const fan = new Fanout(1 << 20, () => f.feed);
+      const a = member(1);
+      fan.watch(a, { event: 'ev', only: null, via: 'public', interest: interest([], null) });
+      const before = a.peer.binary.length;
+      fan.refocus(1, 'ev', interest([], view));
+      const tiles = a.peer.binary.slice(before);
+      assert.ok(tiles.length >= 1 && tiles.every((t) => t.level === 14), 'pictures of the new tiles at their level');
+      assert.deepEqual([...new Set(tiles.flatMap((t) => [...t.n]))].sort((a, b) => a - b), [0, 1]);
+    });
+
+    test('news about one runner reaches them, whoever they follow', () => {
+      const f = feed();
+      const fan = new Fanout(1 << 20, () => f.feed);
+      const a = member(1);
+      fan.watch(a, { event: 'ev', only: null, via: 'public', interest: interest() });
+      fan.broadcast('ev', { type: 'cheered', runnerId: 'b', online: true }, undefined, 'b');
+      assert.equal(a.peer.of('cheered').length, 1);
+    });
+
+    test('the field goes with the last of them; the next one gets a new one', () => {
+      const f = feed();
+      const fan = new Fanout(1 << 20, () => f.feed);
+      fan.watch(member(1), { event: 'ev', only: null, via: 'public', interest: interest() });
+      const first = fan.field('ev');
+      fan.leave(1);
+      assert.equal(fan.field('ev'), null);
+      fan.watch(member(2), { event: 'ev', only: null, via: 'public', interest: interest() });
+      assert.notEqual(fan.field('ev')?.gen, first?.gen);
+    });
   });
 });

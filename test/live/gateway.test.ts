@@ -27,6 +27,7 @@ function gateway(opts: { maxPerAddress?: number; streamTag?: string } = {}) {
     access: new Access(index, now),
     now,
     run: () => Promise.reject(new Error('no commands in these tests')),
+    query: () => Promise.reject(new Error('no queries in these tests')),
     open: () => Promise.resolve(false),
     presence: () => {},
     runsHere: () => true,

@@ -296,3 +296,30 @@ describe('the compact course', () => {
     assert.deepEqual(room.course!.compact().line, json.line);
   });
 });
+
+describe('the field of a big race', () => {
+  test('a runner silent for longer than their source allows is placed where the estimator puts them, as a ghost, every few seconds', () => {
+    const room = newRoom();
+    commit(raceRules.setCourse(room, outAndBack()));
+    const ada = join(room, 'Ada');
+    run(room, { [ada]: 3 }, 300);
+    latestInfos(room);
+    // Five minutes of silence: longer than a phone's minute.
+    clock.now += 5 * 60_000;
+    room.raceMoved = true;
+    room.updateStandings(clock.now, true);
+    let placed: Record<string, [number, number, number]> | undefined;
+    for (let k = 0; k < 3 && !placed; k++) {
+      clock.now += picture.PLACE_EVERY_MS;
+      placed = picture.tick(room)?.placed;
+    }
+    const p = placed?.[ada];
+    assert.ok(p, 'placed');
+    assert.equal(p[2], 2, 'a ghost');
+    // Further along the course than where Ada was last seen (900 m in).
+    const [lastLat] = along(900);
+    assert.ok(p[0] > lastLat, 'moved on along the course');
+    const dump = picture.fieldDump(room);
+    assert.equal(dump.runners.find((r) => r.id === ada)?.kind, 2, "a late spectator's field has them there too");
+  });
+});

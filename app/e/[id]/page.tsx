@@ -5,6 +5,9 @@ import { pageData } from '../../../lib/page-data';
 
 export const dynamic = 'force-dynamic';
 
+/** Rows of the runner list rendered with the page: a phone's screenful and the next. */
+const FIRST_ROWS = 40;
+
 type Props = { params: Promise<{ id: string }> };
 
 export async function generateMetadata({ params }: Props): Promise<Metadata> {
@@ -17,5 +20,7 @@ export default async function SpectatorPage({ params }: Props) {
   const data = pageData();
   const event = data.publicEvent(id);
   if (!event) notFound();
-  return <SpectatorView event={event} config={data.clientConfig} />;
+  // The list's first rows come with the page: the field is listed before any script has run.
+  const firstRows = await data.firstRows(id, FIRST_ROWS).catch(() => null);
+  return <SpectatorView event={event} config={data.clientConfig} firstRows={firstRows} />;
 }

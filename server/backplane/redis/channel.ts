@@ -5,6 +5,7 @@
  * renewing, and resynchronises after Redis comes back.
  */
 import { log } from '../../log';
+import type { FieldDump } from '../../room/picture';
 import type { Delta, SnapshotMessage } from '../../room/state';
 import type { ChannelHandler, EventChannel, Feed, IndexChange, News } from '../ports';
 import type { RedisBus } from './bus';
@@ -60,7 +61,8 @@ export class RedisChannel implements EventChannel {
     if (this.ownership.epoch(event) !== undefined || this.relays.has(event)) return;
     const relay = new Relay(
       event,
-      (only) => this.fetchSnapshot(event, only),
+      (only, allAlerts) => this.fetchSnapshot(event, only, allAlerts),
+      () => this.fetchField(event),
       () => this.handler.resync(event),
     );
     const subscribed = this.bus.subscribe(this.channelOf(event), (m) => this.onChannel(event, relay, m)).catch((err: unknown) => {
@@ -98,7 +100,17 @@ export class RedisChannel implements EventChannel {
     else if (relay.lease > owner && owner > 0) this.announcePresence(event);
   }
 
-  private async fetchSnapshot(event: string, only: string[] | null): Promise<SnapshotMessage | null> {
+  /** Ask the owner, as fetchSnapshot does; the relay brings the dump up to date with the updates after it. */
+  private async fetchField(event: string): Promise<FieldDump | null> {
+    await this.relays.get(event)?.subscribed;
+    const claim = await this.ownership.claim(event);
+    if (claim.here) return null;
+    const reply = await this.commands.ask(claim.instance, event, { ask: 'field' });
+    if (typeof reply !== 'object' || reply === null || 'moved' in reply || 'unreachable' in reply) return null;
+    return reply as FieldDump;
+  }
+
+  private async fetchSnapshot(event: string, only: string[] | null, allAlerts = false): Promise<SnapshotMessage | null> {
     await this.relays.get(event)?.subscribed;
     const claim = await this.ownership.claim(event);
     if (claim.here) {
@@ -106,7 +118,7 @@ export class RedisChannel implements EventChannel {
       void this.takeOver(event);
       return null;
     }
-    const reply = await this.commands.request<SnapshotMessage | { moved: true }>(claim.instance, { t: 'snapshot', event, only });
+    const reply = await this.commands.request<SnapshotMessage | { moved: true }>(claim.instance, { t: 'snapshot', event, only, ...(allAlerts ? { allAlerts } : {}) });
     if ('unreachable' in reply || 'moved' in reply) {
       this.ownership.forget(event);
       return null;

@@ -11,7 +11,7 @@ import type { Ownership } from './ownership';
 export type Request =
   | { t: 'run'; req: RunRequest }
   | { t: 'ask'; event: string; q: RoomQuery }
-  | { t: 'snapshot'; event: string; only: string[] | null }
+  | { t: 'snapshot'; event: string; only: string[] | null; allAlerts?: boolean }
   | { t: 'delete'; event: string }
   | { t: 'presence'; event: string; runnerId: string; delta: number }
   | { t: 'stream'; stream: string; body: string };
@@ -85,7 +85,7 @@ export class RedisCommandBus implements CommandBus {
       case 'ask':
         return this.handler.ask(r.event, r.q);
       case 'snapshot':
-        return this.handler.snapshot(r.event, r.only);
+        return this.handler.snapshot(r.event, r.only, r.allAlerts);
       case 'delete':
         return this.handler.delete(r.event);
       case 'presence':

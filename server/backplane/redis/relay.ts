@@ -6,6 +6,7 @@
  * a fresh one. Anything that breaks the order (a lost message, another owner, Redis back after an outage)
  * makes everyone here start again from a new snapshot.
  */
+import type { FieldDump } from '../../room/picture';
 import type { Delta, SnapshotMessage } from '../../room/state';
 import type { Feed } from '../ports';
 
@@ -23,12 +24,15 @@ export class Relay implements Feed {
   private log: Delta[] = [];
   private whole: SnapshotMessage | null = null;
   private readonly fetching = new Map<string, Promise<SnapshotMessage | null>>();
+  private fieldFetch: Promise<FieldDump | null> | null = null;
   lastHeard = Date.now();
 
   constructor(
     readonly event: string,
     /** Ask the owner for the picture (null when it cannot be had now). */
-    private readonly fetch: (only: string[] | null) => Promise<SnapshotMessage | null>,
+    private readonly fetch: (only: string[] | null, allAlerts: boolean) => Promise<SnapshotMessage | null>,
+    /** Ask the owner for every runner's latest position (the field of spectators who say what they look at). */
+    private readonly fetchField: () => Promise<FieldDump | null>,
     /** Everyone here following the event must start again from a snapshot. */
     private readonly lostTrack: () => void,
   ) {}
@@ -71,13 +75,14 @@ export class Relay implements Feed {
     this.lostTrack();
   }
 
-  snapshot(only: ReadonlySet<string> | null): SnapshotMessage | null | Promise<SnapshotMessage | null> {
+  snapshot(only: ReadonlySet<string> | null, opts: { allAlerts?: boolean } = {}): SnapshotMessage | null | Promise<SnapshotMessage | null> {
     if (!only && this.whole && this.since(this.whole.seq)) return this.whole;
     const ids = only ? [...only].sort() : null;
-    const key = ids ? ids.join(',') : '*';
+    const all = !!opts.allAlerts && only !== null;
+    const key = `${all ? '!' : ''}${ids ? ids.join(',') : '*'}`;
     let p = this.fetching.get(key);
     if (!p) {
-      p = this.fetch(ids)
+      p = this.fetch(ids, all)
         .then((snap) => this.took(snap, !only))
         .catch(() => null)
         .finally(() => this.fetching.delete(key));
@@ -103,6 +108,16 @@ export class Relay implements Feed {
     // A snapshot of another epoch (an owner that just lost the event) is not used: fan-out asks again.
     if (whole && snap.epoch === this.epoch) this.whole = snap;
     return snap;
+  }
+
+  /** The owner's field, asked once for every spectator here who needs it meanwhile. */
+  field(): Promise<FieldDump | null> {
+    this.fieldFetch ??= this.fetchField()
+      .catch(() => null)
+      .finally(() => {
+        this.fieldFetch = null;
+      });
+    return this.fieldFetch;
   }
 
   since(seq: number): readonly Delta[] | null {

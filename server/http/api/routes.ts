@@ -14,6 +14,7 @@ import { createEvent, health, listEvents } from './events';
 import { openapi } from './openapi';
 import { acknowledgeAlert, deviceKey, finish, links, quotas, removeRunner, revokeLink, setViewCode } from './organiser';
 import { bib, checkpoints, courseFromRunner, deleteCourse, raceSettings, readCourse, runnerRace, uploadCourse } from './race';
+import { runnerList } from './list';
 import { avatar, eventSummary, exportJson, happiness, runner, snapshot, trackGpx, trackPage } from './reads';
 import { editEntry, importEntries, listEntries, newClaimCode } from './entries';
 import { feedPassings, feedPositions, feedStandings } from './feed';
@@ -30,6 +31,7 @@ const HANDLERS: { readonly [N in Served]: (r: ApiRequest<N>) => unknown } = {
   createEvent,
   eventSummary,
   snapshot,
+  runnerList,
   happiness,
   exportJson,
   finish,
