@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { startTrackside } from '../server/app';
 import { ConfigError, loadConfig } from '../server/config';
+import { createDatabase } from './support/cluster';
 import { freePort } from './support/ports';
 
 const env = (vars: Record<string, string>) => vars as unknown as NodeJS.ProcessEnv;
@@ -30,10 +31,13 @@ test('without BACKPLANE_URL the instance is alone; with it, DATABASE_URL is requ
 test('a Redis that refuses connections stops start-up with a message naming it and what to check', async () => {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'trackside-backplane-'));
+  // A database of its own: the machine's default one may hold another version's schema.
+  const database = await createDatabase();
   try {
-    const config = loadConfig(env({ PORT: '0', HOST: '127.0.0.1', DEMO: '0', DATA_DIR: dir, DATABASE_URL: DATABASE, BACKPLANE_URL: `redis://127.0.0.1:${port}` }));
+    const config = loadConfig(env({ PORT: '0', HOST: '127.0.0.1', DEMO: '0', DATA_DIR: dir, DATABASE_URL: database.url, BACKPLANE_URL: `redis://127.0.0.1:${port}` }));
     await assert.rejects(startTrackside({ config }), new RegExp(`Cannot connect to Redis at redis://127\\.0\\.0\\.1:${port} \\(BACKPLANE_URL\\).*Check that Redis is running there`));
   } finally {
     rmSync(dir, { recursive: true, force: true });
+    await database.drop();
   }
 });

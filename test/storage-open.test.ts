@@ -6,10 +6,10 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { ConfigError, loadConfig } from '../server/config';
 import { openStore } from '../server/storage/open';
+import { createDatabase } from './support/cluster';
 
 /** Only these variables, as the server would see them. */
 const env = (vars: Record<string, string>) => vars as unknown as NodeJS.ProcessEnv;
-const DATABASE = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 test('without DATABASE_URL the store is SQLite in DATA_DIR/trackside.db', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'trackside-open-'));
@@ -27,12 +27,18 @@ test('without DATABASE_URL the store is SQLite in DATA_DIR/trackside.db', async 
 
 test('DATABASE_URL with postgres:// or postgresql:// selects PostgreSQL', async () => {
   assert.equal(loadConfig(env({ DATABASE_URL: 'postgresql://u:p@db.internal:6543/race' })).databaseUrl, 'postgresql://u:p@db.internal:6543/race');
-  const store = await openStore(loadConfig(env({ DATABASE_URL: DATABASE })));
+  // A database of its own: the machine's default one may hold another version's schema.
+  const database = await createDatabase();
   try {
-    assert.equal(store.engine, 'postgres');
-    assert.equal(typeof (await store.countPositions()), 'number');
+    const store = await openStore(loadConfig(env({ DATABASE_URL: database.url })));
+    try {
+      assert.equal(store.engine, 'postgres');
+      assert.equal(await store.countPositions(), 0);
+    } finally {
+      await store.close();
+    }
   } finally {
-    await store.close();
+    await database.drop();
   }
 });
 
