@@ -56,8 +56,8 @@ async function keyOf(page: Page, point: string): Promise<string> {
   return key;
 }
 
-/** Runners the map draws as predicted between mats: each has a band along the course (GhostLayers). */
-const predicted = (page: Page) => page.locator('.ghost-band[data-kind="predicted"]');
+/** How many runners the map's field layer draws as predicted between mats. */
+const predicted = (page: Page) => page.locator('canvas.runner-canvas').getAttribute('data-predicted').then(Number);
 const row = (page: Page, bib: string) => page.locator('.runner-table tbody tr.runner', { has: page.locator('[data-testid="bib"]', { hasText: new RegExp(`^bib ${bib}$`) }) });
 
 test('500 entries, 400 chip-only runners between mats, a bib claimed from a phone, an inReach in SOS', async ({ page, browser, baseURL }) => {
@@ -93,7 +93,8 @@ test('500 entries, 400 chip-only runners between mats, a bib claimed from a phon
     await bad.getByRole('button', { name: 'Check line 4 again' }).click();
     await expect(preview).toContainText('Every row is ready to save.');
     await preview.getByRole('button', { name: 'Save 500 entries' }).click();
-    await expect(page.getByText('500 runners added and 0 updated from startliste.csv.')).toBeVisible();
+    // 500 entries in one write: on a busy machine that takes a while.
+    await expect(page.getByText('500 runners added and 0 updated from startliste.csv.')).toBeVisible({ timeout: 60_000 });
     await expect(page.getByTestId('start-list-entries')).toContainText('500 entries, 0 claimed from a phone.');
 
     // Timing points: the start, the turnaround and the finish, each with its key shown once.
@@ -122,8 +123,8 @@ test('500 entries, 400 chip-only runners between mats, a bib claimed from a phon
     await offline(ctx, []);
     const spectator = await ctx.newPage();
     await spectator.goto(`/e/${eventId}`);
-    // All 400 are on the map, drawn as predicted (a hollow ring on a band), with a legend saying what that means.
-    await expect(predicted(spectator)).toHaveCount(400);
+    // All 400 are on the map, drawn as predicted (a hollow ring), with a legend saying what that means.
+    await expect.poll(() => predicted(spectator)).toBe(400);
     await expect(spectator.getByTestId('map-legend')).toContainText('Chip only: predicted between mats');
     await expect(spectator.getByRole('heading', { name: 'Runners (500)' })).toBeVisible();
     // Race order from the mats: those past the turnaround, first there first; then those behind it.
@@ -162,7 +163,7 @@ test('500 entries, 400 chip-only runners between mats, a bib claimed from a phon
     // The fixes the phone took while it was asked for the code were kept, and go now.
     await expect(phone.getByTestId('acked')).toHaveText(/^[1-9]\d*$/);
     // On the spectators' map a fix places the runner now: not predicted any more.
-    await expect(predicted(spectator)).toHaveCount(399);
+    await expect.poll(() => predicted(spectator)).toBe(399);
     await spectator.getByLabel('Find a runner by name or bib').fill('7');
     await expect(row(spectator, '7').getByTestId('distance')).toHaveText(/^2\.\d\d km$/);
     await expect(row(spectator, '7').getByTestId('estimate')).toHaveCount(0);
@@ -185,7 +186,8 @@ test('500 entries, 400 chip-only runners between mats, a bib claimed from a phon
     await trackers.getByLabel('MapShare name or address').fill('https://share.garmin.com/Eule450');
     await trackers.getByRole('button', { name: 'Add tracker' }).click();
     await expect(page.getByTestId('sos-alerts')).toContainText('SOS from Läuferin Nummer 450', { timeout: 30_000 });
-    expect(feeds.requests.filter((r) => r.startsWith('/inreach/Eule450')).length).toBe(1);
+    // The SOS came from the tracker's feed (polled every 10 s here: more than once on a busy machine).
+    expect(feeds.requests.filter((r) => r.startsWith('/inreach/Eule450')).length).toBeGreaterThanOrEqual(1);
     await spectator.getByLabel('Find a runner by name or bib').fill('450');
     await expect(row(spectator, '450').getByTestId('sos-badge')).toBeVisible();
     await expect(row(spectator, '450').getByTestId('distance')).toHaveText(/^1\.\d\d km$/);
@@ -197,7 +199,7 @@ test('500 entries, 400 chip-only runners between mats, a bib claimed from a phon
     const small = await ctx.newPage();
     await small.setViewportSize({ width: 390, height: 844 });
     await small.goto(`/e/${eventId}`);
-    await expect(predicted(small)).toHaveCount(399);
+    await expect.poll(() => predicted(small)).toBe(399);
     await settled(small);
     await small.screenshot({ path: `${shots}/timing-spectator-phone.png` });
     await ctx.close();

@@ -62,14 +62,17 @@ export class FieldViews {
     };
     const got = dump();
     if (!(got instanceof Promise)) return build(got);
-    const loading: Promise<Field | null> = got.then(
-      (d) => (this.loading === loading ? build(d) : this.field),
-      () => null,
-    );
-    this.loading = loading.finally(() => {
-      if (this.loading === loading) this.loading = null;
-    });
-    return this.loading;
+    // A reset meanwhile (a new epoch) makes this answer stale: the field it would build is not kept.
+    const loading: Promise<Field | null> = got
+      .then(
+        (d) => (this.loading === loading ? build(d) : this.field),
+        () => null,
+      )
+      .finally(() => {
+        if (this.loading === loading) this.loading = null;
+      });
+    this.loading = loading;
+    return loading;
   }
 
   /** The feed started again (or the event went): the next field is built afresh, with new indices. */
