@@ -14,7 +14,7 @@ import type { Backplane } from './backplane/ports';
 import { LocalBackplane } from './backplane/local';
 import { clusterNamespace, RedisBackplane } from './backplane/redis/backplane';
 import type { Config } from './config';
-import type { RoomTimings } from './room/state';
+import type { RoomTimings } from './room/deps';
 import type { ApiContext } from './http/api/context';
 import { ExportCache } from './exports/export-cache';
 import { ExportGate } from './http/api/export-gate';

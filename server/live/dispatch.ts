@@ -17,7 +17,8 @@ import type { EventIndex } from './event-index';
 import type { Fanout } from './fanout';
 import { again, retryWithin } from './retry';
 import type { Rooms } from './rooms';
-import { type Outcome, type Sender, Session, type Sessions } from './sessions';
+import { type Outcome, type Sender, Session } from './session';
+import type { Sessions } from './sessions';
 import { NotOwnerError, StorageUnavailableError, type WritePipeline } from './write-pipeline';
 
 /** How long a command waits for an event to find an owner again (another instance taking over). */

@@ -8,7 +8,8 @@
 import { CloseCode, ErrorCode, LIMITS } from '../../lib/protocol';
 import type { AddressLimiter } from '../limits/admission';
 import type { Peer } from './peer';
-import type { Session, Sessions } from './sessions';
+import type { Session } from './session';
+import type { Sessions } from './sessions';
 
 /** One connected client as its transport sees it. */
 export interface Connection {

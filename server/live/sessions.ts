@@ -7,47 +7,14 @@ import { type ClientMessage, CloseCode, ErrorCode, parseClientFrame, PROTOCOL_VE
 import type { Delivery, Refusal, SessionChange } from '../room/effects';
 import { MessageBudget, messageCost, SnapshotBudget } from '../limits/admission';
 import type { Peer } from './peer';
-import { KeyedBuckets, type TokenBucket } from '../limits/token-bucket';
+import { KeyedBuckets } from '../limits/token-bucket';
 import type { Access, Granted, Viewer } from './access';
 import type { ResultOf, RoomCommand } from '../room/commands';
 import type { AnswerOf, RoomQuery } from '../room/queries';
 import type { Fanout, Member } from './fanout';
+import { type Outcome, type Sender, Session } from './session';
 import type { Rooms } from './rooms';
 
-/** Whoever sent a command: a session here, or one of another instance whose answers travel back. */
-export interface Sender {
-  send(msg: ServerMessage): void;
-  /** The command bound its sender to a runner (a session here is bound by Sessions itself). */
-  bound?(event: string, runnerId: string): void;
-}
-
-export class Session implements Member, Sender {
-  runner: { event: string; runnerId: string } | null = null;
-  /**
-   * Messages are handled one after another. Most are handled at once; while one waits (a view code being
-   * checked, a room loading), the ones after it wait here, in order.
-   */
-  waiting = false;
-  readonly backlog: Array<() => void | Promise<void>> = [];
-  closed = false;
-  readonly snapshots: TokenBucket;
-
-  constructor(
-    readonly id: number,
-    readonly peer: Peer,
-    readonly address: string,
-    readonly budget: MessageBudget,
-    snapshots: SnapshotBudget,
-  ) {
-    this.snapshots = snapshots.connection();
-  }
-
-  send(msg: ServerMessage): void {
-    if (!this.closed) this.peer.send(JSON.stringify(msg));
-  }
-}
-
-export type Outcome<R> = { ok: true; result: R | undefined } | { ok: false; refusal: Refusal };
 
 export interface SessionServices {
   rooms: Rooms;

@@ -21,36 +21,15 @@ import {
 import type { SourceKind } from '../../lib/course/estimate';
 import { applyMat } from '../../lib/course/mats';
 import type { Entrant } from '../../lib/course/standings';
-import type { Secrets } from '../credentials';
 import type { EventQuotas, EventRecord, RoomRecord, RunnerRecord, StoredPassing, StoredPosition, TimingPointRecord, TrackerRecord } from '../storage/store';
 import { type Effects, type Refusal } from './effects';
 import { SAMPLES_KEPT } from './happiness';
 import { effectiveQuotas, fixAllowance, fixRetryAfterMs } from './quotas';
 import { RaceCourse, sameView } from './race-course';
 import { ChipBook } from './chip-book';
+import type { RoomDeps } from './deps';
 import { RunnerLookups } from './runner-lookups';
 import { isBrowserSeq, RunnerTrack } from './runner-track';
-
-export interface RoomTimings {
-  /** A runner with nothing heard for this long is shown idle. */
-  idleAfterMs: number;
-  /** A runner with nothing heard for this long is shown offline. */
-  offlineAfterMs: number;
-  /** Happiness counts runners whose latest fix or mood is younger than this. */
-  activeWindowMs: number;
-}
-
-export const DEFAULT_TIMINGS: RoomTimings = {
-  idleAfterMs: 30_000,
-  offlineAfterMs: 5 * 60_000,
-  activeWindowMs: 5 * 60_000,
-};
-
-export interface RoomDeps {
-  now: () => number;
-  secrets: Secrets;
-  timings: RoomTimings;
-}
 
 /** What one tick changed, for everyone who follows the whole event; fan-out filters it for narrower choices. */
 export interface Delta {

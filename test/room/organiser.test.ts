@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ErrorCode } from '../../lib/protocol';
-import { DEFAULT_TIMINGS } from '../../server/room/state';
+import { DEFAULT_TIMINGS } from '../../server/room/deps';
 import * as runners from '../../server/room/runners';
 import * as fixes from '../../server/room/fixes';
 import * as links from '../../server/room/share-links';

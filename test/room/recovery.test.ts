@@ -1,7 +1,8 @@
 /** Unit: coming back after a restart (server/room/recovery.ts), driven by hand with a fake clock and a fake commit. */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { DEFAULT_TIMINGS, type Room } from '../../server/room/state';
+import { DEFAULT_TIMINGS } from '../../server/room/deps';
+import { type Room } from '../../server/room/state';
 import { type RoomRecord, type RoomRunner, type StoredPosition, type WriteOp } from '../../server/storage/store';
 import * as runners from '../../server/room/runners';
 import * as fixes from '../../server/room/fixes';

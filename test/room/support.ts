@@ -11,7 +11,8 @@ import { cryptoCredentials } from '../../server/credentials';
 import type { Applied, Delivery, Effects } from '../../server/room/effects';
 import { position } from '../../server/room/fixes';
 import { join as joinRule } from '../../server/room/runners';
-import { DEFAULT_TIMINGS, Room } from '../../server/room/state';
+import { DEFAULT_TIMINGS } from '../../server/room/deps';
+import { Room } from '../../server/room/state';
 import type { EventRecord, RoomRecord } from '../../server/storage/store';
 
 export const T0 = 1_700_000_000_000;

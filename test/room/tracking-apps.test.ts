@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { AppRefusal, LIMITS } from '../../lib/protocol';
-import { DEFAULT_TIMINGS, type Room } from '../../server/room/state';
+import { DEFAULT_TIMINGS } from '../../server/room/deps';
+import { type Room } from '../../server/room/state';
 import { type StoredPosition, type WriteOp } from '../../server/storage/store';
 import { type AppReport } from '../../server/room/tracking-apps';
 import { INGEST_SEQ_BASE, RunnerTrack } from '../../server/room/runner-track';
