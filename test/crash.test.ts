@@ -85,7 +85,7 @@ test('SIGKILL mid-run loses no acknowledged point; after a restart every point i
       sessions.forEach((s, i) => s.record({ lat: 51.5 + step * 0.00005, lon: -0.12 + i * 0.001, t: Date.now(), acc: 5 }));
     };
     const sending = setInterval(send, 20);
-    await waitFor(() => sessions.every((s) => s.snapshot.acked >= 25), { timeout: 120_000, what: 'every runner to have fixes acknowledged' });
+    await waitFor(() => sessions.every((s) => s.snapshot.acked >= 25), { timeout: 60_000, progress: () => sessions.reduce((sum, s) => sum + s.snapshot.acked, 0), what: 'every runner to have fixes acknowledged' });
 
     // Kill it mid-stream (the whole process group: nothing of the server survives); whatever was
     // acknowledged by now must be on disk.
@@ -103,9 +103,10 @@ test('SIGKILL mid-run loses no acknowledged point; after a restart every point i
     await waitFor(() => healthy(port), { timeout: 60_000, what: 'the restarted server' });
     // And on after the restart, until fixes taken since are acknowledged.
     const takenAtRestart = sessions.map((s) => s.snapshot.taken);
-    await waitFor(() => sessions.every((s, i) => s.snapshot.acked > takenAtRestart[i]!), { timeout: 120_000, what: 'fixes taken after the restart to be acknowledged' });
+    const acked = () => sessions.reduce((sum, s) => sum + s.snapshot.acked, 0);
+    await waitFor(() => sessions.every((s, i) => s.snapshot.acked > takenAtRestart[i]!), { timeout: 60_000, progress: acked, what: 'fixes taken after the restart to be acknowledged' });
     clearInterval(sending);
-    await waitFor(() => sessions.every((s) => s.snapshot.joined && s.snapshot.pending === 0), { timeout: 120_000, what: 'every outbox to drain' });
+    await waitFor(() => sessions.every((s) => s.snapshot.joined && s.snapshot.pending === 0), { timeout: 60_000, progress: acked, what: 'every outbox to drain' });
 
     const after = stored(dataDir, eventId);
     let sent = 0;

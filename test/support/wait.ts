@@ -10,15 +10,27 @@ export interface WaitOptions {
   timeout?: number;
   /** Time between two checks, ms. */
   interval?: number;
+  /**
+   * How far the work waited for has come (a count that only grows): while it grows, the wait goes on, and
+   * `timeout` counts from the last step forward. For long work whose pace is the machine's: a loaded machine
+   * is slower, a stuck one makes no progress.
+   */
+  progress?: () => number;
 }
 
 /** Resolves with the condition's first truthy value; rejects, naming `what`, once `timeout` passed without one. */
-export async function waitFor<T>(condition: () => T | Promise<T>, { what, timeout = 10_000, interval = 10 }: WaitOptions): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeout;
+export async function waitFor<T>(condition: () => T | Promise<T>, { what, timeout = 10_000, interval = 10, progress }: WaitOptions): Promise<NonNullable<T>> {
+  let deadline = Date.now() + timeout;
+  let done = progress?.() ?? 0;
   for (;;) {
     const value = await condition();
     if (value) return value as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeout} ms waiting for ${what}`);
+    const now = progress?.() ?? done;
+    if (now > done) {
+      done = now;
+      deadline = Date.now() + timeout;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeout} ms ${progress ? 'without progress ' : ''}waiting for ${what}`);
     await sleep(interval);
   }
 }
