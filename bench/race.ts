@@ -106,7 +106,13 @@ async function reports(loads: ChildProcess[]): Promise<LoadReport> {
     appFailed: sum((r) => r.appFailed),
     ackLatencies: all.flatMap((r) => r.ackLatencies).sort((a, b) => a - b),
     followLatencies: all.flatMap((r) => r.followLatencies).sort((a, b) => a - b),
-    bytes: { interest: sum((r) => r.bytes.interest), classic: sum((r) => r.bytes.classic), lite: sum((r) => r.bytes.lite), follow: sum((r) => r.bytes.follow) },
+    bytes: {
+      interest: sum((r) => r.bytes.interest),
+      classic: sum((r) => r.bytes.classic),
+      lite: sum((r) => r.bytes.lite),
+      follow: sum((r) => r.bytes.follow),
+      classicUpdates: sum((r) => r.bytes.classicUpdates),
+    },
     entries: { interest: sum((r) => r.entries.interest), classic: sum((r) => r.entries.classic) },
     cpuSeconds: sum((r) => r.cpuSeconds),
     seconds: Math.max(...all.map((r) => r.seconds)),
@@ -198,7 +204,9 @@ async function main() {
       child.send({ type: 'config', config: cfg });
       loads.push(child);
     }
-    const opened = await Promise.all(loads.map((l) => (l.send({ type: 'open' }), once<{ ws: number; failed: number }>(l, 'opened', 300_000))));
+    const opened = await Promise.all(loads.map((l) => (l.send({ type: 'open' }), once<{ ws: number; failed: number; error: string | null }>(l, 'opened', 600_000))));
+    const refusal = opened.find((o) => o.error)?.error;
+    if (refusal) console.log(`  a runner page's resume was refused: ${refusal}`);
     note('live: connected', `${opened.reduce((a, o) => a + o.ws, 0).toLocaleString('en')} runner-page sockets, ${opened.reduce((a, o) => a + o.failed, 0)} failed, in ${processes} load processes`);
     await sleep(3000);
 
@@ -239,7 +247,7 @@ async function main() {
         liteBytesPerSec: lite,
         classicBytesPerSec: r.bytes.classic ? perS(r.bytes.classic, 1) : null,
         bytesPerFixInterest: r.entries.interest ? Math.round((r.bytes.interest / r.entries.interest) * 10) / 10 : null,
-        bytesPerFixClassic: r.entries.classic ? Math.round((r.bytes.classic / r.entries.classic) * 10) / 10 : null,
+        bytesPerFixClassic: r.entries.classic ? Math.round((r.bytes.classicUpdates / r.entries.classic) * 10) / 10 : null,
         serverCpuPercent: cpu,
         rssMb: peak,
       };
