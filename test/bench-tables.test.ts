@@ -46,6 +46,13 @@ describe('README performance tables', () => {
     assert.match(t, /bytes per fix +\| 60 \(JSON, whole event\) → 8\.5 \(binary field frames\)/);
   });
 
+  it('bytes a spectator received are not called a met target when the server fell behind the fixes', () => {
+    const behind = { ...race.live['live, 1 Hz']!, ackedShare: 0.2 };
+    const t = raceTable({ ...race, live: { 'live, 1 Hz': behind } });
+    assert.match(t, /live, 1 Hz: fixes sent, acknowledged +\| 30,000\/s, 20\.0 % .*\| keeps up +\| missed/);
+    assert.match(t, /live, 1 Hz: page spectator \(default view\) +\| 12\.0 KB\/s +\| ≤ 16 KB\/s +\| not shown: the server fell behind/);
+  });
+
   it('a cluster race has no page rows (its instances serve no pages) and names its largest instance', () => {
     const t = raceTable({ ...race, mode: 'cluster', browser: undefined });
     assert.doesNotMatch(t, /page: every runner drawn/);
