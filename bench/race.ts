@@ -124,7 +124,7 @@ async function main() {
   const target = args.cluster ? clusterTarget(3) : singleTarget(Number(args.port ?? 0), args['cpu-prof'] ? join(profiles, `race-${Date.now()}`) : undefined);
   if (!args.cluster && !existsSync(join(ROOT, '.next', 'BUILD_ID'))) execSync('npx next build', { cwd: ROOT, stdio: 'inherit' });
   const rows: Array<[string, string]> = [];
-  const result: Record<string, unknown> = { date: new Date().toISOString(), mode: target.name, runners: R, fixesPerRunner: N, liveSeconds: LIVE_S, spectators: S };
+  const result: Record<string, unknown> = { date: new Date().toISOString(), mode: target.name, appShare: Number(args.apps), runners: R, fixesPerRunner: N, liveSeconds: LIVE_S, spectators: S };
   const note = (what: string, value: string) => {
     rows.push([what, value]);
     console.log(`  ${what}: ${value}`);
@@ -207,6 +207,7 @@ async function main() {
     const opened = await Promise.all(loads.map((l) => (l.send({ type: 'open' }), once<{ ws: number; failed: number; error: string | null }>(l, 'opened', 600_000))));
     const refusal = opened.find((o) => o.error)?.error;
     if (refusal) console.log(`  a runner page's resume was refused: ${refusal}`);
+    result.connected = { ws: opened.reduce((a, o) => a + o.ws, 0), failed: opened.reduce((a, o) => a + o.failed, 0), refusal: refusal ?? null };
     note('live: connected', `${opened.reduce((a, o) => a + o.ws, 0).toLocaleString('en')} runner-page sockets, ${opened.reduce((a, o) => a + o.failed, 0)} failed, in ${processes} load processes`);
     await sleep(3000);
 

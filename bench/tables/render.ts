@@ -48,7 +48,10 @@ export interface RaceResult {
   mode?: 'single' | 'cluster';
   runners: number;
   fixesPerRunner: number;
+  /** Share of runners reporting from a tracking app over HTTP (the rest hold a runner page's WebSocket). */
+  appShare?: number;
   liveSeconds: number;
+  connected?: { ws: number; failed: number; refusal: string | null };
   spectators: number;
   restart: { ms: number; rssMb: number };
   snapshot: { bytes: number; coldMs: number | null; warmMs: number | null; count: number; wholeBytes: number; wholeMs: number };
@@ -138,6 +141,10 @@ export function raceTable(r: RaceResult): string {
     rows.push(['page: dragging the map', `${b.fps} frames/s (p95 frame ${b.frameP95Ms} ms)`, '50 frames/s', against(b.fps >= 50)]);
     rows.push(['page: script and HTML transferred', `${b.jsKb} KB, ${b.htmlKb} KB`, '', '']);
   }
+  if (r.connected) {
+    const refused = r.connected.refusal ? ` (${/"code":"([a-z_]+)"/.exec(r.connected.refusal)?.[1] ?? 'refused'})` : '';
+    rows.push(['live: runner pages connected', `${n(r.connected.ws)}, ${n(r.connected.failed)} failed${refused}`, '', '']);
+  }
   for (const [name, p] of Object.entries(r.live)) {
     // Bytes a spectator received say nothing when the server did not keep up with the fixes.
     const kept = p.ackedShare >= 0.99;
@@ -149,11 +156,13 @@ export function raceTable(r: RaceResult): string {
     if (p.classicBytesPerSec !== null) rows.push([`${name}: whole-event subscriber (protocol 2)`, kbps(p.classicBytesPerSec), '', '']);
     const before = p.bytesPerFixClassic === null ? '' : `${p.bytesPerFixClassic} (JSON, whole event) → `;
     rows.push([`${name}: bytes per fix`, `${before}${p.bytesPerFixInterest ?? '—'} (binary field frames)`, '', '']);
-    rows.push([`${name}: server CPU, RSS peak`, `${p.serverCpuPercent} %, ${n(p.rssMb)} MB`, '≤ 1 GB', against(p.rssMb <= 1024)]);
+    const cpu = r.mode === 'cluster' ? 'instances\' CPU together, RSS peak of one' : 'server CPU, RSS peak';
+    rows.push([`${name}: ${cpu}`, `${p.serverCpuPercent} %, ${n(p.rssMb)} MB`, '≤ 1 GB', against(p.rssMb <= 1024)]);
   }
   rows.push(['server peak RSS over the whole run', `${n(r.peakRssMb)} MB${r.mode === 'cluster' ? ' (the largest instance)' : ''}`, '≤ 1 GB', against(r.peakRssMb <= 1024)]);
   return [
-    `Run of ${day(r.date)}: ${n(r.runners)} runners with ${r.fixesPerRunner} fixes each of history, ${where}; ${r.liveSeconds} s per live phase, ${r.spectators} page spectators:`,
+    `Run of ${day(r.date)}: ${n(r.runners)} runners with ${r.fixesPerRunner} fixes each of history, ${where}; ${r.liveSeconds} s per live phase, ${r.spectators} page spectators` +
+      (r.appShare === undefined ? ':' : `; ${Math.round(r.appShare * 100)} % of runners on a tracking app (keep-alive HTTP), the rest on the runner page (WebSocket):`),
     '',
     markdownTable(['step', 'measured', 'target', ''], rows),
   ].join('\n');
