@@ -44,6 +44,7 @@ const { values: args } = parseArgs({
     protocol: { type: 'string' },
     live: { type: 'string' },
     port: { type: 'string' },
+    apps: { type: 'string' },
     keep: { type: 'boolean' },
     /** Profile the servers (node --cpu-prof) and print where their time went (bench/profile.ts). */
     'cpu-prof': { type: 'boolean', default: false },
@@ -360,7 +361,10 @@ async function limits() {
   writeFileSync(join(dir, 'limit-latest.json'), JSON.stringify({ date: new Date().toISOString(), tickMs: Number(args.tick), best, ratio, points }, null, 2));
 }
 
-if (args.cluster) {
+if (args.race) {
+  // The race (bench/race.ts) reads its own options, --cluster among them (three instances).
+  require('./race');
+} else if (args.cluster) {
   // Two spectator counts by default: broker traffic must not grow with S.
   const spectators = args.quick ? [200, 1000] : (process.argv.includes('--spectators') ? args.spectators : '1000,5000').split(',').map(Number);
   void import('./cluster').then(({ runCluster }) =>
@@ -369,8 +373,6 @@ if (args.cluster) {
 } else if (args.browser) {
   // The browser and race modes live in their own files; they are started the same way.
   require('./browser');
-} else if (args.race) {
-  require('./race');
 } else if (args.phone) {
   require('./phone');
 } else if (args.limit) {

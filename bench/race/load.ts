@@ -50,6 +50,8 @@ export interface LoadReport {
   wsRunners: number;
   appRunners: number;
   failedOpens: number;
+  /** The first refusal of a runner page's resume, if any. */
+  joinError?: string;
   sent: number;
   acked: number;
   appRequests: number;
@@ -59,7 +61,7 @@ export interface LoadReport {
   /** A followed runner's fix to the follower's update, ms. */
   followLatencies: number[];
   /** Bytes received per spectator kind (WebSocket payload with framing, or HTTP body with headers). */
-  bytes: { interest: number; classic: number; lite: number; follow: number };
+  bytes: { interest: number; classic: number; lite: number; follow: number; classicUpdates: number };
   /** What those bytes carried: positions decoded from binary frames, fixes in JSON updates. */
   entries: { interest: number; classic: number };
   cpuSeconds: number;
@@ -90,7 +92,7 @@ function blank(): LoadReport {
     appFailed: 0,
     ackLatencies: [],
     followLatencies: [],
-    bytes: { interest: 0, classic: 0, lite: 0, follow: 0 },
+    bytes: { interest: 0, classic: 0, lite: 0, follow: 0, classicUpdates: 0 },
     entries: { interest: 0, classic: 0 },
     cpuSeconds: 0,
     seconds: 0,
@@ -125,8 +127,8 @@ async function openRunners(): Promise<void> {
       ws.slice(k, k + 200).map(async (r) => {
         const inflight = new Map<number, number>();
         sent.set(r.id, inflight);
-        let resolved: () => void;
-        const joined = new Promise<void>((res) => (resolved = res));
+        let resolved: (ok: boolean) => void;
+        const joined = new Promise<boolean>((res) => (resolved = res));
         const s = await open(r.i, (d, _binary, socket) => {
           const text = d.toString();
           if (text.startsWith('{"type":"ack"')) {
@@ -137,11 +139,23 @@ async function openRunners(): Promise<void> {
               sample(report.ackLatencies, performance.now() - at);
               inflight.delete(seq);
             }
-          } else if (text.startsWith('{"type":"joined"')) resolved();
+          } else if (text.startsWith('{"type":"joined"')) resolved(true);
           else if (text.startsWith('{"type":"hello"')) socket.send(JSON.stringify({ type: 'resume', event: cfg.event, runnerId: r.id, token: r.token }));
+          else if (text.startsWith('{"type":"error"') && !sockets.has(r.id)) {
+            // Refused before joining: counted, and the first reason kept for the report.
+            report.joinError ??= text.slice(0, 300);
+            resolved(false);
+          }
         });
         if (!s) return;
-        await joined;
+        const timer = setTimeout(() => resolved(false), 120_000);
+        const ok = await joined;
+        clearTimeout(timer);
+        if (!ok) {
+          report.failedOpens++;
+          s.terminate();
+          return;
+        }
         sockets.set(r.id, s);
         (s as WebSocket & { inflight?: Map<number, number> }).inflight = inflight;
       }),
@@ -165,7 +179,10 @@ function spectators(): void {
       if (hello(d, binary)) ws.send(JSON.stringify({ type: 'subscribe', event: cfg.event }));
       report.bytes.classic += framed(d.length);
       const text = d.toString();
-      if (text.startsWith('{"type":"update"')) report.entries.classic += (text.match(/\],\[|\[\[/g) ?? []).length;
+      // Bytes per fix from updates alone: a subscriber that falls behind is sent whole snapshots instead.
+      if (!text.startsWith('{"type":"update"')) return;
+      report.bytes.classicUpdates += framed(d.length);
+      report.entries.classic += (text.match(/\],\[|\[\[/g) ?? []).length;
     }).then((s) => s && classics.push(s));
   }
   if (follow) {
@@ -279,7 +296,7 @@ process.on('message', (cmd: LoadCommand) => {
     case 'open':
       void openRunners().then(() => {
         spectators();
-        process.send!({ type: 'opened', ws: sockets.size, failed: report.failedOpens });
+        process.send!({ type: 'opened', ws: sockets.size, failed: report.failedOpens, error: report.joinError ?? null });
       });
       return;
     case 'send':

@@ -193,6 +193,9 @@ export class RedisBus {
       }, timeoutMs);
       this.pending.set(id, { resolve, reject, timer });
     });
+    // The timer (or Redis going down) may reject it while the publish below is still under way, before the
+    // caller holds it: handled here so that it is never an unhandled rejection (which ends the process).
+    answered.catch(() => {});
     const heard = await this.publish(this.inbox(instance), JSON.stringify({ id, from: this.opts.instance, body } satisfies Envelope));
     if (heard === 0) {
       const p = this.pending.get(id);
