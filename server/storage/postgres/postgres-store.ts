@@ -4,7 +4,7 @@
  * room being hydrated never makes an acknowledgement wait for a free connection.
  */
 import type { CompactCourse } from '../../../lib/course/compact';
-import { alertRecord, eventRecord, linkRecord, passingRecord, type Row, runnerRecord, storedPosition, timingPointRecord, trackerRecord } from '../rows';
+import { alertRecord, controlRecord, eventRecord, linkRecord, passingRecord, type Row, runnerRecord, storedPosition, timingPointRecord, trackerRecord } from '../rows';
 import type { Entry } from '../../../lib/entries/entry';
 import type pg from 'pg';
 import type { Alert, Cheer, HappinessSample } from '../../../lib/protocol';
@@ -80,6 +80,7 @@ SELECT e.*,
   (SELECT course FROM courses WHERE event = e.id) AS room_course,
   (SELECT coalesce(json_agg(p.* ORDER BY p.at, p.created_at, p.id), '[]') FROM timing_points p WHERE p.event = e.id) AS room_timing_points,
   (SELECT coalesce(json_agg(k.* ORDER BY k.added_at, k.id), '[]') FROM trackers k WHERE k.event = e.id) AS room_trackers,
+  (SELECT coalesce(json_agg(o.* ORDER BY o.updated_at, o.kind, o.id), '[]') FROM controls o WHERE o.event = e.id) AS room_controls,
   greatest(coalesce((SELECT max(arrival) FROM positions WHERE event = e.id), 0),
            coalesce((SELECT max(arrival) FROM skipped_seqs WHERE event = e.id), 0)) AS max_arrival
 FROM events e WHERE e.id = $1`;
@@ -266,6 +267,7 @@ export class PostgresStore implements Store {
       course: (row.room_course as CompactCourse | null) ?? null,
       timingPoints: (row.room_timing_points as Row[]).map(timingPointRecord),
       trackers: (row.room_trackers as Row[]).map(trackerRecord),
+      controls: (row.room_controls as Row[]).map(controlRecord),
     };
   }
 
