@@ -319,7 +319,7 @@ export const FromTrackBody = z.object({
 });
 
 export const CheckpointsBody = z.object({
-  checkpoints: z.array(z.object({ name: z.string().max(200), at: z.number().finite().describe('Metres from the start.') })).max(1000),
+  checkpoints: z.array(z.object({ name: z.string().max(200), at: z.number().finite().describe('Metres from the start.'), cutoff: z.number().finite().positive().nullable().optional().describe('Cut-off time, ms since the epoch.') })).max(1000),
 });
 
 export const RaceSettingsBody = z

@@ -17,6 +17,7 @@
  * offset, then the feed's updates after that offset.
  */
 import { CloseCode, type RunnerInfo, type ServerMessage, type TrackPoint } from '../../lib/protocol';
+import { alertsFor, seesAlertsOf, seesNoAlerts } from '../../lib/control/audience';
 import { MAX_VIEW_TILES, type ViewBounds } from '../../lib/tiles';
 import type { Feed } from '../backplane/ports';
 import type { Delta, SnapshotMessage } from '../room/state';
@@ -94,6 +95,8 @@ export class Fanout {
   private readonly events = new Map<string, EventWatchers>();
   private readonly byMember = new Map<number, Map<string, MemberState>>();
   private readonly snapshotFrames = new WeakMap<SnapshotMessage, SharedFrame>();
+  /** Each shared snapshot once without its alerts, for everyone who may not see them (serialised once too). */
+  private readonly withoutAlerts = new WeakMap<SnapshotMessage, SnapshotMessage>();
   private readonly interestFrames = new WeakMap<SnapshotMessage, { gen: number; frame: SharedFrame }>();
 
   constructor(
@@ -310,6 +313,18 @@ export class Fanout {
     );
   }
 
+  /** The snapshot as this member may see it: open alerts only for the organiser and a family link. */
+  private forAudience(snap: SnapshotMessage, watch: Watch): SnapshotMessage {
+    if (snap.alerts.length === 0 || watch.via === 'organiser') return snap;
+    if (seesNoAlerts(watch)) {
+      let bare = this.withoutAlerts.get(snap);
+      if (!bare) this.withoutAlerts.set(snap, (bare = { ...snap, alerts: [] }));
+      return bare;
+    }
+    const alerts = alertsFor(watch, snap.alerts);
+    return alerts.length === snap.alerts.length ? snap : { ...snap, alerts };
+  }
+
   private deliver(event: string, state: MemberState, feed: Feed, snap: SnapshotMessage | null, field: Field | null): void {
     const group = state.group;
     const later = snap && snap.epoch === feed.epoch ? feed.since(snap.seq) : null;
@@ -317,6 +332,7 @@ export class Fanout {
     if (!snap || !later || (group.interest && (!field || field.epoch !== feed.epoch))) return;
     const { peer } = state.member;
     state.stale = false;
+    snap = this.forAudience(snap, state.watch);
     if (group.interest) {
       const views = this.events.get(event)!.views!;
       peer.sendShared(this.interestFrame(snap, field!));
@@ -370,15 +386,17 @@ export class Fanout {
    * One message to every member watching `event` (event news, happiness), serialised once; with `runnerId`,
    * only to those whose choice of runners includes that one.
    */
-  broadcast(event: string, msg: ServerMessage, skip?: ReadonlySet<number>, runnerId?: string): void {
+  broadcast(event: string, msg: ServerMessage, skip?: ReadonlySet<number>, runnerId?: string, audience?: 'organisers'): void {
     const ev = this.events.get(event);
     if (!ev) return;
-    if (msg.type === 'alert') ev.views?.field?.setAlert(msg.alert.runnerId, msg.alert.ackedAt === null);
     const frame = sharedFrame(msg);
     for (const g of ev.groups.values()) {
       if (runnerId !== undefined && !g.interest && g.only && !g.only.has(runnerId)) continue;
       for (const state of g.members.values()) {
         if (skip?.has(state.member.id)) continue;
+        // An SOS goes to the organiser and the runner's family link only (lib/control/audience.ts).
+        if (msg.type === 'alert' && !seesAlertsOf(state.watch, msg.alert.runnerId)) continue;
+        if (audience === 'organisers' && state.watch.via !== 'organiser') continue;
         if (state.member.peer.bufferedAmount > this.maxBuffered) {
           state.stale = true;
           continue;
