@@ -135,7 +135,7 @@ export function ControlView({ event: initial, config }: { event: EventInfo; conf
           </p>
           <label className="control-helper">
             Your name
-            <input value={helper} maxLength={40} placeholder="Race control" onChange={(e) => keepHelper(e.target.value)} />
+            <input value={helper} maxLength={40} onChange={(e) => keepHelper(e.target.value)} />
           </label>
           <Link href={`/e/${event.id}/organise`}>Organiser page</Link>
         </div>

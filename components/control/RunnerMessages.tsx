@@ -34,7 +34,7 @@ export function RunnerMessages({ runners, messages, session }: { runners: readon
           <textarea value={text} maxLength={280} rows={2} required placeholder="Course change at km 12" onChange={(e) => setText(e.target.value)} />
         </label>
         <label>
-          To
+          Send to
           <select value={to} onChange={(e) => setTo(e.target.value)}>
             <option value="">Every runner</option>
             {runners.map((r) => (

@@ -159,7 +159,7 @@ function Item({
       >
         <label>
           Helper
-          <input value={assignee} maxLength={40} placeholder="Medic 2" onChange={(e) => setAssignee(e.target.value)} />
+          <input value={assignee} maxLength={40} onChange={(e) => setAssignee(e.target.value)} />
         </label>
         <label>
           Note
