@@ -16,7 +16,7 @@ const open = (page: Page, key: string) => page.getByTestId('watch-open').locator
 const acked = (page: Page, key: string) => page.getByTestId('watch-acked').locator(`[data-key="${key}"]`);
 
 test('each kind of trouble reaches the watchlist; one director acknowledges, assigns and marks DNF, and it leaves the other director’s list', async ({ page, browser, baseURL, request }) => {
-  test.setTimeout(120_000);
+  test.setTimeout(240_000);
   const race = await seedRace(request, baseURL!);
   const { ids } = race;
   // The organiser's thresholds: three minutes still is a stop worth a look in this race.
