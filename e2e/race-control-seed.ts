@@ -37,7 +37,9 @@ function along(course: Course, m: number): [number, number] {
   while (i < c.length - 1 && c[i]! < target) i++;
   const a = course.points[i - 1]!;
   const b = course.points[i]!;
-  const f = c[i]! === c[i - 1]! ? 0 : (target - c[i - 1]!) / (c[i]! - c[i - 1]!);
+  const lo = c[i - 1]!;
+  const span = c[i]! - lo;
+  const f = span === 0 ? 0 : (target - lo) / span;
   return [a[0] + (b[0] - a[0]) * f, a[1] + (b[1] - a[1]) * f];
 }
 
