@@ -36,8 +36,22 @@ export interface OrganiserRunner extends RunnerInfo {
 }
 
 function pick(r: OrganiserRunner): OrganiserRunner {
-  const { id, name, color, status, lastSeen, mood, avatar, bib, race, points } = r;
-  return { id, name, color, status, lastSeen, mood, points, ...(avatar !== undefined ? { avatar } : {}), ...(bib ? { bib } : {}), ...(race ? { race } : {}) };
+  const { id, name, color, status, lastSeen, mood, avatar, bib, race, points, still, verdict, entry } = r;
+  return {
+    id,
+    name,
+    color,
+    status,
+    lastSeen,
+    mood,
+    points,
+    ...(avatar !== undefined ? { avatar } : {}),
+    ...(bib ? { bib } : {}),
+    ...(race ? { race } : {}),
+    ...(still !== undefined ? { still } : {}),
+    ...(verdict ? { verdict } : {}),
+    ...(entry ? { entry } : {}),
+  };
 }
 
 /**

@@ -12,12 +12,16 @@ import { type Answer, call, type CallOptions, type EntryView, type Params, type 
 import { EventSession } from './event-session';
 import type { WatchState } from './event-watch';
 import { emptyRoster, reduceRoster, type Roster, type RosterInput } from './organiser-roster';
+import { type ControlState, controlFromRead, reduceControl } from './control-state';
+import type { ConsoleSettings, Verdict } from '../lib/control/schemas';
 import type { SocketFactory } from './socket-like';
 import { Listeners, type Store } from './store';
 
 export interface OrganiserState {
   watch: WatchState;
   roster: Roster;
+  /** Race control's thresholds, marks and messages; null until first read. */
+  control: ControlState | null;
 }
 
 export interface OrganiserSessionOptions {
@@ -36,6 +40,8 @@ export class OrganiserSession implements Store<OrganiserState> {
   private readonly live: EventSession;
   private readonly listeners = new Listeners();
   private roster: Roster = emptyRoster;
+  private control: ControlState | null = null;
+  private controlReads = 0;
   private state: OrganiserState;
   /** Summary reads answered out of order are dropped: only the latest counts. */
   private reads = 0;
@@ -48,9 +54,17 @@ export class OrganiserSession implements Store<OrganiserState> {
       access: { organiser: opts.token },
       createSocket: opts.createSocket,
       schedule: opts.schedule,
-      onMessage: (msg) => this.reduce({ type: 'server', msg }),
+      onMessage: (msg) => {
+        this.reduce({ type: 'server', msg });
+        if (msg.type === 'snapshot') void this.readControl();
+        const control = reduceControl(this.control, msg);
+        if (control !== this.control) {
+          this.control = control;
+          this.changed();
+        }
+      },
     });
-    this.state = { watch: this.live.getSnapshot(), roster: this.roster };
+    this.state = { watch: this.live.getSnapshot(), roster: this.roster, control: this.control };
     this.live.subscribe(() => this.changed());
   }
 
@@ -58,7 +72,9 @@ export class OrganiserSession implements Store<OrganiserState> {
 
   readonly getSnapshot = (): OrganiserState => {
     const watch = this.live.getSnapshot();
-    if (watch !== this.state.watch || this.roster !== this.state.roster) this.state = { watch, roster: this.roster };
+    if (watch !== this.state.watch || this.roster !== this.state.roster || this.control !== this.state.control) {
+      this.state = { watch, roster: this.roster, control: this.control };
+    }
     return this.state;
   };
 
@@ -128,6 +144,52 @@ export class OrganiserSession implements Store<OrganiserState> {
 
   setRace(settings: RaceSettings): Promise<unknown> {
     return this.command('setRace', {}, { body: settings });
+  }
+
+  // ---------- race control ----------
+
+  /** Read the summary again (the console does now and then: battery readings come with it). */
+  refresh(): Promise<void> {
+    return this.readSummary();
+  }
+
+  setConsoleSettings(settings: Partial<ConsoleSettings>): Promise<unknown> {
+    return this.controlCommand('setConsoleSettings', {}, { body: settings });
+  }
+
+  /** Acknowledge (the item's identity), assign or note a watchlist item. */
+  mark(key: string, mark: { ackedSince?: number | null; assignee?: string | null; note?: string | null; by?: string | null }): Promise<unknown> {
+    return this.controlCommand('markWatch', { key }, { body: mark });
+  }
+
+  setVerdict(runnerId: string, verdict: { kind: Verdict['kind']; reason?: string | null } | null): Promise<unknown> {
+    return this.command('setVerdict', { runner: runnerId }, { body: { verdict } });
+  }
+
+  setVerdicts(runnerIds: string[], verdict: { kind: Verdict['kind']; reason?: string | null } | null): Promise<unknown> {
+    return this.command('setVerdicts', {}, { body: { runners: runnerIds, verdict } });
+  }
+
+  sendMessage(text: string, to: string | null): Promise<unknown> {
+    return this.controlCommand('sendMessage', {}, { body: { text, to } });
+  }
+
+  private async controlCommand<N extends RouteName>(name: N, params: Omit<Params<N>, 'id'>, opts = {} as CallOptions<N>): Promise<Answer<N>> {
+    const answer = await call(name, { ...params, id: this.opts.event } as Params<N>, { ...opts, ...this.auth() });
+    await this.readControl();
+    return answer;
+  }
+
+  private async readControl(): Promise<void> {
+    const read = ++this.controlReads;
+    try {
+      const control = await call('control', { id: this.opts.event }, this.auth());
+      if (read !== this.controlReads || this.closed) return;
+      this.control = controlFromRead(control);
+      this.changed();
+    } catch {
+      // Read again with the next snapshot or change.
+    }
   }
 
   // ---------- the start list, timing points and satellite trackers ----------

@@ -3,6 +3,7 @@
  * their track, the device key for tracking apps). The runner page and the simulator both use it, so the
  * simulator exercises exactly what phones do. Views read it as a Store.
  */
+import { RunnerInbox } from './runner-inbox';
 import { type AppRefusal, type Cheer, ErrorCode, type ServerMessage } from '../lib/protocol';
 import { ApiError, call } from './api';
 import { LiveSocket } from './live-socket';
@@ -89,6 +90,8 @@ export class RunnerSession implements Store<RunnerSessionState> {
   /** Highest sequence number ever handed to an open connection by this session. */
   private sentMax = 0;
   private flushTimer: ReturnType<typeof setTimeout> | null = null;
+  /** The organiser's messages to this runner. */
+  readonly inbox: RunnerInbox;
 
   constructor(private readonly opts: RunnerSessionOptions) {
     this.name = opts.name;
@@ -97,6 +100,7 @@ export class RunnerSession implements Store<RunnerSessionState> {
     this.claim = opts.claim ?? null;
     this.identity = loadIdentity(opts.storage, opts.event);
     this.outbox = new Outbox(opts.storage, `trackside:${opts.event}:outbox`);
+    this.inbox = new RunnerInbox(opts.event);
     this.state = {
       connection: 'connecting',
       transport: 'websocket',
@@ -229,6 +233,7 @@ export class RunnerSession implements Store<RunnerSessionState> {
   }
 
   private onMessage(msg: ServerMessage): void {
+    if (msg.type === 'joined' || msg.type === 'message') this.inbox.receive(msg, msg.type === 'joined' && msg.token ? { runnerId: msg.runnerId, token: msg.token } : this.identity);
     switch (msg.type) {
       case 'joined': {
         if (msg.token) {
@@ -329,6 +334,13 @@ export class RunnerSession implements Store<RunnerSessionState> {
     const { key } = await call('issueDeviceKey', { id: this.opts.event, runner: identity.runnerId }, { token: identity.token });
     this.opts.storage.setItem(deviceKeyKey(this.opts.event), JSON.stringify({ runnerId: identity.runnerId, key }));
     return key;
+  }
+
+  /** The runner is out of the race (DNF), or takes that back; spectators see it with the next update. */
+  async setOut(out: boolean): Promise<void> {
+    const identity = this.identity;
+    if (!identity) throw new Error('Start sharing first: the race knows you from then on.');
+    await call('setVerdict', { id: this.opts.event, runner: identity.runnerId }, { token: identity.token, body: { verdict: out ? { kind: 'dnf' } : null } });
   }
 
   async revokeDeviceKey(): Promise<void> {

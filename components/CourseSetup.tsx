@@ -6,11 +6,15 @@ import type { OrganiserSession, RaceSettings } from '../client/organiser-session
 import { type DistanceUnit, formatDistance, inUnit, UNIT_M } from '../lib/course/units';
 import type { Checkpoint } from '../lib/course/checkpoints';
 import type { EventInfo } from '../lib/protocol';
+import CoursePreview from './CoursePreview';
+
 
 interface Draft {
   name: string;
   /** Distance as typed, in the event's unit. */
   at: string;
+  /** Cut-off as typed (a local date and time); empty for none. */
+  cutoff: string;
 }
 
 const toLocalInput = (t: number | null) => {
@@ -28,13 +32,10 @@ export function CourseSetup({
   event,
   runners,
   session,
-  act,
 }: {
   event: EventInfo;
   runners: Array<{ id: string; name: string; lastSeen: number | null }>;
   session: OrganiserSession;
-  /** Runs a change, then says `done` (or the error). */
-  act: (what: () => Promise<unknown>, done: string) => Promise<void>;
 }) {
   const race = event.race ?? { startsAt: null, unit: 'km' as DistanceUnit, course: null };
   const unit = race.unit;
@@ -42,12 +43,28 @@ export function CourseSetup({
   const [drafts, setDrafts] = useState<Draft[] | null>(null);
   const [start, setStart] = useState<string | null>(null);
   const [fromRunner, setFromRunner] = useState('');
+  // Each form's answer shows beside it (course, checkpoints, start), not at the top of a long page.
+  const [said, setSaid] = useState<{ where: 'course' | 'checkpoints' | 'start'; ok: boolean; text: string } | null>(null);
+  const confirm = (where: 'course' | 'checkpoints' | 'start') =>
+    said?.where === where ? (
+      <p className={`inline-said${said.ok ? '' : ' bad'}`} role="status" data-testid={`said-${where}`}>
+        {said.text}
+      </p>
+    ) : null;
+  const run = (where: 'course' | 'checkpoints' | 'start', what: () => Promise<unknown>, done: string) =>
+    what().then(
+      () => setSaid({ where, ok: true, text: done }),
+      (err: unknown) => setSaid({ where, ok: false, text: err instanceof Error ? err.message : 'That did not work: try again.' }),
+    );
+  const now = Date.now();
+  const started = race.startsAt !== null && race.startsAt <= now;
   const finished = event.status === 'finished';
   const checkpoints: Draft[] =
-    drafts ?? (course?.checkpoints ?? []).map((cp) => ({ name: cp.name, at: String(Math.round(inUnit(cp.at, unit) * 100) / 100) }));
+    drafts ??
+    (course?.checkpoints ?? []).map((cp) => ({ name: cp.name, at: String(Math.round(inUnit(cp.at, unit) * 100) / 100), cutoff: toLocalInput(cp.cutoff ?? null) }));
 
   const upload = (file: File) =>
-    act(async () => {
+    run('course', async () => {
       const warnings = await session.setCourse(await file.arrayBuffer());
       if (warnings.length) window.alert(warnings.join('\n'));
       setDrafts(null);
@@ -57,14 +74,14 @@ export function CourseSetup({
     e.preventDefault();
     const list: Checkpoint[] = checkpoints
       .filter((d) => d.name.trim() || d.at.trim())
-      .map((d) => ({ name: d.name, at: Number(d.at.replace(',', '.')) * UNIT_M[unit] }));
-    void act(async () => {
+      .map((d) => ({ name: d.name, at: Number(d.at.replace(',', '.')) * UNIT_M[unit], cutoff: d.cutoff ? new Date(d.cutoff).getTime() : null }));
+    void run('checkpoints', async () => {
       await session.setCheckpoints(list);
       setDrafts(null);
     }, 'The checkpoints are saved.');
   };
 
-  const setRace = (settings: RaceSettings, done: string) => act(() => session.setRace(settings), done);
+  const setRace = (settings: RaceSettings, done: string) => run('start', () => session.setRace(settings), done);
 
   return (
     <section className="panel course-setup" aria-labelledby="course-heading" data-testid="course-setup">
@@ -113,7 +130,7 @@ export function CourseSetup({
                 className="btn"
                 type="button"
                 disabled={!fromRunner}
-                onClick={() => void act(() => session.courseFromTrack(fromRunner), 'That track is now the course.')}
+                onClick={() => void run('course', () => session.courseFromTrack(fromRunner), 'That track is now the course.')}
               >
                 Use as course
               </button>
@@ -121,6 +138,8 @@ export function CourseSetup({
           )}
         </div>
       )}
+      {confirm('course')}
+      {course && <CoursePreview eventId={event.id} info={course} />}
       {course && (
         <form className="checkpoints" onSubmit={saveCheckpoints} aria-labelledby="checkpoints-heading">
           <h3 id="checkpoints-heading">Checkpoints</h3>
@@ -136,6 +155,16 @@ export function CourseSetup({
                   maxLength={40}
                   disabled={finished}
                   onChange={(e) => setDrafts(checkpoints.map((x, j) => (j === i ? { ...x, name: e.target.value } : x)))}
+                />
+              </label>
+              <label className="field">
+                <span>Cut-off</span>
+                <input
+                  type="datetime-local"
+                  value={d.cutoff}
+                  disabled={finished}
+                  aria-label={`Cut-off at ${d.name || `checkpoint ${i + 1}`}`}
+                  onChange={(e) => setDrafts(checkpoints.map((x, j) => (j === i ? { ...x, cutoff: e.target.value } : x)))}
                 />
               </label>
               <label className="field">
@@ -156,7 +185,7 @@ export function CourseSetup({
           ))}
           {!finished && (
             <div className="row-actions">
-              <button className="btn" type="button" onClick={() => setDrafts([...checkpoints, { name: '', at: '' }])}>
+              <button className="btn" type="button" onClick={() => setDrafts([...checkpoints, { name: '', at: '', cutoff: '' }])}>
                 Add a checkpoint
               </button>
               <button className="btn primary" type="submit" disabled={drafts === null}>
@@ -164,6 +193,7 @@ export function CourseSetup({
               </button>
             </div>
           )}
+          {confirm('checkpoints')}
         </form>
       )}
       <div className="race-settings">
@@ -171,7 +201,9 @@ export function CourseSetup({
         <p className="small muted">
           {race.startsAt === null
             ? 'No start time: each runner is timed from when they cross the start line (or their first fix on the course).'
-            : `Started ${new Date(race.startsAt).toLocaleString()}: fixes before it are not the race.`}
+            : started
+              ? `Started ${new Date(race.startsAt).toLocaleString()}: fixes before it are not the race.`
+              : `Starts at ${new Date(race.startsAt).toLocaleString()}.`}
         </p>
         {!finished && (
           <div className="inline-form">
@@ -187,9 +219,18 @@ export function CourseSetup({
             >
               Set start time
             </button>
-            <button className="btn primary" type="button" onClick={() => void setRace({ startNow: true }, 'The race has started.')}>
-              Start now
-            </button>
+            {!started && (
+              <button
+                className="btn"
+                type="button"
+                data-testid="start-now"
+                onClick={() => {
+                  if (window.confirm('Start the race now? Every runner is timed from this moment.')) void setRace({ startNow: true }, 'The race has started.');
+                }}
+              >
+                Start now
+              </button>
+            )}
           </div>
         )}
         <label className="field unit-field">
@@ -199,6 +240,7 @@ export function CourseSetup({
             <option value="mi">miles (min/mi)</option>
           </select>
         </label>
+        {confirm('start')}
       </div>
     </section>
   );

@@ -100,6 +100,9 @@ export function OrganiserView({ event: initial, config }: { event: EventInfo; co
             }}
           />
         )}
+        <p className="panel control-link">
+          Race day: <Link href={`/e/${event.id}/control`}>open the race-control console</Link>, one watchlist of who needs help, for the director and the medics.
+        </p>
         <section className="panel" aria-labelledby="share-heading">
           <h2 id="share-heading">Share</h2>
           <div className="links-grid">
@@ -117,7 +120,7 @@ export function OrganiserView({ event: initial, config }: { event: EventInfo; co
           <AddressNote path={runnerPath} reachable={config.reachableUrls} gps />
         </section>
 
-        <CourseSetup event={event} runners={runners} session={session} act={act} />
+        <CourseSetup event={event} runners={runners} session={session} />
 
         <RaceTiming
           event={event}
@@ -142,6 +145,13 @@ export function OrganiserView({ event: initial, config }: { event: EventInfo; co
           colors={colors}
           alerted={alerted}
           now={now}
+          unit={event.race?.unit ?? 'km'}
+          onVerdict={(r, v) =>
+            session.setVerdict(r.id, v).then(
+              () => ({ ok: true, text: v ? `${r.name}: ${v.kind.toUpperCase()}.` : `${r.name} is back in the race.` }),
+              (err: Error) => ({ ok: false, text: err.message }),
+            )
+          }
           onBib={(r, bib) => act(() => session.setBib(r.id, bib), bib ? `${r.name} has bib ${bib}.` : `${r.name} has no bib now.`)}
           onRemove={(r) => {
             if (!window.confirm(`Remove ${r.name} and delete their track?`)) return;

@@ -5,6 +5,7 @@ import { call, type ReadAccess, type RunnerRaceDetail } from '../client/api';
 import type { RunnerView } from '../client/event-view';
 import { basisWords, clockText, type CourseScale, estimateNow, etaText, paceNowText, splitTables, type SplitRow } from '../client/race-words';
 import { PassingToast } from './PassingToast';
+import { raceStatus } from '../lib/control/status';
 import { type DistanceUnit, formatDistance, formatDuration, formatGap, formatPace } from '../lib/course/units';
 
 /** How often a followed runner's splits and predictions are read again … */
@@ -63,7 +64,9 @@ export function RaceCard({
   if (!race) return null;
   const elapsed = race.start === null ? null : race.finish ?? (now - race.start) / 1000;
   const tables = detail ? splitTables(detail) : null;
-  const where = estimateNow(race, scale, now);
+  const status = raceStatus(runner, { now, unit });
+  // No forecast for a runner who is out, home, or not moving.
+  const where = status.noForecast ? null : estimateNow(race, scale, now);
   const firstSeen = tables?.distance.find((s) => !s.estimated && s.kind !== 'finish') ?? null;
   return (
     <section className="panel race-card" aria-labelledby="race-heading" data-testid="race-card">
@@ -71,6 +74,9 @@ export function RaceCard({
         {runner.name}
         {runner.bib ? ` · ${runner.bib}` : ''}
       </h2>
+      <p className={`race-status big ${status.tone}`} data-testid="race-card-status" data-status={status.key}>
+        {status.words}
+      </p>
       <dl className="race-facts">
         <div>
           <dt>Position</dt>
@@ -106,7 +112,7 @@ export function RaceCard({
           {formatDistance(where.hi, unit, bandDecimals(where))}.
         </p>
       )}
-      {detail && detail.forecast.ahead.length > 0 && (
+      {!status.noForecast && detail && detail.forecast.ahead.length > 0 && (
         <div className="race-eta" data-testid="race-eta">
           <h3>Expected</h3>
           <ul>

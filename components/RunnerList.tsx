@@ -6,6 +6,7 @@ import { colorName } from '../client/colors';
 import type { ListSort, RunnerListStore } from '../client/list-source';
 import { type DistanceUnit, formatDistance, formatGap, formatPace } from '../lib/course/units';
 import { useStore } from './useStore';
+import { raceStatus } from '../lib/control/status';
 import { type CourseScale, estimateNow, etaText, whereaboutsText } from '../client/race-words';
 import { useWindowedRows } from './useWindowedRows';
 import { ago, useNow } from './useNow';
@@ -24,11 +25,10 @@ interface Sort {
 const TYPING_MS = 250;
 
 /** "Finished 1:23:45", "+2:10 behind", "off course". */
+/** What the status words leave unsaid: off the course. */
 function raceNote(r: ListRow): string | null {
   const race = r.race;
-  if (!race) return null;
-  if (race.state === 'finished') return `finished ${formatGap(race.finish).slice(1)}`;
-  if (race.state === 'not-started') return 'not started';
+  if (!race || race.state !== 'running' || r.verdict) return null;
   if (race.off) return 'off course';
   return null;
 }
@@ -65,8 +65,10 @@ const RunnerRow = memo(function RunnerRow({
   scale: CourseScale | null;
 }) {
   const race = racing ? r.race : undefined;
-  const estimate = whereaboutsText(estimateNow(race, scale, now), unit);
-  const finishEta = race?.eta.find((e) => e.kind === 'finish');
+  const status = raceStatus(r, { now, unit, alert: sos });
+  // No forecast for a runner who is out, home, or not moving.
+  const estimate = status.noForecast ? null : whereaboutsText(estimateNow(race, scale, now), unit);
+  const finishEta = status.noForecast ? undefined : race?.eta.find((e) => e.kind === 'finish');
   const distance = race ? (race.at === null ? '—' : formatDistance(race.at, unit)) : r.lastSeen === null && r.entry ? '—' : formatDistance(r.distance, unit);
   const pace = formatPace(r.speed, unit);
   const mood = r.mood === null ? '—' : String(r.mood);
@@ -98,15 +100,16 @@ const RunnerRow = memo(function RunnerRow({
         </button>
         <div className="runner-meta">
           {/* A phone's connection: nothing to say of a runner from the start list no phone or app has placed. */}
-          {(r.lastSeen !== null || !r.entry) && <span className={`status ${r.status}`}>{STATUS_TEXT[r.status]}</span>}
+          <span className={`race-status ${status.tone}`} data-testid="race-status" data-status={status.key}>
+            {status.words}
+          </span>
           {note && <span className={`race-note${race?.off ? ' off' : ''}`}>{note}</span>}
           {sos && (
             <span className="pill bad" data-testid="sos-badge">
               SOS
             </span>
           )}
-          {!estimate && r.lastSeen !== null && <span>{ago(r.lastSeen, now)}</span>}
-          {!estimate && r.lastSeen === null && !race?.start && <span>no position yet</span>}
+          {!estimate && r.lastSeen !== null && status.key === 'moving' && <span>{ago(r.lastSeen, now)}</span>}
           {race?.cp && race.state !== 'finished' && <span>{race.cp.name}</span>}
           {estimate && (
             <span className="race-estimate" data-testid="estimate">

@@ -9,6 +9,8 @@ import { CheerToast } from './CheerToast';
 import { CheerList } from './runner/CheerList';
 import { FamilyLink } from './runner/FamilyLink';
 import { MoodPanel } from './runner/MoodPanel';
+import { OrganiserMessages } from './runner/OrganiserMessages';
+import { OutOfRace } from './runner/OutOfRace';
 import { OwnRunPanel } from './runner/OwnRunPanel';
 import { ProfileForm } from './runner/ProfileForm';
 import { RunnerNotices } from './runner/RunnerNotices';
@@ -48,6 +50,7 @@ export function RunnerView({ event, config }: { event: EventInfo; config: Client
       </BrandHeader>
       <CheerToast toast={toast} onClose={closeToast} />
       <main className="runner-page">
+        <OrganiserMessages inbox={share.session?.inbox ?? null} />
         <RunnerNotices gpsProblem={gps.problem} serverProblem={state?.problem ?? null} removed={share.removed} deleted={share.deleted} />
         <ProfileForm
           name={profile.name}
@@ -89,6 +92,8 @@ export function RunnerView({ event, config }: { event: EventInfo; config: Client
         {state?.runnerId && (
           <FamilyLink eventId={event.id} eventName={event.name} runnerId={state.runnerId} name={profile.name} racing={!!event.race?.course} />
         )}
+
+        {state?.runnerId && event.race?.course && <OutOfRace session={share.session} />}
 
         <TrackerApps session={share.session} runnerId={state?.runnerId ?? null} name={profile.name} reachable={config.reachableUrls} />
 

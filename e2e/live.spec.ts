@@ -49,7 +49,7 @@ test('a runner shares GPS and a spectator sees the marker move, and the trail of
   const label = page.locator('.runner-label', { hasText: 'Ada Runner' });
   await expect(label).toBeVisible();
   const row = page.locator('tr.runner', { hasText: 'Ada Runner' });
-  await expect(row).toContainText('moving');
+  await expect(row).toContainText('Moving');
   const runnerId = await row.getAttribute('data-runner');
   const trail = page.locator(`path.trail[data-runner="${runnerId}"]`);
   const first = (await label.boundingBox())!;

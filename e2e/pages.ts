@@ -141,6 +141,14 @@ export function pages(data: Seeded): PageVisit[] {
       },
     },
     {
+      name: 'race-control',
+      path: `/e/${big.id}/control#token=${big.token}`,
+      ready: async (p) => {
+        // Runners of the seed went quiet minutes ago at most; a mood of 2 or below puts some on the watchlist.
+        await expect(p.getByTestId('watch-open').getByTestId('watch-item').first()).toBeVisible();
+      },
+    },
+    {
       name: 'share-link',
       path: `/s/${data.share}`,
       ready: async (p) => {

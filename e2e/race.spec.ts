@@ -93,7 +93,8 @@ test('a GPX course, checkpoints, race order with gaps, a followed runner’s spl
 
   // A file that is not a course is refused with a reason, and the course stays.
   await setup.getByLabel(/Replace the course/).setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('shopping list') });
-  await expect(page.locator('.alert[role="status"]')).not.toContainText('is set');
+  await expect(setup.getByTestId('said-course')).toHaveClass(/bad/);
+  await expect(setup.getByTestId('said-course')).not.toContainText('is set');
   await expect(page.getByTestId('course-summary')).toContainText('Reservoir out and back');
 
   // Runners on the out-and-back: Fiona is on her way back, beside Sam who is still going out.

@@ -1,9 +1,12 @@
-/** An SOS from a tracking app, through the real pages: the organiser and the spectators see it at once. */
+/**
+ * An SOS from a tracking app, through the real pages: the organiser and the runner's family link see it at
+ * once; a spectator of the public page does not (a name and an exact place are medical details).
+ */
 import { expect, offline, sharingRunner, test } from './fixtures';
 
 const shots = process.env.SCREENSHOTS === '1';
 
-test('Traccar Client’s SOS appears on the organiser page and the spectator page until the organiser acknowledges it', async ({ page, browser, baseURL }) => {
+test('Traccar Client’s SOS appears on the organiser page and the family link, not the public page, until the organiser acknowledges it', async ({ page, browser, baseURL }) => {
   // The organiser creates the event on the landing page and stays on the organiser page.
   await page.goto('/');
   await page.getByLabel('Event name').fill('Fell race');
@@ -17,13 +20,21 @@ test('Traccar Client’s SOS appears on the organiser page and the spectator pag
   const key = await phone.getByLabel('Device key').inputValue();
   expect(key).toMatch(/^[A-Za-z0-9_-]{16,}$/);
 
-  // A spectator follows the runner.
+  // The family follows the runner through a link made for her; a stranger watches the public page.
+  const runnerId = await phone.evaluate((id) => (JSON.parse(localStorage.getItem(`trackside:${id}:runner`) ?? '{}') as { runnerId: string }).runnerId, eventId);
+  const token = await page.evaluate((id) => localStorage.getItem(`trackside:${id}:organiser`), eventId);
+  const made = await page.request.post(`/api/events/${eventId}/links`, { headers: { authorization: `Bearer ${token}` }, data: { label: 'Family', runners: [runnerId], expiresAt: null } });
+  expect(made.status()).toBe(201);
+  const familyPath = ((await made.json()) as { path: string }).path;
   const spectatorCtx = await browser.newContext({ baseURL, viewport: { width: 1440, height: 900 } });
   await offline(spectatorCtx, []);
   const spectator = await spectatorCtx.newPage();
-  await spectator.goto(`/e/${eventId}`);
+  await spectator.goto(familyPath);
   await spectator.locator('tr[data-runner]', { hasText: 'Ada Lovelace' }).click();
   await expect(spectator.locator('tr[data-runner].selected')).toHaveCount(1);
+  const stranger = await spectatorCtx.newPage();
+  await stranger.goto(`/e/${eventId}`);
+  await expect(stranger.locator('tr[data-runner]', { hasText: 'Ada Lovelace' })).toHaveCount(1);
   await expect(page.locator('tr[data-runner]')).toHaveCount(1);
   await expect(page.getByTestId('sos-alerts')).toHaveCount(0);
 
@@ -46,6 +57,12 @@ test('Traccar Client’s SOS appears on the organiser page and the spectator pag
     await expect(p.locator('tr[data-runner]', { hasText: 'Ada Lovelace' }).getByTestId('sos-badge')).toBeVisible();
   }
   await expect(spectator.getByRole('button', { name: 'Acknowledge' })).toHaveCount(0);
+  // The public page knows nothing of it: no banner, no badge (it was sent to the others before this check).
+  await expect(stranger.getByTestId('sos-alerts')).toHaveCount(0);
+  await expect(stranger.getByTestId('sos-badge')).toHaveCount(0);
+  await stranger.reload();
+  await expect(stranger.locator('tr[data-runner]', { hasText: 'Ada Lovelace' })).toHaveCount(1);
+  await expect(stranger.getByTestId('sos-alerts')).toHaveCount(0);
 
   // The runner's panel says what the server could not keep.
   await phone.reload();

@@ -75,7 +75,7 @@ test('blocked location: the runner is told, and spectators never see a runner wi
 
   // The organiser sees Bob, waiting for a first position.
   await page.goto(`/e/${event.id}/organise#token=${organiserToken}`);
-  await expect(page.locator('tr[data-runner]', { hasText: 'Blocked Bob' })).toContainText('no position yet');
+  await expect(page.locator('tr[data-runner]', { hasText: 'Blocked Bob' })).toContainText('No position yet');
 
   const spectator = await page.context().newPage();
   await spectator.goto(`/e/${event.id}`);
@@ -96,7 +96,7 @@ test('a cheer to a runner who is not sharing says it will be shown when they are
 
   await page.goto(`/e/${eventId}`);
   const row = page.locator('tr.runner', { hasText: 'Fern' });
-  await expect(row).toContainText('stopped');
+  await expect(row).toContainText('Not sharing');
   await row.getByRole('button').click();
   await page.getByLabel('Your cheer').fill('See you at the finish!');
   await page.getByRole('button', { name: 'Cheer' }).click();

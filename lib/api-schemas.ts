@@ -4,6 +4,7 @@
  * schemas). The route table (routes.ts) says which route takes and answers which.
  */
 import { z } from 'zod';
+import * as C from './control/schemas';
 import { CourseErrorCode } from './course/errors';
 import {
   AlertSchema,
@@ -319,7 +320,7 @@ export const FromTrackBody = z.object({
 });
 
 export const CheckpointsBody = z.object({
-  checkpoints: z.array(z.object({ name: z.string().max(200), at: z.number().finite().describe('Metres from the start.') })).max(1000),
+  checkpoints: z.array(z.object({ name: z.string().max(200), at: z.number().finite().describe('Metres from the start.'), cutoff: z.number().finite().positive().nullable().optional().describe('Cut-off time, ms since the epoch.') })).max(1000),
 });
 
 export const RaceSettingsBody = z
@@ -332,3 +333,37 @@ export const RaceSettingsBody = z
 export type RaceSettings = z.input<typeof RaceSettingsBody>;
 
 export const BibBody = z.object({ bib: BibSchema.nullable() });
+
+// ---------- race control (lib/control/schemas.ts) ----------
+
+export const VerdictBody = z.object({
+  verdict: z
+    .object({ kind: z.enum(C.VERDICT_KINDS), reason: z.string().max(C.MAX_REASON).nullable().optional() })
+    .nullable()
+    .describe('DNF, DSQ (with a reason) or DNS; null takes it back. A runner may give only their own DNF, and take it back.'),
+});
+export const VerdictsBody = VerdictBody.extend({ runners: z.array(z.string().max(64)).min(1).max(5000).describe('The runners (ids) it is for.') });
+export const VerdictsAnswer = z.object({ verdicts: z.array(C.VerdictSchema).describe('The verdicts given (none for runners who had that one already).') });
+export const ControlAnswer = z.object({
+  settings: C.ConsoleSettingsSchema,
+  marks: z.array(C.MarkSchema),
+  messages: z.array(C.SentMessageSchema).describe('Every message sent to runners, oldest first, with who has seen it.'),
+});
+export const ConsoleSettingsBody = C.ConsoleSettingsSchema.partial();
+export const ConsoleSettingsAnswer = z.object({ settings: C.ConsoleSettingsSchema });
+export const MarkBody = z.object({
+  ackedSince: z.number().nullable().optional().describe("The item's since, to acknowledge it; null takes the acknowledgement back."),
+  assignee: z.string().max(C.MAX_HELPER).nullable().optional(),
+  note: z.string().max(C.MAX_NOTE).nullable().optional(),
+  by: z.string().max(C.MAX_HELPER).nullable().optional().describe('Who acknowledges ("Jo, race control").'),
+});
+export const MarkAnswer = z.object({ mark: C.MarkSchema });
+export const MessageBody = z.object({
+  text: z.string().max(C.MAX_MESSAGE * 4),
+  to: z.string().max(64).nullable().optional().describe('A runner id; left out or null for every runner.'),
+});
+export const MessageAnswer = z.object({ message: C.SentMessageSchema });
+export const RunnerMessagesAnswer = z.object({
+  messages: z.array(C.RunnerMessageSchema.extend({ seenAt: z.number().nullable().describe("When this runner's page showed it; null: not yet.") })),
+});
+export const SeenAnswer = z.object({ seenAt: z.number() });

@@ -4,6 +4,7 @@
  * keep the two in step.
  */
 import { z } from 'zod';
+import { ControlMsg, RunnerMessageMsg, VerdictSchema } from './control/schemas';
 import { PublicEntrySchema } from './entries/entry';
 import { cleanText, hasVisibleText } from './text';
 
@@ -107,6 +108,7 @@ export const ErrorCode = {
   NoSuchTimingPoint: 'no_such_timing_point',
   NoSuchTracker: 'no_such_tracker',
   NoSuchAlert: 'no_such_alert',
+  NoSuchMessage: 'no_such_message',
   NoCourse: 'no_course',
   NoRace: 'no_race',
   NoAvatar: 'no_avatar',
@@ -124,6 +126,11 @@ export const ErrorCode = {
   BadCheckpoints: 'bad_checkpoints',
   BadRace: 'bad_race',
   BadBib: 'bad_bib',
+  /** A DNF, DSQ or DNS that cannot be given: a DSQ without a reason, a runner giving anything but their own DNF. */
+  BadVerdict: 'bad_verdict',
+  BadMark: 'bad_mark',
+  BadRunnerMessage: 'bad_runner_message',
+  BadSettings: 'bad_settings',
   /** Some rows of a start list cannot be entries; `rows` says which and why. */
   BadEntries: 'bad_entries',
   BadEntry: 'bad_entry',
@@ -325,6 +332,7 @@ export const TrackPointSchema = z.tuple([z.number(), z.number(), z.number()]).de
 export const CheckpointSchema = z.object({
   name: z.string(),
   at: z.number().describe('Metres from the start along the course.'),
+  cutoff: z.number().nullable().optional().describe('Cut-off: runners who have not passed by this time (ms since the epoch) are out of the race.'),
 });
 
 export const CourseInfoSchema = z
@@ -449,6 +457,11 @@ export const RunnerInfoSchema = z
     bib: z.string().optional().describe('Race number, as given when joining or set by the organiser.'),
     entry: PublicEntrySchema.optional().describe('From the start list: what spectators may know of the entry (never birth year, chip or claim code).'),
     race: RunnerRaceInfoSchema.optional().describe('On events with a course.'),
+    still: z
+      .number()
+      .optional()
+      .describe('Present while the runner has not moved (more than 25 m) for a minute or more: since when, ms since the epoch.'),
+    verdict: VerdictSchema.optional().describe('DNF, DSQ or DNS, when the runner or the organiser gave one.'),
   })
   .meta({ id: 'RunnerInfo' });
 export type RunnerInfo = z.infer<typeof RunnerInfoSchema>;
@@ -630,6 +643,8 @@ export const ServerMessageSchema = z.discriminatedUnion('type', [
   AlertMsg,
   CheerReceivedMsg,
   CheeredMsg,
+  ControlMsg,
+  RunnerMessageMsg,
   ErrorMsg,
 ]);
 export type ServerMessage = z.infer<typeof ServerMessageSchema>;

@@ -12,7 +12,7 @@ describe('the route table', () => {
     const srv = await startTestServer();
     try {
       const { event } = await makeEvent(srv, 'Routes');
-      const params = { id: event.id, runner: 'nosuchrunner1', link: 'nolink', alert: 'noalert', stream: 'nostream', point: 'nopoint', tracker: 'notracker' };
+      const params = { id: event.id, runner: 'nosuchrunner1', link: 'nolink', alert: 'noalert', stream: 'nostream', point: 'nopoint', tracker: 'notracker', key: 'sos:nosuchrunner1', message: 'nomessage' };
       for (const [name, route] of Object.entries(ROUTES)) {
         const abort = new AbortController();
         const res = await fetch(apiUrl(name as RouteName, params as never, {}, srv.url), {

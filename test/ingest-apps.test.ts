@@ -197,14 +197,18 @@ describe('tracking apps over HTTP: every queue drains', () => {
   // ---------- alarms ----------
 
   describe('SOS', () => {
-    test('alarm=sos reaches the organiser and every spectator who follows that runner at once, with the position, until the organiser acknowledges it', async () => {
+    test('alarm=sos reaches the organiser and the runner’s family link at once, with the position, and no other spectator, until the organiser acknowledges it', async () => {
       const { event, organiserToken: orgToken } = await makeEvent(srv, 'Mountain ultra');
       const r = await keyed(srv, event.id, 'Climber');
       const other = await keyed(srv, event.id, 'Other');
       await fetch(`${srv.url}/api/events/${event.id}/view-code`, { method: 'PUT', headers: { authorization: `Bearer ${orgToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ code: 'summit-2026' }) });
-      const link = (await (
-        await fetch(`${srv.url}/api/events/${event.id}/links`, { method: 'POST', headers: { authorization: `Bearer ${orgToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ label: 'Family of other', runners: [other.runnerId] }) })
-      ).json()) as { link: { token: string } };
+      const makeLink = async (label: string, runners: string[] | null) =>
+        ((await (
+          await fetch(`${srv.url}/api/events/${event.id}/links`, { method: 'POST', headers: { authorization: `Bearer ${orgToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ label, runners }) })
+        ).json()) as { link: { token: string } }).link.token;
+      const familyLink = await makeLink('Family of Climber', [r.runnerId]);
+      const otherLink = await makeLink('Family of other', [other.runnerId]);
+      const pressLink = await makeLink('Press', null);
 
       const watch = async (msg: Record<string, unknown>) => {
         const c = await TestClient.connect(srv.wsUrl);
@@ -214,9 +218,11 @@ describe('tracking apps over HTTP: every queue drains', () => {
         return c;
       };
       const organiser = await watch({ organiser: orgToken });
+      const family = await watch({ share: familyLink });
       const spectator = await watch({ code: 'summit-2026' });
       const follower = await watch({ code: 'summit-2026', runners: [r.runnerId] });
-      const otherFamily = await watch({ share: link.link.token });
+      const otherFamily = await watch({ share: otherLink });
+      const press = await watch({ share: pressLink });
 
       const tst = nextSecond();
       // Tracker.requestPosition(alarm = "sos"): the fix it fetched, uploaded at once with alarm=sos (not queued).
@@ -226,7 +232,7 @@ describe('tracking apps over HTTP: every queue drains', () => {
 
       const isAlert = (m: ServerMessage): m is Extract<ServerMessage, { type: 'alert' }> => m.type === 'alert';
       const seen: Alert[] = [];
-      for (const c of [organiser, spectator, follower]) seen.push((await c.until(isAlert)).alert);
+      for (const c of [organiser, family]) seen.push((await c.until(isAlert)).alert);
       const alert = seen[0]!;
       for (const a of seen) assert.deepEqual(a, alert);
       assert.deepEqual(
@@ -235,14 +241,23 @@ describe('tracking apps over HTTP: every queue drains', () => {
       );
       assert.equal((await track(r.runnerId, event.id)).length, 1, 'the alarm’s fix is on the track');
 
-      // Whoever comes later sees it in the snapshot, and in the runner list.
+      // Whoever is allowed to see it and comes later sees it in the snapshot, and in the runner list; a
+      // spectator with the view code does not, by any road.
       const late = await TestClient.connect(srv.wsUrl);
-      late.send({ type: 'subscribe', event: event.id, code: 'summit-2026' });
+      late.send({ type: 'subscribe', event: event.id, share: familyLink });
       assert.deepEqual((await late.next('snapshot')).alerts, [alert]);
-      const summary = (await (await fetch(`${srv.url}/api/events/${event.id}`, { headers: { authorization: `Bearer ${orgToken}` } })).json()) as {
-        runners: Array<{ id: string; alert: Alert | null }>;
-      };
-      assert.deepEqual(summary.runners.find((x) => x.id === r.runnerId)!.alert, alert);
+      const lateSpectator = await TestClient.connect(srv.wsUrl);
+      lateSpectator.send({ type: 'subscribe', event: event.id, code: 'summit-2026' });
+      assert.deepEqual((await lateSpectator.next('snapshot')).alerts, []);
+      const summaryAs = async (headers: Record<string, string>) =>
+        ((await (await fetch(`${srv.url}/api/events/${event.id}`, { headers })).json()) as { runners: Array<{ id: string; alert: Alert | null }> }).runners.find(
+          (x) => x.id === r.runnerId,
+        )!.alert;
+      assert.deepEqual(await summaryAs({ authorization: `Bearer ${orgToken}` }), alert);
+      assert.equal(await summaryAs({ 'x-view-code': 'summit-2026' }), null);
+      const snapAs = async (q: string) => ((await (await fetch(`${srv.url}/api/events/${event.id}/snapshot?${q}`)).json()) as { alerts: Alert[] }).alerts;
+      assert.deepEqual(await snapAs('code=summit-2026'), []);
+      assert.deepEqual(await snapAs(`share=${familyLink}`), [alert]);
 
       // Only the organiser acknowledges it.
       const ackPath = `${srv.url}/api/events/${event.id}/alerts/${alert.id}/ack`;
@@ -252,18 +267,22 @@ describe('tracking apps over HTTP: every queue drains', () => {
       assert.equal(ack.status, 200);
       const acked = ((await ack.json()) as { alert: Alert }).alert;
       assert.ok(acked.ackedAt !== null && acked.ackedAt >= alert.raisedAt);
-      for (const c of [organiser, spectator, follower, late]) assert.deepEqual((await c.until(isAlert)).alert, acked);
+      for (const c of [organiser, family, late]) assert.deepEqual((await c.until(isAlert)).alert, acked);
       assert.equal((await fetch(ackPath, { method: 'POST', headers: { authorization: `Bearer ${orgToken}` } })).status, 404, 'acknowledged already');
 
-      // The family watching another runner heard nothing of it: whatever was sent to them has arrived by now.
+      // Nobody else heard anything of it: whatever was sent to them has arrived by now.
       publishTick(srv);
-      await otherFamily.roundTrip();
-      assert.ok(!otherFamily.received.some((m) => m.type === 'alert'), JSON.stringify(otherFamily.received.map((m) => m.type)));
+      for (const c of [spectator, follower, otherFamily, press, lateSpectator]) {
+        await c.roundTrip();
+        assert.ok(!c.received.some((m) => m.type === 'alert'), JSON.stringify(c.received.map((m) => m.type)));
+      }
 
-      // Kept: the export has it, acknowledged.
-      const exported = (await (await fetch(`${srv.url}/api/events/${event.id}/export.json`, { headers: { authorization: `Bearer ${orgToken}` } })).json()) as EventExport;
-      assert.deepEqual(exported.alerts, [acked]);
-      for (const c of [organiser, spectator, follower, otherFamily, late]) c.close();
+      // Kept: the organiser's export has it, acknowledged; a spectator's has none.
+      const exportAs = async (headers: Record<string, string>) =>
+        ((await (await fetch(`${srv.url}/api/events/${event.id}/export.json`, { headers })).json()) as EventExport).alerts;
+      assert.deepEqual(await exportAs({ authorization: `Bearer ${orgToken}` }), [acked]);
+      assert.deepEqual(await exportAs({ 'x-view-code': 'summit-2026' }), []);
+      for (const c of [organiser, family, spectator, follower, otherFamily, press, late, lateSpectator]) c.close();
     });
 
     test('Traccar Client 9 puts the alarm in the location’s extras; a second press while one is open adds no second alert', async () => {

@@ -207,7 +207,7 @@ describe('every route answers what the table says', () => {
     assert.equal(card.status, 200);
     const alertId = await waitFor(
       async () => {
-        const summary = (await (await fetch(`${srv.url}/api/events/${id}`)).json()) as { runners: Array<{ alert: { id: string } | null }> };
+        const summary = (await (await fetch(`${srv.url}/api/events/${id}`, { headers: organiser })).json()) as { runners: Array<{ alert: { id: string } | null }> };
         return summary.runners[0]?.alert?.id;
       },
       { what: 'the SOS in the summary' },
@@ -215,6 +215,16 @@ describe('every route answers what the table says', () => {
     await ask('eventSummary', { id }, { headers: organiser });
     await ask('avatar', { id, runner });
     await ask('acknowledgeAlert', { id, alert: alertId }, { headers: organiser });
+
+    // Race control: thresholds, marks, verdicts, messages and their receipts.
+    await ask('setConsoleSettings', { id }, { headers: organiser, body: JSON.stringify({ stoppedMin: 8 }) });
+    await ask('markWatch', { id, key: `stopped:${runner}` }, { headers: organiser, body: JSON.stringify({ ackedSince: Date.now() - 60_000, by: 'Jo', assignee: 'Medic 2' }) });
+    const { message } = await ask('sendMessage', { id }, { headers: organiser, body: JSON.stringify({ text: 'Course change at km 12' }) });
+    await ask('runnerMessages', { id, runner }, { headers: own });
+    await ask('messageSeen', { id, runner, message: message.id }, { headers: own });
+    await ask('control', { id }, { headers: organiser });
+    await ask('setVerdict', { id, runner }, { headers: own, body: JSON.stringify({ verdict: { kind: 'dnf', reason: 'Knee' } }) });
+    await ask('setVerdicts', { id }, { headers: organiser, body: JSON.stringify({ runners: [runner], verdict: null }) });
 
     await ask('quotas', { id }, { headers: organiser });
     await ask('setQuotas', { id }, { headers: organiser, body: JSON.stringify({ maxRunners: 40_000 }) });

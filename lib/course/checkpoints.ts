@@ -9,6 +9,8 @@ export interface Checkpoint {
   name: string;
   /** Metres from the start along the course. */
   at: number;
+  /** Cut-off: runners who have not passed by this time (ms since the epoch) are out of the race. */
+  cutoff?: number | null;
 }
 
 export const MAX_CHECKPOINTS = 200;
@@ -65,7 +67,10 @@ export function validateCheckpoints(input: readonly Checkpoint[], lengthM: numbe
         `Checkpoint ${label} is at ${metres(cp.at)}, ${cp.at < 0 ? 'before the start' : `past the finish (${metres(lengthM)})`}: place it between 0 and ${metres(lengthM)}.`,
       );
     }
-    out.push({ name, at: Math.min(cp.at, lengthM) });
+    if (cp.cutoff != null && (typeof cp.cutoff !== 'number' || !Number.isFinite(cp.cutoff) || cp.cutoff <= 0)) {
+      throw new CourseError(CourseErrorCode.BadCheckpoint, `Checkpoint ${label} has a cut-off that is not a time: give a date and time, or none.`);
+    }
+    out.push({ name, at: Math.min(cp.at, lengthM), ...(cp.cutoff != null ? { cutoff: cp.cutoff } : {}) });
   });
   // Stable: two checkpoints at one distance keep the order they were given in.
   return out.sort((a, b) => a.at - b.at);

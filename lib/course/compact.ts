@@ -26,7 +26,7 @@ export function encodeCourse(course: Course): CompactCourse {
     name: course.name,
     line: encodePolyline(course.points, 6),
     elevations: course.elevations ? encodeSeries(course.elevations, 1) : null,
-    checkpoints: course.checkpoints.map(({ name, at }) => ({ name, at })),
+    checkpoints: course.checkpoints.map(({ name, at, cutoff }) => (cutoff != null ? { name, at, cutoff } : { name, at })),
   };
 }
 
@@ -54,9 +54,9 @@ export function decodeCourse(value: unknown): Course {
   if (!Array.isArray(v.checkpoints)) bad('checkpoints');
   const checkpoints = v.checkpoints.map((c: unknown): Checkpoint => {
     if (typeof c !== 'object' || c === null) bad('checkpoint');
-    const { name, at } = c as Record<string, unknown>;
+    const { name, at, cutoff } = c as Record<string, unknown>;
     if (typeof name !== 'string' || typeof at !== 'number') bad('checkpoint');
-    return { name, at };
+    return typeof cutoff === 'number' ? { name, at, cutoff } : { name, at };
   });
   const points = decoded('line', () => decodePolyline(v.line as string, 6));
   const elevations = typeof v.elevations === 'string' ? decoded('elevations', () => decodeSeries(v.elevations as string, 1)) : null;

@@ -44,7 +44,14 @@ export async function* trackTexts(store: ReadQueries, event: string, runnerId: s
   }
 }
 
-export async function writeEventJson(sink: Sink, store: ReadQueries, event: EventInfo, runners: readonly RunnerRecord[]): Promise<number> {
+export async function writeEventJson(
+  sink: Sink,
+  store: ReadQueries,
+  event: EventInfo,
+  runners: readonly RunnerRecord[],
+  /** Whose SOS alerts the reader may see (the organiser: everyone's). */
+  seesAlerts: (runnerId: string) => boolean = () => true,
+): Promise<number> {
   let fixes = 0;
   await sink.write(`{"event":${JSON.stringify(event)},\n"runners":[`);
   for (let i = 0; i < runners.length; i++) {
@@ -75,7 +82,7 @@ export async function writeEventJson(sink: Sink, store: ReadQueries, event: Even
     if (page.length < PAGE) break;
   }
   const included = new Set(runners.map((r) => r.id));
-  const alerts = (await store.alerts(event.id)).filter((a) => included.has(a.runnerId));
+  const alerts = (await store.alerts(event.id)).filter((a) => included.has(a.runnerId) && seesAlerts(a.runnerId));
   await sink.write(`],\n"alerts":${JSON.stringify(alerts)},\n"passings":[`);
   const byChip = new Map<string, string>();
   for (const r of runners) if (r.entry?.chip) byChip.set(chipKey(r.entry.chip), r.id);

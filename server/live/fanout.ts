@@ -17,10 +17,11 @@
  * offset, then the feed's updates after that offset.
  */
 import { CloseCode, type ServerMessage } from '../../lib/protocol';
-import { MAX_VIEW_TILES, type ViewBounds } from '../../lib/tiles';
+import { alertsFor, seesAlertsOf, seesNoAlerts } from '../../lib/control/audience';
+import type { ViewBounds } from '../../lib/tiles';
 import type { Feed } from '../backplane/ports';
 import type { Delta, SnapshotMessage } from '../room/state';
-import type { Field, FieldBudget } from './interest/field';
+import { DEFAULT_FIELD_BUDGET, type Field, type FieldBudget } from './interest/field';
 import { FieldViews, type Viewer } from './interest/views';
 import { type Peer, type SharedFrame, sharedFrame } from './peer';
 import { frameFor } from './update-frames';
@@ -80,21 +81,12 @@ interface EventWatchers {
 const sorted = (ids: ReadonlySet<string>) => [...ids].sort().join(',');
 const groupKey = (w: Watch) => (w.interest ? `i:${sorted(w.interest.follow)}` : w.only ? sorted(w.only) : '*');
 
-/**
- * How a spectator's byte budget (bytes a second) is shared: a quarter to the summary, 70 % among the most
- * tiles a view covers (MAX_VIEW_TILES), and the rest left for runners followed, news and happiness.
- */
-export function fieldBudget(bytesPerSecond: number): FieldBudget {
-  return { summary: Math.round(bytesPerSecond / 4), tile: Math.round((bytesPerSecond * 0.7) / MAX_VIEW_TILES) };
-}
-
-/** The default budget: 16 KB a second. */
-export const DEFAULT_FIELD_BUDGET = fieldBudget(16 * 1024);
-
 export class Fanout {
   private readonly events = new Map<string, EventWatchers>();
   private readonly byMember = new Map<number, Map<string, MemberState>>();
   private readonly snapshotFrames = new WeakMap<SnapshotMessage, SharedFrame>();
+  /** Each shared snapshot once without its alerts, for everyone who may not see them (serialised once too). */
+  private readonly withoutAlerts = new WeakMap<SnapshotMessage, SnapshotMessage>();
   private readonly interestFrames = new WeakMap<SnapshotMessage, { gen: number; frame: SharedFrame }>();
 
   constructor(
@@ -311,6 +303,18 @@ export class Fanout {
     );
   }
 
+  /** The snapshot as this member may see it: open alerts only for the organiser and a family link. */
+  private forAudience(snap: SnapshotMessage, watch: Watch): SnapshotMessage {
+    if (snap.alerts.length === 0 || watch.via === 'organiser') return snap;
+    if (seesNoAlerts(watch)) {
+      let bare = this.withoutAlerts.get(snap);
+      if (!bare) this.withoutAlerts.set(snap, (bare = { ...snap, alerts: [] }));
+      return bare;
+    }
+    const alerts = alertsFor(watch, snap.alerts);
+    return alerts.length === snap.alerts.length ? snap : { ...snap, alerts };
+  }
+
   private deliver(event: string, state: MemberState, feed: Feed, snap: SnapshotMessage | null, field: Field | null): void {
     const group = state.group;
     const later = snap && snap.epoch === feed.epoch ? feed.since(snap.seq) : null;
@@ -318,6 +322,7 @@ export class Fanout {
     if (!snap || !later || (group.interest && (!field || field.epoch !== feed.epoch))) return;
     const { peer } = state.member;
     state.stale = false;
+    snap = this.forAudience(snap, state.watch);
     if (group.interest) {
       const views = this.events.get(event)!.views!;
       peer.sendShared(this.interestFrame(snap, field!));
@@ -371,15 +376,17 @@ export class Fanout {
    * One message to every member watching `event` (event news, happiness), serialised once; with `runnerId`,
    * only to those whose choice of runners includes that one.
    */
-  broadcast(event: string, msg: ServerMessage, skip?: ReadonlySet<number>, runnerId?: string): void {
+  broadcast(event: string, msg: ServerMessage, skip?: ReadonlySet<number>, runnerId?: string, audience?: 'organisers'): void {
     const ev = this.events.get(event);
     if (!ev) return;
-    if (msg.type === 'alert') ev.views?.field?.setAlert(msg.alert.runnerId, msg.alert.ackedAt === null);
     const frame = sharedFrame(msg);
     for (const g of ev.groups.values()) {
       if (runnerId !== undefined && !g.interest && g.only && !g.only.has(runnerId)) continue;
       for (const state of g.members.values()) {
         if (skip?.has(state.member.id)) continue;
+        // An SOS goes to the organiser and the runner's family link only (lib/control/audience.ts).
+        if (msg.type === 'alert' && !seesAlertsOf(state.watch, msg.alert.runnerId)) continue;
+        if (audience === 'organisers' && state.watch.via !== 'organiser') continue;
         if (state.member.peer.bufferedAmount > this.maxBuffered) {
           state.stale = true;
           continue;

@@ -283,7 +283,11 @@ export class Sessions {
       else if ('runnerOthers' in to) {
         for (const s of this.byRunner.get(runnerKey(event, to.runnerOthers)) ?? []) if (s !== sender) s.send(d.msg);
       } else if ('watchers' in to) this.s.fanout.broadcast(event, d.msg, undefined, to.watchers);
-      else {
+      else if ('organisers' in to) this.s.fanout.broadcast(event, d.msg, undefined, undefined, 'organisers');
+      else if ('runners' in to) {
+        const json = JSON.stringify(d.msg);
+        for (const s of this.boundToEvent.get(event) ?? []) s.peer.send(json);
+      } else {
         // Event news: spectators, then runners' phones that do not also watch.
         this.s.fanout.broadcast(event, d.msg);
         if (d.msg.type === 'happiness') continue;

@@ -10,7 +10,11 @@ import type { EntryFields } from '../../lib/entries/entry';
 import type { DecoderPassing } from '../../lib/timing/decoder-line';
 import type { Alert, EventInfo, PositionMessage, RaceInfo, ShareLink, TimingPointInfo } from '../../lib/protocol';
 import type { AvatarRecord, EventQuotas, TrackerKind } from '../storage/store';
+import type { ConsoleSettings, SentMessage, Verdict, WatchMark } from '../../lib/control/schemas';
 import { acknowledgeAlert } from './alerts';
+import { type MarkInput, markWatch, setConsoleSettings } from './console';
+import { messageSeen, sendMessage } from './messages';
+import { setVerdicts, type VerdictInput } from './verdicts';
 import { cheer } from './cheers';
 import type { Effects } from './effects';
 import { claimEntry, editEntry, type ImportOutcome, importEntries, newClaimCode } from './entries';
@@ -74,7 +78,14 @@ export type RoomCommand =
   | { do: 'decoderHeard'; pointId: string; keyHash: string }
   | { do: 'addTracker'; runnerId: string; kind: TrackerKind; feed: string; password: string | null }
   | { do: 'removeTracker'; trackerId: string }
-  | { do: 'feedReport'; trackerId: string; poll: FeedPoll };
+  | { do: 'feedReport'; trackerId: string; poll: FeedPoll }
+  /** DNF, DSQ or DNS for these runners (null takes it back); `by` the runner only for their own DNF. */
+  | { do: 'setVerdicts'; runnerIds: string[]; verdict: VerdictInput | null; by: 'runner' | 'organiser' }
+  | { do: 'markWatch'; key: string; mark: MarkInput; by: string | null }
+  | { do: 'setConsoleSettings'; settings: Partial<ConsoleSettings> }
+  /** `to`: one runner's id, or null for every runner. */
+  | { do: 'sendMessage'; text: string; to: string | null }
+  | { do: 'messageSeen'; runnerId: string; messageId: string };
 
 /** What a caller that waits hears back from each command. */
 export interface CommandResults {
@@ -113,6 +124,11 @@ export interface CommandResults {
   addTracker: TrackerView | null;
   removeTracker: boolean;
   feedReport: IngestOutcome | null;
+  setVerdicts: Verdict[];
+  markWatch: WatchMark;
+  setConsoleSettings: ConsoleSettings;
+  sendMessage: SentMessage;
+  messageSeen: number;
 }
 
 export type CommandName = RoomCommand['do'];
@@ -160,6 +176,11 @@ export const COMMANDS: { readonly [K in CommandName]: (room: Room, c: CommandOf<
   addTracker: (room, c) => addTracker(room, c.runnerId, c.kind, c.feed, c.password),
   removeTracker: (room, c) => removeTracker(room, c.trackerId),
   feedReport: (room, c) => feedReport(room, c.trackerId, c.poll),
+  setVerdicts: (room, c) => setVerdicts(room, c.runnerIds, c.verdict, c.by),
+  markWatch: (room, c) => markWatch(room, c.key, c.mark, c.by),
+  setConsoleSettings: (room, c) => setConsoleSettings(room, c.settings),
+  sendMessage: (room, c) => sendMessage(room, c.text, c.to),
+  messageSeen: (room, c) => messageSeen(room, c.runnerId, c.messageId),
 };
 
 /** Run one command's rule on a room: its Effects, for the live layer to carry out. */

@@ -18,7 +18,11 @@ export type Recipient =
   /** Everyone watching the event, and its runners' own sessions (event news). */
   | { event: true }
   /** Everyone watching the event who sees this runner (a share link may leave them out); the organiser too. */
-  | { watchers: string };
+  | { watchers: string }
+  /** Every organiser session watching the event (race control: the console, the organiser page). */
+  | { organisers: true }
+  /** Every runner's phones at this event. */
+  | { runners: true };
 
 export interface Delivery {
   to: Recipient;

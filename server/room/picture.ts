@@ -142,7 +142,6 @@ export function snapshot(room: Room, only: ReadonlySet<string> | null, opts: { a
 
 /** The field as of the last update (positions as spectators were last told them). */
 export function fieldDump(room: Room): FieldDump {
-  const alerted = new Set([...room.alerts.values()].map((a) => a.runnerId));
   const runners: FieldRunner[] = [];
   const now = room.now();
   for (const r of room.runners.values()) {
@@ -159,7 +158,8 @@ export function fieldDump(room: Room): FieldDump {
       status: r.status,
       color: r.record.color,
       finished: r.raceView?.state === 'finished',
-      alert: alerted.has(r.id),
+      // The field goes to every spectator: an SOS is not theirs to see (lib/control/audience.ts).
+      alert: false,
     });
   }
   return { epoch: room.epoch, seq: room.seq, runners };

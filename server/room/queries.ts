@@ -2,6 +2,7 @@
  * What the HTTP API reads of an event's live state, as data: answered by whichever instance has the room.
  * QUERIES maps each question to its answer.
  */
+import type { ConsoleSettings, RunnerMessage, SentMessage, WatchMark } from '../../lib/control/schemas';
 import type { CompactCourse } from '../../lib/course/compact';
 import type { DistanceUnit } from '../../lib/course/units';
 import type { AppRefusal, EventInfo, HappinessSample, RunnerInfo, ShareLink } from '../../lib/protocol';
@@ -23,6 +24,10 @@ import type { Room, SnapshotMessage } from './state';
 import { deviceKeyState } from './tracking-apps';
 
 export type RoomQuery =
+  /** Race control's thresholds, marks and messages with who saw them (organiser). */
+  | { ask: 'control' }
+  /** The messages for one runner, with when their page showed each (null: not yet). */
+  | { ask: 'runnerMessages'; runnerId: string }
   | { ask: 'summaries'; all: boolean; only: string[] | null }
   | { ask: 'runner'; runnerId: string }
   | { ask: 'snapshot'; only: string[] | null }
@@ -62,6 +67,8 @@ export type RoomQuery =
   | { ask: 'positions'; only: string[] | null };
 
 export interface QueryAnswers {
+  control: ControlView;
+  runnerMessages: Array<RunnerMessage & { seenAt: number | null }>;
   summaries: { info: EventInfo; runners: RunnerSummary[]; quotas: EventQuotas; runnerCount: number };
   runner: { info: EventInfo; epoch: string; summary: RunnerSummary | null };
   snapshot: SnapshotMessage;
@@ -87,6 +94,12 @@ export interface QueryAnswers {
   positions: { info: EventInfo; version: string; geojson: PositionsGeoJson };
 }
 
+export interface ControlView {
+  settings: ConsoleSettings;
+  marks: WatchMark[];
+  messages: SentMessage[];
+}
+
 export type QueryName = RoomQuery['ask'];
 export type AnswerOf<Q extends RoomQuery> = QueryAnswers[Q['ask']];
 type QueryOf<K extends QueryName> = Extract<RoomQuery, { ask: K }>;
@@ -94,6 +107,9 @@ type QueryOf<K extends QueryName> = Extract<RoomQuery, { ask: K }>;
 const ids = (list: string[] | null) => (list ? new Set(list) : null);
 
 export const QUERIES: { readonly [K in QueryName]: (room: Room, q: QueryOf<K>) => QueryAnswers[K] } = {
+  control: (room) => ({ settings: room.control.settings, marks: [...room.control.marks.values()], messages: [...room.control.messages.values()] }),
+  runnerMessages: (room, q) =>
+    room.control.messagesFor(q.runnerId).map(({ seen, ...m }) => ({ ...m, seenAt: seen[q.runnerId] ?? null })),
   summaries: (room, q) => ({ info: room.info, runners: summaries(room, q.all, ids(q.only)), quotas: room.quotas, runnerCount: room.runners.size }),
   runner: (room, q) => ({ info: room.info, epoch: room.epoch, summary: summary(room, q.runnerId) }),
   snapshot: (room, q) => snapshot(room, ids(q.only)),

@@ -75,7 +75,7 @@ export class RaceCourse {
       version: this.version,
       name: this.course.name,
       length: Math.round(this.course.length * 10) / 10,
-      checkpoints: this.course.checkpoints.map(({ name, at }) => ({ name, at })),
+      checkpoints: this.course.checkpoints.map(({ name, at, cutoff }) => (cutoff != null ? { name, at, cutoff } : { name, at })),
       elevation: this.course.elevations !== null,
     };
   }

@@ -11,6 +11,7 @@ import { type AppRefusal, LIMITS, type Cheer, type RunnerInfo, type RunnerRaceIn
 import { MIN_STEP_M } from '../../lib/track';
 import type { RoomRunner, RunnerRecord, StoredPosition } from '../storage/store';
 import type { RunnerRace } from '../../lib/course/race';
+import type { Verdict } from '../../lib/control/schemas';
 import { DisplayTrail } from './display-trail';
 import type { RaceCourse } from './race-course';
 
@@ -21,6 +22,10 @@ export const CHEERS_KEPT = 20;
 /** Steps slower than this, or spread over more than `MOVING_GAP_MS`, are not counted as moving time. */
 const MOVING_MIN_SPEED = 0.3;
 const MOVING_GAP_MS = 5 * 60_000;
+/** A runner whose fixes stay within this of one place (GPS wanders a few metres) has not moved … */
+const STILL_RADIUS_M = 25;
+/** … and reads as still once that has lasted this long: lib/control/status.ts says "Stopped" later, at the caller's threshold. */
+const STILL_AFTER_MS = 60_000;
 
 interface Checkpoint {
   /** 1: the race inside; 2: the race after a line break, as text of its own (read when first needed). */
@@ -39,6 +44,8 @@ interface Checkpoint {
   /** The runner's race on course `courseVersion` (checkpoints before courses have neither). */
   race?: RunnerRace | null;
   courseVersion?: number | null;
+  /** The first fix of the runner's current stay in one place. */
+  still?: TrackPoint | null;
 }
 
 export const isBrowserSeq = (seq: number) => seq <= LIMITS.maxSeq;
@@ -87,6 +94,10 @@ export class RunnerTrack {
   private raceText: string | null = null;
   raceVersion: number | null = null;
   raceView: RunnerRaceInfo | undefined;
+  /** DNF, DSQ or DNS, given by the runner or the organiser (a race-control record; null for none). */
+  verdict: Verdict | null = null;
+  /** The first fix of the runner's current stay in one place (within STILL_RADIUS_M). */
+  private stillAt: TrackPoint | null = null;
   /** The timing mats that saw this runner's chip (not checkpointed: a room reads its passings when it loads). */
   mats: Array<{ point: string; t: number }> = [];
 
@@ -159,6 +170,8 @@ export class RunnerTrack {
     if (latest) {
       this.last = p;
       this.count(point);
+      const at = this.stillAt;
+      if (!at || distanceM(at[0], at[1], p.lat, p.lon) > STILL_RADIUS_M) this.stillAt = point;
     }
     return this.trail.insert(p.lat, p.lon, p.t) ? point : null;
   }
@@ -185,6 +198,12 @@ export class RunnerTrack {
     this.anchor = p;
   }
 
+  /** Since when the runner has not moved, once that is STILL_AFTER_MS or more (by their fixes' times). */
+  stillSince(): number | undefined {
+    const at = this.stillAt;
+    return at && this.last && this.last.t - at[2] >= STILL_AFTER_MS ? at[2] : undefined;
+  }
+
   info(): RunnerInfo {
     const r = this.record;
     const info: RunnerInfo = { id: r.id, name: r.name, color: r.color, status: this.status, lastSeen: this.framed.last?.t ?? null, mood: this.mood };
@@ -192,6 +211,9 @@ export class RunnerTrack {
     if (r.bib) info.bib = r.bib;
     if (r.entry) info.entry = publicEntry(r.entry);
     if (this.raceView) info.race = this.raceView;
+    const still = this.stillSince();
+    if (still !== undefined) info.still = still;
+    if (this.verdict) info.verdict = this.verdict;
     return info;
   }
 
@@ -216,6 +238,7 @@ export class RunnerTrack {
       trail: this.trail.encode(Number.MAX_SAFE_INTEGER),
       refused: this.refused,
       courseVersion: this.raceVersion,
+      still: this.stillAt,
     };
     this.unsaved = false;
     // A race never read since the last load is written back as it was read.
@@ -244,6 +267,7 @@ export class RunnerTrack {
       track.distance = c.distance;
       track.movingMs = c.movingMs;
       track.anchor = c.anchor;
+      track.stillAt = c.still ?? null;
       track.trail.load(decodeTrail(c.trail));
       track.refused = { ...c.refused };
       if (split < 0) track.race = c.race ?? null;

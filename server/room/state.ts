@@ -27,6 +27,7 @@ import { SAMPLES_KEPT } from './happiness';
 import { effectiveQuotas, fixAllowance, fixRetryAfterMs } from './quotas';
 import { RaceCourse, sameView } from './race-course';
 import { ChipBook } from './chip-book';
+import { RaceControl } from './control-state';
 import type { RoomDeps } from './deps';
 import { RunnerLookups } from './runner-lookups';
 import { isBrowserSeq, RunnerTrack } from './runner-track';
@@ -81,6 +82,8 @@ export class Room {
   /** Activity per timing point and chips no entry carries. */
   readonly chips = new ChipBook();
   readonly trackers = new Map<string, TrackerRecord>();
+  /** Race control's marks, thresholds and messages (verdicts are on each runner). */
+  readonly control: RaceControl;
   /** Runners whose entry a phone is claiming right now (the claim is being written). */
   readonly claiming = new Set<string>();
   /** Bib keys of joins being written: a second join with the same bib meanwhile is refused. */
@@ -133,6 +136,10 @@ export class Room {
       if (r.checkpoint) this.restoredThrough.set(r.id, r.checkpoint.through);
       else this.toRebuild.push(r.id);
     }
+    this.control = RaceControl.load(record.controls, (id, v) => {
+      const r = this.runners.get(id);
+      if (r) r.verdict = v;
+    });
     this.lastActivity = record.event.info.createdAt;
     for (const r of this.runners.values()) if (r.lastHeard > this.lastActivity) this.lastActivity = r.lastHeard;
     this.cheerTokens = this.quotas.cheersPerMinute;
@@ -298,6 +305,7 @@ export class Room {
   /** A durable fix joins the live picture: the runner's totals and race, the next update's points. */
   applyFix(r: RunnerTrack, pos: StoredPosition, now: number, arrival: number): void {
     const hadFix = r.last !== null;
+    const wasStill = r.stillSince();
     const point = r.applyFix(pos, now, this.info.status === 'live' ? this.course : null, this.fixSource(r.id, pos.seq));
     if (this.course) this.raceMoved = true;
     this.appliedArrival = Math.max(this.appliedArrival, arrival);
@@ -309,8 +317,9 @@ export class Room {
       else this.pendingPoints.set(r.id, [point]);
     }
     this.refreshStatus(r, now);
-    // A runner's first fix makes them visible (or puts a start-list runner on the map): whole info then.
-    if (!hadFix) this.dirty.add(r.id);
+    // A runner's first fix makes them visible (or puts a start-list runner on the map): whole info then;
+    // one who stops, or moves again after a stop, is news too (lib/control/status.ts).
+    if (!hadFix || r.stillSince() !== wasStill) this.dirty.add(r.id);
   }
 
   /** Share the snapshot budget among the runners spectators see with a trail. */

@@ -5,7 +5,7 @@
  */
 import { type Alert, DEFAULT_RACE, type EventStatus, type RaceInfo, type ShareLink } from '../../lib/protocol';
 import type { Entry } from '../../lib/entries/entry';
-import type { EventRecord, RunnerRecord, StoredPassing, StoredPosition, TimingPointRecord, TrackerKind, TrackerRecord } from './store';
+import type { ControlKind, ControlRecord, EventRecord, RunnerRecord, StoredPassing, StoredPosition, TimingPointRecord, TrackerKind, TrackerRecord } from './store';
 
 export type Row = Record<string, unknown>;
 
@@ -67,6 +67,16 @@ export function passingRecord(r: Row): StoredPassing {
     battery: (r.battery as number | null) ?? null,
     rewind: truthy(r.rewind),
     receivedAt: r.received_at as number,
+  };
+}
+
+export function controlRecord(r: Row): ControlRecord {
+  return {
+    kind: r.kind as ControlKind,
+    id: r.id as string,
+    runnerId: (r.runner as string | null) ?? null,
+    body: r.body as string,
+    updatedAt: Number(r.updated_at),
   };
 }
 

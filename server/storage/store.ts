@@ -57,6 +57,20 @@ export interface RunnerRecord {
   entry: Entry | null;
 }
 
+/**
+ * What the race director decides and writes down while the race runs (server/room/control.ts): a runner's
+ * verdict, a note on a watchlist item, a message to runners and who saw it, the console's thresholds.
+ * `body` is JSON only the room reads; `runnerId` says whose it is (removing the runner removes it).
+ */
+export type ControlKind = 'verdict' | 'mark' | 'message' | 'seen' | 'settings';
+export interface ControlRecord {
+  kind: ControlKind;
+  id: string;
+  runnerId: string | null;
+  body: string;
+  updatedAt: number;
+}
+
 /** A timing mat's place on the course and the key its decoder sends (kept as a hash, like device keys). */
 export interface TimingPointRecord {
   id: string;
@@ -158,7 +172,10 @@ export type WriteOp =
   | { op: 'passing'; event: string; passing: StoredPassing }
   /** A satellite tracker, replacing the one with its id (its poll state changes with every poll). */
   | { op: 'tracker'; event: string; tracker: TrackerRecord }
-  | { op: 'deleteTracker'; event: string; trackerId: string };
+  | { op: 'deleteTracker'; event: string; trackerId: string }
+  /** A race-control record, replacing the one with its kind and id. */
+  | { op: 'control'; event: string; control: ControlRecord }
+  | { op: 'deleteControl'; event: string; kind: ControlKind; id: string };
 
 export interface AppendResult {
   /** One entry per op: the arrival of a position, skip or passing that was new; null for a duplicate and any other op. */
@@ -230,6 +247,8 @@ export interface RoomRecord {
   course: CompactCourse | null;
   timingPoints: TimingPointRecord[];
   trackers: TrackerRecord[];
+  /** Race-control records, in the order they were last written. */
+  controls: ControlRecord[];
 }
 
 /** A passing with the arrival it was stored at. */

@@ -49,7 +49,7 @@ function eventRecord(): EventRecord {
 
 function newRoom(record: Partial<RoomRecord> = {}): Room {
   return new Room(
-    { event: eventRecord(), runners: [], links: [], samples: [], alerts: [], maxArrival: 0, course: null, timingPoints: [], trackers: [], ...record },
+    { event: eventRecord(), runners: [], links: [], samples: [], alerts: [], maxArrival: 0, course: null, timingPoints: [], trackers: [], controls: [], ...record },
     { now: () => clock.now, secrets: cryptoCredentials, timings: DEFAULT_TIMINGS },
   );
 }

@@ -21,7 +21,7 @@ describe('coming back after a restart', () => {
       checkpoint: checkpoints.has(r.id) ? { through: checkpoints.get(r.id)!.through, state: checkpoints.get(r.id)!.state } : null,
       avatarAt: r.avatarAt,
     }));
-    return { event: room.eventRecord(), runners, links: [], samples: room.happiness, alerts: [...room.alerts.values()], maxArrival: room.appliedArrival, course: null, timingPoints: [], trackers: [] };
+    return { event: room.eventRecord(), runners, links: [], samples: room.happiness, alerts: [...room.alerts.values()], maxArrival: room.appliedArrival, course: null, timingPoints: [], trackers: [], controls: [] };
   }
 
   function picture(room: Room) {

@@ -39,7 +39,7 @@ export function eventRecord(overrides: Partial<EventRecord> = {}): EventRecord {
 
 export function newRoom(record: Partial<RoomRecord> = {}): Room {
   return new Room(
-    { event: eventRecord(), runners: [], links: [], samples: [], alerts: [], maxArrival: 0, course: null, timingPoints: [], trackers: [], ...record },
+    { event: eventRecord(), runners: [], links: [], samples: [], alerts: [], maxArrival: 0, course: null, timingPoints: [], trackers: [], controls: [], ...record },
     { now: () => clock.now, secrets: cryptoCredentials, timings: DEFAULT_TIMINGS },
   );
 }

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { type Alert, DEFAULT_RACE } from '../../lib/protocol';
 import type { Entry } from '../../lib/entries/entry';
-import type { EventRecord, RunnerRecord, Store, StoredPassing, StoredPosition, TimingPointRecord, TrackerRecord, WriteOp } from '../../server/storage/store';
+import type { ControlKind, ControlRecord, EventRecord, RunnerRecord, Store, StoredPassing, StoredPosition, TimingPointRecord, TrackerRecord, WriteOp } from '../../server/storage/store';
 
 const T0 = 1_700_000_000_000;
 
@@ -644,6 +644,44 @@ export function storeContract(engine: string, open: () => Promise<Store>): void 
       assert.equal(await store.timingPointByKey('gone-key'), null);
       assert.deepEqual(await store.passings(ev, 0, 10), []);
       assert.equal((await store.liveTrackers()).some((l) => l.event === ev), false);
+    });
+
+    test('race-control records are kept by kind and id, replaced in place, deleted one by one, with their runner and with their event', async () => {
+      const ev = 'control';
+      const control = (kind: ControlKind, id: string, runnerId: string | null, body: unknown, updatedAt: number): ControlRecord => ({
+        kind,
+        id,
+        runnerId,
+        body: JSON.stringify(body),
+        updatedAt,
+      });
+      await store.append([
+        { op: 'event', record: eventRecord(ev) },
+        { op: 'runner', runner: runner(ev, 'r1') },
+        { op: 'runner', runner: runner(ev, 'r2') },
+        { op: 'control', event: ev, control: control('verdict', 'r1', 'r1', { kind: 'dnf', reason: 'Knee «ouch»' }, T0 + 1) },
+        { op: 'control', event: ev, control: control('verdict', 'r2', 'r2', { kind: 'dns' }, T0 + 2) },
+        { op: 'control', event: ev, control: control('message', 'm1', null, { text: 'Course change at km 12' }, T0 + 3) },
+        { op: 'control', event: ev, control: control('settings', 'console', null, { stoppedMin: 10 }, T0 + 4) },
+      ]);
+      // Written twice in one batch: the second is the one kept.
+      await store.append([
+        { op: 'control', event: ev, control: control('verdict', 'r1', 'r1', { kind: 'dsq', reason: 'Cut the course' }, T0 + 5) },
+        { op: 'control', event: ev, control: control('settings', 'console', null, { stoppedMin: 15 }, T0 + 6) },
+        { op: 'control', event: ev, control: control('settings', 'console', null, { stoppedMin: 20 }, T0 + 7) },
+      ]);
+      const load = async () => (await store.loadRoom(ev, { cheersKept: 20, samplesKept: 10 }))!.controls;
+      assert.deepEqual(await load(), [
+        control('verdict', 'r2', 'r2', { kind: 'dns' }, T0 + 2),
+        control('message', 'm1', null, { text: 'Course change at km 12' }, T0 + 3),
+        control('verdict', 'r1', 'r1', { kind: 'dsq', reason: 'Cut the course' }, T0 + 5),
+        control('settings', 'console', null, { stoppedMin: 20 }, T0 + 7),
+      ]);
+      await store.append([{ op: 'deleteControl', event: ev, kind: 'verdict', id: 'r2' }, { op: 'deleteRunner', event: ev, runnerId: 'r1' }]);
+      assert.deepEqual((await load()).map((c) => `${c.kind}/${c.id}`), ['message/m1', 'settings/console']);
+      await store.append([{ op: 'deleteEvent', event: ev }]);
+      await store.append([{ op: 'event', record: eventRecord(ev) }]);
+      assert.deepEqual(await load(), [], 'a new event of the same id starts with none');
     });
 
     test('stored values come back exactly: large sequence numbers, negative and fractional values, unicode text', async () => {

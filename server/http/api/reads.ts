@@ -3,6 +3,7 @@
  * JSON export. Long reads stream from the store; nothing reads a whole race into memory.
  */
 import { createHash } from 'node:crypto';
+import { alertsFor, seesAlertsOf } from '../../../lib/control/audience';
 import { encodeTrail } from '../../../lib/polyline';
 import { ErrorCode } from '../../../lib/protocol';
 import { slugify } from '../../../lib/slug';
@@ -17,7 +18,9 @@ export async function eventSummary(r: ApiRequest<'eventSummary'>): Promise<void>
   const { viewer, cors, event } = await reader(r);
   const asOrganiser = viewer.via === 'organiser';
   const room = await ask(r, { ask: 'summaries', all: asOrganiser, only: viewer.only ? [...viewer.only] : null });
-  const body: Record<string, unknown> = { event: room.info, runners: room.runners };
+  // An SOS is the organiser's and the family's (lib/control/audience.ts), not every spectator's.
+  const runners = room.runners.map((x) => (x.alert && !seesAlertsOf(viewer, x.id) ? { ...x, alert: null } : x));
+  const body: Record<string, unknown> = { event: room.info, runners };
   if (asOrganiser) {
     body.organiser = { failedAttempts: r.ctx.live.access.failedAttempts(event), quotas: r.ctx.live.writes.quotas(room.quotas), runners: room.runnerCount };
   }
@@ -27,7 +30,7 @@ export async function eventSummary(r: ApiRequest<'eventSummary'>): Promise<void>
 export async function snapshot(r: ApiRequest<'snapshot'>): Promise<void> {
   const { viewer, cors } = await reader(r);
   const { type: _type, ...snap } = await ask(r, { ask: 'snapshot', only: viewer.only ? [...viewer.only] : null });
-  sendJson(r.res, 200, snap, cors);
+  sendJson(r.res, 200, { ...snap, alerts: alertsFor(viewer, snap.alerts) }, cors);
 }
 
 export async function happiness(r: ApiRequest<'happiness'>): Promise<void> {
@@ -48,8 +51,9 @@ async function runnerFor(r: ApiRequest<'runner' | 'trackPage' | 'trackGpx' | 'av
 }
 
 export async function runner(r: ApiRequest<'runner'>): Promise<void> {
-  const { summary, cors } = await runnerFor(r);
+  const { summary, cors, viewer } = await runnerFor(r);
   const { points, latest, ...info } = summary;
+  if (info.alert && !seesAlertsOf(viewer, info.id)) info.alert = null;
   sendJson(r.res, 200, { runner: info, points, latest }, cors);
 }
 
@@ -147,14 +151,16 @@ export async function exportJson(r: ApiRequest<'exportJson'>): Promise<void> {
   };
   // A finished event's whole export, once made, is sent again from its kept copy.
   const cacheable = room.info.status === 'finished' && !viewer.only;
-  if (cacheable && (await r.ctx.exportCache.send(r.res, room.id, room.version, headers))) return;
+  // The organiser's copy holds the SOS alerts; everyone else's does not (lib/control/audience.ts).
+  const version = `${room.version}.${viewer.via === 'organiser' ? 'all' : 'public'}`;
+  if (cacheable && (await r.ctx.exportCache.send(r.res, room.id, version, headers))) return;
   const release = r.ctx.exports.acquire(addressOf(r));
-  const tee = cacheable ? r.ctx.exportCache.tee(responseSink(r.res), room.id, room.version) : null;
+  const tee = cacheable ? r.ctx.exportCache.tee(responseSink(r.res), room.id, version) : null;
   try {
     const runners = (await r.ctx.live.store.runners(room.id)).filter((x) => !viewer.only || viewer.only.has(x.id));
     r.res.writeHead(200, headers);
     const started = Date.now();
-    const fixes = await writeEventJson(tee?.sink ?? responseSink(r.res), r.ctx.live.store, room.info, runners);
+    const fixes = await writeEventJson(tee?.sink ?? responseSink(r.res), r.ctx.live.store, room.info, runners, (id) => seesAlertsOf(viewer, id));
     // Kept before the answer ends, so a download right after it finds the copy.
     await tee?.keep();
     r.res.end();

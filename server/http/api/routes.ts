@@ -21,6 +21,7 @@ import { feedPassings, feedPositions, feedStandings } from './feed';
 import { addTimingPoint, postPassings, removeTimingPoint, timing, timingKey, updateTimingPoint } from './timing';
 import { addTracker, removeTracker, trackers } from './trackers';
 import { streamPost } from './stream';
+import { consoleSettings, control, markWatch, messageSeen, runnerMessages, sendMessage, verdict, verdicts } from './control';
 
 /** The routes this router serves: all but those a transport opens. */
 type Served = { [N in RouteName]: Routes[N] extends { transport: true } ? never : N }[RouteName];
@@ -42,6 +43,14 @@ const HANDLERS: { readonly [N in Served]: (r: ApiRequest<N>) => unknown } = {
   createLink: links,
   revokeLink,
   acknowledgeAlert,
+  control,
+  setConsoleSettings: consoleSettings,
+  markWatch,
+  setVerdicts: verdicts,
+  setVerdict: verdict,
+  sendMessage,
+  runnerMessages,
+  messageSeen,
   course: readCourse,
   setCourse: uploadCourse,
   deleteCourse,

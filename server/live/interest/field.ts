@@ -10,7 +10,7 @@
  */
 import { colorNumber, Flag, flagsOf, FrameKind, FrameWriter, MARKER_KINDS, quantise, SUMMARY_LEVEL, writeEntry, writeHeader } from '../../../lib/live-codec';
 import type { RunnerInfo } from '../../../lib/protocol';
-import { tileIndex, tileKey, tileOfKey, tileShift, WORLD_BITS, worldX, worldY } from '../../../lib/tiles';
+import { MAX_VIEW_TILES, tileIndex, tileKey, tileOfKey, tileShift, WORLD_BITS, worldX, worldY } from '../../../lib/tiles';
 import type { FieldDump, FieldRunner } from '../../room/picture';
 import type { Delta } from '../../room/state';
 import { PositionStream } from './stream';
@@ -26,6 +26,17 @@ export interface FieldBudget {
   /** Bytes a second of one tile's stream. */
   tile: number;
 }
+
+/**
+ * How a spectator's byte budget (bytes a second) is shared: a quarter to the summary, 70 % among the most
+ * tiles a view covers (MAX_VIEW_TILES), and the rest left for runners followed, news and happiness.
+ */
+export function fieldBudget(bytesPerSecond: number): FieldBudget {
+  return { summary: Math.round(bytesPerSecond / 4), tile: Math.round((bytesPerSecond * 0.7) / MAX_VIEW_TILES) };
+}
+
+/** The default budget: 16 KB a second. */
+export const DEFAULT_FIELD_BUDGET = fieldBudget(16 * 1024);
 
 export interface StreamFrame {
   /** 'summary', or the tile's key (lib/tiles.ts tileKey). */

@@ -4,7 +4,7 @@
  * room being hydrated never makes an acknowledgement wait for a free connection.
  */
 import type { CompactCourse } from '../../../lib/course/compact';
-import { alertRecord, eventRecord, linkRecord, passingRecord, type Row, runnerRecord, storedPosition, timingPointRecord, trackerRecord } from '../rows';
+import { alertRecord, controlRecord, eventRecord, linkRecord, passingRecord, type Row, runnerRecord, storedPosition, timingPointRecord, trackerRecord } from '../rows';
 import type pg from 'pg';
 import type { Alert, Cheer, HappinessSample } from '../../../lib/protocol';
 import { log } from '../../log';
@@ -200,6 +200,7 @@ export class PostgresStore implements Store {
       course: (row.room_course as CompactCourse | null) ?? null,
       timingPoints: (row.room_timing_points as Row[]).map(timingPointRecord),
       trackers: (row.room_trackers as Row[]).map(trackerRecord),
+      controls: (row.room_controls as Row[]).map(controlRecord),
     };
   }
 

@@ -29,6 +29,7 @@ SELECT e.*,
   (SELECT course FROM courses WHERE event = e.id) AS room_course,
   (SELECT coalesce(json_agg(p.* ORDER BY p.at, p.created_at, p.id), '[]') FROM timing_points p WHERE p.event = e.id) AS room_timing_points,
   (SELECT coalesce(json_agg(k.* ORDER BY k.added_at, k.id), '[]') FROM trackers k WHERE k.event = e.id) AS room_trackers,
+  (SELECT coalesce(json_agg(o.* ORDER BY o.updated_at, o.kind, o.id), '[]') FROM controls o WHERE o.event = e.id) AS room_controls,
   greatest(coalesce((SELECT max(arrival) FROM positions WHERE event = e.id), 0),
            coalesce((SELECT max(arrival) FROM skipped_seqs WHERE event = e.id), 0)) AS max_arrival
 FROM events e WHERE e.id = $1`;

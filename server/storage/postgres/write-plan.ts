@@ -71,7 +71,7 @@ interface RowKind<K extends Kind> {
 
 const keyOf = (...parts: Array<string | number>) => parts.join('\u0000');
 
-const ROWS: { [K in Exclude<Kind, 'position' | 'skip' | 'passing' | 'deleteEvent' | 'deleteRunner' | 'deleteTimingPoint' | 'deleteTracker'>]: RowKind<K> } = {
+const ROWS: { [K in Exclude<Kind, 'position' | 'skip' | 'passing' | 'deleteEvent' | 'deleteRunner' | 'deleteTimingPoint' | 'deleteTracker' | 'deleteControl'>]: RowKind<K> } = {
   event: {
     statement: unnestInsert(
       'events',
@@ -187,6 +187,15 @@ const ROWS: { [K in Exclude<Kind, 'position' | 'skip' | 'passing' | 'deleteEvent
     row: ({ event, tracker: k }) => [event, k.id, k.runnerId, k.kind, k.feed, k.password, k.addedAt, k.polledAt, k.lastT, k.error],
     key: (op) => keyOf(op.event, op.tracker.id),
   },
+  control: {
+    statement: unnestInsert(
+      'controls',
+      'event text, kind text, id text, runner text, body text, updated_at bigint',
+      'ON CONFLICT (event, kind, id) DO UPDATE SET runner = excluded.runner, body = excluded.body, updated_at = excluded.updated_at',
+    ),
+    row: ({ event, control: c }) => [event, c.kind, c.id, c.runnerId, c.body, c.updatedAt],
+    key: (op) => keyOf(op.event, op.control.kind, op.control.id),
+  },
   course: {
     // A removed course is kept as null: one upsert whatever the change.
     statement: unnestInsert(
@@ -242,7 +251,8 @@ const DELETE_RUNNERS: ArrayStatement = {
   k AS (DELETE FROM checkpoints x USING gone WHERE x.event = gone.event AND x.runner = gone.runner),
   a AS (DELETE FROM alerts x USING gone WHERE x.event = gone.event AND x.runner = gone.runner),
   v AS (DELETE FROM avatars x USING gone WHERE x.event = gone.event AND x.runner = gone.runner),
-  t AS (DELETE FROM trackers x USING gone WHERE x.event = gone.event AND x.runner = gone.runner)
+  t AS (DELETE FROM trackers x USING gone WHERE x.event = gone.event AND x.runner = gone.runner),
+  o AS (DELETE FROM controls x USING gone WHERE x.event = gone.event AND x.runner = gone.runner)
 DELETE FROM runners x USING gone WHERE x.event = gone.event AND x.id = gone.runner`,
 };
 
@@ -254,6 +264,11 @@ const DELETE_TIMING_POINTS: ArrayStatement = {
 const DELETE_TRACKERS: ArrayStatement = {
   types: ['text', 'text'],
   text: 'DELETE FROM trackers x USING unnest($1::text[], $2::text[]) AS g(event, id) WHERE x.event = g.event AND x.id = g.id',
+};
+
+const DELETE_CONTROLS: ArrayStatement = {
+  types: ['text', 'text', 'text'],
+  text: 'DELETE FROM controls x USING unnest($1::text[], $2::text[], $3::text[]) AS g(event, kind, id) WHERE x.event = g.event AND x.kind = g.kind AND x.id = g.id',
 };
 
 const EVENT_TABLES = [
@@ -271,6 +286,7 @@ const EVENT_TABLES = [
   'timing_points',
   'passings',
   'trackers',
+  'controls',
 ];
 const DELETE_EVENTS: ArrayStatement = {
   types: ['text'],
@@ -355,6 +371,9 @@ export function planAppend(ops: readonly WriteOp[], alsoLock: Iterable<string> =
       steps.push(statement('delete_events', DELETE_EVENTS, run.map((op) => [(op as OpOf<'deleteEvent'>).event])));
     } else if (kind === 'deleteTimingPoint') {
       steps.push(statement('delete_timing_points', DELETE_TIMING_POINTS, run.map((op) => [(op as OpOf<'deleteTimingPoint'>).event, (op as OpOf<'deleteTimingPoint'>).pointId])));
+    } else if (kind === 'deleteControl') {
+      const gone = run as Array<OpOf<'deleteControl'>>;
+      steps.push(statement('delete_controls', DELETE_CONTROLS, gone.map((op) => [op.event, op.kind, op.id])));
     } else if (kind === 'deleteTracker') {
       steps.push(statement('delete_trackers', DELETE_TRACKERS, run.map((op) => [(op as OpOf<'deleteTracker'>).event, (op as OpOf<'deleteTracker'>).trackerId])));
     } else {

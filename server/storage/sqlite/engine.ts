@@ -3,7 +3,7 @@
  * a slow or frozen disk stalls that thread and never the server's event loop. The writer connection
  * migrates and appends; reader connections only query (WAL lets them read while the writer commits).
  */
-import { alertRecord, eventRecord, linkRecord, passingRecord, type Row, runnerRecord, timingPointRecord, trackerRecord } from '../rows';
+import { alertRecord, controlRecord, eventRecord, linkRecord, passingRecord, type Row, runnerRecord, timingPointRecord, trackerRecord } from '../rows';
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -181,6 +181,7 @@ export class SqliteEngine {
     const course = this.stmt('SELECT course FROM courses WHERE event = ?').get(event) as { course: string } | undefined;
     const timingPoints = (this.stmt('SELECT * FROM timing_points WHERE event = ? ORDER BY at, created_at, id').all(event) as Row[]).map(timingPointRecord);
     const trackers = (this.stmt('SELECT * FROM trackers WHERE event = ? ORDER BY added_at, id').all(event) as Row[]).map(trackerRecord);
+    const controls = (this.stmt('SELECT * FROM controls WHERE event = ? ORDER BY updated_at, kind, id').all(event) as Row[]).map(controlRecord);
     return {
       event: eventRecord(row),
       runners,
@@ -191,6 +192,7 @@ export class SqliteEngine {
       course: course ? (JSON.parse(course.course) as CompactCourse) : null,
       timingPoints,
       trackers,
+      controls,
     };
   }
 

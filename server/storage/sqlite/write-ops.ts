@@ -22,9 +22,10 @@ const EVENT_TABLES = [
   'timing_points',
   'passings',
   'trackers',
+  'controls',
 ];
 /** A runner's passings stay: they are the chip's, and the timing point's record of it. */
-const RUNNER_TABLES = ['positions', 'skipped_seqs', 'moods', 'cheers', 'checkpoints', 'alerts', 'avatars', 'trackers'];
+const RUNNER_TABLES = ['positions', 'skipped_seqs', 'moods', 'cheers', 'checkpoints', 'alerts', 'avatars', 'trackers', 'controls'];
 
 export interface Writing {
   stmt(sql: string): Database.Statement;
@@ -196,6 +197,18 @@ export const WRITERS: { readonly [K in WriteOp['op']]: (w: Writing, op: OpOf<K>)
        ON CONFLICT (event, id) DO UPDATE SET feed = excluded.feed, password = excluded.password, polled_at = excluded.polled_at,
          last_t = excluded.last_t, error = excluded.error`,
     ).run(op.event, k.id, k.runnerId, k.kind, k.feed, k.password, k.addedAt, k.polledAt, k.lastT, k.error);
+    return null;
+  },
+  control(w, op) {
+    const c = op.control;
+    w.stmt(
+      `INSERT INTO controls (event, kind, id, runner, body, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (event, kind, id) DO UPDATE SET runner = excluded.runner, body = excluded.body, updated_at = excluded.updated_at`,
+    ).run(op.event, c.kind, c.id, c.runnerId, c.body, c.updatedAt);
+    return null;
+  },
+  deleteControl(w, op) {
+    w.stmt('DELETE FROM controls WHERE event = ? AND kind = ? AND id = ?').run(op.event, op.kind, op.id);
     return null;
   },
   deleteTracker(w, op) {
