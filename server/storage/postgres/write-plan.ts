@@ -242,7 +242,8 @@ const DELETE_RUNNERS: ArrayStatement = {
   k AS (DELETE FROM checkpoints x USING gone WHERE x.event = gone.event AND x.runner = gone.runner),
   a AS (DELETE FROM alerts x USING gone WHERE x.event = gone.event AND x.runner = gone.runner),
   v AS (DELETE FROM avatars x USING gone WHERE x.event = gone.event AND x.runner = gone.runner),
-  t AS (DELETE FROM trackers x USING gone WHERE x.event = gone.event AND x.runner = gone.runner)
+  t AS (DELETE FROM trackers x USING gone WHERE x.event = gone.event AND x.runner = gone.runner),
+  w AS (DELETE FROM push_subscriptions x USING gone WHERE x.event = gone.event AND x.runner = gone.runner)
 DELETE FROM runners x USING gone WHERE x.event = gone.event AND x.id = gone.runner`,
 };
 
@@ -271,6 +272,7 @@ const EVENT_TABLES = [
   'timing_points',
   'passings',
   'trackers',
+  'push_subscriptions',
 ];
 const DELETE_EVENTS: ArrayStatement = {
   types: ['text'],

@@ -22,9 +22,10 @@ const EVENT_TABLES = [
   'timing_points',
   'passings',
   'trackers',
+  'push_subscriptions',
 ];
 /** A runner's passings stay: they are the chip's, and the timing point's record of it. */
-const RUNNER_TABLES = ['positions', 'skipped_seqs', 'moods', 'cheers', 'checkpoints', 'alerts', 'avatars', 'trackers'];
+const RUNNER_TABLES = ['positions', 'skipped_seqs', 'moods', 'cheers', 'checkpoints', 'alerts', 'avatars', 'trackers', 'push_subscriptions'];
 
 export interface Writing {
   stmt(sql: string): Database.Statement;
