@@ -21,6 +21,7 @@ import { feedPassings, feedPositions, feedStandings } from './feed';
 import { addTimingPoint, postPassings, removeTimingPoint, timing, timingKey, updateTimingPoint } from './timing';
 import { addTracker, removeTracker, trackers } from './trackers';
 import { streamPost } from './stream';
+import { followPush, organiserPush, organiserUnpush, pushKey, unfollowPush } from './push';
 
 /** The routes this router serves: all but those a transport opens. */
 type Served = { [N in RouteName]: Routes[N] extends { transport: true } ? never : N }[RouteName];
@@ -76,6 +77,11 @@ const HANDLERS: { readonly [N in Served]: (r: ApiRequest<N>) => unknown } = {
   feedStandings,
   feedPassings,
   feedPositions,
+  pushKey,
+  followPush,
+  unfollowPush,
+  organiserPush,
+  organiserUnpush,
 };
 
 const served = (name: RouteName): name is Served => !('transport' in ROUTES[name]);
