@@ -25,7 +25,7 @@ export function webPushSender(vapid: VapidKeys, subject: string, fetcher: typeof
         { vapidDetails: { subject, publicKey: vapid.publicKey, privateKey: vapid.privateKey }, TTL: opts.ttlSeconds, urgency: opts.urgency, contentEncoding: 'aes128gcm' },
       );
       const headers: Record<string, string> = {};
-      for (const [k, v] of Object.entries(details.headers)) headers[k] = String(v);
+      for (const [k, v] of Object.entries(details.headers as Record<string, string | number>)) headers[k] = typeof v === 'number' ? v.toString() : v;
       let res: Response;
       try {
         res = await fetcher(details.endpoint, {

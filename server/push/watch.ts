@@ -38,13 +38,14 @@ export class PushWatch {
     let passed = this.passed.get(w.event);
     if (!passed) this.passed.set(w.event, (passed = new Map()));
     for (const r of w.changed) {
-      const cp = r.race?.cp;
-      if (!r.race || !cp) continue;
-      const key = `${cp.name}@${cp.t}`;
+      if (!r.race) continue;
+      const cp = r.race.cp;
+      // '' : in the race, past no checkpoint yet; the first one passed is news however late it is told.
+      const key = cp ? `${cp.name}@${cp.t}` : '';
       const before = passed.get(r.id);
       if (before === key) continue;
       passed.set(r.id, key);
-      if (before === undefined && now - cp.t > FRESH_MS) continue;
+      if (!cp || (before === undefined && now - cp.t > FRESH_MS)) continue;
       const news = passingNews({ event: w.event, eventName: w.eventName, runnerId: r.id, runnerName: r.name, unit: w.unit, checkpoints: w.checkpoints, length: w.length }, r.race);
       if (news) out.push({ kind: 'passing', news });
     }
