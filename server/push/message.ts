@@ -50,8 +50,9 @@ export function roughDuration(seconds: number): string {
 /** "Half way (21.1 km)"; just "21.1 km" when the name says the distance already. */
 export function placeLabel(name: string, at: number | null, unit: DistanceUnit): string {
   if (at === null) return name;
-  const number = inUnit(at, unit).toFixed(1);
-  return name.includes(number) ? name : `${name} (${formatDistance(at, unit, 1)})`;
+  const distance = inUnit(at, unit);
+  const says = (name.match(/\d+(?:[.,]\d+)?/g) ?? []).some((n) => Math.abs(Number(n.replace(',', '.')) - distance) < 0.1);
+  return says ? name : `${name} (${formatDistance(at, unit, 1)})`;
 }
 
 export function passingPayload(n: PassingNews, page: string): PushPayload {
