@@ -5,6 +5,7 @@ import { call, type ReadAccess, type RunnerRaceDetail } from '../client/api';
 import type { RunnerView } from '../client/event-view';
 import { basisWords, clockText, type CourseScale, estimateNow, etaText, paceNowText, splitTables, type SplitRow } from '../client/race-words';
 import { PassingToast } from './PassingToast';
+import { PushFollow } from './PushFollow';
 import { type DistanceUnit, formatDistance, formatDuration, formatGap, formatPace } from '../lib/course/units';
 
 /** How often a followed runner's splits and predictions are read again … */
@@ -98,6 +99,7 @@ export function RaceCard({
         </div>
       </dl>
       <PassingToast runner={runner} />
+      <PushFollow eventId={eventId} runner={runner} access={access} />
       {race.off && <p className="alert">Off the course for a while: a detour, or their phone is somewhere else.</p>}
       {where && where.kind !== 'seen' && (
         <p className="race-ghost" data-testid="race-whereabouts">
