@@ -33,7 +33,8 @@ export class PushEndpoint {
     readonly origin: string,
   ) {}
 
-  static async start(): Promise<PushEndpoint> {
+  /** Listening on loopback at `port` (any free one when 0). */
+  static async start(port = 0): Promise<PushEndpoint> {
     let self: PushEndpoint | null = null;
     const server = createServer((req, res) => {
       const chunks: Buffer[] = [];
@@ -45,7 +46,7 @@ export class PushEndpoint {
         for (const wake of self!.waiters.splice(0)) wake();
       });
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
     self = new PushEndpoint(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
     return self;
   }
