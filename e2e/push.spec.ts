@@ -9,7 +9,9 @@
  * service, whose VAPID signature checks and which decrypts to the notification's text. Last, the service
  * worker is handed that message as a push event (DevTools' ServiceWorker.deliverPushMessage) and shows it.
  */
-import type { Page } from '@playwright/test';
+import { join } from 'node:path';
+import AxeBuilder from '@axe-core/playwright';
+import type { Page, TestInfo } from '@playwright/test';
 import { WebSocket } from 'ws';
 import { alongOutAndBack, outAndBackGpx } from '../test/support/out-and-back';
 import { checkVapid, decryptPush, PushEndpoint } from '../test/support/push-endpoint';
@@ -89,7 +91,20 @@ test('without a push service to reach, the page asks for permission, tries to su
   ada.close();
 });
 
-test('a follower is told that the runner passed a checkpoint with the page closed', async ({ browser, baseURL, request }) => {
+/** The race card with the button, on a phone and a desktop, into docs/screenshots with SCREENSHOTS=1; and no contrast or label faults. */
+async function look(page: Page, testInfo: TestInfo): Promise<void> {
+  const card = page.getByTestId('race-card');
+  for (const [name, size] of [['push-follow-phone', { width: 390, height: 844 }], ['push-follow-desktop', { width: 1440, height: 900 }]] as const) {
+    await page.setViewportSize(size);
+    await card.scrollIntoViewIfNeeded();
+    await card.screenshot({ path: process.env.SCREENSHOTS ? join(__dirname, '..', 'docs', 'screenshots', `${name}.png`) : testInfo.outputPath(`${name}.png`) });
+  }
+  await page.setViewportSize({ width: 390, height: 844 });
+  const axe = await new AxeBuilder({ page }).include('[data-testid="push-follow"]').withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+  expect(axe.violations.map((v) => `${v.id}: ${v.help}`)).toEqual([]);
+}
+
+test('a follower is told that the runner passed a checkpoint with the page closed', async ({ browser, baseURL, request }, testInfo) => {
   const push = await PushEndpoint.start(Number(new URL(baseURL!).port) + 3000);
   try {
     const { id, ada } = await raceWithRunner(request, baseURL!, 'Push 5k');
@@ -110,6 +125,7 @@ test('a follower is told that the runner passed a checkpoint with the page close
     await (await followButton(page)).click();
     await expect(page.getByTestId('push-note')).toHaveText('You will be told about Ada Lovelace even with this page closed.');
     await expect(page.getByRole('button', { name: '🔔 Stop telling me about Ada Lovelace' })).toBeVisible();
+    await look(page, testInfo);
     const { publicKey } = (await (await request.get('/api/push/key')).json()) as { publicKey: string };
     const keys = await page.evaluate(() => (window as unknown as { subscribeKeys: string[] }).subscribeKeys);
     expect(keys.map(base64url)).toEqual([publicKey]);

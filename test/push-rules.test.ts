@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { type Alert, DEFAULT_RACE, type RunnerInfo, type RunnerRaceInfo, type ShareLink } from '../lib/protocol';
+import { loadConfig } from '../server/config';
 import { checkEndpoint } from '../server/push/endpoints';
 import { passingPayload, passingNews, placeLabel, roughDuration, sosPayload } from '../server/push/message';
 import { PushQueue } from '../server/push/queue';
@@ -216,5 +217,19 @@ describe('sending', () => {
     now += 30_000;
     await pass('D', now);
     assert.equal(sent.filter((e) => e.endsWith('/a')).length, 3, 'one more after 30 s');
+  });
+});
+
+describe('push configuration', () => {
+  test('VAPID keys come as a pair of the right form; push service origins as origins; the private key is never shown', () => {
+    const base = { DATA_DIR: '/tmp', NODE_ENV: 'production' as const };
+    const keys = { VAPID_PUBLIC_KEY: 'B'.repeat(87), VAPID_PRIVATE_KEY: 'p'.repeat(43) };
+    const c = loadConfig({ ...base, ...keys, PUSH_ENDPOINTS: 'http://127.0.0.1:6304, https://push.example.org' });
+    assert.deepEqual(c.push, { vapid: { publicKey: keys.VAPID_PUBLIC_KEY, privateKey: keys.VAPID_PRIVATE_KEY }, subject: 'mailto:push@trackside.invalid', endpoints: ['http://127.0.0.1:6304', 'https://push.example.org'] });
+    assert.equal(loadConfig(base).push.vapid, null, 'made at first start when not given');
+    assert.throws(() => loadConfig({ ...base, VAPID_PUBLIC_KEY: keys.VAPID_PUBLIC_KEY }), /given together/);
+    assert.throws(() => loadConfig({ ...base, VAPID_PUBLIC_KEY: 'short', VAPID_PRIVATE_KEY: 'secret-value-x' }), (err: Error) => /P-256/.test(err.message) && !err.message.includes('secret-value-x'));
+    assert.throws(() => loadConfig({ ...base, VAPID_SUBJECT: 'me' }), /mailto:/);
+    assert.throws(() => loadConfig({ ...base, PUSH_ENDPOINTS: 'push.example.org' }), /origins/);
   });
 });
