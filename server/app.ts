@@ -122,6 +122,7 @@ export async function startTrackside({ config, pages, store, timings, heartbeatM
     now: live.now,
   });
   live.watchTicks((room, changed) => push.observe(room, changed));
+  live.every(60_000, () => push.keepOnly(new Set([...live.rooms.all()].map((r) => r.id))));
 
   const ws = createWsTransport(live.gateway, { heartbeatMs, allowedOrigins: config.allowedOrigins, trustProxy: config.trustProxy });
   const sse = createSseTransport(live.gateway, { trustProxy: config.trustProxy, allowedOrigins: config.allowedOrigins, heartbeatMs });

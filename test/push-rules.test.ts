@@ -153,6 +153,8 @@ describe('what is news', () => {
     assert.deepEqual(w.observe(watched([info('grace', race({ cp: { name: 'Half way', t: now - FRESH_MS - 1 } }))]), now), [], 'old news after a restart');
     assert.equal(w.observe(watched([info('linus', race({ cp: { name: 'Half way', t: now - 1000 } }))]), now).length, 1, 'fresh news after a restart');
     assert.deepEqual(w.observe(watched([info('nobody', undefined)]), now), []);
+    w.keepOnly(new Set(['other']));
+    assert.deepEqual(w.observe(watched([info('ada', race({ cp: { name: 'Half way', t: now - 3600_000 } }))]), now), [], 'a room loaded again: old news stays old');
   });
 
   test('an SOS once, when fresh', () => {
@@ -190,6 +192,11 @@ describe('sending', () => {
     await q.idle();
     assert.equal(ran, 3);
     assert.equal(q.stats().dropped, 1);
+    q.add('e', task);
+    q.add('f', task);
+    await q.stop();
+    assert.equal(ran, 4, 'stopping drops what waits, lets what runs finish');
+    assert.equal(q.add('g', task), false);
   });
 
   test('one browser gets at most its budget; a gone endpoint is forgotten; denied access forgets the subscription', async () => {

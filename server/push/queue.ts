@@ -65,9 +65,11 @@ export class PushQueue {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
-  /** Take no more; what is queued still runs. */
+  /** Take no more and drop what waits (a stopping server does not hold on for news); what runs finishes. */
   stop(): Promise<void> {
     this.stopped = true;
+    this.dropped += this.tasks.length;
+    this.tasks.length = 0;
     return this.idle();
   }
 

@@ -133,9 +133,9 @@ export class PushService {
     for (const n of news) this.tell(n, room);
   }
 
-  /** The event's room is gone from this instance. */
-  forget(event: string): void {
-    this.watch.forget(event);
+  /** Forget what was seen of events whose rooms are no longer loaded here. */
+  keepOnly(events: ReadonlySet<string>): void {
+    this.watch.keepOnly(events);
   }
 
   private tell(n: News, room: Room): void {

@@ -63,9 +63,8 @@ export class PushWatch {
     return out;
   }
 
-  /** The event's room was released or deleted here. */
-  forget(event: string): void {
-    this.passed.delete(event);
-    this.alerted.delete(event);
+  /** Forget the events whose rooms are no longer here (released when idle, deleted, owned elsewhere now). */
+  keepOnly(events: ReadonlySet<string>): void {
+    for (const map of [this.passed, this.alerted]) for (const event of map.keys()) if (!events.has(event)) map.delete(event);
   }
 }
