@@ -22,8 +22,8 @@ export function PushFollow({ eventId, runner, access, organiserToken }: { eventI
   if (support === 'unsupported') return null;
   const label = on
     ? runner
-      ? `🔔 Stop telling me about ${runner.name}`
-      : '🔔 Stop telling me of SOS on this device'
+      ? `Stop telling me about ${runner.name}`
+      : 'Stop telling me of SOS on this device'
     : runner
       ? 'Tell me at every checkpoint and at the finish'
       : 'Tell me of every SOS on this device';

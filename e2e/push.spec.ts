@@ -124,7 +124,7 @@ test('a follower is told that the runner passed a checkpoint with the page close
     await page.goto(`/e/${id}?runner=${ada.runnerId}`);
     await (await followButton(page)).click();
     await expect(page.getByTestId('push-note')).toHaveText('You will be told about Ada Lovelace even with this page closed.');
-    await expect(page.getByRole('button', { name: '🔔 Stop telling me about Ada Lovelace' })).toBeVisible();
+    await expect(page.getByRole('button', { name: 'Stop telling me about Ada Lovelace' })).toBeVisible();
     await look(page, testInfo);
     const { publicKey } = (await (await request.get('/api/push/key')).json()) as { publicKey: string };
     const keys = await page.evaluate(() => (window as unknown as { subscribeKeys: string[] }).subscribeKeys);
