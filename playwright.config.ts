@@ -64,6 +64,8 @@ export default defineConfig({
       INREACH_FEED_URL: `http://127.0.0.1:${port + 2000}/inreach/`,
       SPOT_FEED_URL: `http://127.0.0.1:${port + 2000}/spot/`,
       TRACKER_POLL_SECONDS: '10',
+      // Web Push goes to a local push service 3000 above (e2e/push.spec.ts): there is no internet here.
+      PUSH_ENDPOINTS: `http://127.0.0.1:${port + 3000}`,
       NEXT_TELEMETRY_DISABLED: '1',
     },
   },

@@ -11,6 +11,7 @@ import { liveUrl } from '../client/ws-url';
 import type { ClientConfig } from '../lib/page-data';
 import type { EventInfo } from '../lib/protocol';
 import { AlertBanner } from './AlertBanner';
+import { PushFollow } from './PushFollow';
 import { BrandHeader } from './BrandHeader';
 import { CourseSetup } from './CourseSetup';
 import { EventLimits } from './EventLimits';
@@ -85,6 +86,7 @@ export function OrganiserView({ event: initial, config }: { event: EventInfo; co
           now={now}
           onAcknowledge={(a) => void act(() => session.acknowledge(a.id), `The SOS from ${a.name} is acknowledged.`)}
         />
+        {event.status === 'live' && <PushFollow eventId={event.id} runner={null} access={{}} organiserToken={token} />}
         {message && (
           <div className={`alert${message.ok ? ' info' : ''}`} role="status">
             {message.text}

@@ -6,6 +6,7 @@ import type { RunnerView } from '../client/event-view';
 import { basisWords, clockText, type CourseScale, estimateNow, etaText, paceNowText, splitTables, type SplitRow } from '../client/race-words';
 import { PassingToast } from './PassingToast';
 import { raceStatus } from '../lib/control/status';
+import { PushFollow } from './PushFollow';
 import { type DistanceUnit, formatDistance, formatDuration, formatGap, formatPace } from '../lib/course/units';
 
 /** How often a followed runner's splits and predictions are read again … */
@@ -104,6 +105,7 @@ export function RaceCard({
         </div>
       </dl>
       <PassingToast runner={runner} />
+      <PushFollow eventId={eventId} runner={runner} access={access} />
       {race.off && <p className="alert">Off the course for a while: a detour, or their phone is somewhere else.</p>}
       {where && where.kind !== 'seen' && (
         <p className="race-ghost" data-testid="race-whereabouts">

@@ -367,3 +367,36 @@ export const RunnerMessagesAnswer = z.object({
   messages: z.array(C.RunnerMessageSchema.extend({ seenAt: z.number().nullable().describe("When this runner's page showed it; null: not yet.") })),
 });
 export const SeenAnswer = z.object({ seenAt: z.number() });
+// ---------- Web Push ----------
+
+/** A browser's push subscription, as PushSubscription.toJSON() gives it, and the page a click opens. */
+export const PushSubscriptionBody = z
+  .object({
+    endpoint: z.string().max(1024).describe("The push service's URL for this browser (PushSubscription.endpoint)."),
+    expirationTime: z.number().nullable().optional().describe('As the browser gives it; not used.'),
+    keys: z.object({
+      p256dh: z.string().regex(/^[A-Za-z0-9_-]{80,100}={0,2}$/, 'not a base64url P-256 key').describe("The browser's P-256 public key, base64url."),
+      auth: z.string().regex(/^[A-Za-z0-9_-]{16,32}={0,2}$/, 'not a base64url secret').describe("The browser's 16-byte auth secret, base64url."),
+    }),
+    page: z
+      .string()
+      .regex(/^\/(e|s)\/[A-Za-z0-9_-]{1,128}(\/organise)?$/, 'not a page of this server')
+      .optional()
+      .describe('The page a click on the notification opens (the share link\'s page for its spectators); the event page by default.'),
+  })
+  .meta({ id: 'PushSubscriptionBody' });
+
+export const PushEndpointBody = z
+  .object({ endpoint: z.string().max(1024).describe('The endpoint the subscription was made with.') })
+  .meta({ id: 'PushEndpointBody' });
+
+export const PushKeyAnswer = z
+  .object({ publicKey: z.string().describe("The server's VAPID public key, base64url: PushManager.subscribe's applicationServerKey.") })
+  .meta({ id: 'PushKeyAnswer' });
+
+export const PushSubscribedAnswer = z
+  .object({
+    runnerId: z.string().nullable().describe('The runner followed; null for the organiser\'s SOS subscription.'),
+    tells: z.array(z.enum(['checkpoint', 'finish', 'sos'])).describe('What this subscription is told.'),
+  })
+  .meta({ id: 'PushSubscribedAnswer' });

@@ -137,6 +137,8 @@ export const ErrorCode = {
   BadTimingPoint: 'bad_timing_point',
   BadPassings: 'bad_passings',
   BadTracker: 'bad_tracker',
+  /** A Web Push subscription that is not one (keys), or to a push service this server does not send to. */
+  BadPushSubscription: 'bad_push_subscription',
   BadUnit: 'bad_unit',
   BadFormat: 'bad_format',
   BadCursor: 'bad_cursor',

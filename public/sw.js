@@ -5,6 +5,10 @@
  * is blocked), /ingest/, /ws and share links go straight to the network. Pages are fetched from the
  * network first and the copy is used only when the network fails or is too slow, so nobody is shown
  * a stale page while online.
+ *
+ * It also shows Web Push messages (a followed runner's checkpoints and finish, an SOS for the organiser):
+ * the server encrypts them for this browser, so they arrive with every Trackside page closed. A click on
+ * one opens the page it names (always a page of this site).
  */
 const SHELL = 'trackside-shell-v1';
 const PRECACHE = ['/manifest.webmanifest', '/icons/icon.svg', '/icons/icon-192.png'];
@@ -109,3 +113,33 @@ async function trim(cache) {
   const scripts = keys.filter((k) => new URL(k.url).pathname.startsWith('/_next/static/'));
   for (const k of scripts.slice(0, Math.max(0, scripts.length - MAX_ENTRIES))) await cache.delete(k);
 }
+
+self.addEventListener('push', (event) => {
+  let data = {};
+  try {
+    data = event.data ? event.data.json() : {};
+  } catch {
+    data = { body: event.data ? event.data.text() : '' };
+  }
+  event.waitUntil(
+    self.registration.showNotification(typeof data.title === 'string' ? data.title : 'Trackside', {
+      body: typeof data.body === 'string' ? data.body : '',
+      tag: typeof data.tag === 'string' ? data.tag : undefined,
+      timestamp: typeof data.t === 'number' ? data.t : undefined,
+      icon: '/icons/icon-192.png',
+      data: { url: typeof data.url === 'string' ? data.url : '/' },
+    }),
+  );
+});
+
+self.addEventListener('notificationclick', (event) => {
+  event.notification.close();
+  const url = new URL((event.notification.data && event.notification.data.url) || '/', self.location.origin);
+  if (url.origin !== self.location.origin) return;
+  event.waitUntil(
+    self.clients.matchAll({ type: 'window', includeUncontrolled: true }).then((open) => {
+      const same = open.find((c) => c.url === url.href);
+      return same ? same.focus() : self.clients.openWindow(url.href);
+    }),
+  );
+});

@@ -30,6 +30,9 @@ import { FeedPoller } from './jobs/feeds';
 import { startTimingListener, type TimingListener } from './sources/timing-tcp';
 import { purgeInactive } from './jobs/retention';
 import { Live } from './live/live';
+import { PushService } from './push/service';
+import { webPushSender } from './push/send';
+import { vapidKeys } from './push/vapid';
 import { log } from './log';
 import { reachableUrls } from './network';
 import { API_HEADERS, newNonce, pageHeaders } from './security-headers';
@@ -53,6 +56,7 @@ export interface PageHandlers {
 
 export interface Trackside {
   live: Live;
+  push: PushService;
   server: Server;
   /** Base URL on loopback, e.g. http://127.0.0.1:3000 */
   url: string;
@@ -108,6 +112,17 @@ export async function startTrackside({ config, pages, store, timings, heartbeatM
     writeMiBPerHourPerIp: config.writeMiBPerHourPerIp,
   });
   await live.load();
+  const vapid = await vapidKeys(config.push.vapid, db.push, Date.now());
+  const push = new PushService({
+    store: db.push,
+    events: { get: (id) => live.index.get(id), linkById: (event, id) => live.index.linkById(event, id) },
+    sender: webPushSender(vapid, config.push.subject),
+    publicKey: vapid.publicKey,
+    extraOrigins: config.push.endpoints,
+    now: live.now,
+  });
+  live.watchTicks((room, changed) => push.observe(room, changed));
+  live.every(60_000, () => push.keepOnly(new Set([...live.rooms.all()].map((r) => r.id))));
 
   const ws = createWsTransport(live.gateway, { heartbeatMs, allowedOrigins: config.allowedOrigins, trustProxy: config.trustProxy });
   const sse = createSseTransport(live.gateway, { trustProxy: config.trustProxy, allowedOrigins: config.allowedOrigins, heartbeatMs });
@@ -131,6 +146,7 @@ export async function startTrackside({ config, pages, store, timings, heartbeatM
   const api = apiRouter();
   const apiContext: ApiContext = {
     live,
+    push,
     trustProxy: config.trustProxy,
     creations: backplane.limits.buckets('event-creations', config.eventsPerHourPerIp, config.eventsPerHourPerIp / 3600),
     exports: new ExportGate(),
@@ -243,6 +259,7 @@ export async function startTrackside({ config, pages, store, timings, heartbeatM
   let closing: Promise<void> | null = null;
   return {
     live,
+    push,
     server,
     url,
     wsUrl,
@@ -256,6 +273,7 @@ export async function startTrackside({ config, pages, store, timings, heartbeatM
         sse.close(CloseCode.GoingAway, 'server shutting down');
         await ws.close(CloseCode.GoingAway, 'server shutting down');
         await live.stop();
+        await push.stop();
         await apiContext.courseUploads.close();
         server.closeAllConnections?.();
         await new Promise<void>((resolve) => server.close(() => resolve()));

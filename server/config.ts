@@ -71,6 +71,17 @@ const Schema = z
       .string()
       .refine((u) => /^rediss?:\/\/[^\s]+$/.test(u), 'must be a Redis URL: redis://host:6379 (rediss:// for TLS)')
       .optional(),
+    VAPID_PUBLIC_KEY: z.string().regex(/^[A-Za-z0-9_-]{87}$/, 'must be a P-256 public key, base64url (npx web-push generate-vapid-keys)').optional(),
+    VAPID_PRIVATE_KEY: z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'must be a P-256 private key, base64url (npx web-push generate-vapid-keys)').optional(),
+    VAPID_SUBJECT: z
+      .string()
+      .regex(/^(mailto:[^\s@]+@[^\s@]+|https:\/\/\S+)$/, 'must be mailto:you@example.org or an https:// URL where push services can reach you')
+      .default('mailto:push@trackside.invalid'),
+    PUSH_ENDPOINTS: z
+      .string()
+      .transform((s) => s.split(',').map((o) => o.trim()).filter(Boolean))
+      .pipe(z.array(z.string().regex(/^https?:\/\/[^/\s]+$/, 'must be origins like https://push.example.org, comma-separated')))
+      .optional(),
     NODE_ENV: z.string().optional(),
   })
   .superRefine((c, ctx) => {
@@ -79,6 +90,9 @@ const Schema = z
     }
     if (!!c.TLS_CERT !== !!c.TLS_KEY) {
       ctx.addIssue({ code: 'custom', path: ['TLS_CERT'], message: 'TLS_CERT and TLS_KEY must be given together' });
+    }
+    if (!!c.VAPID_PUBLIC_KEY !== !!c.VAPID_PRIVATE_KEY) {
+      ctx.addIssue({ code: 'custom', path: ['VAPID_PUBLIC_KEY'], message: 'VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY must be given together' });
     }
     for (const key of ['TLS_CERT', 'TLS_KEY'] as const) {
       const file = c[key];
@@ -126,6 +140,11 @@ export interface Config {
   databaseUrl: string | null;
   /** Redis connecting several instances; null for one process. */
   backplaneUrl: string | null;
+  /**
+   * Web Push: the VAPID key pair when given (else made at first start and kept in the store), the contact
+   * push services see, and push service origins allowed beside the well-known ones (push/endpoints.ts).
+   */
+  push: { vapid: { publicKey: string; privateKey: string } | null; subject: string; endpoints: string[] };
   dev: boolean;
   tls: { kind: 'files'; cert: string; key: string } | { kind: 'self-signed' } | null;
 }
@@ -134,7 +153,7 @@ export class ConfigError extends Error {}
 
 /** A value as it may appear in a message: never a password. */
 function shown(key: string, value: string): string {
-  return key === 'DATABASE_URL' || key === 'BACKPLANE_URL' ? value.replace(/^([a-z]+:\/\/[^:@/]*:)[^@]*@/i, '$1***@') : value;
+  return key === 'VAPID_PRIVATE_KEY' ? '***' : key === 'DATABASE_URL' || key === 'BACKPLANE_URL' ? value.replace(/^([a-z]+:\/\/[^:@/]*:)[^@]*@/i, '$1***@') : value;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv, argv: readonly string[] = []): Config {
@@ -176,6 +195,11 @@ export function loadConfig(env: NodeJS.ProcessEnv, argv: readonly string[] = [])
     feedRequestsPerHour: c.FEED_REQUESTS_PER_HOUR,
     databaseUrl: c.DATABASE_URL ?? null,
     backplaneUrl: c.BACKPLANE_URL ?? null,
+    push: {
+      vapid: c.VAPID_PUBLIC_KEY && c.VAPID_PRIVATE_KEY ? { publicKey: c.VAPID_PUBLIC_KEY, privateKey: c.VAPID_PRIVATE_KEY } : null,
+      subject: c.VAPID_SUBJECT,
+      endpoints: c.PUSH_ENDPOINTS ?? [],
+    },
     dev: c.NODE_ENV !== 'production',
     tls:
       c.TLS_CERT && c.TLS_KEY

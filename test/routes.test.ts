@@ -5,6 +5,7 @@
  * against the OpenAPI document made from it); and no page writes an /api path by hand.
  */
 import assert from 'node:assert/strict';
+import { createECDH, randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -122,7 +123,8 @@ describe('the router reads parameters by the route table', () => {
 describe('every route answers what the table says', () => {
   let srv: TestServer;
   before(async () => {
-    srv = await startTestServer();
+    // A push endpoint nothing listens on: subscriptions are kept, pushes to it fail quietly.
+    srv = await startTestServer({ PUSH_ENDPOINTS: 'http://127.0.0.1:9' });
   });
   after(() => srv.dispose());
 
@@ -189,6 +191,14 @@ describe('every route answers what the table says', () => {
     // The race view comes with the next working-out of the order (about a second).
     await waitFor(async () => (await fetch(`${srv.url}/api/events/${id}/runners/${runner}/race`)).ok, { what: "the runner's race" });
     await ask('runnerRace', { id, runner }, { query: { unit: 'mi' } });
+    const browser = createECDH('prime256v1');
+    browser.generateKeys();
+    const subscription = { endpoint: 'http://127.0.0.1:9/push/routes', expirationTime: null, keys: { p256dh: browser.getPublicKey().toString('base64url'), auth: randomBytes(16).toString('base64url') } };
+    await ask('pushKey', {});
+    await ask('followPush', { id, runner }, { body: JSON.stringify(subscription) });
+    await ask('unfollowPush', { id, runner }, { body: JSON.stringify({ endpoint: subscription.endpoint }) });
+    await ask('organiserPush', { id }, { headers: organiser, body: JSON.stringify(subscription) });
+    await ask('organiserUnpush', { id }, { body: JSON.stringify({ endpoint: subscription.endpoint }) });
     await ask('setBib', { id, runner }, { headers: organiser, body: JSON.stringify({ bib: 'F12' }) });
     await ask('trackGpx', { id, runner });
     await ask('exportJson', { id });

@@ -15,6 +15,7 @@ import { EVENT_LOCK_NAMESPACE, planAppend } from '../server/storage/postgres/wri
 import { FencedError, type WriteOp } from '../server/storage/store';
 import { freePort } from './support/ports';
 import { storeContract } from './support/store-contract';
+import { pushStoreContract } from './support/push-store-contract';
 import { waitFor } from './support/wait';
 
 const URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -50,6 +51,7 @@ test('the PostgreSQL server for the tests answers (CI starts it; start it with p
 
 const contractSchema = freshSchema();
 storeContract('postgres', () => PostgresStore.open({ url: URL, schema: contractSchema }));
+pushStoreContract('postgres', () => PostgresStore.open({ url: URL, schema: freshSchema() }));
 
 const T0 = 1_700_000_000_000;
 const position = (event: string, runnerId: string, seq: number, t = T0 + seq * 1000): WriteOp => ({

@@ -8,6 +8,7 @@ import Database from 'better-sqlite3';
 import { readMigrations } from '../server/storage/sqlite/migrate';
 import { SqliteStore } from '../server/storage/sqlite/sqlite-store';
 import { storeContract } from './support/store-contract';
+import { pushStoreContract } from './support/push-store-contract';
 
 const dirs: string[] = [];
 process.on('exit', () => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -18,6 +19,7 @@ function freshFile(): string {
 }
 
 storeContract('sqlite', () => SqliteStore.open(freshFile()));
+pushStoreContract('sqlite', () => SqliteStore.open(freshFile()));
 
 test('the schema version is recorded, and a database from before versions were recorded is brought up to date', async () => {
   const file = freshFile();

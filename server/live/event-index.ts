@@ -115,6 +115,12 @@ export class EventIndex {
     this.reserved.delete(id);
   }
 
+  /** An event's share link by its id (not its token), whatever its state. */
+  linkById(event: string, id: string): ShareLink | undefined {
+    for (const l of this.links.values()) if (l.event === event && l.link.id === id) return l.link;
+    return undefined;
+  }
+
   /** What a share link's token opens, and whether it still does. */
   resolveLink(token: string, now = Date.now()): { event: EventInfo; link: ShareLink; state: ShareLinkState } | null {
     const found = this.links.get(token);

@@ -4,7 +4,7 @@
  * (one update frame per event), sample happiness, write checkpoints and release idle rooms. Toward the other
  * instances it is the three handlers the backplane calls back.
  */
-import { ErrorCode } from '../../lib/protocol';
+import { ErrorCode, type RunnerInfo } from '../../lib/protocol';
 import type { Backplane, Feed, Handlers, IndexChange, News } from '../backplane/ports';
 import { LocalBackplane } from '../backplane/local';
 import { cryptoCredentials } from '../credentials';
@@ -30,6 +30,9 @@ import type { Outcome, Sender } from './session';
 import { Sessions } from './sessions';
 import { WriteAdmission } from './write-admission';
 import { type StorageHealth, WritePipeline } from './write-pipeline';
+
+/** Something told of every tick of an owned room (Web Push looks for passings): it must only note, never wait. */
+export type TickWatcher = (room: Room, changed: readonly RunnerInfo[]) => void;
 
 export interface LiveOptions {
   store: Store;
@@ -315,6 +318,13 @@ export class Live {
 
   // ---------- time ----------
 
+  private readonly tickWatchers: TickWatcher[] = [];
+
+  /** Be shown every tick of every room owned here, with the runners the tick sent out as changed. */
+  watchTicks(watch: TickWatcher): void {
+    this.tickWatchers.push(watch);
+  }
+
   tick(): void {
     const { ownership, channel } = this.backplane;
     for (const room of this.rooms.all()) {
@@ -325,6 +335,7 @@ export class Live {
         this.sessions.change(room.id, null, change);
         channel.publishNews(room.id, { deliveries: [], changes: [change], except: null });
       }
+      for (const watch of this.tickWatchers) watch(room, delta?.runners ?? []);
       if (delta) {
         this.fanout.publish(room.id, room.epoch, delta);
         channel.publishTick(room.id, room.epoch, delta);

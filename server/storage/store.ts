@@ -15,6 +15,7 @@
 import type { CompactCourse } from '../../lib/course/compact';
 import type { Entry } from '../../lib/entries/entry';
 import type { Alert, Cheer, EventInfo, HappinessSample, ShareLink } from '../../lib/protocol';
+import type { PushStore } from './push-store';
 
 /** Per-event limits the organiser may raise. */
 export interface EventQuotas {
@@ -357,5 +358,7 @@ export interface Store extends WriteLog, ReadQueries {
   readonly engine: string;
   /** Engines that several instances share keep their leases too (PostgreSQL); one process needs none. */
   readonly leases?: Leases;
+  /** Web Push subscriptions and the server's VAPID keys. */
+  readonly push: PushStore;
   close(): Promise<void>;
 }

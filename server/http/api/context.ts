@@ -5,6 +5,7 @@ import type { RouteName, Routes } from '../../../lib/routes';
 import type { ResultOf, RoomCommand } from '../../room/commands';
 import type { AnswerOf, RoomQuery } from '../../room/queries';
 import type { Live } from '../../live/live';
+import type { PushService } from '../../push/service';
 import type { Viewer } from '../../live/access';
 import { clientAddress } from '../../transport/origin';
 import type { Buckets } from '../../limits/token-bucket';
@@ -16,6 +17,8 @@ import type { CourseUploads } from '../course-upload/course-uploads';
 
 export interface ApiContext {
   live: Live;
+  /** Web Push subscriptions (push/service.ts). */
+  push: PushService;
   trustProxy: boolean;
   /** Event creations allowed per address: creating needs no account, so one address must not fill the disk. */
   creations: Buckets;

@@ -22,6 +22,7 @@ import { addTimingPoint, postPassings, removeTimingPoint, timing, timingKey, upd
 import { addTracker, removeTracker, trackers } from './trackers';
 import { streamPost } from './stream';
 import { consoleSettings, control, markWatch, messageSeen, runnerMessages, sendMessage, verdict, verdicts } from './control';
+import { followPush, organiserPush, organiserUnpush, pushKey, unfollowPush } from './push';
 
 /** The routes this router serves: all but those a transport opens. */
 type Served = { [N in RouteName]: Routes[N] extends { transport: true } ? never : N }[RouteName];
@@ -85,6 +86,11 @@ const HANDLERS: { readonly [N in Served]: (r: ApiRequest<N>) => unknown } = {
   feedStandings,
   feedPassings,
   feedPositions,
+  pushKey,
+  followPush,
+  unfollowPush,
+  organiserPush,
+  organiserUnpush,
 };
 
 const served = (name: RouteName): name is Served => !('transport' in ROUTES[name]);

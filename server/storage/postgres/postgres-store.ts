@@ -32,6 +32,7 @@ import { gpxPoint } from '../formats/gpx';
 import { positionJson } from '../formats/position-json';
 import { createPool, describeTarget, explainStartError } from './connection';
 import { PostgresLeases } from './leases';
+import { PostgresPushStore } from './push-rows';
 import { migrate } from './migrate';
 import { type AppendPlan, collect, planAppend } from './write-plan';
 
@@ -58,6 +59,7 @@ export class PostgresStore implements Store {
   private closed = false;
 
   readonly leases: PostgresLeases;
+  readonly push: PostgresPushStore;
 
   private constructor(
     private readonly writer: pg.Pool,
@@ -65,6 +67,7 @@ export class PostgresStore implements Store {
     private readonly leasePool: pg.Pool,
   ) {
     this.leases = new PostgresLeases(leasePool);
+    this.push = new PostgresPushStore(writer, reader);
   }
 
   /** Connect, migrate the schema to the newest version, and check that reads connect too. */

@@ -252,7 +252,8 @@ const DELETE_RUNNERS: ArrayStatement = {
   a AS (DELETE FROM alerts x USING gone WHERE x.event = gone.event AND x.runner = gone.runner),
   v AS (DELETE FROM avatars x USING gone WHERE x.event = gone.event AND x.runner = gone.runner),
   t AS (DELETE FROM trackers x USING gone WHERE x.event = gone.event AND x.runner = gone.runner),
-  o AS (DELETE FROM controls x USING gone WHERE x.event = gone.event AND x.runner = gone.runner)
+  o AS (DELETE FROM controls x USING gone WHERE x.event = gone.event AND x.runner = gone.runner),
+  w AS (DELETE FROM push_subscriptions x USING gone WHERE x.event = gone.event AND x.runner = gone.runner)
 DELETE FROM runners x USING gone WHERE x.event = gone.event AND x.id = gone.runner`,
 };
 
@@ -287,6 +288,7 @@ const EVENT_TABLES = [
   'passings',
   'trackers',
   'controls',
+  'push_subscriptions',
 ];
 const DELETE_EVENTS: ArrayStatement = {
   types: ['text'],

@@ -21,6 +21,7 @@ import type {
   WriteOp,
 } from '../store';
 import { unpackPositions } from './engine';
+import type { PushStore, PushSubscriptionRecord, VapidKeys } from '../push-store';
 import type { WorkerCall, WorkerReply } from './worker';
 
 class Thread {
@@ -177,6 +178,16 @@ export class SqliteStore implements Store {
   countPositions(event?: string): Promise<number> {
     return this.reader.call('countPositions', event);
   }
+
+  readonly push: PushStore = {
+    savePushSubscription: (sub: PushSubscriptionRecord) => this.writer.call<null>('pushSave', sub).then(() => undefined),
+    deletePushSubscriptions: (ids: readonly string[]) => this.writer.call<null>('pushDelete', ids).then(() => undefined),
+    deletePushEndpoint: (endpoint: string) => this.writer.call<number>('pushDeleteEndpoint', endpoint),
+    pushSubscriptions: (event: string, runnerId: string) => this.reader.call<PushSubscriptionRecord[]>('pushForRunner', event, runnerId),
+    countPushEndpoint: (endpoint: string) => this.reader.call<number>('pushCountEndpoint', endpoint),
+    // Written by the one writer thread: the first key pair ever offered is the one kept.
+    vapidKeys: (candidate: VapidKeys, now: number) => this.writer.call<VapidKeys>('pushKeys', candidate, now),
+  };
 
   async close(): Promise<void> {
     await Promise.all([this.reader.stop(), this.bulk.stop(), this.writer.stop()]);

@@ -1,6 +1,7 @@
 /** A worker thread that owns one SQLite connection and answers calls from ./sqlite-store.ts. */
 import { parentPort, workerData } from 'node:worker_threads';
 import { SqliteEngine } from './engine';
+import { pushRows } from './push-rows';
 
 export interface WorkerCall {
   id: number;
@@ -42,6 +43,12 @@ const methods: Record<string, (...args: never[]) => unknown> = {
   samples: (event: string, after: number, limit: number) => engine.samples(event, after, limit),
   inactiveEvents: (before: number, opts?: { liveOnly?: boolean }) => engine.inactiveEvents(before, opts),
   countPositions: (event?: string) => engine.countPositions(event),
+  pushSave: (sub: Parameters<typeof pushRows.save>[1]) => pushRows.save(engine.db, sub),
+  pushDelete: (ids: string[]) => pushRows.delete(engine.db, ids),
+  pushDeleteEndpoint: (endpoint: string) => pushRows.deleteEndpoint(engine.db, endpoint),
+  pushForRunner: (event: string, runnerId: string) => pushRows.forRunner(engine.db, event, runnerId),
+  pushCountEndpoint: (endpoint: string) => pushRows.countEndpoint(engine.db, endpoint),
+  pushKeys: (candidate: Parameters<typeof pushRows.keys>[1], now: number) => pushRows.keys(engine.db, candidate, now),
   close: () => engine.close(),
 };
 

@@ -23,9 +23,10 @@ const EVENT_TABLES = [
   'passings',
   'trackers',
   'controls',
+  'push_subscriptions',
 ];
 /** A runner's passings stay: they are the chip's, and the timing point's record of it. */
-const RUNNER_TABLES = ['positions', 'skipped_seqs', 'moods', 'cheers', 'checkpoints', 'alerts', 'avatars', 'trackers', 'controls'];
+const RUNNER_TABLES = ['positions', 'skipped_seqs', 'moods', 'cheers', 'checkpoints', 'alerts', 'avatars', 'trackers', 'controls', 'push_subscriptions'];
 
 export interface Writing {
   stmt(sql: string): Database.Statement;
