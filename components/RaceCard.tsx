@@ -71,6 +71,10 @@ export function RaceCard({
   const next = race.state === 'running' ? (race.eta[0] ?? null) : null;
   return (
     <div className={`race-card${brief ? ' brief' : ''}`} data-testid="race-card">
+      <h3 className="visually-hidden">
+        {runner.name}
+        {runner.bib ? ` (bib ${runner.bib})` : ''}: race
+      </h3>
       <dl className="race-facts">
         <div>
           <dt>Position</dt>

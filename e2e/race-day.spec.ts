@@ -77,7 +77,7 @@ function mapLabels(page: Page): Promise<{ course: Array<Box & { text: string }>;
     const shown = (el: Element) => getComputedStyle(el).display !== 'none' && el.getBoundingClientRect().width > 0;
     return {
       course: [...document.querySelectorAll('.course-mark.start span, .course-mark.finish span, .course-mark.checkpoint span')]
-        .filter((el) => shown(el.parentElement!))
+        .filter((el) => getComputedStyle(el.parentElement!).display !== 'none' && shown(el))
         .map((el) => ({ ...box(el), text: el.textContent ?? '' })),
       names: [...document.querySelectorAll('.runner-label')].filter(shown).map(box),
     };
@@ -166,7 +166,7 @@ test('race day: 300 runners on a half marathon, followed on a phone, a results t
       const p = await ctx.newPage();
       await p.goto(`/e/${event.id}`);
       await expect(p.locator('tr.runner').first().getByTestId('position')).toHaveText('1');
-      await expect(p.locator('.course-mark.start')).toBeVisible();
+      await expect(p.locator('.course-mark.start span')).toBeVisible();
       await expect.poll(async () => (await mapLabels(p)).names.length).toBeGreaterThan(0);
       await settled(p);
       const { course: marks, names } = await mapLabels(p);
@@ -176,6 +176,13 @@ test('race day: 300 runners on a half marathon, followed on a phone, a results t
         for (const n of names) expect(overlap(m, n), `a runner's name over "${m.text}"`).toBe(false);
         for (const o of marks) if (o !== m) expect(overlap(m, o), `"${m.text}" over "${o.text}"`).toBe(false);
       }
+      // The course fills the map it was fitted to.
+      const fill = await p.evaluate(() => {
+        const line = document.querySelector('path.course-line')!.getBoundingClientRect();
+        const map = document.querySelector('.leaflet-container')!.getBoundingClientRect();
+        return Math.max(line.height / map.height, line.width / map.width);
+      });
+      expect(fill).toBeGreaterThan(0.6);
       // Names only where there is room: a handful on a phone, never a crowd.
       expect(names.length).toBeLessThanOrEqual(Math.ceil((viewport.width * viewport.height) / 30_000));
       if (viewport.width >= 1440) {
