@@ -341,6 +341,7 @@ export function SpectatorView({
             racing={racing}
             scale={replay ? null : scale}
             tools={racing ? <UnitSwitch unit={unit} onChange={setUnit} /> : null}
+            selectedAt={selectedRunner?.race?.pos ? selectedRunner.race.pos - 1 : null}
           />
           {info.status === 'live' && !replay && fieldCount > 0 && fieldCount <= REPLAY_MAX && (
             <button type="button" className="btn small replay-start" disabled={replayLoading} onClick={() => void startReplay()}>

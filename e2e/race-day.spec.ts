@@ -144,6 +144,16 @@ test('race day: 300 runners on a half marathon, followed on a phone, a results t
     expect(map!.height).toBeGreaterThan(250);
     expect(top!.y).toBeGreaterThan(map!.y + 250);
     await shoot(phone, 'race-day-followed-phone');
+    // The list further down shows the runner followed (the 101st), not the leaders.
+    await expect
+      .poll(() =>
+        phone.evaluate((id) => {
+          const box = document.querySelector('[data-testid="runner-scroll"]')!.getBoundingClientRect();
+          const row = document.querySelector(`tr.runner[data-runner="${id}"]`)?.getBoundingClientRect();
+          return !!row && row.top >= box.top && row.bottom <= box.bottom;
+        }, followed),
+      )
+      .toBe(true);
     // Cheering opens the sheet on the form, ready to type.
     await sheet.getByRole('button', { name: /^Cheer for/ }).click();
     await expect(sheet.getByLabel('Your cheer')).toBeFocused();
@@ -152,6 +162,11 @@ test('race day: 300 runners on a half marathon, followed on a phone, a results t
     await shoot(phone, 'race-day-followed-phone-open');
     await sheet.getByRole('button', { name: /^Stop following/ }).click();
     await expect(sheet).toHaveCount(0);
+    // A search shows whole names, so the part that matched is in sight.
+    await phone.getByLabel('Find a runner by name or bib').fill('schw');
+    const name = phone.locator('tr.runner .runner-name').first();
+    await expect(name).toContainText(/Schw/);
+    expect(await name.evaluate((el) => el.scrollWidth <= el.clientWidth + 1)).toBe(true);
     await ctx.close();
   });
 
@@ -228,5 +243,20 @@ test('race day: 300 runners on a half marathon, followed on a phone, a results t
     expect(broken).toEqual([]);
     await shoot(small, 'race-day-followed-320');
     await ctx.close();
+  });
+
+  await test.step('the organiser limits a link to runners found by bib or name, not read from 300 boxes', async () => {
+    await page.goto(`/e/${event.id}/organise#token=${organiserToken}`);
+    const pick = page.locator('.link-runners');
+    await expect(pick.getByTestId('link-runners-more')).toHaveText('270 more: type a name or bib to find them.');
+    await expect(pick.getByRole('checkbox')).toHaveCount(30);
+    await pick.getByLabel('Find runners for this link by name or bib').fill('1100');
+    await expect(pick.locator('label').first()).toContainText('1100');
+    await pick.locator('label').first().getByRole('checkbox').check();
+    await pick.getByLabel('Find runners for this link by name or bib').fill('schw');
+    // The ticked runner stays in sight above the matches.
+    await expect(pick.locator('label').first()).toContainText('1100');
+    await expect(pick.locator('label').first().getByRole('checkbox')).toBeChecked();
+    await expect(pick.locator('label').nth(1)).toContainText(/Schw/i);
   });
 });

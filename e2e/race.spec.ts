@@ -226,7 +226,7 @@ test('a finished race replays: play, pause, scrub, the order at that moment, and
   await shared.goto(`/e/${event.id}?t=${from + 300_000}`);
   await expect(shared.getByTestId('replay-bar')).toBeVisible();
   await expect.poll(() => rowOrder(shared)).toEqual(['Bea Bolt', 'Ann Patient']);
-  await shared.getByTestId('replay-bar').getByRole('button', { name: 'Live' }).click();
+  await shared.getByTestId('replay-bar').getByRole('button', { name: 'Close replay' }).click();
   await expect(shared.getByTestId('replay-bar')).toBeHidden();
   await expect.poll(() => rowOrder(shared)).toEqual(['Ann Patient', 'Bea Bolt']);
 });
