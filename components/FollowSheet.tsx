@@ -60,13 +60,20 @@ export function FollowSheet({
     const el = sheet.current;
     const root = document.documentElement;
     if (!el || wide) return;
-    const set = () => root.style.setProperty('--sheet-h', `${Math.ceil(el.getBoundingClientRect().height)}px`);
+    // The small sheet's height: opened in full it lies over the map, which keeps its size.
+    // The page keeps room below for the sheet as it is now, so nothing at the end of the page stays under it.
+    const set = () => {
+      const h = `${Math.ceil(el.getBoundingClientRect().height)}px`;
+      if (!el.classList.contains('open')) root.style.setProperty('--sheet-h', h);
+      root.style.setProperty('--sheet-now', h);
+    };
     set();
     const watch = new ResizeObserver(set);
     watch.observe(el);
     return () => {
       watch.disconnect();
       root.style.removeProperty('--sheet-h');
+      root.style.removeProperty('--sheet-now');
     };
   }, [wide]);
 
