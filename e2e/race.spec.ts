@@ -218,7 +218,7 @@ test('a finished race replays: play, pause, scrub, the order at that moment, and
   // Playing moves the time on.
   const before = await bar.getByTestId('replay-time').textContent();
   await slider.fill(String(from));
-  await bar.getByRole('button', { name: 'Play' }).click();
+  await bar.getByRole('button', { name: 'Play', exact: true }).click();
   await expect.poll(() => bar.getByTestId('replay-time').textContent()).not.toBe(before);
 
   // The address opens the replay at that moment.
