@@ -372,7 +372,8 @@ export default function LiveMap(props: LiveMapProps) {
   const followAt = useGhostAt(props.runners, props.followId, course ?? null, props.overlay ? null : (scale ?? null));
   return (
     <div className="map-wrap" data-testid="map">
-      <MapContainer center={[20, 0]} zoom={2} minZoom={2} maxZoom={MAX_ZOOM} maxBoundsViscosity={1} worldCopyJump>
+      {/* Quarter steps: the map fits the course snugly (whole steps left a half marathon on half a phone's map). */}
+      <MapContainer center={[20, 0]} zoom={2} minZoom={2} maxZoom={MAX_ZOOM} zoomSnap={0.25} maxBoundsViscosity={1} worldCopyJump>
         <TileLayer url={props.tileUrl} attribution={props.tileAttribution} maxZoom={MAX_ZOOM} />
         <ScaleControl position="bottomleft" />
         {course && <CourseLayers course={course} unit={unit} />}

@@ -28,6 +28,7 @@ export function RaceCard({
   access,
   now,
   scale,
+  brief = false,
 }: {
   runner: RunnerView;
   eventId: string;
@@ -36,6 +37,8 @@ export function RaceCard({
   now: number;
   /** The course as the estimator needs it (null until it is loaded). */
   scale: CourseScale | null;
+  /** The few facts a phone's bottom sheet shows at once: position, distance, last checkpoint, what comes next. */
+  brief?: boolean;
 }) {
   const race = runner.race;
   const [detail, setDetail] = useState<RunnerRaceDetail | null>(null);
@@ -69,12 +72,13 @@ export function RaceCard({
   // No forecast for a runner who is out, home, or not moving.
   const where = status.noForecast ? null : estimateNow(race, scale, now);
   const firstSeen = tables?.distance.find((s) => !s.estimated && s.kind !== 'finish') ?? null;
+  const next = race.state === 'running' ? (race.eta[0] ?? null) : null;
   return (
-    <section className="panel race-card" aria-labelledby="race-heading" data-testid="race-card">
-      <h2 id="race-heading">
+    <div className={`race-card${brief ? ' brief' : ''}`} data-testid="race-card">
+      <h3 className="visually-hidden">
         {runner.name}
-        {runner.bib ? ` · ${runner.bib}` : ''}
-      </h2>
+        {runner.bib ? ` (bib ${runner.bib})` : ''}: race
+      </h3>
       <p className={`race-status big ${status.tone}`} data-testid="race-card-status" data-status={status.key}>
         {status.words}
       </p>
@@ -91,18 +95,42 @@ export function RaceCard({
           <dt>{race.state === 'finished' ? 'Finish time' : 'Time'}</dt>
           <dd data-testid="race-elapsed">{elapsed === null ? '—' : formatDuration(elapsed)}</dd>
         </div>
-        <div>
-          <dt>Gap</dt>
-          <dd>{race.pos === 1 ? 'leader' : formatGap(race.gap)}</dd>
+        <div className="wide-fact">
+          <dt>Last checkpoint</dt>
+          <dd className="words" data-testid="race-last-checkpoint">
+            {race.cp ? (
+              <>
+                <span className="cp-name">{race.cp.name}</span> <span className="cp-clock">{clock(race.cp.t)}</span>
+              </>
+            ) : (
+              'none yet'
+            )}
+          </dd>
         </div>
-        <div>
-          <dt>Pace now</dt>
-          <dd data-testid="race-pace">{paceNowText(race, unit)}</dd>
-        </div>
-        <div>
-          <dt>Average</dt>
-          <dd>{formatPace(race.avg, unit)}</dd>
-        </div>
+        {next && (
+          <div className="wide-fact">
+            <dt>Next</dt>
+            <dd className="words" data-testid="race-next">
+              <span className="cp-name">{next.name}</span> <span className="eta-interval">{etaText(next)}</span>
+            </dd>
+          </div>
+        )}
+        {!brief && (
+          <>
+            <div>
+              <dt>Gap</dt>
+              <dd>{race.pos === 1 ? 'leader' : formatGap(race.gap)}</dd>
+            </div>
+            <div>
+              <dt>Pace now</dt>
+              <dd data-testid="race-pace">{paceNowText(race, unit)}</dd>
+            </div>
+            <div>
+              <dt>Average</dt>
+              <dd>{formatPace(race.avg, unit)}</dd>
+            </div>
+          </>
+        )}
       </dl>
       <PassingToast runner={runner} />
       <PushFollow eventId={eventId} runner={runner} access={access} />
@@ -114,7 +142,7 @@ export function RaceCard({
           {formatDistance(where.hi, unit, bandDecimals(where))}.
         </p>
       )}
-      {!status.noForecast && detail && detail.forecast.ahead.length > 0 && (
+      {!brief && !status.noForecast && detail && detail.forecast.ahead.length > 0 && (
         <div className="race-eta" data-testid="race-eta">
           <h3>Expected</h3>
           <ul>
@@ -130,17 +158,17 @@ export function RaceCard({
           </p>
         </div>
       )}
-      {tables && tables.distance.length > 0 && (
+      {!brief && tables && tables.distance.length > 0 && (
         <SplitTable caption={`Every ${unit === 'km' ? 'kilometre' : 'mile'}`} rows={tables.distance} testId="splits" />
       )}
-      {tables && tables.checkpoints.length > 0 && <SplitTable caption="Checkpoints" rows={tables.checkpoints} testId="checkpoint-splits" />}
-      {tables && firstSeen && tables.distance.some((s) => s.estimated) && (
+      {!brief && tables && tables.checkpoints.length > 0 && <SplitTable caption="Checkpoints" rows={tables.checkpoints} testId="checkpoint-splits" />}
+      {!brief && tables && firstSeen && tables.distance.some((s) => s.estimated) && (
         <p className="small muted" data-testid="splits-estimated">
           ≈ estimated: they were first seen between {firstSeenBefore(tables.distance, unit)} and {firstSeen.label}, so earlier times come from the
           start, not from them.
         </p>
       )}
-    </section>
+    </div>
   );
 }
 

@@ -81,7 +81,7 @@ export function ReplayBar({
         {clock(t)} <span className="muted">+{formatDuration((t - from) / 1000)}</span>
       </span>
       <button type="button" className="btn small" onClick={onClose}>
-        Live
+        Close replay
       </button>
     </section>
   );

@@ -208,6 +208,7 @@ export function RunnerList({
   racing = false,
   tools = null,
   scale = null,
+  selectedAt = null,
 }: {
   /** Where the rows come from: the server's pages, or rows the page holds (a replay). */
   list: RunnerListStore;
@@ -230,6 +231,8 @@ export function RunnerList({
   tools?: ReactNode;
   /** The course as the estimator needs it (null: no estimates, as in a replay). */
   scale?: CourseScale | null;
+  /** Where the runner followed stands in race order (0 first), so the list can show them. */
+  selectedAt?: number | null;
 }) {
   const now = useNow() + clockOffset;
   const state = useStore(list);
@@ -250,6 +253,27 @@ export function RunnerList({
   const from = windowed ? view.from : 0;
   const to = windowed ? view.to : total;
   useEffect(() => list.setWindow(from, to), [list, from, to]);
+  // Someone followed from the map, an alert or a family link: the list shows them, not a search that hides them.
+  const shownFor = useRef<string | null>(null);
+  useEffect(() => {
+    const el = box.current;
+    if (!selected || shownFor.current === selected || !el) return;
+    const rows = [...(state?.rows.values() ?? [])];
+    if (q && !rows.some((r) => r.id === selected)) return setQuery('');
+    const row = el.querySelector<HTMLElement>(`tr[data-runner="${CSS.escape(selected)}"]`);
+    const head = el.querySelector('thead')?.offsetHeight ?? 0;
+    let top: number | null = null;
+    if (row) top = row.offsetTop;
+    else if (windowed && selectedAt !== null && sort.key === 'order' && !sort.descending && !q) {
+      const first = el.querySelector<HTMLElement>('tbody tr:not(.spacer)');
+      top = head + selectedAt * (first?.offsetHeight ?? 52);
+    }
+    if (top === null) return;
+    shownFor.current = selected;
+    // The box alone scrolls (never the page): the row in its middle, unless it is in sight already.
+    const inSight = top >= el.scrollTop + head && top + 40 <= el.scrollTop + el.clientHeight;
+    if (!inSight) el.scrollTop = Math.max(0, top - el.clientHeight / 2);
+  }, [selected, selectedAt, state, q, windowed, sort]);
   const shown: Array<ListRow | number> = [];
   for (let i = from; i < to; i++) shown.push(state?.rows.get(i) ?? i);
   const heading = state?.total !== null && state?.total !== undefined && !q ? state.total : count;
@@ -273,7 +297,7 @@ export function RunnerList({
         <p className="muted">No runners yet. Share the runner link to get started.</p>
       ) : (
         <div className={`runner-scroll${windowed ? ' windowed' : ''}`} ref={box} data-testid="runner-scroll">
-          <table className={`runner-table${racing ? ' racing' : ''}`} aria-rowcount={total + 1}>
+          <table className={`runner-table${racing ? ' racing' : ''}${q ? ' searching' : ''}`} aria-rowcount={total + 1}>
             <caption className="visually-hidden">Runners: choose one to follow on the map and cheer</caption>
             <thead>
               <tr>

@@ -1,7 +1,8 @@
 'use client';
 
-import { type FormEvent, useCallback, useEffect, useState } from 'react';
+import { type FormEvent, useCallback, useEffect, useMemo, useState } from 'react';
 import type { OrganiserSession } from '../client/organiser-session';
+import { createRunnerSearch } from '../lib/course/search';
 import { LIMITS, type RunnerInfo, type ShareLink, shareLinkState } from '../lib/protocol';
 import { LinkActions } from './LinkActions';
 
@@ -12,6 +13,9 @@ const EXPIRY_CHOICES = [
   { label: 'In 24 hours', hours: 24 },
   { label: 'In a week', hours: 24 * 7 },
 ];
+
+/** Runners offered for a link at once; the rest are found by name or bib. */
+const PICK_SHOWN = 30;
 
 /** The organiser's spectator links: make one (all runners or some, expiring or not), copy, withdraw. */
 export function ShareLinks({
@@ -27,6 +31,7 @@ export function ShareLinks({
   const [links, setLinks] = useState<ShareLink[]>([]);
   const [label, setLabel] = useState('');
   const [chosen, setChosen] = useState<Set<string>>(new Set());
+  const [find, setFind] = useState('');
   const [hours, setHours] = useState(0);
   const [error, setError] = useState<string | null>(null);
 
@@ -53,6 +58,13 @@ export function ShareLinks({
     }
   }
 
+  // A big field is found by name or bib, not read through: the ticked ones stay in sight, then the matches.
+  const search = useMemo(() => createRunnerSearch(runners.map((r) => ({ ...r, bib: r.bib ?? null }))), [runners]);
+  const pickable = useMemo(() => {
+    const ticked = runners.filter((r) => chosen.has(r.id));
+    const found = search(find).filter((r) => !chosen.has(r.id));
+    return { shown: [...ticked, ...found.slice(0, PICK_SHOWN)], more: Math.max(0, found.length - PICK_SHOWN) };
+  }, [runners, chosen, search, find]);
   const url = (l: ShareLink) => `${origin}/s/${l.token}`;
   const names = new Map(runners.map((r) => [r.id, r.name]));
   const now = Date.now();
@@ -72,7 +84,17 @@ export function ShareLinks({
         {runners.length > 0 && (
           <fieldset className="link-runners">
             <legend className="small muted">Only these runners (none ticked: everyone)</legend>
-            {runners.map((r) => (
+            {runners.length > PICK_SHOWN && (
+              <input
+                type="search"
+                className="link-runner-search"
+                aria-label="Find runners for this link by name or bib"
+                placeholder="Find by name or bib"
+                value={find}
+                onChange={(e) => setFind(e.target.value)}
+              />
+            )}
+            {pickable.shown.map((r) => (
               <label key={r.id} className="small">
                 <input
                   type="checkbox"
@@ -84,9 +106,14 @@ export function ShareLinks({
                     setChosen(next);
                   }}
                 />{' '}
-                {r.name}
+                {r.bib && <span className="bib">{r.bib}</span>} {r.name}
               </label>
             ))}
+            {pickable.more > 0 && (
+              <p className="small muted" style={{ margin: 0, flexBasis: '100%' }} data-testid="link-runners-more">
+                {pickable.more} more: type a name or bib to find them.
+              </p>
+            )}
           </fieldset>
         )}
         <label className="small">

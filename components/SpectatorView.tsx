@@ -23,7 +23,7 @@ import { ConnectionBadge } from './ConnectionBadge';
 import { ElevationProfile } from './ElevationProfile';
 import { HappinessPanel } from './HappinessPanel';
 import { JoinQr } from './JoinQr';
-import { RaceCard } from './RaceCard';
+import { FollowSheet } from './FollowSheet';
 import { ReplayBar, type ReplaySpeed } from './ReplayBar';
 import { RunnerList } from './RunnerList';
 import { SlowLink } from './SlowLink';
@@ -251,8 +251,10 @@ export function SpectatorView({
 
   const info = view.event ?? event;
   const racing = !!info.race?.course;
+  // The runner followed, in view at once (a sheet over the map on a phone); a replay shows its own moment.
+  const sheet = selectedRunner && !replay ? selectedRunner : null;
   return (
-    <div className="spectator">
+    <div className={`spectator${sheet ? ' following' : ''}`}>
       <BrandHeader heading={info.name}>
         {info.status === 'finished' ? (
           <span className="pill neutral" role="status" data-testid="event-status">
@@ -308,6 +310,22 @@ export function SpectatorView({
           }
         />
         <aside className="sidebar">
+          {sheet && (
+            <FollowSheet
+              runner={sheet}
+              color={colorOf(sheet.id, sheet.color)}
+              racing={racing}
+              eventId={event.id}
+              unit={unit}
+              access={access}
+              now={now + view.clockOffset}
+              scale={scale}
+              cheer={watch.cheer}
+              finished={info.status === 'finished'}
+              onCheer={sendCheer}
+              onClose={() => select(null)}
+            />
+          )}
           <RunnerList
             list={replayData ? replayList : (serverList ?? pageRows ?? replayList)}
             count={replayData ? runners.length : Math.max(fieldCount, serverList || !firstRows ? 0 : firstRows.total)}
@@ -323,19 +341,17 @@ export function SpectatorView({
             racing={racing}
             scale={replay ? null : scale}
             tools={racing ? <UnitSwitch unit={unit} onChange={setUnit} /> : null}
+            selectedAt={selectedRunner?.race?.pos ? selectedRunner.race.pos - 1 : null}
           />
           {info.status === 'live' && !replay && fieldCount > 0 && fieldCount <= REPLAY_MAX && (
             <button type="button" className="btn small replay-start" disabled={replayLoading} onClick={() => void startReplay()}>
               {replayLoading ? 'Loading the replay…' : 'Replay so far'}
             </button>
           )}
-          {racing && selectedRunner && !replay && (
-            <RaceCard runner={selectedRunner} eventId={event.id} unit={unit} access={access} now={now + view.clockOffset} scale={scale} />
-          )}
           {course && course.elevations && (
             <ElevationProfile course={course} runners={replayData ? runners : profileRunners} colors={colors} followId={selected} unit={unit} />
           )}
-          <CheerForm runner={selectedRunner} status={watch.cheer} finished={info.status === 'finished'} onSend={sendCheer} />
+          {!sheet && <CheerForm runner={selectedRunner} status={watch.cheer} finished={info.status === 'finished'} onSend={sendCheer} />}
           <HappinessPanel samples={view.happiness} />
           <section className="panel downloads" aria-labelledby="downloads-heading">
             <h2 id="downloads-heading">Download</h2>

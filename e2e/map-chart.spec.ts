@@ -66,7 +66,9 @@ test('on a touch screen a tap shows a hidden name, the next tap follows', async 
   await expect(phone.locator(`.runner-label.peek[data-runner="${top}"]`)).toBeVisible();
   await expect(phone.getByRole('heading', { name: /^Cheer for/ })).toHaveCount(0);
   await phone.touchscreen.tap(map.x + map.width / 2, map.y + map.height / 2);
-  await expect(phone.getByRole('heading', { name: 'Cheer for Tapper 12' })).toBeVisible();
+  // Followed: the phone's sheet over the map names them, with the Cheer button.
+  await expect(phone.getByRole('heading', { name: 'Following Tapper 12' })).toBeVisible();
+  await expect(phone.getByRole('button', { name: 'Cheer for Tapper 12' })).toBeInViewport();
   await ctx.close();
 });
 

@@ -98,8 +98,13 @@ export function pages(data: Seeded): PageVisit[] {
         // Everyone seeded but the runner who never sent a fix, plus the runner page's own runner.
         await expect(p.getByRole('heading', { name: /^Runners \(\d+\)$/ })).toHaveText(`Runners (${big.runnerIds.length})`);
         await expect(p.locator('.runner-label').first()).toBeVisible();
-        // Follow the runner with the longest name without spaces: the cheer box and their label come up.
+        // Follow the runner with the longest name without spaces: their sheet (opened in full on a phone), the
+        // cheer box and their label come up.
         await p.locator('tr.runner').first().getByRole('button').click();
+        const sheet = p.getByTestId('follow-sheet');
+        await expect(sheet.getByRole('heading', { name: /^Following/ })).toBeVisible();
+        const more = sheet.getByRole('button', { name: 'More' });
+        if (await more.isVisible()) await more.click();
         await expect(p.getByRole('heading', { name: /^Cheer for/ })).toBeVisible();
         await expect(p.locator('.runner-label.followed')).toHaveCount(1);
       },

@@ -219,7 +219,7 @@ test('a finished race replays: play, pause, scrub, the order at that moment, and
   // Playing moves the time on.
   const before = await bar.getByTestId('replay-time').textContent();
   await slider.fill(String(from));
-  await bar.getByRole('button', { name: 'Play' }).click();
+  await bar.getByRole('button', { name: 'Play', exact: true }).click();
   await expect.poll(() => bar.getByTestId('replay-time').textContent()).not.toBe(before);
 
   // The address opens the replay at that moment.
@@ -227,7 +227,7 @@ test('a finished race replays: play, pause, scrub, the order at that moment, and
   await shared.goto(`/e/${event.id}?t=${from + 300_000}`);
   await expect(shared.getByTestId('replay-bar')).toBeVisible();
   await expect.poll(() => rowOrder(shared)).toEqual(['Bea Bolt', 'Ann Patient']);
-  await shared.getByTestId('replay-bar').getByRole('button', { name: 'Live' }).click();
+  await shared.getByTestId('replay-bar').getByRole('button', { name: 'Close replay' }).click();
   await expect(shared.getByTestId('replay-bar')).toBeHidden();
   await expect.poll(() => rowOrder(shared)).toEqual(['Ann Patient', 'Bea Bolt']);
 });

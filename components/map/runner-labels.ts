@@ -20,13 +20,16 @@ let measureCtx: CanvasRenderingContext2D | null = null;
 const widths = new Map<string, number>();
 /** Label width for a name: text, padding and the colour bar, capped like the CSS max-width. */
 export function labelWidth(name: string): number {
-  let w = widths.get(name);
+  // Outdoor mode draws thicker borders (2 px all round, 6 px for the colour bar): the tag is wider by as much.
+  const outdoor = document.documentElement.dataset.contrast === 'high';
+  const key = outdoor ? `!${name}` : name;
+  let w = widths.get(key);
   if (w === undefined) {
     measureCtx ??= document.createElement('canvas').getContext('2d');
     if (measureCtx) measureCtx.font = LABEL_FONT;
-    w = Math.min(220, Math.ceil((measureCtx?.measureText(name).width ?? name.length * 7) + 18));
+    w = Math.min(220, Math.ceil((measureCtx?.measureText(name).width ?? name.length * 7) + (outdoor ? 26 : 18)));
     if (widths.size > 5000) widths.clear();
-    widths.set(name, w);
+    widths.set(key, w);
   }
   return w;
 }

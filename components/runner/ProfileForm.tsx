@@ -46,8 +46,13 @@ export function ProfileForm({
           onChange={(e) => onName(e.target.value)}
           disabled={locked}
           autoComplete="nickname"
+          aria-describedby="name-count"
         />
       </label>
+      {/* A longer name is cut as it is typed or pasted: the count says so rather than cutting it silently. */}
+      <p id="name-count" className={`small ${name.length >= LIMITS.nameMax ? 'form-error' : 'muted'}`} data-testid="name-count" style={{ margin: '-6px 0 0' }}>
+        {name.length} / {LIMITS.nameMax} characters{name.length >= LIMITS.nameMax ? ': the most a name can have' : ''}
+      </p>
       {askBib && (
         <label className="field">
           Bib number (optional)
@@ -57,7 +62,8 @@ export function ProfileForm({
             inputMode="text"
             autoCapitalize="characters"
             placeholder="As printed on your bib"
-            onChange={(e) => onBib(e.target.value)}
+            // "24 17" as printed with a gap is bib 2417: spaces never belong to a bib.
+            onChange={(e) => onBib(e.target.value.replace(/\s+/g, ''))}
             disabled={locked}
           />
         </label>
