@@ -4,6 +4,8 @@
  * schemas). The route table (routes.ts) says which route takes and answers which.
  */
 import { z } from 'zod';
+import { WaveSchema, WAVES_MAX, wavesProblems } from './course/waves';
+import { EmbedSitesSchema } from './embed';
 import { CourseErrorCode } from './course/errors';
 import {
   AlertSchema,
@@ -327,6 +329,14 @@ export const RaceSettingsBody = z
     startsAt: z.number().int().positive().nullable().optional().describe('ms since the epoch; null clears it.'),
     startNow: z.literal(true).optional().describe("Start now, by the server's clock (the organiser's Start button)."),
     unit: z.enum(DistanceUnitSchema.options, { error: 'unit: "km" or "mi"' }).optional(),
+    waves: z
+      .array(WaveSchema)
+      .max(WAVES_MAX)
+      .refine((w) => wavesProblems(w).length === 0, { message: 'each wave once, by name' })
+      .optional()
+      .describe("The waves and their guns (ms; null: the event's start). Runners are in the wave their entry names."),
+    order: z.enum(['chip', 'gun'], { error: 'order: "chip" or "gun"' }).optional().describe('Rank finishers by chip time (default) or gun time.'),
+    embedSites: EmbedSitesSchema.optional().describe('Origins allowed to frame /embed/<id> (CSP frame-ancestors); [] for none.'),
   })
   .strict();
 export type RaceSettings = z.input<typeof RaceSettingsBody>;

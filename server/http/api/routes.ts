@@ -21,6 +21,7 @@ import { feedPassings, feedPositions, feedStandings } from './feed';
 import { addTimingPoint, postPassings, removeTimingPoint, timing, timingKey, updateTimingPoint } from './timing';
 import { addTracker, removeTracker, trackers } from './trackers';
 import { streamPost } from './stream';
+import { finishLine, results } from './results';
 
 /** The routes this router serves: all but those a transport opens. */
 type Served = { [N in RouteName]: Routes[N] extends { transport: true } ? never : N }[RouteName];
@@ -34,6 +35,8 @@ const HANDLERS: { readonly [N in Served]: (r: ApiRequest<N>) => unknown } = {
   runnerList,
   happiness,
   exportJson,
+  results,
+  finishLine,
   finish,
   setViewCode,
   quotas,
