@@ -21,13 +21,13 @@ export const EmbedSiteSchema = z
 
 export const EmbedSitesSchema = z.array(EmbedSiteSchema).max(EMBED_SITES_MAX, `at most ${EMBED_SITES_MAX} sites`);
 
-export type EmbedView = 'leaderboard' | 'map' | 'runner';
+export type EmbedView = 'leaderboard' | 'podium' | 'map' | 'runner';
 export type EmbedTheme = 'light' | 'dark';
 
-/** What an embed shows, from its query: one runner with ?runner=, else ?view=map or the leaderboard. */
+/** What an embed shows, from its query: one runner with ?runner=, else ?view=map, ?view=podium or the leaderboard. */
 export function embedView(query: { view?: string | null; runner?: string | null }): EmbedView {
   if (query.runner) return 'runner';
-  return query.view === 'map' ? 'map' : 'leaderboard';
+  return query.view === 'map' || query.view === 'podium' ? query.view : 'leaderboard';
 }
 
 export const embedTheme = (theme: string | null | undefined): EmbedTheme => (theme === 'dark' ? 'dark' : 'light');
@@ -42,7 +42,7 @@ export function frameAncestors(sites: readonly string[] | undefined): string {
 export function embedSnippet(origin: string, event: string, options: { view?: EmbedView; theme?: EmbedTheme; runner?: string } = {}): string {
   const q = new URLSearchParams();
   if (options.runner) q.set('runner', options.runner);
-  else if (options.view === 'map') q.set('view', 'map');
+  else if (options.view === 'map' || options.view === 'podium') q.set('view', options.view);
   if (options.theme === 'dark') q.set('theme', 'dark');
   const query = q.toString();
   const src = `${origin}/embed/${encodeURIComponent(event)}${query ? `?${query}` : ''}`;

@@ -14,8 +14,6 @@ import { courseFromXY, run, straight } from './course-shapes';
 
 const GUN = 1_700_000_000_000;
 const WAVE_B = GUN + 10 * 60_000;
-const near = (actual: number, expected: number, tolerance: number, what = 'value') =>
-  assert.ok(Math.abs(actual - expected) <= tolerance, `${what}: expected ${expected} ± ${tolerance}, got ${actual}`);
 
 const fiveK = () => withCheckpoints(courseFromXY(straight(5000, 20)), [{ name: 'Half way', at: 2500 }]);
 
