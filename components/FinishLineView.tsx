@@ -2,6 +2,7 @@
 
 import { useState } from 'react';
 import { type Answer, call } from '../client/api';
+import { ordinal } from '../client/race-words';
 import { formatDuration } from '../lib/course/units';
 import type { EventInfo } from '../lib/protocol';
 import { BrandHeader } from './BrandHeader';
@@ -100,9 +101,4 @@ export function FinishLineView({ event }: { event: EventInfo }) {
       </div>
     </main>
   );
-}
-
-export function ordinal(n: number): string {
-  const s = n % 100 >= 11 && n % 100 <= 13 ? 'th' : (['th', 'st', 'nd', 'rd'][n % 10] ?? 'th');
-  return `${n}${s}`;
 }

@@ -18,6 +18,7 @@ import type { ClientConfig } from '../lib/page-data';
 import type { EventInfo } from '../lib/protocol';
 import { AlertBanner } from './AlertBanner';
 import { BrandHeader } from './BrandHeader';
+import { CategoryPodiums } from './CategoryPodiums';
 import { CheerForm } from './CheerForm';
 import { ConnectionBadge } from './ConnectionBadge';
 import { ElevationProfile } from './ElevationProfile';
@@ -332,6 +333,7 @@ export function SpectatorView({
           {racing && selectedRunner && !replay && (
             <RaceCard runner={selectedRunner} eventId={event.id} unit={unit} access={access} now={now + view.clockOffset} scale={scale} />
           )}
+          {racing && !replay && <CategoryPodiums event={event.id} access={access} />}
           {course && course.elevations && (
             <ElevationProfile course={course} runners={replayData ? runners : profileRunners} colors={colors} followId={selected} unit={unit} />
           )}
@@ -342,6 +344,11 @@ export function SpectatorView({
             <a href={apiUrl('exportJson', { id: event.id }, access)} download>
               Whole event (JSON)
             </a>
+            {racing && (
+              <a href={apiUrl('results', { id: event.id }, { ...access, format: 'csv' })} download>
+                Results (CSV)
+              </a>
+            )}
             {selectedRunner && (
               <a href={apiUrl('trackGpx', { id: event.id, runner: selectedRunner.id }, access)} download>
                 {selectedRunner.name}&apos;s track (GPX)

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { WaveSchema, WAVES_MAX, wavesProblems } from './course/waves';
 import { EmbedSitesSchema } from './embed';
+import { FILTER_FIELDS, type FilterField } from './runner-filter';
 import { CourseErrorCode } from './course/errors';
 import {
   AlertSchema,
@@ -273,6 +274,10 @@ export const ListPageAnswer = z.object({
   total: z.number().int().describe('Runners matching: everyone who sent a fix without q (those of a share link limited to some).'),
   from: z.number().int(),
   rows: z.array(ListRowSchema),
+  facets: z
+    .object(Object.fromEntries(FILTER_FIELDS.map((f) => [f, z.array(z.string())])) as Record<FilterField, z.ZodArray<z.ZodString>>)
+    .optional()
+    .describe("The values the filters can take (category, sex, ageGroup, club, wave) over everyone listed; absent when nobody is on the start list."),
 });
 export type ListPage = z.infer<typeof ListPageAnswer>;
 

@@ -259,7 +259,7 @@ export const ROUTES = {
   runnerList: route({
     method: 'GET',
     path: '/api/events/:id/list',
-    summary: 'A window of the runner list, the whole field sorted or searched on the server (each order shared for 2 s).',
+    summary: 'A window of the runner list, the whole field sorted, searched or filtered (category, sex, age group, club, wave) on the server (each order shared for 2 s).',
     access: 'reader',
     params: { id: EVENT },
     query: {
@@ -272,6 +272,11 @@ export const ROUTES = {
       q: { schema: z.string().optional().describe(`A bib or part of a name (its first ${LIST_QUERY_MAX} characters): the best matches first unless sort says otherwise.`) },
       from: wholeNumber('from', 0, 10_000_000, ErrorCode.BadFrom, 'The first row, counted from 0.'),
       limit: wholeNumber('limit', 1, LIST_PAGE_MAX, ErrorCode.BadLimit, 'Rows (100 when left out).'),
+      cat: { schema: z.string().max(60).optional().describe('Only runners of this category (as the start list names it).') },
+      sex: { schema: z.string().max(1).optional().describe('Only runners of this sex: F, M or X.') },
+      ag: { schema: z.string().max(60).optional().describe('Only runners of this age group.') },
+      club: { schema: z.string().max(60).optional().describe('Only runners of this club.') },
+      wave: { schema: z.string().max(60).optional().describe('Only runners of this wave.') },
     },
     answer: { ...ok(A.ListPageAnswer, 'The window and how many runners match.'), also: { 304: NOT_MODIFIED } },
   }),

@@ -4,7 +4,7 @@ import { useMemo, useState } from 'react';
 import { type Answer, call } from '../../client/api';
 import { formatDistance, formatDuration } from '../../lib/course/units';
 import { usePoll } from '../usePoll';
-import { podiums } from './podium';
+import { PodiumList } from './PodiumList';
 
 type Row = Answer<'feedStandings'>['standings'][number];
 
@@ -23,31 +23,7 @@ export function EmbedLeaderboard({ event, podium, limit = 50 }: { event: string;
   const shown = useMemo(() => rows.filter((r) => !category || r.entry?.category === category).slice(0, limit), [rows, category, limit]);
   if (feed.error && !feed.data) return <p className="embed-note">{feed.error}</p>;
   if (!feed.data) return <p className="embed-note">Loading…</p>;
-  if (podium) {
-    const list = podiums(rows);
-    return (
-      <div className="podiums" data-testid="podiums">
-        {list.length === 0 && <p className="embed-note">No finishers yet.</p>}
-        {list.map((p) => (
-          <section key={p.category} className="podium" aria-label={`${p.category} podium`}>
-            <h2>{p.category}</h2>
-            <ol>
-              {p.places.map((r, i) => (
-                <li key={r.id} data-place={i + 1}>
-                  <span className="podium-place">{i + 1}</span>
-                  <span className="podium-name">
-                    {r.name}
-                    {r.club && <small>{r.club}</small>}
-                  </span>
-                  <span className="podium-time">{r.time !== null ? formatDuration(r.time) : ''}</span>
-                </li>
-              ))}
-            </ol>
-          </section>
-        ))}
-      </div>
-    );
-  }
+  if (podium) return <PodiumList rows={rows} />;
   return (
     <div className="embed-board">
       {categories.length > 1 && (
