@@ -13,9 +13,13 @@ export const toLocalSeconds = (t: number | null) => {
 };
 
 interface Draft {
+  /** Keeps each row's inputs with it when another row is removed. */
+  key: number;
   name: string;
   at: string;
 }
+
+let nextKey = 1;
 
 /**
  * The organiser's waves: each a name (as the start list's wave column says it) and its gun. Runners of a
@@ -32,7 +36,9 @@ export function WavesForm({
 }) {
   const saved = race.waves ?? [];
   const [drafts, setDrafts] = useState<Draft[] | null>(null);
-  const rows = drafts ?? saved.map((w) => ({ name: w.name, at: toLocalSeconds(w.startsAt) }));
+  const [savedRows] = useState(() => new Map<string, number>());
+  const keyOf = (name: string) => savedRows.get(name) ?? (savedRows.set(name, nextKey++), savedRows.get(name)!);
+  const rows = drafts ?? saved.map((w) => ({ key: keyOf(w.name), name: w.name, at: toLocalSeconds(w.startsAt) }));
   const edit = (i: number, change: Partial<Draft>) => setDrafts(rows.map((r, k) => (k === i ? { ...r, ...change } : r)));
   function submit(e: FormEvent) {
     e.preventDefault();
@@ -48,7 +54,7 @@ export function WavesForm({
       </p>
       <form onSubmit={submit} aria-label="Waves">
         {rows.map((r, i) => (
-          <div className="inline-form" key={i}>
+          <div className="inline-form" key={r.key}>
             <label className="field">
               <span>Wave</span>
               <input value={r.name} maxLength={40} disabled={disabled} onChange={(e) => edit(i, { name: e.target.value })} />
@@ -64,7 +70,7 @@ export function WavesForm({
         ))}
         {!disabled && (
           <div className="inline-form">
-            <button className="btn" type="button" onClick={() => setDrafts([...rows, { name: '', at: '' }])}>
+            <button className="btn" type="button" onClick={() => setDrafts([...rows, { key: nextKey++, name: '', at: '' }])}>
               Add a wave
             </button>
             <button className="btn primary" type="submit" disabled={drafts === null}>

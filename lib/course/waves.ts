@@ -9,8 +9,7 @@ export const WaveSchema = z
   .object({
     name: z.string().trim().min(1).max(40),
     startsAt: z.number().nullable().describe("The wave's gun (ms); null: the event's start time."),
-  })
-  .meta({ id: 'Wave' });
+  });
 export type Wave = z.infer<typeof WaveSchema>;
 
 /** Most waves an event may have. */
