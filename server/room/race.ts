@@ -55,16 +55,18 @@ export function setRaceSettings(room: Room, changes: RaceSettingsChange): Effect
   const race: RaceInfo = { ...room.race, ...defined };
   const timing = defined.startsAt !== undefined || defined.waves !== undefined || defined.order !== undefined;
   const next = room.course && timing ? room.course.with({ startsAt: defined.startsAt, waves: defined.waves, order: defined.order }) : room.course;
+  // After the race its start stays as it was; waves and the order may still be corrected for the results.
+  const frozen = room.info.status === 'finished' && defined.startsAt !== undefined;
   return changeRace(room, race, next, [], (r) => {
     const start = r.race?.start;
     if (!next || !start || start.basis !== 'gun') return;
     const gun = next.gunOf(r.record.entry?.wave);
     if (gun !== null && gun !== start.t) r.race = { ...r.race!, start: { ...start, t: gun } };
-  });
+  }, !frozen);
 }
 
-function changeRace(room: Room, race: RaceInfo, next: RaceCourse | null, extra: WriteOp[], each?: (r: RunnerTrack) => void): Effects<RaceInfo> {
-  if (room.info.status === 'finished' && next !== room.course) {
+function changeRace(room: Room, race: RaceInfo, next: RaceCourse | null, extra: WriteOp[], each?: (r: RunnerTrack) => void, afterFinish = false): Effects<RaceInfo> {
+  if (room.info.status === 'finished' && next !== room.course && !afterFinish) {
     return refuse({ code: ErrorCode.EventFinished, status: 403, message: 'This event has finished; its course and checkpoints stay as they were.' });
   }
   const record: EventRecord = { ...room.eventRecord(), info: { ...room.info, race } };
