@@ -134,7 +134,7 @@ test('a protected event stays protected in its embed', async ({ page, request })
   await expect(page.getByRole('heading', { name: 'Private club run' })).toBeVisible();
   await expect(page.getByTestId('embed-protected')).toBeVisible();
   await expect(page.getByTestId('embed-leaderboard')).toHaveCount(0);
-  expect((await request.get(`/api/events/${event.id}/results`)).status()).toBe(401);
+  expect((await request.get(`/api/events/${event.id}/results`)).status()).toBe(403);
 });
 
 test('screenshots: the finish line and the embeds at phone and desktop sizes', async ({ page, request }) => {

@@ -4,7 +4,7 @@ import { describe, test } from 'node:test';
 import { withCheckpoints } from '../lib/course/course';
 import { applyMat } from '../lib/course/mats';
 import { timingPoints } from '../lib/course/race';
-import { csvField, formatResultTime, groupPlaces, resultRows, resultsCsvHeader, resultsCsvRow, splitColumns } from '../lib/course/results';
+import { csvField, formatResultTime, groupPlaces, resultRows, resultsCsvHeader, resultsCsvRow, splitColumns, withMatColumns } from '../lib/course/results';
 import { type Entrant, raceStandings } from '../lib/course/standings';
 import { gunFor, waveGuns, wavesProblems } from '../lib/course/waves';
 import { ageBand, ageGroupOf } from '../lib/entries/age-group';
@@ -164,6 +164,13 @@ describe('results', () => {
     );
     assert.equal(resultsCsvRow(ann), '1,1,1,1,ann,ANN,F,F40,5 km,"Harriers, North",A,finished,0:22:00.0,0:20:00.0,0:04:00.0,0:08:00.0,0:10:00.0,0:12:00.0,0:16:00.0');
     assert.equal(resultsCsvRow(rows[3]!).split(',').slice(12, 14).join(','), ',', 'no gun or chip time before the finish');
+  });
+
+  test('timing mats between the start and the finish are split columns too, in course order', () => {
+    const columns = splitColumns(timingPoints(fiveK()), 'km');
+    const all = withMatColumns(columns, [{ id: 's', name: 'Start', at: 0 }, { id: 'h', name: 'Bridge', at: 3100 }, { id: 'f', name: 'Finish', at: 5000 }], 5000);
+    assert.deepEqual(all.map((c) => c.label), ['1 km', '2 km', 'Half way', '3 km', 'Bridge', '4 km']);
+    assert.equal(all[4]!.mat, 'h');
   });
 
   test('times as timing software writes them; fields a spreadsheet would run are defused', () => {

@@ -18,8 +18,10 @@ export interface SplitColumn {
   label: string;
   /** Metres from the start. */
   at: number;
-  /** Index into the course's timing points. */
+  /** Index into the course's timing points; -1 for a timing mat's column. */
   index: number;
+  /** The timing mat's id, for a mat's column: its passings are the exact split. */
+  mat?: string;
 }
 
 export interface ResultInput {
@@ -31,6 +33,8 @@ export interface ResultInput {
   race: RunnerRace;
   /** Overrides the standing's status (a later status rule: DNF, DSQ …). */
   status?: ResultStatus;
+  /** When each timing mat saw the runner (ms), by mat id. */
+  mats?: ReadonlyMap<string, number>;
 }
 
 export interface ResultRow {
@@ -65,6 +69,12 @@ export function splitColumns(points: readonly TimingPoint[], unit: DistanceUnit)
     if (p.kind === 'checkpoint' || p.kind === unit) out.push({ label: p.label, at: p.at, index });
   });
   return out;
+}
+
+/** The splits with the event's timing mats among them (the start and finish mats are columns of their own), by distance. */
+export function withMatColumns(columns: readonly SplitColumn[], mats: ReadonlyArray<{ id: string; name: string; at: number }>, length: number): SplitColumn[] {
+  const inner = mats.filter((m) => m.at > 0 && m.at < length).map((m): SplitColumn => ({ label: m.name, at: m.at, index: -1, mat: m.id }));
+  return [...columns, ...inner].sort((a, b) => a.at - b.at || (a.mat ? 1 : 0) - (b.mat ? 1 : 0));
 }
 
 /** Places within groups (category, sex …): the order of `rows` (the race order), counting only placed rows with a group. */
@@ -108,7 +118,7 @@ export function resultRows(columns: readonly SplitColumn[], inputs: readonly Res
       start: start === null ? null : Math.round(start),
       finish: x.race.finish === null ? null : Math.round(x.race.finish),
       splits: columns.map((c) => {
-        const t = x.race.passings[c.index];
+        const t = c.mat ? x.mats?.get(c.mat) : x.race.passings[c.index];
         return t === null || t === undefined || start === null ? null : round1((t - start) / 1000);
       }),
     };

@@ -3,7 +3,7 @@
  * and in category, sex and age group, gun and chip time, every split), and what an announcer at the finish
  * needs (who arrives next, in the order the estimator expects them, and who just finished).
  */
-import { type ResultRow, resultRows, type SplitColumn, splitColumns } from '../../lib/course/results';
+import { type ResultRow, resultRows, type SplitColumn, splitColumns, withMatColumns } from '../../lib/course/results';
 import type { Entrant } from '../../lib/course/standings';
 import { publicEntry } from '../../lib/entries/entry';
 import type { RunnerTrack } from './runner-track';
@@ -26,10 +26,13 @@ export function results(room: Room, only: ReadonlySet<string> | null): Results {
     runners.set(r.id, r);
     entrants.push({ id: r.id, name: r.record.name, bib: r.record.bib, race: r.race!, gun: course.gunOf(r.record.entry?.wave) });
   }
-  const columns = splitColumns(course.points, room.race.unit);
+  const columns = withMatColumns(splitColumns(course.points, room.race.unit), [...room.timingPoints.values()], course.course.length);
   const inputs = course.standings(entrants).map((standing) => {
     const r = runners.get(standing.id)!;
-    return { id: r.id, bib: r.record.bib, name: r.record.name, entry: r.record.entry ? publicEntry(r.record.entry) : null, standing, race: r.race! };
+    // The first passing of each mat: a runner lingering on it is timed when they reached it.
+    const mats = new Map<string, number>();
+    for (const m of r.mats) if (!mats.has(m.point) || m.t < mats.get(m.point)!) mats.set(m.point, m.t);
+    return { id: r.id, bib: r.record.bib, name: r.record.name, entry: r.record.entry ? publicEntry(r.record.entry) : null, standing, race: r.race!, mats };
   });
   return { columns, rows: resultRows(columns, inputs) };
 }

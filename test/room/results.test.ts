@@ -84,7 +84,10 @@ describe('results in a room', () => {
     assert.equal(view('4').gun, null, 'no gun time before the finish');
 
     const results = answer(room, { ask: 'results', only: null });
-    assert.deepEqual(results.columns.map((c) => c.label), ['1 km', '2 km', '3 km', '4 km', '5 km', '6 km', '7 km', '8 km', '9 km']);
+    // Every kilometre, and the 5 km mat (the start and finish mats are the chip and finish times).
+    assert.deepEqual(results.columns.map((c) => [c.label, c.mat ? 'mat' : 'km']), [
+      ['1 km', 'km'], ['2 km', 'km'], ['3 km', 'km'], ['4 km', 'km'], ['5 km', 'km'], ['5 km', 'mat'], ['6 km', 'km'], ['7 km', 'km'], ['8 km', 'km'], ['9 km', 'km'],
+    ]);
     assert.deepEqual(
       results.rows.map((r) => [r.bib, r.place, r.categoryPlace, r.sexPlace, r.ageGroup, r.ageGroupPlace, r.status, r.chipTime, r.gunTime]),
       // The race is in 2023: Ann (1984) is 39, Bob (1999) 24, Cy (1980) 43; Dee's list gives her group.
@@ -95,7 +98,8 @@ describe('results in a room', () => {
         ['4', 4, 3, 3, 'Open', 1, 'running', null, null],
       ],
     );
-    assert.deepEqual(results.rows[3]!.splits.slice(0, 6), [300, 600, 900, 1200, 1500, null], "Dee's splits up to the 5 km mat");
+    assert.deepEqual(results.rows[3]!.splits.slice(0, 7), [300, 600, 900, 1200, 1500, 1500, null], "Dee's splits up to the 5 km mat, and the mat's own");
+    assert.equal(results.rows[0]!.splits[5], null, 'Ann was not seen by the 5 km mat');
   });
 
   test('ordered by gun time when the organiser chooses it, and back', () => {
@@ -173,7 +177,8 @@ describe('results in a room', () => {
     assert.equal(line.finished[0]!.time, 2000);
     assert.equal(line.finishers, 1);
     assert.deepEqual(line.approaching.map((r) => r.bib), ['3', '1'], 'Cy reached 5 km sooner: she arrives first');
-    assert.deepEqual(line.approaching.map((r) => r.toGo), [5000, 5000], 'both last seen at the 5 km mat');
+    const length = room.course!.course.length;
+    assert.deepEqual(line.approaching.map((r) => r.toGo), [Math.round(length - 5000), Math.round(length - 5000)], 'both last seen at the 5 km mat');
     assert.equal(line.approaching[1]!.club, 'Harriers');
   });
 });
