@@ -4,6 +4,7 @@
  * room gives the standings and the races, the export writes the rows (CSV or JSON) one at a time.
  */
 import type { PublicEntry } from '../entries/entry';
+import { MAT_AT_POINT_M } from './mats';
 import type { RunnerRace, TimingPoint } from './race';
 import type { Standing } from './standings';
 import type { DistanceUnit } from './units';
@@ -73,7 +74,8 @@ export function splitColumns(points: readonly TimingPoint[], unit: DistanceUnit)
 
 /** The splits with the event's timing mats among them (the start and finish mats are columns of their own), by distance. */
 export function withMatColumns(columns: readonly SplitColumn[], mats: ReadonlyArray<{ id: string; name: string; at: number }>, length: number): SplitColumn[] {
-  const inner = mats.filter((m) => m.at > 0 && m.at < length).map((m): SplitColumn => ({ label: m.name, at: m.at, index: -1, mat: m.id }));
+  // As the race reads mats: one within a metre of the start or the finish is that line's.
+  const inner = mats.filter((m) => m.at >= MAT_AT_POINT_M && m.at <= length - MAT_AT_POINT_M).map((m): SplitColumn => ({ label: m.name, at: m.at, index: -1, mat: m.id }));
   return [...columns, ...inner].sort((a, b) => a.at - b.at || (a.mat ? 1 : 0) - (b.mat ? 1 : 0));
 }
 
