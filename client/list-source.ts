@@ -6,6 +6,7 @@
  */
 import { createRunnerSearch } from '../lib/course/search';
 import { type ListSort, orderRunners } from '../lib/runner-order';
+import { type Facets, facets, FILTER_FIELDS, FILTER_PARAM, filterKey, isEmptyFilter, type ListFilter, passes } from '../lib/runner-filter';
 import { apiUrl, type ListPage, type ListRow, type ReadAccess } from './api';
 import { Listeners, type Store } from './store';
 
@@ -15,6 +16,8 @@ export interface ListQuery {
   sort: ListSort;
   desc: boolean;
   q: string;
+  /** Category, sex, age group, club, wave: only runners whose entry says so. */
+  filter?: ListFilter;
 }
 
 export interface ListState {
@@ -27,6 +30,8 @@ export interface ListState {
   version: number;
   /** The last read failed: what to tell the reader. */
   error: string | null;
+  /** The values the filters can take (from the server's answer); absent when nobody is on the start list. */
+  facets?: Facets;
 }
 
 /** Rows per read: pages start at multiples of it. */
@@ -78,7 +83,7 @@ export class ListSource implements RunnerListStore {
   /** Another order or search: the list starts again from its top. */
   setQuery(query: ListQuery): void {
     const q = this.state.query;
-    if (q.sort === query.sort && q.desc === query.desc && q.q === query.q) return;
+    if (q.sort === query.sort && q.desc === query.desc && q.q === query.q && filterKey(q.filter ?? {}) === filterKey(query.filter ?? {})) return;
     this.generation++;
     this.pages = new Map();
     this.set({ query, total: null, rows: new Map(), error: null });
@@ -143,8 +148,10 @@ export class ListSource implements RunnerListStore {
     const page = this.pages.get(start) ?? { etag: null, at: 0, loading: false };
     page.loading = true;
     this.pages.set(start, page);
-    const { sort, desc, q } = this.state.query;
-    const url = apiUrl('runnerList', { id: this.opts.event }, { ...this.opts.access, sort, ...(desc ? { desc: '1' } : {}), ...(q ? { q } : {}), from: String(start), limit: String(LIST_PAGE) });
+    const { sort, desc, q, filter = {} } = this.state.query;
+    const filters: Record<string, string> = {};
+    for (const f of FILTER_FIELDS) if (filter[f]) filters[FILTER_PARAM[f]] = filter[f];
+    const url = apiUrl('runnerList', { id: this.opts.event }, { ...this.opts.access, sort, ...(desc ? { desc: '1' } : {}), ...(q ? { q } : {}), ...filters, from: String(start), limit: String(LIST_PAGE) });
     try {
       const res = await (this.opts.fetch ?? fetch)(url, { headers: page.etag ? { 'if-none-match': page.etag } : {} });
       if (generation !== this.generation) return;
@@ -163,7 +170,7 @@ export class ListSource implements RunnerListStore {
       for (let i = start; i < start + LIST_PAGE; i++) rows.delete(i);
       body.rows.forEach((row, i) => rows.set(body.from + i, row));
       if (body.total < (this.state.total ?? 0)) for (const k of rows.keys()) if (k >= body.total) rows.delete(k);
-      this.set({ rows, total: body.total, error: null });
+      this.set({ rows, total: body.total, error: null, ...(body.facets ? { facets: body.facets } : {}) });
     } catch {
       if (generation === this.generation) this.set({ error: 'Could not read the runner list: check your connection.' });
     } finally {
@@ -218,7 +225,9 @@ export class LocalList implements RunnerListStore {
       const found = createRunnerSearch(this.all.map((r) => ({ ...r, bib: r.bib ?? null })))(query.q) as ListRow[];
       rows = query.sort === 'order' ? found : orderRunners(found, query.sort, query.desc, this.racing);
     } else rows = orderRunners(this.all, query.sort, query.desc, this.racing);
-    this.state = { query, total: rows.length, rows: new Map(rows.map((r, i) => [i, r])), version: this.state.version + 1, error: null };
+    if (query.filter && !isEmptyFilter(query.filter)) rows = rows.filter((r) => passes(r.entry, query.filter!));
+    const found = this.all.some((r) => r.entry) ? facets(this.all.map((r) => r.entry)) : undefined;
+    this.state = { query, total: rows.length, rows: new Map(rows.map((r, i) => [i, r])), version: this.state.version + 1, error: null, ...(found ? { facets: found } : {}) };
     this.listeners.notify();
   }
 }

@@ -4,6 +4,7 @@
  * commands over HTTP. Nothing is read on a timer: the summary is read again when a snapshot arrives and after
  * each command (docs/api.md lists what it holds that the live stream does not).
  */
+import type { Wave } from '../lib/course/waves';
 import type { Checkpoint } from '../lib/course/checkpoints';
 import type { DistanceUnit } from '../lib/course/units';
 import type { EventInfo, ShareLink, TimingPointInfo } from '../lib/protocol';
@@ -34,7 +35,7 @@ export interface OrganiserSessionOptions {
   origin?: string;
 }
 
-export type RaceSettings = { startsAt: number | null } | { startNow: true } | { unit: DistanceUnit };
+export type RaceSettings = { startsAt: number | null } | { startNow: true } | { unit: DistanceUnit } | { waves?: Wave[]; order?: 'chip' | 'gun' } | { embedSites: string[] };
 
 export class OrganiserSession implements Store<OrganiserState> {
   private readonly live: EventSession;

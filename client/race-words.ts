@@ -127,3 +127,9 @@ export function paceNowText(race: RunnerRaceInfo, unit: DistanceUnit): string {
   if (race.speed !== null) return formatPace(race.speed, unit);
   return race.state === 'running' ? 'measuring…' : '—';
 }
+
+/** 1st, 2nd, 3rd, 4th … 11th, 12th, 13th … 21st. */
+export function ordinal(n: number): string {
+  const s = n % 100 >= 11 && n % 100 <= 13 ? 'th' : (['th', 'st', 'nd', 'rd'][n % 10] ?? 'th');
+  return `${n}${s}`;
+}

@@ -19,6 +19,7 @@ import { OrganiserLink } from './OrganiserLink';
 import { OrganiserRunners } from './OrganiserRunners';
 import { OrganiserTokenForm } from './OrganiserTokenForm';
 import { RaceTiming } from './RaceTiming';
+import { ResultsPanel } from './ResultsPanel';
 import { AddressNote, QrCode } from './QrCode';
 import { ShareLinks } from './ShareLinks';
 import { useNow } from './useNow';
@@ -135,6 +136,8 @@ export function OrganiserView({ event: initial, config }: { event: EventInfo; co
           now={now}
           act={act}
         />
+
+        <ResultsPanel event={event} token={token} origin={origin} setRace={(changes, done) => act(() => session.setRace(changes), done)} act={act} />
 
         <ShareLinks runners={runners} origin={origin} session={session} />
 

@@ -87,14 +87,26 @@ export function RaceCard({
           <dt>Position</dt>
           <dd data-testid="race-position">{race.pos ?? '—'}</dd>
         </div>
+        {runner.entry?.category && (
+          <div>
+            <dt>In {runner.entry.category}</dt>
+            <dd data-testid="race-category-position">{race.cat ?? '—'}</dd>
+          </div>
+        )}
         <div>
           <dt>{where && where.kind !== 'seen' ? 'Last seen at' : 'On course'}</dt>
           <dd>{race.at === null ? '—' : formatDistance(race.at, unit)}</dd>
         </div>
         <div>
-          <dt>{race.state === 'finished' ? 'Finish time' : 'Time'}</dt>
+          <dt>{race.state === 'finished' ? 'Chip time' : 'Time'}</dt>
           <dd data-testid="race-elapsed">{elapsed === null ? '—' : formatDuration(elapsed)}</dd>
         </div>
+        {race.state === 'finished' && race.gun != null && race.gun !== race.finish && (
+          <div>
+            <dt>Gun time</dt>
+            <dd data-testid="race-gun">{formatDuration(race.gun)}</dd>
+          </div>
+        )}
         <div className="wide-fact">
           <dt>Last checkpoint</dt>
           <dd className="words" data-testid="race-last-checkpoint">

@@ -7,8 +7,10 @@ import type { ListSort, RunnerListStore } from '../client/list-source';
 import { type DistanceUnit, formatDistance, formatGap, formatPace } from '../lib/course/units';
 import { useStore } from './useStore';
 import { raceStatus } from '../lib/control/status';
-import { type CourseScale, estimateNow, etaText, whereaboutsText } from '../client/race-words';
+import { type CourseScale, estimateNow, etaText, ordinal, whereaboutsText } from '../client/race-words';
 import { useWindowedRows } from './useWindowedRows';
+import { ListFilters } from './ListFilters';
+import type { ListFilter } from '../lib/runner-filter';
 import { ago, useNow } from './useNow';
 
 export const STATUS_TEXT = { active: 'moving', idle: 'idle', offline: 'offline', stopped: 'stopped' } as const;
@@ -110,6 +112,11 @@ const RunnerRow = memo(function RunnerRow({
             </span>
           )}
           {!estimate && r.lastSeen !== null && status.key === 'moving' && <span>{ago(r.lastSeen, now)}</span>}
+          {race?.cat != null && r.entry?.category && (
+            <span className="cat-place" data-testid="category-place">
+              {ordinal(race.cat)} {r.entry.category}
+            </span>
+          )}
           {race?.cp && race.state !== 'finished' && <span>{race.cp.name}</span>}
           {estimate && (
             <span className="race-estimate" data-testid="estimate">
@@ -238,11 +245,12 @@ export function RunnerList({
   const state = useStore(list);
   const [query, setQuery] = useState('');
   const [sort, setSort] = useState<Sort>({ key: 'order', descending: false });
+  const [filter, setFilter] = useState<ListFilter>({});
   const q = query.trim();
   useEffect(() => {
-    const timer = setTimeout(() => list.setQuery({ sort: sort.key, desc: sort.descending, q }), q ? TYPING_MS : 0);
+    const timer = setTimeout(() => list.setQuery({ sort: sort.key, desc: sort.descending, q, filter }), q ? TYPING_MS : 0);
     return () => clearTimeout(timer);
-  }, [list, q, sort]);
+  }, [list, q, sort, filter]);
   const onSort = (key: SortKey) =>
     setSort((s) => (s.key === key ? { key, descending: !s.descending } : { key, descending: key === 'distance' || key === 'pace' || key === 'mood' }));
   const box = useRef<HTMLDivElement>(null);
@@ -293,6 +301,7 @@ export function RunnerList({
           onChange={(e) => setQuery(e.target.value)}
         />
       )}
+      <ListFilters facets={state?.facets} filter={filter} onChange={setFilter} />
       {!anyone && !q ? (
         <p className="muted">No runners yet. Share the runner link to get started.</p>
       ) : (
@@ -356,6 +365,7 @@ export function RunnerList({
         </div>
       )}
       {q && state?.total === 0 && <p className="small muted">No runner called “{q}” and no such bib.</p>}
+      {!q && state?.total === 0 && Object.values(filter).some(Boolean) && <p className="small muted">No runner matches these filters.</p>}
       {state?.error && <p className="small muted" role="status">{state.error}</p>}
     </section>
   );

@@ -18,6 +18,7 @@ import type { ClientConfig } from '../lib/page-data';
 import type { EventInfo } from '../lib/protocol';
 import { AlertBanner } from './AlertBanner';
 import { BrandHeader } from './BrandHeader';
+import { CategoryPodiums } from './CategoryPodiums';
 import { CheerForm } from './CheerForm';
 import { ConnectionBadge } from './ConnectionBadge';
 import { ElevationProfile } from './ElevationProfile';
@@ -348,6 +349,7 @@ export function SpectatorView({
               {replayLoading ? 'Loading the replay…' : 'Replay so far'}
             </button>
           )}
+          {racing && !replay && <CategoryPodiums event={event.id} access={access} />}
           {course && course.elevations && (
             <ElevationProfile course={course} runners={replayData ? runners : profileRunners} colors={colors} followId={selected} unit={unit} />
           )}
@@ -358,6 +360,11 @@ export function SpectatorView({
             <a href={apiUrl('exportJson', { id: event.id }, access)} download>
               Whole event (JSON)
             </a>
+            {racing && (
+              <a href={apiUrl('results', { id: event.id }, { ...access, format: 'csv' })} download>
+                Results (CSV)
+              </a>
+            )}
             {selectedRunner && (
               <a href={apiUrl('trackGpx', { id: event.id, runner: selectedRunner.id }, access)} download>
                 {selectedRunner.name}&apos;s track (GPX)

@@ -35,7 +35,7 @@ test.use({ seedRunners: 40 });
 test.describe('accessibility', () => {
   for (const variant of VARIANTS) {
     test(`every page passes axe-core: ${variant.name}`, async ({ browser, baseURL, limits: { data, runnerState } }) => {
-      test.setTimeout(120_000);
+      test.setTimeout(180_000);
       const found: string[] = [];
       for (const visit of pages(data).filter((p) => !variant.only || (variant.only as readonly string[]).includes(p.name))) {
         const ctx = await browser.newContext({

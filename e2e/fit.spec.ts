@@ -11,7 +11,7 @@ import { CENTRE } from './seed';
 test.describe('every page fits', () => {
   for (const viewport of VIEWPORTS) {
     test(`at ${viewport.width} × ${viewport.height}`, async ({ browser, baseURL, limits: { data, runnerState } }, testInfo) => {
-      test.setTimeout(120_000);
+      test.setTimeout(180_000);
       const failures: string[] = [];
       for (const visit of pages(data)) {
         const ctx = await browser.newContext({

@@ -161,6 +161,28 @@ export function pages(data: Seeded): PageVisit[] {
       },
     },
     {
+      name: 'finish-line',
+      path: `/e/${big.id}/finish`,
+      ready: async (p) => {
+        // No course: nobody is expected and nobody has finished; the page says so in its large type.
+        await expect(p.getByText('No finishers yet.')).toBeVisible();
+      },
+    },
+    {
+      name: 'embed',
+      path: `/embed/${big.id}`,
+      ready: async (p) => {
+        await expect(p.getByTestId('embed-row').first()).toBeVisible();
+      },
+    },
+    {
+      name: 'embed-dark',
+      path: `/embed/${big.id}?theme=dark`,
+      ready: async (p) => {
+        await expect(p.getByTestId('embed-row').first()).toBeVisible();
+      },
+    },
+    {
       name: 'not-found',
       path: '/e/no-such-event-anywhere',
       ready: async (p) => {

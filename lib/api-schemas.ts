@@ -5,6 +5,9 @@
  */
 import { z } from 'zod';
 import * as C from './control/schemas';
+import { WaveSchema, WAVES_MAX, wavesProblems } from './course/waves';
+import { EmbedSitesSchema } from './embed';
+import { FILTER_FIELDS, type FilterField } from './runner-filter';
 import { CourseErrorCode } from './course/errors';
 import {
   AlertSchema,
@@ -272,6 +275,10 @@ export const ListPageAnswer = z.object({
   total: z.number().int().describe('Runners matching: everyone who sent a fix without q (those of a share link limited to some).'),
   from: z.number().int(),
   rows: z.array(ListRowSchema),
+  facets: z
+    .object(Object.fromEntries(FILTER_FIELDS.map((f) => [f, z.array(z.string())])) as Record<FilterField, z.ZodArray<z.ZodString>>)
+    .optional()
+    .describe("The values the filters can take (category, sex, ageGroup, club, wave) over everyone listed; absent when nobody is on the start list."),
 });
 export type ListPage = z.infer<typeof ListPageAnswer>;
 
@@ -328,6 +335,14 @@ export const RaceSettingsBody = z
     startsAt: z.number().int().positive().nullable().optional().describe('ms since the epoch; null clears it.'),
     startNow: z.literal(true).optional().describe("Start now, by the server's clock (the organiser's Start button)."),
     unit: z.enum(DistanceUnitSchema.options, { error: 'unit: "km" or "mi"' }).optional(),
+    waves: z
+      .array(WaveSchema)
+      .max(WAVES_MAX)
+      .refine((w) => wavesProblems(w).length === 0, { message: 'each wave once, by name' })
+      .optional()
+      .describe("The waves and their guns (ms; null: the event's start). Runners are in the wave their entry names."),
+    order: z.enum(['chip', 'gun'], { error: 'order: "chip" or "gun"' }).optional().describe('Rank finishers by chip time (default) or gun time.'),
+    embedSites: EmbedSitesSchema.optional().describe('Origins allowed to frame /embed/<id> (CSP frame-ancestors); [] for none.'),
   })
   .strict();
 export type RaceSettings = z.input<typeof RaceSettingsBody>;

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { ControlMsg, RunnerMessageMsg, VerdictSchema } from './control/schemas';
+import { WaveSchema } from './course/waves';
 import { PublicEntrySchema } from './entries/entry';
 import { cleanText, hasVisibleText } from './text';
 
@@ -364,6 +365,12 @@ export const RaceInfoSchema = z
     unit: DistanceUnitSchema.describe("The organiser's unit; each spectator may switch."),
     course: CourseInfoSchema.nullable(),
     timing: z.array(TimingPointInfoSchema).optional().describe('Timing mats along the course, by distance (absent on events stored before them).'),
+    waves: z.array(WaveSchema).optional().describe("Waves with their own guns: a runner's entry names theirs (absent: one start for everyone)."),
+    order: z.enum(['chip', 'gun']).optional().describe('Finishers ranked by chip time (own start to finish; the default) or gun time (wave gun to finish).'),
+    embedSites: z
+      .array(z.string())
+      .optional()
+      .describe("Origins allowed to frame this event's embed (/embed/<id>): its Content-Security-Policy frame-ancestors. Absent or empty: none."),
   })
   .meta({ id: 'RaceInfo' });
 export type RaceInfo = z.infer<typeof RaceInfoSchema>;
@@ -429,7 +436,9 @@ export const RunnerRaceInfoSchema = z
     at: z.number().nullable().describe('Metres along the course; null before the runner is seen on it.'),
     off: z.boolean().describe('Off the course for a while (a detour, a wrong turn, a lift home).'),
     start: z.number().nullable().describe("The runner's own start; null before it."),
-    finish: z.number().nullable().describe("Seconds from the runner's start to the finish line."),
+    finish: z.number().nullable().describe("Seconds from the runner's start to the finish line (chip time)."),
+    gun: z.number().nullable().optional().describe("Seconds from the runner's wave gun to the finish line (gun time); absent or null without a gun or a finish."),
+    cat: z.number().int().nullable().optional().describe("Place within the runner's category (from the start list); absent or null without one."),
     gap: z.number().nullable().describe('Seconds behind the leader, measured at the same spot of the course.'),
     ahead: z.number().nullable().describe('Seconds behind the runner ahead, measured at the same spot of the course.'),
     aheadM: z.number().nullable().describe('Metres behind the runner ahead.'),

@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import * as A from './api-schemas';
 import * as T from './timing-schemas';
+import * as R from './results-schemas';
 import { ClientMessageSchema, DistanceUnitSchema, ErrorCode, EventIdSchema, LIMITS, RunnerIdSchema } from './protocol';
 import { LIST_SORTS } from './runner-order';
 
@@ -266,7 +267,7 @@ export const ROUTES = {
   runnerList: route({
     method: 'GET',
     path: '/api/events/:id/list',
-    summary: 'A window of the runner list, the whole field sorted or searched on the server (each order shared for 2 s).',
+    summary: 'A window of the runner list, the whole field sorted, searched or filtered (category, sex, age group, club, wave) on the server (each order shared for 2 s).',
     access: 'reader',
     params: { id: EVENT },
     query: {
@@ -279,6 +280,11 @@ export const ROUTES = {
       q: { schema: z.string().optional().describe(`A bib or part of a name (its first ${LIST_QUERY_MAX} characters): the best matches first unless sort says otherwise.`) },
       from: wholeNumber('from', 0, 10_000_000, ErrorCode.BadFrom, 'The first row, counted from 0.'),
       limit: wholeNumber('limit', 1, LIST_PAGE_MAX, ErrorCode.BadLimit, 'Rows (100 when left out).'),
+      cat: { schema: z.string().max(60).optional().describe('Only runners of this category (as the start list names it).') },
+      sex: { schema: z.string().max(1).optional().describe('Only runners of this sex: F, M or X.') },
+      ag: { schema: z.string().max(60).optional().describe('Only runners of this age group.') },
+      club: { schema: z.string().max(60).optional().describe('Only runners of this club.') },
+      wave: { schema: z.string().max(60).optional().describe('Only runners of this wave.') },
     },
     answer: { ...ok(A.ListPageAnswer, 'The window and how many runners match.'), also: { 304: NOT_MODIFIED } },
   }),
@@ -300,6 +306,30 @@ export const ROUTES = {
     query: READER,
     answer: { status: 200, json: null, description: 'The export.', other: { 'application/json': 'The whole event as a JSON attachment, one position per line.' } },
     errors: EXPORTS,
+  }),
+  results: route({
+    method: 'GET',
+    path: '/api/events/:id/results',
+    summary: 'Results: place overall, in category, sex and age group, gun and chip time, every split (JSON, or ?format=csv), streamed as a download.',
+    access: 'reader',
+    params: { id: EVENT },
+    query: { ...READER, format: { schema: z.string().optional().describe('csv for a CSV download; otherwise JSON.') } },
+    answer: {
+      ...ok(R.ResultsAnswer, 'The results in race order, as an attachment.'),
+      other: {
+        'text/csv': 'With format=csv: Place, Category Place, Sex Place, Age Group Place, Bib, Name, Sex, Age Group, Category, Club, Wave, Status, Gun Time, Chip Time, then one column per split (h:mm:ss.t).',
+      },
+    },
+    errors: EXPORTS,
+  }),
+  finishLine: route({
+    method: 'GET',
+    path: '/api/events/:id/finish-line',
+    summary: "The announcer's view: runners expected at the finish soonest first, and the latest finishers.",
+    access: 'reader',
+    params: { id: EVENT },
+    query: READER,
+    answer: ok(R.FinishLineAnswer, 'Who arrives next and who just finished.'),
   }),
   finish: route({
     method: 'POST',
@@ -530,7 +560,7 @@ export const ROUTES = {
   setRace: route({
     method: 'PUT',
     path: '/api/events/:id/race',
-    summary: "Set or clear the start time, start now, or set the event's unit.",
+    summary: "Set or clear the start time, start now, set the event's unit, its waves, the order of finishers (chip or gun time) or the sites that may frame its embed.",
     access: 'organiser',
     params: { id: EVENT },
     body: json(A.RaceSettingsBody, ErrorCode.BadRace, invalid('race settings')),

@@ -36,6 +36,7 @@ import { vapidKeys } from './push/vapid';
 import { log } from './log';
 import { reachableUrls } from './network';
 import { API_HEADERS, newNonce, pageHeaders } from './security-headers';
+import { embedEventOf, frameAncestors } from '../lib/embed';
 import { startSimulation, type Simulation } from './simulator';
 import { openStore } from './storage/open';
 import type { Store } from './storage/store';
@@ -180,7 +181,9 @@ export async function startTrackside({ config, pages, store, timings, heartbeatM
     if (handleLite(live, req, res, url, lite)) return;
     if (pages) {
       const nonce = newNonce();
-      const headers = pageHeaders({ tileUrl: config.tileUrl, nonce, dev: config.dev, tls: !!tls });
+      const embedded = embedEventOf(url.pathname);
+      const ancestors = embedded === null ? undefined : frameAncestors(live.index.info(embedded)?.race?.embedSites);
+      const headers = pageHeaders({ tileUrl: config.tileUrl, nonce, dev: config.dev, tls: !!tls, frameAncestors: ancestors });
       for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
       // Next reads the nonce from the request's policy and puts it on every script it writes.
       req.headers['content-security-policy'] = headers['content-security-policy'];

@@ -18,7 +18,12 @@ export function newNonce(): string {
   return randomBytes(16).toString('base64');
 }
 
-export function pageHeaders(opts: { tileUrl: string; nonce: string; dev: boolean; tls: boolean }): Record<string, string> {
+/**
+ * `frameAncestors`: the CSP source list of who may frame the page; only an event's embed (/embed/<id>) has
+ * one (its organiser's sites), every other page may be framed by nobody.
+ */
+export function pageHeaders(opts: { tileUrl: string; nonce: string; dev: boolean; tls: boolean; frameAncestors?: string }): Record<string, string> {
+  const ancestors = opts.frameAncestors ?? "'none'";
   const csp = [
     "default-src 'self'",
     // Next marks its own scripts with the nonce; 'strict-dynamic' lets them load the page's chunks.
@@ -34,7 +39,7 @@ export function pageHeaders(opts: { tileUrl: string; nonce: string; dev: boolean
     "object-src 'none'",
     "base-uri 'self'",
     "form-action 'self'",
-    "frame-ancestors 'none'",
+    `frame-ancestors ${ancestors}`,
   ].join('; ');
   return {
     'content-security-policy': csp,
@@ -42,7 +47,8 @@ export function pageHeaders(opts: { tileUrl: string; nonce: string; dev: boolean
     // Tile servers such as OpenStreetMap's require a Referer; send the origin only.
     'referrer-policy': 'strict-origin-when-cross-origin',
     'permissions-policy': 'geolocation=(self), camera=(), microphone=()',
-    'x-frame-options': 'DENY',
+    // X-Frame-Options cannot name sites; browsers that know frame-ancestors ignore it, the rest refuse to frame.
+    ...(ancestors === "'none'" ? { 'x-frame-options': 'DENY' } : {}),
     ...(opts.tls ? { 'strict-transport-security': 'max-age=15552000' } : {}),
   };
 }

@@ -279,6 +279,11 @@ describe('every route answers what the table says', () => {
     await ask('feedStandings', { id });
     await ask('feedPassings', { id }, { query: { point: mat.point.id } });
     await ask('feedPositions', { id });
+    await ask('setRace', { id }, { headers: organiser, body: JSON.stringify({ waves: [{ name: 'A', startsAt: null }], order: 'gun', embedSites: ['https://www.example.org'] }) });
+    await ask('results', { id });
+    await ask('results', { id }, { query: { format: 'csv' } });
+    await ask('finishLine', { id });
+    await ask('runnerList', { id }, { query: { cat: '10 km', sex: 'F', ag: 'F40', club: 'Harriers', wave: 'A' } });
     await ask('removeTimingPoint', { id, point: mat.point.id }, { headers: organiser });
     const { tracker } = await ask('addTracker', { id }, { headers: organiser, body: JSON.stringify({ runner: grace, kind: 'inreach', feed: 'GraceH' }) });
     await ask('trackers', { id }, { headers: organiser });

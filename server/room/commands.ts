@@ -5,7 +5,6 @@
  */
 import type { Checkpoint } from '../../lib/course/checkpoints';
 import { type CompactCourse, decodeCourse } from '../../lib/course/compact';
-import type { DistanceUnit } from '../../lib/course/units';
 import type { EntryFields } from '../../lib/entries/entry';
 import type { DecoderPassing } from '../../lib/timing/decoder-line';
 import type { Alert, EventInfo, PositionMessage, RaceInfo, ShareLink, TimingPointInfo } from '../../lib/protocol';
@@ -20,7 +19,7 @@ import type { Effects } from './effects';
 import { claimEntry, editEntry, type ImportOutcome, importEntries, newClaimCode } from './entries';
 import { position, refusePosition } from './fixes';
 import { finish, setQuotas, setViewCode } from './organiser';
-import { setBib, setCheckpoints, setCourse, setRaceSettings } from './race';
+import { type RaceSettingsChange, setBib, setCheckpoints, setCourse, setRaceSettings } from './race';
 import { join, mood, removeRunner, resume, stop } from './runners';
 import { createLink, revokeLink } from './share-links';
 import type { Room } from './state';
@@ -64,7 +63,7 @@ export type RoomCommand =
   /** A course checked by the caller (null removes it), in its compact form so that it travels as JSON. */
   | { do: 'setCourse'; course: CompactCourse | null }
   | { do: 'setCheckpoints'; checkpoints: Checkpoint[] }
-  | { do: 'setRaceSettings'; startsAt?: number | null; unit?: DistanceUnit }
+  | { do: 'setRaceSettings' } & RaceSettingsChange
   | { do: 'setBib'; runnerId: string; bib: string | null }
   | { do: 'importEntries'; entries: EntryFields[] }
   | { do: 'editEntry'; runnerId: string; fields: EntryFields }
@@ -161,8 +160,7 @@ export const COMMANDS: { readonly [K in CommandName]: (room: Room, c: CommandOf<
   acknowledgeAlert: (room, c) => acknowledgeAlert(room, c.alertId),
   setCourse: (room, c) => setCourse(room, c.course ? decodeCourse(c.course) : null),
   setCheckpoints: (room, c) => setCheckpoints(room, c.checkpoints),
-  setRaceSettings: (room, c) =>
-    setRaceSettings(room, { ...(c.startsAt !== undefined ? { startsAt: c.startsAt } : {}), ...(c.unit ? { unit: c.unit } : {}) }),
+  setRaceSettings: (room, { do: _, ...changes }) => setRaceSettings(room, changes),
   setBib: (room, c) => setBib(room, c.runnerId, c.bib),
   importEntries: (room, c) => importEntries(room, c.entries),
   editEntry: (room, c) => editEntry(room, c.runnerId, c.fields),

@@ -5,6 +5,7 @@
  */
 import { bibKey } from '../../lib/course/search';
 import { type Entry, chipKey, ClaimCodeSchema, entryName, type EntryFields } from '../../lib/entries/entry';
+import { ageGroupOf } from '../../lib/entries/age-group';
 import { ErrorCode } from '../../lib/protocol';
 import type { RunnerRecord, WriteOp } from '../storage/store';
 import { type Effects, nothing, refuse, reply } from './effects';
@@ -73,7 +74,8 @@ export function checkEntries(room: Room, list: readonly EntryFields[], editing: 
  * Entries from a start list: a bib already on the list updates its entry (its claim code and claim stay),
  * a new bib adds a runner. All or nothing: any problem and nothing is saved (`problems` says why).
  */
-export function importEntries(room: Room, list: readonly EntryFields[]): Effects<ImportOutcome> {
+export function importEntries(room: Room, given: readonly EntryFields[]): Effects<ImportOutcome> {
+  const list = given.map((e) => withAgeGroup(e, room.now()));
   if (room.info.status === 'finished') {
     return refuse({ code: ErrorCode.EventFinished, status: 403, message: 'This event has finished; its start list stays as it was.' });
   }
@@ -136,7 +138,8 @@ export function importEntries(room: Room, list: readonly EntryFields[]): Effects
 }
 
 /** The organiser corrects one entry (bib, name, chip …); its claim code and claim stay. */
-export function editEntry(room: Room, runnerId: string, fields: EntryFields): Effects<ImportOutcome | null> {
+export function editEntry(room: Room, runnerId: string, given: EntryFields): Effects<ImportOutcome | null> {
+  const fields = withAgeGroup(given, room.now());
   const r = room.runners.get(runnerId);
   if (!r?.record.entry) return nothing(null);
   const problems = checkEntries(room, [fields], runnerId);
@@ -253,6 +256,11 @@ export function entryViews(room: Room): EntryView[] {
     out.push({ runnerId: r.id, bib: r.record.bib ?? '', name: r.record.name, entry, claimed: r.record.tokenHash !== null, seen: r.last !== null || r.mats.length > 0 });
   }
   return out.sort((a, b) => a.bib.localeCompare(b.bib, 'en', { numeric: true }));
+}
+
+/** An entry with a birth year and no age group gets the group of its age in the race's year. */
+function withAgeGroup(e: EntryFields, now: number): EntryFields {
+  return e.ageGroup || e.birthYear === null ? e : { ...e, ageGroup: ageGroupOf(e, new Date(now).getUTCFullYear()) };
 }
 
 /** Bibs and chips moved: look-ups again, mats of chips new to an entry into its race, standings again. */

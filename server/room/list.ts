@@ -7,6 +7,7 @@
 import { createRunnerSearch } from '../../lib/course/search';
 import type { RunnerInfo } from '../../lib/protocol';
 import { LIST_SORTS, type ListSort, orderRunners } from '../../lib/runner-order';
+import { type Facets, facets, filterKey, isEmptyFilter, type ListFilter, passes } from '../../lib/runner-filter';
 import { recentPace } from '../../lib/track';
 import type { RunnerTrack } from './runner-track';
 import type { Room } from './state';
@@ -24,6 +25,8 @@ export interface ListQuery {
   limit: number;
   /** The runners this reader may see (a share link's); null for all. */
   only: string[] | null;
+  /** Only runners whose entry has these values (category, sex, age group, club, wave); absent: everyone. */
+  filter?: ListFilter;
 }
 
 /** One row: the runner as spectators see them, with the distance covered and the speed now. */
@@ -39,6 +42,8 @@ export interface ListPage {
   total: number;
   from: number;
   rows: ListRow[];
+  /** The values the filters can take, over everyone visible; absent when nobody has an entry. */
+  facets?: Facets;
 }
 
 interface Ordered {
@@ -48,7 +53,10 @@ interface Ordered {
 }
 
 /** Kept per room: orders and the search index, with when they were made. */
-const kept = new WeakMap<Room, { orders: Map<string, Ordered>; search: { at: number; visible: number; find: (q: string) => RunnerTrack[] } | null }>();
+const kept = new WeakMap<
+  Room,
+  { orders: Map<string, Ordered>; search: { at: number; visible: number; find: (q: string) => RunnerTrack[] } | null; facets: { at: number; visible: number; facets: Facets | null } | null }
+>();
 
 function speedOf(r: RunnerTrack): number | null {
   if (r.status !== 'active') return null;
@@ -61,13 +69,21 @@ function rowOf(r: RunnerTrack): ListRow {
   return { ...r.info(), distance: Math.round(r.distance * 10) / 10, speed: speedOf(r) };
 }
 
+/** The filters' values over everyone visible (a share link's runners only); null when nobody has an entry. */
+function facetsOf(room: Room, only: ReadonlySet<string> | null): Facets | null {
+  const entries = [];
+  for (const r of room.runners.values()) if (r.visible && r.record.entry && (!only || only.has(r.id))) entries.push(r.record.entry);
+  return entries.length ? facets(entries) : null;
+}
+
 /** A window of the list for `q`. */
 export function listPage(room: Room, q: ListQuery): ListPage {
   let state = kept.get(room);
-  if (!state) kept.set(room, (state = { orders: new Map(), search: null }));
+  if (!state) kept.set(room, (state = { orders: new Map(), search: null, facets: null }));
   const now = room.now();
   const fresh = (x: { at: number; visible: number } | null) => !!x && now - x.at < LIST_EVERY_MS && x.visible === room.visibleCount && x.at <= now;
-  const key = `${q.sort}|${q.desc ? 1 : 0}|${q.q}|${q.only ? [...q.only].sort().join(',') : '*'}`;
+  const filter = q.filter ?? {};
+  const key = `${q.sort}|${q.desc ? 1 : 0}|${q.q}|${q.only ? [...q.only].sort().join(',') : '*'}|${filterKey(filter)}`;
   let order = state.orders.get(key);
   if (!order || !fresh(order)) {
     let runners: RunnerTrack[];
@@ -83,6 +99,7 @@ export function listPage(room: Room, q: ListQuery): ListPage {
       const only = new Set(q.only);
       runners = runners.filter((r) => only.has(r.id));
     }
+    if (!isEmptyFilter(filter)) runners = runners.filter((r) => passes(r.record.entry, filter));
     // A search keeps its best-match order unless another column is chosen.
     const sort = q.q && q.sort === 'order' ? null : q.sort;
     const rows = runners.map(rowOf);
@@ -98,5 +115,11 @@ export function listPage(room: Room, q: ListQuery): ListPage {
     if (!r?.visible) continue;
     rows.push(rowOf(r));
   }
-  return { total: order.ids.length, from: q.from, rows };
+  let found: Facets | null;
+  if (q.only) found = facetsOf(room, new Set(q.only));
+  else {
+    if (!state.facets || !fresh(state.facets)) state.facets = { at: now, visible: room.visibleCount, facets: facetsOf(room, null) };
+    found = state.facets.facets;
+  }
+  return { total: order.ids.length, from: q.from, rows, ...(found ? { facets: found } : {}) };
 }

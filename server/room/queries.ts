@@ -9,6 +9,7 @@ import type { AppRefusal, EventInfo, HappinessSample, RunnerInfo, ShareLink } fr
 import type { EntryFields } from '../../lib/entries/entry';
 import type { EventQuotas } from '../storage/store';
 import { checkEntries, type EntryProblem, type EntryView, entryViews } from './entries';
+import { type FinishLine, finishLine, type Results, results } from './results';
 import { pointPassings, type PointPassings, positions, type PositionsGeoJson, type StandingRow, standings } from './race-feed';
 import { pointFor, timingView, type TimingView } from './timing';
 import { type TrackerView, trackerViews } from './trackers';
@@ -64,7 +65,11 @@ export type RoomQuery =
   /** The open race feed: `only` limits it to a share link's runners. */
   | { ask: 'standings'; only: string[] | null }
   | { ask: 'pointPassings'; only: string[] | null; pointId: string | null }
-  | { ask: 'positions'; only: string[] | null };
+  | { ask: 'positions'; only: string[] | null }
+  /** Results with places in category, gun and chip time and every split. */
+  | { ask: 'results'; only: string[] | null }
+  /** The announcer's view: who arrives next, who just finished. */
+  | { ask: 'finishLine'; only: string[] | null };
 
 export interface QueryAnswers {
   control: ControlView;
@@ -92,6 +97,8 @@ export interface QueryAnswers {
   standings: { info: EventInfo; version: string; rows: StandingRow[] };
   pointPassings: { info: EventInfo; version: string; points: PointPassings[] };
   positions: { info: EventInfo; version: string; geojson: PositionsGeoJson };
+  results: { info: EventInfo } & Results;
+  finishLine: { info: EventInfo } & FinishLine;
 }
 
 export interface ControlView {
@@ -136,6 +143,8 @@ export const QUERIES: { readonly [K in QueryName]: (room: Room, q: QueryOf<K>) =
   standings: (room, q) => ({ info: room.info, version: room.version, rows: standings(room, ids(q.only)) }),
   pointPassings: (room, q) => ({ info: room.info, version: room.version, points: pointPassings(room, ids(q.only), q.pointId) }),
   positions: (room, q) => ({ info: room.info, version: room.version, geojson: positions(room, ids(q.only)) }),
+  results: (room, q) => ({ info: room.info, ...results(room, ids(q.only)) }),
+  finishLine: (room, q) => ({ info: room.info, ...finishLine(room, ids(q.only)) }),
 };
 
 export function answer<Q extends RoomQuery>(room: Room, q: Q): AnswerOf<Q> {

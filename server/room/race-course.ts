@@ -20,7 +20,8 @@ import {
   timingPoints,
 } from '../../lib/course/race';
 import { nextMatAfter } from '../../lib/course/mats';
-import { type Entrant, raceStandings, type Standing } from '../../lib/course/standings';
+import { type Entrant, raceStandings, type ResultOrder, type Standing } from '../../lib/course/standings';
+import { gunFor, type Wave, waveGuns } from '../../lib/course/waves';
 import type { CourseInfo, RaceEstimate, RaceEta, RunnerRaceInfo } from '../../lib/protocol';
 import type { SourceKind } from '../../lib/course/estimate';
 
@@ -43,27 +44,45 @@ export class RaceCourse {
   /** The hills as effort, for the estimator; null when the course has no elevations. */
   readonly effort: EffortProfile | null;
   private readonly options: MatchOptions;
+  /** Match options per wave gun: a runner's fixes before their own wave's gun are not their race. */
+  private readonly optionsByGun = new Map<number | null, MatchOptions>();
+  private readonly guns: Map<string, number>;
 
   constructor(
     course: Course,
     readonly version: number,
     readonly startsAt: number | null,
+    readonly waves: readonly Wave[] = [],
+    readonly order: ResultOrder = 'chip',
   ) {
     this.course = course;
     this.index = indexCourse(course);
     this.points = timingPoints(course);
     this.effort = effortProfile(course);
     this.options = matchOptions({ startTime: startsAt });
+    this.optionsByGun.set(startsAt, this.options);
+    this.guns = waveGuns(waves);
   }
 
-  static fromStored(compact: CompactCourse, info: CourseInfo, startsAt: number | null): RaceCourse {
-    return new RaceCourse(withCheckpoints(decodeCourse(compact), info.checkpoints), info.version, startsAt);
+  static fromStored(compact: CompactCourse, info: CourseInfo, race: { startsAt: number | null; waves?: Wave[]; order?: ResultOrder }): RaceCourse {
+    return new RaceCourse(withCheckpoints(decodeCourse(compact), info.checkpoints), info.version, race.startsAt, race.waves, race.order);
   }
 
-  /** The same line with other checkpoints or another start time. */
-  with(changes: { checkpoints?: readonly Checkpoint[]; startsAt?: number | null }): RaceCourse {
+  /** The same line with other checkpoints, another start time, other waves or another order. */
+  with(changes: { checkpoints?: readonly Checkpoint[]; startsAt?: number | null; waves?: readonly Wave[]; order?: ResultOrder }): RaceCourse {
     const course = changes.checkpoints ? withCheckpoints(this.course, changes.checkpoints) : this.course;
-    return new RaceCourse(course, this.version, changes.startsAt === undefined ? this.startsAt : changes.startsAt);
+    return new RaceCourse(
+      course,
+      this.version,
+      changes.startsAt === undefined ? this.startsAt : changes.startsAt,
+      changes.waves ?? this.waves,
+      changes.order ?? this.order,
+    );
+  }
+
+  /** The gun of a runner in `wave` (ms): their wave's, else the event's start. */
+  gunOf(wave: string | null | undefined): number | null {
+    return gunFor(this.guns, this.startsAt, wave);
   }
 
   compact(): CompactCourse {
@@ -84,12 +103,19 @@ export class RaceCourse {
     return initialRunnerRace();
   }
 
-  step(race: RunnerRace, fix: { lat: number; lon: number; t: number; acc: number }, src: SourceKind = 'gps'): RaceStepResult {
-    return raceStep(this.index, this.points, race, { lat: fix.lat, lon: fix.lon, t: fix.t, accuracy: fix.acc }, this.options, src);
+  /** One fix of a runner whose gun was `gun` (default: the event's start). */
+  step(race: RunnerRace, fix: { lat: number; lon: number; t: number; acc: number }, src: SourceKind = 'gps', gun: number | null = this.startsAt): RaceStepResult {
+    return raceStep(this.index, this.points, race, { lat: fix.lat, lon: fix.lon, t: fix.t, accuracy: fix.acc }, this.optionsFor(gun), src);
+  }
+
+  private optionsFor(gun: number | null): MatchOptions {
+    let options = this.optionsByGun.get(gun);
+    if (!options) this.optionsByGun.set(gun, (options = matchOptions({ startTime: gun })));
+    return options;
   }
 
   standings(entrants: readonly Entrant[]): Standing[] {
-    return raceStandings(this.course, this.points, entrants);
+    return raceStandings(this.course, this.points, entrants, this.order);
   }
 
   /**
@@ -113,6 +139,8 @@ export class RaceCourse {
       off: standing.offCourse,
       start: race.start ? Math.round(race.start.t) : null,
       finish: round(standing.finishSeconds),
+      gun: round(standing.gunSeconds),
+      cat: null,
       gap: round(standing.gapToLeader?.seconds ?? null),
       ahead: round(standing.gapToAhead?.seconds ?? null),
       aheadM: round(standing.gapToAhead?.metres ?? null),
@@ -169,6 +197,8 @@ export function sameView(a: RunnerRaceInfo | undefined, b: RunnerRaceInfo): bool
     a.off === b.off &&
     a.start === b.start &&
     a.finish === b.finish &&
+    a.gun === b.gun &&
+    a.cat === b.cat &&
     a.gap === b.gap &&
     a.ahead === b.ahead &&
     a.aheadM === b.aheadM &&

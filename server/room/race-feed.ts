@@ -19,9 +19,13 @@ export interface StandingRow {
   state: RunnerRaceInfo['state'];
   /** Metres along the course. */
   at: number | null;
-  /** The runner's own start (ms), and seconds from it to the finish. */
+  /** The runner's own start (ms), and seconds from it to the finish (chip time). */
   start: number | null;
   finish: number | null;
+  /** Seconds from their wave's gun to the finish (gun time). */
+  gun: number | null;
+  /** Place within their category. */
+  cat: number | null;
   /** Seconds behind the leader at the same spot of the course. */
   gap: number | null;
   /** The last checkpoint passed. */
@@ -83,6 +87,8 @@ export function standings(room: Room, only: ReadonlySet<string> | null): Standin
       at: race?.at ?? null,
       start: race?.start ?? null,
       finish: race?.finish ?? null,
+      gun: race?.gun ?? null,
+      cat: race?.cat ?? null,
       gap: race?.gap ?? null,
       cp: race?.cp ?? null,
       mat: latestMat(room, r),

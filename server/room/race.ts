@@ -6,7 +6,9 @@
 import type { Checkpoint } from '../../lib/course/checkpoints';
 import type { Course } from '../../lib/course/course';
 import { retime } from '../../lib/course/race';
+import type { ResultOrder } from '../../lib/course/standings';
 import type { DistanceUnit } from '../../lib/course/units';
+import type { Wave } from '../../lib/course/waves';
 import { ErrorCode, type RaceInfo } from '../../lib/protocol';
 import type { EventRecord, WriteOp } from '../storage/store';
 import { type Effects, nothing, refuse } from './effects';
@@ -20,7 +22,7 @@ import type { Room } from './state';
  */
 export function setCourse(room: Room, course: Course | null): Effects<RaceInfo> {
   const now = room.now();
-  const next = course ? new RaceCourse(course, Math.max(now, (room.course?.version ?? 0) + 1), room.race.startsAt) : null;
+  const next = course ? new RaceCourse(course, Math.max(now, (room.course?.version ?? 0) + 1), room.race.startsAt, room.race.waves, room.race.order) : null;
   const race: RaceInfo = { ...room.race, course: next?.info() ?? null };
   return changeRace(room, race, next, [{ op: 'course', event: room.id, course: next?.compact() ?? null, updatedAt: now }]);
 }
@@ -35,15 +37,36 @@ export function setCheckpoints(room: Room, checkpoints: Checkpoint[]): Effects<R
   });
 }
 
-/** The start time (null: none) and the event's unit. */
-export function setRaceSettings(room: Room, changes: { startsAt?: number | null; unit?: DistanceUnit }): Effects<RaceInfo> {
-  const race: RaceInfo = { ...room.race, ...changes };
-  const next = room.course && changes.startsAt !== undefined ? room.course.with({ startsAt: changes.startsAt }) : room.course;
-  return changeRace(room, race, next, []);
+export interface RaceSettingsChange {
+  startsAt?: number | null;
+  unit?: DistanceUnit;
+  waves?: Wave[];
+  order?: ResultOrder;
+  embedSites?: string[];
 }
 
-function changeRace(room: Room, race: RaceInfo, next: RaceCourse | null, extra: WriteOp[], each?: (r: RunnerTrack) => void): Effects<RaceInfo> {
-  if (room.info.status === 'finished' && next !== room.course) {
+/**
+ * The start time (null: none), the event's unit, the waves and their guns, the order of finishers (chip or
+ * gun time) and the sites that may frame the embed. A runner whose start was their gun (first seen past the
+ * line) starts at their wave's new gun.
+ */
+export function setRaceSettings(room: Room, changes: RaceSettingsChange): Effects<RaceInfo> {
+  const defined = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined)) as RaceSettingsChange;
+  const race: RaceInfo = { ...room.race, ...defined };
+  const timing = defined.startsAt !== undefined || defined.waves !== undefined || defined.order !== undefined;
+  const next = room.course && timing ? room.course.with({ startsAt: defined.startsAt, waves: defined.waves, order: defined.order }) : room.course;
+  // After the race its start stays as it was; waves and the order may still be corrected for the results.
+  const frozen = room.info.status === 'finished' && defined.startsAt !== undefined;
+  return changeRace(room, race, next, [], (r) => {
+    const start = r.race?.start;
+    if (!next || !start || start.basis !== 'gun') return;
+    const gun = next.gunOf(r.record.entry?.wave);
+    if (gun !== null && gun !== start.t) r.race = { ...r.race!, start: { ...start, t: gun } };
+  }, !frozen);
+}
+
+function changeRace(room: Room, race: RaceInfo, next: RaceCourse | null, extra: WriteOp[], each?: (r: RunnerTrack) => void, afterFinish = false): Effects<RaceInfo> {
+  if (room.info.status === 'finished' && next !== room.course && !afterFinish) {
     return refuse({ code: ErrorCode.EventFinished, status: 403, message: 'This event has finished; its course and checkpoints stay as they were.' });
   }
   const record: EventRecord = { ...room.eventRecord(), info: { ...room.info, race } };

@@ -160,7 +160,7 @@ export class RunnerTrack {
   applyFix(p: StoredPosition, heardAt: number, course: RaceCourse | null, src: SourceKind = 'gps'): TrackPoint | null {
     if (course) {
       if (this.raceVersion !== course.version || !this.race) this.startRace(course);
-      this.race = course.step(this.race!, p, src).race;
+      this.race = course.step(this.race!, p, src, course.gunOf(this.record.entry?.wave)).race;
     }
     this.points++;
     this.lastHeard = Math.max(this.lastHeard, heardAt);

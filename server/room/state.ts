@@ -20,7 +20,8 @@ import {
 } from '../../lib/protocol';
 import type { SourceKind } from '../../lib/course/estimate';
 import { applyMat } from '../../lib/course/mats';
-import type { Entrant } from '../../lib/course/standings';
+import type { Entrant, Standing } from '../../lib/course/standings';
+import { groupPlaces } from '../../lib/course/results';
 import type { EventQuotas, EventRecord, RoomRecord, RunnerRecord, StoredPassing, StoredPosition, TimingPointRecord, TrackerRecord } from '../storage/store';
 import { type Effects, type Refusal } from './effects';
 import { SAMPLES_KEPT } from './happiness';
@@ -128,7 +129,7 @@ export class Room {
     for (const l of record.links) this.links.set(l.id, l);
     for (const a of record.alerts) this.alerts.set(a.id, a);
     const race = this.race;
-    if (record.course && race.course) this.course = RaceCourse.fromStored(record.course, race.course, race.startsAt);
+    if (record.course && race.course) this.course = RaceCourse.fromStored(record.course, race.course, race);
     for (const p of record.timingPoints) this.timingPoints.set(p.id, p);
     for (const k of record.trackers) this.trackers.set(k.id, k);
     for (const r of record.runners) {
@@ -247,7 +248,7 @@ export class Room {
     let race = r.race!;
     for (const m of mats) {
       const point = this.timingPoints.get(m.point);
-      if (point) race = applyMat(course.course, course.points, race, { at: point.at, t: m.t }, course.startsAt);
+      if (point) race = applyMat(course.course, course.points, race, { at: point.at, t: m.t }, course.gunOf(r.record.entry?.wave));
     }
     if (race !== r.race) {
       r.race = race;
@@ -351,12 +352,16 @@ export class Room {
     for (const r of this.runners.values()) {
       if (!r.visible) continue;
       if (!r.race || r.raceVersion !== course.version) r.startRace(course);
-      entrants.push({ id: r.id, name: r.record.name, bib: r.record.bib, race: r.race! });
+      entrants.push({ id: r.id, name: r.record.name, bib: r.record.bib, race: r.race!, gun: course.gunOf(r.record.entry?.wave) });
     }
     const mats = this.matDistances();
-    for (const standing of course.standings(entrants)) {
+    const standings = course.standings(entrants);
+    const category = (s: Standing) => this.runners.get(s.id)!.record.entry?.category ?? null;
+    const places = groupPlaces(standings, (s) => s.position !== null, category);
+    for (let i = 0; i < standings.length; i++) {
+      const standing = standings[i]!;
       const r = this.runners.get(standing.id)!;
-      const view = course.view(standing, r.race!, mats);
+      const view = { ...course.view(standing, r.race!, mats), cat: places[i]! };
       if (sameView(r.raceView, view)) continue;
       r.raceView = view;
       this.dirty.add(r.id);

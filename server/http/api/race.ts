@@ -134,14 +134,17 @@ export async function checkpoints(r: ApiRequest<'setCheckpoints'>): Promise<void
   sendJson(r.res, 200, { race: await command(r, event, { do: 'setCheckpoints', checkpoints: list }) });
 }
 
-/** PUT …/race {"startsAt": ms | null} or {"startNow": true}, and/or {"unit": "km" | "mi"}. */
+/** PUT …/race {"startsAt": ms | null} or {"startNow": true}, and/or unit, waves, order, embedSites. */
 export async function raceSettings(r: ApiRequest<'setRace'>): Promise<void> {
   const event = await organiser(r);
-  const { startsAt, startNow, unit } = await r.body();
+  const { startsAt, startNow, unit, waves, order, embedSites } = await r.body();
   const race = await command(r, event, {
     do: 'setRaceSettings',
     ...(startNow ? { startsAt: r.ctx.live.now() } : startsAt !== undefined ? { startsAt } : {}),
     ...(unit ? { unit } : {}),
+    ...(waves ? { waves } : {}),
+    ...(order ? { order } : {}),
+    ...(embedSites ? { embedSites: [...new Set(embedSites)] } : {}),
   });
   sendJson(r.res, 200, { race });
 }

@@ -23,6 +23,7 @@ import { addTracker, removeTracker, trackers } from './trackers';
 import { streamPost } from './stream';
 import { consoleSettings, control, markWatch, messageSeen, runnerMessages, sendMessage, verdict, verdicts } from './control';
 import { followPush, organiserPush, organiserUnpush, pushKey, unfollowPush } from './push';
+import { finishLine, results } from './results';
 
 /** The routes this router serves: all but those a transport opens. */
 type Served = { [N in RouteName]: Routes[N] extends { transport: true } ? never : N }[RouteName];
@@ -36,6 +37,8 @@ const HANDLERS: { readonly [N in Served]: (r: ApiRequest<N>) => unknown } = {
   runnerList,
   happiness,
   exportJson,
+  results,
+  finishLine,
   finish,
   setViewCode,
   quotas,
