@@ -27,12 +27,18 @@ export function results(room: Room, only: ReadonlySet<string> | null): Results {
     entrants.push({ id: r.id, name: r.record.name, bib: r.record.bib, race: r.race!, gun: course.gunOf(r.record.entry?.wave) });
   }
   const columns = withMatColumns(splitColumns(course.points, room.race.unit), [...room.timingPoints.values()], course.course.length);
-  const inputs = course.standings(entrants).map((standing) => {
+  // Runners out of the race (DNF, DSQ, DNS) take no place: those behind them move up; they come last.
+  const out = (e: Entrant) => runners.get(e.id)!.verdict !== null;
+  const ranked = course.standings(entrants.filter((e) => !out(e)));
+  const unranked = course.standings(entrants.filter(out)).map((s) => ({ ...s, position: null }));
+  const inputs = [...ranked, ...unranked].map((standing) => {
     const r = runners.get(standing.id)!;
     // The first passing of each mat: a runner lingering on it is timed when they reached it.
     const mats = new Map<string, number>();
     for (const m of r.mats) if (!mats.has(m.point) || m.t < mats.get(m.point)!) mats.set(m.point, m.t);
-    return { id: r.id, bib: r.record.bib, name: r.record.name, entry: r.record.entry ? publicEntry(r.record.entry) : null, standing, race: r.race!, mats };
+    const entry = r.record.entry ? publicEntry(r.record.entry) : null;
+    const status = r.verdict ? r.verdict.kind.toUpperCase() : undefined;
+    return { id: r.id, bib: r.record.bib, name: r.record.name, entry, standing, race: r.race!, mats, ...(status ? { status } : {}) };
   });
   return { columns, rows: resultRows(columns, inputs) };
 }

@@ -20,7 +20,7 @@ import {
 } from '../../lib/protocol';
 import type { SourceKind } from '../../lib/course/estimate';
 import { applyMat } from '../../lib/course/mats';
-import type { Entrant, Standing } from '../../lib/course/standings';
+import type { Entrant } from '../../lib/course/standings';
 import { groupPlaces } from '../../lib/course/results';
 import type { EventQuotas, EventRecord, RoomRecord, RunnerRecord, StoredPassing, StoredPosition, TimingPointRecord, TrackerRecord } from '../storage/store';
 import { type Effects, type Refusal } from './effects';
@@ -356,10 +356,8 @@ export class Room {
     }
     const mats = this.matDistances();
     const standings = course.standings(entrants);
-    const category = (s: Standing) => this.runners.get(s.id)!.record.entry?.category ?? null;
-    const places = groupPlaces(standings, (s) => s.position !== null, category);
-    for (let i = 0; i < standings.length; i++) {
-      const standing = standings[i]!;
+    const places = groupPlaces(standings, (s) => s.position !== null, (s) => this.runners.get(s.id)!.record.entry?.category ?? null);
+    for (const [i, standing] of standings.entries()) {
       const r = this.runners.get(standing.id)!;
       const view = { ...course.view(standing, r.race!, mats), cat: places[i]! };
       if (sameView(r.raceView, view)) continue;

@@ -16,6 +16,7 @@ import { cryptoCredentials } from '../../server/credentials';
 import { execute } from '../../server/room/commands';
 import { answer } from '../../server/room/queries';
 import type { Room } from '../../server/room/state';
+import { setVerdicts } from '../../server/room/verdicts';
 import { clock, commit, newRoom, T0 } from './support';
 
 const START: LatLon = [51.5, -0.12];
@@ -100,6 +101,31 @@ describe('results in a room', () => {
     );
     assert.deepEqual(results.rows[3]!.splits.slice(0, 7), [300, 600, 900, 1200, 1500, 1500, null], "Dee's splits up to the 5 km mat, and the mat's own");
     assert.equal(results.rows[0]!.splits[5], null, 'Ann was not seen by the 5 km mat');
+  });
+
+  test('a runner out of the race (DSQ, DNF) takes no place and comes last with their status; those behind move up', () => {
+    clock.now = T0 + 3 * 3600_000;
+    const { room, mat } = raceDay();
+    mat('Start', '1', T0 + 90_000);
+    mat('Finish', '1', T0 + 90_000 + 2400_000);
+    mat('Start', '2', WAVE_B + 5_000);
+    mat('Finish', '2', WAVE_B + 5_000 + 2460_000);
+    mat('Start', '3', T0 + 20_000);
+    mat('Finish', '3', T0 + 20_000 + 3600_000);
+    mat('Start', '4', WAVE_B + 30_000);
+    mat('5 km', '4', WAVE_B + 30_000 + 1500_000);
+    commit(setVerdicts(room, [byBib(room, '1').id], { kind: 'dsq', reason: 'Cut the course' }, 'organiser'));
+    commit(setVerdicts(room, [byBib(room, '4').id], { kind: 'dnf' }, 'organiser'));
+    const rows = answer(room, { ask: 'results', only: null }).rows;
+    assert.deepEqual(
+      rows.map((r) => [r.bib, r.place, r.categoryPlace, r.status]),
+      [
+        ['2', 1, 1, 'finished'],
+        ['3', 2, 1, 'finished'],
+        ['1', null, null, 'DSQ'],
+        ['4', null, null, 'DNF'],
+      ],
+    );
   });
 
   test('ordered by gun time when the organiser chooses it, and back', () => {

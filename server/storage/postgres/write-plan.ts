@@ -7,6 +7,7 @@
  */
 import { DEFAULT_RACE } from '../../../lib/protocol';
 import type { WriteOp } from '../store';
+import { EVENT_TABLES, RUNNER_TABLES } from '../tables';
 
 export interface Statement {
   /** Prepared-statement name: the text behind one name never changes. */
@@ -244,16 +245,7 @@ function numberedKey(o: OpOf<'position' | 'skip' | 'passing'>): string {
 const DELETE_RUNNERS: ArrayStatement = {
   types: ['text', 'text'],
   text: `WITH gone AS (SELECT * FROM unnest($1::text[], $2::text[]) AS g(event, runner)),
-  p AS (DELETE FROM positions x USING gone WHERE x.event = gone.event AND x.runner = gone.runner),
-  s AS (DELETE FROM skipped_seqs x USING gone WHERE x.event = gone.event AND x.runner = gone.runner),
-  m AS (DELETE FROM moods x USING gone WHERE x.event = gone.event AND x.runner = gone.runner),
-  c AS (DELETE FROM cheers x USING gone WHERE x.event = gone.event AND x.runner = gone.runner),
-  k AS (DELETE FROM checkpoints x USING gone WHERE x.event = gone.event AND x.runner = gone.runner),
-  a AS (DELETE FROM alerts x USING gone WHERE x.event = gone.event AND x.runner = gone.runner),
-  v AS (DELETE FROM avatars x USING gone WHERE x.event = gone.event AND x.runner = gone.runner),
-  t AS (DELETE FROM trackers x USING gone WHERE x.event = gone.event AND x.runner = gone.runner),
-  o AS (DELETE FROM controls x USING gone WHERE x.event = gone.event AND x.runner = gone.runner),
-  w AS (DELETE FROM push_subscriptions x USING gone WHERE x.event = gone.event AND x.runner = gone.runner)
+  ${RUNNER_TABLES.map((t, i) => `d${i} AS (DELETE FROM ${t} x USING gone WHERE x.event = gone.event AND x.runner = gone.runner)`).join(',\n  ')}
 DELETE FROM runners x USING gone WHERE x.event = gone.event AND x.id = gone.runner`,
 };
 
@@ -272,24 +264,6 @@ const DELETE_CONTROLS: ArrayStatement = {
   text: 'DELETE FROM controls x USING unnest($1::text[], $2::text[], $3::text[]) AS g(event, kind, id) WHERE x.event = g.event AND x.kind = g.kind AND x.id = g.id',
 };
 
-const EVENT_TABLES = [
-  'positions',
-  'skipped_seqs',
-  'moods',
-  'samples',
-  'cheers',
-  'runners',
-  'share_links',
-  'checkpoints',
-  'alerts',
-  'avatars',
-  'courses',
-  'timing_points',
-  'passings',
-  'trackers',
-  'controls',
-  'push_subscriptions',
-];
 const DELETE_EVENTS: ArrayStatement = {
   types: ['text'],
   text: `WITH gone AS (SELECT unnest($1::text[]) AS event),

@@ -5,28 +5,7 @@
 import type Database from 'better-sqlite3';
 import { DEFAULT_RACE } from '../../../lib/protocol';
 import type { WriteOp } from '../store';
-
-/** Every table with an `event` column, and those with a `runner` one too. */
-const EVENT_TABLES = [
-  'positions',
-  'skipped_seqs',
-  'moods',
-  'samples',
-  'cheers',
-  'runners',
-  'share_links',
-  'checkpoints',
-  'alerts',
-  'avatars',
-  'courses',
-  'timing_points',
-  'passings',
-  'trackers',
-  'controls',
-  'push_subscriptions',
-];
-/** A runner's passings stay: they are the chip's, and the timing point's record of it. */
-const RUNNER_TABLES = ['positions', 'skipped_seqs', 'moods', 'cheers', 'checkpoints', 'alerts', 'avatars', 'trackers', 'controls', 'push_subscriptions'];
+import { EVENT_TABLES, RUNNER_TABLES } from '../tables';
 
 export interface Writing {
   stmt(sql: string): Database.Statement;
