@@ -18,9 +18,13 @@ const JUST_MS = 60_000;
 
 const who = (r: Runner) => [r.club, r.category].filter(Boolean).join(' · ');
 
-/** "in 1:05", "now" for an arrival; the ETA itself is a guess, so whole seconds and no more. */
+/**
+ * "in 1:05", "now", or "due 2:10 ago" for a runner later than expected (still out there: the ETA is a guess,
+ * so whole seconds and no more).
+ */
 function arrivesIn(t: number, now: number): string {
   const s = Math.round((t - now) / 1000);
+  if (s < -60) return `due ${formatDuration(-s)} ago`;
   return s <= 5 ? 'now' : `in ${formatDuration(s)}`;
 }
 
