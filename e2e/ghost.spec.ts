@@ -128,6 +128,8 @@ test('a runner who goes silent becomes a ghost with a band, an estimate in the l
     // The card: the estimate in a sentence, ETA intervals, and what they rest on.
     const card = spectator.getByTestId('race-card');
     await expect(card.getByTestId('race-whereabouts')).toHaveText(/^Not heard from for (6|7) min: probably at \d+\.\d+ km, somewhere between \d+\.\d+ km and \d+\.\d+ km\.$/);
+    // On a phone the card sits in a sheet over the map: its ETAs are one tap away.
+    if (shot.size === 'phone') await spectator.getByTestId('follow-sheet').getByRole('button', { name: 'More' }).click();
     const etas = card.getByTestId('race-eta').locator('li');
     await expect(etas.first()).toContainText('Half way');
     for (const text of await etas.allTextContents()) expect(text).toMatch(new RegExp(`${INTERVAL} \\(likely ${CLOCK}\\)$`));

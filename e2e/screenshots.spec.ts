@@ -75,6 +75,8 @@ test('spectator and runner views render at phone and desktop sizes, dark and out
       await expect(spectator.getByTestId('happiness-now')).toContainText('mean of 5 runners');
       if (size !== 'phone') {
         await spectator.locator('tr.runner').first().click();
+        // On a phone the followed runner's card is a sheet over the map: opened in full, it has the cheer form.
+        if (shot.viewport === PHONE) await spectator.getByTestId('follow-sheet').getByRole('button', { name: 'More' }).click();
         await expect(spectator.getByRole('heading', { name: /Cheer for/ })).toBeVisible();
       }
       await settled(spectator);
@@ -207,6 +209,7 @@ test('race views: a course, 210 runners in race order, a followed runner, the or
     const spectator = await ctx.newPage();
     await spectator.goto(`/e/${event.id}?runner=${ids[40]}`);
     await expect(spectator.getByTestId('race-card')).toBeVisible();
+    if (shot.viewport === PHONE) await spectator.getByTestId('follow-sheet').getByRole('button', { name: 'More' }).click();
     await expect(spectator.getByTestId('race-eta')).toBeVisible();
     await expect(spectator.locator('tr.runner').first().getByTestId('position')).toHaveText('1');
     await settled(spectator);

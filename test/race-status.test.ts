@@ -53,3 +53,12 @@ test('silence reads "Last seen … ago" in whole units; before any fix a start-l
 test('spans read as a person says them', () => {
   assert.deepEqual([spanWords(40_000), spanWords(18 * MIN), spanWords(60 * MIN), spanWords(125 * MIN)], ['40 s', '18 min', '1 h', '2 h 5 min']);
 });
+
+test('a chip-only runner is heard from at the mats: moving after a fresh passing, "Last seen" from their last one, with a forecast', () => {
+  const chipOnly = (cpT: number) => runner({ lastSeen: null, status: 'offline', race: race({ cp: { name: 'Turnaround', t: cpT } }) });
+  assert.equal(words(chipOnly(NOW - 30_000)), 'Moving');
+  const late = raceStatus(chipOnly(NOW - 20 * MIN), { now: NOW, unit: 'km' });
+  assert.equal(late.words, 'Last seen 20 min ago');
+  assert.equal(late.noForecast, false, 'where they probably are is still worth saying');
+  assert.equal(words(runner({ lastSeen: null, race: race({ start: NOW - 90_000 }) })), 'Moving', 'over the start mat only');
+});

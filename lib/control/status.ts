@@ -58,9 +58,11 @@ export function raceStatus(r: StatusRunner, o: StatusOptions): RaceStatus {
   }
   if (v?.kind === 'dns') return out('dns', 'DNS', 'out');
   if (r.race?.state === 'finished') return out('finished', r.race.finish !== null ? `Finished ${formatDuration(r.race.finish)}` : 'Finished', 'done');
-  if (r.lastSeen === null) return out('not-started', r.entry ? 'Not started' : 'No position yet', 'neutral');
-  if (r.status === 'stopped') return out('not-sharing', `Not sharing · last seen ${spanWords(o.now - r.lastSeen)} ago`, 'neutral');
-  const silentMs = o.now - r.lastSeen;
+  // A chip-only runner is heard from at the mats: their last passing is when they were last seen.
+  const heard = r.lastSeen ?? r.race?.cp?.t ?? r.race?.start ?? null;
+  if (heard === null) return out('not-started', r.entry ? 'Not started' : 'No position yet', 'neutral');
+  if (r.status === 'stopped') return out('not-sharing', `Not sharing · last seen ${spanWords(o.now - heard)} ago`, 'neutral');
+  const silentMs = o.now - heard;
   if (r.still !== undefined && o.now - r.still >= stoppedAfter) return out('stopped', `Stopped ${spanWords(o.now - r.still)}`, 'warn');
   if (silentMs >= silentAfter) return out('silent', `Last seen ${spanWords(silentMs)} ago`, r.status === 'offline' ? 'warn' : 'neutral', false);
   return out('moving', 'Moving', 'ok', false);
