@@ -85,6 +85,21 @@ export async function organiser(r: EventRequest): Promise<string> {
 }
 
 /**
+ * The request carries the event's organiser token or this runner's own token, or it is refused: 401 without
+ * a token; a wrong one counts against the address, and an unknown runner is refused as a wrong token is, so
+ * ids cannot be probed. Answers the token. `may` says what a wrong token may not do ("remove this runner").
+ */
+export async function organiserOrRunner(r: EventRequest, event: string, runnerId: string, may: string): Promise<string> {
+  const token = bearer(r.req);
+  if (!token) {
+    throw new HttpError(401, ErrorCode.Unauthorised, 'Send the organiser token, or your runner token, as "Authorization: Bearer …".', { 'www-authenticate': 'Bearer' });
+  }
+  const refusal = await r.ctx.live.access.runner(event, addressOf(r), () => ask(r, { ask: 'token', runnerId, token, organiser: true }));
+  if (refusal) throw HttpError.from({ ...refusal, message: refusal.status === 403 ? `That token may not ${may}.` : refusal.message });
+  return token;
+}
+
+/**
  * Run a command and answer with its result, or throw its refusal (503 when storage failed, 429 when the
  * address has stored as much as it may for now).
  */

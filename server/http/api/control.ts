@@ -4,7 +4,7 @@
  */
 import { ErrorCode } from '../../../lib/protocol';
 import { HttpError, sendJson } from '../errors';
-import { addressOf, type ApiRequest, ask, bearer, command, eventOf, organiser } from './context';
+import { addressOf, type ApiRequest, ask, bearer, command, eventOf, organiser, organiserOrRunner } from './context';
 
 export async function control(r: ApiRequest<'control'>): Promise<void> {
   await organiser(r);
@@ -33,13 +33,8 @@ export async function verdicts(r: ApiRequest<'setVerdicts'>): Promise<void> {
 export async function verdict(r: ApiRequest<'setVerdict'>): Promise<void> {
   const event = eventOf(r);
   const runnerId = r.params.runner;
-  const token = bearer(r.req);
-  if (!token) {
-    throw new HttpError(401, ErrorCode.Unauthorised, 'Send the organiser token, or your runner token, as "Authorization: Bearer …".', { 'www-authenticate': 'Bearer' });
-  }
-  // Wrong tokens count against the address either way (access.runner); which of the two it was decides what it may give.
-  const refusal = await r.ctx.live.access.runner(event, addressOf(r), () => ask(r, { ask: 'token', runnerId, token, organiser: true }));
-  if (refusal) throw HttpError.from({ ...refusal, message: refusal.status === 403 ? 'That token may not change this runner.' : refusal.message });
+  // Which of the two tokens it was decides what it may give.
+  const token = await organiserOrRunner(r, event, runnerId, 'change this runner');
   const asOrganiser = await ask(r, { ask: 'token', runnerId: '', token, organiser: true });
   const body = await r.body();
   const given = await command(r, event, { do: 'setVerdicts', runnerIds: [runnerId], verdict: body.verdict, by: asOrganiser ? 'organiser' : 'runner' });

@@ -2,7 +2,7 @@
 import { ErrorCode } from '../../../lib/protocol';
 import { cryptoCredentials, hashViewCode, newViewCode } from '../../credentials';
 import { HttpError, sendJson } from '../errors';
-import { addressOf, type ApiRequest, ask, bearer, command, eventOf, organiser } from './context';
+import { addressOf, type ApiRequest, ask, bearer, command, eventOf, organiser, organiserOrRunner } from './context';
 
 export async function finish(r: ApiRequest<'finish'>): Promise<void> {
   const event = await organiser(r);
@@ -49,13 +49,7 @@ export async function revokeLink(r: ApiRequest<'revokeLink'>): Promise<void> {
 export async function removeRunner(r: ApiRequest<'removeRunner'>): Promise<void> {
   const event = eventOf(r);
   const runnerId = r.params.runner;
-  const token = bearer(r.req);
-  if (!token) {
-    throw new HttpError(401, ErrorCode.Unauthorised, 'Send the organiser token, or your runner token, as "Authorization: Bearer …".', { 'www-authenticate': 'Bearer' });
-  }
-  // The same refusal for an unknown runner and a wrong token, so ids cannot be probed.
-  const refusal = await r.ctx.live.access.runner(event, addressOf(r), () => ask(r, { ask: 'token', runnerId, token, organiser: true }));
-  if (refusal) throw HttpError.from({ ...refusal, message: refusal.status === 403 ? 'That token may not remove this runner.' : refusal.message });
+  await organiserOrRunner(r, event, runnerId, 'remove this runner');
   await command(r, event, { do: 'removeRunner', runnerId });
   r.res.writeHead(204).end();
 }
