@@ -66,8 +66,11 @@ async function send(wsUrl: string, event: string, course: Course, plan: Plan): P
   return id;
 }
 
-/** A clock time in the browser's locale (en-US here: "06:51 PM"), and an interval of two ("06:51 – 06:58 PM"). */
-const CLOCK = '\\d{1,2}:\\d{2}(\\s[AP]M)?';
+/**
+ * A clock time in the browser's locale (en-US here: "06:51 PM"), with its date when it is not today's (an
+ * interval past midnight says both days), and an interval of two ("06:51 – 06:58 PM").
+ */
+const CLOCK = '(\\d{1,2}/\\d{1,2}/\\d{4},\\s)?\\d{1,2}:\\d{2}(\\s[AP]M)?';
 const INTERVAL = `${CLOCK}(\\s–\\s${CLOCK})?`;
 
 const SIZES = [
