@@ -211,7 +211,8 @@ test('race views: a course, 210 runners in race order, a followed runner, the or
     await expect(spectator.getByTestId('race-card')).toBeVisible();
     if (shot.viewport === PHONE) await spectator.getByTestId('follow-sheet').getByRole('button', { name: 'More' }).click();
     await expect(spectator.getByTestId('race-eta')).toBeVisible();
-    await expect(spectator.locator('tr.runner').first().getByTestId('position')).toHaveText('1');
+    // The list in race order (on a phone it shows the followed runner's part of it).
+    if (shot.viewport !== PHONE) await expect(spectator.locator('tr.runner').first().getByTestId('position')).toHaveText('1');
     await settled(spectator);
     await shoot(spectator, `race-spectator-${shot.size}`);
     if (shot === SHOTS[0]) {
