@@ -60,11 +60,12 @@ export function FollowSheet({
     const el = sheet.current;
     const root = document.documentElement;
     if (!el || wide) return;
-    // The small sheet's height: opened in full it lies over the map, which keeps its size.
-    // The page keeps room below for the sheet as it is now, so nothing at the end of the page stays under it.
+    // The map fills what the sheet leaves, opened in full or not (the open sheet is capped so that the map
+    // keeps its 200 px and its attribution in view); the page keeps room below for the sheet as it is now,
+    // so nothing at the end of the page stays under it.
     const set = () => {
       const h = `${Math.ceil(el.getBoundingClientRect().height)}px`;
-      if (!el.classList.contains('open')) root.style.setProperty('--sheet-h', h);
+      root.style.setProperty('--sheet-h', h);
       root.style.setProperty('--sheet-now', h);
     };
     set();
