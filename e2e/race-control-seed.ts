@@ -87,8 +87,11 @@ async function phone(wsUrl: string, event: string, name: string, fixes: Fix[], m
   }
   if (mood !== null) {
     ws.send(JSON.stringify({ type: 'mood', value: mood }));
-    // A mood has no answer of its own: a second join's reply comes after it is applied.
-    await new Promise((r) => setTimeout(r, 50));
+    // A mood has no answer of its own: a session's messages are handled in order, so the reply to a resume
+    // sent after it comes once it is applied.
+    const resumed = next(ws, (m) => (m.type === 'joined' ? true : undefined));
+    ws.send(JSON.stringify({ type: 'resume', event, runnerId: who.runnerId, token: who.token }));
+    await resumed;
   }
   ws.close();
   return who;

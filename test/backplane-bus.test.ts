@@ -24,8 +24,10 @@ describe('backplane requests', () => {
       // Redis holds every command for 400 ms: the publish outlasts the request's 100 ms.
       spawnSync('redis-cli', ['-p', String(redis.port), 'client', 'pause', '400', 'all']);
       await assert.rejects(bus.request('b', { hello: 1 }), BackplaneUnavailableError);
-      // Unhandled rejections are reported after the microtask queue drains.
-      await new Promise((r) => setTimeout(r, 50));
+      // Once Redis answers again the publish settles (its reply waits in the socket); a few turns of the loop
+      // read it, and an unhandled rejection would be reported by then.
+      spawnSync('redis-cli', ['-p', String(redis.port), 'ping']);
+      for (let turn = 0; turn < 5; turn++) await new Promise((r) => setImmediate(r));
       assert.deepEqual(unhandled, []);
     } finally {
       process.off('unhandledRejection', onUnhandled);
