@@ -38,6 +38,8 @@ export class FieldStore {
   private display = new Int32Array(0);
   private displayFor = -1;
   private colorsChanged = 0;
+  /** Bumped when who stands at an index is learnt or forgotten. */
+  private whoChanged = 0;
   /** Who runners are, by index, once known. */
   readonly known = new Map<number, KnownRunner>();
   private readonly byId = new Map<string, number>();
@@ -76,6 +78,7 @@ export class FieldStore {
     this.placedTotal = 0;
     this.known.clear();
     this.byId.clear();
+    this.whoChanged++;
   }
 
   /**
@@ -108,7 +111,10 @@ export class FieldStore {
       if (this.placed[n]) this.placedTotal--;
       this.placed[n] = 0;
       const id = this.known.get(n)?.id;
-      if (id !== undefined) this.byId.delete(id);
+      if (id !== undefined) {
+        this.byId.delete(id);
+        this.whoChanged++;
+      }
       this.known.delete(n);
       return;
     }
@@ -138,6 +144,7 @@ export class FieldStore {
       this.known.set(n, info);
       this.byId.set(info.id, n);
     }
+    this.whoChanged++;
     this.changed();
   }
 
@@ -196,6 +203,11 @@ export class FieldStore {
       this.displayFor = this.colorsChanged;
     }
     return this.placed[n] ? this.display[n]! : NO_COLOR;
+  }
+
+  /** Moves on whenever `displayColorOf` may answer differently for some id: a page's colour map follows it. */
+  get colorsVersion(): number {
+    return this.colorsChanged + this.whoChanged;
   }
 
   /** The colour a known runner is drawn in, by id. */

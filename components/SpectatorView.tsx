@@ -116,12 +116,18 @@ export function SpectatorView({
     () => (replayData && replayT !== null ? frameAt(replayData, replayRunners, replayT) : liveRunners),
     [replayData, replayRunners, replayT, liveRunners],
   );
-  // Colours are assigned again only when someone joins or changes colour, so the map keeps its caches.
+  // Colours are assigned again only when someone joins or changes colour (or, with a field, when the field
+  // places or learns someone), so the map keeps its caches.
   const colorKey = runners.map((r) => `${r.id}${r.color}`).join();
+  const fieldColors = useSyncExternalStore(
+    field?.subscribe.bind(field) ?? noSubscription,
+    () => field?.colorsVersion ?? 0,
+    () => 0,
+  );
   const colors = useMemo(
     () => (field ? new Map(runners.map((r) => [r.id, field.displayColorOf(r.id) ?? paletteColor(r.color)])) : assignColors(runners)),
     // eslint-disable-next-line react-hooks/exhaustive-deps
-    [colorKey, field, view.field?.gen],
+    [colorKey, field, fieldColors],
   );
   const colorOf = useCallback(
     (id: string, own: string) => colors.get(id) ?? (field ? (field.displayColorOf(id) ?? paletteColor(own)) : own),

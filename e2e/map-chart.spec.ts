@@ -36,8 +36,9 @@ test('names on a crowded map never overlap, the followed name always shows, and 
   expect(shown).toBeLessThan(24);
 
   // Everyone picked the default red; nobody shares a colour while the palette lasts.
-  const swatches = await page.locator('tr.runner .swatch').evaluateAll((els) => els.map((e) => getComputedStyle(e).backgroundColor));
-  expect(new Set(swatches.slice(0, 15)).size).toBe(15);
+  // (The list can come before the map has placed everyone; the colours follow once it has.)
+  const swatches = page.locator('tr.runner .swatch');
+  await expect.poll(async () => new Set((await swatches.evaluateAll((els) => els.map((e) => getComputedStyle(e).backgroundColor))).slice(0, 15)).size).toBe(15);
 
   // Follow someone whose name had no room: it wins its place, and still nothing overlaps.
   const hidden = await page.locator('tr.runner').evaluateAll(
