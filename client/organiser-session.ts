@@ -14,7 +14,7 @@ import { EventSession } from './event-session';
 import type { WatchState } from './event-watch';
 import { emptyRoster, reduceRoster, type Roster, type RosterInput } from './organiser-roster';
 import { type ControlState, controlFromRead, reduceControl } from './control-state';
-import type { ConsoleSettings, Verdict } from '../lib/control/schemas';
+import type { ConsoleSettings, MessageGroup, Verdict } from '../lib/control/schemas';
 import type { SocketFactory } from './socket-like';
 import { Listeners, type Store } from './store';
 
@@ -171,8 +171,8 @@ export class OrganiserSession implements Store<OrganiserState> {
     return this.command('setVerdicts', {}, { body: { runners: runnerIds, verdict } });
   }
 
-  sendMessage(text: string, to: string | null): Promise<unknown> {
-    return this.controlCommand('sendMessage', {}, { body: { text, to } });
+  sendMessage(text: string, audience: { to: string | null; group: MessageGroup | null }): Promise<unknown> {
+    return this.controlCommand('sendMessage', {}, { body: { text, ...audience } });
   }
 
   private async controlCommand<N extends RouteName>(name: N, params: Omit<Params<N>, 'id'>, opts = {} as CallOptions<N>): Promise<Answer<N>> {

@@ -1,10 +1,10 @@
 /**
- * Messages to runners: the organiser writes from the race-control console to every runner or to one; the
- * runner's phone shows it large and keeps it in a list; the console sees who has seen it; a phone that was
- * out of coverage gets it when it is back. Screenshots of the runner's toast go to docs/screenshots/ with
+ * Messages to runners: the organiser writes from the race-control console to every runner, a wave, a
+ * category or one runner; the runner's phone shows it large and keeps it in a list; the console sees who has
+ * seen it; a phone that was out of coverage gets it when it is back. Screenshots of the runner's toast go to docs/screenshots/ with
  * SCREENSHOTS=1.
  */
-import { expect, sharingRunner, test } from './fixtures';
+import { expect, offline, sharingRunner, test } from './fixtures';
 
 const shots = process.env.SCREENSHOTS ? 'docs/screenshots' : 'test-results/runner-messages';
 
@@ -53,6 +53,62 @@ test('a message reaches every runner’s phone, large and kept; the console sees
   await expect(ada.getByTestId('organiser-toast')).toHaveCount(0);
   await bo.reload();
   await expect(bo.getByTestId('organiser-messages').locator('li')).toHaveCount(2);
+
+  await ada.context().close();
+  await bo.context().close();
+});
+
+test('a message to a wave reaches the phones of that wave only, and the console counts the wave', async ({ page, browser, baseURL, request }) => {
+  const created = await request.post('/api/events', { data: { name: 'Harbour half' } });
+  const { event, organiserToken } = (await created.json()) as { event: { id: string }; organiserToken: string };
+  const auth = { authorization: `Bearer ${organiserToken}` };
+  const entry = (bib: string, lastName: string, wave: string, category: string) => ({
+    bib, firstName: null, lastName, sex: null, birthYear: null, ageGroup: null, category, club: null, wave, chip: null,
+  });
+  const imported = await request.post(`/api/events/${event.id}/entries`, {
+    headers: auth,
+    data: { entries: [entry('1', 'Ada Lovelace', 'A', 'Half'), entry('2', 'Bo Diddley', 'B', 'Half'), entry('3', 'Cy Young', 'A', '10 km')] },
+  });
+  expect(imported.status()).toBe(200);
+  const codes = (await (await request.get(`/api/events/${event.id}/entries`, { headers: auth })).json()) as { entries: Array<{ bib: string; entry: { claimCode: string } }> };
+  const claiming = async (bib: string, name: string) => {
+    const ctx = await browser.newContext({ baseURL, viewport: { width: 390, height: 844 }, geolocation: { latitude: 40.7712, longitude: -73.9741, accuracy: 5 }, permissions: ['geolocation'] });
+    await offline(ctx, []);
+    const phone = await ctx.newPage();
+    await phone.goto(`/e/${event.id}/run`);
+    await phone.getByLabel('Your name').fill(name);
+    await phone.getByLabel('Bib number (optional)').fill(bib);
+    await phone.getByRole('button', { name: 'Start sharing' }).click();
+    await phone.getByLabel(/Claim code/).fill(codes.entries.find((e) => e.bib === bib)!.entry.claimCode);
+    await phone.getByRole('button', { name: 'Start sharing' }).click();
+    await expect(phone.getByTestId('acked')).toHaveText(/^[1-9]\d*$/);
+    return phone;
+  };
+  const ada = await claiming('1', 'Ada Lovelace');
+  const bo = await claiming('2', 'Bo Diddley');
+
+  await page.goto(`/e/${event.id}/control#token=${organiserToken}`);
+  const compose = page.getByRole('region', { name: 'Messages to runners' });
+  await compose.getByLabel('Message').fill('Wave A: your start moves to 9:40');
+  await compose.getByLabel('Send to').selectOption({ label: 'Wave A' });
+  await compose.getByRole('button', { name: 'Send' }).click();
+  await expect(compose.getByRole('status')).toHaveText('Sent to wave A.');
+  const sent = compose.getByTestId('sent-message').first();
+  // Ada and Cy (not on a phone yet) are wave A.
+  await expect(sent.getByTestId('seen-count')).toHaveText('seen by 0 of 2');
+  await expect(ada.getByTestId('organiser-toast')).toContainText('Wave A: your start moves to 9:40');
+  await ada.getByRole('button', { name: 'Got it' }).click();
+  await expect(sent.getByTestId('seen-count')).toHaveText('seen by 1 of 2');
+
+  // Bo is wave B: a message to the category both are in reaches Bo, and it is the only one Bo has.
+  await compose.getByLabel('Message').fill('Half: water at every station');
+  await compose.getByLabel('Send to').selectOption({ label: 'Half' });
+  await compose.getByRole('button', { name: 'Send' }).click();
+  await expect(compose.getByRole('status')).toHaveText('Sent to category Half.');
+  await expect(bo.getByTestId('organiser-toast')).toContainText('Half: water at every station');
+  await bo.reload();
+  await expect(bo.getByTestId('organiser-messages').locator('li')).toHaveCount(1);
+  await expect(bo.getByTestId('organiser-messages')).not.toContainText('Wave A');
 
   await ada.context().close();
   await bo.context().close();

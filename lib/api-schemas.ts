@@ -375,7 +375,11 @@ export const MarkBody = z.object({
 export const MarkAnswer = z.object({ mark: C.MarkSchema });
 export const MessageBody = z.object({
   text: z.string().max(C.MAX_MESSAGE * 4),
-  to: z.string().max(64).nullable().optional().describe('A runner id; left out or null for every runner.'),
+  to: z.string().max(64).nullable().optional().describe('A runner id; left out or null for every runner (or every runner of `group`).'),
+  group: C.MessageGroupSchema.extend({ name: z.string().trim().min(1).max(60) })
+    .nullable()
+    .optional()
+    .describe('Every runner of one wave or category, by their start-list entry.'),
 });
 export const MessageAnswer = z.object({ message: C.SentMessageSchema });
 export const RunnerMessagesAnswer = z.object({

@@ -110,6 +110,8 @@ export const ErrorCode = {
   NoSuchTracker: 'no_such_tracker',
   NoSuchAlert: 'no_such_alert',
   NoSuchMessage: 'no_such_message',
+  /** A message to a wave or category nobody in the event is in. */
+  NoSuchGroup: 'no_such_group',
   NoCourse: 'no_course',
   NoRace: 'no_race',
   NoAvatar: 'no_avatar',

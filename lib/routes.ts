@@ -458,12 +458,12 @@ export const ROUTES = {
   sendMessage: route({
     method: 'POST',
     path: '/api/events/:id/messages',
-    summary: 'Send a message to every runner or one: their page shows it large, with vibration, and keeps it in a list.',
+    summary: 'Send a message to every runner, a wave, a category or one runner: their page shows it large, with vibration, and keeps it in a list.',
     access: 'organiser',
     params: { id: EVENT },
     body: json(A.MessageBody, ErrorCode.BadRunnerMessage, invalid('message')),
     answer: ok(A.MessageAnswer, 'The message as sent.', 201),
-    errors: { [ErrorCode.NoSuchRunner]: 404, ...WRITES },
+    errors: { [ErrorCode.NoSuchRunner]: 404, [ErrorCode.NoSuchGroup]: 404, ...WRITES },
   }),
   runnerMessages: route({
     method: 'GET',

@@ -3,16 +3,30 @@
 import { useState } from 'react';
 import type { OrganiserRunner } from '../../client/organiser-roster';
 import type { OrganiserSession } from '../../client/organiser-session';
-import type { SentMessage } from '../../lib/control/schemas';
+import { groupLabel, type MessageGroup, messageReaches, type SentMessage } from '../../lib/control/schemas';
 
 const clock = (t: number) => new Date(t).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+const byName = (a: string, b: string) => a.localeCompare(b, undefined, { numeric: true });
 
-/** Messages to every runner or one, and who has seen each. */
+/** The choice in "Send to": "" every runner, "wave:<name>", "category:<name>", or a runner id. */
+function audienceOf(choice: string): { to: string | null; group: MessageGroup | null } {
+  const [kind, ...rest] = choice.split(':');
+  if (kind === 'wave' || kind === 'category') return { to: null, group: { kind, name: rest.join(':') } };
+  return { to: choice || null, group: null };
+}
+
+/** Messages to every runner, a wave, a category or one runner, and who has seen each. */
 export function RunnerMessages({ runners, messages, session }: { runners: readonly OrganiserRunner[]; messages: readonly SentMessage[]; session: OrganiserSession }) {
   const [text, setText] = useState('');
   const [to, setTo] = useState('');
   const [said, setSaid] = useState<{ ok: boolean; text: string } | null>(null);
   const names = new Map(runners.map((r) => [r.id, r.name]));
+  const groups = (kind: 'wave' | 'category') =>
+    [...new Set(runners.flatMap((r) => (r.entry?.[kind] ? [r.entry[kind]] : [])))].sort(byName);
+  const waves = groups('wave');
+  const categories = groups('category');
+  const audienceLabel = (m: Pick<SentMessage, 'to' | 'group'>) =>
+    m.to ? (names.get(m.to) ?? 'a removed runner') : m.group ? groupLabel(m.group) : 'every runner';
   return (
     <section className="panel" aria-labelledby="messages-heading">
       <h2 id="messages-heading">Messages to runners</h2>
@@ -20,9 +34,10 @@ export function RunnerMessages({ runners, messages, session }: { runners: readon
         className="message-form"
         onSubmit={(e) => {
           e.preventDefault();
-          session.sendMessage(text, to || null).then(
+          const audience = audienceOf(to);
+          session.sendMessage(text, audience).then(
             () => {
-              setSaid({ ok: true, text: `Sent to ${to ? names.get(to) : 'every runner'}.` });
+              setSaid({ ok: true, text: `Sent to ${audienceLabel(audience)}.` });
               setText('');
             },
             (err: Error) => setSaid({ ok: false, text: err.message }),
@@ -37,12 +52,32 @@ export function RunnerMessages({ runners, messages, session }: { runners: readon
           Send to
           <select value={to} onChange={(e) => setTo(e.target.value)}>
             <option value="">Every runner</option>
-            {runners.map((r) => (
-              <option key={r.id} value={r.id}>
-                {r.bib ? `${r.bib} · ` : ''}
-                {r.name}
-              </option>
-            ))}
+            {waves.length > 0 && (
+              <optgroup label="Waves">
+                {waves.map((w) => (
+                  <option key={w} value={`wave:${w}`}>
+                    Wave {w}
+                  </option>
+                ))}
+              </optgroup>
+            )}
+            {categories.length > 0 && (
+              <optgroup label="Categories">
+                {categories.map((c) => (
+                  <option key={c} value={`category:${c}`}>
+                    {c}
+                  </option>
+                ))}
+              </optgroup>
+            )}
+            <optgroup label="One runner">
+              {runners.map((r) => (
+                <option key={r.id} value={r.id}>
+                  {r.bib ? `${r.bib} · ` : ''}
+                  {r.name}
+                </option>
+              ))}
+            </optgroup>
           </select>
         </label>
         <button type="submit" className="btn primary">
@@ -57,7 +92,7 @@ export function RunnerMessages({ runners, messages, session }: { runners: readon
       {messages.length > 0 && (
         <ol className="sent-messages" data-testid="sent-messages">
           {[...messages].reverse().map((m) => {
-            const audience = m.to ? 1 : runners.length;
+            const audience = runners.filter((r) => messageReaches(m, { id: r.id, entry: r.entry ?? null })).length;
             const seen = Object.keys(m.seen).map((id) => names.get(id) ?? 'a removed runner');
             return (
               <li key={m.id} data-testid="sent-message">
@@ -65,7 +100,7 @@ export function RunnerMessages({ runners, messages, session }: { runners: readon
                   <strong>{m.text}</strong>
                 </p>
                 <p className="muted">
-                  {clock(m.sentAt)} · to {m.to ? (names.get(m.to) ?? 'a removed runner') : 'every runner'} ·{' '}
+                  {clock(m.sentAt)} · to {audienceLabel(m)} ·{' '}
                   <span data-testid="seen-count">
                     seen by {seen.length} of {audience}
                   </span>

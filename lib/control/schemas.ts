@@ -52,15 +52,39 @@ export const ConsoleSettingsSchema = z
 export type ConsoleSettings = z.infer<typeof ConsoleSettingsSchema>;
 export const DEFAULT_CONSOLE_SETTINGS: ConsoleSettings = { stoppedMin: 10, silentMin: 15, batteryPct: 15, moodMax: 2 };
 
+export const MessageGroupSchema = z
+  .object({
+    kind: z.enum(['wave', 'category']),
+    name: z.string().describe("The wave or category as runners' start-list entries name it."),
+  })
+  .meta({ id: 'MessageGroup' });
+export type MessageGroup = z.infer<typeof MessageGroupSchema>;
+
 export const RunnerMessageSchema = z
   .object({
     id: z.string(),
     text: z.string(),
-    to: z.string().nullable().describe('The runner it is for; null for every runner.'),
+    to: z.string().nullable().describe('The runner it is for; null for every runner (or every runner of `group`).'),
+    group: MessageGroupSchema.nullable()
+      .default(null)
+      .describe("For every runner of one wave or category (by their start-list entry, as it is when they read); null otherwise."),
     sentAt: z.number(),
   })
   .meta({ id: 'RunnerMessage' });
 export type RunnerMessage = z.infer<typeof RunnerMessageSchema>;
+
+/** Whether a message is for this runner: to everyone, to them, or to a wave or category their entry is in. */
+export function messageReaches(
+  m: Pick<RunnerMessage, 'to' | 'group'>,
+  runner: { id: string; entry: { wave: string | null; category: string | null } | null },
+): boolean {
+  if (m.to !== null) return m.to === runner.id;
+  if (!m.group) return true;
+  return (m.group.kind === 'wave' ? runner.entry?.wave : runner.entry?.category) === m.group.name;
+}
+
+/** How a message's audience reads: "every runner", "wave A", "category 10 km". */
+export const groupLabel = (g: MessageGroup) => `${g.kind} ${g.name}`;
 
 /** A message to runners and who has seen it (runner id → when), as the console reads it. */
 export const SentMessageSchema = RunnerMessageSchema.extend({

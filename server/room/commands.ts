@@ -9,7 +9,7 @@ import type { EntryFields } from '../../lib/entries/entry';
 import type { DecoderPassing } from '../../lib/timing/decoder-line';
 import type { Alert, EventInfo, PositionMessage, RaceInfo, ShareLink, TimingPointInfo } from '../../lib/protocol';
 import type { AvatarRecord, EventQuotas, TrackerKind } from '../storage/store';
-import type { ConsoleSettings, SentMessage, Verdict, WatchMark } from '../../lib/control/schemas';
+import type { ConsoleSettings, MessageGroup, SentMessage, Verdict, WatchMark } from '../../lib/control/schemas';
 import { acknowledgeAlert } from './alerts';
 import { type MarkInput, markWatch, setConsoleSettings } from './console';
 import { messageSeen, sendMessage } from './messages';
@@ -83,7 +83,7 @@ export type RoomCommand =
   | { do: 'markWatch'; key: string; mark: MarkInput; by: string | null }
   | { do: 'setConsoleSettings'; settings: Partial<ConsoleSettings> }
   /** `to`: one runner's id, or null for every runner. */
-  | { do: 'sendMessage'; text: string; to: string | null }
+  | { do: 'sendMessage'; text: string; to: string | null; group: MessageGroup | null }
   | { do: 'messageSeen'; runnerId: string; messageId: string };
 
 /** What a caller that waits hears back from each command. */
@@ -177,7 +177,7 @@ export const COMMANDS: { readonly [K in CommandName]: (room: Room, c: CommandOf<
   setVerdicts: (room, c) => setVerdicts(room, c.runnerIds, c.verdict, c.by),
   markWatch: (room, c) => markWatch(room, c.key, c.mark, c.by),
   setConsoleSettings: (room, c) => setConsoleSettings(room, c.settings),
-  sendMessage: (room, c) => sendMessage(room, c.text, c.to),
+  sendMessage: (room, c) => sendMessage(room, c.text, c.to, c.group),
   messageSeen: (room, c) => messageSeen(room, c.runnerId, c.messageId),
 };
 

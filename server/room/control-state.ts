@@ -8,6 +8,7 @@ import {
   ConsoleSettingsSchema,
   DEFAULT_CONSOLE_SETTINGS,
   MarkSchema,
+  messageReaches,
   RunnerMessageSchema,
   type SentMessage,
   type Verdict,
@@ -55,9 +56,9 @@ export class RaceControl {
     return c;
   }
 
-  /** Messages for this runner (to everyone or to them), oldest first. */
-  messagesFor(runnerId: string): SentMessage[] {
-    return [...this.messages.values()].filter((m) => m.to === null || m.to === runnerId);
+  /** Messages for this runner (to everyone, to their wave or category, or to them), oldest first. */
+  messagesFor(runner: { id: string; entry: { wave: string | null; category: string | null } | null }): SentMessage[] {
+    return [...this.messages.values()].filter((m) => messageReaches(m, runner));
   }
 }
 

@@ -116,7 +116,9 @@ const ids = (list: string[] | null) => (list ? new Set(list) : null);
 export const QUERIES: { readonly [K in QueryName]: (room: Room, q: QueryOf<K>) => QueryAnswers[K] } = {
   control: (room) => ({ settings: room.control.settings, marks: [...room.control.marks.values()], messages: [...room.control.messages.values()] }),
   runnerMessages: (room, q) =>
-    room.control.messagesFor(q.runnerId).map(({ seen, ...m }) => ({ ...m, seenAt: seen[q.runnerId] ?? null })),
+    room.control
+      .messagesFor({ id: q.runnerId, entry: room.runners.get(q.runnerId)?.record.entry ?? null })
+      .map(({ seen, ...m }) => ({ ...m, seenAt: seen[q.runnerId] ?? null })),
   summaries: (room, q) => ({ info: room.info, runners: summaries(room, q.all, ids(q.only)), quotas: room.quotas, runnerCount: room.runners.size }),
   runner: (room, q) => ({ info: room.info, epoch: room.epoch, summary: summary(room, q.runnerId) }),
   snapshot: (room, q) => snapshot(room, ids(q.only)),

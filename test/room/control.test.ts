@@ -5,7 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import type { EntryFields } from '../../lib/entries/entry';
 import { ErrorCode } from '../../lib/protocol';
+import { execute } from '../../server/room/commands';
 import { markWatch, setConsoleSettings } from '../../server/room/console';
 import { messageSeen, sendMessage } from '../../server/room/messages';
 import { summary } from '../../server/room/picture';
@@ -147,6 +149,52 @@ describe('messages to runners', () => {
       ['Bo: your crew is at km 20', {}],
     ]);
     assert.equal(QUERIES.runnerMessages(again, { ask: 'runnerMessages', runnerId: a })[0]!.seenAt, seenAt);
+  });
+});
+
+describe('messages to a wave or a category', () => {
+  const entry = (bib: string, name: string, fields: Partial<EntryFields>): EntryFields => ({
+    bib, firstName: null, lastName: name, sex: null, birthYear: null, ageGroup: null, category: null, club: null, wave: null, chip: null, ...fields,
+  });
+
+  test('reach the runners of that group live and when they read, and nobody else; a group nobody is in is refused', () => {
+    const room = newRoom();
+    const store = controlStore();
+    commit(
+      execute(room, {
+        do: 'importEntries',
+        entries: [
+          entry('1', 'Ann', { category: 'Half', wave: 'A' }),
+          entry('2', 'Bob', { category: 'Half', wave: 'B' }),
+          entry('3', 'Cy', { category: '10 km', wave: 'A' }),
+        ],
+      }),
+    );
+    const [ann, bob, cy] = ['1', '2', '3'].map((bib) => room.runnerByBib(bib)!.id) as [string, string, string];
+    const walkIn = join(room, 'Walk-in').runnerId;
+    errorOf(sendMessage(room, 'Wave C moves', null, { kind: 'wave', name: 'C' }), ErrorCode.NoSuchGroup);
+    errorOf(sendMessage(room, 'Both', ann, { kind: 'wave', name: 'A' }), ErrorCode.BadRunnerMessage);
+
+    const waveA = stored(store, sendMessage(room, 'Wave A: your start is 9:40', null, { kind: 'wave', name: 'A' }));
+    assert.deepEqual(waveA.send.map((d) => d.to), [{ runner: ann }, { runner: cy }, { organisers: true }], 'live to the wave only');
+    clock.now += 1000;
+    stored(store, sendMessage(room, 'Half: water at every station', null, { kind: 'category', name: 'Half' }));
+    const texts = (runnerId: string, r: Room = room) => QUERIES.runnerMessages(r, { ask: 'runnerMessages', runnerId }).map((m) => m.text);
+    assert.deepEqual(texts(ann), ['Wave A: your start is 9:40', 'Half: water at every station']);
+    assert.deepEqual(texts(bob), ['Half: water at every station']);
+    assert.deepEqual(texts(cy), ['Wave A: your start is 9:40']);
+    assert.deepEqual(texts(walkIn), [], 'a runner without an entry is in no group');
+    errorOf(messageSeen(room, bob, waveA.result!.id), ErrorCode.NoSuchMessage);
+    assert.equal(typeof stored(store, messageSeen(room, cy, waveA.result!.id)).result, 'number');
+
+    // Moved to wave A by the organiser: the message to wave A is theirs now too.
+    commit(execute(room, { do: 'editEntry', runnerId: bob, fields: entry('2', 'Bob', { category: 'Half', wave: 'A' }) }));
+    assert.deepEqual(texts(bob), ['Wave A: your start is 9:40', 'Half: water at every station']);
+    const again = reload(room, store);
+    assert.deepEqual(QUERIES.control(again, { ask: 'control' }).messages.map((m) => m.group), [
+      { kind: 'wave', name: 'A' },
+      { kind: 'category', name: 'Half' },
+    ]);
   });
 });
 

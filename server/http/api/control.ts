@@ -43,8 +43,8 @@ export async function verdict(r: ApiRequest<'setVerdict'>): Promise<void> {
 
 export async function sendMessage(r: ApiRequest<'sendMessage'>): Promise<void> {
   const event = await organiser(r);
-  const { text, to } = await r.body();
-  sendJson(r.res, 201, { message: await command(r, event, { do: 'sendMessage', text, to: to ?? null }) });
+  const { text, to, group } = await r.body();
+  sendJson(r.res, 201, { message: await command(r, event, { do: 'sendMessage', text, to: to ?? null, group: group ?? null }) });
 }
 
 async function asRunner(r: ApiRequest<'runnerMessages' | 'messageSeen'>): Promise<{ event: string; runnerId: string }> {
