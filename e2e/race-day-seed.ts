@@ -65,8 +65,11 @@ function startListCsv(runners: readonly Runner[]): string {
 /** When a runner reaches metres `at` (ms). */
 export const reaches = (day: Pick<RaceDay, 'guns'>, r: Runner, at: number) => day.guns[r.wave] + r.crossS * 1000 + (at / r.speed) * 1000;
 
-/** The event, set up and fed up to `now`; `held` runners' finish passings are left for the spec to send. */
-export async function seedRaceDay(request: APIRequestContext, name: string, now: number, held: readonly string[] = []): Promise<RaceDay> {
+/**
+ * The event, set up and fed up to `now`; `held` runners' finish passings are left for the spec to send, and
+ * `absent` runners (bibs) never cross a mat: they did not start.
+ */
+export async function seedRaceDay(request: APIRequestContext, name: string, now: number, held: readonly string[] = [], absent: readonly string[] = []): Promise<RaceDay> {
   const created = await request.post('/api/events', { data: { name } });
   expect(created.status()).toBe(201);
   const body = (await created.json()) as { event: { id: string }; organiserToken: string };
@@ -96,7 +99,7 @@ export async function seedRaceDay(request: APIRequestContext, name: string, now:
   const day: RaceDay = { id, token: body.organiserToken, auth, length, guns, runners, mats };
   for (const mat of mats) {
     const passings = runners
-      .filter((r) => !(mat.name === 'Finish' && held.includes(r.bib)))
+      .filter((r) => !(mat.name === 'Finish' && held.includes(r.bib)) && !absent.includes(r.bib))
       .map((r) => ({ chip: `CH${r.bib}`, t: Math.round(reaches(day, r, mat.at)) }))
       .filter((p) => p.t <= now);
     if (passings.length) await postPassings(request, day, mat.name, passings);

@@ -17,7 +17,7 @@ export const ResultRowSchema = z
     category: z.string().nullable(),
     club: z.string().nullable(),
     wave: z.string().nullable(),
-    status: z.string().describe('finished, running or not-started (more statuses may come: DNF, DSQ …).'),
+    status: z.string().describe('finished, running or not-started; DNF, DSQ or DNS for a runner given that verdict (unplaced, listed last).'),
     gunTime: z.number().nullable().describe("Seconds from the runner's wave gun to the finish."),
     chipTime: z.number().nullable().describe("Seconds from the runner's own crossing of the start line to the finish."),
     start: z.number().nullable().describe("The runner's own start (ms)."),

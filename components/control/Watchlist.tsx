@@ -41,22 +41,25 @@ export function Watchlist({
   return (
     <section className="panel watchlist" aria-labelledby="watch-heading">
       <h2 id="watch-heading">Watchlist</h2>
-      {past.length > 1 && (
+      {/* The confirmation stays once the runners it marked have left the list, and the button with them. */}
+      {(past.length > 1 || bulk) && (
         <div className="watch-bulk">
-          <button
-            type="button"
-            className="btn danger"
-            data-testid="dnf-all"
-            onClick={() => {
-              if (!window.confirm(`Mark all ${past.length} runners past a cut-off as DNF?`)) return;
-              session.setVerdicts(past, { kind: 'dnf', reason: 'Past the cut-off' }).then(
-                () => setBulk(`${past.length} runners are marked DNF.`),
-                (err: Error) => setBulk(err.message),
-              );
-            }}
-          >
-            Mark all {past.length} past the cut-off DNF
-          </button>
+          {past.length > 1 && (
+            <button
+              type="button"
+              className="btn danger"
+              data-testid="dnf-all"
+              onClick={() => {
+                if (!window.confirm(`Mark all ${past.length} runners past a cut-off as DNF?`)) return;
+                session.setVerdicts(past, { kind: 'dnf', reason: 'Past the cut-off' }).then(
+                  () => setBulk(`${past.length} runners are marked DNF.`),
+                  (err: Error) => setBulk(err.message),
+                );
+              }}
+            >
+              Mark all {past.length} past the cut-off DNF
+            </button>
+          )}
           {bulk && <span role="status">{bulk}</span>}
         </div>
       )}
