@@ -5,6 +5,7 @@
  */
 import { RunnerInbox } from './runner-inbox';
 import { type AppRefusal, type Cheer, ErrorCode, type ServerMessage } from '../lib/protocol';
+import { type JoinDetails, saysAnything } from '../lib/entries/entry';
 import { ApiError, call } from './api';
 import { LiveSocket } from './live-socket';
 import { type Fix, type KeyValueStorage, Outbox } from './outbox';
@@ -52,6 +53,8 @@ export interface RunnerSessionOptions {
   bib?: string | null;
   /** The claim code of that bib's start-list entry. */
   claim?: string | null;
+  /** Sex, birth year, category and club, for a runner not on the start list. */
+  details?: JoinDetails | null;
   storage: KeyValueStorage;
   createSocket?: SocketFactory;
   onChange?: (state: RunnerSessionState) => void;
@@ -84,6 +87,7 @@ export class RunnerSession implements Store<RunnerSessionState> {
   private color: string;
   private bib: string | null;
   private claim: string | null;
+  private details: JoinDetails | null;
   private state: RunnerSessionState;
   /** Highest sequence number sent on the current connection. */
   private sentUpTo = 0;
@@ -98,6 +102,7 @@ export class RunnerSession implements Store<RunnerSessionState> {
     this.color = opts.color;
     this.bib = opts.bib ?? null;
     this.claim = opts.claim ?? null;
+    this.details = opts.details ?? null;
     this.identity = loadIdentity(opts.storage, opts.event);
     this.outbox = new Outbox(opts.storage, `trackside:${opts.event}:outbox`);
     this.inbox = new RunnerInbox(opts.event);
@@ -158,12 +163,13 @@ export class RunnerSession implements Store<RunnerSessionState> {
    * A bib (with its start-list entry's claim code) counts when joining; afterwards the organiser sets it. A join
    * the server refused (a bib that needs its code) is tried again with what was given now.
    */
-  setProfile(name: string, color: string, bib: string | null = this.bib, claim: string | null = this.claim): void {
+  setProfile(name: string, color: string, bib: string | null = this.bib, claim: string | null = this.claim, details: JoinDetails | null = this.details): void {
     const retry = !this.identity && !this.state.joined && this.state.problem !== null && this.state.connection === 'open';
     this.name = name;
     this.color = color;
     this.bib = bib;
     this.claim = claim;
+    this.details = details;
     if (this.state.joined && this.identity) this.sendResume();
     else if (retry) this.introduce();
   }
@@ -216,6 +222,8 @@ export class RunnerSession implements Store<RunnerSessionState> {
         color: this.color,
         ...(this.bib ? { bib: this.bib } : {}),
         ...(this.bib && this.claim ? { claim: this.claim } : {}),
+        // A runner claiming a start-list entry has its details; anyone else may give theirs.
+        ...(saysAnything(this.details) && !(this.bib && this.claim) ? { details: this.details } : {}),
       });
     }
   }

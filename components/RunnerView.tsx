@@ -17,6 +17,7 @@ import { RunnerNotices } from './runner/RunnerNotices';
 import { SharingPanel } from './runner/SharingPanel';
 import { useCheerToast } from './runner/useCheerToast';
 import { useDeviceMemory } from './runner/useDeviceMemory';
+import { useEventCategories } from './runner/useEventCategories';
 import { useMood } from './runner/useMood';
 import { useRunnerProfile } from './runner/useRunnerProfile';
 import { useSharing } from './runner/useSharing';
@@ -30,6 +31,7 @@ export function RunnerView({ event, config }: { event: EventInfo; config: Client
   const [mood, changeMood] = useMood(memory, share.session);
   const { toast, close: closeToast } = useCheerToast(share.state);
   const { state, gps, own, sharing } = share;
+  const categories = useEventCategories(event.id);
 
   const status = runnerStatus({
     wantsToShare: sharing,
@@ -60,10 +62,13 @@ export function RunnerView({ event, config }: { event: EventInfo; config: Client
           askBib={!state?.runnerId}
           claim={profile.claim}
           askClaim={!!state?.claimNeeded}
+          details={profile.details}
+          categories={categories}
           error={share.error}
           onName={profile.setName}
           onBib={profile.setBib}
           onClaim={profile.setClaim}
+          onDetails={profile.setDetails}
           onColor={profile.setColor}
         />
 

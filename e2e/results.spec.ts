@@ -7,7 +7,7 @@
  * event's embed that shows nothing of the race.
  */
 import type { Page } from '@playwright/test';
-import { expect, settled, test } from './fixtures';
+import { expect, offline, settled, test } from './fixtures';
 import { CATEGORIES, postPassings, reaches, seedRaceDay } from './race-day-seed';
 
 const PORT = Number(process.env.E2E_PORT ?? 3210);
@@ -156,4 +156,47 @@ test('screenshots: the finish line and the embeds at phone and desktop sizes', a
     await expect(page.getByTestId('podium').first()).toBeVisible();
     await shoot(page, `embed-podium-dark-${label}`);
   }
+});
+
+test('a runner not on the start list gives category, club, sex and year when joining, and counts in the category filters', async ({ page, browser, baseURL, request }) => {
+  const created = await request.post('/api/events', { data: { name: 'Harbour run' } });
+  const { event, organiserToken } = (await created.json()) as { event: { id: string }; organiserToken: string };
+  const entry = (bib: string, lastName: string, category: string) => ({ bib, firstName: 'Sam', lastName, sex: 'M', birthYear: 1990, ageGroup: null, category, club: 'Sea Striders', wave: null, chip: null });
+  const imported = await request.post(`/api/events/${event.id}/entries`, {
+    headers: { authorization: `Bearer ${organiserToken}` },
+    data: { entries: [entry('1', 'Half', 'Half marathon'), entry('2', 'Ten', '10 km')] },
+  });
+  expect(imported.status()).toBe(200);
+
+  const ctx = await browser.newContext({ baseURL, viewport: { width: 390, height: 844 }, geolocation: { latitude: 40.7712, longitude: -73.9741, accuracy: 5 }, permissions: ['geolocation'] });
+  await offline(ctx, []);
+  const phone = await ctx.newPage();
+  await phone.goto(`/e/${event.id}/run`);
+  await phone.getByLabel('Your name').fill('Walk-in Wanda');
+  await phone.getByText('About you (optional)').click();
+  // The event's categories are offered as the runner types.
+  await expect(phone.locator('#event-categories option')).toHaveCount(2);
+  await phone.getByLabel('Sex').selectOption('F');
+  await phone.getByLabel('Year of birth').fill('19');
+  await phone.getByLabel('Category').fill('Half marathon');
+  await phone.getByLabel('Club').fill('Harbour Harriers');
+  await phone.getByRole('button', { name: 'Start sharing' }).click();
+  await expect(phone.getByText(/Give your year of birth as four digits/)).toBeVisible();
+  await phone.getByLabel('Year of birth').fill('1981');
+  await phone.screenshot({ path: `${shots}/join-about-you-phone.png` });
+  await phone.getByRole('button', { name: 'Start sharing' }).click();
+  await expect(phone.getByTestId('acked')).toHaveText(/^[1-9]\d*$/);
+  await ctx.close();
+
+  // Spectators find her with the half marathon runners, in her age group and club.
+  await page.goto(`/e/${event.id}`);
+  await page.getByTestId('filter-category').selectOption('Half marathon');
+  await expect(page.getByRole('heading', { name: /^Runners \(\d+\)$/ })).toHaveText('Runners (2)');
+  await expect(page.locator('tr.runner', { hasText: 'Walk-in Wanda' })).toBeVisible();
+  await page.getByTestId('filter-category').selectOption('');
+  await page.getByTestId('filter-club').selectOption('Harbour Harriers');
+  await expect(page.getByRole('heading', { name: /^Runners \(\d+\)$/ })).toHaveText('Runners (1)');
+  const year = new Date().getFullYear();
+  const band = year - 1981 >= 35 ? String(Math.floor((year - 1981) / 5) * 5) : '20';
+  await expect(page.getByTestId('filter-ageGroup').locator('option', { hasText: `F${band}` })).toHaveCount(1);
 });

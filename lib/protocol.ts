@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { ControlMsg, RunnerMessageMsg, VerdictSchema } from './control/schemas';
 import { WaveSchema } from './course/waves';
-import { PublicEntrySchema } from './entries/entry';
+import { JoinDetailsSchema, PublicEntrySchema } from './entries/entry';
 import { cleanText, hasVisibleText } from './text';
 
 export { cleanText, hasVisibleText };
@@ -205,6 +205,8 @@ export const JoinMsg = z.object({
   bib: BibSchema.optional(),
   /** The claim code of the start-list entry with this bib: the runner becomes that entry's runner. */
   claim: z.string().max(40).optional(),
+  /** Sex, birth year, category and club of a runner not on the start list: their entry from now on. */
+  details: JoinDetailsSchema.optional(),
 });
 export const ResumeMsg = z.object({
   type: z.literal('resume'),

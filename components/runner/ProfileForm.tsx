@@ -1,9 +1,14 @@
 'use client';
 
 import { PICKABLE } from '../../client/colors';
+import type { DetailsForm } from '../../client/join-details';
 import { LIMITS } from '../../lib/protocol';
+import { AboutYou } from './AboutYou';
 
-/** "You": the name spectators see, the bib (before joining), and the colour on the map; fixed while sharing. */
+/**
+ * "You": the name spectators see, the bib and details (before joining), and the colour on the map; fixed
+ * while sharing.
+ */
 export function ProfileForm({
   name,
   bib,
@@ -12,10 +17,13 @@ export function ProfileForm({
   askBib,
   claim,
   askClaim,
+  details,
+  categories,
   error,
   onName,
   onBib,
   onClaim,
+  onDetails,
   onColor,
 }: {
   name: string;
@@ -28,10 +36,14 @@ export function ProfileForm({
   claim: string;
   /** The bib is on the start list: its claim code is asked for. */
   askClaim: boolean;
+  details: DetailsForm;
+  /** The event's categories, offered as the runner types theirs. */
+  categories: readonly string[];
   error: string | null;
   onName: (name: string) => void;
   onBib: (bib: string) => void;
   onClaim: (claim: string) => void;
+  onDetails: (details: DetailsForm) => void;
   onColor: (color: string) => void;
 }) {
   const colorName = PICKABLE.find((c) => c.hex === color)?.name ?? 'Red';
@@ -82,6 +94,8 @@ export function ProfileForm({
           />
         </label>
       )}
+      {/* Claiming a start-list entry brings its details; anyone else may give theirs. */}
+      {askBib && !askClaim && <AboutYou form={details} categories={categories} locked={locked} onChange={onDetails} />}
       <div className="colors" role="group" aria-label={`Your colour on the map: ${colorName}`}>
         {PICKABLE.map((c) => (
           <button

@@ -2,6 +2,7 @@
 
 import { useEffect, useState } from 'react';
 import type { Fix, KeyValueStorage } from '../../client/outbox';
+import { type DetailsForm, detailsFromForm } from '../../client/join-details';
 import type { RunnerMemory } from '../../client/runner-memory';
 import { loadIdentity, type RunnerSession, type RunnerSessionState } from '../../client/runner-session';
 import { BibSchema, type EventInfo } from '../../lib/protocol';
@@ -23,7 +24,7 @@ export interface Sharing {
   deleted: boolean;
   removed: boolean;
   finished: boolean;
-  start: (profile: { name: string; color: string; bib: string; claim: string }) => void;
+  start: (profile: { name: string; color: string; bib: string; claim: string; details: DetailsForm }) => void;
   stop: () => void;
   deleteTrack: () => Promise<void>;
 }
@@ -87,7 +88,7 @@ export function useSharing(event: EventInfo, storage: KeyValueStorage | null, me
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [state?.removed]);
 
-  function start({ name, color, bib, claim }: { name: string; color: string; bib: string; claim: string }) {
+  function start({ name, color, bib, claim, details }: { name: string; color: string; bib: string; claim: string; details: DetailsForm }) {
     if (removed || finished) return;
     const clean = name.trim();
     if (!clean) {
@@ -99,10 +100,15 @@ export function useSharing(event: EventInfo, storage: KeyValueStorage | null, me
       setError('A bib is up to 8 letters, digits or dashes, as printed on it (“1234”, “F12”); or leave it empty.');
       return;
     }
+    const about = detailsFromForm(details, new Date().getFullYear());
+    if ('problem' in about) {
+      setError(about.problem);
+      return;
+    }
     setError(null);
     setDeleted(false);
     memory?.saveProfile(clean, color);
-    runner.open(clean, color).setProfile(clean, color, cleanBib || null, claim.trim() || null);
+    runner.open(clean, color).setProfile(clean, color, cleanBib || null, claim.trim() || null, about.details);
     if (!gps.start()) return;
     setSharing(true);
     if (memory) memory.sharing = true;

@@ -73,6 +73,30 @@ const optionalText = (max: number) =>
     .nullish()
     .transform((v) => v ?? null);
 
+/**
+ * What a runner who is not on the start list tells about themselves when joining from their phone (race-day
+ * registration): it becomes their entry, so categories, age groups, clubs and their places count them too.
+ */
+export const JoinDetailsSchema = z
+  .object({
+    sex: z.enum(['F', 'M', 'X']).nullish().transform((v) => v ?? null),
+    birthYear: z
+      .number()
+      .int()
+      .min(ENTRY_LIMITS.minBirthYear)
+      .max(2100)
+      .nullish()
+      .transform((v) => v ?? null),
+    category: optionalText(ENTRY_LIMITS.textMax),
+    club: optionalText(ENTRY_LIMITS.clubMax),
+  })
+  .meta({ id: 'JoinDetails' });
+export type JoinDetails = z.infer<typeof JoinDetailsSchema>;
+
+/** Whether the details say anything at all (none: the runner joins without an entry, as before). */
+export const saysAnything = (d: JoinDetails | null | undefined): d is JoinDetails =>
+  !!d && (d.sex !== null || d.birthYear !== null || d.category !== null || d.club !== null);
+
 /** One entry as the API takes it (JSON import and edits): the same rules the CSV reader applies. */
 export const EntryFieldsSchema = z
   .object({

@@ -5,7 +5,7 @@
  */
 import type { Checkpoint } from '../../lib/course/checkpoints';
 import { type CompactCourse, decodeCourse } from '../../lib/course/compact';
-import type { EntryFields } from '../../lib/entries/entry';
+import type { EntryFields, JoinDetails } from '../../lib/entries/entry';
 import type { DecoderPassing } from '../../lib/timing/decoder-line';
 import type { Alert, EventInfo, PositionMessage, RaceInfo, ShareLink, TimingPointInfo } from '../../lib/protocol';
 import type { AvatarRecord, EventQuotas, TrackerKind } from '../storage/store';
@@ -39,7 +39,7 @@ import {
 
 export type RoomCommand =
   /** With a bib on the start list, `claim` (the entry's claim code) makes the phone that entry's runner. */
-  | { do: 'join'; name: string; color: string; bib: string | null; claim?: string }
+  | { do: 'join'; name: string; color: string; bib: string | null; claim?: string; details?: JoinDetails }
   | { do: 'resume'; runnerId: string; token: string; name?: string; color?: string }
   | { do: 'position'; runnerId: string; msg: PositionMessage }
   | { do: 'refusePosition'; runnerId: string; seq?: number; message: string }
@@ -138,7 +138,7 @@ export const COMMANDS: { readonly [K in CommandName]: (room: Room, c: CommandOf<
   join: (room, c) => {
     // A bib is one runner's: joining with a taken one claims it (a start-list entry, with its code) or is refused.
     const holder = c.bib ? room.runnerByBib(c.bib) : undefined;
-    return holder ? claimEntry(room, holder, c.claim, c.color) : join(room, c.name, c.color, c.bib);
+    return holder ? claimEntry(room, holder, c.claim, c.color) : join(room, c.name, c.color, c.bib, c.details ?? null);
   },
   resume: (room, c) => resume(room, c.runnerId, c.token, c.name, c.color),
   position: (room, c) => position(room, c.runnerId, c.msg),

@@ -264,7 +264,7 @@ function withAgeGroup(e: EntryFields, now: number): EntryFields {
 }
 
 /** Bibs and chips moved: look-ups again, mats of chips new to an entry into its race, standings again. */
-function afterEntriesChanged(room: Room): void {
+export function afterEntriesChanged(room: Room): void {
   room.reindex();
   room.adoptUnknownChips(room.now());
   room.snapshotCache = null;

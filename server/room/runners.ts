@@ -4,12 +4,15 @@
  */
 import { bibKey } from '../../lib/course/search';
 import { ErrorCode, type ServerMessage } from '../../lib/protocol';
+import { ageGroupOf } from '../../lib/entries/age-group';
+import { type Entry, type JoinDetails, saysAnything } from '../../lib/entries/entry';
 import type { RunnerRecord } from '../storage/store';
 import { type Effects, nothing, refuse, reply } from './effects';
+import { afterEntriesChanged } from './entries';
 import { RunnerTrack } from './runner-track';
 import type { Room } from './state';
 
-export function join(room: Room, name: string, color: string, bib: string | null = null): Effects<{ runnerId: string }> {
+export function join(room: Room, name: string, color: string, bib: string | null = null, details: JoinDetails | null = null): Effects<{ runnerId: string }> {
   if (room.info.status === 'finished') {
     return refuse({ code: ErrorCode.EventFinished, status: 403, message: 'This event has finished; it no longer takes runners.' }, 'join');
   }
@@ -45,7 +48,7 @@ export function join(room: Room, name: string, color: string, bib: string | null
     joinedAt: now,
     stopped: false,
     bib,
-    entry: null,
+    entry: saysAnything(details) ? walkInEntry(room, name, details) : null,
   };
   return {
     send: [],
@@ -55,11 +58,29 @@ export function join(room: Room, name: string, color: string, bib: string | null
       const r = new RunnerTrack(record, room.trailBudget);
       r.lastHeard = now;
       room.runners.set(id, r);
-      if (bib) room.reindex();
+      if (record.entry) afterEntriesChanged(room);
+      else if (bib) room.reindex();
       room.lastActivity = Math.max(room.lastActivity, now);
       return { send: [reply(joinedMsg(room, r, token))], sessions: [{ bind: id }], result: { runnerId: id } };
     },
     abort: release,
+  };
+}
+
+/** A runner's own details as their entry: in no wave, with no chip, their age group from the birth year. */
+function walkInEntry(room: Room, name: string, d: JoinDetails): Entry {
+  const raceYear = new Date(room.now()).getUTCFullYear();
+  return {
+    firstName: null,
+    lastName: name,
+    sex: d.sex,
+    birthYear: d.birthYear,
+    ageGroup: ageGroupOf({ sex: d.sex, birthYear: d.birthYear, ageGroup: null }, raceYear),
+    category: d.category,
+    club: d.club,
+    wave: null,
+    chip: null,
+    claimCode: room.deps.secrets.newClaimCode(),
   };
 }
 

@@ -1,11 +1,11 @@
 /**
  * Unit: the start list in a room (server/room/entries.ts): entries imported whole or not at all, listed to
  * spectators before any fix, edited, claimed from a phone by bib with the claim code (nobody takes over
- * another's bib), and a bib that belongs to one runner only.
+ * another's bib), a bib that belongs to one runner only, and a runner's own details given when joining.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { EntryFields } from '../../lib/entries/entry';
+import { type EntryFields, JoinDetailsSchema, saysAnything } from '../../lib/entries/entry';
 import { execute } from '../../server/room/commands';
 import * as entries from '../../server/room/entries';
 import { snapshot, tick } from '../../server/room/picture';
@@ -13,7 +13,7 @@ import * as race from '../../server/room/race';
 import { answer } from '../../server/room/queries';
 import type { Room } from '../../server/room/state';
 import { commit, errorOf, join, newRoom, only, toSender } from './support';
-import { ErrorCode } from '../../lib/protocol';
+import { ClientMessageSchema, ErrorCode } from '../../lib/protocol';
 
 function entry(bib: string, lastName: string, extra: Partial<EntryFields> = {}): EntryFields {
   return { bib, firstName: null, lastName, sex: null, birthYear: null, ageGroup: null, category: null, club: null, wave: null, chip: null, ...extra };
@@ -169,5 +169,38 @@ describe('claiming an entry from a phone', () => {
     assert.notEqual(code, null);
     assert.equal(toSender(applied.send).length, 0);
     assert.equal(commit(joinWith(room, '5', code)).result!.runnerId, id);
+  });
+});
+
+describe('race-day registration from a phone', () => {
+  const details = (d: Record<string, unknown>) => JoinDetailsSchema.parse(d);
+
+  test('a runner not on the start list who gives sex, year, category and club has them as their entry; one who gives nothing has none', () => {
+    const room = newRoom();
+    const joined = commit(execute(room, { do: 'join', name: 'Walk-in', color: '#abcdef', bib: null, details: details({ sex: 'F', birthYear: 1981, category: ' Half ', club: 'Isar Harriers' }) }));
+    const id = only(joined.send, 'joined').runnerId;
+    const plain = join(room, 'Just sharing').runnerId;
+    const snap = snapshot(room, null);
+    const byId = new Map(snap.runners.map((r) => [r.id, r]));
+    // The age group is worked out for the race's year (the clock's: 2023, so 42 years old).
+    assert.deepEqual(byId.get(id)!.entry, { sex: 'F', ageGroup: 'F40', category: 'Half', club: 'Isar Harriers', wave: null });
+    assert.equal(byId.has(plain), false, 'a runner without an entry shows with their first fix');
+    assert.equal(room.runners.get(plain)!.record.entry, null);
+    assert.ok(!JSON.stringify(snap).includes('1981'), 'never the birth year');
+    // The organiser sees it among the entries, claimed (the phone holds it), to give a bib and chip.
+    const listed = answer(room, { ask: 'entries' }).find((e) => e.runnerId === id)!;
+    assert.equal(listed.claimed, true);
+    assert.equal(listed.entry.birthYear, 1981);
+  });
+
+  test('the details are checked as a start list is: years out of range and overlong text are refused, blank text is none', () => {
+    const parse = (d: Record<string, unknown>) => ClientMessageSchema.safeParse({ type: 'join', event: 'harbour-10k', name: 'Ada', color: '#d7263d', details: d });
+    assert.equal(parse({ birthYear: 1899 }).success, false);
+    assert.equal(parse({ birthYear: 1988.5 }).success, false);
+    assert.equal(parse({ club: 'x'.repeat(61) }).success, false);
+    assert.equal(parse({ sex: 'W' }).success, false);
+    const blank = parse({ category: '   ', club: '\u202e' });
+    assert.ok(blank.success && blank.data.type === 'join');
+    assert.equal(saysAnything(blank.data.type === 'join' ? blank.data.details : null), false);
   });
 });
