@@ -36,7 +36,7 @@ export interface OrganiserRunner extends RunnerInfo {
 }
 
 function pick(r: OrganiserRunner): OrganiserRunner {
-  const { id, name, color, status, lastSeen, mood, avatar, bib, race, points, still, verdict, entry } = r;
+  const { id, name, color, status, lastSeen, mood, moodAt, avatar, bib, race, points, still, verdict, entry } = r;
   return {
     id,
     name,
@@ -45,6 +45,7 @@ function pick(r: OrganiserRunner): OrganiserRunner {
     lastSeen,
     mood,
     points,
+    ...(moodAt !== undefined ? { moodAt } : {}),
     ...(avatar !== undefined ? { avatar } : {}),
     ...(bib ? { bib } : {}),
     ...(race ? { race } : {}),

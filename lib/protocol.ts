@@ -439,6 +439,7 @@ export const RunnerRaceInfoSchema = z
     state: z.enum(['finished', 'running', 'not-started']),
     at: z.number().nullable().describe('Metres along the course; null before the runner is seen on it.'),
     off: z.boolean().describe('Off the course for a while (a detour, a wrong turn, a lift home).'),
+    offSince: z.number().optional().describe('While off the course: when this spell off it began (ms).'),
     start: z.number().nullable().describe("The runner's own start; null before it."),
     finish: z.number().nullable().describe("Seconds from the runner's start to the finish line (chip time)."),
     gun: z.number().nullable().optional().describe("Seconds from the runner's wave gun to the finish line (gun time); absent or null without a gun or a finish."),
@@ -465,6 +466,7 @@ export const RunnerInfoSchema = z
     status: RunnerStatusSchema,
     lastSeen: z.number().nullable().describe('Time of the latest fix, ms since the epoch; null before the first. Updates move it on with their points.'),
     mood: z.number().int().nullable(),
+    moodAt: z.number().optional().describe('When the runner last said how they feel (ms); present with a mood.'),
     avatar: z
       .number()
       .optional()

@@ -264,6 +264,10 @@ describe('off course', () => {
     assert.ok(Math.abs(results[backAt - 1]!.progress! - 1000) < 3);
     assert.ok(results[results.length - 1]!.progress! > 1290);
     assert.ok(results.slice(leftAt, backAt).every((r) => r.outcome === 'off-course' && r.offCourseM! > 190));
+    // The spell off the course is dated from its first fix off, for as long as the flag is up, and forgotten after.
+    assert.ok(results.slice(flaggedAt, clearedAt).every((r) => r.state.offFrom === fixes[leftAt]!.t));
+    assert.equal(results[flaggedAt - 1]!.state.offFrom, null);
+    assert.equal(results[clearedAt]!.state.offFrom, null);
   });
 
   test('a single wild fix or a 20-second excursion does not raise the flag', () => {

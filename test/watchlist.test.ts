@@ -78,6 +78,24 @@ test('an acknowledgement holds for the problem as it was: the item goes to the e
   assert.equal(again[0]!.acknowledged, false);
 });
 
+test('each spell off the course and each low mood said is a problem of its own: an acknowledgement does not hide the next', () => {
+  const ack = (key: string, ackedSince: number): [string, WatchMark] => [key, { key, ackedSince, ackedBy: 'Jo', assignee: null, note: null, updatedAt: NOW }];
+  const firstOff = NOW - 9 * MIN;
+  const firstLow = NOW - 30 * MIN;
+  const marks = new Map([ack('off:a', firstOff), ack('mood:a', firstLow)]);
+  const then = watchlist(input([runner('a', { race: race({ off: true, offSince: firstOff }), mood: 1, moodAt: firstLow })], { marks }));
+  assert.deepEqual(then.map((i) => [i.key, i.since, i.acknowledged]), [
+    ['off:a', firstOff, true],
+    ['mood:a', firstLow, true],
+  ]);
+  // Back on the course, off again later; a better mood said, then a low one again.
+  const now = watchlist(input([runner('a', { race: race({ off: true, offSince: NOW - MIN }), mood: 2, moodAt: NOW - 2 * MIN })], { marks }));
+  assert.deepEqual(now.map((i) => [i.key, i.acknowledged]), [
+    ['off:a', false],
+    ['mood:a', false],
+  ]);
+});
+
 test('cut-offs: flagged before from the ETA’s latest arrival, missed after; a missed one proposes DNF', () => {
   const cutoff = NOW + 30 * MIN;
   const checkpoints = [{ name: 'Start', at: 0 }, { name: 'Half way', at: 10_550, cutoff }, { name: 'Finish', at: 21_100 }];

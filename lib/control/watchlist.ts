@@ -10,7 +10,7 @@ import type { Alert, RunnerInfo } from '../protocol';
 import { type ConsoleSettings, type WatchKind, type WatchMark, WATCH_KINDS } from './schemas';
 import { spanWords } from './status';
 
-export interface WatchRunner extends Pick<RunnerInfo, 'id' | 'name' | 'bib' | 'status' | 'lastSeen' | 'mood' | 'race' | 'still' | 'verdict'> {
+export interface WatchRunner extends Pick<RunnerInfo, 'id' | 'name' | 'bib' | 'status' | 'lastSeen' | 'mood' | 'moodAt' | 'race' | 'still' | 'verdict'> {
   /** Where the runner was last placed; null when never. */
   where: [lat: number, lon: number] | null;
   /** Battery of their latest fix, per cent; null when it did not say. */
@@ -67,14 +67,15 @@ export function watchlist(input: WatchInput): WatchItem[] {
     // Runners who are out or home are nobody's worry but for an SOS.
     if (r.verdict || r.race?.state === 'finished') continue;
     if (r.still !== undefined && now - r.still >= settings.stoppedMin * MIN) add(r, 'stopped', r.still, r.still, `No move for ${spanWords(now - r.still)}`);
-    if (r.race?.off) add(r, 'off', null, 0, r.race.at !== null ? `Off the course near ${formatDistance(r.race.at, input.unit, 1)}` : 'Off the course');
+    // Each spell off the course, each low mood said, is a problem of its own: acknowledging one does not hide the next.
+    if (r.race?.off) add(r, 'off', r.race.offSince ?? null, r.race.offSince ?? 0, r.race.at !== null ? `Off the course near ${formatDistance(r.race.at, input.unit, 1)}` : 'Off the course');
     if (r.lastSeen !== null && r.status !== 'stopped' && now - r.lastSeen >= settings.silentMin * MIN) {
       add(r, 'silent', r.lastSeen, r.lastSeen, `Not heard from for ${spanWords(now - r.lastSeen)}`);
     }
     const cut = cutoffProblem(r, input);
     if (cut) add(r, 'cutoff', cut.since, cut.identity, cut.detail, r.where, cut.missed);
     if (settings.batteryPct > 0 && r.battery !== null && r.battery <= settings.batteryPct) add(r, 'battery', null, 0, `Battery ${Math.round(r.battery)} %`);
-    if (r.mood !== null && r.mood <= settings.moodMax) add(r, 'mood', null, 0, `Mood ${r.mood} of 10`);
+    if (r.mood !== null && r.mood <= settings.moodMax) add(r, 'mood', r.moodAt ?? null, r.moodAt ?? 0, `Mood ${r.mood} of 10`);
   }
   return items.sort(
     (a, b) =>

@@ -143,6 +143,8 @@ export interface MatchState {
   /** Time of the last fix looked at (ms); older or equal fixes are ignored. */
   lastT: number | null;
   offCourse: boolean;
+  /** When the current off-course spell began (its first clearly-off fix, ms); null while on the course. */
+  offFrom?: number | null;
   /** Start of the current run of clearly-off fixes (ms). */
   offSince: number | null;
   /** Start of the current run of clearly-on fixes while flagged off (ms). */
@@ -158,6 +160,7 @@ export function initialMatchState(): MatchState {
     anchorT: null,
     lastT: null,
     offCourse: false,
+    offFrom: null,
     offSince: null,
     onSince: null,
   };
@@ -383,10 +386,12 @@ export function matchFix(
 
   const clearlyOn = dist <= options.onCourseM + accuracy;
   let { progress, estimate, speed, covariance, anchorT, offCourse, offSince, onSince } = state;
+  let offFrom = state.offFrom ?? null;
   if (restart && !first) {
     progress = null;
     estimate = null;
     offCourse = false;
+    offFrom = null;
     offSince = null;
     onSince = null;
   }
@@ -419,20 +424,24 @@ export function matchFix(
     if (!plausible) {
       onSince = null;
       offSince ??= t;
-      if (t - offSince >= options.offCourseS * 1000) offCourse = true;
+      if (!offCourse && t - offSince >= options.offCourseS * 1000) {
+        offCourse = true;
+        offFrom = offSince;
+      }
     } else if (clearlyOn) {
       offSince = null;
       if (offCourse) {
         onSince ??= t;
         if (t - onSince >= options.backOnCourseS * 1000) {
           offCourse = false;
+          offFrom = null;
           onSince = null;
         }
       }
     }
   }
   return {
-    state: { progress, estimate, speed, covariance, anchorT, lastT: t, offCourse, offSince, onSince },
+    state: { progress, estimate, speed, covariance, anchorT, lastT: t, offCourse, offFrom, offSince, onSince },
     outcome: plausible ? 'on-course' : 'off-course',
     progress,
     at,

@@ -44,6 +44,8 @@ export interface Standing {
   /** Metres along the course (0 … length); null when not started. */
   progress: number | null;
   offCourse: boolean;
+  /** When the off-course spell began (ms); null when on the course. */
+  offSince: number | null;
   /** Seconds from the runner's start to their finish (chip time). */
   finishSeconds: number | null;
   /** Seconds from their wave's gun to their finish (gun time); null without a gun. */
@@ -105,6 +107,7 @@ export function raceStandings(course: Course, points: readonly TimingPoint[], en
       status: row.status,
       progress: row.progress,
       offCourse: row.status === 'running' && row.entrant.race.match.offCourse,
+      offSince: row.status === 'running' && row.entrant.race.match.offCourse ? (row.entrant.race.match.offFrom ?? null) : null,
       finishSeconds: row.finishSeconds,
       gunSeconds: row.gunSeconds,
       gapToLeader: started && leader && leader !== row ? gap(points, leader, row) : null,

@@ -137,6 +137,7 @@ export class RaceCourse {
       state: standing.status,
       at: round(standing.progress),
       off: standing.offCourse,
+      ...(standing.offSince !== null ? { offSince: standing.offSince } : {}),
       start: race.start ? Math.round(race.start.t) : null,
       finish: round(standing.finishSeconds),
       gun: round(standing.gunSeconds),

@@ -207,6 +207,7 @@ export class RunnerTrack {
   info(): RunnerInfo {
     const r = this.record;
     const info: RunnerInfo = { id: r.id, name: r.name, color: r.color, status: this.status, lastSeen: this.framed.last?.t ?? null, mood: this.mood };
+    if (this.mood !== null && this.moodAt !== null) info.moodAt = this.moodAt;
     if (this.avatarAt !== null) info.avatar = this.avatarAt;
     if (r.bib) info.bib = r.bib;
     if (r.entry) info.entry = publicEntry(r.entry);
