@@ -1,9 +1,10 @@
 /**
  * Race control on a 500-runner race in three waves and five categories (e2e/race-day-seed.ts): a cut-off at
- * half way that the slowest missed, runners who never crossed the start, one who cut the course and one who
- * stops for good from their phone. The console proposes DNF for everyone past the cut-off and marks them all
- * at once; the organiser's table gives DNS and DSQ; the results list every finisher placed 1, 2, 3 … and
- * every runner out unplaced, last, with their status; the spectator list says it in words.
+ * half way, entered on the organiser page, that the slowest missed; runners who never crossed the start; one
+ * who cut the course and one who stops for good from their phone. The console proposes DNF for everyone past
+ * the cut-off and marks them all at once; the organiser's table gives DNS and DSQ; the results list every
+ * finisher placed 1, 2, 3 … and every runner out unplaced, last, with their status; the spectator list says
+ * it in words.
  */
 import { expect, offline, test } from './fixtures';
 import { postPassings, reaches, seedRaceDay } from './race-day-seed';
@@ -16,8 +17,30 @@ test('500 runners: a cut-off at half way, DNS, DSQ and DNF from the runner and t
   // Three entrants never crossed the start mat.
   const absent = ['12', '24', '38'];
   const day = await seedRaceDay(request, 'Isar 7k', now, [], absent);
-  const half = Math.round(day.length / 2);
-  expect((await request.put(`/api/events/${day.id}/checkpoints`, { headers: day.auth, data: { checkpoints: [{ name: 'Half way', at: half, cutoff: now - 2 * MIN }] } })).ok()).toBe(true);
+  // The checkpoint goes no further than the half-way mat (the form takes hundredths of a km): a runner the mat
+  // saw has passed it.
+  const halfKm = Math.floor(day.length / 10) / 200;
+  const half = day.mats.find((m) => m.name === 'Half way')!.at;
+
+  // ---------- the organiser enters the cut-off: half way, two minutes ago ----------
+  await page.setViewportSize({ width: 1440, height: 900 });
+  await page.goto(`/e/${day.id}/organise#token=${day.token}`);
+  const checkpoints = page.locator('form.checkpoints');
+  await checkpoints.getByRole('button', { name: 'Add a checkpoint' }).click();
+  await checkpoints.getByLabel('Name').fill('Half way');
+  await checkpoints.getByLabel('At (km)').fill(String(halfKm));
+  const cutoffText = await page.evaluate((t) => {
+    const d = new Date(t);
+    const pad = (n: number) => String(n).padStart(2, '0');
+    return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  }, now - 2 * MIN);
+  await checkpoints.getByLabel('Cut-off at Half way').fill(cutoffText);
+  await checkpoints.getByRole('button', { name: 'Save checkpoints' }).click();
+  await expect(page.getByTestId('said-checkpoints')).toHaveText('The checkpoints are saved.');
+  const saved = ((await (await request.get(`/api/events/${day.id}`)).json()) as { event: { race: { course: { checkpoints: Array<{ name: string; at: number; cutoff?: number }> } } } }).event.race.course.checkpoints;
+  expect(saved.map((c) => c.name)).toEqual(['Half way']);
+  expect(Math.abs(saved[0]!.at - halfKm * 1000)).toBeLessThan(1);
+  expect(saved[0]!.cutoff).toBe(Math.floor((now - 2 * MIN) / MIN) * MIN);
   const entries = ((await (await request.get(`/api/events/${day.id}/entries`, { headers: day.auth })).json()) as { entries: Array<{ bib: string; runnerId: string; entry: { claimCode: string } }> }).entries;
   const idOf = new Map(entries.map((e) => [e.bib, e.runnerId]));
   const started = day.runners.filter((r) => !absent.includes(r.bib));
@@ -45,7 +68,6 @@ test('500 runners: a cut-off at half way, DNS, DSQ and DNF from the runner and t
   await phoneCtx.close();
 
   // ---------- the console: everyone past the cut-off, proposed and marked DNF at once ----------
-  await page.setViewportSize({ width: 1440, height: 900 });
   await page.goto(`/e/${day.id}/control#token=${day.token}`);
   for (const r of behind) {
     await expect(page.locator(`[data-key="cutoff:${idOf.get(r.bib)}"]`)).toContainText(/Missed the cut-off at Half way/);
