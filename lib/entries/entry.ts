@@ -73,20 +73,23 @@ const optionalText = (max: number) =>
     .nullish()
     .transform((v) => v ?? null);
 
+const sexField = z.enum(['F', 'M', 'X']).nullish().transform((v) => v ?? null);
+const birthYearField = z
+  .number()
+  .int()
+  .min(ENTRY_LIMITS.minBirthYear)
+  .max(2100)
+  .nullish()
+  .transform((v) => v ?? null);
+
 /**
  * What a runner who is not on the start list tells about themselves when joining from their phone (race-day
  * registration): it becomes their entry, so categories, age groups, clubs and their places count them too.
  */
 export const JoinDetailsSchema = z
   .object({
-    sex: z.enum(['F', 'M', 'X']).nullish().transform((v) => v ?? null),
-    birthYear: z
-      .number()
-      .int()
-      .min(ENTRY_LIMITS.minBirthYear)
-      .max(2100)
-      .nullish()
-      .transform((v) => v ?? null),
+    sex: sexField,
+    birthYear: birthYearField,
     category: optionalText(ENTRY_LIMITS.textMax),
     club: optionalText(ENTRY_LIMITS.clubMax),
   })
@@ -103,14 +106,8 @@ export const EntryFieldsSchema = z
     bib: z.string().trim().regex(/^[A-Za-z0-9-]{1,8}$/, 'bib: 1 to 8 letters, digits or dashes'),
     firstName: optionalText(ENTRY_LIMITS.nameMax),
     lastName: optionalText(ENTRY_LIMITS.nameMax),
-    sex: z.enum(['F', 'M', 'X']).nullish().transform((v) => v ?? null),
-    birthYear: z
-      .number()
-      .int()
-      .min(ENTRY_LIMITS.minBirthYear)
-      .max(2100)
-      .nullish()
-      .transform((v) => v ?? null),
+    sex: sexField,
+    birthYear: birthYearField,
     ageGroup: optionalText(ENTRY_LIMITS.textMax),
     category: optionalText(ENTRY_LIMITS.textMax),
     club: optionalText(ENTRY_LIMITS.clubMax),
