@@ -76,6 +76,7 @@ export function applyMat(course: Course, points: readonly TimingPoint[], race: R
       anchorT: mat.t,
       lastT: Math.max(match.lastT ?? -Infinity, mat.t),
       offCourse: false,
+      offFrom: null,
       offSince: null,
       onSince: null,
     };

@@ -216,6 +216,7 @@ export function raceObserve(points: readonly TimingPoint[], race: RunnerRace, ob
     anchorT: obs.t,
     lastT: Math.max(m.lastT ?? -Infinity, obs.t),
     offCourse: false,
+    offFrom: null,
     offSince: null,
     onSince: null,
   };

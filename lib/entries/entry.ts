@@ -29,7 +29,15 @@ export interface EntryFields {
 export interface Entry extends Omit<EntryFields, 'bib'> {
   /** Lets a runner claim this entry from a phone; shown to the organiser only. */
   claimCode: string;
+  /**
+   * Given by the runner when joining from their phone, not from the start list: it counts for categories and
+   * age groups, but it is not a start-list entry (nothing to claim, not in the organiser's list).
+   */
+  walkIn?: true;
 }
+
+/** An entry of the start list (not the details a runner gave when joining). */
+export const fromStartList = (e: Entry | null | undefined): e is Entry => !!e && !e.walkIn;
 
 /** What spectators see of an entry. */
 export const PublicEntrySchema = z

@@ -18,7 +18,8 @@ const text = (s: string | null | undefined) => (s ? Buffer.byteLength(s) : 0);
 export function storedBytes(cmd: RoomCommand): number {
   switch (cmd.do) {
     case 'join':
-      return STORED_BYTES.runner + text(cmd.name) + text(cmd.bib);
+      // Details given when joining are kept as an entry too, with the name again.
+      return STORED_BYTES.runner + text(cmd.name) + text(cmd.bib) + (cmd.details ? text(JSON.stringify(cmd.details)) + text(cmd.name) : 0);
     case 'position':
       return STORED_BYTES.position;
     case 'refusePosition':

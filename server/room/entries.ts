@@ -4,7 +4,7 @@
  * runner: joining with a taken bib is refused, never a second runner with it.
  */
 import { bibKey } from '../../lib/course/search';
-import { type Entry, chipKey, ClaimCodeSchema, entryName, type EntryFields } from '../../lib/entries/entry';
+import { type Entry, chipKey, ClaimCodeSchema, entryName, type EntryFields, fromStartList } from '../../lib/entries/entry';
 import { ageGroupOf } from '../../lib/entries/age-group';
 import { ErrorCode } from '../../lib/protocol';
 import type { RunnerRecord, WriteOp } from '../storage/store';
@@ -53,7 +53,7 @@ export function checkEntries(room: Room, list: readonly EntryFields[], editing: 
     else bibs.set(key, index);
     const holder = room.runnerByBib(e.bib);
     if (editing !== null && holder && holder.id !== editing) problem(`bib ${e.bib} is ${holder.record.name}'s already`);
-    else if (editing === null && holder && !holder.record.entry) {
+    else if (editing === null && holder && !fromStartList(holder.record.entry)) {
       problem(`bib ${e.bib} belongs to ${holder.record.name}, who joined by phone: change their bib or this entry's`);
     }
     if (e.chip) {
@@ -87,7 +87,7 @@ export function importEntries(room: Room, given: readonly EntryFields[]): Effect
   for (const e of list) {
     const existing = room.runnerByBib(e.bib);
     const { bib, ...fields } = e;
-    if (existing?.record.entry) {
+    if (existing && fromStartList(existing.record.entry)) {
       records.push({ ...existing.record, name: entryName(e), bib, entry: { ...fields, claimCode: existing.record.entry.claimCode } });
       continue;
     }
@@ -141,7 +141,7 @@ export function importEntries(room: Room, given: readonly EntryFields[]): Effect
 export function editEntry(room: Room, runnerId: string, given: EntryFields): Effects<ImportOutcome | null> {
   const fields = withAgeGroup(given, room.now());
   const r = room.runners.get(runnerId);
-  if (!r?.record.entry) return nothing(null);
+  if (!r || !fromStartList(r.record.entry)) return nothing(null);
   const problems = checkEntries(room, [fields], runnerId);
   if (problems.length) return nothing({ created: 0, updated: 0, problems });
   const { bib, ...rest } = fields;
@@ -167,7 +167,7 @@ export function editEntry(room: Room, runnerId: string, given: EntryFields): Eff
  */
 export function newClaimCode(room: Room, runnerId: string): Effects<string | null> {
   const r = room.runners.get(runnerId);
-  if (!r?.record.entry) return nothing(null);
+  if (!r || !fromStartList(r.record.entry)) return nothing(null);
   const code = room.deps.secrets.newClaimCode();
   const entry: Entry = { ...r.record.entry, claimCode: code };
   return {
@@ -198,7 +198,7 @@ export function claimEntry(room: Room, r: RunnerTrack, code: string | undefined,
   if (room.info.status === 'finished') {
     return refuse({ code: ErrorCode.EventFinished, status: 403, message: 'This event has finished; it no longer takes runners.' }, 'join');
   }
-  if (!r.record.entry) {
+  if (!fromStartList(r.record.entry)) {
     return refuse(
       { code: ErrorCode.BibTaken, status: 409, message: `Bib ${bib} belongs to another runner: check the number on your bib, or leave it empty and tell the organiser.` },
       'join',
@@ -252,7 +252,7 @@ export function entryViews(room: Room): EntryView[] {
   const out: EntryView[] = [];
   for (const r of room.runners.values()) {
     const entry = r.record.entry;
-    if (!entry) continue;
+    if (!fromStartList(entry)) continue;
     out.push({ runnerId: r.id, bib: r.record.bib ?? '', name: r.record.name, entry, claimed: r.record.tokenHash !== null, seen: r.last !== null || r.mats.length > 0 });
   }
   return out.sort((a, b) => a.bib.localeCompare(b.bib, 'en', { numeric: true }));

@@ -3,6 +3,7 @@
  * subscriber starts from, and runner summaries.
  */
 import { type Alert, LIMITS, type RunnerInfo, type RunnerSnapshot, type TrackPoint } from '../../lib/protocol';
+import { fromStartList } from '../../lib/entries/entry';
 import type { StoredPosition } from '../storage/store';
 import { thin } from './happiness';
 import type { RunnerTrack } from './runner-track';
@@ -115,7 +116,7 @@ export function snapshot(room: Room, only: ReadonlySet<string> | null, opts: { a
     // As of the last update: what arrived since comes with the next one, so nothing is sent twice.
     const last = r.framed.last;
     // Start-list runners are listed (and followable) before any fix puts them on the map.
-    if ((!last && !r.record.entry) || (only && !only.has(r.id))) continue;
+    if ((!last && !fromStartList(r.record.entry)) || (only && !only.has(r.id))) continue;
     const pending = room.pendingPoints.get(r.id);
     runners.push({
       ...r.info(),

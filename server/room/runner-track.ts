@@ -4,7 +4,7 @@
  * track: that stays in the store. `checkpoint()` and `RunnerTrack.restore` carry it across restarts.
  */
 import type { SourceKind } from '../../lib/course/estimate';
-import { publicEntry } from '../../lib/entries/entry';
+import { fromStartList, publicEntry } from '../../lib/entries/entry';
 import { distanceM } from '../../lib/geo';
 import { decodeTrail } from '../../lib/polyline';
 import { type AppRefusal, LIMITS, type Cheer, type RunnerInfo, type RunnerRaceInfo, type RunnerStatus, type TrackPoint } from '../../lib/protocol';
@@ -129,7 +129,7 @@ export class RunnerTrack {
 
   /** Whether spectators see this runner: from their first fix on, or from the start list before any. */
   get visible(): boolean {
-    return this.last !== null || this.record.entry !== null;
+    return this.last !== null || fromStartList(this.record.entry);
   }
 
   /** What spectators have been told is now what there is. */

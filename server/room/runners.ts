@@ -81,6 +81,7 @@ function walkInEntry(room: Room, name: string, d: JoinDetails): Entry {
     wave: null,
     chip: null,
     claimCode: room.deps.secrets.newClaimCode(),
+    walkIn: true,
   };
 }
 
@@ -125,6 +126,19 @@ export function mood(room: Room, runnerId: string, value: number): Effects {
   const r = room.runners.get(runnerId);
   if (!r) return { send: [reply(room.removedError())], write: [] };
   const now = room.now();
+  // A phone says its mood again on every reconnect: the same mood is nothing new (the console keeps its
+  // acknowledgement of a low one), only a sign of life.
+  if (r.mood === value) {
+    return {
+      send: [],
+      write: [],
+      commit: () => {
+        r.lastHeard = Math.max(r.lastHeard, now);
+        room.lastActivity = Math.max(room.lastActivity, now);
+        return { send: [] };
+      },
+    };
+  }
   return {
     send: [],
     write: [{ op: 'mood', event: room.id, runnerId, value, t: now }],

@@ -12,7 +12,7 @@ import { snapshot, tick } from '../../server/room/picture';
 import * as race from '../../server/room/race';
 import { answer } from '../../server/room/queries';
 import type { Room } from '../../server/room/state';
-import { commit, errorOf, join, newRoom, only, toSender } from './support';
+import { clock, commit, errorOf, join, newRoom, only, send, toSender } from './support';
 import { ClientMessageSchema, ErrorCode } from '../../lib/protocol';
 
 function entry(bib: string, lastName: string, extra: Partial<EntryFields> = {}): EntryFields {
@@ -177,20 +177,25 @@ describe('race-day registration from a phone', () => {
 
   test('a runner not on the start list who gives sex, year, category and club has them as their entry; one who gives nothing has none', () => {
     const room = newRoom();
-    const joined = commit(execute(room, { do: 'join', name: 'Walk-in', color: '#abcdef', bib: null, details: details({ sex: 'F', birthYear: 1981, category: ' Half ', club: 'Isar Harriers' }) }));
+    const joined = commit(execute(room, { do: 'join', name: 'Walk-in', color: '#abcdef', bib: '77', details: details({ sex: 'F', birthYear: 1981, category: ' Half ', club: 'Isar Harriers' }) }));
     const id = only(joined.send, 'joined').runnerId;
     const plain = join(room, 'Just sharing').runnerId;
+    // Like anyone who joins from a phone, they show with their first fix (a blocked location never does).
+    assert.equal(snapshot(room, null).runners.length, 0);
+    send(room, id, { type: 'pos', seq: 1, lat: 51.5, lon: -0.12, t: clock.now, acc: 5 });
+    tick(room);
     const snap = snapshot(room, null);
     const byId = new Map(snap.runners.map((r) => [r.id, r]));
     // The age group is worked out for the race's year (the clock's: 2023, so 42 years old).
     assert.deepEqual(byId.get(id)!.entry, { sex: 'F', ageGroup: 'F40', category: 'Half', club: 'Isar Harriers', wave: null });
-    assert.equal(byId.has(plain), false, 'a runner without an entry shows with their first fix');
+    assert.equal(byId.has(plain), false);
     assert.equal(room.runners.get(plain)!.record.entry, null);
     assert.ok(!JSON.stringify(snap).includes('1981'), 'never the birth year');
-    // The organiser sees it among the entries, claimed (the phone holds it), to give a bib and chip.
-    const listed = answer(room, { ask: 'entries' }).find((e) => e.runnerId === id)!;
-    assert.equal(listed.claimed, true);
-    assert.equal(listed.entry.birthYear, 1981);
+    // It is not a start-list entry: not in the organiser's list, nothing to claim, and its bib stays theirs.
+    assert.equal(answer(room, { ask: 'entries' }).length, 0);
+    assert.equal(entries.newClaimCode(room, id).result, null);
+    assert.deepEqual(importList(room, [entry('77', 'Someone else')]).problems.map((p) => p.message), ['bib 77 belongs to Walk-in, who joined by phone: change their bib or this entry\'s']);
+    errorOf(joinWith(room, '77'), ErrorCode.BibTaken);
   });
 
   test('the details are checked as a start list is: years out of range and overlong text are refused, blank text is none', () => {

@@ -123,3 +123,23 @@ describe('runner status', () => {
     assert.deepEqual(picture.tick(room)!.runners.map((r) => r.status), ['active']);
   });
 });
+
+describe('mood', () => {
+  test('a mood said again (a phone does on every reconnect) writes nothing and keeps when it was said; a new one is news', () => {
+    const room = newRoom();
+    const { runnerId } = join(room);
+    const first = runners.mood(room, runnerId, 2);
+    assert.deepEqual(first.write.map((o) => o.op), ['mood']);
+    commit(first);
+    const said = clock.now;
+    assert.equal(picture.summary(room, runnerId)!.moodAt, said);
+    clock.now += 60_000;
+    const again = runners.mood(room, runnerId, 2);
+    assert.deepEqual(again.write, []);
+    if (again.commit) again.commit([]);
+    assert.equal(picture.summary(room, runnerId)!.moodAt, said, 'the console’s acknowledgement of this low mood holds');
+    const lower = runners.mood(room, runnerId, 1);
+    commit(lower);
+    assert.equal(picture.summary(room, runnerId)!.moodAt, clock.now);
+  });
+});
