@@ -3,16 +3,18 @@
  * the organiser's waves, order and embed sites; the spectator list filtered by category with places in
  * category, and the category podiums; the results as CSV and JSON; the finish line, where a runner who was
  * approaching crosses and moves to the finishers; the embed in light and dark, its CSP frame-ancestors the
- * organiser's sites (and 'none' on every other page and for an event without sites), and a protected
- * event's embed that shows nothing of the race.
+ * organiser's sites (and 'none' on every other page and for an event without sites), framed by the race's
+ * website and refused to another, and a protected event's embed that shows nothing of the race; a runner who
+ * gives their details when joining counts in the filters.
  */
+import { createServer } from 'node:http';
 import type { Page } from '@playwright/test';
 import { expect, offline, settled, test } from './fixtures';
 import { CATEGORIES, postPassings, reaches, seedRaceDay } from './race-day-seed';
 
 const PORT = Number(process.env.E2E_PORT ?? 3210);
 const shots = process.env.SCREENSHOTS ? 'docs/screenshots' : 'test-results/results';
-/** Another origin than the app's (another port; nothing listens there, the page is made by the test): the race website that frames the embed. */
+/** Another origin than the app's (another port): the race website that frames the embed. */
 const RACE_SITE = `http://127.0.0.1:${PORT + 7}`;
 
 async function shoot(page: Page, name: string): Promise<void> {
@@ -199,4 +201,33 @@ test('a runner not on the start list gives category, club, sex and year when joi
   const year = new Date().getFullYear();
   const band = year - 1981 >= 35 ? String(Math.floor((year - 1981) / 5) * 5) : '20';
   await expect(page.getByTestId('filter-ageGroup').locator('option', { hasText: `F${band}` })).toHaveCount(1);
+});
+
+test('the race website frames the embed; a site the organiser did not list cannot', async ({ page, request }) => {
+  const created = await request.post('/api/events', { data: { name: 'Framed 10k' } });
+  const { event, organiserToken } = (await created.json()) as { event: { id: string }; organiserToken: string };
+  expect((await request.put(`/api/events/${event.id}/race`, { headers: { authorization: `Bearer ${organiserToken}` }, data: { embedSites: [RACE_SITE] } })).status()).toBe(200);
+  // Two websites on this machine (a page served from the network is kept from framing a local one by the
+  // browser itself), each framing the embed with the snippet's iframe.
+  const otherSite = `http://127.0.0.1:${PORT + 8}`;
+  const listening = await Promise.all(
+    [PORT + 7, PORT + 8].map((port) => {
+      const site = createServer((_req, res) => {
+        res.writeHead(200, { 'content-type': 'text/html' });
+        res.end(`<!doctype html><title>Race website</title><h1>Results</h1><iframe src="http://127.0.0.1:${PORT}/embed/${event.id}" width="600" height="400" title="Live results"></iframe>`);
+      });
+      return new Promise<typeof site>((resolve) => site.listen(port, '127.0.0.1', () => resolve(site)));
+    }),
+  );
+  try {
+    await page.goto(`${RACE_SITE}/results`);
+    await expect(page.frameLocator('iframe').getByTestId('embed')).toBeVisible();
+
+    await page.goto(`${otherSite}/results`);
+    // The browser refuses to show it there: the frame holds the browser's error page, never the embed.
+    await expect.poll(() => page.frames().some((f) => f.url().startsWith('chrome-error://'))).toBe(true);
+    await expect(page.frameLocator('iframe').getByTestId('embed')).toHaveCount(0);
+  } finally {
+    await Promise.all(listening.map((s) => new Promise((resolve) => s.close(resolve))));
+  }
 });
