@@ -140,12 +140,7 @@ export class Sessions {
             retryAfterMs: this.joins.waitMs(session.address),
           });
         }
-        return this.command(
-          session,
-          msg.event,
-          { do: 'join', name: msg.name, color: msg.color, bib: msg.bib ?? null, ...(msg.claim ? { claim: msg.claim } : {}), ...(msg.details ? { details: msg.details } : {}) },
-          'join',
-        );
+        return this.command(session, msg.event, { do: 'join', name: msg.name, color: msg.color, bib: msg.bib ?? null, claim: msg.claim, details: msg.details }, 'join');
       }
       case 'resume':
         if (!this.s.rooms.known(msg.event)) return this.noSuchEvent(session, msg.event, 'resume');
