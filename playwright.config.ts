@@ -20,7 +20,9 @@ export const chromiumArgs = [
 
 export default defineConfig({
   testDir: 'e2e',
-  timeout: 60_000,
+  // A backstop, not a speed bound: specs wait for conditions, and several take close to a minute on a quiet
+  // machine's heavy pages and twice that with the other core busy.
+  timeout: 180_000,
   expect: { timeout: 15_000 },
   // One server holds the state; specs create their own events, but run them one at a time on 2 cores.
   workers: 1,

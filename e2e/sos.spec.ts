@@ -50,7 +50,7 @@ test('Traccar Client’s SOS appears on the organiser page and the family link, 
 
   for (const p of [page, spectator]) {
     const banner = p.getByTestId('sos-alerts');
-    await expect(banner).toBeVisible({ timeout: 5000 });
+    await expect(banner).toBeVisible();
     await expect(banner).toContainText('SOS from Ada Lovelace');
     await expect(banner).toContainText('Traccar Client');
     await expect(banner.getByTestId('sos-position')).toHaveText('54.45450, -3.21130');
